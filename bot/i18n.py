@@ -1,0 +1,54 @@
+"""Gettext catalogs from locales/, compiled on first use when the .mo is missing or older than the .po."""
+
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES: Final = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN: Final = "messages"
+
+
+class Translator:
+    """handlers.i18n.Translator over a gettext catalog."""
+
+    def __init__(self, language: str, catalog: gettext.NullTranslations) -> None:
+        self.language = language
+        self._catalog = catalog
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalog.ngettext(singular, plural, n)
+
+
+def compile_catalog(language: str, locales: Path = LOCALES) -> Path | None:
+    """Compile <language>/LC_MESSAGES/messages.po to .mo if needed; the .mo path, or None without a .po."""
+    folder = locales / language / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if not po.is_file():
+        return None
+    if not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime:
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=language)
+        temporary = mo.with_suffix(".mo.tmp")
+        with temporary.open("wb") as target:
+            write_mo(target, catalog)
+        temporary.replace(mo)  # atomic, so a second process never reads half a file
+    return mo
+
+
+@lru_cache(maxsize=None)
+def translator(language: str) -> Translator:
+    """The translator for a language; English msgids stand where a catalog has no entry."""
+    mo = compile_catalog(language)
+    if mo is None:
+        return Translator(language, gettext.NullTranslations())
+    with mo.open("rb") as source:
+        return Translator(language, gettext.GNUTranslations(source))

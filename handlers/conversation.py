@@ -1,0 +1,423 @@
+"""The conversation's entry point: commands, the welcome (language, role, consent) and routing.
+
+`handle(event, ctx)` is all a channel's runtime calls. Button data is short ASCII:
+  lang:<code>  role:<role>  consent:yes|no  resume:go|over  cancel:yes|no
+  a|s|o|d|e:<question key>[:<value>]  t:<key>:<value>:<1 tick | 0 untick>  submit
+A button that belongs to no open step is stale: it changes nothing and says so in a toast.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from handlers import intake
+from handlers.events import Button, Event, EventKind, Outcome, Reply
+from handlers.i18n import N_, Translator, native_name, negotiate_language
+from handlers.model import Conversation, Participant, Role, Status, Step
+from handlers.ports import Context
+from handlers.render import chosen, format_day, summary
+
+EXPIRED: Final = N_("This button has expired.")
+ROLE_LABELS: Final = {
+    Role.CONNECTEE: N_("I am new to the region"),
+    Role.CONNECTOR: N_("I am a volunteer connector"),
+}
+COMMANDS: Final = {
+    "start": N_("Register, or continue where you left off"),
+    "back": N_("Go back to the previous question"),
+    "cancel": N_("Stop registering"),
+    "language": N_("Change the language"),
+    "status": N_("What I registered and where it stands"),
+    "help": N_("What this bot does and how to use it"),
+}
+
+
+async def handle(event: Event, ctx: Context) -> Outcome:
+    """Handle one event: update ctx.conversation (and the store through ctx's ports), return replies."""
+    conversation = ctx.conversation
+    if conversation.language is None:
+        conversation.language = (
+            negotiate_language(event.language_code, ctx.program.languages) or ctx.program.default_language
+        )
+    t = ctx.translations(conversation.language)
+    if event.kind is EventKind.COMMAND:
+        return Outcome(await _on_command(event.text, t, ctx))
+    if event.kind is EventKind.CHOICE:
+        replies = await _on_button(event.text, t, ctx)
+        if replies is None:
+            return Outcome(notice=t.gettext(EXPIRED))
+        return Outcome(replies)
+    return Outcome(await _on_message(event, t, ctx))
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    if command == "start":
+        return await _on_start(t, ctx)
+    if command == "help":
+        return [_help(t, ctx)]
+    if command == "language":
+        if conversation.step is not Step.LANGUAGE:
+            conversation.paused_step = conversation.step
+        conversation.step = Step.LANGUAGE
+        return [_language_question(t, ctx, t.gettext("Which language would you like to use?"))]
+    if command == "status":
+        return [await _status(t, ctx)]
+    if command == "back":
+        return await _on_back(t, ctx)
+    if command == "cancel":
+        return await _on_cancel(t, ctx)
+    return [Reply(t.gettext("Sorry, I do not know that command. Send /help to see what I can do."))]
+
+
+async def _on_start(t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    if _underlying_step(conversation) is Step.DONE:
+        conversation.step, conversation.paused_step = Step.DONE, None
+        return [Reply(t.gettext("You are already registered, thank you! Send /status to see your registration."))]
+    if _intake_under_way(conversation):
+        participant = await intake.participant_of(ctx)
+        if conversation.step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
+            conversation.paused_step = conversation.step
+        conversation.step = Step.RESUME
+        count = intake.answered_count(participant)
+        text = t.ngettext(
+            "You have a registration in progress with {count} answer saved. "
+            "Would you like to continue where you left off, or start over?",
+            "You have a registration in progress with {count} answers saved. "
+            "Would you like to continue where you left off, or start over?",
+            count,
+        ).format(count=count)
+        return [
+            Reply(
+                text,
+                buttons=(
+                    (Button(t.gettext("Continue"), "resume:go"),),
+                    (Button(t.gettext("Start over (delete my answers)"), "resume:over"),),
+                ),
+            )
+        ]
+    _reset(conversation)
+    conversation.step = Step.LANGUAGE
+    welcome = t.gettext(
+        "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
+        "about work in their field.\n\nWhich language would you like to use?"
+    ).format(program=ctx.program.name)
+    return [_language_question(t, ctx, welcome)]
+
+
+def _help(t: Translator, ctx: Context) -> Reply:
+    lines = [
+        t.gettext(
+            "{program} introduces newcomers to local professionals for one 30-minute conversation. "
+            "Register here by answering a few questions; most answers are a tap on a button."
+        ).format(program=ctx.program.name)
+    ]
+    lines += [t.gettext("/{command}: {description}").format(command=c, description=t.gettext(d)) for c, d in COMMANDS.items()]
+    return Reply("\n".join(lines))
+
+
+async def _status(t: Translator, ctx: Context) -> Reply:
+    conversation = ctx.conversation
+    participant = await ctx.participants.get(conversation.participant_id) if conversation.participant_id else None
+    if participant is None:
+        return Reply(t.gettext("You have not registered yet. Send /start to begin."))
+    form = ctx.program.forms[participant.role.value]
+    record = summary(t, participant.answers, intake.visible_questions(form, participant.answers))
+    if participant.status is Status.IN_PROGRESS:
+        count = intake.answered_count(participant)
+        text = t.ngettext(
+            "Your registration is in progress: you have answered {count} question. Send /start to continue.",
+            "Your registration is in progress: you have answered {count} questions. Send /start to continue.",
+            count,
+        ).format(count=count)
+    else:
+        date = format_day(participant.submitted_at or participant.updated_at, t.language, ctx.program.time_zone)
+        if participant.role is Role.CONNECTOR:
+            text = t.gettext(
+                "You registered as a volunteer connector on {date}. "
+                "Where it stands: waiting for a coordinator's review."
+            ).format(date=date)
+        else:
+            text = t.gettext(
+                "You registered as a newcomer on {date}. Where it stands: waiting for a coordinator's review."
+            ).format(date=date)
+    return Reply("\n\n".join(part for part in (text, record) if part))
+
+
+async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    step = conversation.step
+    if step in (Step.RESUME, Step.CANCEL) or (step is Step.LANGUAGE and conversation.paused_step not in (None, Step.IDLE)):
+        return await _return_to_paused(t, ctx)
+    if step is Step.ROLE:
+        conversation.step = Step.LANGUAGE
+        return [_language_question(t, ctx, t.gettext("Which language would you like to use?"))]
+    if step is Step.CONSENT:
+        conversation.step = Step.ROLE
+        return [_role_question(t)]
+    if step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
+        participant = await intake.participant_of(ctx)
+        if conversation.editing:
+            return [intake.show_review(t, ctx, participant)]
+        history = [key for key in conversation.history if key != conversation.question]
+        if not history:
+            return [
+                Reply(t.gettext("This is the first question.")),
+                *_reask(t, ctx, participant),
+            ]
+        previous = history.pop()
+        conversation.history = history
+        form = intake.form_of(ctx)
+        return [intake.ask(t, ctx, participant, form.question(previous), editing=False)]
+    return [Reply(t.gettext("There is no earlier question. Send /start to begin."))]
+
+
+async def _on_cancel(t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    if _underlying_step(conversation) is Step.DONE:
+        conversation.step, conversation.paused_step = Step.DONE, None
+        return [
+            Reply(
+                t.gettext(
+                    "Your registration is submitted, so there is nothing in progress to cancel. Send /status to see it."
+                )
+            )
+        ]
+    if not _intake_under_way(conversation):
+        _reset(conversation)
+        return [Reply(t.gettext("Stopped. Nothing about you has been stored. Send /start whenever you are ready."))]
+    participant = await intake.participant_of(ctx)
+    if conversation.step not in (Step.RESUME, Step.CANCEL, Step.LANGUAGE):
+        conversation.paused_step = conversation.step
+    conversation.step = Step.CANCEL
+    count = intake.answered_count(participant)
+    text = t.ngettext(
+        "Stop registering and delete the {count} answer you gave so far?",
+        "Stop registering and delete the {count} answers you gave so far?",
+        count,
+    ).format(count=count)
+    return [
+        Reply(
+            text,
+            buttons=(
+                (Button(t.gettext("Yes, stop and delete"), "cancel:yes"),),
+                (Button(t.gettext("No, continue"), "cancel:no"),),
+            ),
+        )
+    ]
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def _on_button(data: str, t: Translator, ctx: Context) -> list[Reply] | None:
+    conversation = ctx.conversation
+    kind, _, rest = data.partition(":")
+    if kind == "lang":
+        return await _on_language(rest, ctx)
+    if kind == "role" and conversation.step is Step.ROLE:
+        return _on_role(rest, t, ctx)
+    if kind == "consent" and conversation.step is Step.CONSENT:
+        return await _on_consent(rest == "yes", t, ctx)
+    if kind == "resume" and conversation.step is Step.RESUME:
+        return await _on_resume(rest == "go", t, ctx)
+    if kind == "cancel" and conversation.step is Step.CANCEL:
+        return await _on_cancel_answer(rest == "yes", t, ctx)
+    if kind in ("a", "s", "o", "t", "d") and conversation.participant_id is not None:
+        key, _, value = rest.partition(":")
+        return await intake.on_question_button(kind, key, value, t, ctx)
+    if kind in ("e", "submit") and conversation.participant_id is not None:
+        return await intake.on_review_button(kind, rest, t, ctx)
+    return None
+
+
+async def _on_language(code: str, ctx: Context) -> list[Reply] | None:
+    conversation = ctx.conversation
+    if conversation.step is not Step.LANGUAGE or code not in ctx.program.languages:
+        return None
+    conversation.language = code
+    t = ctx.translations(code)
+    replies = [chosen(t.gettext("Which language would you like to use?"), native_name(code), t)]
+    if conversation.paused_step in (None, Step.IDLE, Step.LANGUAGE):
+        conversation.paused_step = None
+        conversation.step = Step.ROLE
+        return replies + [_role_question(t)]
+    return replies + await _return_to_paused(t, ctx)
+
+
+def _on_role(value: str, t: Translator, ctx: Context) -> list[Reply] | None:
+    try:
+        role = Role(value)
+    except ValueError:
+        return None
+    conversation = ctx.conversation
+    conversation.role = role
+    conversation.step = Step.CONSENT
+    question = t.gettext("Are you new to the region, or a volunteer who would like to meet newcomers?")
+    return [chosen(question, t.gettext(ROLE_LABELS[role]), t), _consent_question(t, ctx)]
+
+
+async def _on_consent(agreed: bool, t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    assert conversation.role is not None
+    consent = ctx.program.forms[conversation.role.value].consent
+    text = t.gettext(consent.text)
+    if not agreed:
+        _reset(conversation)
+        return [
+            chosen(text, t.gettext("Not now"), t),
+            Reply(t.gettext("No problem: nothing about you has been stored. Send /start whenever you are ready.")),
+        ]
+    participant = await ctx.participants.create(
+        conversation, role=conversation.role, language=t.language, consent_version=consent.version, now=ctx.now
+    )
+    conversation.participant_id = participant.id
+    conversation.history = []
+    return [chosen(text, t.gettext("I agree"), t), *intake.advance(t, ctx, participant)]
+
+
+async def _on_resume(go_on: bool, t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    if go_on:
+        return await _return_to_paused(t, ctx)
+    participant = await intake.participant_of(ctx)
+    await ctx.participants.delete(participant)
+    role = conversation.role
+    _reset(conversation)
+    conversation.step = Step.ROLE
+    conversation.role = role
+    return [
+        Reply(t.gettext("Your earlier answers are deleted. Let us start again."), edit=True),
+        _role_question(t),
+    ]
+
+
+async def _on_cancel_answer(stop: bool, t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    if not stop:
+        return await _return_to_paused(t, ctx)
+    participant = await intake.participant_of(ctx)
+    await ctx.participants.delete(participant)
+    _reset(conversation)
+    return [
+        Reply(
+            t.gettext("Stopped, and your answers are deleted. Send /start whenever you want to begin again."),
+            edit=True,
+        )
+    ]
+
+
+async def _return_to_paused(t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    conversation.step = conversation.paused_step or Step.IDLE
+    conversation.paused_step = None
+    return await _render_step(t, ctx)
+
+
+async def _render_step(t: Translator, ctx: Context) -> list[Reply]:
+    """Show the current step again: after a language change, a kept intake or a wrong answer."""
+    conversation = ctx.conversation
+    step = conversation.step
+    if step is Step.ROLE:
+        return [_role_question(t)]
+    if step is Step.CONSENT:
+        return [_consent_question(t, ctx)]
+    if step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
+        return _reask(t, ctx, await intake.participant_of(ctx))
+    if step is Step.DONE:
+        return [await _status(t, ctx)]
+    if step is Step.LANGUAGE:
+        return [_language_question(t, ctx, t.gettext("Which language would you like to use?"))]
+    if step is Step.RESUME:
+        return await _on_start(t, ctx)
+    if step is Step.CANCEL:
+        return await _on_cancel(t, ctx)
+    return [Reply(t.gettext("Send /start to begin."))]
+
+
+def _reask(t: Translator, ctx: Context, participant: Participant) -> list[Reply]:
+    conversation = ctx.conversation
+    if conversation.step is Step.REVIEW:
+        return [intake.show_review(t, ctx, participant)]
+    if conversation.step is Step.OTHER:
+        return [Reply(t.gettext("Please type your answer."))]
+    question = intake.form_of(ctx).question(conversation.question or "")
+    return [intake.ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)]
+
+
+# ---------------------------------------------------------------- typed messages
+
+
+async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
+    conversation = ctx.conversation
+    step = conversation.step
+    if step is Step.IDLE:
+        return await _on_start(t, ctx)
+    if step is Step.QUESTION:
+        return await intake.on_question_event(event, t, ctx)
+    if step is Step.OTHER:
+        return await intake.on_other_text(event, t, ctx)
+    if step is Step.DONE:
+        return [Reply(t.gettext("Thank you, your registration is submitted. Send /status to see it, or /help to see what I can do."))]
+    if step is Step.LANGUAGE:
+        typed = event.text.strip().casefold()
+        match = next((code for code in ctx.program.languages if native_name(code).casefold() == typed), None)
+        if match is not None:
+            return await _on_language(match, ctx) or []
+    return [Reply(t.gettext("Please tap one of the buttons below.")), *await _render_step(t, ctx)]
+
+
+# ---------------------------------------------------------------- the welcome steps
+
+
+def _language_question(t: Translator, ctx: Context, text: str) -> Reply:
+    current = ctx.conversation.language
+    ordered = sorted(ctx.program.languages, key=lambda code: code != current)
+    return Reply(text, buttons=tuple((Button(native_name(code), f"lang:{code}"),) for code in ordered))
+
+
+def _role_question(t: Translator) -> Reply:
+    return Reply(
+        t.gettext("Are you new to the region, or a volunteer who would like to meet newcomers?"),
+        buttons=tuple((Button(t.gettext(label), f"role:{role.value}"),) for role, label in ROLE_LABELS.items()),
+    )
+
+
+def _consent_question(t: Translator, ctx: Context) -> Reply:
+    assert ctx.conversation.role is not None
+    consent = ctx.program.forms[ctx.conversation.role.value].consent
+    return Reply(
+        t.gettext(consent.text),
+        buttons=((Button(t.gettext("I agree"), "consent:yes"), Button(t.gettext("Not now"), "consent:no")),),
+    )
+
+
+def _underlying_step(conversation: Conversation) -> Step:
+    """The step a RESUME, CANCEL or LANGUAGE prompt interrupted, else the step itself."""
+    if conversation.step in (Step.RESUME, Step.CANCEL, Step.LANGUAGE) and conversation.paused_step is not None:
+        return conversation.paused_step
+    return conversation.step
+
+
+def _intake_under_way(conversation: Conversation) -> bool:
+    return conversation.participant_id is not None and _underlying_step(conversation) in (
+        Step.QUESTION,
+        Step.OTHER,
+        Step.REVIEW,
+    )
+
+
+def _reset(conversation: Conversation) -> None:
+    """Back to the start; the language stays, it is no personal data and the person chose it."""
+    conversation.step = Step.IDLE
+    conversation.role = None
+    conversation.participant_id = None
+    conversation.question = None
+    conversation.history = []
+    conversation.pending = []
+    conversation.editing = False
+    conversation.paused_step = None

@@ -1,0 +1,115 @@
+"""What a flow receives (Event) and what it answers (Reply), independent of any channel."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class EventKind(str, Enum):
+    """What the person did."""
+
+    TEXT = "text"
+    COMMAND = "command"
+    CHOICE = "choice"  # pressed an inline button; `text` holds its callback data
+    CONTACT = "contact"  # shared their phone number with the channel's contact button
+    OTHER = "other"  # a photo, sticker, voice note…: nothing a question can read
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a person did, as every channel reports it."""
+
+    update_id: int
+    user_id: int
+    chat_id: int
+    kind: EventKind
+    text: str = ""
+    args: str = ""  # what followed a command ("/start abc" -> args "abc")
+    language_code: str | None = None  # the language the person's app uses, if the channel knows it
+    message_id: int | None = None  # the message whose button was pressed, for in-place edits
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: `data` is ASCII and at most 64 bytes (Telegram's callback_data limit)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file sent with a reply."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One outgoing message.
+
+    `edit` replaces the message whose button was pressed instead of sending a new one, so that
+    ticking boxes of a several-choice question does not flood the chat.
+    `contact_button` shows a keyboard with a share-my-phone button (and `keyboard` text buttons);
+    `remove_keyboard` hides such a keyboard once it is no longer wanted.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    keyboard: tuple[str, ...] = ()
+    contact_button: str | None = None
+    remove_keyboard: bool = False
+    edit: bool = False
+    document: Document | None = None
+
+
+@dataclass
+class Outcome:
+    """What handling one event produced: the replies, and a short toast for a pressed button."""
+
+    replies: list[Reply] = field(default_factory=list)
+    notice: str | None = None
+
+
+def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dict[str, object]:
+    """A Reply as JSON-safe data for the outbox; an edit carries the message it replaces."""
+    payload: dict[str, object] = {"text": reply.text}
+    if reply.buttons:
+        payload["buttons"] = [[[button.label, button.data] for button in row] for row in reply.buttons]
+    if reply.keyboard:
+        payload["keyboard"] = list(reply.keyboard)
+    if reply.contact_button:
+        payload["contact_button"] = reply.contact_button
+    if reply.remove_keyboard:
+        payload["remove_keyboard"] = True
+    if reply.edit and edit_message_id is not None:
+        payload["edit_message_id"] = edit_message_id
+    if reply.document is not None:
+        payload["document"] = {
+            "filename": reply.document.filename,
+            "content": base64.b64encode(reply.document.content).decode("ascii"),
+            "caption": reply.document.caption,
+        }
+    return payload
+
+
+def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
+    """The Reply an outbox payload holds, and the id of the message it edits (if any)."""
+    document = payload.get("document")
+    reply = Reply(
+        text=str(payload.get("text", "")),
+        buttons=tuple(tuple(Button(label, data) for label, data in row) for row in payload.get("buttons", [])),
+        keyboard=tuple(payload.get("keyboard", [])),
+        contact_button=payload.get("contact_button"),
+        remove_keyboard=bool(payload.get("remove_keyboard", False)),
+        edit="edit_message_id" in payload,
+        document=Document(document["filename"], base64.b64decode(document["content"]), document.get("caption", ""))
+        if document
+        else None,
+    )
+    return reply, payload.get("edit_message_id")

@@ -1,0 +1,298 @@
+"""A Connector Program as data: its name, languages, lists, consent text and intake forms.
+
+The default program ships as handlers/default_program.toml; FRONTDOOR_PROGRAM_FILE replaces it.
+Question and option texts are English msgids, translated when shown, so adding a question means
+data plus translations and no code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+
+DEFAULT_PROGRAM_FILE: Final = Path(__file__).with_name("default_program.toml")
+CALLBACK_LIMIT: Final = 64  # bytes of Telegram callback_data
+KEY_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
+VALUE_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,23}$")
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri")
+DAY_PARTS: Final = ("morning", "midday", "afternoon", "evening")
+THIS_YEAR: Final = "this_year"
+
+
+class Kind(str, Enum):
+    """The kinds of question a form can ask."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    MULTI = "multi"
+    YEAR = "year"
+    NUMBER = "number"
+    PHONE = "phone"
+    EMAIL = "email"
+    LINK = "link"
+    AVAILABILITY = "availability"
+    CONSENT = "consent"
+
+
+class ProgramError(ValueError):
+    """A program file that cannot be used; the message names the file, the question and the problem."""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str  # msgid, or a proper name when the list is not translated
+    translated: bool = True
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Ask a question only when another answer is one of `values`."""
+
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    kind: Kind
+    text: str  # msgid
+    label: str  # msgid: the short name on the review screen and its Edit button
+    optional: bool = False
+    options: tuple[Option, ...] = ()
+    other: bool = False  # an "Other" button that asks for a typed answer
+    minimum: int | None = None
+    maximum: int | None = None
+    this_year_max: bool = False  # a year question whose maximum is the current year
+    max_length: int = 200
+    min_choices: int = 1
+    ask_if: Condition | None = None
+    version: str = ""  # consent text version
+
+
+@dataclass(frozen=True)
+class Form:
+    role: str
+    questions: tuple[Question, ...]
+
+    def question(self, key: str) -> Question:
+        for question in self.questions:
+            if question.key == key:
+                return question
+        raise KeyError(key)
+
+    @property
+    def consent(self) -> Question:
+        return self.questions[0]
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    time_zone: str
+    languages: tuple[str, ...]
+    default_language: str
+    forms: dict[str, Form] = field(default_factory=dict)
+    source: str = ""
+
+
+def load_program(path: Path | None = None) -> Program:
+    """Read and check a program file; any problem raises ProgramError naming file and question."""
+    path = path or DEFAULT_PROGRAM_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProgramError(f"{path}: no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ProgramError(f"{path}: not valid TOML: {error}") from None
+    return parse_program(data, str(path))
+
+
+def parse_program(data: dict[str, Any], source: str) -> Program:
+    def fail(problem: str) -> ProgramError:
+        return ProgramError(f"{source}: {problem}")
+
+    section = data.get("program")
+    if not isinstance(section, dict):
+        raise fail("missing [program] section")
+    name = section.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise fail("[program] needs a name")
+    time_zone = section.get("time_zone", "America/Toronto")
+    try:
+        ZoneInfo(str(time_zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(f"[program] time_zone {time_zone!r} is not an IANA time zone") from None
+    languages = section.get("languages", ["en"])
+    if not isinstance(languages, list) or not languages:
+        raise fail("[program] languages must be a non-empty list of language codes")
+    for language in languages:
+        try:
+            Locale.parse(str(language), sep="-")
+        except (UnknownLocaleError, ValueError):
+            raise fail(f"[program] language {language!r} is not a known language code") from None
+    default_language = section.get("default_language", languages[0])
+    if default_language not in languages:
+        raise fail(f"[program] default_language {default_language!r} is not among languages")
+
+    lists = _parse_lists(data.get("lists", {}), fail)
+    forms_data = data.get("forms")
+    if not isinstance(forms_data, dict):
+        raise fail("missing [forms] section")
+    forms: dict[str, Form] = {}
+    for role in ("connectee", "connector"):
+        form_data = forms_data.get(role)
+        if not isinstance(form_data, dict) or not isinstance(form_data.get("questions"), list):
+            raise fail(f"form {role!r} needs a list of [[forms.{role}.questions]]")
+        questions = tuple(
+            _parse_question(raw, lists, lambda problem, r=role: fail(f"form {r!r}, {problem}"))
+            for raw in form_data["questions"]
+        )
+        _check_form(role, questions, fail)
+        forms[role] = Form(role=role, questions=questions)
+    return Program(
+        name=name.strip(),
+        time_zone=str(time_zone),
+        languages=tuple(str(language) for language in languages),
+        default_language=str(default_language),
+        forms=forms,
+        source=source,
+    )
+
+
+def _parse_lists(raw: Any, fail: Any) -> dict[str, tuple[Option, ...]]:
+    if not isinstance(raw, dict):
+        raise fail("[lists] must be a table of named option lists")
+    lists: dict[str, tuple[Option, ...]] = {}
+    for list_name, items in raw.items():
+        if not isinstance(items, list) or not items:
+            raise fail(f"list {list_name!r} must be a non-empty list")
+        lists[list_name] = tuple(
+            _parse_option(item, lambda problem, n=list_name: fail(f"list {n!r}: {problem}")) for item in items
+        )
+    return lists
+
+
+def _parse_option(item: Any, fail: Any) -> Option:
+    if isinstance(item, str):
+        # A bare name (a community, a town) is shown as written, not translated.
+        value = re.sub(r"[^a-z0-9]+", "_", item.lower()).strip("_")[:24]
+        return Option(value=value, label=item, translated=False)
+    if not isinstance(item, dict) or not isinstance(item.get("value"), str) or not isinstance(item.get("label"), str):
+        raise fail("each option needs a value and a label")
+    if not VALUE_PATTERN.match(item["value"]):
+        raise fail(f"option value {item['value']!r} must be 1-24 lowercase ASCII letters, digits, _ . -")
+    return Option(value=item["value"], label=item["label"], translated=bool(item.get("translate", True)))
+
+
+def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Any) -> Question:
+    if not isinstance(raw, dict):
+        raise fail("each question must be a table")
+    key = raw.get("key")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        raise fail(f"question {key!r}: key must be 1-24 lowercase ASCII letters, digits or _")
+
+    def bad(problem: str) -> ProgramError:
+        return fail(f"question {key!r}: {problem}")
+
+    try:
+        kind = Kind(raw.get("kind"))
+    except ValueError:
+        raise bad(f"unknown kind {raw.get('kind')!r} (one of {', '.join(k.value for k in Kind)})") from None
+    text = raw.get("question")
+    if not isinstance(text, str) or not text.strip():
+        raise bad("needs a question text")
+    label = raw.get("label", key)
+    options: tuple[Option, ...] = ()
+    raw_options = raw.get("options")
+    if kind in (Kind.CHOICE, Kind.MULTI):
+        if isinstance(raw_options, str) and raw_options.startswith("@"):
+            if raw_options[1:] not in lists:
+                raise bad(f"options refer to unknown list {raw_options!r}")
+            options = lists[raw_options[1:]]
+        elif isinstance(raw_options, list) and raw_options:
+            options = tuple(_parse_option(item, bad) for item in raw_options)
+        else:
+            raise bad("a choice question needs options (a list, or '@name' of a [lists] entry)")
+        values = [option.value for option in options]
+        if len(set(values)) != len(values):
+            raise bad("two options share a value")
+    elif kind is Kind.AVAILABILITY:
+        options = tuple(Option(value=f"{day}-{part}", label=part) for day in WEEKDAYS for part in DAY_PARTS)
+    elif raw_options is not None:
+        raise bad(f"a {kind.value} question takes no options")
+    for option in options:
+        data = f"t:{key}:{option.value}:1"
+        if len(data.encode("ascii")) > CALLBACK_LIMIT:
+            raise bad(f"key and option {option.value!r} are too long for a button")
+
+    maximum = raw.get("max")
+    this_year_max = maximum == THIS_YEAR
+    minimum = raw.get("min")
+    if kind in (Kind.YEAR, Kind.NUMBER):
+        if not isinstance(minimum, int) or not (this_year_max or isinstance(maximum, int)):
+            raise bad(f"a {kind.value} question needs whole-number min and max")
+        if not this_year_max and minimum > maximum:
+            raise bad("min is larger than max")
+    max_length = raw.get("max_length", 200)
+    if not isinstance(max_length, int) or not 1 <= max_length <= 4000:
+        raise bad("max_length must be a whole number from 1 to 4000")
+    condition = None
+    if "ask_if" in raw:
+        ask_if = raw["ask_if"]
+        if not isinstance(ask_if, dict) or not isinstance(ask_if.get("key"), str) or not isinstance(
+            ask_if.get("in"), list
+        ):
+            raise bad("ask_if needs a key and a list 'in'")
+        condition = Condition(key=ask_if["key"], values=tuple(str(value) for value in ask_if["in"]))
+    version = raw.get("version", "")
+    if kind is Kind.CONSENT and not (isinstance(version, str) and version):
+        raise bad("a consent question needs a version")
+    return Question(
+        key=key,
+        kind=kind,
+        text=text,
+        label=str(label),
+        optional=bool(raw.get("optional", False)),
+        options=options,
+        other=bool(raw.get("other", False)),
+        minimum=minimum if isinstance(minimum, int) else None,
+        maximum=maximum if isinstance(maximum, int) else None,
+        this_year_max=this_year_max,
+        max_length=max_length,
+        min_choices=int(raw.get("min_choices", 1)),
+        ask_if=condition,
+        version=version if isinstance(version, str) else "",
+    )
+
+
+def _check_form(role: str, questions: tuple[Question, ...], fail: Any) -> None:
+    if not questions or questions[0].kind is not Kind.CONSENT:
+        raise fail(f"form {role!r}: the first question must be the consent (kind = \"consent\")")
+    seen: dict[str, Question] = {}
+    for question in questions:
+        if question.key in seen:
+            raise fail(f"form {role!r}, question {question.key!r}: the key is used twice")
+        if question.kind is Kind.CONSENT and question is not questions[0]:
+            raise fail(f"form {role!r}, question {question.key!r}: only the first question may be the consent")
+        condition = question.ask_if
+        if condition is not None:
+            earlier = seen.get(condition.key)
+            if earlier is None:
+                raise fail(
+                    f"form {role!r}, question {question.key!r}: ask_if names {condition.key!r}, "
+                    "which is not an earlier question"
+                )
+            known = {option.value for option in earlier.options}
+            unknown = [value for value in condition.values if value not in known]
+            if unknown:
+                raise fail(f"form {role!r}, question {question.key!r}: ask_if values {unknown} are not options")
+        seen[question.key] = question

@@ -1,0 +1,155 @@
+"""How questions, answers and the review screen look in a chat, in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import phonenumbers
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date
+from babel.lists import format_list
+
+from handlers.events import Button, Reply
+from handlers.i18n import N_, Translator
+from handlers.program import DAY_PARTS, WEEKDAYS, Form, Kind, Option, Question
+
+TICK: Final = "✅ "
+# Short names of the parts of a day, explained in the availability question's hint.
+PART_NAMES: Final = {
+    "morning": N_("am"),
+    "midday": N_("noon"),
+    "afternoon": N_("pm"),
+    "evening": N_("eve"),
+}
+MANY_OPTIONS: Final = 8  # above this, options go two to a row so the keyboard fits a phone screen
+
+
+def format_day(moment: datetime, language: str, time_zone: str) -> str:
+    """A date as the reader writes it ("23 novembre 2026"), in the program's time zone."""
+    return format_date(moment.astimezone(ZoneInfo(time_zone)), format="long", locale=Locale.parse(language, sep="-"))
+
+
+def option_label(t: Translator, option: Option) -> str:
+    return t.gettext(option.label) if option.translated else option.label
+
+
+def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def weekday_names(language: str) -> list[str]:
+    """Abbreviated Monday..Friday in the reader's language (Babel's CLDR data)."""
+    days = Locale.parse(language, sep="-").days["format"]["abbreviated"]
+    return [days[index] for index in range(len(WEEKDAYS))]
+
+
+def display_answer(t: Translator, question: Question, value: Any) -> str:
+    """An answer as the person would say it, for the review screen and /status."""
+    if value is None:
+        return t.gettext("(skipped)")
+    if question.kind is Kind.CHOICE:
+        if isinstance(value, dict):
+            return str(value.get("other", ""))
+        return next((option_label(t, o) for o in question.options if o.value == value), str(value))
+    if question.kind is Kind.MULTI:
+        labels = [option_label(t, o) for o in question.options if o.value in value]
+        return format_list(labels, locale=t.language) if labels else t.gettext("(none)")
+    if question.kind is Kind.AVAILABILITY:
+        return _display_availability(t, value)
+    if question.kind is Kind.PHONE:
+        return phonenumbers.format_number(phonenumbers.parse(value), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return str(value)
+
+
+def _display_availability(t: Translator, value: list[str]) -> str:
+    days = weekday_names(t.language)
+    lines = []
+    for index, day in enumerate(WEEKDAYS):
+        parts = [t.gettext(PART_NAMES[part]) for part in DAY_PARTS if f"{day}-{part}" in value]
+        if parts:
+            lines.append(t.gettext("{day}: {times}").format(day=days[index], times=format_list(parts, locale=t.language)))
+    return "; ".join(lines) if lines else t.gettext("(none)")
+
+
+def question_reply(
+    t: Translator,
+    form: Form,
+    question: Question,
+    *,
+    number: int,
+    total: int,
+    current: Any = None,
+    has_answer: bool = False,
+    pending: list[str] | None = None,
+    edit: bool = False,
+) -> Reply:
+    """The message that asks `question`, with its buttons; `pending` are ticked options."""
+    lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
+    if question.kind is Kind.AVAILABILITY:
+        lines.append(t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00"))
+    if has_answer:
+        lines.append(t.gettext("Your answer now: {answer}").format(answer=display_answer(t, question, current)))
+    text = "\n\n".join(lines)
+    skip = [Button(t.gettext("Skip"), f"s:{question.key}")] if question.optional else []
+
+    if question.kind is Kind.CHOICE:
+        buttons = [Button(option_label(t, o), f"a:{question.key}:{o.value}") for o in question.options]
+        if question.other:
+            buttons.append(Button(t.gettext("Other (type it)"), f"o:{question.key}"))
+        per_row = 2 if len(buttons) > MANY_OPTIONS else 1
+        return Reply(text, buttons=tuple(_rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
+    if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
+        numbers = [Button(str(n), f"a:{question.key}:{n}") for n in range(question.minimum, question.maximum + 1)]
+        return Reply(text, buttons=tuple(_rows(numbers, 5) + _rows(skip, 1)), edit=edit)
+    if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
+        return Reply(text, buttons=tuple(_ticks(t, question, pending or []) + _rows(skip, 1)), edit=edit)
+    if question.kind is Kind.PHONE:
+        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.gettext("Skip"),))
+    return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
+
+
+def _ticks(t: Translator, question: Question, ticked: list[str]) -> list[tuple[Button, ...]]:
+    """Toggle buttons that say what a press will do, so a double tap cannot undo itself."""
+
+    def toggle(value: str, label: str) -> Button:
+        on = value in ticked
+        return Button((TICK if on else "") + label, f"t:{question.key}:{value}:{0 if on else 1}")
+
+    if question.kind is Kind.AVAILABILITY:
+        days = weekday_names(t.language)
+        rows = [
+            tuple(
+                toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
+                for part in DAY_PARTS
+            )
+            for i, day in enumerate(WEEKDAYS)
+        ]
+    else:
+        buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
+        rows = _rows(buttons, 2 if len(buttons) > MANY_OPTIONS else 1)
+    return rows + [(Button(t.gettext("Done"), f"d:{question.key}"),)]
+
+
+def review_reply(t: Translator, form: Form, answers: dict[str, Any], visible: list[Question]) -> Reply:
+    """Every answer, an Edit button for each, and Submit."""
+    lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
+    lines.append(summary(t, answers, visible))
+    edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), f"e:{q.key}") for q in visible]
+    rows = _rows(edits, 2) + [(Button(t.gettext("Submit"), "submit"),)]
+    return Reply("\n\n".join(lines), buttons=tuple(rows))
+
+
+def summary(t: Translator, answers: dict[str, Any], visible: list[Question]) -> str:
+    return "\n".join(
+        t.gettext("{label}: {answer}").format(label=t.gettext(q.label), answer=display_answer(t, q, answers.get(q.key)))
+        for q in visible
+        if q.key in answers
+    )
+
+
+def chosen(text: str, answer: str, t: Translator) -> Reply:
+    """The pressed message, rewritten to show the answer and lose its buttons."""
+    return Reply(t.gettext("{question}\n\n✔ {answer}").format(question=text, answer=answer), edit=True)

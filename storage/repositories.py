@@ -1,0 +1,271 @@
+"""Repositories: one per record, each given the unit of work's session. None of them commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.model import Conversation, Participant, Role, Status, Step
+from storage.tables import AnswerRow, ConversationRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
+
+
+class SqlParticipants:
+    """Registrations and their answers (implements handlers.ports.Participants)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._cache: dict[int, Participant] = {}  # one load per update, however often a flow asks
+
+    async def create(
+        self, conversation: Conversation, *, role: Role, language: str, consent_version: str, now: datetime
+    ) -> Participant:
+        row = ParticipantRow(
+            channel=conversation.channel,
+            user_id=conversation.user_id,
+            chat_id=conversation.chat_id,
+            role=role.value,
+            language=language,
+            status=Status.IN_PROGRESS.value,
+            consent_version=consent_version,
+            consented_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        participant = _participant(row, {})
+        self._cache[participant.id] = participant
+        return participant
+
+    async def get(self, participant_id: int) -> Participant | None:
+        if participant_id in self._cache:
+            return self._cache[participant_id]
+        row = await self._session.get(ParticipantRow, participant_id)
+        if row is None:
+            return None
+        answers = await self._session.execute(
+            select(AnswerRow.question_key, AnswerRow.value).where(AnswerRow.participant_id == participant_id)
+        )
+        participant = _participant(row, {key: value for key, value in answers})
+        self._cache[participant_id] = participant
+        return participant
+
+    async def save_answer(self, participant: Participant, key: str, value: Any, now: datetime) -> None:
+        participant.answers[key] = value
+        row = await self._session.get(AnswerRow, (participant.id, key))
+        if row is None:
+            self._session.add(AnswerRow(participant_id=participant.id, question_key=key, value=value, updated_at=now))
+        else:
+            row.value = value
+            row.updated_at = now
+        await self._touch(participant, now)
+
+    async def forget_answer(self, participant: Participant, key: str, now: datetime) -> None:
+        participant.answers.pop(key, None)
+        await self._session.execute(
+            delete(AnswerRow).where(AnswerRow.participant_id == participant.id, AnswerRow.question_key == key)
+        )
+        await self._touch(participant, now)
+
+    async def update(self, participant: Participant, now: datetime) -> None:
+        participant.updated_at = now
+        await self._session.execute(
+            update(ParticipantRow)
+            .where(ParticipantRow.id == participant.id)
+            .values(
+                role=participant.role.value,
+                language=participant.language,
+                status=participant.status.value,
+                submitted_at=participant.submitted_at,
+                updated_at=now,
+            )
+        )
+
+    async def delete(self, participant: Participant) -> None:
+        self._cache.pop(participant.id, None)
+        await self._session.execute(delete(AnswerRow).where(AnswerRow.participant_id == participant.id))
+        await self._session.execute(delete(ParticipantRow).where(ParticipantRow.id == participant.id))
+
+    async def _touch(self, participant: Participant, now: datetime) -> None:
+        participant.updated_at = now
+        await self._session.execute(
+            update(ParticipantRow).where(ParticipantRow.id == participant.id).values(updated_at=now)
+        )
+
+
+def _participant(row: ParticipantRow, answers: dict[str, Any]) -> Participant:
+    return Participant(
+        id=row.id,
+        channel=row.channel,
+        user_id=row.user_id,
+        chat_id=row.chat_id,
+        role=Role(row.role),
+        language=row.language,
+        status=Status(row.status),
+        consent_version=row.consent_version,
+        consented_at=row.consented_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        submitted_at=row.submitted_at,
+        answers=answers,
+    )
+
+
+class SqlConversations:
+    """Conversation state, loaded with a lock so one person's updates are handled one at a time."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def lock(self, channel: str, user_id: int, chat_id: int, now: datetime) -> Conversation:
+        """The person's conversation, created on first contact, locked until the transaction ends."""
+        query = (
+            select(ConversationRow)
+            .where(ConversationRow.channel == channel, ConversationRow.user_id == user_id)
+            .with_for_update()
+        )
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        if row is None:
+            # Two first messages at once must not both create the row: let the database decide.
+            insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            await self._session.execute(
+                insert(ConversationRow)
+                .values(channel=channel, user_id=user_id, chat_id=chat_id, step=Step.IDLE.value, state={}, updated_at=now)
+                .on_conflict_do_nothing()
+            )
+            row = (await self._session.execute(query)).scalar_one()
+        state = row.state or {}
+        return Conversation(
+            channel=row.channel,
+            user_id=row.user_id,
+            chat_id=row.chat_id,
+            language=row.language,
+            step=Step(row.step),
+            role=Role(row.role) if row.role else None,
+            participant_id=row.participant_id,
+            question=state.get("question"),
+            history=list(state.get("history", [])),
+            pending=list(state.get("pending", [])),
+            editing=bool(state.get("editing", False)),
+            paused_step=Step(state["paused_step"]) if state.get("paused_step") else None,
+        )
+
+    async def save(self, conversation: Conversation, now: datetime) -> None:
+        state: dict[str, Any] = {
+            "question": conversation.question,
+            "history": conversation.history,
+            "pending": conversation.pending,
+            "editing": conversation.editing,
+            "paused_step": conversation.paused_step.value if conversation.paused_step else None,
+        }
+        await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.channel == conversation.channel, ConversationRow.user_id == conversation.user_id)
+            .values(
+                chat_id=conversation.chat_id,
+                language=conversation.language,
+                step=conversation.step.value,
+                role=conversation.role.value if conversation.role else None,
+                participant_id=conversation.participant_id,
+                state=state,
+                updated_at=now,
+            )
+        )
+
+
+class SqlProcessedUpdates:
+    """Which updates were handled already (checked under the person's conversation lock)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def seen(self, channel: str, update_id: int) -> bool:
+        return await self._session.get(ProcessedUpdateRow, (channel, update_id)) is not None
+
+    async def remember(self, channel: str, update_id: int, now: datetime) -> None:
+        self._session.add(ProcessedUpdateRow(channel=channel, update_id=update_id, processed_at=now))
+
+
+class SqlOutbox:
+    """Outgoing messages: written with the update, sent after the commit, retried until done."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, channel: str, chat_id: int, payloads: list[dict[str, Any]], now: datetime) -> list[int]:
+        rows = [
+            OutboxRow(
+                channel=channel,
+                chat_id=chat_id,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for payload in payloads
+        ]
+        self._session.add_all(rows)
+        await self._session.flush()
+        return [row.id for row in rows]
+
+    async def claim(self, channel: str, now: datetime, lease_until: datetime, limit: int, ids: list[int] | None = None) -> list[OutboxRow]:
+        """Due messages, oldest first, leased to this sender until `lease_until`.
+
+        A message waits while an older one to the same chat is unsent, so each chat reads its
+        messages in the order they were written. The lease (not a transaction held open during
+        the HTTP call) keeps other senders off; if this one dies, the lease runs out and another
+        sender takes the message.
+        """
+        older = aliased(OutboxRow)
+        query = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.channel == channel,
+                OutboxRow.status == "pending",
+                OutboxRow.next_attempt_at <= now,
+                ~exists().where(older.chat_id == OutboxRow.chat_id, older.status == "pending", older.id < OutboxRow.id),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=OutboxRow)
+        )
+        if ids is not None:
+            query = query.where(OutboxRow.id.in_(ids))
+        rows = list((await self._session.execute(query)).scalars())
+        for row in rows:
+            row.next_attempt_at = lease_until
+            row.attempts += 1
+        await self._session.flush()
+        return rows
+
+    async def mark_sent(self, outbox_id: int, now: datetime) -> None:
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == outbox_id).values(status="sent", sent_at=now, last_error=None)
+        )
+
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(last_error=error[:500], next_attempt_at=next_attempt_at)
+        )
+
+    async def mark_dead(self, outbox_id: int, error: str) -> None:
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == outbox_id).values(status="dead", last_error=error[:500])
+        )
+
+    async def mark_chat_dead(self, channel: str, chat_id: int, error: str) -> None:
+        """Everything still pending for a chat that can no longer be reached."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
+            .values(status="dead", last_error=error[:500])
+        )

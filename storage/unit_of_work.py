@@ -1,0 +1,37 @@
+"""The unit of work: one session, one transaction, one commit, for one update or one job."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import SqlConversations, SqlOutbox, SqlParticipants, SqlProcessedUpdates
+
+
+class UnitOfWork:
+    """`async with UnitOfWork(factory) as uow: …; await uow.commit()`; leaving without commit rolls back."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        await self.session.begin()
+        self.participants = SqlParticipants(self.session)
+        self.conversations = SqlConversations(self.session)
+        self.processed_updates = SqlProcessedUpdates(self.session)
+        self.outbox = SqlOutbox(self.session)
+        return self
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            await self.session.close()

@@ -1,0 +1,521 @@
+"""Tests of the Bot API emulator itself: raw HTTP in every encoding, and aiogram's real client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BufferedInputFile,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from tests.e2e.emulator import BotApiEmulator, EmulatedUser, SentMessage
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def bot(telegram: BotApiEmulator) -> AsyncIterator[Bot]:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(telegram.url))
+    async with Bot(telegram.token, session=session) as client:
+        yield client
+
+
+async def api(
+    http: aiohttp.ClientSession, telegram: BotApiEmulator, method: str, *, token: str | None = None, **params: Any
+) -> tuple[int, dict[str, Any]]:
+    """POST a JSON body, the way many non-aiogram clients call the Bot API."""
+    url = f"{telegram.url}/bot{token or telegram.token}/{method}"
+    async with http.post(url, json=params) as response:
+        return response.status, await response.json()
+
+
+async def api_form(
+    http: aiohttp.ClientSession, telegram: BotApiEmulator, method: str, **params: str
+) -> tuple[int, dict[str, Any]]:
+    """POST urlencoded strings, nested objects as JSON strings, the way aiogram does without files."""
+    async with http.post(f"{telegram.url}/bot{telegram.token}/{method}", data=params) as response:
+        return response.status, await response.json()
+
+
+def greeted(telegram: BotApiEmulator, user_id: int = 42, **kwargs: Any) -> EmulatedUser:
+    """A user who has written to the bot, so the bot may write back."""
+    person = telegram.user(user_id, **kwargs)
+    person.send("/start")
+    return person
+
+
+# ---------------------------------------------------------------------- the HTTP surface
+
+
+async def test_serves_only_loopback_and_checks_the_token(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    assert telegram.url.startswith("http://127.0.0.1:")
+    status, body = await api(http, telegram, "getMe")
+    assert (status, body["ok"]) == (200, True)
+    assert body["result"]["id"] == 123456
+    assert body["result"]["is_bot"] is True
+    assert body["result"]["username"] == "frontdoor_test_bot"
+
+    async with http.get(f"{telegram.url}/bot{telegram.token}/getme") as response:  # GET, any case
+        assert response.status == 200
+
+    assert await api(http, telegram, "getMe", token="999:other") == (
+        401,
+        {"ok": False, "error_code": 401, "description": "Unauthorized"},
+    )
+    status, body = await api(http, telegram, "sendPoll", chat_id=1)
+    assert (status, body["description"]) == (404, "Not Found")
+    assert [call.status for call in telegram.calls] == [200, 200, 401, 404]
+
+
+async def test_query_string_and_json_strings_are_decoded(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    greeted(telegram)
+    markup = json.dumps({"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]})
+    url = f"{telegram.url}/bot{telegram.token}/sendMessage"
+    async with http.post(url, params={"chat_id": "42"}, data={"text": "Привіт", "reply_markup": markup}) as response:
+        body = await response.json()
+    assert body["ok"], body
+    assert body["result"]["text"] == "Привіт"
+    assert body["result"]["reply_markup"] == {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]}
+    assert telegram.calls[-1].params == {
+        "chat_id": 42,
+        "text": "Привіт",
+        "reply_markup": {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]},
+    }
+
+
+async def test_send_message_needs_a_chat_the_user_opened(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    status, body = await api(http, telegram, "sendMessage", chat_id=42, text="hi")
+    assert (status, body["description"]) == (400, "Bad Request: chat not found")
+
+    ann = greeted(telegram, first_name="Ann", language_code="uk")  # the user's /start is message 1
+    status, body = await api(http, telegram, "sendMessage", chat_id=42, text="hi")
+    assert status == 200
+    message = body["result"]
+    assert message["message_id"] == 2
+    assert message["chat"] == {"id": 42, "type": "private", "first_name": "Ann"}
+    assert message["from"]["is_bot"] is True and message["from"]["id"] == 123456
+    assert isinstance(message["date"], int) and "reply_markup" not in message
+    _, body = await api(http, telegram, "sendMessage", chat_id=42, text="again")
+    assert body["result"]["message_id"] == 3
+    assert [m.text for m in ann.inbox] == ["hi", "again"]
+    assert ann.last_message().message_id == 3
+
+
+async def test_text_limits(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    greeted(telegram)
+    assert (await api(http, telegram, "sendMessage", chat_id=42, text="x" * 4096))[0] == 200
+    status, body = await api(http, telegram, "sendMessage", chat_id=42, text="x" * 4097)
+    assert (status, body["description"]) == (400, "Bad Request: message is too long")
+    for params in ({"text": ""}, {"text": "  "}, {}):
+        status, body = await api(http, telegram, "sendMessage", chat_id=42, **params)
+        assert (status, body["description"]) == (400, "Bad Request: message text is empty")
+    assert len(telegram.messages(42)) == 1
+
+
+async def test_edit_message_text_and_reply_markup(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    ann = greeted(telegram)
+    keyboard = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
+    _, body = await api(http, telegram, "sendMessage", chat_id=42, text="Pick", reply_markup=keyboard)
+    message_id = body["result"]["message_id"]
+
+    status, body = await api(
+        http, telegram, "editMessageText", chat_id=42, message_id=message_id, text="Pick", reply_markup=keyboard
+    )
+    assert status == 400
+    assert body["description"].startswith("Bad Request: message is not modified: ")
+
+    # Editing the text without reply_markup drops the keyboard, as Telegram does.
+    status, body = await api(http, telegram, "editMessageText", chat_id=42, message_id=message_id, text="Picked A")
+    assert status == 200 and "reply_markup" not in body["result"] and "edit_date" in body["result"]
+    assert (ann.inbox[0].text, ann.inbox[0].reply_markup, ann.inbox[0].edits) == ("Picked A", None, 1)
+
+    status, body = await api(
+        http, telegram, "editMessageReplyMarkup", chat_id=42, message_id=message_id, reply_markup=keyboard
+    )
+    assert status == 200 and ann.inbox[0].buttons() == ["A"] and ann.inbox[0].edits == 2
+    status, body = await api(
+        http, telegram, "editMessageReplyMarkup", chat_id=42, message_id=message_id, reply_markup=keyboard
+    )
+    assert status == 400 and "not modified" in body["description"]
+
+    status, body = await api(http, telegram, "editMessageText", chat_id=42, message_id=999, text="x")
+    assert (status, body["description"]) == (400, "Bad Request: message to edit not found")
+
+
+# ---------------------------------------------------------------------- updates
+
+
+async def test_get_updates_offset_limit_and_forgetting(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    ann = telegram.user(42)
+    ids = [ann.send("one"), ann.send("/start@frontdoor_test_bot now"), ann.send_photo()]
+    assert ids == [1000, 1001, 1002]
+
+    _, body = await api_form(http, telegram, "getUpdates", limit="2")
+    assert [u["update_id"] for u in body["result"]] == [1000, 1001]
+    start = body["result"][1]["message"]
+    assert start["entities"] == [{"type": "bot_command", "offset": 0, "length": 25}]
+    assert start["from"] == {"id": 42, "is_bot": False, "first_name": "Test", "language_code": "en"}
+    assert start["chat"]["id"] == 42
+
+    _, body = await api_form(http, telegram, "getUpdates", offset="1001")
+    assert [u["update_id"] for u in body["result"]] == [1001, 1002]
+    assert "text" not in body["result"][1]["message"] and len(body["result"][1]["message"]["photo"]) == 2
+
+    _, body = await api_form(http, telegram, "getUpdates", offset="1003")
+    assert body["result"] == []
+    _, body = await api_form(http, telegram, "getUpdates", offset="1000")  # confirmed updates are gone
+    assert body["result"] == []
+    assert ann.send_sticker() == 1003
+
+
+async def test_long_poll_waits_then_returns_as_soon_as_an_update_arrives(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession
+) -> None:
+    started = time.monotonic()
+    _, body = await api(http, telegram, "getUpdates", timeout=1)
+    assert body["result"] == [] and 0.9 <= time.monotonic() - started < 2
+
+    ann = telegram.user(42)
+    asyncio.get_running_loop().call_later(0.2, ann.send, "hello")
+    started = time.monotonic()
+    _, body = await api(http, telegram, "getUpdates", timeout=5)
+    assert [u["message"]["text"] for u in body["result"]] == ["hello"]
+    assert time.monotonic() - started < 1.5
+
+
+async def test_a_newer_get_updates_ends_the_older_one_with_409(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession
+) -> None:
+    older = asyncio.create_task(api(http, telegram, "getUpdates", timeout=5))
+    await asyncio.sleep(0.1)
+    assert (await api(http, telegram, "getUpdates"))[0] == 200
+    status, body = await asyncio.wait_for(older, 1)
+    assert status == 409 and body["description"].startswith("Conflict: terminated by other getUpdates request")
+
+
+async def test_resend_delivers_the_same_update_again_past_the_offset(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession
+) -> None:
+    ann = telegram.user(42)
+    first = ann.send("hello")
+    _, body = await api(http, telegram, "getUpdates")
+    _, body = await api(http, telegram, "getUpdates", offset=first + 1)
+    assert body["result"] == []
+
+    ann.resend(first)
+    _, body = await api(http, telegram, "getUpdates", offset=first + 1)
+    assert [(u["update_id"], u["message"]["text"]) for u in body["result"]] == [(first, "hello")]
+    _, body = await api(http, telegram, "getUpdates", offset=first + 1)
+    assert body["result"] == []
+
+
+# ---------------------------------------------------------------------- keyboards and callbacks
+
+
+async def test_callback_data_is_limited_to_64_bytes(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    greeted(telegram)
+
+    def keyboard(data: str) -> dict[str, Any]:
+        return {"inline_keyboard": [[{"text": "ok", "callback_data": "a"}, {"text": "b", "callback_data": data}]]}
+
+    assert (await api(http, telegram, "sendMessage", chat_id=42, text="t", reply_markup=keyboard("é" * 32)))[0] == 200
+    for data in ("é" * 32 + "x", "x" * 65, ""):
+        status, body = await api(http, telegram, "sendMessage", chat_id=42, text="t", reply_markup=keyboard(data))
+        assert (status, body["description"]) == (400, "Bad Request: BUTTON_DATA_INVALID")
+    status, body = await api(
+        http, telegram, "sendMessage", chat_id=42, text="t", reply_markup={"inline_keyboard": [[{"text": "x"}]]}
+    )
+    assert status == 400 and "Text buttons are unallowed" in body["description"]
+
+
+async def test_press_finds_inline_buttons_and_answer_callback_query_once(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession
+) -> None:
+    ann = greeted(telegram)
+    await api(http, telegram, "getUpdates")
+    old = {"inline_keyboard": [[{"text": "Old", "callback_data": "old"}]]}
+    new = {"inline_keyboard": [[{"text": "✅ Monday", "callback_data": "mon"}, {"text": "Tuesday", "callback_data": "tue"}]]}
+    await api(http, telegram, "sendMessage", chat_id=42, text="first", reply_markup=old)
+    await api(http, telegram, "sendMessage", chat_id=42, text="second", reply_markup=new)
+    assert ann.last_message().buttons() == ["✅ Monday", "Tuesday"]
+    assert ann.last_message().button_data() == ["mon", "tue"]
+
+    monday = ann.press("Monday")  # the only button containing the label
+    old_press = ann.press("Old")  # found on an older message
+    with pytest.raises(LookupError, match="Tuesday"):
+        ann.press("Wednesday")
+    _, body = await api(http, telegram, "getUpdates", offset=monday)
+    queries = [u["callback_query"] for u in body["result"]]
+    assert [(q["data"], q["message"]["text"], q["from"]["id"]) for q in queries] == [
+        ("mon", "second", 42),
+        ("old", "first", 42),
+    ]
+    assert queries[0]["id"] != queries[1]["id"] and queries[0]["chat_instance"]
+
+    status, body = await api(http, telegram, "answerCallbackQuery", callback_query_id=queries[0]["id"], text="Saved")
+    assert (status, body["result"]) == (200, True)
+    assert telegram.callback(monday).answer_text == "Saved"
+    assert not telegram.callback(old_press).answered
+    status, body = await api(http, telegram, "answerCallbackQuery", callback_query_id=queries[0]["id"])
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+    status, _ = await api(http, telegram, "answerCallbackQuery", callback_query_id="nope")
+    assert status == 400
+
+
+async def test_reply_keyboard_is_remembered_until_removed(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession
+) -> None:
+    ann = greeted(telegram)
+    keyboard = {"keyboard": [[{"text": "Share my number", "request_contact": True}], ["Skip"]], "resize_keyboard": True}
+    _, body = await api(http, telegram, "sendMessage", chat_id=42, text="Your phone?", reply_markup=keyboard)
+    assert "reply_markup" not in body["result"]  # Telegram never echoes reply keyboards
+    assert ann.last_message().reply_keyboard == keyboard and ann.reply_keyboard == keyboard
+    await api(http, telegram, "sendMessage", chat_id=42, text="Typing…")  # the keyboard stays
+
+    ann.phone = "15195550123"  # as real clients often send it: no '+'
+    contact = ann.press("Share my number")
+    skip = ann.press("Skip")
+    _, body = await api(http, telegram, "getUpdates")
+    updates = {u["update_id"]: u["message"] for u in body["result"]}
+    assert updates[contact]["contact"] == {"phone_number": "15195550123", "first_name": "Test", "user_id": 42}
+    assert "text" not in updates[contact]
+    assert updates[skip]["text"] == "Skip"
+
+    await api(http, telegram, "sendMessage", chat_id=42, text="Thanks", reply_markup={"remove_keyboard": True})
+    assert ann.reply_keyboard is None
+    assert ann.last_message().reply_keyboard == {"remove_keyboard": True}
+    with pytest.raises(LookupError):
+        ann.press("Skip")
+
+
+# ---------------------------------------------------------------------- faults
+
+
+async def test_block_rate_limit_and_fail_next(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    greeted(telegram, 1)
+    greeted(telegram, 2)
+    telegram.block(1)
+    assert await api(http, telegram, "sendMessage", chat_id=1, text="hi") == (
+        403,
+        {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
+    )
+
+    telegram.rate_limit = (100, 1)
+    assert (await api(http, telegram, "sendMessage", chat_id=2, text="one"))[0] == 200
+    status, body = await api(http, telegram, "sendMessage", chat_id=2, text="two")
+    assert (status, body["parameters"]) == (429, {"retry_after": 1})
+    assert body["description"] == "Too Many Requests: retry after 1"
+    telegram.rate_limit = None
+
+    telegram.fail_next("sendMessage", status=500, times=2)
+    assert [(await api(http, telegram, "sendMessage", chat_id=2, text="x"))[0] for _ in range(3)] == [500, 500, 200]
+    assert [m.text for m in telegram.messages(2)] == ["one", "x"]
+
+
+async def test_wait_for_and_wait_idle(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    ann = greeted(telegram)
+
+    async def fake_bot() -> None:
+        await api(http, telegram, "getUpdates")
+        await asyncio.sleep(0.1)
+        await api(http, telegram, "sendMessage", chat_id=42, text="Welcome!")
+        await api(http, telegram, "sendMessage", chat_id=42, text="Pick a language")
+
+    seen = len(ann.inbox)
+    task = asyncio.create_task(fake_bot())
+    message = await ann.wait_for("language", after=seen, timeout=2)
+    assert isinstance(message, SentMessage) and message.text == "Pick a language"
+    assert (await ann.wait_for(lambda m: m.text.startswith("Wel"))).text == "Welcome!"
+    await task
+    await ann.wait_idle(quiet=0.1, timeout=2)
+
+    with pytest.raises(AssertionError, match=r"(?s)Goodbye.*Pick a language"):
+        await ann.wait_for("Goodbye", after=0, timeout=0.1)
+    with pytest.raises(AssertionError, match="Welcome"):
+        await ann.wait_for("Welcome", after=len(ann.inbox), timeout=0.1)
+    ann.send("anyone there?")
+    with pytest.raises(AssertionError, match="never fetched"):
+        await ann.wait_idle(quiet=0.05, timeout=0.2)
+
+
+async def test_refuse_connections_drops_open_connections_and_comes_back_on_the_same_port(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession
+) -> None:
+    url = telegram.url
+    assert (await api(http, telegram, "getMe"))[0] == 200  # leaves a keep-alive connection in the pool
+    poll = asyncio.create_task(api(http, telegram, "getUpdates", timeout=5))
+    await asyncio.sleep(0.05)
+
+    await telegram.refuse_connections(0.3)
+    assert not telegram.listening
+    with pytest.raises(aiohttp.ClientError):
+        await poll
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await api(http, telegram, "getMe")
+
+    await telegram.wait_listening(timeout=2)
+    assert telegram.url == url
+    assert (await api(http, telegram, "getMe"))[0] == 200
+
+
+# ---------------------------------------------------------------------- aiogram's real client
+
+
+async def test_aiogram_inline_keyboard_round_trip(telegram: BotApiEmulator, bot: Bot) -> None:
+    ann = greeted(telegram, first_name="Ann")
+    updates = await bot.get_updates(timeout=1)
+    assert [u.message.text for u in updates if u.message] == ["/start"]
+    offset = updates[-1].update_id + 1
+
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text="English", callback_data="lang:en")],
+            [InlineKeyboardButton(text="Українська", callback_data="lang:uk")],
+        ]
+    )
+    sent = await bot.send_message(42, "Choose a language", reply_markup=markup)
+    assert sent.message_id == 2 and sent.chat.id == 42 and sent.reply_markup == markup
+    assert ann.last_message().buttons() == ["English", "Українська"]
+
+    pressed = ann.press("Українська")
+    updates = await bot.get_updates(offset=offset, timeout=1)
+    assert [u.update_id for u in updates] == [pressed]
+    query = updates[0].callback_query
+    assert query is not None and query.data == "lang:uk" and query.from_user.language_code == "en"
+    assert query.message is not None and query.message.message_id == sent.message_id
+
+    assert await bot.answer_callback_query(query.id, text="Saved") is True
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_callback_query(query.id)
+
+    edited = await bot.edit_message_text(
+        "Мову вибрано", chat_id=42, message_id=sent.message_id, reply_markup=markup
+    )
+    assert edited.text == "Мову вибрано" and ann.last_message().edits == 1
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await bot.edit_message_text("Мову вибрано", chat_id=42, message_id=sent.message_id, reply_markup=markup)
+
+    forged = ann.press_data("lang:xx", message_id=999)
+    updates = await bot.get_updates(offset=pressed + 1, timeout=1)
+    assert [u.update_id for u in updates] == [forged]
+    assert isinstance(updates[0].callback_query.message, InaccessibleMessage)
+
+
+async def test_aiogram_long_poll_and_reply_keyboards(telegram: BotApiEmulator, bot: Bot) -> None:
+    ann = telegram.user(42)
+    asyncio.get_running_loop().call_later(0.2, ann.send, "hello")
+    started = time.monotonic()
+    updates = await bot.get_updates(timeout=5)
+    assert [u.message.text for u in updates if u.message] == ["hello"]
+    assert time.monotonic() - started < 1.5
+
+    keyboard = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="Share", request_contact=True)]])
+    await bot.send_message(42, "Phone?", reply_markup=keyboard)
+    assert ann.reply_keyboard == {"keyboard": [[{"text": "Share", "request_contact": True}]]}
+    await bot.send_message(42, "Done", reply_markup=ReplyKeyboardRemove())
+    assert ann.reply_keyboard is None
+
+
+async def test_aiogram_limits_and_faults(telegram: BotApiEmulator, bot: Bot) -> None:
+    greeted(telegram, 1)
+    greeted(telegram, 2)
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.send_message(1, "x" * 4097)
+    with pytest.raises(TelegramBadRequest, match="message text is empty"):
+        await bot.send_message(1, "")  # aiogram leaves the empty text out of the request
+    too_long = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="x", callback_data="d" * 65)]])
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.send_message(1, "x", reply_markup=too_long)
+
+    telegram.fail_next("sendMessage", status=429, retry_after=3)
+    with pytest.raises(TelegramRetryAfter) as retry:
+        await bot.send_message(1, "x")
+    assert retry.value.retry_after == 3
+    telegram.fail_next("sendMessage", status=502)
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(1, "x")
+
+    telegram.block(2)
+    with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
+        await bot.send_message(2, "x")
+    assert (await bot.send_message(1, "fine")).text == "fine"
+    assert [call.status for call in telegram.calls_to("sendMessage")] == [400, 400, 400, 429, 502, 403, 200]
+
+
+async def test_aiogram_send_document_and_commands(telegram: BotApiEmulator, bot: Bot) -> None:
+    ann = greeted(telegram)
+    data = "name,phone\nÄnn,+1519\n".encode()
+    sent = await bot.send_document(42, BufferedInputFile(data, filename="export.csv"), caption="Your export")
+    assert sent.document is not None
+    assert (sent.document.file_name, sent.document.mime_type, sent.document.file_size) == ("export.csv", "text/csv", len(data))
+    assert sent.caption == "Your export"
+    stored = ann.last_message()
+    assert (stored.document_name, stored.document_bytes, stored.text) == ("export.csv", data, "Your export")
+
+    again = await bot.send_document(42, sent.document.file_id)  # re-sending by file_id works too
+    assert again.document is not None and ann.last_message().document_bytes == data
+
+    commands = [BotCommand(command="start", description="Почати"), BotCommand(command="status", description="Стан")]
+    assert await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code="uk")
+    assert await bot.set_my_commands([BotCommand(command="start", description="Start")])
+    assert telegram.commands[("uk", "all_private_chats")] == [
+        {"command": "start", "description": "Почати"},
+        {"command": "status", "description": "Стан"},
+    ]
+    assert telegram.commands[(None, "default")] == [{"command": "start", "description": "Start"}]
+    assert [c.command for c in await bot.get_my_commands(language_code="uk", scope=BotCommandScopeAllPrivateChats())] == [
+        "start",
+        "status",
+    ]
+    assert await bot.delete_my_commands()
+    assert (None, "default") not in telegram.commands
+    with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
+        await bot.set_my_commands([BotCommand(command="Start!", description="x")])
+    assert await bot.delete_webhook(drop_pending_updates=True)
+    assert await bot.get_updates() == []
+
+
+async def test_aiogram_sees_refused_connections_as_network_errors(telegram: BotApiEmulator, bot: Bot) -> None:
+    assert (await bot.get_me()).username == "frontdoor_test_bot"
+    await telegram.refuse_connections(0.3)
+    with pytest.raises(TelegramNetworkError):
+        await bot.get_me()
+    await telegram.wait_listening(timeout=2)
+    assert (await bot.get_me()).id == 123456
