@@ -240,6 +240,11 @@ async def _on_language(code: str, ctx: Context) -> list[Reply] | None:
     if conversation.step is not Step.LANGUAGE or code not in ctx.program.languages:
         return None
     conversation.language = code
+    if conversation.participant_id is not None:
+        participant = await ctx.participants.get(conversation.participant_id)
+        if participant is not None:
+            participant.language = code
+            await ctx.participants.update(participant, ctx.now)
     t = ctx.translations(code)
     replies = [chosen(t.gettext("Which language would you like to use?"), native_name(code), t)]
     if conversation.paused_step in (None, Step.IDLE, Step.LANGUAGE):

@@ -1,0 +1,50 @@
+"""An in-memory Participants port, so flow tests run without a database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from handlers.model import Conversation, Participant, Role, Status
+
+
+class MemoryParticipants:
+    def __init__(self) -> None:
+        self.rows: dict[int, Participant] = {}
+        self._next_id = 1
+
+    async def create(
+        self, conversation: Conversation, *, role: Role, language: str, consent_version: str, now: datetime
+    ) -> Participant:
+        participant = Participant(
+            id=self._next_id,
+            channel=conversation.channel,
+            user_id=conversation.user_id,
+            chat_id=conversation.chat_id,
+            role=role,
+            language=language,
+            status=Status.IN_PROGRESS,
+            consent_version=consent_version,
+            consented_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        self.rows[participant.id] = participant
+        self._next_id += 1
+        return participant
+
+    async def get(self, participant_id: int) -> Participant | None:
+        return self.rows.get(participant_id)
+
+    async def save_answer(self, participant: Participant, key: str, value: Any, now: datetime) -> None:
+        participant.answers[key] = value
+        participant.updated_at = now
+
+    async def forget_answer(self, participant: Participant, key: str, now: datetime) -> None:
+        participant.answers.pop(key, None)
+
+    async def update(self, participant: Participant, now: datetime) -> None:
+        participant.updated_at = now
+
+    async def delete(self, participant: Participant) -> None:
+        self.rows.pop(participant.id, None)

@@ -1,0 +1,207 @@
+"""A newcomer registers, as a conversation: what they see and what is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.model import Status, Step
+from tests.support.chat import ChatClient
+
+
+async def start_as_newcomer(chat: ChatClient) -> None:
+    await chat.send("/start")
+    await chat.click("English")
+    await chat.click("I am new to the region")
+    await chat.click("I agree")
+
+
+# How a newcomer answers each question, as taps ("click:") or typed text.
+NEWCOMER = {
+    "name": ["Amal"],
+    "community": ["click:Kitchener"],
+    "situation": ["click:Refugee"],
+    "arrival_year": ["2023"],
+    "occupation": ["Civil engineer"],
+    "sector": ["click:Engineering"],
+    "experience": ["click:5 to 10 years"],
+    "education": ["click:Master's degree"],
+    "languages": ["click:Arabic", "click:Done"],
+    "goals": ["click:Work in my field", "click:Done"],
+    "availability": ["click:Mon am", "click:Done"],
+    "meeting_mode": ["click:Video call"],
+}
+
+
+async def answer_until(chat: ChatClient, key: str) -> None:
+    """Answer every question before `key` the usual way."""
+    for question, actions in NEWCOMER.items():
+        if question == key:
+            return
+        for action in actions:
+            if action.startswith("click:"):
+                await chat.click(action.removeprefix("click:"))
+            else:
+                await chat.send(action)
+
+
+async def test_a_newcomer_registers_with_buttons_and_sees_a_summary_before_submitting() -> None:
+    chat = ChatClient(language_code="en-CA")
+    await chat.send("/start")
+    assert "Welcome to Connector Program" in chat.last.text
+    assert chat.last.labels() == ["English", "Français"]
+    await chat.click("English")
+    assert "Are you new to the region" in chat.last.text
+    await chat.click("I am new to the region")
+    assert "what we do with your answers" in chat.last.text
+    assert chat.participants.rows == {}, "nothing personal is stored before Agree"
+    await chat.click("I agree")
+
+    assert "Question 1 of 16" in chat.last.text
+    assert "What name would you like us to call you?" in chat.last.text
+    await chat.send("Amal")
+    await chat.click("Kitchener")
+    await chat.click("Permanent resident or newcomer")
+    await chat.send("2023")
+    await chat.send("Civil engineer")
+    await chat.click("Engineering")
+    await chat.click("5 to 10 years")
+    await chat.click("Master's degree")
+    await chat.click("Arabic")
+    await chat.click("English")
+    assert "✅ Arabic" in chat.last.labels() and "✅ English" in chat.last.labels()
+    await chat.click("Done")
+    await chat.click("Work in my field")
+    await chat.click("Grow my network")
+    await chat.click("Done")
+    await chat.click("Mon am")
+    await chat.click("Wed pm")
+    await chat.click("Done")
+    await chat.click("Video call")
+    assert chat.last.contact_button == "📱 Share my phone number"
+    await chat.share_contact("+15195550123")
+    assert chat.screen[-2].text == "Saved: +1 519-555-0123"
+    await chat.send("amal@example.com")
+    await chat.click("Skip")
+    await chat.click("A settlement agency")
+
+    review = chat.last.text
+    assert "Please check your answers" in review
+    for line in (
+        "Name: Amal",
+        "Community: Kitchener",
+        "Year arrived: 2023",
+        "Sector: Engineering",
+        "Languages: English and Arabic",
+        "Goals: Work in my field and Grow my network",
+        "Availability: Mon: am; Wed: pm",
+        "Phone: +1 519-555-0123",
+        "LinkedIn or CV: (skipped)",
+    ):
+        assert line in review
+    assert "✏️ Name" in chat.last.labels() and "Submit" in chat.last.labels()
+
+    await chat.click("Submit")
+    assert "Thank you, Amal! Your registration is submitted." in chat.last.text
+    assert "What happens next" in chat.last.text
+    participant = chat.participant
+    assert participant.status is Status.SUBMITTED
+    assert participant.role.value == "connectee"
+    assert participant.consent_version == "2026-11"
+    assert participant.answers == {
+        "name": "Amal",
+        "community": "kitchener",
+        "situation": "newcomer",
+        "arrival_year": 2023,
+        "occupation": "Civil engineer",
+        "sector": "engineering",
+        "experience": "5-10",
+        "education": "master",
+        "languages": ["en", "ar"],
+        "goals": ["field", "network"],
+        "availability": ["mon-morning", "wed-afternoon"],
+        "meeting_mode": "video",
+        "phone": "+15195550123",
+        "email": "amal@example.com",
+        "profile_link": None,
+        "referral_source": "agency",
+    }
+
+
+async def test_not_now_at_consent_stores_nothing() -> None:
+    chat = ChatClient()
+    await chat.send("/start")
+    await chat.click("English")
+    await chat.click("I am new to the region")
+    await chat.click("Not now")
+    assert "nothing about you has been stored" in chat.last.text
+    assert chat.participants.rows == {}
+    assert chat.conversation.step is Step.IDLE
+
+
+async def test_other_community_is_typed() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await chat.send("Amal")
+    await chat.click("Other (type it)")
+    assert chat.last.text == "Please type your answer."
+    await chat.send("  Elmira  ")
+    assert "Which describes your situation best?" in chat.last.text
+    assert chat.participant.answers["community"] == {"other": "Elmira"}
+
+
+@pytest.mark.parametrize(
+    ("answers_before", "bad", "expected"),
+    [
+        (["Amal", "Kitchener", "Refugee"], "1066", "1066 is earlier than we can record. Please type a year from 1950 to 2026."),
+        (["Amal", "Kitchener", "Refugee"], "2031", "2031 is still to come. Please type a year from 1950 to 2026."),
+        (["Amal", "Kitchener", "Refugee"], "last year", "Please type the year as four digits, for example 2026."),
+        ([], "x" * 5000, "That is a bit long: please keep it under 80 characters (you sent 5000)."),
+        (["Amal"], "Toronto", "Please tap one of the buttons below."),
+    ],
+)
+async def test_a_wrong_answer_gets_a_specific_message_and_the_same_question(
+    answers_before: list[str], bad: str, expected: str
+) -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    for answer in answers_before:
+        if chat.last.buttons and answer in chat.last.labels():
+            await chat.click(answer)
+        else:
+            await chat.send(answer)
+    question = chat.last.text
+    answered = dict(chat.participant.answers)
+    replies = await chat.send(bad)
+    assert [reply.text for reply in replies] == [expected, question]
+    assert chat.participant.answers == answered, "nothing given before is lost, nothing wrong is stored"
+
+
+async def test_a_photo_where_text_is_wanted_is_refused_kindly() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    replies = await chat.send_photo()
+    assert replies[0].text == "I can only read text here. Please type your answer or tap a button."
+    assert "What name would you like us to call you?" in replies[1].text
+    assert chat.participant.answers == {}
+
+
+async def test_a_malformed_email_and_a_bad_phone_number_are_asked_again() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "phone")
+    await chat.send("12")
+    assert chat.screen[-2].text.startswith("That does not look like a phone number.")
+    await chat.send("519 555 0123")
+    assert chat.participant.answers["phone"] == "+15195550123"
+    assert "e-mail" in chat.last.text
+    await chat.send("amal@@example")
+    assert chat.screen[-2].text.startswith("That does not look like an e-mail address.")
+    await chat.send("Amal@Example.com")
+    assert chat.participant.answers["email"] == "Amal@example.com"
+
+
+async def test_control_and_direction_override_characters_are_removed_from_a_name() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await chat.send("A\u202emal\x00\n Ha\u0301")
+    assert chat.participant.answers["name"] == "Amal Há"

@@ -1,0 +1,69 @@
+"""A volunteer connector registers."""
+
+from __future__ import annotations
+
+from handlers.model import Status
+from tests.support.chat import ChatClient
+
+
+async def register_connector(chat: ChatClient, meeting: str) -> None:
+    await chat.send("/start")
+    await chat.click("English")
+    await chat.click("I am a volunteer connector")
+    assert "introduce you to newcomers from your field" in chat.last.text
+    await chat.click("I agree")
+    await chat.send("Jordan")
+    await chat.send("City of Kitchener")
+    await chat.send("Senior engineer")
+    await chat.click("Engineering")
+    await chat.click("Information technology")
+    await chat.click("Done")
+    await chat.click("English")
+    await chat.click("French")
+    await chat.click("Done")
+    await chat.click("An informational meeting")
+    await chat.click("Introductions to about three contacts")
+    await chat.click("Done")
+    await chat.click("Tue noon")
+    await chat.click("Thu eve")
+    await chat.click("Done")
+    await chat.click(meeting)
+
+
+async def test_a_connector_meeting_in_person_is_asked_for_the_area() -> None:
+    chat = ChatClient()
+    await register_connector(chat, "In person")
+    assert "Where could you meet in person?" in chat.last.text
+    await chat.send("Uptown Waterloo")
+    assert "How many newcomers could you meet each month?" in chat.last.text
+    assert chat.last.labels() == ["1", "2", "3", "4"]
+    await chat.click("2")
+    await chat.click("Skip")
+    await chat.send("jordan@example.org")
+    assert "Meeting area: Uptown Waterloo" in chat.last.text
+    assert "Per month: 2" in chat.last.text
+    await chat.click("Submit")
+    assert "Your registration as a volunteer connector is submitted." in chat.last.text
+    participant = chat.participant
+    assert participant.status is Status.SUBMITTED
+    assert participant.answers["sectors"] == ["engineering", "it"]
+    assert participant.answers["offers"] == ["meeting", "introductions"]
+    assert participant.answers["availability"] == ["tue-midday", "thu-evening"]
+    assert participant.answers["capacity"] == 2
+    assert participant.answers["phone"] is None
+
+
+async def test_a_connector_meeting_by_video_is_not_asked_for_an_area_and_a_changed_mode_forgets_it() -> None:
+    chat = ChatClient()
+    await register_connector(chat, "In person")
+    await chat.send("Uptown Waterloo")
+    await chat.send("/back")
+    await chat.send("/back")
+    assert "How would you like to meet?" in chat.last.text
+    await chat.click("Video call")
+    assert "meeting_area" not in chat.participant.answers
+    assert "How many newcomers could you meet each month?" in chat.last.text
+    await chat.send("9")
+    assert chat.screen[-2].text == "Please choose a number from 1 to 4."
+    await chat.send("3")
+    assert chat.participant.answers["capacity"] == 3
