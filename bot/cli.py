@@ -46,8 +46,11 @@ def make_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = make_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # The bot logs what it does; the one-shot commands keep the terminal for their own output.
+    level = logging.INFO if arguments.command == "run" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("aiogram.event", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
         sys.exit(asyncio.run(dispatch(arguments, settings)) or 0)

@@ -622,7 +622,10 @@ class BotApiEmulator:
         global_rate, chat_rate = self.rate_limit
         chat_id = params.get("chat_id")
         chat_sends = self._chat_sends.setdefault(chat_id, deque()) if isinstance(chat_id, int) else deque()
-        wait = max(self._window_wait(self._global_sends, global_rate, now), self._window_wait(chat_sends, chat_rate, now))
+        wait = max(
+            self._window_wait(self._global_sends, global_rate, now),
+            self._window_wait(chat_sends, chat_rate, now),
+        )
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
@@ -909,7 +912,11 @@ class BotApiEmulator:
         return True
 
     async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
-        return {"url": self.webhook_url or "", "has_custom_certificate": False, "pending_update_count": len(self._pending)}
+        return {
+            "url": self.webhook_url or "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
 
     @staticmethod
     def _commands_key(params: Params) -> tuple[str | None, str]:
@@ -1088,7 +1095,8 @@ class EmulatedUser:
 
     def share_contact(self, phone: str = "+15195550123") -> int:
         """Share a contact. Real clients often send the number without '+'; pass one like that to test it."""
-        return self._message({"contact": {"phone_number": phone, "first_name": self.first_name, "user_id": self.user_id}})
+        contact = {"phone_number": phone, "first_name": self.first_name, "user_id": self.user_id}
+        return self._message({"contact": contact})
 
     def press(self, label: str, *, message: SentMessage | None = None) -> int:
         """Press a button by its text: exact, or the only one containing `label`.

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher, F
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -20,14 +20,17 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.filters import CommandStart
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
     BufferedInputFile,
+    CallbackQuery,
     InaccessibleMessage,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
@@ -115,6 +118,26 @@ async def test_query_string_and_json_strings_are_decoded(telegram: BotApiEmulato
         "text": "Привіт",
         "reply_markup": {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]},
     }
+
+
+async def test_multipart_document_the_telegram_way(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    ann = greeted(telegram)
+    form = aiohttp.FormData()
+    form.add_field("chat_id", "42")
+    form.add_field("reply_markup", json.dumps({"inline_keyboard": [[{"text": "Again", "callback_data": "again"}]]}))
+    form.add_field("document", b"%PDF-1.4", filename="form.pdf", content_type="application/pdf")
+    async with http.post(f"{telegram.url}/bot{telegram.token}/sendDocument", data=form) as response:
+        body = await response.json()
+    assert body["ok"], body
+    assert body["result"]["document"]["file_name"] == "form.pdf"
+    assert body["result"]["document"]["mime_type"] == "application/pdf"
+    assert "caption" not in body["result"]
+    assert (ann.last_message().document_bytes, ann.last_message().buttons()) == (b"%PDF-1.4", ["Again"])
+
+    empty = aiohttp.FormData({"chat_id": "42"})
+    empty.add_field("document", b"", filename="empty.txt")
+    async with http.post(f"{telegram.url}/bot{telegram.token}/sendDocument", data=empty) as response:
+        assert (response.status, (await response.json())["description"]) == (400, "Bad Request: file must be non-empty")
 
 
 async def test_send_message_needs_a_chat_the_user_opened(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:
@@ -268,7 +291,9 @@ async def test_press_finds_inline_buttons_and_answer_callback_query_once(
     ann = greeted(telegram)
     await api(http, telegram, "getUpdates")
     old = {"inline_keyboard": [[{"text": "Old", "callback_data": "old"}]]}
-    new = {"inline_keyboard": [[{"text": "✅ Monday", "callback_data": "mon"}, {"text": "Tuesday", "callback_data": "tue"}]]}
+    new = {
+        "inline_keyboard": [[{"text": "✅ Monday", "callback_data": "mon"}, {"text": "Tuesday", "callback_data": "tue"}]]
+    }
     await api(http, telegram, "sendMessage", chat_id=42, text="first", reply_markup=old)
     await api(http, telegram, "sendMessage", chat_id=42, text="second", reply_markup=new)
     assert ann.last_message().buttons() == ["✅ Monday", "Tuesday"]
@@ -411,7 +436,8 @@ async def test_aiogram_inline_keyboard_round_trip(telegram: BotApiEmulator, bot:
         ]
     )
     sent = await bot.send_message(42, "Choose a language", reply_markup=markup)
-    assert sent.message_id == 2 and sent.chat.id == 42 and sent.reply_markup == markup
+    assert sent.message_id == 2 and sent.chat.id == 42
+    assert sent.reply_markup is not None and sent.reply_markup.model_dump() == markup.model_dump()
     assert ann.last_message().buttons() == ["English", "Українська"]
 
     pressed = ann.press("Українська")
@@ -484,7 +510,8 @@ async def test_aiogram_send_document_and_commands(telegram: BotApiEmulator, bot:
     data = "name,phone\nÄnn,+1519\n".encode()
     sent = await bot.send_document(42, BufferedInputFile(data, filename="export.csv"), caption="Your export")
     assert sent.document is not None
-    assert (sent.document.file_name, sent.document.mime_type, sent.document.file_size) == ("export.csv", "text/csv", len(data))
+    document = sent.document
+    assert (document.file_name, document.mime_type, document.file_size) == ("export.csv", "text/csv", len(data))
     assert sent.caption == "Your export"
     stored = ann.last_message()
     assert (stored.document_name, stored.document_bytes, stored.text) == ("export.csv", data, "Your export")
@@ -500,10 +527,8 @@ async def test_aiogram_send_document_and_commands(telegram: BotApiEmulator, bot:
         {"command": "status", "description": "Стан"},
     ]
     assert telegram.commands[(None, "default")] == [{"command": "start", "description": "Start"}]
-    assert [c.command for c in await bot.get_my_commands(language_code="uk", scope=BotCommandScopeAllPrivateChats())] == [
-        "start",
-        "status",
-    ]
+    listed = await bot.get_my_commands(language_code="uk", scope=BotCommandScopeAllPrivateChats())
+    assert [command.command for command in listed] == ["start", "status"]
     assert await bot.delete_my_commands()
     assert (None, "default") not in telegram.commands
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
@@ -519,3 +544,33 @@ async def test_aiogram_sees_refused_connections_as_network_errors(telegram: BotA
         await bot.get_me()
     await telegram.wait_listening(timeout=2)
     assert (await bot.get_me()).id == 123456
+
+
+async def test_aiogram_dispatcher_polls_it(telegram: BotApiEmulator, bot: Bot) -> None:
+    """The real polling loop (offsets, long polls, handlers) against the emulator, driven by a user."""
+    dispatcher = Dispatcher()
+
+    @dispatcher.message(CommandStart())
+    async def start(message: Message) -> None:
+        go = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Go", callback_data="go")]])
+        await message.answer(f"Welcome, {message.from_user.first_name if message.from_user else '?'}", reply_markup=go)
+
+    @dispatcher.callback_query(F.data == "go")
+    async def go(query: CallbackQuery) -> None:
+        await query.answer("Going")
+        if isinstance(query.message, Message):
+            await query.message.edit_text("Gone")
+
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+    try:
+        ann = telegram.user(7, first_name="Ann")
+        ann.send("/start")
+        welcome = await ann.wait_for("Welcome, Ann", timeout=5)
+        pressed = ann.press("Go")
+        await ann.wait_for(lambda m: m.message_id == welcome.message_id and m.text == "Gone", timeout=5)
+        await ann.wait_idle(quiet=0.1, timeout=5)
+        assert telegram.callback(pressed).answer_text == "Going"
+        assert ann.inbox[0].buttons() == [] and ann.inbox[0].edits == 1
+    finally:
+        await dispatcher.stop_polling()
+        await polling

@@ -1,0 +1,73 @@
+"""Forms are data: the default program loads, and a broken program file is named precisely."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handlers.program import DEFAULT_PROGRAM_FILE, Kind, ProgramError, load_program
+
+
+def test_the_default_program_has_both_forms_starting_with_consent() -> None:
+    program = load_program()
+    assert program.languages == ("en", "fr")
+    for role in ("connectee", "connector"):
+        form = program.forms[role]
+        assert form.questions[0].kind is Kind.CONSENT
+    kinds = {q.kind for form in program.forms.values() for q in form.questions}
+    assert kinds == set(Kind)
+
+
+def broken(tmp_path: Path, old: str, new: str) -> Path:
+    text = DEFAULT_PROGRAM_FILE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "program.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('kind = "year"', 'kind = "yeer"', "form 'connectee', question 'arrival_year': unknown kind 'yeer'"),
+        ('options = "@sectors"', 'options = "@sector"', "question 'sector': options refer to unknown list '@sector'"),
+        ('min = 1950', 'min = "long ago"', "question 'arrival_year': a year question needs whole-number min and max"),
+        ('key = "community"', 'key = "name"', "question 'name': the key is used twice"),
+        ('time_zone = "America/Toronto"', 'time_zone = "Mars/Olympus"', "time_zone 'Mars/Olympus' is not an IANA time zone"),
+        ('in = ["in_person", "any"]', 'in = ["in_person", "teleport"]', "ask_if values ['teleport'] are not options"),
+        ('name = "Connector Program"', "name = [", "not valid TOML"),
+    ],
+)
+def test_a_broken_program_file_names_the_file_the_question_and_the_problem(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path = broken(tmp_path, old, new)
+    with pytest.raises(ProgramError) as raised:
+        load_program(path)
+    assert str(raised.value).startswith(str(path))
+    assert message in str(raised.value)
+
+
+def test_the_bot_refuses_to_start_on_a_broken_program_file_with_one_line(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'kind = "year"', 'kind = "yeer"')
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        env={"FRONTDOOR_PROGRAM_FILE": str(path), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        input="",
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert f"{path}: form 'connectee', question 'arrival_year': unknown kind 'yeer'" in result.stderr
+
+
+def test_a_button_value_too_long_for_telegram_is_refused(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'value = "accounting"', 'value = "accounting-and-finance-xyz"')
+    with pytest.raises(ProgramError, match="option value 'accounting-and-finance-xyz' must be 1-24"):
+        load_program(path)
