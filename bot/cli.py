@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot.config import Settings, SettingsError, load_settings
-from handlers.program import ProgramError
+from handlers.program import ProgramError, load_program
 
 log = logging.getLogger("frontdoor")
 USAGE_ERROR = 2
@@ -66,7 +66,11 @@ def fail(message: str) -> NoReturn:
 
 
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
-    # Imported here so that `--help` and argument errors answer at once.
+    if arguments.command == "chat":
+        languages = load_program(settings.program_file).languages
+        if arguments.language and arguments.language not in languages:
+            raise SettingsError(f"--language {arguments.language!r} is not one of {', '.join(languages)}")
+    # Imported only now (aiogram takes seconds to import), so that mistakes are answered at once.
     from bot import commands
 
     if arguments.command == "run":
@@ -74,10 +78,6 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
             raise SettingsError("webhook mode is not available yet; run without --webhook for long polling")
         return await commands.run_polling(settings)
     if arguments.command == "chat":
-        if arguments.language and arguments.language not in commands.program_languages(settings):
-            raise SettingsError(
-                f"--language {arguments.language!r} is not one of {', '.join(commands.program_languages(settings))}"
-            )
         return await commands.chat(settings, role=arguments.role, language=arguments.language, user_id=arguments.user)
     if arguments.command == "db":
         return await commands.db_upgrade(settings)

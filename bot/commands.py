@@ -18,14 +18,9 @@ from bot.config import Settings, SettingsError
 from bot.sender import Sender
 from handlers.conversation import COMMANDS
 from handlers.events import Event, Reply
-from handlers.program import load_program
 from storage.export import write_json
 
 log = logging.getLogger("frontdoor")
-
-
-def program_languages(settings: Settings) -> tuple[str, ...]:
-    return load_program(settings.program_file).languages
 
 
 async def run_polling(settings: Settings) -> int:

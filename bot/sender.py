@@ -21,7 +21,9 @@ from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-LEASE: Final = timedelta(seconds=60)
+# Longer than one Bot API call may take (bot.channels.telegram.REQUEST_TIMEOUT), so a message is
+# only taken over when its sender has surely died; a crash mid-send may then send it twice.
+LEASE: Final = timedelta(seconds=30)
 BATCH: Final = 100
 MAX_BACKOFF_SECONDS: Final = 300.0
 

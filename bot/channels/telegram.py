@@ -36,11 +36,13 @@ from handlers.events import Event, EventKind, Reply, payload_to_reply
 log = logging.getLogger(__name__)
 
 CHANNEL: Final = "telegram"
+REQUEST_TIMEOUT: Final = 20  # seconds; long polls add their own timeout on top
 Handle = Callable[[Event], Awaitable[str | None]]  # returns the toast for a pressed button
 
 
 def make_bot(token: str, api_url: str) -> Bot:
-    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=REQUEST_TIMEOUT)
+    return Bot(token, session=session)
 
 
 def message_event(update_id: int, message: Message) -> Event:
