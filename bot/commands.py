@@ -28,7 +28,9 @@ async def run_polling(settings: Settings) -> int:
     try:
         bot = telegram.make_bot(token, settings.telegram_api_url)
     except TokenValidationError:
-        raise SettingsError("FRONTDOOR_BOT_TOKEN does not look like a bot token (123456:ABC…) from @BotFather") from None
+        raise SettingsError(
+            "FRONTDOOR_BOT_TOKEN does not look like a bot token (123456:ABC…) from @BotFather"
+        ) from None
     app = await build(settings)
     sender = Sender(app.sessions, telegram.CHANNEL, telegram.make_deliver(bot))
 
@@ -49,7 +51,9 @@ async def run_polling(settings: Settings) -> int:
         # One update at a time keeps each person's messages in order; see issue on delivery.
         await telegram.build_dispatcher(handle).start_polling(bot, handle_as_tasks=False, close_bot_session=False)
     except TelegramUnauthorizedError:
-        raise SettingsError("Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather") from None
+        raise SettingsError(
+            "Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather"
+        ) from None
     finally:
         stop.set()
         await sweeper

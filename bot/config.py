@@ -58,9 +58,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError(f"FRONTDOOR_TELEGRAM_API_URL must start with http:// or https://, not {api_url!r}")
     database_url = get("FRONTDOOR_DATABASE_URL") or DEFAULT_DATABASE_URL
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-        raise SettingsError(
-            "FRONTDOOR_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
-        )
+        raise SettingsError("FRONTDOOR_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
     program_file = get("FRONTDOOR_PROGRAM_FILE")
     return Settings(
         bot_token=get("FRONTDOOR_BOT_TOKEN"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Final
 
@@ -44,7 +44,7 @@ def compile_catalog(language: str, locales: Path = LOCALES) -> Path | None:
     return mo
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(language: str) -> Translator:
     """The translator for a language; English msgids stand where a catalog has no entry."""
     mo = compile_catalog(language)

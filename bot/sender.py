@@ -87,7 +87,9 @@ class Sender:
             except Exception as error:  # a channel bug must not kill the sender; the row is retried
                 log.exception("delivery to chat %s failed", chat_id)
                 delivery = Delivery("retry", detail=type(error).__name__)
-            if not await self._record(chat_id, outbox_id, attempts, delivery, later=[i for i, _, _ in items[index + 1 :]]):
+            if not await self._record(
+                chat_id, outbox_id, attempts, delivery, later=[i for i, _, _ in items[index + 1 :]]
+            ):
                 return sent
             sent += 1
         return sent

@@ -92,12 +92,8 @@ async def _on_start(t: Translator, ctx: Context) -> list[Reply]:
             count,
         ).format(count=count)
         return [
-            Reply(
-                text,
-                buttons=(
-                    (Button(t.gettext("Continue"), "resume:go"),),
-                    (Button(t.gettext("Start over (delete my answers)"), "resume:over"),),
-                ),
+            _choose(
+                text, (t.gettext("Continue"), "resume:go"), (t.gettext("Start over (delete my answers)"), "resume:over")
             )
         ]
     _reset(conversation)
@@ -116,7 +112,9 @@ def _help(t: Translator, ctx: Context) -> Reply:
             "Register here by answering a few questions; most answers are a tap on a button."
         ).format(program=ctx.program.name)
     ]
-    lines += [t.gettext("/{command}: {description}").format(command=c, description=t.gettext(d)) for c, d in COMMANDS.items()]
+    lines += [
+        t.gettext("/{command}: {description}").format(command=c, description=t.gettext(d)) for c, d in COMMANDS.items()
+    ]
     return Reply("\n".join(lines))
 
 
@@ -151,7 +149,9 @@ async def _status(t: Translator, ctx: Context) -> Reply:
 async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     step = conversation.step
-    if step in (Step.RESUME, Step.CANCEL) or (step is Step.LANGUAGE and conversation.paused_step not in (None, Step.IDLE)):
+    if step in (Step.RESUME, Step.CANCEL) or (
+        step is Step.LANGUAGE and conversation.paused_step not in (None, Step.IDLE)
+    ):
         return await _return_to_paused(t, ctx)
     if step is Step.ROLE:
         conversation.step = Step.LANGUAGE
@@ -200,15 +200,7 @@ async def _on_cancel(t: Translator, ctx: Context) -> list[Reply]:
         "Stop registering and delete the {count} answers you gave so far?",
         count,
     ).format(count=count)
-    return [
-        Reply(
-            text,
-            buttons=(
-                (Button(t.gettext("Yes, stop and delete"), "cancel:yes"),),
-                (Button(t.gettext("No, continue"), "cancel:no"),),
-            ),
-        )
-    ]
+    return [_choose(text, (t.gettext("Yes, stop and delete"), "cancel:yes"), (t.gettext("No, continue"), "cancel:no"))]
 
 
 # ---------------------------------------------------------------- buttons
@@ -367,7 +359,13 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
     if step is Step.OTHER:
         return await intake.on_other_text(event, t, ctx)
     if step is Step.DONE:
-        return [Reply(t.gettext("Thank you, your registration is submitted. Send /status to see it, or /help to see what I can do."))]
+        return [
+            Reply(
+                t.gettext(
+                    "Thank you, your registration is submitted. Send /status to see it, or /help to see what I can do."
+                )
+            )
+        ]
     if step is Step.LANGUAGE:
         typed = event.text.strip().casefold()
         match = next((code for code in ctx.program.languages if native_name(code).casefold() == typed), None)
@@ -383,6 +381,11 @@ def _language_question(t: Translator, ctx: Context, text: str) -> Reply:
     current = ctx.conversation.language
     ordered = sorted(ctx.program.languages, key=lambda code: code != current)
     return Reply(text, buttons=tuple((Button(native_name(code), f"lang:{code}"),) for code in ordered))
+
+
+def _choose(text: str, *choices: tuple[str, str]) -> Reply:
+    """A question answered by one of a few (label, callback data) buttons, one to a row."""
+    return Reply(text, buttons=tuple((Button(label, data),) for label, data in choices))
 
 
 def _role_question(t: Translator) -> Reply:

@@ -11,7 +11,7 @@ from typing import Any
 from handlers.answers import Invalid, check_phone, check_typed
 from handlers.events import Event, EventKind, Reply
 from handlers.i18n import N_, Translator
-from handlers.model import Conversation, Participant, Status, Step
+from handlers.model import Participant, Status, Step
 from handlers.ports import Context
 from handlers.program import Form, Kind, Question
 from handlers.render import chosen, display_answer, option_label, question_reply, review_reply, summary
@@ -24,11 +24,7 @@ def form_of(ctx: Context) -> Form:
 
 def visible_questions(form: Form, answers: dict[str, Any]) -> list[Question]:
     """The questions this person is asked, consent aside, given their answers so far."""
-    return [
-        q
-        for q in form.questions[1:]
-        if q.ask_if is None or _matches(answers.get(q.ask_if.key), q.ask_if.values)
-    ]
+    return [q for q in form.questions[1:] if q.ask_if is None or _matches(answers.get(q.ask_if.key), q.ask_if.values)]
 
 
 def _matches(answer: Any, values: tuple[str, ...]) -> bool:
@@ -50,7 +46,13 @@ async def participant_of(ctx: Context) -> Participant:
 
 
 def ask(
-    t: Translator, ctx: Context, participant: Participant, question: Question, *, editing: bool, keep_pending: bool = False
+    t: Translator,
+    ctx: Context,
+    participant: Participant,
+    question: Question,
+    *,
+    editing: bool,
+    keep_pending: bool = False,
 ) -> Reply:
     """Open `question` and render it; `keep_pending` keeps boxes ticked before an interruption."""
     conversation = ctx.conversation
@@ -114,7 +116,11 @@ async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[R
     leaving_phone = question.kind is Kind.PHONE
     if event.kind is EventKind.CONTACT and question.kind is Kind.PHONE:
         value: Any = check_phone(event.text if event.text.startswith("+") else f"+{event.text}")
-    elif event.kind is EventKind.TEXT and question.optional and event.text.strip().casefold() == t.gettext("Skip").casefold():
+    elif (
+        event.kind is EventKind.TEXT
+        and question.optional
+        and event.text.strip().casefold() == t.gettext("Skip").casefold()
+    ):
         value = None
     elif event.kind is EventKind.TEXT and question.kind is Kind.CHOICE:
         value = _typed_option(t, question, event.text)
@@ -125,7 +131,10 @@ async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[R
     else:
         value = Invalid(N_("I can only read text here. Please type your answer or tap a button."))
     if isinstance(value, Invalid):
-        return [Reply(t.gettext(value.message).format(**value.params)), ask(t, ctx, participant, question, editing=ctx.conversation.editing, keep_pending=True)]
+        return [
+            Reply(t.gettext(value.message).format(**value.params)),
+            ask(t, ctx, participant, question, editing=ctx.conversation.editing, keep_pending=True),
+        ]
     await store_answer(ctx, participant, question, value)
     replies = []
     if leaving_phone:
@@ -148,7 +157,9 @@ async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply
     participant = await participant_of(ctx)
     question = form_of(ctx).question(ctx.conversation.question or "")
     value: Any = (
-        check_typed(Question(key=question.key, kind=Kind.TEXT, text="", label="", max_length=80), event.text, ctx.now.year)
+        check_typed(
+            Question(key=question.key, kind=Kind.TEXT, text="", label="", max_length=80), event.text, ctx.now.year
+        )
         if event.kind is EventKind.TEXT
         else Invalid(N_("I can only read text here. Please type your answer or tap a button."))
     )
@@ -246,5 +257,3 @@ async def on_review_button(kind: str, key: str, t: Translator, ctx: Context) -> 
 
 def answered_count(participant: Participant) -> int:
     return len(participant.answers)
-
-

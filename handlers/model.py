@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Step(str, Enum):
+class Step(StrEnum):
     """Where a conversation stands."""
 
     IDLE = "idle"  # nothing under way
@@ -23,12 +23,12 @@ class Step(str, Enum):
     DONE = "done"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     CONNECTEE = "connectee"
     CONNECTOR = "connector"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,7 +27,7 @@ DAY_PARTS: Final = ("morning", "midday", "afternoon", "evening")
 THIS_YEAR: Final = "this_year"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """The kinds of question a form can ask."""
 
     TEXT = "text"
@@ -43,6 +44,9 @@ class Kind(str, Enum):
 
 class ProgramError(ValueError):
     """A program file that cannot be used; the message names the file, the question and the problem."""
+
+
+Fail = Callable[[str], ProgramError]  # makes the error for a problem, prefixed with where it is
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,7 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         if not isinstance(form_data, dict) or not isinstance(form_data.get("questions"), list):
             raise fail(f"form {role!r} needs a list of [[forms.{role}.questions]]")
         questions = tuple(
-            _parse_question(raw, lists, lambda problem, r=role: fail(f"form {r!r}, {problem}"))
-            for raw in form_data["questions"]
+            _parse_question(raw, lists, _within(fail, f"form {role!r}, ")) for raw in form_data["questions"]
         )
         _check_form(role, questions, fail)
         forms[role] = Form(role=role, questions=questions)
@@ -168,20 +171,22 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
     )
 
 
-def _parse_lists(raw: Any, fail: Any) -> dict[str, tuple[Option, ...]]:
+def _within(fail: Fail, where: str) -> Fail:
+    return lambda problem: fail(f"{where}{problem}")
+
+
+def _parse_lists(raw: Any, fail: Fail) -> dict[str, tuple[Option, ...]]:
     if not isinstance(raw, dict):
         raise fail("[lists] must be a table of named option lists")
     lists: dict[str, tuple[Option, ...]] = {}
     for list_name, items in raw.items():
         if not isinstance(items, list) or not items:
             raise fail(f"list {list_name!r} must be a non-empty list")
-        lists[list_name] = tuple(
-            _parse_option(item, lambda problem, n=list_name: fail(f"list {n!r}: {problem}")) for item in items
-        )
+        lists[list_name] = tuple(_parse_option(item, _within(fail, f"list {list_name!r}: ")) for item in items)
     return lists
 
 
-def _parse_option(item: Any, fail: Any) -> Option:
+def _parse_option(item: Any, fail: Fail) -> Option:
     if isinstance(item, str):
         # A bare name (a community, a town) is shown as written, not translated.
         value = re.sub(r"[^a-z0-9]+", "_", item.lower()).strip("_")[:24]
@@ -193,18 +198,17 @@ def _parse_option(item: Any, fail: Any) -> Option:
     return Option(value=item["value"], label=item["label"], translated=bool(item.get("translate", True)))
 
 
-def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Any) -> Question:
+def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Fail) -> Question:
     if not isinstance(raw, dict):
         raise fail("each question must be a table")
     key = raw.get("key")
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         raise fail(f"question {key!r}: key must be 1-24 lowercase ASCII letters, digits or _")
 
-    def bad(problem: str) -> ProgramError:
-        return fail(f"question {key!r}: {problem}")
+    bad = _within(fail, f"question {key!r}: ")
 
     try:
-        kind = Kind(raw.get("kind"))
+        kind = Kind(str(raw.get("kind")))
     except ValueError:
         raise bad(f"unknown kind {raw.get('kind')!r} (one of {', '.join(k.value for k in Kind)})") from None
     text = raw.get("question")
@@ -240,7 +244,7 @@ def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Any) -
     if kind in (Kind.YEAR, Kind.NUMBER):
         if not isinstance(minimum, int) or not (this_year_max or isinstance(maximum, int)):
             raise bad(f"a {kind.value} question needs whole-number min and max")
-        if not this_year_max and minimum > maximum:
+        if isinstance(maximum, int) and minimum > maximum:
             raise bad("min is larger than max")
     max_length = raw.get("max_length", 200)
     if not isinstance(max_length, int) or not 1 <= max_length <= 4000:
@@ -248,8 +252,10 @@ def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Any) -
     condition = None
     if "ask_if" in raw:
         ask_if = raw["ask_if"]
-        if not isinstance(ask_if, dict) or not isinstance(ask_if.get("key"), str) or not isinstance(
-            ask_if.get("in"), list
+        if (
+            not isinstance(ask_if, dict)
+            or not isinstance(ask_if.get("key"), str)
+            or not isinstance(ask_if.get("in"), list)
         ):
             raise bad("ask_if needs a key and a list 'in'")
         condition = Condition(key=ask_if["key"], values=tuple(str(value) for value in ask_if["in"]))
@@ -274,9 +280,9 @@ def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Any) -
     )
 
 
-def _check_form(role: str, questions: tuple[Question, ...], fail: Any) -> None:
+def _check_form(role: str, questions: tuple[Question, ...], fail: Fail) -> None:
     if not questions or questions[0].kind is not Kind.CONSENT:
-        raise fail(f"form {role!r}: the first question must be the consent (kind = \"consent\")")
+        raise fail(f'form {role!r}: the first question must be the consent (kind = "consent")')
     seen: dict[str, Question] = {}
     for question in questions:
         if question.key in seen:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
-
-import phonenumbers
 from datetime import datetime
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel import Locale
 from babel.dates import format_date
 from babel.lists import format_list
@@ -70,7 +69,9 @@ def _display_availability(t: Translator, value: list[str]) -> str:
     for index, day in enumerate(WEEKDAYS):
         parts = [t.gettext(PART_NAMES[part]) for part in DAY_PARTS if f"{day}-{part}" in value]
         if parts:
-            lines.append(t.gettext("{day}: {times}").format(day=days[index], times=format_list(parts, locale=t.language)))
+            lines.append(
+                t.gettext("{day}: {times}").format(day=days[index], times=format_list(parts, locale=t.language))
+            )
     return "; ".join(lines) if lines else t.gettext("(none)")
 
 

@@ -53,7 +53,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 async def write_json(session: AsyncSession, out: IO[str], exported_at: datetime) -> int:
     """Write {"exported_at", "participants": [...]} record by record; returns how many."""
-    out.write('{"exported_at": %s, "participants": [' % json.dumps(exported_at.isoformat()))
+    out.write(f'{{"exported_at": {json.dumps(exported_at.isoformat())}, "participants": [')
     count = 0
     async for record in participant_records(session):
         out.write(("\n  " if count == 0 else ",\n  ") + json.dumps(record, ensure_ascii=False))

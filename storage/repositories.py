@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from handlers.model import Conversation, Participant, Role, Status, Step
 from storage.tables import AnswerRow, ConversationRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
@@ -136,7 +136,9 @@ class SqlConversations:
             insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
             await self._session.execute(
                 insert(ConversationRow)
-                .values(channel=channel, user_id=user_id, chat_id=chat_id, step=Step.IDLE.value, state={}, updated_at=now)
+                .values(
+                    channel=channel, user_id=user_id, chat_id=chat_id, step=Step.IDLE.value, state={}, updated_at=now
+                )
                 .on_conflict_do_nothing()
             )
             row = (await self._session.execute(query)).scalar_one()
@@ -215,7 +217,9 @@ class SqlOutbox:
         await self._session.flush()
         return [row.id for row in rows]
 
-    async def claim(self, channel: str, now: datetime, lease_until: datetime, limit: int, ids: list[int] | None = None) -> list[OutboxRow]:
+    async def claim(
+        self, channel: str, now: datetime, lease_until: datetime, limit: int, ids: list[int] | None = None
+    ) -> list[OutboxRow]:
         """Due messages, oldest first, leased to this sender until `lease_until`.
 
         A message waits while an older one to the same chat is unsent, so each chat reads its

@@ -50,7 +50,10 @@ class ParticipantRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_participants_user", "channel", "user_id"), Index("ix_participants_updated", "updated_at"))
+    __table_args__ = (
+        Index("ix_participants_user", "channel", "user_id"),
+        Index("ix_participants_updated", "updated_at"),
+    )
 
 
 class AnswerRow(Base):
@@ -77,9 +80,7 @@ class ConversationRow(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     step: Mapped[str] = mapped_column(String(16))
     role: Mapped[str | None] = mapped_column(String(16))
-    participant_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("participants.id", ondelete="SET NULL")
-    )
+    participant_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("participants.id", ondelete="SET NULL"))
     state: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
 

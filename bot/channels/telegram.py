@@ -157,7 +157,9 @@ def make_deliver(bot: Bot) -> Deliver:
     return deliver
 
 
-async def publish_commands(bot: Bot, commands: dict[str, str], languages: tuple[str, ...], translate: Callable[[str], Callable[[str], str]]) -> None:
+async def publish_commands(
+    bot: Bot, commands: dict[str, str], languages: tuple[str, ...], translate: Callable[[str], Callable[[str], str]]
+) -> None:
     """The command menu, once per language and once as the default (the program's first language)."""
     for language in (None, *languages):
         gettext = translate(language or languages[0])

@@ -38,7 +38,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -292,7 +292,7 @@ def _check_inline_keyboard(markup: dict[str, Any]) -> None:
     """Refuse what Telegram refuses: malformed rows, text-only buttons, callback_data outside 1-64 bytes."""
     rows = markup.get("inline_keyboard")
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise ApiError.bad("can't parse inline keyboard button: field \"inline_keyboard\" must be an Array")
+        raise ApiError.bad('can\'t parse inline keyboard button: field "inline_keyboard" must be an Array')
     for button in itertools.chain.from_iterable(rows):
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
             raise ApiError.bad("can't parse inline keyboard button: Text must be a String")
@@ -866,8 +866,11 @@ class BotApiEmulator:
         A newer getUpdates ends an older one with 409, as on Telegram.
         """
         if self.webhook_url:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = _int_param(params, "offset", 0)
         limit = min(max(_int_param(params, "limit", 100), 1), 100)
         timeout = max(_int_param(params, "timeout", 0), 0)
@@ -880,8 +883,10 @@ class BotApiEmulator:
             if epoch != self._epoch:
                 return []  # the connection was dropped: nobody would receive these
             if poll != self._poll_seq:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; "
-                                    "make sure that only one bot instance is running")
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                )
             batch = self._pending[:limit]
             remaining = deadline - time.monotonic()
             if batch or remaining <= 0:

@@ -292,7 +292,9 @@ async def test_press_finds_inline_buttons_and_answer_callback_query_once(
     await api(http, telegram, "getUpdates")
     old = {"inline_keyboard": [[{"text": "Old", "callback_data": "old"}]]}
     new = {
-        "inline_keyboard": [[{"text": "✅ Monday", "callback_data": "mon"}, {"text": "Tuesday", "callback_data": "tue"}]]
+        "inline_keyboard": [
+            [{"text": "✅ Monday", "callback_data": "mon"}, {"text": "Tuesday", "callback_data": "tue"}]
+        ]
     }
     await api(http, telegram, "sendMessage", chat_id=42, text="first", reply_markup=old)
     await api(http, telegram, "sendMessage", chat_id=42, text="second", reply_markup=new)
@@ -451,9 +453,7 @@ async def test_aiogram_inline_keyboard_round_trip(telegram: BotApiEmulator, bot:
     with pytest.raises(TelegramBadRequest, match="query is too old"):
         await bot.answer_callback_query(query.id)
 
-    edited = await bot.edit_message_text(
-        "Мову вибрано", chat_id=42, message_id=sent.message_id, reply_markup=markup
-    )
+    edited = await bot.edit_message_text("Мову вибрано", chat_id=42, message_id=sent.message_id, reply_markup=markup)
     assert edited.text == "Мову вибрано" and ann.last_message().edits == 1
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
         await bot.edit_message_text("Мову вибрано", chat_id=42, message_id=sent.message_id, reply_markup=markup)

@@ -60,7 +60,9 @@ def stored(database: Path, user_id: int) -> tuple[dict[str, str], dict[str, obje
             "SELECT id, role, status, language, consent_version FROM participants WHERE user_id = ?", (user_id,)
         ).fetchone()
         assert row is not None, f"no participant for user {user_id}"
-        answers = dict(connection.execute("SELECT question_key, value FROM answers WHERE participant_id = ?", (row[0],)))
+        answers = dict(
+            connection.execute("SELECT question_key, value FROM answers WHERE participant_id = ?", (row[0],))
+        )
     record = {"role": row[1], "status": row[2], "language": row[3], "consent_version": row[4]}
     # SQLite hands JSON numbers back as numbers and everything else as JSON text.
     return record, {key: json.loads(value) if isinstance(value, str) else value for key, value in answers.items()}
@@ -76,8 +78,16 @@ async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulato
         (f"press:{fr('I agree')}", fr("What name would you like us to call you?")),
         ("Nadia", fr("Which community do you live in?")),
         ("press:Cambridge", fr("Which describes your situation best?")),
-        (f"press:{fr('International student or graduate')}", fr("Question {number} of {total}").format(number=4, total=16)),
-        ("1066", fr("{year} is earlier than we can record. Please type a year from {lowest} to {highest}.").format(year=1066, lowest=1950, highest=2026)),
+        (
+            f"press:{fr('International student or graduate')}",
+            fr("Question {number} of {total}").format(number=4, total=16),
+        ),
+        (
+            "1066",
+            fr("{year} is earlier than we can record. Please type a year from {lowest} to {highest}.").format(
+                year=1066, lowest=1950, highest=2026
+            ),
+        ),
         ("2022", fr("What is your occupation or profession? For example: accountant, civil engineer, nurse.")),
         ("Infirmière", fr("Which industry sector do you want to work in?")),
         (f"press:{fr('Health care')}", fr("How many years of work experience do you have in your field?")),
@@ -86,14 +96,23 @@ async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulato
         (f"tick:{fr('French')}", ""),
         (f"press:{fr('Done')}", fr("What would you like from the meeting? Tap all that apply, then Done.")),
         (f"tick:{fr('Change career')}", ""),
-        (f"press:{fr('Done')}", fr("When are you usually free for a 30-minute meeting? Tap every time that suits you, then Done.")),
+        (
+            f"press:{fr('Done')}",
+            fr("When are you usually free for a 30-minute meeting? Tap every time that suits you, then Done."),
+        ),
         (f"tick:{fr('{day} {time}').format(day='ven.', time=fr('pm'))}", ""),
         (f"press:{fr('Done')}", fr("How would you like to meet?")),
-        (f"press:{fr('Any of these')}", fr("What phone number can your connector reach you on? Tap the button to share it, type it, or skip.")),
+        (
+            f"press:{fr('Any of these')}",
+            fr("What phone number can your connector reach you on? Tap the button to share it, type it, or skip."),
+        ),
         ("contact:15195550199", fr("What is your e-mail address? You can skip this.")),
         ("nadia@example.ca", fr("Do you have a LinkedIn profile or an online CV? Send the link, or skip.")),
         ("linkedin.com/in/nadia", fr("How did you hear about us?")),
-        (f"press:{fr('Social media')}", fr("Please check your answers. Tap an answer's button to change it, or Submit.")),
+        (
+            f"press:{fr('Social media')}",
+            fr("Please check your answers. Tap an answer's button to change it, or Submit."),
+        ),
         (f"press:{fr('Submit')}", "Merci, Nadia!"),
     ]
     for action, expect in script:
@@ -119,13 +138,13 @@ CONNECTOR = [
     ("Jordan", "Which organization do you work for?"),
     ("Region of Waterloo", "What is your job title?"),
     ("Planner", "Which industry sectors do you know well?"),
-    (f"tick:Government and public service", ""),
+    ("tick:Government and public service", ""),
     ("press:Done", "Which languages do you speak?"),
-    (f"tick:English", ""),
+    ("tick:English", ""),
     ("press:Done", "What can you offer a newcomer?"),
-    (f"tick:A job shadow", ""),
+    ("tick:A job shadow", ""),
     ("press:Done", "When are you usually free"),
-    (f"tick:Mon am", ""),
+    ("tick:Mon am", ""),
     ("press:Done", "How would you like to meet?"),
     ("press:In person", "Where could you meet in person?"),
     ("Downtown Kitchener library", "How many newcomers could you meet each month?"),

@@ -44,6 +44,16 @@ class Person:
         event = Event(update_id, self.user_id, self.user_id, kind, text, language_code="en", message_id=7)
         return await self.app.handle("telegram", event)
 
+    async def agree(self) -> None:
+        """/start, English, newcomer, I agree: the registration exists."""
+        for kind, text in [
+            (EventKind.COMMAND, "start"),
+            (EventKind.CHOICE, "lang:en"),
+            (EventKind.CHOICE, "role:connectee"),
+            (EventKind.CHOICE, "consent:yes"),
+        ]:
+            await self.do(kind, text)
+
 
 async def count(app: Frontdoor, table: type) -> int:
     async with app.sessions() as session:
@@ -73,7 +83,11 @@ async def test_answers_conversation_and_replies_are_committed_together(app: Fron
 
 async def test_a_redelivered_update_has_no_second_effect(app: Frontdoor) -> None:
     amal = Person(app, 502)
-    for kind, text in [(EventKind.COMMAND, "start"), (EventKind.CHOICE, "lang:en"), (EventKind.CHOICE, "role:connectee")]:
+    for kind, text in [
+        (EventKind.COMMAND, "start"),
+        (EventKind.CHOICE, "lang:en"),
+        (EventKind.CHOICE, "role:connectee"),
+    ]:
         await amal.do(kind, text)
     first = await amal.do(EventKind.CHOICE, "consent:yes")
     again = await amal.do(EventKind.CHOICE, "consent:yes", update_id=amal.update_id)
@@ -94,15 +108,9 @@ async def test_a_restarted_bot_carries_on_where_the_person_was(database_url: str
     await upgrade(engine)
     first = Frontdoor(load_program(), engine, clock=lambda: NOW)
     amal = Person(first, 503)
-    for kind, text in [
-        (EventKind.COMMAND, "start"),
-        (EventKind.CHOICE, "lang:en"),
-        (EventKind.CHOICE, "role:connectee"),
-        (EventKind.CHOICE, "consent:yes"),
-        (EventKind.TEXT, "Amal"),
-        (EventKind.CHOICE, "a:community:waterloo"),
-    ]:
-        await amal.do(kind, text)
+    await amal.agree()
+    await amal.do(EventKind.TEXT, "Amal")
+    await amal.do(EventKind.CHOICE, "a:community:waterloo")
     await first.close()
 
     engine = open_engine(database_url)
@@ -122,16 +130,10 @@ async def test_a_restarted_bot_carries_on_where_the_person_was(database_url: str
 
 async def test_start_over_deletes_the_answers_from_the_store(app: Frontdoor) -> None:
     amal = Person(app, 504)
-    for kind, text in [
-        (EventKind.COMMAND, "start"),
-        (EventKind.CHOICE, "lang:en"),
-        (EventKind.CHOICE, "role:connectee"),
-        (EventKind.CHOICE, "consent:yes"),
-        (EventKind.TEXT, "Amal"),
-        (EventKind.COMMAND, "start"),
-        (EventKind.CHOICE, "resume:over"),
-    ]:
-        await amal.do(kind, text)
+    await amal.agree()
+    await amal.do(EventKind.TEXT, "Amal")
+    await amal.do(EventKind.COMMAND, "start")
+    await amal.do(EventKind.CHOICE, "resume:over")
     assert await count(app, ParticipantRow) == 0
     assert await count(app, AnswerRow) == 0
 
@@ -139,14 +141,8 @@ async def test_start_over_deletes_the_answers_from_the_store(app: Frontdoor) -> 
 async def test_the_json_export_lists_every_participant_with_answers_by_key(app: Frontdoor) -> None:
     for user_id, name in [(601, "Amal"), (602, '=HYPERLINK("http://x")')]:
         person = Person(app, user_id)
-        for kind, text in [
-            (EventKind.COMMAND, "start"),
-            (EventKind.CHOICE, "lang:en"),
-            (EventKind.CHOICE, "role:connectee"),
-            (EventKind.CHOICE, "consent:yes"),
-            (EventKind.TEXT, name),
-        ]:
-            await person.do(kind, text)
+        await person.agree()
+        await person.do(EventKind.TEXT, name)
     out = io.StringIO()
     async with app.sessions() as session:
         exported = await write_json(session, out, NOW)

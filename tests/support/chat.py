@@ -94,7 +94,9 @@ class ChatClient:
         """A msgid as this user's language shows it."""
         return translator(self.conversation.language or "en").gettext(message)
 
-    async def _event(self, kind: EventKind, text: str = "", *, args: str = "", message_id: int | None = None) -> list[Shown]:
+    async def _event(
+        self, kind: EventKind, text: str = "", *, args: str = "", message_id: int | None = None
+    ) -> list[Shown]:
         event = Event(
             update_id=next(self._updates),
             user_id=self.user_id,

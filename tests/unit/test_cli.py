@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def frontdoor(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def frontdoor(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -48,7 +50,11 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
         (["export", "--format", "pdf"], {}, "invalid choice: 'pdf'"),
         (["db", "upgrade"], {"FRONTDOOR_DATABASE_URL": "mysql://x"}, "FRONTDOOR_DATABASE_URL must start with"),
         (["run"], {"FRONTDOOR_BOT_TOKEN": "not-a-token"}, "does not look like a bot token"),
-        (["run"], {"FRONTDOOR_BOT_TOKEN": "1:a", "FRONTDOOR_COORDINATORS": "12,bob"}, "'bob' is not a Telegram user id"),
+        (
+            ["run"],
+            {"FRONTDOOR_BOT_TOKEN": "1:a", "FRONTDOOR_COORDINATORS": "12,bob"},
+            "'bob' is not a Telegram user id",
+        ),
     ],
 )
 def test_a_bad_argument_or_setting_is_one_line_and_status_2(
@@ -72,8 +78,30 @@ def test_chat_in_the_terminal_registers_a_newcomer_on_the_same_store(tmp_path: P
     typed = "\n".join(
         # role, consent, name, community, situation, year, occupation, sector, experience, education,
         # languages (+Done), goals (+Done), availability (+Done), meeting, phone, e-mail, link, heard, Submit
-        ["1", "1", "Amal", "1", "3", "2022", "Nurse", "9", "4", "4", "1", "15", "2", "6", "1", "21", "2",
-         "c", "amal@example.com", "1", "2", "17"]
+        [
+            "1",
+            "1",
+            "Amal",
+            "1",
+            "3",
+            "2022",
+            "Nurse",
+            "9",
+            "4",
+            "4",
+            "1",
+            "15",
+            "2",
+            "6",
+            "1",
+            "21",
+            "2",
+            "c",
+            "amal@example.com",
+            "1",
+            "2",
+            "17",
+        ]
     )
     result = frontdoor("chat", "--language", "en", cwd=tmp_path, stdin=typed + "\n")
     assert result.returncode == 0, result.stderr

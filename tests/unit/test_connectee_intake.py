@@ -152,7 +152,11 @@ async def test_other_community_is_typed() -> None:
 @pytest.mark.parametrize(
     ("answers_before", "bad", "expected"),
     [
-        (["Amal", "Kitchener", "Refugee"], "1066", "1066 is earlier than we can record. Please type a year from 1950 to 2026."),
+        (
+            ["Amal", "Kitchener", "Refugee"],
+            "1066",
+            "1066 is earlier than we can record. Please type a year from 1950 to 2026.",
+        ),
         (["Amal", "Kitchener", "Refugee"], "2031", "2031 is still to come. Please type a year from 1950 to 2026."),
         (["Amal", "Kitchener", "Refugee"], "last year", "Please type the year as four digits, for example 2026."),
         ([], "x" * 5000, "That is a bit long: please keep it under 80 characters (you sent 5000)."),
@@ -205,3 +209,25 @@ async def test_control_and_direction_override_characters_are_removed_from_a_name
     await start_as_newcomer(chat)
     await chat.send("A\u202emal\x00\n Ha\u0301")
     assert chat.participant.answers["name"] == "Amal Há"
+
+
+async def test_a_french_phone_is_greeted_in_french_and_can_switch_to_english() -> None:
+    chat = ChatClient(language_code="fr-CA")
+    await chat.send("/start")
+    welcome = chat.last.text
+    assert welcome == chat.text(
+        "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
+        "about work in their field.\n\nWhich language would you like to use?"
+    ).format(program="Connector Program")
+    assert welcome.startswith("Bienvenue")
+    assert chat.last.labels() == ["Français", "English"]
+    await chat.click("Français")
+    await chat.click(chat.text("I am new to the region"))
+    consent = chat.program.forms["connectee"].consent.text
+    assert chat.last.text == chat.text(consent) != consent
+    await chat.click(chat.text("I agree"))
+    assert chat.participant.language == "fr"
+    assert chat.text("What name would you like us to call you?") in chat.last.text
+    await chat.send("/language")
+    await chat.click("English")
+    assert "What name would you like us to call you?" in chat.last.text

@@ -67,3 +67,40 @@ async def test_a_connector_meeting_by_video_is_not_asked_for_an_area_and_a_chang
     assert chat.screen[-2].text == "Please choose a number from 1 to 4."
     await chat.send("3")
     assert chat.participant.answers["capacity"] == 3
+
+
+async def test_a_french_connector_registers_entirely_in_french() -> None:
+    chat = ChatClient(language_code="fr")
+    t = chat.text
+    await chat.send("/start")
+    await chat.click("Français")
+    await chat.click(t("I am a volunteer connector"))
+    await chat.click(t("I agree"))
+    for typed in ("Jordan", "Ville de Kitchener", "Urbaniste"):
+        await chat.send(typed)
+    for labels in (["Government and public service"], ["French"], ["A job shadow"]):
+        for label in labels:
+            await chat.click(t(label))
+        await chat.click(t("Done"))
+    await chat.click(t("{day} {time}").format(day="lun.", time=t("am")))
+    await chat.click(t("Done"))
+    await chat.click(t("Video call"))
+    assert t("How many newcomers could you meet each month?") in chat.last.text
+    await chat.click("1")
+    await chat.click(t("Skip"))
+    await chat.click(t("Skip"))
+    review = chat.last.text
+    assert review.startswith(t("Please check your answers. Tap an answer's button to change it, or Submit."))
+    assert t("{label}: {answer}").format(label=t("Organization"), answer="Ville de Kitchener") in review
+    assert "Please" not in review and "Question" not in review
+    await chat.click(t("Submit"))
+    assert chat.last.text.startswith(
+        t(
+            "Thank you, {name}! Your registration as a volunteer connector is submitted.\n\n"
+            "What happens next: a coordinator reviews it, then we send you here a short "
+            "introduction to a newcomer from your field, with a few meeting times to choose "
+            "from. Send /status at any time to see where things stand."
+        ).format(name="Jordan")[:30]
+    )
+    assert chat.participant.answers["availability"] == ["mon-morning"]
+    assert chat.participant.language == "fr"

@@ -106,7 +106,10 @@ async def test_language_can_change_mid_intake_without_losing_answers() -> None:
     await chat.send("/language")
     await chat.click("Français")
     assert chat.conversation.language == "fr"
-    assert chat.text("What is your occupation or profession? For example: accountant, civil engineer, nurse.") in chat.last.text
+    assert (
+        chat.text("What is your occupation or profession? For example: accountant, civil engineer, nurse.")
+        in chat.last.text
+    )
     assert chat.participant.answers["arrival_year"] == 2023
     assert chat.participant.language == "fr"
 

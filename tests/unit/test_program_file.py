@@ -34,9 +34,13 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
     [
         ('kind = "year"', 'kind = "yeer"', "form 'connectee', question 'arrival_year': unknown kind 'yeer'"),
         ('options = "@sectors"', 'options = "@sector"', "question 'sector': options refer to unknown list '@sector'"),
-        ('min = 1950', 'min = "long ago"', "question 'arrival_year': a year question needs whole-number min and max"),
+        ("min = 1950", 'min = "long ago"', "question 'arrival_year': a year question needs whole-number min and max"),
         ('key = "community"', 'key = "name"', "question 'name': the key is used twice"),
-        ('time_zone = "America/Toronto"', 'time_zone = "Mars/Olympus"', "time_zone 'Mars/Olympus' is not an IANA time zone"),
+        (
+            'time_zone = "America/Toronto"',
+            'time_zone = "Mars/Olympus"',
+            "time_zone 'Mars/Olympus' is not an IANA time zone",
+        ),
         ('in = ["in_person", "any"]', 'in = ["in_person", "teleport"]', "ask_if values ['teleport'] are not options"),
         ('name = "Connector Program"', "name = [", "not valid TOML"),
     ],
