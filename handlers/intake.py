@@ -67,7 +67,6 @@ def ask(
     number = next((i for i, q in enumerate(visible, 1) if q.key == question.key), len(visible))
     return question_reply(
         t,
-        form,
         question,
         number=number,
         total=len(visible),
@@ -93,7 +92,7 @@ def show_review(t: Translator, ctx: Context, participant: Participant) -> Reply:
     conversation.question = None
     conversation.editing = False
     conversation.pending = []
-    return review_reply(t, form_of(ctx), participant.answers, visible_questions(form_of(ctx), participant.answers))
+    return review_reply(t, participant.answers, visible_questions(form_of(ctx), participant.answers))
 
 
 async def store_answer(ctx: Context, participant: Participant, question: Question, value: Any) -> None:

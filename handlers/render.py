@@ -13,7 +13,7 @@ from babel.lists import format_list
 
 from handlers.events import Button, Reply
 from handlers.i18n import N_, Translator
-from handlers.program import DAY_PARTS, WEEKDAYS, Form, Kind, Option, Question
+from handlers.program import DAY_PARTS, WEEKDAYS, Kind, Option, Question
 
 TICK: Final = "✅ "
 # Short names of the parts of a day, explained in the availability question's hint.
@@ -77,7 +77,6 @@ def _display_availability(t: Translator, value: list[str]) -> str:
 
 def question_reply(
     t: Translator,
-    form: Form,
     question: Question,
     *,
     number: int,
@@ -134,7 +133,7 @@ def _ticks(t: Translator, question: Question, ticked: list[str]) -> list[tuple[B
     return rows + [(Button(t.gettext("Done"), f"d:{question.key}"),)]
 
 
-def review_reply(t: Translator, form: Form, answers: dict[str, Any], visible: list[Question]) -> Reply:
+def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question]) -> Reply:
     """Every answer, an Edit button for each, and Submit."""
     lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
     lines.append(summary(t, answers, visible))

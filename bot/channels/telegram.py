@@ -15,7 +15,6 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
-    TelegramUnauthorizedError,
 )
 from aiogram.types import (
     BotCommand,
@@ -165,13 +164,3 @@ async def publish_commands(
         gettext = translate(language or languages[0])
         menu = [BotCommand(command=name, description=gettext(description)) for name, description in commands.items()]
         await bot.set_my_commands(menu, language_code=language)
-
-
-__all__ = [
-    "CHANNEL",
-    "TelegramUnauthorizedError",
-    "build_dispatcher",
-    "make_bot",
-    "make_deliver",
-    "publish_commands",
-]
