@@ -42,10 +42,12 @@ class Frontdoor:
         program: Program,
         engine: AsyncEngine,
         *,
+        catalogs: i18n.Catalogs = i18n.PROJECT_CATALOGS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.program = program
         self.engine = engine
+        self.catalogs = catalogs
         self.sessions = session_factory(engine)
         self.clock = clock
 
@@ -60,7 +62,7 @@ class Frontdoor:
                 conversation=conversation,
                 participants=uow.participants,
                 program=self.program,
-                translations=i18n.translator,
+                translations=self.catalogs.translator,
                 now=now,
             )
             outcome = await conversation_flow.handle(event, context)
@@ -85,9 +87,10 @@ class Frontdoor:
 async def build(settings: Settings, *, migrate: bool = True) -> Frontdoor:
     """Load the program (a broken file raises ProgramError), open and upgrade the database."""
     program = load_program(settings.program_file)
+    catalogs = i18n.Catalogs(settings.locales_dir) if settings.locales_dir else i18n.PROJECT_CATALOGS
     for language in program.languages:
-        i18n.compile_catalog(language)
+        catalogs.compile(language)
     engine = open_engine(settings.database_url)
     if migrate:
         await upgrade(engine)
-    return Frontdoor(program, engine)
+    return Frontdoor(program, engine, catalogs=catalogs)

@@ -11,7 +11,6 @@ from pathlib import Path
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 
-from bot import i18n
 from bot.app import build
 from bot.channels import telegram, terminal
 from bot.config import Settings, SettingsError
@@ -45,7 +44,7 @@ async def run_polling(settings: Settings) -> int:
     try:
         me = await bot.get_me()
         await telegram.publish_commands(
-            bot, COMMANDS, app.program.languages, lambda language: i18n.translator(language).gettext
+            bot, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
         )
         log.info("frontdoor is running as @%s (long polling)", me.username)
         # One update at a time keeps each person's messages in order; see issue on delivery.

@@ -29,6 +29,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     coordinators: frozenset[int] = field(default_factory=frozenset)
     program_file: Path | None = None
+    locales_dir: Path | None = None
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -60,10 +61,14 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise SettingsError("FRONTDOOR_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
     program_file = get("FRONTDOOR_PROGRAM_FILE")
+    locales_dir = get("FRONTDOOR_LOCALES_DIR")
+    if locales_dir and not Path(locales_dir).is_dir():
+        raise SettingsError(f"FRONTDOOR_LOCALES_DIR: {locales_dir} is not a folder")
     return Settings(
         bot_token=get("FRONTDOOR_BOT_TOKEN"),
         telegram_api_url=api_url,
         database_url=database_url,
         coordinators=frozenset(coordinators),
         program_file=Path(program_file) if program_file else None,
+        locales_dir=Path(locales_dir) if locales_dir else None,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -28,27 +28,42 @@ class Translator:
         return self._catalog.ngettext(singular, plural, n)
 
 
-def compile_catalog(language: str, locales: Path = LOCALES) -> Path | None:
-    """Compile <language>/LC_MESSAGES/messages.po to .mo if needed; the .mo path, or None without a .po."""
-    folder = locales / language / "LC_MESSAGES"
-    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
-    if not po.is_file():
-        return None
-    if not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime:
-        with po.open("rb") as source:
-            catalog = read_po(source, locale=language)
-        temporary = mo.with_suffix(".mo.tmp")
-        with temporary.open("wb") as target:
-            write_mo(target, catalog)
-        temporary.replace(mo)  # atomic, so a second process never reads half a file
-    return mo
+def catalog_folder(language: str) -> str:
+    """gettext's folder name for a language tag: zh-Hans -> zh_Hans."""
+    return language.replace("-", "_")
 
 
-@cache
-def translator(language: str) -> Translator:
-    """The translator for a language; English msgids stand where a catalog has no entry."""
-    mo = compile_catalog(language)
-    if mo is None:
-        return Translator(language, gettext.NullTranslations())
-    with mo.open("rb") as source:
-        return Translator(language, gettext.GNUTranslations(source))
+class Catalogs:
+    """The catalogs of one locales/ folder; the project's own unless a preview or a test names another."""
+
+    def __init__(self, locales: Path = LOCALES) -> None:
+        self.locales = locales
+        self.translator = lru_cache(maxsize=None)(self._load)
+
+    def compile(self, language: str) -> Path | None:
+        """Compile the language's messages.po to .mo if needed; the .mo path, or None without a .po."""
+        folder = self.locales / catalog_folder(language) / "LC_MESSAGES"
+        po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+        if not po.is_file():
+            return None
+        if not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=catalog_folder(language))
+            temporary = mo.with_suffix(f".{id(self)}.tmp")
+            with temporary.open("wb") as target:
+                write_mo(target, catalog)
+            temporary.replace(mo)  # atomic, so a second process never reads half a file
+        return mo
+
+    def _load(self, language: str) -> Translator:
+        """The translator for a language; English msgids stand where a catalog has no entry."""
+        mo = self.compile(language)
+        if mo is None:
+            return Translator(language, gettext.NullTranslations())
+        with mo.open("rb") as source:
+            return Translator(language, gettext.GNUTranslations(source))
+
+
+PROJECT_CATALOGS: Final = Catalogs()
+translator = PROJECT_CATALOGS.translator
+compile_catalog = PROJECT_CATALOGS.compile

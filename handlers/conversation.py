@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import intake
+from handlers.bidi import for_reader, lay_out
 from handlers.events import Button, Event, EventKind, Outcome, Reply
 from handlers.i18n import N_, Translator, native_name, negotiate_language
 from handlers.model import Conversation, Participant, Role, Status, Step
@@ -41,13 +42,15 @@ async def handle(event: Event, ctx: Context) -> Outcome:
         )
     t = ctx.translations(conversation.language)
     if event.kind is EventKind.COMMAND:
-        return Outcome(await _on_command(event.text, t, ctx))
-    if event.kind is EventKind.CHOICE:
+        replies: list[Reply] | None = await _on_command(event.text, t, ctx)
+    elif event.kind is EventKind.CHOICE:
         replies = await _on_button(event.text, t, ctx)
-        if replies is None:
-            return Outcome(notice=t.gettext(EXPIRED))
-        return Outcome(replies)
-    return Outcome(await _on_message(event, t, ctx))
+    else:
+        replies = await _on_message(event, t, ctx)
+    if replies is None:
+        return Outcome(notice=t.gettext(EXPIRED))
+    language = conversation.language or t.language  # a button may just have changed it
+    return Outcome([lay_out(reply, language) for reply in replies])
 
 
 # ---------------------------------------------------------------- commands
@@ -101,7 +104,7 @@ async def _on_start(t: Translator, ctx: Context) -> list[Reply]:
     welcome = t.gettext(
         "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
         "about work in their field.\n\nWhich language would you like to use?"
-    ).format(program=ctx.program.name)
+    ).format(program=for_reader(ctx.program.name, t.language))
     return [_language_question(t, ctx, welcome)]
 
 
@@ -110,7 +113,7 @@ def _help(t: Translator, ctx: Context) -> Reply:
         t.gettext(
             "{program} introduces newcomers to local professionals for one 30-minute conversation. "
             "Register here by answering a few questions; most answers are a tap on a button."
-        ).format(program=ctx.program.name)
+        ).format(program=for_reader(ctx.program.name, t.language))
     ]
     lines += [
         t.gettext("/{command}: {description}").format(command=c, description=t.gettext(d)) for c, d in COMMANDS.items()
@@ -380,7 +383,8 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
 def _language_question(t: Translator, ctx: Context, text: str) -> Reply:
     current = ctx.conversation.language
     ordered = sorted(ctx.program.languages, key=lambda code: code != current)
-    return Reply(text, buttons=tuple((Button(native_name(code), f"lang:{code}"),) for code in ordered))
+    buttons = [Button(native_name(code), f"lang:{code}") for code in ordered]
+    return Reply(text, buttons=tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)))
 
 
 def _choose(text: str, *choices: tuple[str, str]) -> Reply:

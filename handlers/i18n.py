@@ -6,10 +6,11 @@ named placeholders, so a translator sees whole sentences and can reorder them.
 
 from __future__ import annotations
 
-from typing import Protocol
+from functools import lru_cache
+from typing import Final, Protocol
 
-import babel
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 
 
 class Translator(Protocol):
@@ -33,17 +34,48 @@ def N_(message: str) -> str:
     return message
 
 
+@lru_cache(maxsize=64)
+def babel_locale(language: str) -> Locale:
+    """Babel's locale for a program language tag (zh-Hans, fr, pa)."""
+    return Locale.parse(language, sep="-")
+
+
+# Names a language menu shows where CLDR's own name is not what its readers look for.
+NATIVE_NAMES: Final = {"tl": "Tagalog", "zh-Hans": "简体中文"}
+
+
+def _language_and_script(tag: str) -> tuple[str, str | None] | None:
+    """A tag's language and its (likely) script: zh-cn -> (zh, Hans), zh-tw -> (zh, Hant), tl -> (fil, Latn)."""
+    try:
+        locale = Locale.parse(tag.replace("_", "-"), sep="-")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+    likely = get_global("likely_subtags").get(str(locale)) or get_global("likely_subtags").get(locale.language)
+    script = locale.script or (Locale.parse(likely).script if likely else None)
+    return locale.language, script
+
+
 def negotiate_language(language_code: str | None, supported: tuple[str, ...]) -> str | None:
-    """The supported language closest to what the person's app reports (fr-CA -> fr), or None."""
+    """The supported language a person's app asks for (fr-CA -> fr, zh-cn -> zh-Hans), or None.
+
+    Language and script must both match, so a Traditional Chinese or Shahmukhi Punjabi reader
+    is asked to choose rather than shown a script they may not read.
+    """
     if not language_code:
         return None
-    tag = language_code.replace("_", "-")
-    return babel.negotiate_locale([tag], list(supported), sep="-") or babel.negotiate_locale(
-        [tag.split("-")[0]], list(supported), sep="-"
-    )
+    wanted = _language_and_script(language_code)
+    if wanted is None:
+        return None
+    for candidate in supported:
+        if _language_and_script(candidate) == wanted:
+            return candidate
+    return None
 
 
 def native_name(language: str) -> str:
-    """The language's own name for itself, capitalized as in a menu ("Français")."""
-    name = Locale.parse(language, sep="-").get_display_name(Locale.parse(language, sep="-")) or language
+    """The language's own name for itself, as a menu shows it ("Français")."""
+    if language in NATIVE_NAMES:
+        return NATIVE_NAMES[language]
+    locale = babel_locale(language)
+    name = locale.get_display_name(locale) or language
     return name[:1].upper() + name[1:]

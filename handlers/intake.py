@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.answers import Invalid, check_phone, check_typed
+from handlers.bidi import for_reader
 from handlers.events import Event, EventKind, Reply
 from handlers.i18n import N_, Translator
 from handlers.model import Participant, Status, Step
@@ -251,7 +252,7 @@ async def on_review_button(kind: str, key: str, t: Translator, ctx: Context) -> 
         )
     # The review message keeps the answers as a record but loses its now useless buttons.
     record = summary(t, participant.answers, visible_questions(form, participant.answers))
-    return [Reply(record, edit=True), Reply(thanks.format(name=name))]
+    return [Reply(record, edit=True), Reply(thanks.format(name=for_reader(name, t.language)))]
 
 
 def answered_count(participant: Participant) -> int:

@@ -7,12 +7,12 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel import Locale
 from babel.dates import format_date
 from babel.lists import format_list
 
+from handlers.bidi import for_reader
 from handlers.events import Button, Reply
-from handlers.i18n import N_, Translator
+from handlers.i18n import N_, Translator, babel_locale
 from handlers.program import DAY_PARTS, WEEKDAYS, Kind, Option, Question
 
 TICK: Final = "✅ "
@@ -28,7 +28,7 @@ MANY_OPTIONS: Final = 8  # above this, options go two to a row so the keyboard f
 
 def format_day(moment: datetime, language: str, time_zone: str) -> str:
     """A date as the reader writes it ("23 novembre 2026"), in the program's time zone."""
-    return format_date(moment.astimezone(ZoneInfo(time_zone)), format="long", locale=Locale.parse(language, sep="-"))
+    return format_date(moment.astimezone(ZoneInfo(time_zone)), format="long", locale=babel_locale(language))
 
 
 def option_label(t: Translator, option: Option) -> str:
@@ -41,21 +41,25 @@ def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
 
 def weekday_names(language: str) -> list[str]:
     """Abbreviated Monday..Friday in the reader's language (Babel's CLDR data)."""
-    days = Locale.parse(language, sep="-").days["format"]["abbreviated"]
+    days = babel_locale(language).days["format"]["abbreviated"]
     return [days[index] for index in range(len(WEEKDAYS))]
 
 
 def display_answer(t: Translator, question: Question, value: Any) -> str:
-    """An answer as the person would say it, for the review screen and /status."""
+    """An answer as the person would say it, for the review screen and /status (isolated for RTL readers)."""
     if value is None:
         return t.gettext("(skipped)")
+    return for_reader(_answer_text(t, question, value), t.language)
+
+
+def _answer_text(t: Translator, question: Question, value: Any) -> str:
     if question.kind is Kind.CHOICE:
         if isinstance(value, dict):
             return str(value.get("other", ""))
         return next((option_label(t, o) for o in question.options if o.value == value), str(value))
     if question.kind is Kind.MULTI:
         labels = [option_label(t, o) for o in question.options if o.value in value]
-        return format_list(labels, locale=t.language) if labels else t.gettext("(none)")
+        return format_list(labels, locale=babel_locale(t.language)) if labels else t.gettext("(none)")
     if question.kind is Kind.AVAILABILITY:
         return _display_availability(t, value)
     if question.kind is Kind.PHONE:
@@ -70,7 +74,9 @@ def _display_availability(t: Translator, value: list[str]) -> str:
         parts = [t.gettext(PART_NAMES[part]) for part in DAY_PARTS if f"{day}-{part}" in value]
         if parts:
             lines.append(
-                t.gettext("{day}: {times}").format(day=days[index], times=format_list(parts, locale=t.language))
+                t.gettext("{day}: {times}").format(
+                    day=days[index], times=format_list(parts, locale=babel_locale(t.language))
+                )
             )
     return "; ".join(lines) if lines else t.gettext("(none)")
 

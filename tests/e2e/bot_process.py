@@ -16,8 +16,15 @@ START_TIMEOUT = 90.0  # aiogram alone takes seconds to import on a small machine
 
 
 class BotProcess:
-    def __init__(self, telegram: BotApiEmulator, workdir: Path, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        telegram: BotApiEmulator,
+        workdir: Path,
+        database_url: str | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> None:
         self.telegram = telegram
+        self.extra_environment = environment or {}
         self.workdir = workdir
         self.database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'frontdoor.db'}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -31,6 +38,7 @@ class BotProcess:
             "FRONTDOOR_BOT_TOKEN": self.telegram.token,
             "FRONTDOOR_TELEGRAM_API_URL": self.telegram.url,
             "FRONTDOOR_DATABASE_URL": self.database_url,
+            **self.extra_environment,
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

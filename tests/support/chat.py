@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
-from bot.i18n import translator
+from bot.i18n import PROJECT_CATALOGS, Catalogs
 from handlers.conversation import handle
 from handlers.events import Button, Event, EventKind, Reply
 from handlers.model import Conversation, Participant
@@ -41,6 +41,7 @@ class ChatClient:
     program: Program = field(default_factory=load_program)
     participants: MemoryParticipants = field(default_factory=MemoryParticipants)
     now: datetime = NOW
+    catalogs: Catalogs = PROJECT_CATALOGS
     screen: list[Shown] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     _updates: count = field(default_factory=lambda: count(1))
@@ -92,7 +93,7 @@ class ChatClient:
 
     def text(self, message: str) -> str:
         """A msgid as this user's language shows it."""
-        return translator(self.conversation.language or "en").gettext(message)
+        return self.catalogs.translator(self.conversation.language or "en").gettext(message)
 
     async def _event(
         self, kind: EventKind, text: str = "", *, args: str = "", message_id: int | None = None
@@ -111,7 +112,7 @@ class ChatClient:
             conversation=self.conversation,
             participants=self.participants,
             program=self.program,
-            translations=translator,
+            translations=self.catalogs.translator,
             now=self.now,
         )
         outcome = await handle(event, context)

@@ -8,19 +8,43 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES
+from bot.i18n import LOCALES, catalog_folder
 from handlers.program import load_program
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = load_program().languages
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+TELEGRAM_TEXT_LIMIT = 4096
 
 
-def catalog(language: str):  # type: ignore[no-untyped-def]
-    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        return read_po(source, locale=language)
+def catalog(language: str) -> Catalog:
+    folder = catalog_folder(language)
+    with (LOCALES / folder / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=folder)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_plural_forms_follow_babels_rules_for_the_language(language: str) -> None:
+    po = catalog(language)
+    expected = get_plural(catalog_folder(language))
+    assert (po.num_plurals, po.plural_expr) == (expected.num_plurals, expected.plural_expr)
+    for message in po:
+        if isinstance(message.id, tuple):
+            assert len(message.string) == expected.num_plurals, message.id[0]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_fits_one_telegram_message_when_rendered(language: str) -> None:
+    """Each placeholder filled with 200 characters, more than any one answer or name shown in it."""
+    for message in catalog(language):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            rendered = PLACEHOLDER.sub("x" * 200, string)
+            assert len(rendered) <= TELEGRAM_TEXT_LIMIT, message.id
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -46,7 +46,11 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
     ("args", "env", "expected"),
     [
         (["jump"], {}, "invalid choice: 'jump'"),
-        (["chat", "--language", "tlh"], {}, "--language 'tlh' is not one of en, fr"),
+        (
+            ["chat", "--language", "tlh"],
+            {},
+            "--language 'tlh' is not one of en, fr, es, ar, zh-Hans, pa, tl, ur, fa, uk",
+        ),
         (["export", "--format", "pdf"], {}, "invalid choice: 'pdf'"),
         (["db", "upgrade"], {"FRONTDOOR_DATABASE_URL": "mysql://x"}, "FRONTDOOR_DATABASE_URL must start with"),
         (["run"], {"FRONTDOOR_BOT_TOKEN": "not-a-token"}, "does not look like a bot token"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.model import Status, Step
 from tests.support.chat import ChatClient
-from tests.unit.test_connectee_intake import NEWCOMER, answer_until, start_as_newcomer
+from tests.unit.test_connectee_intake import LANGUAGE_MENU, NEWCOMER, answer_until, start_as_newcomer
 
 
 async def test_a_second_start_mid_intake_offers_to_continue_and_loses_nothing() -> None:
@@ -164,7 +164,7 @@ async def test_typing_before_start_greets_and_typing_instead_of_a_button_asks_fo
     assert "Welcome to Connector Program" in chat.last.text
     await chat.send("Klingon")
     assert chat.screen[-2].text == "Please tap one of the buttons below."
-    assert chat.last.labels() == ["English", "Français"]
+    assert chat.last.labels() == LANGUAGE_MENU
     await chat.send("français")
     assert chat.conversation.language == "fr"
 

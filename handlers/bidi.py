@@ -1,0 +1,58 @@
+"""Right-to-left readers: keep typed text and Latin fragments from scrambling an Arabic, Urdu or
+Persian line. Telegram lays out each message with the Unicode bidi algorithm; a first-strong
+isolate (U+2068 … U+2069) makes a name, an e-mail, a phone number or "/start" one unit in it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+from typing import Final
+
+from handlers.events import Button, Reply
+from handlers.i18n import babel_locale
+
+FSI: Final = "\u2068"  # first strong isolate
+PDI: Final = "\u2069"  # pop directional isolate
+_ISOLATED: Final = re.compile(f"({FSI}.*?{PDI})", re.DOTALL)
+# A run of Latin words joined by single spaces: letters, digits and the punctuation inside
+# addresses and commands ("Connector Program", "name@example.com", "519 555 0123", "/start"),
+# never the sentence's own punctuation after it ("/start:" isolates "/start").
+_LATIN_WORD: Final = r"[/@+]?[A-Za-z0-9](?:[A-Za-z0-9_@./:+\-]*[A-Za-z0-9_])?"
+_LATIN_RUN: Final = re.compile(f"{_LATIN_WORD}(?: {_LATIN_WORD})*", re.ASCII)
+
+
+@lru_cache(maxsize=64)
+def is_rtl(language: str) -> bool:
+    return babel_locale(language).character_order == "right-to-left"
+
+
+def isolate(text: str) -> str:
+    return f"{FSI}{text}{PDI}"
+
+
+def for_reader(text: str, language: str) -> str:
+    """Text a person typed, isolated when the reader's language runs right to left."""
+    return isolate(text) if text and is_rtl(language) else text
+
+
+def isolate_latin(text: str) -> str:
+    """Isolate every Latin run that is not inside an isolate already."""
+    parts = _ISOLATED.split(text)
+    return "".join(
+        part if part.startswith(FSI) else _LATIN_RUN.sub(lambda run: isolate(run.group(0)), part) for part in parts
+    )
+
+
+def lay_out(reply: Reply, language: str) -> Reply:
+    """The reply as a right-to-left reader should get it (unchanged for other languages)."""
+    if not is_rtl(language):
+        return reply
+    return replace(
+        reply,
+        text=isolate_latin(reply.text),
+        buttons=tuple(tuple(Button(isolate_latin(b.label), b.data) for b in row) for row in reply.buttons),
+        keyboard=tuple(isolate_latin(label) for label in reply.keyboard),
+        contact_button=isolate_latin(reply.contact_button) if reply.contact_button else None,
+    )
