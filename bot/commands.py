@@ -36,7 +36,7 @@ async def run_polling(settings: Settings) -> int:
     async def handle(event: Event) -> str | None:
         handled = await app.handle(telegram.CHANNEL, event)
         if handled.outbox_ids:
-            await sender.send(handled.outbox_ids)
+            await sender.send([event.chat_id])
         return handled.notice
 
     stop = asyncio.Event()

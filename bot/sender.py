@@ -62,11 +62,11 @@ class Sender:
         self._clock = clock
         self._blocked_until = 0.0  # a 429's retry_after holds every send, as Telegram asks
 
-    async def send(self, ids: list[int] | None = None) -> int:
-        """Deliver due messages (only `ids` if given); returns how many were sent."""
+    async def send(self, chat_ids: list[int] | None = None) -> int:
+        """Deliver due messages (to these chats only, if given); returns how many were sent."""
         now = self._clock()
         async with UnitOfWork(self._factory) as uow:
-            rows = await uow.outbox.claim(self._channel, now, now + LEASE, BATCH, ids)
+            rows = await uow.outbox.claim(self._channel, now, now + LEASE, BATCH, chat_ids)
             claimed = [(row.id, row.chat_id, dict(row.payload), row.attempts) for row in rows]
             await uow.commit()
         by_chat: dict[int, list[tuple[int, dict[str, Any], int]]] = {}

@@ -38,11 +38,17 @@ def for_reader(text: str, language: str) -> str:
 
 
 def isolate_latin(text: str) -> str:
-    """Isolate every Latin run that is not inside an isolate already."""
+    """Isolate every Latin run that is not inside an isolate already.
+
+    A lone number ("2", "2024") stays as it is: the bidi algorithm places it well on its own.
+    """
     parts = _ISOLATED.split(text)
-    return "".join(
-        part if part.startswith(FSI) else _LATIN_RUN.sub(lambda run: isolate(run.group(0)), part) for part in parts
-    )
+    return "".join(part if part.startswith(FSI) else _LATIN_RUN.sub(_isolate_run, part) for part in parts)
+
+
+def _isolate_run(run: re.Match[str]) -> str:
+    text = run.group(0)
+    return text if text.isdigit() else isolate(text)
 
 
 def lay_out(reply: Reply, language: str) -> Reply:

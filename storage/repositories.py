@@ -218,12 +218,13 @@ class SqlOutbox:
         return [row.id for row in rows]
 
     async def claim(
-        self, channel: str, now: datetime, lease_until: datetime, limit: int, ids: list[int] | None = None
+        self, channel: str, now: datetime, lease_until: datetime, limit: int, chat_ids: list[int] | None = None
     ) -> list[OutboxRow]:
         """Due messages, oldest first, leased to this sender until `lease_until`.
 
-        A message waits while an older one to the same chat is unsent, so each chat reads its
-        messages in the order they were written. The lease (not a transaction held open during
+        A message waits while an older one to the same chat waits (for a retry, or in another
+        sender's hands), so each chat reads its messages in the order they were written; older
+        ones that are due are claimed in the same batch, ahead of it. The lease (not a transaction held open during
         the HTTP call) keeps other senders off; if this one dies, the lease runs out and another
         sender takes the message.
         """
@@ -234,14 +235,19 @@ class SqlOutbox:
                 OutboxRow.channel == channel,
                 OutboxRow.status == "pending",
                 OutboxRow.next_attempt_at <= now,
-                ~exists().where(older.chat_id == OutboxRow.chat_id, older.status == "pending", older.id < OutboxRow.id),
+                ~exists().where(
+                    older.chat_id == OutboxRow.chat_id,
+                    older.status == "pending",
+                    older.id < OutboxRow.id,
+                    older.next_attempt_at > now,
+                ),
             )
             .order_by(OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=OutboxRow)
         )
-        if ids is not None:
-            query = query.where(OutboxRow.id.in_(ids))
+        if chat_ids is not None:
+            query = query.where(OutboxRow.chat_id.in_(chat_ids))
         rows = list((await self._session.execute(query)).scalars())
         for row in rows:
             row.next_attempt_at = lease_until

@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from bot.i18n import Catalogs
-from handlers.bidi import FSI, PDI
+from handlers.bidi import FSI, PDI, is_rtl, isolate_latin
 from handlers.i18n import native_name
 from handlers.program import load_program
 from handlers.render import weekday_names
@@ -56,13 +56,15 @@ def plain(text: str) -> str:
 async def answer(user: EmulatedUser, action: str, expect: str) -> None:
     """Press ("press:"), tick ("tick:"), share a contact ("contact") or type; wait for `expect`."""
     seen = len(user.inbox)
+    language = user.language_code or "en"
     if action.startswith("tick:"):
         label = action.removeprefix("tick:")
-        user.press(label)
+        user.press(isolate_latin(label) if is_rtl(language) else label)
         await user.wait_for(lambda m: any(plain(b) == f"✅ {label}" for b in m.buttons()), timeout=WAIT)
         return
     if action.startswith("press:"):
-        user.press(action.removeprefix("press:"))
+        label = action.removeprefix("press:")
+        user.press(isolate_latin(label) if is_rtl(language) else label)
     elif action == "contact":
         user.share_contact("+15195550123")
     else:

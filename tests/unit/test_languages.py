@@ -141,7 +141,9 @@ async def test_switching_language_keeps_every_answer() -> None:
     ("text", "laid_out"),
     [
         ("اكتب /start:", f"اكتب {FSI}/start{PDI}:"),
-        ("مثلاً 2024.", f"مثلاً {FSI}2024{PDI}."),
+        ("مثلاً 2024.", "مثلاً 2024."),
+        ("مثلاً 9:00-12:00", f"مثلاً {FSI}9:00-12:00{PDI}"),
+        ("من 2 إلى 5 سنوات", "من 2 إلى 5 سنوات"),
         (
             "البريد name@example.com أو linkedin.com/in/your-name؟",
             f"البريد {FSI}name@example.com{PDI} أو {FSI}linkedin.com/in/your-name{PDI}؟",
