@@ -63,6 +63,9 @@ async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
     if command == "help":
         return [_help(t, ctx)]
     if command == "language":
+        if conversation.step in (Step.RESUME, Step.CANCEL):
+            # The open prompt is dropped; the language menu returns to what it interrupted.
+            conversation.step = conversation.paused_step or Step.IDLE
         if conversation.step is not Step.LANGUAGE:
             conversation.paused_step = conversation.step
         conversation.step = Step.LANGUAGE

@@ -62,7 +62,11 @@ async def test_one_update_s_replies_go_out_together_and_in_order(sessions: async
     assert await sender.send([1]) == 2
     assert telegram.sent == [(1, "edit the question"), (1, "next question")]
     assert await sender.send() == 1
-    assert await statuses(sessions) == {"edit the question": "sent", "next question": "sent", "for someone else": "sent"}
+    assert await statuses(sessions) == {
+        "edit the question": "sent",
+        "next question": "sent",
+        "for someone else": "sent",
+    }
 
 
 async def test_a_failed_message_holds_back_the_later_ones_to_that_chat_only(

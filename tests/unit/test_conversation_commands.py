@@ -171,3 +171,20 @@ async def test_typing_before_start_greets_and_typing_instead_of_a_button_asks_fo
 
 def test_the_newcomer_script_covers_the_questions_before_the_optional_ones() -> None:
     assert list(NEWCOMER)[-1] == "meeting_mode"
+
+
+async def test_language_during_the_continue_prompt_returns_to_the_question_with_every_answer() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "arrival_year")
+    await chat.send("/start")
+    await chat.send("/language")
+    await chat.click("Español")
+    assert (
+        chat.text("In which year did you arrive in Canada? Please type the year, for example 2024.") in chat.last.text
+    )
+    assert set(chat.participant.answers) == {"name", "community", "situation"}
+    await chat.send("/cancel")
+    await chat.send("/language")
+    await chat.click("English")
+    assert "In which year did you arrive in Canada?" in chat.last.text
