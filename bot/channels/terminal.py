@@ -60,7 +60,9 @@ class TerminalChat:
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
             self._message_id += 0 if reply.edit else 1
-            print(("(updated) " if reply.edit else "") + reply.text, file=self._out)
+            # An edit rewrites a message already on screen: its last paragraph is what changed.
+            text = "(updated) " + reply.text.split("\n\n")[-1] if reply.edit else reply.text
+            print(text, file=self._out)
             if reply.buttons:
                 self._choices = [(EventKind.CHOICE, button.data) for row in reply.buttons for button in row]
                 for row_start, row in _numbered(reply.buttons):
