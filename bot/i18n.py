@@ -65,5 +65,3 @@ class Catalogs:
 
 
 PROJECT_CATALOGS: Final = Catalogs()
-translator = PROJECT_CATALOGS.translator
-compile_catalog = PROJECT_CATALOGS.compile

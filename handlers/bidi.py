@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
 from typing import Final
 
 from handlers.events import Button, Reply
@@ -23,7 +22,6 @@ _LATIN_WORD: Final = r"[/@+]?[A-Za-z0-9](?:[A-Za-z0-9_@./:+\-]*[A-Za-z0-9_])?"
 _LATIN_RUN: Final = re.compile(f"{_LATIN_WORD}(?: {_LATIN_WORD})*", re.ASCII)
 
 
-@lru_cache(maxsize=64)
 def is_rtl(language: str) -> bool:
     return babel_locale(language).character_order == "right-to-left"
 

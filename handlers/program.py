@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, UnknownLocaleError
+from babel import UnknownLocaleError
+
+from handlers.i18n import babel_locale
 
 DEFAULT_PROGRAM_FILE: Final = Path(__file__).with_name("default_program.toml")
 CALLBACK_LIMIT: Final = 64  # bytes of Telegram callback_data
@@ -140,7 +142,7 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         raise fail("[program] languages must be a non-empty list of language codes")
     for language in languages:
         try:
-            Locale.parse(str(language), sep="-")
+            babel_locale(str(language))
         except (UnknownLocaleError, ValueError):
             raise fail(f"[program] language {language!r} is not a known language code") from None
     default_language = section.get("default_language", languages[0])

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import translator
+from bot.i18n import PROJECT_CATALOGS
 from handlers.program import load_program
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.emulator import BotApiEmulator, EmulatedUser
-
-WAIT = 30.0
+from tests.e2e.emulator import BotApiEmulator
+from tests.e2e.script import WAIT, act, answer
 
 
 @pytest.fixture
@@ -30,28 +29,6 @@ async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProc
     await process.start()
     yield process
     process.stop()
-
-
-async def step(user: EmulatedUser, action: str, expect: str) -> None:
-    """Do one thing ("press:Label", "tick:Label", "contact:+1…" or typed text), wait for the reply with `expect`."""
-    seen = len(user.inbox)
-    if action.startswith("tick:"):
-        label = action.removeprefix("tick:")
-        user.press(label)
-        # A tick edits the question in place: wait for the ticked box, not a new message.
-        await user.wait_for(lambda message: f"✅ {label}" in message.buttons(), timeout=WAIT)
-        return
-    act(user, action)
-    await user.wait_for(expect, after=seen, timeout=WAIT)
-
-
-def act(user: EmulatedUser, action: str) -> None:
-    if action.startswith("press:"):
-        user.press(action.removeprefix("press:"))
-    elif action.startswith("contact:"):
-        user.share_contact(action.removeprefix("contact:"))
-    else:
-        user.send(action)
 
 
 def stored(database: Path, user_id: int) -> tuple[dict[str, str], dict[str, object]]:
@@ -69,7 +46,7 @@ def stored(database: Path, user_id: int) -> tuple[dict[str, str], dict[str, obje
 
 
 async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulator, bot: BotProcess) -> None:
-    fr = translator("fr").gettext
+    fr = PROJECT_CATALOGS.translator("fr").gettext
     nadia = telegram.user(7001, first_name="Nadia", language_code="fr")
     script = [
         ("/start", fr("Which language would you like to use?")),
@@ -116,7 +93,7 @@ async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulato
         (f"press:{fr('Submit')}", "Merci, Nadia!"),
     ]
     for action, expect in script:
-        await step(nadia, action, expect)
+        await answer(nadia, action, expect)
 
     texts = [message.text for message in nadia.inbox]
     assert not any("Please type" in text or "Which community" in text for text in texts), "no English reached her"
@@ -169,12 +146,12 @@ async def test_a_connector_registers_across_crashes_and_loses_nothing(
             await bot.start()
             await jordan.wait_for(expect, after=seen, timeout=WAIT)
         elif index == 12:
-            await step(jordan, action, expect)
+            await answer(jordan, action, expect)
             await asyncio.sleep(0.5)  # the reply is out and recorded as sent
             bot.kill()
             await bot.start()
         else:
-            await step(jordan, action, expect)
+            await answer(jordan, action, expect)
 
     record, answers = stored(bot.workdir / "frontdoor.db", 7002)
     assert record["status"] == "submitted" and record["role"] == "connector"

@@ -9,18 +9,17 @@ import pytest
 import pytest_asyncio
 
 from bot.i18n import Catalogs
-from handlers.bidi import FSI, PDI, is_rtl, isolate_latin
 from handlers.i18n import native_name
 from handlers.program import load_program
 from handlers.render import weekday_names
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.emulator import BotApiEmulator, EmulatedUser
+from tests.e2e.emulator import BotApiEmulator
+from tests.e2e.script import answer, plain
 from tests.support.marked_catalogs import MARK, marked_catalogs, unmarked_lines
 
 PROGRAM = load_program()
 LANGUAGES = PROGRAM.languages
 COMMUNITIES = {option.label for option in PROGRAM.forms["connectee"].question("community").options}
-WAIT = 30.0
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -46,30 +45,6 @@ async def bot(
     await process.start()
     yield process
     process.stop()
-
-
-def plain(text: str) -> str:
-    """The text without the isolates a right-to-left reader's messages carry."""
-    return text.replace(FSI, "").replace(PDI, "")
-
-
-async def answer(user: EmulatedUser, action: str, expect: str) -> None:
-    """Press ("press:"), tick ("tick:"), share a contact ("contact") or type; wait for `expect`."""
-    seen = len(user.inbox)
-    language = user.language_code or "en"
-    if action.startswith("tick:"):
-        label = action.removeprefix("tick:")
-        user.press(isolate_latin(label) if is_rtl(language) else label)
-        await user.wait_for(lambda m: any(plain(b) == f"✅ {label}" for b in m.buttons()), timeout=WAIT)
-        return
-    if action.startswith("press:"):
-        label = action.removeprefix("press:")
-        user.press(isolate_latin(label) if is_rtl(language) else label)
-    elif action == "contact":
-        user.share_contact("+15195550123")
-    else:
-        user.send(action)
-    await user.wait_for(lambda m: expect in plain(m.text), after=seen, timeout=WAIT)
 
 
 def is_from_catalog(label: str) -> bool:
@@ -116,7 +91,7 @@ async def test_a_newcomer_registers_in_their_language_and_sees_no_other(
         (f"tick:{monday_morning}", ""),
         (f"press:{t('Done')}", asked("meeting_mode")),
         (f"press:{t('Video call')}", asked("phone")),
-        ("contact", asked("email")),
+        ("contact:+15195550123", asked("email")),
         ("john@example.com", asked("profile_link")),
         (f"press:{t('Skip')}", asked("referral_source")),
         (f"press:{t('Social media')}", t("Please check your answers. Tap an answer's button to change it, or Submit.")),
