@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import i18n
 from bot.config import Settings
-from handlers import conversation as conversation_flow
-from handlers.events import Event, Reply, reply_to_payload
-from handlers.ports import Context
+from handlers import coordination, frontdesk, timers
+from handlers.events import Event, Outgoing, Reply, reply_to_payload
+from handlers.ports import Context, Office
 from handlers.program import Program, load_program
 from storage.database import open_engine, session_factory, upgrade
 from storage.unit_of_work import UnitOfWork
@@ -26,14 +26,30 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 
+JOB_ATTEMPTS = 5  # a job that fails this often is set aside as failed, with its error
+
+
 @dataclass
 class Handled:
-    """What one event produced, committed: the replies, their outbox ids, a toast for a button."""
+    """What one event produced, committed: the replies, their outbox ids, a toast for a button.
+
+    `chats` are the chats with new messages, the person's own and others' (a proposal, a coordinator).
+    """
 
     replies: list[Reply] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
     notice: str | None = None
     duplicate: bool = False
+    chats: list[int] = field(default_factory=list)
+
+
+@dataclass
+class JobsRun:
+    """What a run of the job runner did: how many jobs, and the chats that have new messages."""
+
+    done: int = 0
+    failed: int = 0
+    chats: list[int] = field(default_factory=list)
 
 
 class Frontdoor:
@@ -44,12 +60,33 @@ class Frontdoor:
         *,
         catalogs: i18n.Catalogs = i18n.PROJECT_CATALOGS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        coordinators: frozenset[int] = frozenset(),
     ) -> None:
         self.program = program
         self.engine = engine
         self.catalogs = catalogs
         self.sessions = session_factory(engine)
         self.clock = clock
+        self.coordinators = coordinators
+
+    def _office(self, uow: UnitOfWork, channel: str, now: datetime) -> Office:
+        return Office(
+            participants=uow.participants,
+            matchmaking=uow.matchmaking,
+            jobs=uow.jobs,
+            program=self.program,
+            translations=self.catalogs.translator,
+            now=now,
+            coordinators=self.coordinators,
+            channel=channel,
+        )
+
+    @staticmethod
+    async def _queue(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> list[int]:
+        """Messages to other people, into the outbox of the same transaction; returns their chats."""
+        for message in messages:
+            await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(message.reply)], now)
+        return list(dict.fromkeys(message.chat_id for message in messages))
 
     async def handle(self, channel: str, event: Event) -> Handled:
         now = self.clock()
@@ -65,13 +102,56 @@ class Frontdoor:
                 translations=self.catalogs.translator,
                 now=now,
             )
-            outcome = await conversation_flow.handle(event, context)
+            outcome = await frontdesk.handle(event, context, self._office(uow, channel, now))
             await uow.conversations.save(conversation, now)
             await uow.processed_updates.remember(channel, event.update_id, now)
             payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in outcome.replies]
             ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
+            others = await self._queue(uow, outcome.messages, now)
             await uow.commit()
-        return Handled(replies=outcome.replies, outbox_ids=ids, notice=outcome.notice)
+        chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
+        return Handled(replies=outcome.replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
+
+    async def run_jobs(self, channel: str, now: datetime | None = None) -> JobsRun:
+        """Run every job due at `now` (default: the clock), each in its own transaction.
+
+        The job row stays locked (FOR UPDATE SKIP LOCKED) until its transaction commits, so a second
+        worker takes other jobs; a crash rolls back and leaves the job due for the next run.
+        """
+        moment = now or self.clock()
+        run = JobsRun()
+        while True:
+            async with UnitOfWork(self.sessions) as uow:
+                job = await uow.jobs.claim_due(moment)
+                if job is None:
+                    break
+                job_id, kind, payload, attempts = job.id, job.kind, dict(job.payload), job.attempts
+                try:
+                    messages = await timers.run(kind, payload, self._office(uow, channel, moment))
+                except Exception as error:  # one broken job must not stop the others
+                    log.exception("job %s (%s) failed", job_id, kind)
+                    await uow.session.rollback()
+                    failed = error
+                else:
+                    run.chats += await self._queue(uow, messages, moment)
+                    await uow.jobs.finish(job_id, moment)
+                    await uow.commit()
+                    run.done += 1
+                    continue
+            async with UnitOfWork(self.sessions) as uow:
+                give_up = attempts + 1 >= JOB_ATTEMPTS
+                retry_at = moment + timedelta(minutes=2 ** (attempts + 1))
+                await uow.jobs.retry(job_id, f"{type(failed).__name__}: {failed}", retry_at, give_up=give_up)
+                await uow.commit()
+            run.failed += 1
+        run.chats = list(dict.fromkeys(run.chats))
+        return run
+
+    async def dry_run(self) -> list[str]:
+        """`frontdoor match --dry-run`: the suggestions for everyone waiting, then roll back."""
+        async with UnitOfWork(self.sessions) as uow:
+            office = self._office(uow, "", self.clock())
+            return await coordination.dry_run(office, self.catalogs.translator(self.program.default_language))
 
     async def mark_sent(self, outbox_ids: list[int]) -> None:
         """For channels that show replies themselves (the terminal): nothing is left to send."""
@@ -93,4 +173,4 @@ async def build(settings: Settings, *, migrate: bool = True) -> Frontdoor:
     engine = open_engine(settings.database_url)
     if migrate:
         await upgrade(engine)
-    return Frontdoor(program, engine, catalogs=catalogs)
+    return Frontdoor(program, engine, catalogs=catalogs, coordinators=settings.coordinators)

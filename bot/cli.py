@@ -7,8 +7,10 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings, SettingsError, load_settings
 from handlers.program import ProgramError, load_program
@@ -38,10 +40,27 @@ def make_parser() -> Parser:
     db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=Parser, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the database migrations")
 
+    jobs = commands.add_parser("jobs", help="time-driven work: nudges, expiries, reminders")
+    jobs_commands = jobs.add_subparsers(dest="jobs_command", required=True, parser_class=Parser, metavar="ACTION")
+    jobs_run = jobs_commands.add_parser("run", help="run every job due now (or as of --now)")
+    jobs_run.add_argument("--now", type=moment, help="pretend it is this time, e.g. 2026-12-01T09:00 (program's zone)")
+
+    match = commands.add_parser("match", help="matching connectees with connectors")
+    match.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
+
     export = commands.add_parser("export", help="export every participant for coordinators and funders")
     export.add_argument("--format", choices=["json"], default="json", help="json (csv and xlsx come later)")
     export.add_argument("--out", default="-", help="file to write, - for standard output (default)")
     return parser
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 time; one without a zone is read in the program's time zone (see dispatch)."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date and time like 2026-12-01T09:00") from None
+    return parsed
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -81,6 +100,13 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         return await commands.chat(settings, role=arguments.role, language=arguments.language, user_id=arguments.user)
     if arguments.command == "db":
         return await commands.db_upgrade(settings)
+    if arguments.command == "jobs":
+        now = arguments.now
+        if now is not None and now.tzinfo is None:  # as coordinators think: the program's local time
+            now = now.replace(tzinfo=ZoneInfo(load_program(settings.program_file).time_zone))
+        return await commands.jobs_run(settings, now=now)
+    if arguments.command == "match":
+        return await commands.match_dry_run(settings)
     if arguments.command == "export":
         return await commands.export(settings, out=None if arguments.out == "-" else Path(arguments.out))
     raise AssertionError(arguments.command)

@@ -11,7 +11,7 @@ from pathlib import Path
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 
-from bot.app import build
+from bot.app import Frontdoor, build
 from bot.channels import telegram, terminal
 from bot.config import Settings, SettingsError
 from bot.sender import Sender
@@ -20,6 +20,7 @@ from handlers.events import Event, Reply
 from storage.export import write_json
 
 log = logging.getLogger("frontdoor")
+JOB_TICK_SECONDS = 60.0
 
 
 async def run_polling(settings: Settings) -> int:
@@ -35,12 +36,13 @@ async def run_polling(settings: Settings) -> int:
 
     async def handle(event: Event) -> str | None:
         handled = await app.handle(telegram.CHANNEL, event)
-        if handled.outbox_ids:
-            await sender.send([event.chat_id])
+        if handled.chats:
+            await sender.send(handled.chats)
         return handled.notice
 
     stop = asyncio.Event()
     sweeper = asyncio.create_task(sender.run(stop))
+    ticker = asyncio.create_task(tick_jobs(app, sender, stop))
     try:
         me = await bot.get_me()
         await telegram.publish_commands(
@@ -55,10 +57,25 @@ async def run_polling(settings: Settings) -> int:
         ) from None
     finally:
         stop.set()
-        await sweeper
+        await asyncio.gather(sweeper, ticker)
         await bot.session.close()
         await app.close()
     return 0
+
+
+async def tick_jobs(app: Frontdoor, sender: Sender, stop: asyncio.Event, every: float = JOB_TICK_SECONDS) -> None:
+    """Run due jobs (nudges, expiries, reminders) every minute until `stop` is set."""
+    while not stop.is_set():
+        try:
+            run = await app.run_jobs(telegram.CHANNEL)
+            if run.chats:
+                await sender.send(run.chats)
+        except Exception:
+            log.exception("job run failed; trying again at the next tick")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except TimeoutError:
+            pass
 
 
 async def chat(settings: Settings, *, role: str | None, language: str | None, user_id: int) -> int:
@@ -103,4 +120,25 @@ async def export(settings: Settings, *, out: Path | None) -> int:
     finally:
         await app.close()
     print(f"exported {count} participants", file=sys.stderr)
+    return 0
+
+
+async def jobs_run(settings: Settings, *, now: datetime | None) -> int:
+    """Run what is due as of `now`; the messages wait in the outbox for the running bot to send."""
+    app = await build(settings)
+    try:
+        run = await app.run_jobs(telegram.CHANNEL, now)
+    finally:
+        await app.close()
+    print(f"ran {run.done} jobs, {run.failed} failed; messages queued for {len(run.chats)} chats", file=sys.stderr)
+    return 0 if run.failed == 0 else 1
+
+
+async def match_dry_run(settings: Settings) -> int:
+    app = await build(settings)
+    try:
+        for block in await app.dry_run():
+            print(block, end="\n\n")
+    finally:
+        await app.close()
     return 0

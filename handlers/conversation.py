@@ -23,6 +23,12 @@ ROLE_LABELS: Final = {
     Role.CONNECTEE: N_("I am new to the region"),
     Role.CONNECTOR: N_("I am a volunteer connector"),
 }
+# Where a submitted registration stands, for /status.
+STANDING: Final = {
+    Status.SUBMITTED: N_("Where it stands: waiting for a coordinator's review."),
+    Status.APPROVED: N_("Where it stands: approved."),
+    Status.DECLINED: N_("Where it stands: the program cannot offer a meeting at this time."),
+}
 COMMANDS: Final = {
     "start": N_("Register, or continue where you left off"),
     "back": N_("Go back to the previous question"),
@@ -141,14 +147,10 @@ async def _status(t: Translator, ctx: Context) -> Reply:
     else:
         date = format_day(participant.submitted_at or participant.updated_at, t.language, ctx.program.time_zone)
         if participant.role is Role.CONNECTOR:
-            text = t.gettext(
-                "You registered as a volunteer connector on {date}. "
-                "Where it stands: waiting for a coordinator's review."
-            ).format(date=date)
+            text = t.gettext("You registered as a volunteer connector on {date}.").format(date=date)
         else:
-            text = t.gettext(
-                "You registered as a newcomer on {date}. Where it stands: waiting for a coordinator's review."
-            ).format(date=date)
+            text = t.gettext("You registered as a newcomer on {date}.").format(date=date)
+        text += "\n" + t.gettext(STANDING[participant.status])
     return Reply("\n\n".join(part for part in (text, record) if part))
 
 

@@ -68,12 +68,22 @@ class Reply:
     document: Document | None = None
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to someone other than the person who acted (the other side of a match, a coordinator)."""
+
+    channel: str
+    chat_id: int
+    reply: Reply
+
+
 @dataclass
 class Outcome:
-    """What handling one event produced: the replies, and a short toast for a pressed button."""
+    """What handling one event produced: the replies, messages to others, a toast for a pressed button."""
 
     replies: list[Reply] = field(default_factory=list)
     notice: str | None = None
+    messages: list[Outgoing] = field(default_factory=list)
 
 
 def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dict[str, object]:

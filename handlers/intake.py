@@ -232,6 +232,7 @@ async def on_review_button(kind: str, key: str, t: Translator, ctx: Context) -> 
     participant.status = Status.SUBMITTED
     participant.submitted_at = ctx.now
     await ctx.participants.update(participant, ctx.now)
+    ctx.submitted = participant.id
     conversation = ctx.conversation
     conversation.step = Step.DONE
     conversation.history = []

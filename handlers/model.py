@@ -30,7 +30,9 @@ class Role(StrEnum):
 
 class Status(StrEnum):
     IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"
+    SUBMITTED = "submitted"  # waiting for a coordinator's review
+    APPROVED = "approved"  # may be matched
+    DECLINED = "declined"  # a coordinator declined the application
 
 
 @dataclass
@@ -68,3 +70,66 @@ class Participant:
     updated_at: datetime
     submitted_at: datetime | None = None
     answers: dict[str, Any] = field(default_factory=dict)
+    time_zone: str | None = None  # their own, for video or phone meetings; None = the program's
+    reviewed_at: datetime | None = None
+    paused_until: datetime | None = None  # a connector on a break is not matched until then
+    unmatched_since: datetime | None = None  # a connectee told that no connector is free yet
+
+    @property
+    def first_name(self) -> str:
+        name = str(self.answers.get("name") or "").strip()
+        return name.split()[0] if name else ""
+
+
+class MatchStatus(StrEnum):
+    """Where a proposal between one connectee and one connector stands."""
+
+    OFFERED = "offered"  # waiting for the connector: pick a slot, or agree to the connectee's choice
+    PROPOSED = "proposed"  # the connector picked a slot; waiting for the connectee
+    CONFIRMED = "confirmed"  # both agreed: a meeting exists
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def open(self) -> bool:
+        return self in (MatchStatus.OFFERED, MatchStatus.PROPOSED)
+
+
+@dataclass
+class Match:
+    """A proposal: the slots held for it, the one on the table and who put it there.
+
+    `version` grows at every turn so that buttons and timers of an earlier turn expire.
+    """
+
+    id: int
+    connectee_id: int
+    connector_id: int
+    status: MatchStatus
+    slots: list[datetime]
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    slot: datetime | None = None  # the slot on the table
+    asked_by: Role | None = None  # who put `slot` on the table
+    reasons: list[str] = field(default_factory=list)
+    ended_by: Role | None = None
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"  # replaced by a new proposal between the same two people
+
+
+@dataclass
+class Meeting:
+    id: int
+    match_id: int
+    connectee_id: int
+    connector_id: int
+    starts_at: datetime
+    ends_at: datetime
+    mode: str
+    status: MeetingStatus

@@ -26,6 +26,8 @@ KEY_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 VALUE_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,23}$")
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri")
 DAY_PARTS: Final = ("morning", "midday", "afternoon", "evening")
+# Local clock hours each part of a day covers; the availability question's hint says the same.
+DAY_PART_HOURS: Final = {"morning": (9, 12), "midday": (12, 14), "afternoon": (14, 17), "evening": (17, 20)}
 THIS_YEAR: Final = "this_year"
 
 
@@ -100,6 +102,26 @@ class Form:
         return self.questions[0]
 
 
+class MatchMode(StrEnum):
+    AUTO = "auto"  # the best connector is asked directly
+    COORDINATOR = "coordinator"  # a coordinator picks from the top three
+
+
+@dataclass(frozen=True)
+class MatchingRules:
+    """How matching, meeting slots and their timings work ([matching] in the program file)."""
+
+    auto_approve: bool = False
+    match_mode: MatchMode = MatchMode.AUTO
+    meeting_minutes: int = 30
+    horizon_days: int = 14
+    notice_hours: int = 24
+    slots_offered: int = 3
+    nudge_after_hours: int = 48
+    expire_after_hours: int = 48
+    reminder_hours: tuple[int, ...] = (24, 2)
+
+
 @dataclass(frozen=True)
 class Program:
     name: str
@@ -108,6 +130,7 @@ class Program:
     default_language: str
     forms: dict[str, Form] = field(default_factory=dict)
     source: str = ""
+    matching: MatchingRules = field(default_factory=MatchingRules)
 
 
 def load_program(path: Path | None = None) -> Program:
@@ -170,6 +193,51 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         default_language=str(default_language),
         forms=forms,
         source=source,
+        matching=_parse_matching(data.get("matching", {}), _within(fail, "[matching] ")),
+    )
+
+
+# Whole-number settings of [matching]: the smallest and largest value that makes sense.
+_MATCHING_NUMBERS: Final = {
+    "meeting_minutes": (15, 120),
+    "horizon_days": (2, 60),
+    "notice_hours": (1, 168),
+    "slots_offered": (1, 5),
+    "nudge_after_hours": (1, 720),
+    "expire_after_hours": (1, 720),
+}
+
+
+def _parse_matching(raw: Any, fail: Fail) -> MatchingRules:
+    if not isinstance(raw, dict):
+        raise fail("must be a table of settings")
+    known = {"auto_approve", "match_mode", "reminder_hours", *_MATCHING_NUMBERS}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise fail(f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    numbers: dict[str, int] = {}
+    for name, (low, high) in _MATCHING_NUMBERS.items():
+        value = raw.get(name, getattr(MatchingRules, name))
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise fail(f"{name} must be a whole number from {low} to {high}")
+        numbers[name] = value
+    auto_approve = raw.get("auto_approve", False)
+    if not isinstance(auto_approve, bool):
+        raise fail("auto_approve must be true or false")
+    try:
+        mode = MatchMode(raw.get("match_mode", MatchMode.AUTO.value))
+    except ValueError:
+        raise fail('match_mode must be "auto" or "coordinator"') from None
+    reminders = raw.get("reminder_hours", [24, 2])
+    if not isinstance(reminders, list) or not all(
+        isinstance(hours, int) and not isinstance(hours, bool) and 1 <= hours <= 168 for hours in reminders
+    ):
+        raise fail("reminder_hours must be a list of whole numbers of hours from 1 to 168")
+    return MatchingRules(
+        auto_approve=auto_approve,
+        match_mode=mode,
+        reminder_hours=tuple(sorted(set(reminders), reverse=True)),
+        **numbers,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton, format_time
 from babel.lists import format_list
 
 from handlers.bidi import for_reader
@@ -29,6 +29,15 @@ MANY_OPTIONS: Final = 8  # above this, options go two to a row so the keyboard f
 def format_day(moment: datetime, language: str, time_zone: str) -> str:
     """A date as the reader writes it ("23 novembre 2026"), in the program's time zone."""
     return format_date(moment.astimezone(ZoneInfo(time_zone)), format="long", locale=babel_locale(language))
+
+
+def format_when(moment: datetime, t: Translator, time_zone: str) -> str:
+    """A meeting time as the reader says it ("Tue, Nov 24, 10:00 AM"; "mar. 24 nov., 10 h 00")."""
+    local = moment.astimezone(ZoneInfo(time_zone))
+    locale = babel_locale(t.language)
+    return t.gettext("{date}, {time}").format(
+        date=format_skeleton("MMMEd", local, locale=locale), time=format_time(local, "short", locale=locale)
+    )
 
 
 def option_label(t: Translator, option: Option) -> str:

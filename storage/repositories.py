@@ -39,9 +39,13 @@ class SqlParticipants:
         )
         self._session.add(row)
         await self._session.flush()
-        participant = _participant(row, {})
+        participant = participant_from_row(row, {})
         self._cache[participant.id] = participant
         return participant
+
+    def remember(self, participant: Participant) -> None:
+        """Share a participant loaded elsewhere in this unit of work, so changes go through one object."""
+        self._cache.setdefault(participant.id, participant)
 
     async def get(self, participant_id: int) -> Participant | None:
         if participant_id in self._cache:
@@ -52,7 +56,7 @@ class SqlParticipants:
         answers = await self._session.execute(
             select(AnswerRow.question_key, AnswerRow.value).where(AnswerRow.participant_id == participant_id)
         )
-        participant = _participant(row, {key: value for key, value in answers})
+        participant = participant_from_row(row, {key: value for key, value in answers})
         self._cache[participant_id] = participant
         return participant
 
@@ -83,6 +87,10 @@ class SqlParticipants:
                 language=participant.language,
                 status=participant.status.value,
                 submitted_at=participant.submitted_at,
+                time_zone=participant.time_zone,
+                reviewed_at=participant.reviewed_at,
+                paused_until=participant.paused_until,
+                unmatched_since=participant.unmatched_since,
                 updated_at=now,
             )
         )
@@ -99,7 +107,7 @@ class SqlParticipants:
         )
 
 
-def _participant(row: ParticipantRow, answers: dict[str, Any]) -> Participant:
+def participant_from_row(row: ParticipantRow, answers: dict[str, Any]) -> Participant:
     return Participant(
         id=row.id,
         channel=row.channel,
@@ -114,6 +122,10 @@ def _participant(row: ParticipantRow, answers: dict[str, Any]) -> Participant:
         updated_at=row.updated_at,
         submitted_at=row.submitted_at,
         answers=answers,
+        time_zone=row.time_zone,
+        reviewed_at=row.reviewed_at,
+        paused_until=row.paused_until,
+        unmatched_since=row.unmatched_since,
     )
 
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -49,10 +61,15 @@ class ParticipantRow(Base):
     submitted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None]
+    paused_until: Mapped[datetime | None]
+    unmatched_since: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_participants_user", "channel", "user_id"),
         Index("ix_participants_updated", "updated_at"),
+        Index("ix_participants_role_status", "role", "status"),
     )
 
 
@@ -112,3 +129,92 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_chat", "chat_id", "id"))
+
+
+class MatchRow(Base):
+    """A proposal between a connectee and a connector (handlers.model.Match)."""
+
+    __tablename__ = "matches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    connectee_id: Mapped[int] = mapped_column(Integer, ForeignKey("participants.id", ondelete="CASCADE"))
+    connector_id: Mapped[int] = mapped_column(Integer, ForeignKey("participants.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    slots: Mapped[Any] = mapped_column(JSON)  # ISO 8601 UTC starts offered
+    slot: Mapped[datetime | None]
+    asked_by: Mapped[str | None] = mapped_column(String(16))
+    reasons: Mapped[Any] = mapped_column(JSON)
+    ended_by: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_matches_connectee", "connectee_id", "status"),
+        Index("ix_matches_connector", "connector_id", "created_at"),
+    )
+
+
+class SlotHoldRow(Base):
+    """A connector's slot on hold for one proposal; the key lets no second proposal hold it."""
+
+    __tablename__ = "slot_holds"
+
+    connector_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(primary_key=True)
+    ends_at: Mapped[datetime]
+    match_id: Mapped[int] = mapped_column(Integer, ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+
+
+SCHEDULED = text("status = 'scheduled'")
+
+
+class MeetingRow(Base):
+    """A confirmed meeting. At most one scheduled meeting per connector and start, and per proposal."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    match_id: Mapped[int] = mapped_column(Integer, ForeignKey("matches.id", ondelete="CASCADE"))
+    connectee_id: Mapped[int] = mapped_column(Integer, ForeignKey("participants.id", ondelete="CASCADE"))
+    connector_id: Mapped[int] = mapped_column(Integer, ForeignKey("participants.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index(
+            "ux_meetings_connector_start",
+            "connector_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=SCHEDULED,
+            postgresql_where=SCHEDULED,
+        ),
+        Index("ux_meetings_match", "match_id", unique=True, sqlite_where=SCHEDULED, postgresql_where=SCHEDULED),
+        Index("ix_meetings_start", "starts_at"),
+    )
+
+
+class JobRow(Base):
+    """Work with a due time; `key` makes scheduling the same work twice a no-op."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    due_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(8))  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)

@@ -6,6 +6,8 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.jobs import SqlJobs
+from storage.matchmaking import SqlMatchmaking
 from storage.repositories import SqlConversations, SqlOutbox, SqlParticipants, SqlProcessedUpdates
 
 
@@ -22,6 +24,8 @@ class UnitOfWork:
         self.conversations = SqlConversations(self.session)
         self.processed_updates = SqlProcessedUpdates(self.session)
         self.outbox = SqlOutbox(self.session)
+        self.matchmaking = SqlMatchmaking(self.session, self.participants)
+        self.jobs = SqlJobs(self.session)
         return self
 
     async def commit(self) -> None:

@@ -1,0 +1,29 @@
+"""The .ics file that puts a meeting in the reader's calendar (RFC 5545, written by icalendar)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from icalendar import Calendar, Event
+
+
+def meeting_ics(
+    *, uid: str, starts_at: datetime, ends_at: datetime, summary: str, description: str, location: str, now: datetime
+) -> bytes:
+    """One event in UTC, so every calendar shows it at the right local time."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Frontdoor//Connector Program//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("dtstart", starts_at)
+    event.add("dtend", ends_at)
+    event.add("summary", summary)
+    event.add("description", description)
+    if location:
+        event.add("location", location)
+    calendar.add_component(event)
+    content: bytes = calendar.to_ical()
+    return content

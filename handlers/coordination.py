@@ -1,0 +1,156 @@
+"""Coordinators: review applications (Approve / Decline), pick a connector in coordinator mode.
+
+Coordinator commands and buttons answer only coordinators; anyone else gets what an unknown
+command or a stale button gets, so nothing tells them these exist.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from handlers import proposals
+from handlers.bidi import lay_out
+from handlers.events import Button, Outgoing, Reply
+from handlers.i18n import Translator
+from handlers.model import Participant, Role, Status
+from handlers.people import answer, name, to, translator
+from handlers.picking import coordinator_translator, pick_reply
+from handlers.ports import Office
+
+PENDING_SHOWN: Final = 10
+SWEEP: Final = "matching.sweep"
+SWEEP_BATCH: Final = 200
+
+
+def _role_name(t: Translator, person: Participant) -> str:
+    return t.gettext("newcomer") if person.role is Role.CONNECTEE else t.gettext("volunteer connector")
+
+
+def application(t: Translator, office: Office, person: Participant) -> str:
+    """An application in a few lines, for the coordinator who reviews it."""
+    keys = (
+        ("occupation", "sector", "goals") if person.role is Role.CONNECTEE else ("job_title", "organization", "sectors")
+    )
+    lines = [t.gettext("{name} (#{id}), {role}").format(name=name(person, t), id=person.id, role=_role_name(t, person))]
+    lines += [value for value in (answer(office, t, person, key) for key in (*keys, "languages")) if value]
+    return "\n".join(lines)
+
+
+async def on_submitted(office: Office, person: Participant) -> list[Outgoing]:
+    """A registration was submitted: approve it at once, or tell the coordinators it waits for them."""
+    if office.program.matching.auto_approve:
+        return await approve(office, person)
+    messages = []
+    for user_id in sorted(office.coordinators):
+        t = await coordinator_translator(office, user_id)
+        text = t.gettext("New application to review:\n{application}\n\nSend /pending to review it.").format(
+            application=application(t, office, person)
+        )
+        messages.append(Outgoing(office.channel, user_id, lay_out(Reply(text), t.language)))
+    return messages
+
+
+async def pending(office: Office, t: Translator) -> list[Reply]:
+    people, count = await office.matchmaking.applications(PENDING_SHOWN)
+    if not people:
+        return [Reply(t.gettext("No applications are waiting for review."))]
+    heading = t.ngettext(
+        "{count} application is waiting for review.", "{count} applications are waiting for review.", count
+    ).format(count=count)
+    if count > len(people):
+        heading += "\n" + t.gettext("Here are the {shown} oldest.").format(shown=len(people))
+    replies = [Reply(heading)]
+    for person in people:
+        buttons = ((Button(t.gettext("Approve"), f"ok:{person.id}"), Button(t.gettext("Decline"), f"no:{person.id}")),)
+        replies.append(Reply(application(t, office, person), buttons=buttons))
+    return replies
+
+
+async def on_button(kind: str, rest: str, t: Translator, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
+    """ok:<id> approve, no:<id> decline, pick:<connectee>:<connector>; None when stale."""
+    parts = rest.split(":")
+    if not all(part.isdigit() for part in parts):
+        return None
+    person = await office.participants.get(int(parts[0]))
+    if person is None:
+        return None
+    if kind in ("ok", "no") and len(parts) == 1 and person.status is Status.SUBMITTED:
+        record = application(t, office, person)
+        if kind == "ok":
+            done = t.gettext("{application}\n\n✔ Approved").format(application=record)
+            return [Reply(done, edit=True)], await approve(office, person)
+        return [Reply(t.gettext("{application}\n\n✖ Declined").format(application=record), edit=True)], await _decline(
+            office, person
+        )
+    if kind == "pick" and len(parts) == 2 and person.role is Role.CONNECTEE and person.status is Status.APPROVED:
+        return await _pick(office, person, int(parts[1]), t)
+    return None
+
+
+async def approve(office: Office, person: Participant) -> list[Outgoing]:
+    person.status, person.reviewed_at = Status.APPROVED, office.now
+    await office.participants.update(person, office.now)
+    t = translator(office, person)
+    if person.role is Role.CONNECTOR:
+        told = t.gettext(
+            "Good news, {name}: your registration is approved! We will send you an introduction here "
+            "when a newcomer from your field is looking for a conversation."
+        )
+        # Newcomers waiting for a connector may now have one.
+        await office.jobs.schedule(SWEEP, f"sweep:approved:{person.id}", office.now, {})
+        return [to(person, Reply(told.format(name=name(person, t))))]
+    told = t.gettext(
+        "Good news, {name}: your registration is approved! We are now looking for a volunteer from "
+        "your field and will write to you here with a proposed meeting time."
+    )
+    return [to(person, Reply(told.format(name=name(person, t)))), *await proposals.find_connector(office, person)]
+
+
+async def _decline(office: Office, person: Participant) -> list[Outgoing]:
+    person.status, person.reviewed_at = Status.DECLINED, office.now
+    await office.participants.update(person, office.now)
+    t = translator(office, person)
+    told = t.gettext(
+        "Thank you for registering, {name}. We are sorry: the program cannot offer you a meeting at this "
+        "time. If you have questions, please contact the program's coordinators."
+    )
+    return [to(person, Reply(told.format(name=name(person, t))))]
+
+
+async def _pick(
+    office: Office, connectee: Participant, connector_id: int, t: Translator
+) -> tuple[list[Reply], list[Outgoing]] | None:
+    """A coordinator chose a connector: propose, if the pair is still possible."""
+    if await office.matchmaking.current_match(connectee.id, Role.CONNECTEE):
+        return [Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))], []
+    found, records, slots = await proposals.suggestions(office, connectee, limit=1_000_000)
+    choice = next((s for s in found if s.connector_id == connector_id), None)
+    if choice is None:
+        fresh = pick_reply(t, office, connectee, found[:3], records)
+        note = t.gettext("That connector is no longer free for {name}. Here are the suggestions now:").format(
+            name=name(connectee, t)
+        )
+        return [Reply(note), fresh], []
+    connector = records[connector_id].participant
+    messages = await proposals.propose(office, connectee, connector, slots[connector_id], choice)
+    done = t.gettext("✔ Proposed {connector} to {connectee}; we will tell you how it goes in the digest.").format(
+        connector=name(connector, t), connectee=name(connectee, t)
+    )
+    return [Reply(done, edit=True)], messages
+
+
+async def sweep(office: Office) -> list[Outgoing]:
+    """Try again for every connectee still waiting (a new connector may suit them)."""
+    messages: list[Outgoing] = []
+    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH):
+        messages += await proposals.find_connector(office, connectee)
+    return messages
+
+
+async def dry_run(office: Office, t: Translator) -> list[str]:
+    """What matching would suggest for everyone waiting, with reasons; nothing is stored or sent."""
+    lines = []
+    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH):
+        found, records, _ = await proposals.suggestions(office, connectee)
+        lines.append(pick_reply(t, office, connectee, found, records).text)
+    return lines or [t.gettext("Nobody is waiting for a connector.")]

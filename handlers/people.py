@@ -1,0 +1,45 @@
+"""Small helpers every program-wide flow uses: a person's language, time zone, name and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers.bidi import for_reader, lay_out
+from handlers.events import Outgoing, Reply
+from handlers.i18n import Translator
+from handlers.model import Participant
+from handlers.ports import Office
+from handlers.render import display_answer
+
+
+def zone_of(office: Office, person: Participant) -> str:
+    return person.time_zone or office.program.time_zone
+
+
+def translator(office: Office, person: Participant) -> Translator:
+    return office.translations(person.language)
+
+
+def to(person: Participant, reply: Reply) -> Outgoing:
+    """A message for `person`, laid out for their language's direction."""
+    return Outgoing(person.channel, person.chat_id, lay_out(reply, person.language))
+
+
+def answer(office: Office, t: Translator, person: Participant, key: str) -> str:
+    """One of the person's answers as the reader says it, or "" when not given."""
+    form = office.program.forms[person.role.value]
+    if person.answers.get(key) is None or key not in {q.key for q in form.questions}:
+        return ""
+    return display_answer(t, form.question(key), person.answers[key])
+
+
+def name(person: Participant, t: Translator) -> str:
+    """The first name, isolated for a reader of the other direction."""
+    return for_reader(person.first_name or "?", t.language)
+
+
+def month_start(office: Office) -> datetime:
+    """The first moment of this month in the program's time zone (capacity is per month)."""
+    local = office.now.astimezone(ZoneInfo(office.program.time_zone))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -1,0 +1,432 @@
+"""From an approved connectee to a confirmed meeting: suggest, propose slots, and the two answers.
+
+The connector is asked first (pick one of the held slots, none work, or can't take it); the
+connectee then accepts the slot, asks for another of the held ones (which goes back to the
+connector), or declines. Every turn raises the proposal's version, so buttons and timers of an
+earlier turn expire. A decline, a timeout or a cancellation moves on to the next best connector.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Final
+
+from handlers import meetings, picking
+from handlers.events import Button, Outgoing, Reply
+from handlers.i18n import Translator
+from handlers.matching import Candidate, Seeker, Suggestion, suggest
+from handlers.model import Match, MatchStatus, Participant, Role
+from handlers.people import answer, month_start, name, to, translator, zone_of
+from handlers.ports import ConnectorRecord, Office
+from handlers.program import MatchMode
+from handlers.render import format_when
+from handlers.slots import find_slots, spread
+
+NUDGE: Final = "proposal.nudge"
+EXPIRE: Final = "proposal.expire"
+
+
+# ---------------------------------------------------------------- suggestions
+
+
+def _slots_for(office: Office, connectee: Participant, record: ConnectorRecord) -> list[datetime]:
+    rules = office.program.matching
+    connector = record.participant
+    return find_slots(
+        connector_grid=connector.answers.get("availability") or [],
+        connector_zone=zone_of(office, connector),
+        connectee_grid=connectee.answers.get("availability") or [],
+        connectee_zone=zone_of(office, connectee),
+        now=office.now,
+        minutes=rules.meeting_minutes,
+        notice=timedelta(hours=rules.notice_hours),
+        horizon=timedelta(days=rules.horizon_days),
+        busy=record.busy,
+    )
+
+
+async def suggestions(
+    office: Office, connectee: Participant, *, limit: int = 3
+) -> tuple[list[Suggestion], dict[int, ConnectorRecord], dict[int, list[datetime]]]:
+    """The best connectors for this connectee, with their records and common slots by connector id."""
+    records = await office.matchmaking.connectors_for(connectee.id, month_start(office), office.now)
+    now = office.now
+    candidates, slots, by_id = [], {}, {}
+    for record in records:
+        connector = record.participant
+        capacity = connector.answers.get("capacity")
+        paused = connector.paused_until is not None and connector.paused_until > now
+        common = [] if paused or record.met_before else _slots_for(office, connectee, record)
+        slots[connector.id], by_id[connector.id] = common, record
+        candidates.append(
+            Candidate(
+                id=connector.id,
+                sectors=frozenset(connector.answers.get("sectors") or []),
+                job_title=str(connector.answers.get("job_title") or ""),
+                languages=frozenset(connector.answers.get("languages") or []),
+                capacity=capacity if isinstance(capacity, int) else 1,
+                used_this_month=record.used_this_month,
+                last_matched_at=record.last_matched_at,
+                slots=tuple(common),
+                paused=paused,
+                met_before=record.met_before,
+            )
+        )
+    seeker = Seeker(
+        id=connectee.id,
+        sector=connectee.answers.get("sector") if isinstance(connectee.answers.get("sector"), str) else None,
+        occupation=str(connectee.answers.get("occupation") or ""),
+        languages=frozenset(connectee.answers.get("languages") or []),
+    )
+    return suggest(seeker, candidates, limit=limit), by_id, slots
+
+
+async def find_connector(office: Office, connectee: Participant) -> list[Outgoing]:
+    """Propose the best connector (or show coordinators the best three); say so kindly when none is free."""
+    if await office.matchmaking.current_match(connectee.id, Role.CONNECTEE):
+        return []  # already in a proposal or a meeting
+    found, records, slots = await suggestions(office, connectee)
+    if not found:
+        return await _none_left(office, connectee)
+    if office.program.matching.match_mode is MatchMode.COORDINATOR:
+        return await picking.to_coordinators(office, connectee, found, records)
+    best = found[0]
+    return await propose(office, connectee, records[best.connector_id].participant, slots[best.connector_id], best)
+
+
+async def _none_left(office: Office, connectee: Participant) -> list[Outgoing]:
+    if connectee.unmatched_since is not None:
+        return []  # told already; the digest shows them to coordinators
+    connectee.unmatched_since = office.now
+    await office.participants.update(connectee, office.now)
+    t = translator(office, connectee)
+    text = t.gettext(
+        "We are still looking for the right volunteer for you. No connector in your field is free "
+        "at the moment; we will write to you here as soon as one is. Thank you for your patience!"
+    )
+    return [to(connectee, Reply(text))]
+
+
+async def propose(
+    office: Office, connectee: Participant, connector: Participant, common: list[datetime], why: Suggestion
+) -> list[Outgoing]:
+    """Hold up to `slots_offered` slots and ask the connector."""
+    rules = office.program.matching
+    match = await office.matchmaking.create_match(
+        connectee.id, connector.id, [reason.why.value for reason in why.reasons], office.now
+    )
+    held = await office.matchmaking.hold(
+        match, spread(common, rules.slots_offered, zone_of(office, connector)), rules.meeting_minutes
+    )
+    if not held:
+        # Every slot was taken by another proposal at this very moment: end this one, try again.
+        match.status, match.ended_by = MatchStatus.EXPIRED, None
+        await office.matchmaking.save_match(match, office.now)
+        return await find_connector(office, connectee)
+    match.slots = held
+    await office.matchmaking.save_match(match, office.now)
+    if connectee.unmatched_since is not None:
+        connectee.unmatched_since = None
+        await office.participants.update(connectee, office.now)
+    await _set_timers(office, match)
+    return [to(connector, _introduction(office, match, connectee, connector))]
+
+
+async def _set_timers(office: Office, match: Match) -> None:
+    rules = office.program.matching
+    nudge = office.now + timedelta(hours=rules.nudge_after_hours)
+    payload = {"match": match.id, "version": match.version}
+    await office.jobs.schedule(NUDGE, f"match:{match.id}:{match.version}:nudge", nudge, payload)
+    expire = nudge + timedelta(hours=rules.expire_after_hours)
+    await office.jobs.schedule(EXPIRE, f"match:{match.id}:{match.version}:expire", expire, payload)
+
+
+# ---------------------------------------------------------------- what each side sees
+
+
+def _introduction(office: Office, match: Match, connectee: Participant, connector: Participant) -> Reply:
+    """To the connector: who the connectee is (no contact details yet) and the slots to pick from."""
+    t = translator(office, connector)
+    lines = [
+        t.gettext(
+            "Hello {name}! We would like to introduce you to a newcomer for a {minutes}-minute conversation."
+        ).format(name=name(connector, t), minutes=office.program.matching.meeting_minutes)
+    ]
+    about = [
+        (t.gettext("Name"), name(connectee, t)),
+        (t.gettext("Occupation"), answer(office, t, connectee, "occupation")),
+        (t.gettext("Sector"), answer(office, t, connectee, "sector")),
+        (t.gettext("Goals"), answer(office, t, connectee, "goals")),
+        (t.gettext("Languages"), answer(office, t, connectee, "languages")),
+        (t.gettext("Meeting"), answer(office, t, connectee, "meeting_mode")),
+    ]
+    lines.append("\n".join(t.gettext("{label}: {answer}").format(label=k, answer=v) for k, v in about if v))
+    lines.append(
+        t.gettext("Could you meet them? Pick a time that suits you. Contact details are shared once you both confirm.")
+    )
+    return Reply("\n\n".join(lines), buttons=_connector_buttons(office, match, connector, t))
+
+
+def _connector_buttons(
+    office: Office, match: Match, connector: Participant, t: Translator
+) -> tuple[tuple[Button, ...], ...]:
+    zone = zone_of(office, connector)
+    rows = [
+        (Button(format_when(start, t, zone), f"pk:{match.id}:{match.version}:{index}"),)
+        for index, start in enumerate(match.slots)
+    ]
+    rows.append((Button(t.gettext("None of these times work"), f"pn:{match.id}:{match.version}"),))
+    rows.append((Button(t.gettext("I can't take this one"), f"px:{match.id}:{match.version}"),))
+    return tuple(rows)
+
+
+def _offer_to_connectee(office: Office, match: Match, connectee: Participant, connector: Participant) -> Reply:
+    assert match.slot is not None
+    t = translator(office, connectee)
+    title = answer(office, t, connector, "job_title")
+    organization = answer(office, t, connector, "organization")
+    text = t.gettext(
+        "Good news, {name}! {connector} ({title}, {organization}) would like to meet you for "
+        "{minutes} minutes on {when}.\n\nDoes this time work for you?"
+    ).format(
+        name=name(connectee, t),
+        connector=name(connector, t),
+        title=title,
+        organization=organization,
+        minutes=office.program.matching.meeting_minutes,
+        when=format_when(match.slot, t, zone_of(office, connectee)),
+    )
+    rows = [(Button(t.gettext("Yes, that works"), f"ca:{match.id}:{match.version}"),)]
+    if len(match.slots) > 1:
+        rows.append((Button(t.gettext("Another time, please"), f"co:{match.id}:{match.version}"),))
+    rows.append((Button(t.gettext("No, thank you"), f"cd:{match.id}:{match.version}"),))
+    return Reply(text, buttons=tuple(rows))
+
+
+def _counter_to_connector(office: Office, match: Match, connectee: Participant, connector: Participant) -> Reply:
+    assert match.slot is not None
+    t = translator(office, connector)
+    when = format_when(match.slot, t, zone_of(office, connector))
+    text = t.gettext("{name} would prefer to meet on {when}. Does that work for you?").format(
+        name=name(connectee, t), when=when
+    )
+    index = match.slots.index(match.slot)
+    rows = (
+        (Button(t.gettext("Yes, {when} works").format(when=when), f"pk:{match.id}:{match.version}:{index}"),),
+        (Button(t.gettext("None of these times work"), f"pn:{match.id}:{match.version}"),),
+        (Button(t.gettext("I can't take this one"), f"px:{match.id}:{match.version}"),),
+    )
+    return Reply(text, buttons=rows)
+
+
+def waiting_view(office: Office, match: Match, connectee: Participant, connector: Participant) -> Outgoing:
+    """The question the waiting side has in front of them, again (for a nudge)."""
+    if match.status is MatchStatus.PROPOSED:
+        return to(connectee, _offer_to_connectee(office, match, connectee, connector))
+    if match.slot is not None:
+        return to(connector, _counter_to_connector(office, match, connectee, connector))
+    return to(connector, _introduction(office, match, connectee, connector))
+
+
+# ---------------------------------------------------------------- the buttons
+
+
+async def on_button(
+    kind: str, rest: str, user_id: int, t: Translator, office: Office
+) -> tuple[list[Reply], list[Outgoing]] | None:
+    """A proposal button pressed by `user_id`; None when it is stale, forged or not theirs."""
+    parts = rest.split(":")
+    if len(parts) < 2 or not all(part.isdigit() for part in parts):
+        return None
+    match = await office.matchmaking.match(int(parts[0]), lock=True)
+    if match is None or match.version != int(parts[1]) or not match.status.open:
+        return None
+    connectee = await office.participants.get(match.connectee_id)
+    connector = await office.participants.get(match.connector_id)
+    if connectee is None or connector is None:
+        return None
+    presser = connector if kind in ("pk", "pn", "px") else connectee
+    if presser.user_id != user_id:
+        return None
+    index = int(parts[2]) if len(parts) > 2 else -1
+    if kind == "pk" and match.status is MatchStatus.OFFERED and 0 <= index < len(match.slots):
+        return await _connector_picks(office, match, connectee, connector, match.slots[index], t)
+    if kind == "pn" and match.status is MatchStatus.OFFERED:
+        return await _other_times(office, match, connectee, connector, t)
+    if kind == "px" and match.status is MatchStatus.OFFERED:
+        return await _connector_declines(office, match, connectee, connector, t)
+    if kind == "ca" and match.status is MatchStatus.PROPOSED and match.slot is not None:
+        return await meetings.confirm(office, match, connectee, connector, match.slot, t, presser)
+    if kind == "co" and match.status is MatchStatus.PROPOSED:
+        return _choose_another(office, match, connectee, t), []
+    if kind == "cs" and match.status is MatchStatus.PROPOSED and 0 <= index < len(match.slots):
+        return await _connectee_asks(office, match, connectee, connector, match.slots[index], t)
+    if kind == "cd" and match.status is MatchStatus.PROPOSED:
+        return await _connectee_declines(office, match, connectee, connector, t)
+    return None
+
+
+async def _turn(office: Office, match: Match, status: MatchStatus, slot: datetime | None, by: Role | None) -> None:
+    match.status, match.slot, match.asked_by = status, slot, by
+    match.version += 1
+    await office.matchmaking.save_match(match, office.now)
+    await _set_timers(office, match)
+
+
+async def _connector_picks(
+    office: Office, match: Match, connectee: Participant, connector: Participant, slot: datetime, t: Translator
+) -> tuple[list[Reply], list[Outgoing]]:
+    if match.slot == slot and match.asked_by is Role.CONNECTEE:
+        return await meetings.confirm(office, match, connectee, connector, slot, t, connector)
+    await _turn(office, match, MatchStatus.PROPOSED, slot, Role.CONNECTOR)
+    done = t.gettext("You proposed {when}. We have asked {name} and will tell you their answer here.").format(
+        when=format_when(slot, t, zone_of(office, connector)), name=name(connectee, t)
+    )
+    return [Reply(done, edit=True)], [to(connectee, _offer_to_connectee(office, match, connectee, connector))]
+
+
+async def _hold_fresh(office: Office, match: Match, connectee: Participant, connector: Participant) -> bool:
+    """Replace the proposal's slots with new common ones not offered before; False when there are none."""
+    await office.matchmaking.release(match.id)
+    records = await office.matchmaking.connectors_for(connectee.id, month_start(office), office.now)
+    record = next((r for r in records if r.participant.id == connector.id), None)
+    offered = set(match.slots)
+    fresh = [start for start in (_slots_for(office, connectee, record) if record else []) if start not in offered]
+    rules = office.program.matching
+    held = await office.matchmaking.hold(
+        match, spread(fresh, rules.slots_offered, zone_of(office, connector)), rules.meeting_minutes
+    )
+    if not held:
+        return False
+    match.slots = held
+    await _turn(office, match, MatchStatus.OFFERED, None, None)
+    return True
+
+
+async def reoffer(office: Office, match: Match, connectee: Participant, connector: Participant) -> Reply | None:
+    """New slots for a meeting being rescheduled, as a question to the connector; None when none are left."""
+    if not await _hold_fresh(office, match, connectee, connector):
+        return None
+    t = translator(office, connector)
+    text = t.gettext("Please pick a new time for your meeting with {name}:").format(name=name(connectee, t))
+    return Reply(text, buttons=_connector_buttons(office, match, connector, t))
+
+
+async def _other_times(
+    office: Office, match: Match, connectee: Participant, connector: Participant, t: Translator
+) -> tuple[list[Reply], list[Outgoing]]:
+    """New slots, none offered before; when there are none left, move on to another connector."""
+    if not await _hold_fresh(office, match, connectee, connector):
+        return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTOR, t, no_time=True)
+    text = t.gettext("Here are other times that suit {name}. Pick one:").format(name=name(connectee, t))
+    return [Reply(text, buttons=_connector_buttons(office, match, connector, t), edit=True)], []
+
+
+async def _connector_declines(
+    office: Office, match: Match, connectee: Participant, connector: Participant, t: Translator
+) -> tuple[list[Reply], list[Outgoing]]:
+    return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTOR, t)
+
+
+def _choose_another(office: Office, match: Match, connectee: Participant, t: Translator) -> list[Reply]:
+    zone = zone_of(office, connectee)
+    rows = [
+        (Button(format_when(start, t, zone), f"cs:{match.id}:{match.version}:{index}"),)
+        for index, start in enumerate(match.slots)
+        if start != match.slot
+    ]
+    rows.append((Button(t.gettext("No, thank you"), f"cd:{match.id}:{match.version}"),))
+    return [Reply(t.gettext("Which of these times would suit you better?"), buttons=tuple(rows), edit=True)]
+
+
+async def _connectee_asks(
+    office: Office, match: Match, connectee: Participant, connector: Participant, slot: datetime, t: Translator
+) -> tuple[list[Reply], list[Outgoing]]:
+    if slot == match.slot:
+        return await meetings.confirm(office, match, connectee, connector, slot, t, connectee)
+    await _turn(office, match, MatchStatus.OFFERED, slot, Role.CONNECTEE)
+    done = t.gettext("You asked for {when}. We have asked {name} and will tell you their answer here.").format(
+        when=format_when(slot, t, zone_of(office, connectee)), name=name(connector, t)
+    )
+    return [Reply(done, edit=True)], [to(connector, _counter_to_connector(office, match, connectee, connector))]
+
+
+async def _connectee_declines(
+    office: Office, match: Match, connectee: Participant, connector: Participant, t: Translator
+) -> tuple[list[Reply], list[Outgoing]]:
+    return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTEE, t)
+
+
+async def _end(
+    office: Office,
+    match: Match,
+    connectee: Participant,
+    connector: Participant,
+    status: MatchStatus,
+    by: Role,
+    t: Translator,
+    *,
+    no_time: bool = False,
+) -> tuple[list[Reply], list[Outgoing]]:
+    """A proposal ends without a meeting: both are told, the connectee moves on to the next connector."""
+    await end_match(office, match, status, by)
+    if by is Role.CONNECTOR:
+        if no_time:
+            text = t.gettext(
+                "There are no other times in the next days that suit you both. "
+                "We will introduce {name} to another connector. Thank you!"
+            )
+        else:
+            text = t.gettext("Thank you for letting us know. We will introduce {name} to someone else.")
+        mine = [Reply(text.format(name=name(connectee, t)), edit=True)]
+        return mine, await find_connector(office, connectee)
+    mine = [Reply(t.gettext("Thank you for letting us know. We will look for another connector for you."), edit=True)]
+    other_t = translator(office, connector)
+    told = other_t.gettext(
+        "{name} cannot take up this meeting after all. Thank you for offering your time; "
+        "we will be in touch with another introduction."
+    ).format(name=name(connectee, other_t))
+    return mine, [to(connector, Reply(told)), *await find_connector(office, connectee)]
+
+
+async def end_match(office: Office, match: Match, status: MatchStatus, by: Role | None) -> None:
+    match.status, match.ended_by = status, by
+    match.version += 1
+    await office.matchmaking.save_match(match, office.now)
+    await office.matchmaking.release(match.id)
+
+
+# ---------------------------------------------------------------- timers
+
+
+async def on_timer(kind: str, match_id: int, version: int, office: Office) -> list[Outgoing]:
+    """A nudge or an expiry; nothing when the proposal moved on since it was set."""
+    match = await office.matchmaking.match(match_id, lock=True)
+    if match is None or match.version != version or not match.status.open:
+        return []
+    connectee = await office.participants.get(match.connectee_id)
+    connector = await office.participants.get(match.connector_id)
+    if connectee is None or connector is None:
+        return []
+    waiting = connectee if match.status is MatchStatus.PROPOSED else connector
+    t = translator(office, waiting)
+    if kind == NUDGE:
+        view = waiting_view(office, match, connectee, connector)
+        nudge = t.gettext("A gentle reminder: we are waiting for your answer about this meeting.")
+        return [to(waiting, Reply(nudge)), view]
+    await end_match(office, match, MatchStatus.EXPIRED, waiting.role)
+    expired = t.gettext("This meeting proposal has expired, as we did not hear back. No problem, thank you!")
+    messages = [to(waiting, Reply(expired))]
+    if waiting is connectee:
+        other_t = translator(office, connector)
+        messages.append(
+            to(
+                connector,
+                Reply(
+                    other_t.gettext(
+                        "{name} did not answer in time, so the proposed meeting is off. Thank you for offering!"
+                    ).format(name=name(connectee, other_t))
+                ),
+            )
+        )
+    return messages + await find_connector(office, connectee)

@@ -1,0 +1,60 @@
+"""Jobs with a due time (implements handlers.ports.Jobs), and what the job runner needs to claim them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import JobRow
+
+
+class SqlJobs:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> None:
+        insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await self._session.execute(
+            insert(JobRow)
+            .values(
+                kind=kind,
+                key=key,
+                due_at=due_at,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                created_at=func.now(),
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+
+    async def claim_due(self, now: datetime) -> JobRow | None:
+        """The oldest due job, locked until this transaction ends; other workers skip it."""
+        query = (
+            select(JobRow)
+            .where(JobRow.status == "pending", JobRow.due_at <= now)
+            .order_by(JobRow.due_at, JobRow.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def finish(self, job_id: int, now: datetime) -> None:
+        await self._session.execute(update(JobRow).where(JobRow.id == job_id).values(status="done", done_at=now))
+
+    async def retry(self, job_id: int, error: str, due_at: datetime, *, give_up: bool) -> None:
+        await self._session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id)
+            .values(
+                attempts=JobRow.attempts + 1,
+                last_error=error[:500],
+                due_at=due_at,
+                status="failed" if give_up else "pending",
+            )
+        )

@@ -1,0 +1,227 @@
+"""Matching and the one-time meeting, as the people involved see it, on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from handlers.program import MatchMode, MatchingRules, load_program
+from storage.tables import MatchRow, MeetingRow, SlotHoldRow
+from tests.support.world import World, world_on
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in Toronto
+COORDINATOR = 900
+
+AMAL = {
+    "name": "Amal Haddad",
+    "occupation": "Software developer",
+    "sector": "it",
+    "languages": ["ar", "en"],
+    "availability": ["tue-morning", "thu-morning"],
+    "meeting_mode": "any",
+    "phone": None,
+    "email": "amal@example.com",
+}
+PRIYA = {
+    "name": "Priya Sharma",
+    "organization": "Shopify",
+    "job_title": "Software engineer",
+    "sectors": ["it"],
+    "languages": ["en", "ar"],
+    "availability": ["tue-morning", "wed-afternoon", "thu-morning"],
+    "meeting_mode": "video",
+    "capacity": 2,
+    "phone": "+15195550111",
+    "email": "priya@example.com",
+}
+MARC = PRIYA | {"name": "Marc Tremblay", "job_title": "IT project lead", "languages": ["en", "fr"], "phone": None}
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[World]:
+    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
+        yield world
+
+
+async def count(world: World, table: type) -> int:
+    async with world.app.sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def approve_all(world: World) -> None:
+    coordinator = world.phones.get(COORDINATOR) or world.phone(COORDINATOR)
+    await coordinator.send("/pending")
+    for data in [d for message in coordinator.screen for d in message.data() if d.startswith("ok:")]:
+        await coordinator.press(data)
+
+
+async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_details(world: World) -> None:
+    priya, amal = world.phone(201), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(amal, "connectee", AMAL)
+    coordinator = world.phones[COORDINATOR]
+    assert any("New application to review" in text and "Amal" in text for text in coordinator.texts())
+
+    await approve_all(world)
+    assert "✔ Approved" in coordinator.last.text
+    assert any("your registration is approved" in text for text in amal.texts())
+
+    introduction = priya.find("pk:")
+    assert "introduce you to a newcomer" in introduction.text
+    assert "Software developer" in introduction.text and "Information technology" in introduction.text
+    assert "amal@example.com" not in introduction.text, "no contact details before both confirm"
+    assert introduction.labels()[:3] == ["Tue, Nov 24, 10:00\u202fAM", "Thu, Nov 26, 9:00\u202fAM", "Tue, Dec 1, 9:00\u202fAM"]
+    assert await count(world, SlotHoldRow) == 3
+
+    await priya.click("Thu, Nov 26, 9:00\u202fAM")
+    assert "You proposed Thu, Nov 26, 9:00\u202fAM" in introduction.text
+    offer = amal.find("ca:")
+    assert "Priya (Software engineer, Shopify) would like to meet you for 30 minutes on Thu, Nov 26, 9:00\u202fAM" in (
+        offer.text
+    )
+
+    await amal.click("Yes, that works")
+    for reader, other_contact in ((amal, "priya@example.com"), (priya, "amal@example.com")):
+        details = reader.find("mr:")
+        assert "Your meeting is confirmed!" in details.text
+        assert "When: Thu, Nov 26, 9:00\u202fAM" in details.text and "How: by video call" in details.text
+        assert other_contact in details.text
+        calendar = Calendar.from_ical(reader.last.document)
+        event = calendar.walk("VEVENT")[0]
+        assert event.decoded("dtstart") == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+        assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=30)
+    assert "+1 519-555-0111" in amal.find("mr:").text
+    assert await count(world, SlotHoldRow) == 0, "the other held slots are free again"
+    assert await count(world, MeetingRow) == 1
+
+    await world.run_jobs(datetime(2026, 11, 25, 14, 1, tzinfo=UTC))
+    assert "Reminder: you meet Priya in 24 hours, on Thu, Nov 26, 9:00\u202fAM." in amal.last.text
+    assert "Reminder: you meet Amal in 24 hours" in priya.last.text
+    await world.run_jobs(datetime(2026, 11, 25, 14, 2, tzinfo=UTC))
+    assert amal.texts().count(amal.last.text) == 1, "a reminder goes out once"
+
+    await amal.send("/status")
+    assert "Your meeting with Priya: Thu, Nov 26, 9:00\u202fAM." in amal.last.text
+
+
+async def test_a_connector_who_cannot_take_it_passes_the_newcomer_to_the_next_connector(world: World) -> None:
+    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(marc, "connector", MARC)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    first = priya.find("pk:")  # Priya speaks Arabic too: she comes first
+    assert not any(d.startswith("pk:") for m in marc.screen for d in m.data())
+
+    await priya.click("I can't take this one")
+    assert "We will introduce Amal to someone else" in first.text
+    assert "introduce you to a newcomer" in marc.find("pk:").text
+
+    await marc.click("None of these times work")
+    assert "Here are other times that suit Amal" in marc.last.text
+    await marc.click("I can't take this one")
+    assert "We are still looking for the right volunteer for you" in amal.last.text
+    async with world.app.sessions() as session:
+        statuses = sorted(tuple(row) for row in await session.execute(select(MatchRow.status, MatchRow.ended_by)))
+    assert statuses == [("declined", "connector"), ("declined", "connector")]
+
+
+async def test_someone_elses_or_an_old_proposal_button_changes_nothing(world: World) -> None:
+    priya, amal, mallory = world.phone(201), world.phone(101), world.phone(666)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    pick = priya.find("pk:").data()[0]
+    await mallory.send("/start")
+    await mallory.press_forged(pick)
+    assert mallory.notices == ["This button has expired."]
+    await priya.press(pick)
+    accept = amal.find("ca:").data()[0]
+    await mallory.press_forged(accept)
+    await priya.press_forged(pick)  # replayed: the turn has moved on
+    assert priya.notices == ["This button has expired."]
+    async with world.app.sessions() as session:
+        assert (await session.execute(select(MatchRow.status))).scalar_one() == "proposed"
+    assert await count(world, MeetingRow) == 0
+
+
+async def test_participants_do_not_have_coordinator_commands(world: World) -> None:
+    amal = world.phone(101)
+    await world.register(amal, "connectee", AMAL)
+    await amal.send("/pending")
+    assert amal.last.text == "Sorry, I do not know that command. Send /help to see what I can do."
+    await amal.press_forged("ok:1")
+    assert amal.notices == ["This button has expired."]
+    await amal.send("/status")
+    assert "waiting for a coordinator's review" in amal.last.text
+
+
+async def test_no_answer_gets_one_nudge_then_the_proposal_expires_and_matching_moves_on(world: World) -> None:
+    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(marc, "connector", MARC)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    await world.run_jobs(NOW + timedelta(hours=48, minutes=1))
+    assert "A gentle reminder" in priya.screen[-2].text
+    assert "introduce you to a newcomer" in priya.last.text, "the question comes again with its buttons"
+    await world.run_jobs(NOW + timedelta(hours=72))
+    assert priya.texts().count(priya.screen[-2].text) == 1, "one nudge only"
+    await world.run_jobs(NOW + timedelta(hours=96, minutes=1))
+    assert "This meeting proposal has expired" in priya.last.text
+    assert "introduce you to a newcomer" in marc.find("pk:").text
+
+
+async def test_a_cancelled_meeting_tells_the_other_side_and_finds_another_connector(world: World) -> None:
+    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(marc, "connector", MARC)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    await priya.press(priya.find("pk:").data()[0])
+    await amal.click("Yes, that works")
+    await priya.click("Cancel the meeting")
+    assert priya.last.text == "Cancel your meeting with Amal on Tue, Nov 24, 10:00\u202fAM?"
+    await priya.click("Yes, cancel it")
+    assert "Priya has cancelled your meeting on Tue, Nov 24, 10:00\u202fAM" in "\n".join(amal.texts())
+    assert "introduce you to a newcomer" in marc.find("pk:").text
+    async with world.app.sessions() as session:
+        assert (await session.execute(select(MeetingRow.status))).scalar_one() == "cancelled"
+
+
+async def test_the_newcomer_asks_for_another_of_the_held_times_and_the_connector_agrees(world: World) -> None:
+    priya, amal = world.phone(201), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    await priya.click("Tue, Nov 24, 10:00\u202fAM")
+    await amal.click("Another time, please")
+    assert amal.last.labels() == ["Thu, Nov 26, 9:00\u202fAM", "Tue, Dec 1, 9:00\u202fAM", "No, thank you"]
+    await amal.click("Tue, Dec 1, 9:00\u202fAM")
+    assert "Amal would prefer to meet on Tue, Dec 1, 9:00\u202fAM" in priya.last.text
+    await priya.click("Yes, Tue, Dec 1, 9:00\u202fAM works")
+    assert "When: Tue, Dec 1, 9:00\u202fAM" in amal.find("mr:").text
+
+
+async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons(database_url: str) -> None:
+    base = load_program()
+    program = type(base)(**{**base.__dict__, "matching": MatchingRules(match_mode=MatchMode.COORDINATOR)})
+    async with world_on(database_url, NOW, program=program, coordinators=[COORDINATOR]) as world:
+        priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
+        await world.register(priya, "connector", PRIYA)
+        await world.register(marc, "connector", MARC)
+        await world.register(amal, "connectee", AMAL)
+        await approve_all(world)
+        coordinator = world.phones[COORDINATOR]
+        suggestions = coordinator.find("pick:")
+        assert "Suggested connectors for Amal" in suggestions.text
+        assert "1. Priya (Software engineer, Shopify)" in suggestions.text
+        assert "same sector; occupation in common: software; speaks Arabic too" in suggestions.text
+        assert suggestions.labels() == ["Propose Priya", "Propose Marc"]
+        await coordinator.click("Propose Marc")
+        assert "Proposed Marc to Amal" in coordinator.last.text
+        assert "introduce you to a newcomer" in marc.find("pk:").text

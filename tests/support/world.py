@@ -1,0 +1,205 @@
+"""Several people talking to one Frontdoor on a real database, with a clock the test moves.
+
+Each Phone shows its chat as the person sees it; messages the app writes for someone else (a
+proposal, a coordinator's notice, a reminder) are delivered from the outbox as the sender would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import count
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import Frontdoor
+from handlers.events import Button, Event, EventKind, Reply, payload_to_reply
+from handlers.model import Step
+from handlers.program import Kind, Program, load_program
+from storage.database import open_engine, upgrade
+from storage.tables import ConversationRow
+from storage.unit_of_work import UnitOfWork
+
+CHANNEL = "telegram"
+
+
+@dataclass
+class Shown:
+    id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    document: bytes | None = None
+
+    def labels(self) -> list[str]:
+        return [button.label for row in self.buttons for button in row]
+
+    def data(self) -> list[str]:
+        return [button.data for row in self.buttons for button in row]
+
+
+@dataclass
+class Phone:
+    world: World
+    user_id: int
+    language: str = "en"
+    screen: list[Shown] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    async def send(self, text: str) -> None:
+        if text.startswith("/"):
+            command, _, args = text[1:].partition(" ")
+            await self.world.event(self, EventKind.COMMAND, command, args=args)
+        else:
+            await self.world.event(self, EventKind.TEXT, text)
+
+    async def press(self, data: str) -> None:
+        """Press the button with this callback data on the newest message that has it."""
+        for message in reversed(self.screen):
+            if data in message.data():
+                await self.world.event(self, EventKind.CHOICE, data, message_id=message.id)
+                return
+        raise LookupError(f"no button {data!r} for user {self.user_id}; last: {self.last.text[:100]!r}")
+
+    async def click(self, label: str) -> None:
+        for message in reversed(self.screen):
+            for button in (b for row in message.buttons for b in row):
+                if button.label == label:
+                    await self.world.event(self, EventKind.CHOICE, button.data, message_id=message.id)
+                    return
+        raise LookupError(f"no button {label!r}; visible: {self.last.labels()}")
+
+    async def press_forged(self, data: str) -> None:
+        """A callback the person's app never showed them (a forged or replayed button)."""
+        await self.world.event(self, EventKind.CHOICE, data, message_id=self.last.id)
+
+    async def share_contact(self, phone: str) -> None:
+        await self.world.event(self, EventKind.CONTACT, phone)
+
+    @property
+    def last(self) -> Shown:
+        return self.screen[-1]
+
+    def find(self, prefix: str) -> Shown:
+        """The newest message with a button whose data starts with `prefix`."""
+        return next(m for m in reversed(self.screen) if any(d.startswith(prefix) for d in m.data()))
+
+    def texts(self) -> list[str]:
+        return [message.text for message in self.screen]
+
+    def show(self, reply: Reply, edit_of: int | None) -> None:
+        if edit_of is not None:
+            for message in self.screen:
+                if message.id == edit_of:
+                    message.text, message.buttons = reply.text, reply.buttons
+                    return
+        document = reply.document.content if reply.document else None
+        text = reply.document.caption if reply.document else reply.text
+        self.screen.append(Shown(self.world.next_message_id(), text, reply.buttons, document))
+
+
+class World:
+    def __init__(self, app: Frontdoor) -> None:
+        self.app = app
+        self.now = app.clock()
+        app.clock = lambda: self.now
+        self.phones: dict[int, Phone] = {}
+        self._updates = count(1)
+        self._messages = count(1)
+
+    def next_message_id(self) -> int:
+        return next(self._messages)
+
+    def phone(self, user_id: int, language: str = "en") -> Phone:
+        self.phones[user_id] = Phone(self, user_id, language)
+        return self.phones[user_id]
+
+    async def event(
+        self, phone: Phone, kind: EventKind, text: str, *, args: str = "", message_id: int | None = None
+    ) -> None:
+        event = Event(
+            next(self._updates),
+            phone.user_id,
+            phone.user_id,
+            kind,
+            text,
+            args=args,
+            language_code=phone.language,
+            message_id=message_id,
+        )
+        handled = await self.app.handle(CHANNEL, event)
+        if handled.notice:
+            phone.notices.append(handled.notice)
+        await self.deliver()
+
+    async def deliver(self) -> None:
+        """Everything pending in the outbox, onto the phones, in order (what the sender does)."""
+        async with UnitOfWork(self.app.sessions) as uow:
+            rows = await uow.outbox.claim(CHANNEL, self.now, self.now + timedelta(seconds=30), 10_000)
+            for row in rows:
+                reply, edit_of = payload_to_reply(dict(row.payload))
+                phone = self.phones.get(row.chat_id) or self.phone(row.chat_id)
+                phone.show(reply, edit_of)
+                await uow.outbox.mark_sent(row.id, self.now)
+            await uow.commit()
+
+    async def run_jobs(self, at: datetime) -> None:
+        self.now = at
+        await self.app.run_jobs(CHANNEL, at)
+        await self.deliver()
+
+    async def open_question(self, phone: Phone) -> tuple[Step, str | None]:
+        async with self.app.sessions() as session:
+            row = (
+                await session.execute(
+                    select(ConversationRow).where(
+                        ConversationRow.channel == CHANNEL, ConversationRow.user_id == phone.user_id
+                    )
+                )
+            ).scalar_one()
+            return Step(row.step), (row.state or {}).get("question")
+
+    async def register(self, phone: Phone, role: str, answers: dict[str, Any]) -> None:
+        """/start, language, role, agree; answer each question from `answers` (or a plain default); Submit."""
+        await phone.send("/start")
+        await phone.press(f"lang:{phone.language}")
+        await phone.press(f"role:{role}")
+        await phone.press("consent:yes")
+        form = self.app.program.forms[role]
+        while True:
+            step, key = await self.open_question(phone)
+            if step is not Step.QUESTION or key is None:
+                break
+            question = form.question(key)
+            value = answers.get(key, DEFAULTS.get(question.kind))
+            if value is None and question.kind is Kind.PHONE:
+                await phone.send(self.app.catalogs.translator(phone.language).gettext("Skip"))  # a keyboard button
+            elif value is None and question.optional:
+                await phone.press(f"s:{key}")
+            elif question.kind is Kind.PHONE:
+                await phone.share_contact(str(value))
+            elif question.kind in (Kind.CHOICE, Kind.NUMBER):
+                await phone.press(f"a:{key}:{value if value is not None else question.options[0].value}")
+            elif question.kind in (Kind.MULTI, Kind.AVAILABILITY):
+                for item in value or [question.options[0].value]:
+                    await phone.press(f"t:{key}:{item}:1")
+                await phone.press(f"d:{key}")
+            else:
+                await phone.send(str(value))
+        await phone.press("submit")
+
+
+DEFAULTS: dict[Kind, Any] = {Kind.TEXT: "Sam Lee", Kind.YEAR: 2023, Kind.NUMBER: 2}
+
+
+@asynccontextmanager
+async def world_on(database_url: str, now: datetime, *, program: Program | None = None, coordinators=()) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
+    engine = open_engine(database_url)
+    await upgrade(engine)
+    app = Frontdoor(program or load_program(), engine, clock=lambda: now, coordinators=frozenset(coordinators))
+    try:
+        yield World(app)
+    finally:
+        await app.close()
