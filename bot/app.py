@@ -133,7 +133,8 @@ class Frontdoor:
                     await uow.session.rollback()
                     failed = error
                 else:
-                    run.chats += await self._queue(uow, messages, moment)
+                    # Sent now, even when `moment` is a pretended future (frontdoor jobs run --now).
+                    run.chats += await self._queue(uow, messages, min(moment, self.clock()))
                     await uow.jobs.finish(job_id, moment)
                     await uow.commit()
                     run.done += 1

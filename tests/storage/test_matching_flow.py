@@ -225,3 +225,21 @@ async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons
         await coordinator.click("Propose Marc")
         assert "Proposed Marc to Amal" in coordinator.last.text
         assert "introduce you to a newcomer" in marc.find("pk:").text
+
+
+async def test_a_newcomer_waiting_for_a_connector_is_matched_when_one_is_approved(world: World) -> None:
+    amal, priya = world.phone(101), world.phone(201)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    assert "We are still looking for the right volunteer for you" in amal.last.text
+    assert await world.app.dry_run() == ["No connector is free for Amal (#1), Software developer at the moment."]
+
+    await world.register(priya, "connector", PRIYA)
+    await approve_all(world)
+    (suggestion,) = await world.app.dry_run()
+    assert suggestion.startswith("Suggested connectors for Amal (#1), Software developer:\n1. Priya")
+    assert not any(d.startswith("pk:") for m in priya.screen for d in m.data()), "a dry run proposes nothing"
+
+    await world.run_jobs(NOW)  # the approval's sweep
+    assert "introduce you to a newcomer" in priya.find("pk:").text
+    assert await world.app.dry_run() == ["Nobody is waiting for a connector."]

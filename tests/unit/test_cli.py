@@ -27,7 +27,9 @@ def frontdoor(
     )
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["chat"], ["db", "upgrade"], ["export"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["chat"], ["db", "upgrade"], ["export"], ["jobs", "run"], ["match"]]
+)
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = frontdoor(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0
@@ -115,3 +117,20 @@ def test_chat_in_the_terminal_registers_a_newcomer_on_the_same_store(tmp_path: P
     assert "exported 1 participants" in exported.stderr
     text = (tmp_path / "all.json").read_text()
     assert '"status": "submitted"' in text and '"name": "Amal"' in text and '"phone": "+15195550100"' in text
+
+
+def test_jobs_run_with_a_malformed_time_says_what_it_wants(tmp_path: Path) -> None:
+    result = frontdoor("jobs", "run", "--now", "next tuesday", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'next tuesday' is not a date and time like 2026-12-01T09:00" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_jobs_run_and_a_dry_run_on_an_empty_program(tmp_path: Path) -> None:
+    env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
+    jobs = frontdoor("jobs", "run", "--now", "2026-12-01T09:00", cwd=tmp_path, env=env)
+    assert jobs.returncode == 0, jobs.stderr
+    assert "ran 0 jobs, 0 failed" in jobs.stderr
+    dry = frontdoor("match", "--dry-run", cwd=tmp_path, env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.strip() == "Nobody is waiting for a connector."
