@@ -14,7 +14,7 @@ from aiogram.utils.token import TokenValidationError
 from bot.app import Frontdoor, build
 from bot.channels import telegram, terminal
 from bot.config import Settings, SettingsError
-from bot.sender import Sender
+from bot.sender import Sender, repeat
 from handlers.conversation import COMMANDS
 from handlers.events import Event, Reply
 from storage.export import write_json
@@ -63,19 +63,15 @@ async def run_polling(settings: Settings) -> int:
     return 0
 
 
-async def tick_jobs(app: Frontdoor, sender: Sender, stop: asyncio.Event, every: float = JOB_TICK_SECONDS) -> None:
+async def tick_jobs(app: Frontdoor, sender: Sender, stop: asyncio.Event) -> None:
     """Run due jobs (nudges, expiries, reminders) every minute until `stop` is set."""
-    while not stop.is_set():
-        try:
-            run = await app.run_jobs(telegram.CHANNEL)
-            if run.chats:
-                await sender.send(run.chats)
-        except Exception:
-            log.exception("job run failed; trying again at the next tick")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every)
-        except TimeoutError:
-            pass
+
+    async def tick() -> None:
+        run = await app.run_jobs(telegram.CHANNEL)
+        if run.chats:
+            await sender.send(run.chats)
+
+    await repeat(tick, stop, every=JOB_TICK_SECONDS, what="job run")
 
 
 async def chat(settings: Settings, *, role: str | None, language: str | None, user_id: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -123,13 +123,22 @@ class Sender:
 
     async def run(self, stop: asyncio.Event, every: float = 1.0) -> None:
         """Sweep for pending messages until `stop` is set."""
-        while not stop.is_set():
-            try:
-                while await self.send() >= BATCH:
-                    pass
-            except Exception:
-                log.exception("outbox sweep failed; trying again")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=every)
-            except TimeoutError:
+
+        async def sweep() -> None:
+            while await self.send() >= BATCH:
                 pass
+
+        await repeat(sweep, stop, every=every, what="outbox sweep")
+
+
+async def repeat(work: Callable[[], Awaitable[None]], stop: asyncio.Event, *, every: float, what: str) -> None:
+    """Do `work` every `every` seconds until `stop` is set; a failure is logged and tried again next time."""
+    while not stop.is_set():
+        try:
+            await work()
+        except Exception:
+            log.exception("%s failed; trying again", what)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except TimeoutError:
+            pass

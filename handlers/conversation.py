@@ -16,13 +16,23 @@ from handlers.events import Button, Event, EventKind, Outcome, Reply
 from handlers.i18n import N_, Translator, native_name, negotiate_language
 from handlers.model import Conversation, Participant, Role, Status, Step
 from handlers.ports import Context
-from handlers.render import chosen, format_day, summary
+from handlers.render import chosen, format_day, summary, zone_name
 
 EXPIRED: Final = N_("This button has expired.")
 ROLE_LABELS: Final = {
     Role.CONNECTEE: N_("I am new to the region"),
     Role.CONNECTOR: N_("I am a volunteer connector"),
 }
+# Time zones a participant may choose for their meeting times (video and phone meetings cross
+# them); Babel names each in the reader's language.
+TIME_ZONES: Final = (
+    "America/Vancouver",
+    "America/Edmonton",
+    "America/Winnipeg",
+    "America/Toronto",
+    "America/Halifax",
+    "America/St_Johns",
+)
 # Where a submitted registration stands, for /status.
 STANDING: Final = {
     Status.SUBMITTED: N_("Where it stands: waiting for a coordinator's review."),
@@ -35,6 +45,7 @@ COMMANDS: Final = {
     "cancel": N_("Stop registering"),
     "language": N_("Change the language"),
     "status": N_("What I registered and where it stands"),
+    "timezone": N_("The time zone of my meeting times"),
     "help": N_("What this bot does and how to use it"),
 }
 
@@ -78,6 +89,8 @@ async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
         return [_language_question(t, ctx, t.gettext("Which language would you like to use?"))]
     if command == "status":
         return [await _status(t, ctx)]
+    if command == "timezone":
+        return [await _time_zone_question(t, ctx)]
     if command == "back":
         return await _on_back(t, ctx)
     if command == "cancel":
@@ -219,6 +232,8 @@ async def _on_button(data: str, t: Translator, ctx: Context) -> list[Reply] | No
     kind, _, rest = data.partition(":")
     if kind == "lang":
         return await _on_language(rest, ctx)
+    if kind == "tz":
+        return await _on_time_zone(rest, t, ctx)
     if kind == "role" and conversation.step is Step.ROLE:
         return _on_role(rest, t, ctx)
     if kind == "consent" and conversation.step is Step.CONSENT:
@@ -352,6 +367,29 @@ def _reask(t: Translator, ctx: Context, participant: Participant) -> list[Reply]
         return [Reply(t.gettext("Please type your answer."))]
     question = intake.form_of(ctx).question(conversation.question or "")
     return [intake.ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)]
+
+
+async def _time_zone_question(t: Translator, ctx: Context) -> Reply:
+    participant = await ctx.participants.get(ctx.conversation.participant_id or 0)
+    if participant is None:
+        return Reply(t.gettext("You have not registered yet. Send /start to begin."))
+    current = participant.time_zone or ctx.program.time_zone
+    text = t.gettext("Meeting times are shown to you in {zone}. Which time zone should we use?").format(
+        zone=zone_name(current, t.language)
+    )
+    buttons = tuple((Button(zone_name(zone, t.language), f"tz:{index}"),) for index, zone in enumerate(TIME_ZONES))
+    return Reply(text, buttons=buttons)
+
+
+async def _on_time_zone(index: str, t: Translator, ctx: Context) -> list[Reply] | None:
+    participant = await ctx.participants.get(ctx.conversation.participant_id or 0)
+    if participant is None or not index.isdigit() or int(index) >= len(TIME_ZONES):
+        return None
+    zone = TIME_ZONES[int(index)]
+    participant.time_zone = None if zone == ctx.program.time_zone else zone
+    await ctx.participants.update(participant, ctx.now)
+    done = t.gettext("Done: your meeting times are now shown in {zone}.").format(zone=zone_name(zone, t.language))
+    return [Reply(done, edit=True)]
 
 
 # ---------------------------------------------------------------- typed messages

@@ -12,7 +12,7 @@ from typing import Final
 from handlers import conversation, coordination, meeting_changes, proposals
 from handlers.bidi import lay_out
 from handlers.events import Event, EventKind, Outcome, Outgoing, Reply
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from handlers.model import MatchStatus, Role
 from handlers.people import name, zone_of
 from handlers.ports import Context, Office
@@ -21,7 +21,7 @@ from handlers.render import format_when
 PROPOSAL_BUTTONS: Final = frozenset({"pk", "pn", "px", "ca", "co", "cs", "cd"})
 MEETING_BUTTONS: Final = frozenset({"mx", "my", "mn", "mr"})
 COORDINATOR_BUTTONS: Final = frozenset({"ok", "no", "pick"})
-COORDINATOR_COMMANDS: Final = frozenset({"pending"})
+COORDINATOR_COMMANDS: Final = {"pending": N_("Applications waiting for review (coordinators only)")}
 
 
 async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
@@ -38,6 +38,13 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
         person = await ctx.participants.get(ctx.submitted)
         if person is not None:
             outcome.messages += await coordination.on_submitted(office, person)
+    if event.kind is EventKind.COMMAND and event.text == "help" and is_coordinator:
+        t = _translator(ctx)
+        lines = [
+            t.gettext("/{command}: {description}").format(command=command, description=t.gettext(description))
+            for command, description in COORDINATOR_COMMANDS.items()
+        ]
+        outcome.replies.append(lay_out(Reply("\n".join(lines)), t.language))
     if event.kind is EventKind.COMMAND and event.text == "status" and ctx.conversation.participant_id:
         line = await _meeting_status(ctx, office)
         if line:

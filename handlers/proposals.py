@@ -55,8 +55,11 @@ async def suggestions(
     for record in records:
         connector = record.participant
         capacity = connector.answers.get("capacity")
+        capacity = capacity if isinstance(capacity, int) else 1
         paused = connector.paused_until is not None and connector.paused_until > now
-        common = [] if paused or record.met_before else _slots_for(office, connectee, record)
+        # Slot finding is the costly part: skip it for whoever cannot be proposed anyway.
+        left_out = paused or record.met_before or record.used_this_month >= capacity
+        common = [] if left_out else _slots_for(office, connectee, record)
         slots[connector.id], by_id[connector.id] = common, record
         candidates.append(
             Candidate(
@@ -64,7 +67,7 @@ async def suggestions(
                 sectors=frozenset(connector.answers.get("sectors") or []),
                 job_title=str(connector.answers.get("job_title") or ""),
                 languages=frozenset(connector.answers.get("languages") or []),
-                capacity=capacity if isinstance(capacity, int) else 1,
+                capacity=capacity,
                 used_this_month=record.used_this_month,
                 last_matched_at=record.last_matched_at,
                 slots=tuple(common),

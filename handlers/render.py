@@ -7,7 +7,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
 from babel.lists import format_list
 
 from handlers.bidi import for_reader
@@ -38,6 +38,11 @@ def format_when(moment: datetime, t: Translator, time_zone: str) -> str:
     return t.gettext("{date}, {time}").format(
         date=format_skeleton("MMMEd", local, locale=locale), time=format_time(local, "short", locale=locale)
     )
+
+
+def zone_name(zone: str, language: str) -> str:
+    """A time zone as the reader calls it ("Eastern Time", "heure de l’Est nord-américain")."""
+    return get_timezone_name(zone, width="long", zone_variant="generic", locale=babel_locale(language))
 
 
 def option_label(t: Translator, option: Option) -> str:

@@ -114,7 +114,7 @@ class SqlMatchmaking:
             for person in connectors
         ]
 
-    async def _pairs(self, query: Select[Any]) -> dict[Any, Any]:
+    async def _pairs(self, query: Select[Any, Any]) -> dict[Any, Any]:
         return {key: value for key, value in await self._session.execute(query)}
 
     async def create_match(self, connectee_id: int, connector_id: int, reasons: list[str], now: datetime) -> Match:

@@ -18,12 +18,6 @@ from tests.e2e.script import WAIT, act, answer
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[BotApiEmulator]:
-    async with BotApiEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
     process = BotProcess(telegram, tmp_path)
     await process.start()

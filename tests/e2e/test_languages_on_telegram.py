@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 
 from bot.i18n import Catalogs
+from handlers.conversation import COMMANDS
 from handlers.i18n import native_name
 from handlers.program import load_program
 from handlers.render import weekday_names
@@ -114,5 +115,5 @@ async def test_a_newcomer_registers_in_their_language_and_sees_no_other(
     assert [label for label in buttons if not is_from_catalog(label)] == []
     assert all(label in {native_name(code) for code in LANGUAGES} for label in user.inbox[0].buttons())
     menu = telegram.commands[(language, "default")]
-    assert [MARK in command["description"] for command in menu] == [True] * 6
+    assert [MARK in command["description"] for command in menu] == [True] * len(COMMANDS)
     assert all(len(data.encode()) <= 64 and data.isascii() for m in user.inbox for data in m.button_data())

@@ -9,9 +9,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from handlers.program import MatchMode, MatchingRules, load_program
+from handlers.program import MatchingRules, MatchMode, load_program
 from storage.tables import MatchRow, MeetingRow, SlotHoldRow
-from tests.support.world import World, world_on
+from tests.support.world import Phone, World, world_on
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in Toronto
 COORDINATOR = 900
@@ -59,6 +59,16 @@ async def approve_all(world: World) -> None:
         await coordinator.press(data)
 
 
+async def two_connectors_and_a_newcomer(world: World) -> tuple[Phone, Phone, Phone]:
+    """Priya and Marc volunteer, Amal registers, the coordinator approves all three."""
+    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(marc, "connector", MARC)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    return priya, marc, amal
+
+
 async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_details(world: World) -> None:
     priya, amal = world.phone(201), world.phone(101)
     await world.register(priya, "connector", PRIYA)
@@ -74,7 +84,11 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
     assert "introduce you to a newcomer" in introduction.text
     assert "Software developer" in introduction.text and "Information technology" in introduction.text
     assert "amal@example.com" not in introduction.text, "no contact details before both confirm"
-    assert introduction.labels()[:3] == ["Tue, Nov 24, 10:00\u202fAM", "Thu, Nov 26, 9:00\u202fAM", "Tue, Dec 1, 9:00\u202fAM"]
+    assert introduction.labels()[:3] == [
+        "Tue, Nov 24, 10:00\u202fAM",
+        "Thu, Nov 26, 9:00\u202fAM",
+        "Tue, Dec 1, 9:00\u202fAM",
+    ]
     assert await count(world, SlotHoldRow) == 3
 
     await priya.click("Thu, Nov 26, 9:00\u202fAM")
@@ -109,11 +123,7 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
 
 
 async def test_a_connector_who_cannot_take_it_passes_the_newcomer_to_the_next_connector(world: World) -> None:
-    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
-    await world.register(priya, "connector", PRIYA)
-    await world.register(marc, "connector", MARC)
-    await world.register(amal, "connectee", AMAL)
-    await approve_all(world)
+    priya, marc, amal = await two_connectors_and_a_newcomer(world)
     first = priya.find("pk:")  # Priya speaks Arabic too: she comes first
     assert not any(d.startswith("pk:") for m in marc.screen for d in m.data())
 
@@ -161,11 +171,7 @@ async def test_participants_do_not_have_coordinator_commands(world: World) -> No
 
 
 async def test_no_answer_gets_one_nudge_then_the_proposal_expires_and_matching_moves_on(world: World) -> None:
-    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
-    await world.register(priya, "connector", PRIYA)
-    await world.register(marc, "connector", MARC)
-    await world.register(amal, "connectee", AMAL)
-    await approve_all(world)
+    priya, marc, amal = await two_connectors_and_a_newcomer(world)
     await world.run_jobs(NOW + timedelta(hours=48, minutes=1))
     assert "A gentle reminder" in priya.screen[-2].text
     assert "introduce you to a newcomer" in priya.last.text, "the question comes again with its buttons"
@@ -177,11 +183,7 @@ async def test_no_answer_gets_one_nudge_then_the_proposal_expires_and_matching_m
 
 
 async def test_a_cancelled_meeting_tells_the_other_side_and_finds_another_connector(world: World) -> None:
-    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
-    await world.register(priya, "connector", PRIYA)
-    await world.register(marc, "connector", MARC)
-    await world.register(amal, "connectee", AMAL)
-    await approve_all(world)
+    priya, marc, amal = await two_connectors_and_a_newcomer(world)
     await priya.press(priya.find("pk:").data()[0])
     await amal.click("Yes, that works")
     await priya.click("Cancel the meeting")
@@ -211,11 +213,7 @@ async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons
     base = load_program()
     program = type(base)(**{**base.__dict__, "matching": MatchingRules(match_mode=MatchMode.COORDINATOR)})
     async with world_on(database_url, NOW, program=program, coordinators=[COORDINATOR]) as world:
-        priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
-        await world.register(priya, "connector", PRIYA)
-        await world.register(marc, "connector", MARC)
-        await world.register(amal, "connectee", AMAL)
-        await approve_all(world)
+        priya, marc, amal = await two_connectors_and_a_newcomer(world)
         coordinator = world.phones[COORDINATOR]
         suggestions = coordinator.find("pick:")
         assert "Suggested connectors for Amal" in suggestions.text
@@ -243,3 +241,11 @@ async def test_a_newcomer_waiting_for_a_connector_is_matched_when_one_is_approve
     await world.run_jobs(NOW)  # the approval's sweep
     assert "introduce you to a newcomer" in priya.find("pk:").text
     assert await world.app.dry_run() == ["Nobody is waiting for a connector."]
+
+
+async def test_a_coordinator_sees_the_coordinator_commands_in_help(world: World) -> None:
+    coordinator, amal = world.phone(COORDINATOR), world.phone(101)
+    await coordinator.send("/help")
+    assert coordinator.last.text == "/pending: Applications waiting for review (coordinators only)"
+    await amal.send("/help")
+    assert "/pending" not in "\n".join(amal.texts())

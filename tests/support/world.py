@@ -195,7 +195,9 @@ DEFAULTS: dict[Kind, Any] = {Kind.TEXT: "Sam Lee", Kind.YEAR: 2023, Kind.NUMBER:
 
 
 @asynccontextmanager
-async def world_on(database_url: str, now: datetime, *, program: Program | None = None, coordinators=()) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
+async def world_on(
+    database_url: str, now: datetime, *, program: Program | None = None, coordinators=()
+) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
     engine = open_engine(database_url)
     await upgrade(engine)
     app = Frontdoor(program or load_program(), engine, clock=lambda: now, coordinators=frozenset(coordinators))

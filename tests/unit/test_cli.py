@@ -27,9 +27,7 @@ def frontdoor(
     )
 
 
-@pytest.mark.parametrize(
-    "command", [[], ["run"], ["chat"], ["db", "upgrade"], ["export"], ["jobs", "run"], ["match"]]
-)
+@pytest.mark.parametrize("command", [[], ["run"], ["chat"], ["db", "upgrade"], ["export"], ["jobs", "run"], ["match"]])
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = frontdoor(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.model import Status, Step
+from tests.support.autopilot import complete_intake
 from tests.support.chat import ChatClient
 from tests.unit.test_connectee_intake import LANGUAGE_MENU, NEWCOMER, answer_until, start_as_newcomer
 
@@ -188,3 +189,18 @@ async def test_language_during_the_continue_prompt_returns_to_the_question_with_
     await chat.send("/language")
     await chat.click("English")
     assert "In which year did you arrive in Canada?" in chat.last.text
+
+
+async def test_a_registered_person_chooses_the_time_zone_of_their_meeting_times() -> None:
+    chat = ChatClient()
+    await chat.send("/timezone")
+    assert chat.last.text == "You have not registered yet. Send /start to begin."
+    await complete_intake(chat, "en")
+    await chat.send("/timezone")
+    assert chat.last.text == "Meeting times are shown to you in Eastern Time. Which time zone should we use?"
+    assert chat.last.labels()[0] == "Pacific Time"
+    await chat.click("Pacific Time")
+    assert chat.last.text == "Done: your meeting times are now shown in Pacific Time."
+    assert chat.participant.time_zone == "America/Vancouver"
+    await chat.press_data("tz:99", chat.last.id)
+    assert chat.notices == ["This button has expired."]
