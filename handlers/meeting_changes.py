@@ -49,7 +49,7 @@ async def _cancel(
     office: Office, meeting: Meeting, presser: Participant, other: Participant, connectee: Participant, t: Translator
 ) -> tuple[list[Reply], list[Outgoing]]:
     meeting.status = MeetingStatus.CANCELLED
-    await office.matchmaking.save_meeting(meeting)
+    await office.matchmaking.save_meeting(meeting, office.now)
     match = await office.matchmaking.match(meeting.match_id, lock=True)
     if match is not None:
         await proposals.end_match(office, match, MatchStatus.CANCELLED, presser.role)
@@ -84,7 +84,7 @@ async def _reschedule(
     if match is None:
         return [], []
     meeting.status = MeetingStatus.RESCHEDULED
-    await office.matchmaking.save_meeting(meeting)
+    await office.matchmaking.save_meeting(meeting, office.now)
     offer = await proposals.reoffer(office, match, connectee, connector)
     other_t = translator(office, other)
     when = format_when(meeting.starts_at, other_t, zone_of(office, other))

@@ -8,7 +8,7 @@ from typing import Final
 from handlers.calendar import meeting_ics
 from handlers.events import Button, Document, Outgoing, Reply
 from handlers.i18n import N_, Translator
-from handlers.model import Match, MatchStatus, Meeting, Participant
+from handlers.model import Match, MatchStatus, Meeting, Participant, Role
 from handlers.people import answer, name, to, translator, zone_of
 from handlers.ports import Office
 from handlers.render import format_when
@@ -43,7 +43,7 @@ async def confirm(
 ) -> tuple[list[Reply], list[Outgoing]]:
     """Both agreed on `slot`: book it (the database refuses a double booking), tell both, set reminders."""
     length = timedelta(minutes=office.program.matching.meeting_minutes)
-    meeting = await office.matchmaking.book(match, slot, slot + length, meeting_mode(connectee, connector))
+    meeting = await office.matchmaking.book(match, slot, slot + length, meeting_mode(connectee, connector), office.now)
     if meeting is None:
         return [Reply(t.gettext("Sorry, that time has just been taken. Please choose another one."))], []
     match.status, match.slot = MatchStatus.CONFIRMED, slot
@@ -68,7 +68,7 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
     t = translator(office, reader)
     when = format_when(meeting.starts_at, t, zone_of(office, reader))
     how = t.gettext(MODE_NAMES.get(meeting.mode, MODE_NAMES["video"]))
-    connector = other if reader.role.value == "connectee" else reader
+    connector = other if reader.role is Role.CONNECTEE else reader
     area = answer(office, t, connector, "meeting_area") if meeting.mode == "in_person" else ""
     lines = [
         t.gettext("Your meeting is confirmed!"),

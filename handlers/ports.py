@@ -83,14 +83,14 @@ class Matchmaking(Protocol):
     async def release(self, match_id: int) -> None:
         """Drop every hold of this proposal."""
 
-    async def book(self, match: Match, start: datetime, end: datetime, mode: str) -> Meeting | None:
+    async def book(self, match: Match, start: datetime, end: datetime, mode: str, now: datetime) -> Meeting | None:
         """A scheduled meeting, or None when that connector already has one at that time."""
 
     async def meeting(self, meeting_id: int, *, lock: bool = False) -> Meeting | None: ...
 
     async def scheduled_meeting(self, match_id: int) -> Meeting | None: ...
 
-    async def save_meeting(self, meeting: Meeting) -> None: ...
+    async def save_meeting(self, meeting: Meeting, now: datetime) -> None: ...
 
     async def language_of(self, channel: str, user_id: int) -> str | None:
         """The language someone chose in the chat (for coordinators, who need not register)."""

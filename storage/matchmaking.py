@@ -183,7 +183,7 @@ class SqlMatchmaking:
     async def release(self, match_id: int) -> None:
         await self._session.execute(delete(SlotHoldRow).where(SlotHoldRow.match_id == match_id))
 
-    async def book(self, match: Match, start: datetime, end: datetime, mode: str) -> Meeting | None:
+    async def book(self, match: Match, start: datetime, end: datetime, mode: str, now: datetime) -> Meeting | None:
         row = MeetingRow(
             match_id=match.id,
             connectee_id=match.connectee_id,
@@ -192,8 +192,8 @@ class SqlMatchmaking:
             ends_at=end,
             mode=mode,
             status=MeetingStatus.SCHEDULED.value,
-            created_at=match.updated_at,
-            updated_at=match.updated_at,
+            created_at=now,
+            updated_at=now,
         )
         try:
             async with self._session.begin_nested():
@@ -217,9 +217,9 @@ class SqlMatchmaking:
         ).scalar_one_or_none()
         return _meeting(row) if row else None
 
-    async def save_meeting(self, meeting: Meeting) -> None:
+    async def save_meeting(self, meeting: Meeting, now: datetime) -> None:
         await self._session.execute(
-            update(MeetingRow).where(MeetingRow.id == meeting.id).values(status=meeting.status.value)
+            update(MeetingRow).where(MeetingRow.id == meeting.id).values(status=meeting.status.value, updated_at=now)
         )
 
     async def language_of(self, channel: str, user_id: int) -> str | None:

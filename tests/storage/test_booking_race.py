@@ -45,7 +45,7 @@ async def test_many_simultaneous_confirmations_of_one_slot_exactly_one_wins(data
         async with UnitOfWork(sessions) as uow:
             match = await uow.matchmaking.match(match_id, lock=True)
             assert match is not None
-            meeting = await uow.matchmaking.book(match, SLOT, SLOT + timedelta(minutes=30), "video")
+            meeting = await uow.matchmaking.book(match, SLOT, SLOT + timedelta(minutes=30), "video", NOW)
             await uow.commit()
             return meeting is not None
 
