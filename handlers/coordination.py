@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import proposals
-from handlers.bidi import lay_out
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.model import Participant, Role, Status
 from handlers.people import answer, name, to, translator
-from handlers.picking import coordinator_translator, pick_reply
+from handlers.picking import pick_reply, tell_coordinators
 from handlers.ports import Office
 
 PENDING_SHOWN: Final = 10
@@ -40,14 +39,12 @@ async def on_submitted(office: Office, person: Participant) -> list[Outgoing]:
     """A registration was submitted: approve it at once, or tell the coordinators it waits for them."""
     if office.program.matching.auto_approve:
         return await approve(office, person)
-    messages = []
-    for user_id in sorted(office.coordinators):
-        t = await coordinator_translator(office, user_id)
-        text = t.gettext("New application to review:\n{application}\n\nSend /pending to review it.").format(
-            application=application(t, office, person)
-        )
-        messages.append(Outgoing(office.channel, user_id, lay_out(Reply(text), t.language)))
-    return messages
+
+    def notice(t: Translator) -> Reply:
+        text = t.gettext("New application to review:\n{application}\n\nSend /pending to review it.")
+        return Reply(text.format(application=application(t, office, person)))
+
+    return await tell_coordinators(office, notice)
 
 
 async def pending(office: Office, t: Translator) -> list[Reply]:
@@ -123,7 +120,7 @@ async def _pick(
     """A coordinator chose a connector: propose, if the pair is still possible."""
     if await office.matchmaking.current_match(connectee.id, Role.CONNECTEE):
         return [Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))], []
-    found, records, slots = await proposals.suggestions(office, connectee, limit=1_000_000)
+    found, records, slots = await proposals.suggestions(office, connectee, limit=None)
     choice = next((s for s in found if s.connector_id == connector_id), None)
     if choice is None:
         fresh = pick_reply(t, office, connectee, found[:3], records)

@@ -88,8 +88,8 @@ def eligible(candidate: Candidate) -> bool:
     )
 
 
-def suggest(seeker: Seeker, candidates: list[Candidate], *, limit: int = 3) -> list[Suggestion]:
-    """The best `limit` eligible connectors, best first, each with the reasons for its place."""
+def suggest(seeker: Seeker, candidates: list[Candidate], *, limit: int | None = 3) -> list[Suggestion]:
+    """The best `limit` (None: all) eligible connectors, best first, each with the reasons for its place."""
     scored: list[tuple[tuple[int, float], Suggestion]] = []
     seeker_words = words(seeker.occupation)
     for candidate in candidates:

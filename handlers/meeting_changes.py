@@ -64,7 +64,6 @@ async def _cancel(
         mine = t.gettext("Your meeting is cancelled, and {name} has been told. Thank you for letting us know.")
     messages = [to(other, Reply(told))]
     if other is connectee:
-        other_t = translator(office, connectee)
         messages.append(to(connectee, Reply(other_t.gettext("We will look for another connector for you."))))
     messages += await proposals.find_connector(office, connectee)
     return [Reply(mine.format(name=name(other, t)), edit=True)], messages

@@ -106,4 +106,4 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
         now=office.now,
     )
     document = Document("meeting.ics", calendar, caption=t.gettext("Add the meeting to your calendar"))
-    return [Reply("\n".join(lines[:1]) + "\n\n" + "\n".join(lines[1:]), buttons=buttons), Reply("", document=document)]
+    return [Reply(lines[0] + "\n\n" + "\n".join(lines[1:]), buttons=buttons), Reply("", document=document)]

@@ -28,10 +28,14 @@ def to(person: Participant, reply: Reply) -> Outgoing:
 
 def answer(office: Office, t: Translator, person: Participant, key: str) -> str:
     """One of the person's answers as the reader says it, or "" when not given."""
-    form = office.program.forms[person.role.value]
-    if person.answers.get(key) is None or key not in {q.key for q in form.questions}:
+    value = person.answers.get(key)
+    if value is None:
         return ""
-    return display_answer(t, form.question(key), person.answers[key])
+    try:
+        question = office.program.forms[person.role.value].question(key)
+    except KeyError:  # a key the person's form does not ask (a program file may leave it out)
+        return ""
+    return display_answer(t, question, value)
 
 
 def name(person: Participant, t: Translator) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.bidi import lay_out
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
@@ -59,17 +61,20 @@ async def coordinator_translator(office: Office, user_id: int) -> Translator:
     return office.translations(language if language in office.program.languages else office.program.default_language)
 
 
-async def to_coordinators(
-    office: Office, connectee: Participant, found: list[Suggestion], records: dict[int, ConnectorRecord]
-) -> list[Outgoing]:
-    """Each coordinator gets the top three with buttons to propose one; or word that none is free."""
+async def tell_coordinators(office: Office, render: Callable[[Translator], Reply]) -> list[Outgoing]:
+    """The same message to every coordinator, each in the language they chose in the chat."""
     messages = []
     for user_id in sorted(office.coordinators):
         t = await coordinator_translator(office, user_id)
-        messages.append(
-            Outgoing(office.channel, user_id, lay_out(pick_reply(t, office, connectee, found, records), t.language))
-        )
+        messages.append(Outgoing(office.channel, user_id, lay_out(render(t), t.language)))
     return messages
+
+
+async def to_coordinators(
+    office: Office, connectee: Participant, found: list[Suggestion], records: dict[int, ConnectorRecord]
+) -> list[Outgoing]:
+    """Each coordinator gets the top suggestions with a button to propose each."""
+    return await tell_coordinators(office, lambda t: pick_reply(t, office, connectee, found, records))
 
 
 def pick_reply(

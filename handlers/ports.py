@@ -65,8 +65,10 @@ class Matchmaking(Protocol):
     async def waiting_connectees(self, limit: int) -> list[Participant]:
         """Approved connectees with no open or confirmed proposal, longest waiting first."""
 
-    async def connectors_for(self, connectee_id: int, month_start: datetime, now: datetime) -> list[ConnectorRecord]:
-        """Every approved connector with what matching needs about them and this connectee."""
+    async def connectors_for(
+        self, connectee_id: int, month_start: datetime, now: datetime, *, only: int | None = None
+    ) -> list[ConnectorRecord]:
+        """Every approved connector (or only the one with id `only`) with what matching needs about them."""
 
     async def create_match(self, connectee_id: int, connector_id: int, reasons: list[str], now: datetime) -> Match: ...
 

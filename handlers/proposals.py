@@ -46,7 +46,7 @@ def _slots_for(office: Office, connectee: Participant, record: ConnectorRecord) 
 
 
 async def suggestions(
-    office: Office, connectee: Participant, *, limit: int = 3
+    office: Office, connectee: Participant, *, limit: int | None = 3
 ) -> tuple[list[Suggestion], dict[int, ConnectorRecord], dict[int, list[datetime]]]:
     """The best connectors for this connectee, with their records and common slots by connector id."""
     records = await office.matchmaking.connectors_for(connectee.id, month_start(office), office.now)
@@ -257,7 +257,7 @@ async def on_button(
     if kind == "pn" and match.status is MatchStatus.OFFERED:
         return await _other_times(office, match, connectee, connector, t)
     if kind == "px" and match.status is MatchStatus.OFFERED:
-        return await _connector_declines(office, match, connectee, connector, t)
+        return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTOR, t)
     if kind == "ca" and match.status is MatchStatus.PROPOSED and match.slot is not None:
         return await meetings.confirm(office, match, connectee, connector, match.slot, t, presser)
     if kind == "co" and match.status is MatchStatus.PROPOSED:
@@ -265,7 +265,7 @@ async def on_button(
     if kind == "cs" and match.status is MatchStatus.PROPOSED and 0 <= index < len(match.slots):
         return await _connectee_asks(office, match, connectee, connector, match.slots[index], t)
     if kind == "cd" and match.status is MatchStatus.PROPOSED:
-        return await _connectee_declines(office, match, connectee, connector, t)
+        return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTEE, t)
     return None
 
 
@@ -291,8 +291,8 @@ async def _connector_picks(
 async def _hold_fresh(office: Office, match: Match, connectee: Participant, connector: Participant) -> bool:
     """Replace the proposal's slots with new common ones not offered before; False when there are none."""
     await office.matchmaking.release(match.id)
-    records = await office.matchmaking.connectors_for(connectee.id, month_start(office), office.now)
-    record = next((r for r in records if r.participant.id == connector.id), None)
+    records = await office.matchmaking.connectors_for(connectee.id, month_start(office), office.now, only=connector.id)
+    record = records[0] if records else None
     offered = set(match.slots)
     fresh = [start for start in (_slots_for(office, connectee, record) if record else []) if start not in offered]
     rules = office.program.matching
@@ -325,12 +325,6 @@ async def _other_times(
     return [Reply(text, buttons=_connector_buttons(office, match, connector, t), edit=True)], []
 
 
-async def _connector_declines(
-    office: Office, match: Match, connectee: Participant, connector: Participant, t: Translator
-) -> tuple[list[Reply], list[Outgoing]]:
-    return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTOR, t)
-
-
 def _choose_another(office: Office, match: Match, connectee: Participant, t: Translator) -> list[Reply]:
     zone = zone_of(office, connectee)
     rows = [
@@ -352,12 +346,6 @@ async def _connectee_asks(
         when=format_when(slot, t, zone_of(office, connectee)), name=name(connector, t)
     )
     return [Reply(done, edit=True)], [to(connector, _counter_to_connector(office, match, connectee, connector))]
-
-
-async def _connectee_declines(
-    office: Office, match: Match, connectee: Participant, connector: Participant, t: Translator
-) -> tuple[list[Reply], list[Outgoing]]:
-    return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTEE, t)
 
 
 async def _end(

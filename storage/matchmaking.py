@@ -36,12 +36,7 @@ class SqlMatchmaking:
             )
             for participant_id, key, value in found:
                 answers[participant_id][key] = value
-        people = []
-        for row in rows:
-            participant = participant_from_row(row, answers[row.id])
-            self._participants.remember(participant)
-            people.append(await self._participants.get(row.id) or participant)
-        return people
+        return [self._participants.remember(participant_from_row(row, answers[row.id])) for row in rows]
 
     async def applications(self, limit: int) -> tuple[list[Participant], int]:
         submitted = ParticipantRow.status == Status.SUBMITTED.value
@@ -67,12 +62,15 @@ class SqlMatchmaking:
             .limit(limit)
         )
 
-    async def connectors_for(self, connectee_id: int, month_start: datetime, now: datetime) -> list[ConnectorRecord]:
-        connectors = await self._load(
-            select(ParticipantRow)
-            .where(ParticipantRow.role == Role.CONNECTOR.value, ParticipantRow.status == Status.APPROVED.value)
-            .order_by(ParticipantRow.id)
+    async def connectors_for(
+        self, connectee_id: int, month_start: datetime, now: datetime, *, only: int | None = None
+    ) -> list[ConnectorRecord]:
+        approved = select(ParticipantRow).where(
+            ParticipantRow.role == Role.CONNECTOR.value, ParticipantRow.status == Status.APPROVED.value
         )
+        if only is not None:
+            approved = approved.where(ParticipantRow.id == only)
+        connectors = await self._load(approved.order_by(ParticipantRow.id))
         if not connectors:
             return []
         ids = [person.id for person in connectors]

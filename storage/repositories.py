@@ -43,9 +43,9 @@ class SqlParticipants:
         self._cache[participant.id] = participant
         return participant
 
-    def remember(self, participant: Participant) -> None:
-        """Share a participant loaded elsewhere in this unit of work, so changes go through one object."""
-        self._cache.setdefault(participant.id, participant)
+    def remember(self, participant: Participant) -> Participant:
+        """The one object this unit of work uses for that participant (already cached, or this one)."""
+        return self._cache.setdefault(participant.id, participant)
 
     async def get(self, participant_id: int) -> Participant | None:
         if participant_id in self._cache:
