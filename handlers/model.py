@@ -74,6 +74,7 @@ class Participant:
     reviewed_at: datetime | None = None
     paused_until: datetime | None = None  # a connector on a break is not matched until then
     unmatched_since: datetime | None = None  # a connectee told that no connector is free yet
+    unreachable_since: datetime | None = None  # the channel said they blocked the bot
 
     @property
     def first_name(self) -> str:
@@ -133,3 +134,57 @@ class Meeting:
     ends_at: datetime
     mode: str
     status: MeetingStatus
+    outcome: MeetingOutcome | None = None  # from the first follow-up answer
+    absent_id: int | None = None  # who did not come, for a no-show
+
+
+class MeetingOutcome(StrEnum):
+    HELD = "held"
+    NO_SHOW = "no_show"
+
+
+class FollowUpKind(StrEnum):
+    MEETING = "meeting"  # right after the meeting, both sides
+    WORK_30 = "work_30"  # 30 and 90 days later, the connectee: work?
+    WORK_90 = "work_90"
+
+
+class FollowUpStatus(StrEnum):
+    ASKED = "asked"
+    DONE = "done"
+
+
+@dataclass
+class FollowUp:
+    """Questions to one person after one meeting; `step` is the open question, `answers` what they said.
+
+    Answer keys (stable, they are exported): happened (yes | no_show | rescheduled), useful (1-5),
+    next_step (text), referred_count (a number), again (yes | not_now | pause),
+    work (employed_in_field | employed_outside_field | looking | studying | other), helped (yes | a_little | no).
+    """
+
+    id: int
+    meeting_id: int
+    participant_id: int
+    role: Role
+    kind: FollowUpKind
+    status: FollowUpStatus
+    step: str | None
+    answers: dict[str, Any]
+    asked_at: datetime
+    nudged_at: datetime | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass
+class Referral:
+    """A contact the connector referred the connectee to; `invite_code` is for their personal link."""
+
+    id: int
+    meeting_id: int
+    connectee_id: int
+    connector_id: int
+    name: str | None
+    role: str | None
+    organization: str | None
+    invite_code: str

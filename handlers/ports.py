@@ -6,8 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from handlers.events import Document
 from handlers.i18n import Translations
-from handlers.model import Conversation, Match, Meeting, Participant, Role
+from handlers.model import (
+    Conversation,
+    FollowUp,
+    FollowUpKind,
+    Match,
+    Meeting,
+    Participant,
+    Referral,
+    Role,
+)
 from handlers.program import Program
 
 
@@ -105,6 +115,98 @@ class Jobs(Protocol):
         """Add a job; a job with the same key already there is kept as it is."""
 
 
+class FollowUps(Protocol):
+    """Follow-ups after meetings and the referrals they record. Never commits."""
+
+    async def start(
+        self, meeting: Meeting, person: Participant, kind: FollowUpKind, step: str, now: datetime
+    ) -> FollowUp | None:
+        """A new follow-up at `step`; None when this person already has this kind for this meeting."""
+
+    async def get(self, follow_up_id: int, *, lock: bool = False) -> FollowUp | None: ...
+
+    async def save(self, follow_up: FollowUp, now: datetime) -> None: ...
+
+    async def awaiting_text(self, participant_id: int, steps: frozenset[str]) -> FollowUp | None:
+        """The person's newest open follow-up whose open question is one of `steps` (typed answers)."""
+
+    async def for_meeting(self, meeting_id: int) -> list[FollowUp]: ...
+
+    async def add_referral(
+        self,
+        follow_up: FollowUp,
+        meeting: Meeting,
+        name: str | None,
+        role: str | None,
+        organization: str | None,
+        now: datetime,
+    ) -> Referral: ...
+
+    async def referrals(self, follow_up_id: int) -> list[Referral]: ...
+
+    async def referral_by_code(self, code: str) -> Referral | None: ...
+
+    async def invitee_opened(self, referral_id: int, user_id: int) -> None:
+        """Someone opened the personal link (the first one to open it counts)."""
+
+    async def invitee_registered(self, user_id: int, participant_id: int) -> None:
+        """A registration by someone who opened a referral link: record who registered through it."""
+
+
+@dataclass
+class DigestFigures:
+    """What a coordinator's digest reports, counted for one period (`since` to now)."""
+
+    registered: dict[Role, int]
+    waiting_review: int
+    unanswered_proposals: list[tuple[Match, Participant, Participant]]  # no answer for over the nudge time
+    meetings_soon: list[tuple[Meeting, Participant, Participant]]  # today and tomorrow, program's time
+    overdue_follow_ups: list[tuple[FollowUp, Participant]]  # nudged and still not answered
+    waiting_connectees: int  # approved, no connector free for them
+    meetings_held: int
+    no_shows: int
+    referrals: int
+    jobs: int
+    unreachable: list[Participant]  # became unreachable in the period
+
+
+class Reports(Protocol):
+    """What coordinators read: the digest's figures and a search."""
+
+    async def digest(
+        self, since: datetime, now: datetime, soon_until: datetime, stale_before: datetime
+    ) -> DigestFigures:
+        """Registrations, outcomes and unreachable people since `since`; meetings from now to `soon_until`;
+        proposals not answered since `stale_before`."""
+
+    async def find(self, text: str, limit: int) -> list[Participant]:
+        """Participants whose id, name, occupation, job title, organization, e-mail or phone contains `text`."""
+
+
+class Coordinators(Protocol):
+    """Coordinators who joined with a one-time code, and the daily digests they were sent."""
+
+    async def members(self, channel: str) -> frozenset[int]: ...
+
+    async def redeem(self, channel: str, user_id: int, code: str, now: datetime) -> bool:
+        """Make `user_id` a coordinator if `code` is an unused, unexpired invitation (then used up)."""
+
+    async def last_digest(self, channel: str, user_id: int) -> datetime | None: ...
+
+    async def digest_sent(self, channel: str, user_id: int, day: str, now: datetime) -> bool:
+        """Record today's digest for this coordinator; False when it was recorded already (then don't send)."""
+
+
+class Exports(Protocol):
+    """Every record, as a file for coordinators and funders."""
+
+    async def document(self, kind: str, now: datetime) -> Document:
+        """The whole export in `kind` (csv: a zip of CSV files, xlsx, json)."""
+
+    async def summary(self, since: datetime | None, until: datetime | None) -> dict[str, int]:
+        """The funders' counts for a period: connectees, connectors, meetings_held, referrals, jobs_reported."""
+
+
 @dataclass
 class Office:
     """What the program-wide flows use: matching, meetings, coordinators, timers."""
@@ -115,5 +217,10 @@ class Office:
     program: Program
     translations: Translations
     now: datetime
-    coordinators: frozenset[int]
+    coordinators: frozenset[int]  # from the settings; see people.coordinators for all of them
     channel: str  # where coordinators are reached
+    follow_ups: FollowUps
+    reports: Reports
+    staff: Coordinators
+    exports: Exports
+    bot_username: str | None = None  # for personal t.me links; unknown in a terminal

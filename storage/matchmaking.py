@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Match, MatchStatus, Meeting, MeetingStatus, Participant, Role, Status
+from handlers.model import Match, MatchStatus, Meeting, MeetingOutcome, MeetingStatus, Participant, Role, Status
 from handlers.ports import ConnectorRecord
 from storage.repositories import SqlParticipants, participant_from_row
 from storage.tables import AnswerRow, ConversationRow, MatchRow, MeetingRow, ParticipantRow, SlotHoldRow
@@ -217,7 +217,14 @@ class SqlMatchmaking:
 
     async def save_meeting(self, meeting: Meeting, now: datetime) -> None:
         await self._session.execute(
-            update(MeetingRow).where(MeetingRow.id == meeting.id).values(status=meeting.status.value, updated_at=now)
+            update(MeetingRow)
+            .where(MeetingRow.id == meeting.id)
+            .values(
+                status=meeting.status.value,
+                outcome=meeting.outcome.value if meeting.outcome else None,
+                absent_id=meeting.absent_id,
+                updated_at=now,
+            )
         )
 
     async def language_of(self, channel: str, user_id: int) -> str | None:
@@ -256,4 +263,6 @@ def _meeting(row: MeetingRow) -> Meeting:
         ends_at=row.ends_at,
         mode=row.mode,
         status=MeetingStatus(row.status),
+        outcome=MeetingOutcome(row.outcome) if row.outcome else None,
+        absent_id=row.absent_id,
     )

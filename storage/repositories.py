@@ -126,6 +126,7 @@ def participant_from_row(row: ParticipantRow, answers: dict[str, Any]) -> Partic
         reviewed_at=row.reviewed_at,
         paused_until=row.paused_until,
         unmatched_since=row.unmatched_since,
+        unreachable_since=row.unreachable_since,
     )
 
 

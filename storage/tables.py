@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -65,6 +66,7 @@ class ParticipantRow(Base):
     reviewed_at: Mapped[datetime | None]
     paused_until: Mapped[datetime | None]
     unmatched_since: Mapped[datetime | None]
+    unreachable_since: Mapped[datetime | None]  # Telegram said the person blocked the bot
 
     __table_args__ = (
         Index("ix_participants_user", "channel", "user_id"),
@@ -186,6 +188,8 @@ class MeetingRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    outcome: Mapped[str | None] = mapped_column(String(16))  # held | no_show, from the first follow-up answer
+    absent_id: Mapped[int | None] = mapped_column(Integer)  # who did not come, for a no-show
 
     __table_args__ = (
         Index(
@@ -218,3 +222,86 @@ class JobRow(Base):
     done_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
+
+
+class FollowUpRow(Base):
+    """Questions after a meeting (kind "meeting") or about work later ("work_30", "work_90") to one person."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(Integer, ForeignKey("meetings.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(Integer, ForeignKey("participants.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # asked | done
+    step: Mapped[str | None] = mapped_column(String(24))  # the open question
+    answers: Mapped[dict[str, Any]]
+    asked_at: Mapped[datetime]
+    nudged_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "participant_id", "kind", name="ux_follow_ups_meeting_person_kind"),
+        Index("ix_follow_ups_participant", "participant_id", "status"),
+        Index("ix_follow_ups_status", "status", "asked_at"),
+    )
+
+
+class ReferralRow(Base):
+    """A contact the connector referred the connectee to: the "one connects you to three" chain.
+
+    `invite_code` makes the personal link that invites the contact to volunteer too;
+    `registered_id` is who registered through it.
+    """
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(Integer, ForeignKey("meetings.id", ondelete="CASCADE"))
+    follow_up_id: Mapped[int] = mapped_column(Integer, ForeignKey("follow_ups.id", ondelete="CASCADE"))
+    connectee_id: Mapped[int] = mapped_column(Integer, ForeignKey("participants.id", ondelete="CASCADE"))
+    connector_id: Mapped[int] = mapped_column(Integer, ForeignKey("participants.id", ondelete="CASCADE"))
+    name: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(Text)
+    organization: Mapped[str | None] = mapped_column(Text)
+    invite_code: Mapped[str] = mapped_column(String(32), unique=True)
+    invitee_user_id: Mapped[int | None]
+    registered_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_referrals_meeting", "meeting_id"), Index("ix_referrals_created", "created_at"))
+
+
+class CoordinatorInviteRow(Base):
+    """A one-time code from `frontdoor coordinators invite`; only its SHA-256 is kept."""
+
+    __tablename__ = "coordinator_invites"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None]
+    redeemed_by: Mapped[int | None]
+
+
+class CoordinatorRow(Base):
+    """A coordinator who joined with an invite code (those in FRONTDOOR_COORDINATORS are not stored)."""
+
+    __tablename__ = "coordinators"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    added_at: Mapped[datetime]
+
+
+class DigestRow(Base):
+    """A daily digest sent: the key lets each coordinator have at most one a day, whatever runs it."""
+
+    __tablename__ = "digests"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
+    sent_at: Mapped[datetime]
