@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import i18n
 from bot.config import Settings
-from handlers import coordination, frontdesk, timers
+from handlers import coordination, digest, frontdesk, timers
 from handlers.events import Event, Outgoing, Reply, reply_to_payload
 from handlers.ports import Context, Office
 from handlers.program import Program, load_program
 from storage.database import open_engine, session_factory, upgrade
+from storage.export import SqlExports, question_keys
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ class Frontdoor:
         self.sessions = session_factory(engine)
         self.clock = clock
         self.coordinators = coordinators
+        self.export_keys = question_keys(program)
+        self.bot_username: str | None = None  # known once the channel asked Telegram who the bot is
 
     def _office(self, uow: UnitOfWork, channel: str, now: datetime) -> Office:
         return Office(
@@ -79,6 +82,11 @@ class Frontdoor:
             now=now,
             coordinators=self.coordinators,
             channel=channel,
+            follow_ups=uow.follow_ups,
+            reports=uow.reports,
+            staff=uow.coordinators,
+            exports=SqlExports(uow.session, self.export_keys),
+            bot_username=self.bot_username,
         )
 
     @staticmethod
@@ -120,6 +128,9 @@ class Frontdoor:
         """
         moment = now or self.clock()
         run = JobsRun()
+        async with UnitOfWork(self.sessions) as uow:
+            await digest.schedule(self._office(uow, channel, moment))
+            await uow.commit()
         while True:
             async with UnitOfWork(self.sessions) as uow:
                 job = await uow.jobs.claim_due(moment)

@@ -102,6 +102,8 @@ class Sender:
                 await uow.outbox.mark_sent(outbox_id, now)
             elif delivery.outcome == "blocked":
                 await uow.outbox.mark_chat_dead(self._channel, chat_id, delivery.detail or "blocked")
+                # Not matched or asked again until they write to the bot; coordinators see it in the digest.
+                await uow.participants.mark_unreachable(self._channel, chat_id, now)
             elif delivery.outcome == "rejected":
                 await uow.outbox.mark_dead(outbox_id, delivery.detail)
             else:

@@ -139,7 +139,7 @@ async def _pick(
 async def sweep(office: Office) -> list[Outgoing]:
     """Try again for every connectee still waiting (a new connector may suit them)."""
     messages: list[Outgoing] = []
-    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH):
+    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now):
         messages += await proposals.find_connector(office, connectee)
     return messages
 
@@ -147,7 +147,7 @@ async def sweep(office: Office) -> list[Outgoing]:
 async def dry_run(office: Office, t: Translator) -> list[str]:
     """What matching would suggest for everyone waiting, with reasons; nothing is stored or sent."""
     lines = []
-    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH):
+    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now):
         found, records, _ = await proposals.suggestions(office, connectee)
         lines.append(pick_reply(t, office, connectee, found, records).text)
     return lines or [t.gettext("Nobody is waiting for a connector.")]

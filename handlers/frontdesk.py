@@ -9,40 +9,56 @@ from __future__ import annotations
 
 from typing import Final
 
-from handlers import conversation, coordination, meeting_changes, proposals
+from handlers import conversation, coordination, desk, follow_ups, meeting_changes, proposals
 from handlers.bidi import lay_out
 from handlers.events import Event, EventKind, Outcome, Outgoing, Reply
-from handlers.i18n import N_, Translator
-from handlers.model import MatchStatus, Role
-from handlers.people import name, zone_of
+from handlers.i18n import Translator
+from handlers.model import MatchStatus, Role, Step
+from handlers.people import coordinators, name, zone_of
 from handlers.ports import Context, Office
 from handlers.render import format_when
 
 PROPOSAL_BUTTONS: Final = frozenset({"pk", "pn", "px", "ca", "co", "cs", "cd"})
 MEETING_BUTTONS: Final = frozenset({"mx", "my", "mn", "mr"})
-COORDINATOR_BUTTONS: Final = frozenset({"ok", "no", "pick"})
-COORDINATOR_COMMANDS: Final = {"pending": N_("Applications waiting for review (coordinators only)")}
+FOLLOW_UP_BUTTONS: Final = frozenset({"fu"})
+COORDINATOR_BUTTONS: Final = frozenset({"ok", "no", "pick", "ex"})
+TYPED: Final = frozenset({EventKind.TEXT, EventKind.OTHER, EventKind.CONTACT})
 
 
 async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
-    is_coordinator = event.user_id in office.coordinators
+    t = _translator(ctx)
     if event.kind is EventKind.CHOICE:
         kind, _, rest = event.text.partition(":")
-        if kind in PROPOSAL_BUTTONS | MEETING_BUTTONS or (kind in COORDINATOR_BUTTONS and is_coordinator):
-            return await _on_program_button(kind, rest, event, ctx, office)
-    if event.kind is EventKind.COMMAND and event.text in COORDINATOR_COMMANDS and is_coordinator:
-        t = _translator(ctx)
-        return _laid_out(await coordination.pending(office, t), [], t.language)
+        if kind in PROPOSAL_BUTTONS | MEETING_BUTTONS | FOLLOW_UP_BUTTONS or (
+            kind in COORDINATOR_BUTTONS and await _is_coordinator(event, office)
+        ):
+            return await _on_program_button(kind, rest, event, t, office)
+    if event.kind is EventKind.COMMAND:
+        if event.text == "coordinator":
+            return _laid_out([await desk.join(event.args, event.user_id, t, office)], [], t.language)
+        if event.text in desk.COMMANDS and await _is_coordinator(event, office):
+            replies, messages = await desk.on_command(event.text, event.args, event.user_id, t, office)
+            return _laid_out(replies, messages, t.language)
+    if event.kind in TYPED and ctx.conversation.step is Step.DONE and ctx.conversation.participant_id:
+        follow_up = await office.follow_ups.awaiting_text(ctx.conversation.participant_id, follow_ups.TEXT_STEPS)
+        if follow_up is not None:
+            answered = await follow_ups.on_text(follow_up, event.text, t, office)
+            if answered is not None:
+                return _laid_out(*answered, t.language)
+    invited = await _invitation(event, ctx, office)
     outcome = await conversation.handle(event, ctx)
+    outcome.replies[:0] = invited
     if ctx.submitted is not None:
         person = await ctx.participants.get(ctx.submitted)
         if person is not None:
+            await office.follow_ups.invitee_registered(person.user_id, person.id)
             outcome.messages += await coordination.on_submitted(office, person)
-    if event.kind is EventKind.COMMAND and event.text == "help" and is_coordinator:
+    if event.kind is EventKind.COMMAND and event.text == "help" and await _is_coordinator(event, office):
         t = _translator(ctx)
-        lines = [
+        lines = [t.gettext("For coordinators:")]
+        lines += [
             t.gettext("/{command}: {description}").format(command=command, description=t.gettext(description))
-            for command, description in COORDINATOR_COMMANDS.items()
+            for command, description in desk.COMMANDS.items()
         ]
         outcome.replies.append(lay_out(Reply("\n".join(lines)), t.language))
     if event.kind is EventKind.COMMAND and event.text == "status" and ctx.conversation.participant_id:
@@ -50,6 +66,29 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
         if line:
             outcome.replies.append(lay_out(Reply(line), _translator(ctx).language))
     return outcome
+
+
+async def _is_coordinator(event: Event, office: Office) -> bool:
+    return event.user_id in office.coordinators or event.user_id in await coordinators(office)
+
+
+async def _invitation(event: Event, ctx: Context, office: Office) -> list[Reply]:
+    """/start r<code> from a personal link a newcomer passed on: record it and say who invited them."""
+    if not (event.kind is EventKind.COMMAND and event.text == "start" and event.args.startswith("r")):
+        return []
+    if ctx.conversation.participant_id is not None:
+        return []  # registered already: the link changes nothing
+    referral = await office.follow_ups.referral_by_code(event.args[1:])
+    inviter = await ctx.participants.get(referral.connectee_id) if referral else None
+    if referral is None or inviter is None:
+        return []
+    await office.follow_ups.invitee_opened(referral.id, event.user_id)
+    t = _translator(ctx)
+    text = t.gettext(
+        "{name} invited you. {program} introduces newcomers to local professionals like you for one "
+        "30-minute conversation; you can register below as a volunteer connector."
+    )
+    return [lay_out(Reply(text.format(name=name(inviter, t), program=office.program.name)), t.language)]
 
 
 def _translator(ctx: Context) -> Translator:
@@ -60,12 +99,15 @@ def _laid_out(replies: list[Reply], messages: list[Outgoing], language: str) -> 
     return Outcome([lay_out(reply, language) for reply in replies], messages=messages)
 
 
-async def _on_program_button(kind: str, rest: str, event: Event, ctx: Context, office: Office) -> Outcome:
-    t = _translator(ctx)
+async def _on_program_button(kind: str, rest: str, event: Event, t: Translator, office: Office) -> Outcome:
     if kind in PROPOSAL_BUTTONS:
         result = await proposals.on_button(kind, rest, event.user_id, t, office)
     elif kind in MEETING_BUTTONS:
         result = await meeting_changes.on_button(kind, rest, event.user_id, t, office)
+    elif kind in FOLLOW_UP_BUTTONS:
+        result = await follow_ups.on_button(rest, event.user_id, t, office)
+    elif kind == "ex" and rest in desk.EXPORTS:
+        result = [await desk.export(rest, t, office)], []
     else:
         result = await coordination.on_button(kind, rest, t, office)
     if result is None:

@@ -14,6 +14,7 @@ from handlers.ports import Office
 from handlers.render import format_when
 
 REMIND: Final = "meeting.reminder"
+FOLLOW_UP: Final = "follow_up.ask"  # handlers.follow_ups asks both how it went
 MODE_NAMES: Final = {
     "in_person": N_("in person"),
     "video": N_("by video call"),
@@ -55,6 +56,8 @@ async def confirm(
         if due > office.now:
             payload = {"meeting": meeting.id, "hours": hours}
             await office.jobs.schedule(REMIND, f"meeting:{meeting.id}:remind:{hours}", due, payload)
+    asked = meeting.ends_at + timedelta(hours=office.program.follow_up.after_meeting_hours)
+    await office.jobs.schedule(FOLLOW_UP, f"meeting:{meeting.id}:follow_up", asked, {"meeting": meeting.id})
     other = connector if presser is connectee else connectee
     mine = [
         Reply(t.gettext("Confirmed: {when}.").format(when=format_when(slot, t, zone_of(office, presser))), edit=True),

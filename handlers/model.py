@@ -143,10 +143,12 @@ class MeetingOutcome(StrEnum):
     NO_SHOW = "no_show"
 
 
-class FollowUpKind(StrEnum):
-    MEETING = "meeting"  # right after the meeting, both sides
-    WORK_30 = "work_30"  # 30 and 90 days later, the connectee: work?
-    WORK_90 = "work_90"
+MEETING_FOLLOW_UP = "meeting"  # the kind of follow-up right after a meeting, to both sides
+
+
+def work_follow_up(days: int) -> str:
+    """The kind of follow-up that asks the connectee about work `days` after the meeting."""
+    return f"work_{days}"
 
 
 class FollowUpStatus(StrEnum):
@@ -167,7 +169,7 @@ class FollowUp:
     meeting_id: int
     participant_id: int
     role: Role
-    kind: FollowUpKind
+    kind: str  # MEETING_FOLLOW_UP or work_follow_up(days)
     status: FollowUpStatus
     step: str | None
     answers: dict[str, Any]

@@ -47,3 +47,8 @@ def month_start(office: Office) -> datetime:
     """The first moment of this month in the program's time zone (capacity is per month)."""
     local = office.now.astimezone(ZoneInfo(office.program.time_zone))
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def coordinators(office: Office) -> frozenset[int]:
+    """Everyone who coordinates: those in the settings and those who joined with an invite code."""
+    return office.coordinators | await office.staff.members(office.channel)

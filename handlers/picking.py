@@ -9,7 +9,7 @@ from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.matching import Reason, Suggestion, Why
 from handlers.model import Participant
-from handlers.people import answer, name
+from handlers.people import answer, coordinators, name
 from handlers.ports import ConnectorRecord, Office
 from handlers.render import display_answer
 
@@ -64,7 +64,7 @@ async def coordinator_translator(office: Office, user_id: int) -> Translator:
 async def tell_coordinators(office: Office, render: Callable[[Translator], Reply]) -> list[Outgoing]:
     """The same message to every coordinator, each in the language they chose in the chat."""
     messages = []
-    for user_id in sorted(office.coordinators):
+    for user_id in sorted(await coordinators(office)):
         t = await coordinator_translator(office, user_id)
         messages.append(Outgoing(office.channel, user_id, lay_out(render(t), t.language)))
     return messages

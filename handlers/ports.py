@@ -11,7 +11,6 @@ from handlers.i18n import Translations
 from handlers.model import (
     Conversation,
     FollowUp,
-    FollowUpKind,
     Match,
     Meeting,
     Participant,
@@ -72,8 +71,8 @@ class Matchmaking(Protocol):
     async def applications(self, limit: int) -> tuple[list[Participant], int]:
         """Submitted registrations waiting for review, oldest first, and how many there are."""
 
-    async def waiting_connectees(self, limit: int) -> list[Participant]:
-        """Approved connectees with no open or confirmed proposal, longest waiting first."""
+    async def waiting_connectees(self, limit: int, now: datetime) -> list[Participant]:
+        """Approved connectees with no open or confirmed proposal and not paused, longest waiting first."""
 
     async def connectors_for(
         self, connectee_id: int, month_start: datetime, now: datetime, *, only: int | None = None
@@ -119,7 +118,7 @@ class FollowUps(Protocol):
     """Follow-ups after meetings and the referrals they record. Never commits."""
 
     async def start(
-        self, meeting: Meeting, person: Participant, kind: FollowUpKind, step: str, now: datetime
+        self, meeting: Meeting, person: Participant, kind: str, step: str, now: datetime
     ) -> FollowUp | None:
         """A new follow-up at `step`; None when this person already has this kind for this meeting."""
 
@@ -153,31 +152,42 @@ class FollowUps(Protocol):
         """A registration by someone who opened a referral link: record who registered through it."""
 
 
+@dataclass(frozen=True)
+class DigestWindow:
+    """The moments a digest counts from: what is new `since`, meetings until `soon_until`, what is late."""
+
+    since: datetime
+    now: datetime
+    soon_until: datetime  # the end of tomorrow, in the program's time zone
+    stale_before: datetime  # a proposal not answered since then is late
+    overdue_before: datetime  # a follow-up nudged before then and still not answered is overdue
+
+
 @dataclass
 class DigestFigures:
-    """What a coordinator's digest reports, counted for one period (`since` to now)."""
+    """What a coordinator's digest reports. The lists hold the first few; the counts say how many in all."""
 
     registered: dict[Role, int]
     waiting_review: int
     unanswered_proposals: list[tuple[Match, Participant, Participant]]  # no answer for over the nudge time
+    unanswered_count: int
     meetings_soon: list[tuple[Meeting, Participant, Participant]]  # today and tomorrow, program's time
+    soon_count: int
     overdue_follow_ups: list[tuple[FollowUp, Participant]]  # nudged and still not answered
+    overdue_count: int
     waiting_connectees: int  # approved, no connector free for them
     meetings_held: int
     no_shows: int
     referrals: int
     jobs: int
-    unreachable: list[Participant]  # became unreachable in the period
+    unreachable: list[Participant]  # the bot cannot write to them (they blocked it)
+    unreachable_count: int
 
 
 class Reports(Protocol):
     """What coordinators read: the digest's figures and a search."""
 
-    async def digest(
-        self, since: datetime, now: datetime, soon_until: datetime, stale_before: datetime
-    ) -> DigestFigures:
-        """Registrations, outcomes and unreachable people since `since`; meetings from now to `soon_until`;
-        proposals not answered since `stale_before`."""
+    async def digest(self, window: DigestWindow) -> DigestFigures: ...
 
     async def find(self, text: str, limit: int) -> list[Participant]:
         """Participants whose id, name, occupation, job title, organization, e-mail or phone contains `text`."""

@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
@@ -123,6 +124,16 @@ class MatchingRules:
 
 
 @dataclass(frozen=True)
+class FollowUpRules:
+    """When people are asked how it went ([follow_up]) and when coordinators get the digest ([digest])."""
+
+    after_meeting_hours: int = 2
+    work_days: tuple[int, ...] = (30, 90)
+    nudge_after_hours: int = 48
+    digest_time: time = time(8, 0)
+
+
+@dataclass(frozen=True)
 class Program:
     name: str
     time_zone: str
@@ -131,6 +142,7 @@ class Program:
     forms: dict[str, Form] = field(default_factory=dict)
     source: str = ""
     matching: MatchingRules = field(default_factory=MatchingRules)
+    follow_up: FollowUpRules = field(default_factory=FollowUpRules)
 
 
 def load_program(path: Path | None = None) -> Program:
@@ -194,6 +206,7 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         forms=forms,
         source=source,
         matching=_parse_matching(data.get("matching", {}), _within(fail, "[matching] ")),
+        follow_up=_parse_follow_up(data.get("follow_up", {}), data.get("digest", {}), fail),
     )
 
 
@@ -239,6 +252,32 @@ def _parse_matching(raw: Any, fail: Fail) -> MatchingRules:
         reminder_hours=tuple(sorted(set(reminders), reverse=True)),
         **numbers,
     )
+
+
+def _parse_follow_up(raw: Any, digest: Any, fail: Fail) -> FollowUpRules:
+    if not isinstance(raw, dict) or not isinstance(digest, dict):
+        raise fail("[follow_up] and [digest] must be tables of settings")
+    unknown = sorted(set(raw) - {"after_meeting_hours", "work_days", "nudge_after_hours"}) or sorted(
+        set(digest) - {"time"}
+    )
+    if unknown:
+        raise fail(f"unknown setting {unknown[0]!r} in [follow_up] or [digest]")
+    numbers: dict[str, int] = {}
+    for name, (low, high) in {"after_meeting_hours": (0, 168), "nudge_after_hours": (1, 720)}.items():
+        value = raw.get(name, getattr(FollowUpRules, name))
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise fail(f"[follow_up] {name} must be a whole number from {low} to {high}")
+        numbers[name] = value
+    work_days = raw.get("work_days", [30, 90])
+    if not isinstance(work_days, list) or not all(
+        isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= 730 for days in work_days
+    ):
+        raise fail("[follow_up] work_days must be a list of whole numbers of days from 1 to 730")
+    try:
+        digest_time = time.fromisoformat(str(digest.get("time", "08:00")))
+    except ValueError:
+        raise fail('[digest] time must be a time of day like "08:00"') from None
+    return FollowUpRules(work_days=tuple(sorted(set(work_days))), digest_time=digest_time, **numbers)
 
 
 def _within(fail: Fail, where: str) -> Fail:

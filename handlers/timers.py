@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import coordination, meeting_changes, meetings, proposals
+from handlers import coordination, digest, follow_ups, meeting_changes, meetings, proposals
 from handlers.events import Outgoing
 from handlers.ports import Office
 
@@ -20,4 +20,12 @@ async def run(kind: str, payload: dict[str, Any], office: Office) -> list[Outgoi
         return await meeting_changes.on_reminder(int(payload["meeting"]), int(payload["hours"]), office)
     if kind == coordination.SWEEP:
         return await coordination.sweep(office)
+    if kind == meetings.FOLLOW_UP:
+        return await follow_ups.on_ask(int(payload["meeting"]), office)
+    if kind == follow_ups.WORK:
+        return await follow_ups.on_work(int(payload["meeting"]), int(payload["days"]), office)
+    if kind == follow_ups.NUDGE:
+        return await follow_ups.on_nudge(int(payload["follow_up"]), office)
+    if kind == digest.DAILY:
+        return await digest.daily(str(payload["day"]), office)
     raise UnknownJob(kind)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,7 @@ class SqlMatchmaking:
         self._session = session
         self._participants = participants
 
-    async def _load(self, query: Select[ParticipantRow]) -> list[Participant]:
+    async def load(self, query: Select[ParticipantRow]) -> list[Participant]:
         """Participants with their answers in two queries, however many there are."""
         rows = list((await self._session.execute(query)).scalars())
         answers: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -41,7 +41,7 @@ class SqlMatchmaking:
     async def applications(self, limit: int) -> tuple[list[Participant], int]:
         submitted = ParticipantRow.status == Status.SUBMITTED.value
         count = await self._session.scalar(select(func.count()).select_from(ParticipantRow).where(submitted))
-        people = await self._load(
+        people = await self.load(
             select(ParticipantRow)
             .where(submitted)
             .order_by(ParticipantRow.submitted_at, ParticipantRow.id)
@@ -49,14 +49,16 @@ class SqlMatchmaking:
         )
         return people, int(count or 0)
 
-    async def waiting_connectees(self, limit: int) -> list[Participant]:
+    async def waiting_connectees(self, limit: int, now: datetime) -> list[Participant]:
         busy = select(MatchRow.connectee_id).where(MatchRow.status.in_(TAKEN))
-        return await self._load(
+        return await self.load(
             select(ParticipantRow)
             .where(
                 ParticipantRow.role == Role.CONNECTEE.value,
                 ParticipantRow.status == Status.APPROVED.value,
                 ParticipantRow.id.not_in(busy),
+                ParticipantRow.unreachable_since.is_(None),
+                or_(ParticipantRow.paused_until.is_(None), ParticipantRow.paused_until <= now),
             )
             .order_by(ParticipantRow.reviewed_at, ParticipantRow.id)
             .limit(limit)
@@ -66,11 +68,13 @@ class SqlMatchmaking:
         self, connectee_id: int, month_start: datetime, now: datetime, *, only: int | None = None
     ) -> list[ConnectorRecord]:
         approved = select(ParticipantRow).where(
-            ParticipantRow.role == Role.CONNECTOR.value, ParticipantRow.status == Status.APPROVED.value
+            ParticipantRow.role == Role.CONNECTOR.value,
+            ParticipantRow.status == Status.APPROVED.value,
+            ParticipantRow.unreachable_since.is_(None),
         )
         if only is not None:
             approved = approved.where(ParticipantRow.id == only)
-        connectors = await self._load(approved.order_by(ParticipantRow.id))
+        connectors = await self.load(approved.order_by(ParticipantRow.id))
         if not connectors:
             return []
         ids = [person.id for person in connectors]
@@ -128,12 +132,12 @@ class SqlMatchmaking:
         )
         self._session.add(row)
         await self._session.flush()
-        return _match(row)
+        return match_from_row(row)
 
     async def match(self, match_id: int, *, lock: bool = False) -> Match | None:
         query = select(MatchRow).where(MatchRow.id == match_id)
         row = (await self._session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-        return _match(row) if row else None
+        return match_from_row(row) if row else None
 
     async def save_match(self, match: Match, now: datetime) -> None:
         match.updated_at = now
@@ -157,7 +161,7 @@ class SqlMatchmaking:
         rows = await self._session.execute(
             select(MatchRow).where(side == participant_id, MatchRow.status.in_(TAKEN)).order_by(MatchRow.id.desc())
         )
-        return [_match(row) for row in rows.scalars()]
+        return [match_from_row(row) for row in rows.scalars()]
 
     async def hold(self, match: Match, starts: list[datetime], minutes: int) -> list[datetime]:
         held = []
@@ -198,12 +202,12 @@ class SqlMatchmaking:
                 self._session.add(row)
         except IntegrityError:
             return None
-        return _meeting(row)
+        return meeting_from_row(row)
 
     async def meeting(self, meeting_id: int, *, lock: bool = False) -> Meeting | None:
         query = select(MeetingRow).where(MeetingRow.id == meeting_id)
         row = (await self._session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-        return _meeting(row) if row else None
+        return meeting_from_row(row) if row else None
 
     async def scheduled_meeting(self, match_id: int) -> Meeting | None:
         row = (
@@ -213,7 +217,7 @@ class SqlMatchmaking:
                 )
             )
         ).scalar_one_or_none()
-        return _meeting(row) if row else None
+        return meeting_from_row(row) if row else None
 
     async def save_meeting(self, meeting: Meeting, now: datetime) -> None:
         await self._session.execute(
@@ -236,7 +240,7 @@ class SqlMatchmaking:
         return language
 
 
-def _match(row: MatchRow) -> Match:
+def match_from_row(row: MatchRow) -> Match:
     return Match(
         id=row.id,
         connectee_id=row.connectee_id,
@@ -253,7 +257,7 @@ def _match(row: MatchRow) -> Match:
     )
 
 
-def _meeting(row: MeetingRow) -> Meeting:
+def meeting_from_row(row: MeetingRow) -> Meeting:
     return Meeting(
         id=row.id,
         match_id=row.match_id,

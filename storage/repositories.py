@@ -91,8 +91,21 @@ class SqlParticipants:
                 reviewed_at=participant.reviewed_at,
                 paused_until=participant.paused_until,
                 unmatched_since=participant.unmatched_since,
+                unreachable_since=participant.unreachable_since,
                 updated_at=now,
             )
+        )
+
+    async def mark_unreachable(self, channel: str, chat_id: int, now: datetime) -> None:
+        """The channel says this chat blocked the bot (the first time counts)."""
+        await self._session.execute(
+            update(ParticipantRow)
+            .where(
+                ParticipantRow.channel == channel,
+                ParticipantRow.chat_id == chat_id,
+                ParticipantRow.unreachable_since.is_(None),
+            )
+            .values(unreachable_since=now)
         )
 
     async def delete(self, participant: Participant) -> None:

@@ -6,8 +6,11 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.coordinators import SqlCoordinators
+from storage.follow_ups import SqlFollowUps
 from storage.jobs import SqlJobs
 from storage.matchmaking import SqlMatchmaking
+from storage.reports import SqlReports
 from storage.repositories import SqlConversations, SqlOutbox, SqlParticipants, SqlProcessedUpdates
 
 
@@ -26,6 +29,9 @@ class UnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.matchmaking = SqlMatchmaking(self.session, self.participants)
         self.jobs = SqlJobs(self.session)
+        self.follow_ups = SqlFollowUps(self.session)
+        self.coordinators = SqlCoordinators(self.session)
+        self.reports = SqlReports(self.session, self.participants, self.matchmaking)
         return self
 
     async def commit(self) -> None:

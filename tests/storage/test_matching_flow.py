@@ -11,34 +11,8 @@ from sqlalchemy import func, select
 
 from handlers.program import MatchingRules, MatchMode, load_program
 from storage.tables import MatchRow, MeetingRow, SlotHoldRow
+from tests.support.personas import AMAL, COORDINATOR, MARC, NOW, PRIYA, approve_all
 from tests.support.world import Phone, World, world_on
-
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in Toronto
-COORDINATOR = 900
-
-AMAL = {
-    "name": "Amal Haddad",
-    "occupation": "Software developer",
-    "sector": "it",
-    "languages": ["ar", "en"],
-    "availability": ["tue-morning", "thu-morning"],
-    "meeting_mode": "any",
-    "phone": None,
-    "email": "amal@example.com",
-}
-PRIYA = {
-    "name": "Priya Sharma",
-    "organization": "Shopify",
-    "job_title": "Software engineer",
-    "sectors": ["it"],
-    "languages": ["en", "ar"],
-    "availability": ["tue-morning", "wed-afternoon", "thu-morning"],
-    "meeting_mode": "video",
-    "capacity": 2,
-    "phone": "+15195550111",
-    "email": "priya@example.com",
-}
-MARC = PRIYA | {"name": "Marc Tremblay", "job_title": "IT project lead", "languages": ["en", "fr"], "phone": None}
 
 
 @pytest.fixture
@@ -50,13 +24,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
 async def count(world: World, table: type) -> int:
     async with world.app.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
-
-
-async def approve_all(world: World) -> None:
-    coordinator = world.phones.get(COORDINATOR) or world.phone(COORDINATOR)
-    await coordinator.send("/pending")
-    for data in [d for message in coordinator.screen for d in message.data() if d.startswith("ok:")]:
-        await coordinator.press(data)
 
 
 async def two_connectors_and_a_newcomer(world: World) -> tuple[Phone, Phone, Phone]:
@@ -246,6 +213,8 @@ async def test_a_newcomer_waiting_for_a_connector_is_matched_when_one_is_approve
 async def test_a_coordinator_sees_the_coordinator_commands_in_help(world: World) -> None:
     coordinator, amal = world.phone(COORDINATOR), world.phone(101)
     await coordinator.send("/help")
-    assert coordinator.last.text == "/pending: Applications waiting for review (coordinators only)"
+    lines = coordinator.last.text.splitlines()
+    assert lines[:2] == ["For coordinators:", "/pending: Applications waiting for review"]
+    assert [line.split(":")[0] for line in lines[2:]] == ["/find", "/match", "/pause", "/digest", "/export", "/stats"]
     await amal.send("/help")
-    assert "/pending" not in "\n".join(amal.texts())
+    assert "/pending" not in "\n".join(amal.texts()) and "For coordinators" not in "\n".join(amal.texts())

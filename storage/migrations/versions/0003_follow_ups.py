@@ -16,8 +16,8 @@ depends_on = None
 WHEN = sa.DateTime(timezone=True)
 
 
-def _participant(name: str, **options: bool) -> sa.Column[int]:
-    return sa.Column(name, sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"), **options)
+def _participant(name: str) -> sa.Column[int]:
+    return sa.Column(name, sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"), nullable=False)
 
 
 def upgrade() -> None:
@@ -28,7 +28,7 @@ def upgrade() -> None:
         "follow_ups",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False),
-        _participant("participant_id", nullable=False),
+        _participant("participant_id"),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -47,8 +47,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False),
         sa.Column("follow_up_id", sa.Integer, sa.ForeignKey("follow_ups.id", ondelete="CASCADE"), nullable=False),
-        _participant("connectee_id", nullable=False),
-        _participant("connector_id", nullable=False),
+        _participant("connectee_id"),
+        _participant("connector_id"),
         sa.Column("name", sa.Text, nullable=True),
         sa.Column("role", sa.Text, nullable=True),
         sa.Column("organization", sa.Text, nullable=True),

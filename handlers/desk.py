@@ -1,0 +1,171 @@
+"""The coordinators' commands in chat: review, search, suggestions, pause, digest, export, figures.
+
+Only coordinators reach these (frontdesk checks); `/coordinator CODE` is how someone becomes one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Final
+
+from handlers import coordination, digest, proposals
+from handlers.events import Button, Outgoing, Reply
+from handlers.i18n import N_, Translator
+from handlers.model import Participant, Role, Status
+from handlers.people import answer, month_start, name
+from handlers.picking import pick_reply
+from handlers.ports import Office
+from handlers.render import format_day
+
+COMMANDS: Final = {
+    "pending": N_("Applications waiting for review"),
+    "find": N_("Find a participant: /find name, occupation, e-mail or number"),
+    "match": N_("Suggested connectors for a newcomer: /match number"),
+    "pause": N_("Pause matching someone for 30 days: /pause number (add 0 to resume)"),
+    "digest": N_("The daily digest, now"),
+    "export": N_("Every record as a file (CSV, Excel or JSON)"),
+    "stats": N_("The program's figures"),
+}
+EXPORTS: Final = {"csv": N_("CSV (zip)"), "xlsx": N_("Excel (xlsx)"), "json": N_("JSON")}
+FOUND: Final = 10
+PAUSE_DAYS: Final = 30
+STATUS_NAMES: Final = {
+    Status.IN_PROGRESS: N_("registering"),
+    Status.SUBMITTED: N_("waiting for review"),
+    Status.APPROVED: N_("approved"),
+    Status.DECLINED: N_("declined"),
+}
+
+Answer = tuple[list[Reply], list[Outgoing]]
+
+
+async def on_command(command: str, args: str, user_id: int, t: Translator, office: Office) -> Answer:
+    if command == "pending":
+        return await coordination.pending(office, t), []
+    if command == "find":
+        return [await _find(args, t, office)], []
+    if command == "match":
+        return await _match(args, t, office)
+    if command == "pause":
+        return [await _pause(args, t, office)], []
+    if command == "digest":
+        since = await office.staff.last_digest(office.channel, user_id) or office.now - timedelta(days=1)
+        return [Reply(await digest.render(office, t, since=since))], []
+    if command == "export":
+        if args.strip().lower() in EXPORTS:
+            return [await export(args.strip().lower(), t, office)], []
+        buttons = tuple((Button(t.gettext(label), f"ex:{kind}"),) for kind, label in EXPORTS.items())
+        return [Reply(t.gettext("Which format would you like?"), buttons=buttons)], []
+    return [await _stats(t, office)], []
+
+
+async def join(args: str, user_id: int, t: Translator, office: Office) -> Reply:
+    """/coordinator CODE: a one-time code from `frontdoor coordinators invite` makes a coordinator."""
+    if not args.strip():
+        return Reply(t.gettext("Please send /coordinator followed by the code you were given."))
+    if not await office.staff.redeem(office.channel, user_id, args.strip(), office.now):
+        return Reply(
+            t.gettext("Sorry, that code does not work. Each code works once, for seven days; please ask for a new one.")
+        )
+    return Reply(
+        t.gettext("Welcome! You are now a coordinator of {program}. Send /help to see your commands.").format(
+            program=office.program.name
+        )
+    )
+
+
+def _line(t: Translator, office: Office, person: Participant) -> str:
+    role = t.gettext("newcomer") if person.role is Role.CONNECTEE else t.gettext("volunteer connector")
+    about = answer(office, t, person, "occupation" if person.role is Role.CONNECTEE else "job_title")
+    line = t.gettext("#{id} {name}, {role}, {status}").format(
+        id=person.id, name=name(person, t), role=role, status=t.gettext(STATUS_NAMES[person.status])
+    )
+    return f"{line}: {about}" if about else line
+
+
+async def _find(args: str, t: Translator, office: Office) -> Reply:
+    text = args.strip()
+    if not text:
+        return Reply(t.gettext("Please send /find followed by a name, an occupation, an e-mail or a number."))
+    people = await office.reports.find(text, FOUND + 1)
+    if not people:
+        return Reply(t.gettext("Nobody found for “{text}”.").format(text=text))
+    lines = [_line(t, office, person) for person in people[:FOUND]]
+    if len(people) > FOUND:
+        lines.append(t.gettext("Only the first {count} are shown; please be more specific.").format(count=FOUND))
+    return Reply("\n".join(lines))
+
+
+async def _person(args: str, t: Translator, office: Office) -> Participant | Reply:
+    """The participant a command's first argument names ("12" or "#12"), or the reply saying why not."""
+    word = (args.split() or [""])[0].lstrip("#")
+    if not word.isdigit():
+        return Reply(t.gettext("Please add the participant's number, for example: /match 12"))
+    person = await office.participants.get(int(word))
+    if person is None:
+        return Reply(t.gettext("There is no participant #{id}.").format(id=word))
+    return person
+
+
+async def _match(args: str, t: Translator, office: Office) -> Answer:
+    person = await _person(args, t, office)
+    if isinstance(person, Reply):
+        return [person], []
+    if person.role is not Role.CONNECTEE or person.status is not Status.APPROVED:
+        return [Reply(t.gettext("#{id} is not an approved newcomer.").format(id=person.id))], []
+    if await office.matchmaking.current_match(person.id, Role.CONNECTEE):
+        return [Reply(t.gettext("{name} already has a proposal under way.").format(name=name(person, t)))], []
+    found, records, _ = await proposals.suggestions(office, person)
+    return [pick_reply(t, office, person, found, records)], []
+
+
+async def _pause(args: str, t: Translator, office: Office) -> Reply:
+    person = await _person(args, t, office)
+    if isinstance(person, Reply):
+        return person
+    words = args.split()
+    days = int(words[1]) if len(words) > 1 and words[1].isdigit() and int(words[1]) <= 365 else None
+    if len(words) > 1 and days is None:
+        return Reply(t.gettext("Please give the number of days as a whole number from 0 to 365."))
+    days = PAUSE_DAYS if days is None else days
+    person.paused_until = office.now + timedelta(days=days) if days else None
+    await office.participants.update(person, office.now)
+    if person.paused_until is None:
+        return Reply(t.gettext("{name} (#{id}) can be matched again.").format(name=name(person, t), id=person.id))
+    until = format_day(person.paused_until, t.language, office.program.time_zone)
+    return Reply(
+        t.gettext("{name} (#{id}) will not be matched until {date}.").format(
+            name=name(person, t), id=person.id, date=until
+        )
+    )
+
+
+async def export(kind: str, t: Translator, office: Office) -> Reply:
+    """Every record as a document in the chat."""
+    document = await office.exports.document(kind, office.now)
+    caption = t.gettext("Every record of {program}, {date}").format(
+        program=office.program.name, date=format_day(office.now, t.language, office.program.time_zone)
+    )
+    return Reply("", document=replace(document, caption=caption))
+
+
+async def _stats(t: Translator, office: Office) -> Reply:
+    overall = await office.exports.summary(None, None)
+    month = await office.exports.summary(month_start(office), None)
+    measures = (
+        ("connectees", N_("Newcomers registered")),
+        ("connectors", N_("Volunteer connectors registered")),
+        ("meetings_held", N_("Meetings held")),
+        ("no_shows", N_("Meetings missed (no-show)")),
+        ("referrals", N_("Referrals recorded")),
+        ("jobs_reported", N_("Jobs reported")),
+    )
+    lines = [t.gettext("Figures for {program} (this month in brackets)").format(program=office.program.name)]
+    lines += [
+        t.gettext("{measure}: {total} ({month})").format(
+            measure=t.gettext(label), total=overall.get(key, 0), month=month.get(key, 0)
+        )
+        for key, label in measures
+    ]
+    return Reply("\n".join(lines))

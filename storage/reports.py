@@ -1,0 +1,166 @@
+"""What coordinators read: the digest's figures and /find (implements handlers.ports.Reports).
+
+Every figure is one query whatever the number of records; the lists are capped, since a
+digest is read on a phone.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Select, String, and_, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.model import FollowUpStatus, MeetingOutcome, MeetingStatus, Participant, Role, Status
+from handlers.ports import DigestFigures, DigestWindow
+from storage.follow_ups import follow_up_from_row
+from storage.matchmaking import OPEN, SqlMatchmaking, match_from_row, meeting_from_row
+from storage.repositories import SqlParticipants
+from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow
+
+LISTED = 10  # at most this many names under each heading
+SEARCHED = ("name", "occupation", "job_title", "organization", "email", "phone")
+WORK = ("employed_in_field", "employed_outside_field")
+
+
+class SqlReports:
+    def __init__(self, session: AsyncSession, participants: SqlParticipants, matchmaking: SqlMatchmaking) -> None:
+        self._session = session
+        self._participants = participants
+        self._matchmaking = matchmaking
+
+    async def _count(self, query: Select[Any]) -> int:
+        return int(await self._session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+    async def _first(self, table: Any, where: Any, order: Any) -> tuple[list[Any], int]:
+        """The first LISTED rows in `order` (then by id), and how many rows there are in all."""
+        query = select(table).where(where).order_by(order, table.id).limit(LISTED)
+        rows = list((await self._session.execute(query)).scalars())
+        return rows, await self._count(select(table.id).where(where))
+
+    async def digest(self, window: DigestWindow) -> DigestFigures:
+        registered = {
+            Role(role): int(count)
+            for role, count in await self._session.execute(
+                select(ParticipantRow.role, func.count())
+                .where(ParticipantRow.submitted_at >= window.since, ParticipantRow.submitted_at < window.now)
+                .group_by(ParticipantRow.role)
+            )
+        }
+        stale, stale_count = await self._first(
+            MatchRow, and_(MatchRow.status.in_(OPEN), MatchRow.updated_at < window.stale_before), MatchRow.updated_at
+        )
+        soon, soon_count = await self._first(
+            MeetingRow,
+            and_(
+                MeetingRow.status == MeetingStatus.SCHEDULED.value,
+                MeetingRow.starts_at >= window.now,
+                MeetingRow.starts_at < window.soon_until,
+            ),
+            MeetingRow.starts_at,
+        )
+        overdue, overdue_count = await self._first(
+            FollowUpRow,
+            and_(
+                FollowUpRow.status == FollowUpStatus.ASKED.value,
+                FollowUpRow.nudged_at.is_not(None),
+                FollowUpRow.nudged_at < window.overdue_before,
+            ),
+            FollowUpRow.asked_at,
+        )
+        unreachable_rows, unreachable_count = await self._first(
+            ParticipantRow, ParticipantRow.unreachable_since.is_not(None), ParticipantRow.unreachable_since
+        )
+        ids = {row.connectee_id for row in stale} | {row.connector_id for row in stale}
+        ids |= {row.connectee_id for row in soon} | {row.connector_id for row in soon}
+        ids |= {row.participant_id for row in overdue} | {row.id for row in unreachable_rows}
+        people = {person.id: person for person in await self._people(ids)}
+        outcomes = await self._outcomes(window)
+        return DigestFigures(
+            registered=registered,
+            waiting_review=await self._count(
+                select(ParticipantRow.id).where(ParticipantRow.status == Status.SUBMITTED.value)
+            ),
+            unanswered_proposals=[
+                (match_from_row(row), people[row.connectee_id], people[row.connector_id]) for row in stale
+            ],
+            unanswered_count=stale_count,
+            meetings_soon=[(meeting_from_row(row), people[row.connectee_id], people[row.connector_id]) for row in soon],
+            soon_count=soon_count,
+            overdue_follow_ups=[(follow_up_from_row(row), people[row.participant_id]) for row in overdue],
+            overdue_count=overdue_count,
+            waiting_connectees=await self._count(
+                select(ParticipantRow.id).where(
+                    ParticipantRow.role == Role.CONNECTEE.value,
+                    ParticipantRow.status == Status.APPROVED.value,
+                    ParticipantRow.unmatched_since.is_not(None),
+                )
+            ),
+            meetings_held=outcomes[MeetingOutcome.HELD.value],
+            no_shows=outcomes[MeetingOutcome.NO_SHOW.value],
+            referrals=await self._count(
+                select(ReferralRow.id).where(
+                    ReferralRow.created_at >= window.since, ReferralRow.created_at < window.now
+                )
+            ),
+            jobs=await self._jobs(window),
+            unreachable=[people[row.id] for row in unreachable_rows],
+            unreachable_count=unreachable_count,
+        )
+
+    async def _people(self, ids: set[int]) -> list[Participant]:
+        if not ids:
+            return []
+        return await self._matchmaking.load(select(ParticipantRow).where(ParticipantRow.id.in_(ids)))
+
+    async def _outcomes(self, window: DigestWindow) -> dict[str, int]:
+        """Meetings whose outcome was reported in the period (the first follow-up answer sets it)."""
+        counts = {outcome.value: 0 for outcome in MeetingOutcome}
+        for outcome, count in await self._session.execute(
+            select(MeetingRow.outcome, func.count())
+            .where(
+                MeetingRow.outcome.is_not(None),
+                MeetingRow.updated_at >= window.since,
+                MeetingRow.updated_at < window.now,
+            )
+            .group_by(MeetingRow.outcome)
+        ):
+            counts[str(outcome)] = int(count)
+        return counts
+
+    async def _jobs(self, window: DigestWindow) -> int:
+        """Connectees who reported work in the period; the answers are JSON, so they are read here."""
+        rows = await self._session.execute(
+            select(FollowUpRow.participant_id, FollowUpRow.answers).where(
+                FollowUpRow.kind.like("work_%"),
+                FollowUpRow.answered_at >= window.since,
+                FollowUpRow.answered_at < window.now,
+            )
+        )
+        return len({person for person, answers in rows if (answers or {}).get("work") in WORK})
+
+    async def find(self, text: str, limit: int) -> list[Participant]:
+        needle = text.strip().lstrip("#")
+        by_id = ParticipantRow.id == int(needle) if needle.isdigit() and len(needle) < 10 else None
+        # Answers are stored as JSON text, where non-ASCII letters may be \uXXXX escapes: search both forms,
+        # as typed and case-folded (the database lowers only ASCII letters everywhere).
+        forms = {needle, needle.casefold()}
+        forms |= {json.dumps(form)[1:-1] for form in forms}
+        stored = func.lower(cast(AnswerRow.value, String))
+        matching = select(AnswerRow.participant_id).where(
+            AnswerRow.question_key.in_(SEARCHED),
+            or_(*(stored.like(_contains(form.lower()), escape="!") for form in forms)),
+        )
+        where = or_(ParticipantRow.id.in_(matching), by_id) if by_id is not None else ParticipantRow.id.in_(matching)
+        return await self._matchmaking.load(
+            select(ParticipantRow)
+            .where(and_(where, ParticipantRow.status != Status.IN_PROGRESS.value))
+            .order_by(ParticipantRow.id)
+            .limit(limit)
+        )
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, with LIKE's own characters taken literally."""
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"

@@ -1,0 +1,52 @@
+"""The people of the matching, meeting and follow-up conversations, and the steps they share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.support.world import Phone, World
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in Toronto
+COORDINATOR = 900
+
+AMAL = {
+    "name": "Amal Haddad",
+    "occupation": "Software developer",
+    "sector": "it",
+    "languages": ["ar", "en"],
+    "availability": ["tue-morning", "thu-morning"],
+    "meeting_mode": "any",
+    "phone": None,
+    "email": "amal@example.com",
+}
+PRIYA = {
+    "name": "Priya Sharma",
+    "organization": "Shopify",
+    "job_title": "Software engineer",
+    "sectors": ["it"],
+    "languages": ["en", "ar"],
+    "availability": ["tue-morning", "wed-afternoon", "thu-morning"],
+    "meeting_mode": "video",
+    "capacity": 2,
+    "phone": "+15195550111",
+    "email": "priya@example.com",
+}
+MARC = PRIYA | {"name": "Marc Tremblay", "job_title": "IT project lead", "languages": ["en", "fr"], "phone": None}
+
+
+async def approve_all(world: World) -> None:
+    coordinator = world.phones.get(COORDINATOR) or world.phone(COORDINATOR)
+    await coordinator.send("/pending")
+    for data in [d for message in coordinator.screen for d in message.data() if d.startswith("ok:")]:
+        await coordinator.press(data)
+
+
+async def a_booked_meeting(world: World) -> tuple[Phone, Phone]:
+    """Priya volunteers, Amal registers, both are approved, and they agree on Thu, Nov 26, 9:00 in Toronto."""
+    priya, amal = world.phone(201), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    await priya.click("Thu, Nov 26, 9:00\u202fAM")
+    await amal.click("Yes, that works")
+    return priya, amal
