@@ -39,18 +39,22 @@ async def schedule(office: Office) -> None:
 
 
 async def daily(day: str, office: Office) -> list[Outgoing]:
-    """Today's digest to every coordinator who has not had it yet, then tomorrow's job."""
+    """The day's digest to every coordinator who has not had it yet, then the next day's job.
+
+    A job left from an earlier day (the bot was down at digest time) sends nothing: today's is due.
+    """
+    today = _local_day(office, office.now)
     messages = []
-    for user_id in sorted(await coordinators(office)):
+    for user_id in sorted(await coordinators(office)) if date.fromisoformat(day) == today else ():
         last = await office.staff.last_digest(office.channel, user_id)
         if not await office.staff.digest_sent(office.channel, user_id, day, office.now):
             continue  # sent already today, by this worker before a restart or by another one
         t = await coordinator_translator(office, user_id)
         text = await render(office, t, since=last or office.now - timedelta(days=1))
         messages.append(Outgoing(office.channel, user_id, lay_out(Reply(text), t.language)))
-    tomorrow = date.fromisoformat(day) + timedelta(days=1)
+    following = max(date.fromisoformat(day), today) + timedelta(days=1)
     await office.jobs.schedule(
-        DAILY, f"digest:{tomorrow.isoformat()}", _at(office, tomorrow), {"day": tomorrow.isoformat()}
+        DAILY, f"digest:{following.isoformat()}", _at(office, following), {"day": following.isoformat()}
     )
     return messages
 

@@ -44,7 +44,7 @@ class SqlReports:
             Role(role): int(count)
             for role, count in await self._session.execute(
                 select(ParticipantRow.role, func.count())
-                .where(ParticipantRow.submitted_at >= window.since, ParticipantRow.submitted_at < window.now)
+                .where(ParticipantRow.submitted_at >= window.since, ParticipantRow.submitted_at <= window.now)
                 .group_by(ParticipantRow.role)
             )
         }
@@ -101,7 +101,7 @@ class SqlReports:
             no_shows=outcomes[MeetingOutcome.NO_SHOW.value],
             referrals=await self._count(
                 select(ReferralRow.id).where(
-                    ReferralRow.created_at >= window.since, ReferralRow.created_at < window.now
+                    ReferralRow.created_at >= window.since, ReferralRow.created_at <= window.now
                 )
             ),
             jobs=await self._jobs(window),
@@ -122,7 +122,7 @@ class SqlReports:
             .where(
                 MeetingRow.outcome.is_not(None),
                 MeetingRow.updated_at >= window.since,
-                MeetingRow.updated_at < window.now,
+                MeetingRow.updated_at <= window.now,
             )
             .group_by(MeetingRow.outcome)
         ):
@@ -135,7 +135,7 @@ class SqlReports:
             select(FollowUpRow.participant_id, FollowUpRow.answers).where(
                 FollowUpRow.kind.like("work_%"),
                 FollowUpRow.answered_at >= window.since,
-                FollowUpRow.answered_at < window.now,
+                FollowUpRow.answered_at <= window.now,
             )
         )
         return len({person for person, answers in rows if (answers or {}).get("work") in WORK})

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,64 +11,20 @@ from icalendar import Calendar
 
 from bot.i18n import PROJECT_CATALOGS
 from handlers.render import format_when
-from tests.e2e.bot_process import ROOT, BotProcess
-from tests.e2e.emulator import BotApiEmulator, EmulatedUser, SentMessage
+from tests.e2e.bot_process import BotProcess
+from tests.e2e.emulator import BotApiEmulator
+from tests.e2e.people import (
+    CONNECTEE_SCRIPT,
+    CONNECTOR_SCRIPT,
+    COORDINATOR,
+    ZONE,
+    approve_everyone,
+    jobs_run,
+    meeting_start,
+    run_script,
+    wait_for_button,
+)
 from tests.e2e.script import WAIT, answer
-
-COORDINATOR = 9000
-ZONE = "America/Toronto"
-
-# An action, or (action, what the reply waited for contains) where one action brings two messages.
-Script = list[str | tuple[str, str]]
-
-CONNECTOR_SCRIPT: Script = [
-    "/start",
-    "press:English",
-    "press:I am a volunteer connector",
-    "press:I agree",
-    "{name}",
-    "Shopify",
-    "Software engineer",
-    "tick:Information technology",
-    "press:Done",
-    "tick:English",
-    "press:Done",
-    "tick:An informational meeting",
-    "press:Done",
-    *[f"tick:{day} am" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")],
-    "press:Done",
-    "press:Video call",
-    "press:2",
-    ("contact:+15195550111", "What is your e-mail address?"),
-    "{email}",
-    "press:Submit",
-]
-CONNECTEE_SCRIPT: Script = [
-    "/start",
-    "press:English",
-    "press:I am new to the region",
-    "press:I agree",
-    "Amal Haddad",
-    "press:Kitchener",
-    "press:Permanent resident or newcomer",
-    "2024",
-    "Software developer",
-    "press:Information technology",
-    "press:5 to 10 years",
-    "press:Master's degree",
-    "tick:Arabic",
-    "press:Done",
-    "tick:Work in my field",
-    "press:Done",
-    *[f"tick:{day} am" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")],
-    "press:Done",
-    "press:Any of these",
-    ("press:Skip", "What is your e-mail address?"),
-    "amal@example.com",
-    "press:Skip",
-    "press:A settlement agency",
-    "press:Submit",
-]
 
 
 @pytest.fixture
@@ -80,46 +33,6 @@ async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProc
     await process.start()
     yield process
     process.stop()
-
-
-async def run_script(user: EmulatedUser, script: Script, **values: str) -> None:
-    for step in script:
-        action, expect = step if isinstance(step, tuple) else (step, "")
-        await answer(user, action.format(**values), expect)
-
-
-async def wait_for_button(user: EmulatedUser, prefix: str) -> SentMessage:
-    return await user.wait_for(lambda m: any(d.startswith(prefix) for d in m.button_data()), timeout=WAIT)
-
-
-async def approve_everyone(coordinator: EmulatedUser, count: int) -> None:
-    """/pending, then Approve on each application it lists."""
-    seen = len(coordinator.inbox)
-    await answer(coordinator, "/pending", f"{count} applications are waiting for review.")
-    await coordinator.wait_for(lambda m: len([x for x in coordinator.inbox[seen:] if x.button_data()]) == count)
-    for message in [m for m in coordinator.inbox[seen:] if m.button_data()]:
-        coordinator.press("Approve", message=message)
-        await coordinator.wait_for(lambda m, message=message: m is message and "✔ Approved" in m.text, timeout=WAIT)
-
-
-def jobs_run(bot: BotProcess, now: datetime) -> None:
-    """`frontdoor jobs run --now …` as an operator would, beside the running bot."""
-    environment = {"PYTHONPATH": str(ROOT), "FRONTDOOR_DATABASE_URL": bot.database_url, "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "jobs", "run", "--now", now.isoformat()],
-        cwd=bot.workdir,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-
-
-def meeting_start(database: Path) -> datetime:
-    with sqlite3.connect(database) as connection:
-        (start,) = connection.execute("SELECT starts_at FROM meetings WHERE status = 'scheduled'").fetchone()
-    return datetime.fromisoformat(start).replace(tzinfo=UTC)
 
 
 async def test_register_approve_propose_confirm_get_the_ics_and_the_reminder_then_a_decline_moves_on(

@@ -1,0 +1,193 @@
+"""Coordinators in chat: the daily digest, search, suggestions, pause, export, figures, invite codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from storage.coordinators import invite
+from storage.tables import DigestRow, ParticipantRow
+from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
+from tests.support.world import World, world_on
+
+UNKNOWN = "Sorry, I do not know that command. Send /help to see what I can do."
+EIGHT_AM = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)  # Tue, Nov 24, 08:00 in Toronto
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[World]:
+    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
+        yield world
+
+
+def digests(world: World) -> list[str]:
+    return [text for text in world.phones[COORDINATOR].texts() if text.startswith("Daily digest")]
+
+
+async def test_the_daily_digest_reaches_each_coordinator_once_a_day(database_url: str) -> None:
+    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
+        world.phone(COORDINATOR)
+        await a_booked_meeting(world)
+        await world.run_jobs(EIGHT_AM - timedelta(minutes=1))
+        assert digests(world) == [], "not before 08:00 in the program's time zone"
+        await world.run_jobs(EIGHT_AM)
+        await world.run_jobs(EIGHT_AM + timedelta(hours=3))
+        screen = world.phones[COORDINATOR].screen
+    # A restart: a new Frontdoor on the same database runs the jobs again the same day.
+    async with world_on(database_url, EIGHT_AM + timedelta(hours=5), coordinators=[COORDINATOR]) as again:
+        again.phone(COORDINATOR).screen = screen
+        await again.run_jobs(EIGHT_AM + timedelta(hours=5))
+        (digest,) = digests(again)
+        assert digest.splitlines()[:9] == [
+            "Daily digest for Connector Program, November 24, 2026",
+            "",
+            "Since Mon, Nov 23, 8:00\u202fAM:",
+            "New newcomers: 1",
+            "New volunteer connectors: 1",
+            "Meetings held: 0",
+            "Meetings missed (no-show): 0",
+            "Referrals recorded: 0",
+            "Jobs reported: 0",
+        ]
+        assert "Applications waiting for review: 0" in digest
+        assert "Meetings today and tomorrow: 0" in digest, "Thursday's meeting is not yet today or tomorrow"
+        assert "People the bot can no longer reach: 0" in digest
+
+        await again.run_jobs(EIGHT_AM + timedelta(days=2))  # Thursday 08:00: the meeting is today
+        thursday = digests(again)[-1]
+        assert len(digests(again)) == 2
+        assert "Since Tue, Nov 24, 8:00\u202fAM:" in thursday
+        assert "Meetings today and tomorrow: 1\n• Thu, Nov 26, 9:00\u202fAM: Amal (#2) with Priya (#1)" in thursday
+        async with again.app.sessions() as session:
+            days = [row.day for row in (await session.execute(select(DigestRow))).scalars()]
+        assert days == ["2026-11-24", "2026-11-26"]
+
+
+async def test_the_digest_counts_outcomes_and_people_who_blocked_the_bot(world: World) -> None:
+    priya, amal = await a_booked_meeting(world)
+    asked = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)
+    await world.run_jobs(asked)
+    await amal.click("Yes, we met")
+    await amal.click("5")
+    await amal.click("Add a contact")
+    for _ in range(3):
+        await amal.click("Skip")
+    async with world.app.sessions() as session, session.begin():
+        row = (await session.execute(select(ParticipantRow).where(ParticipantRow.user_id == 201))).scalar_one()
+        row.unreachable_since = asked
+    coordinator = world.phone(COORDINATOR)
+    await coordinator.send("/digest")
+    text = coordinator.last.text
+    assert "Meetings held: 1" in text and "Referrals recorded: 1" in text
+    assert "People the bot can no longer reach: 1\n• Priya (#1)" in text
+
+
+async def test_find_match_and_pause(world: World) -> None:
+    coordinator, priya, amal = world.phone(COORDINATOR), world.phone(201), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(amal, "connectee", AMAL | {"name": "أمل حداد"})
+    await coordinator.send("/find soft")
+    assert coordinator.last.text.splitlines() == [
+        "#1 Priya, volunteer connector, waiting for review: Software engineer",
+        "#2 أمل, newcomer, waiting for review: Software developer",
+    ]
+    await coordinator.send("/find أمل")
+    assert coordinator.last.text.startswith("#2 ")
+    await coordinator.send("/find #1")
+    assert coordinator.last.text.startswith("#1 Priya")
+    await coordinator.send("/find nobody-like-this")
+    assert coordinator.last.text == "Nobody found for “nobody-like-this”."
+
+    await coordinator.send("/pause 1")
+    assert coordinator.last.text == "Priya (#1) will not be matched until December 23, 2026."
+    await approve_all(world)
+    assert not any(d.startswith("pk:") for m in priya.screen for d in m.data()), "paused: not proposed"
+    await coordinator.send("/match 2")
+    assert coordinator.last.text.startswith("No connector is free for أمل (#2)")
+    await coordinator.send("/pause 1 0")
+    assert coordinator.last.text == "Priya (#1) can be matched again."
+    await coordinator.send("/match 2")
+    assert coordinator.last.text.startswith("Suggested connectors for أمل (#2), Software developer:")
+    await coordinator.click("Propose Priya")
+    assert "introduce you to a newcomer" in priya.find("pk:").text
+    await coordinator.send("/match 1")
+    assert coordinator.last.text == "#1 is not an approved newcomer."
+    await coordinator.send("/match")
+    assert coordinator.last.text == "Please add the participant's number, for example: /match 12"
+
+
+async def test_participants_get_the_unknown_command_answer_for_every_coordinator_command(world: World) -> None:
+    amal = world.phone(101)
+    await world.register(amal, "connectee", AMAL)
+    for command in ("/pending", "/find Amal", "/match 1", "/pause 1", "/digest", "/export", "/export csv", "/stats"):
+        await amal.send(command)
+        assert amal.last.text == UNKNOWN, command
+        assert amal.last.document is None
+    await amal.press_forged("ex:json")
+    assert amal.notices == ["This button has expired."]
+
+
+async def test_export_in_chat_in_each_format(world: World) -> None:
+    await a_booked_meeting(world)
+    coordinator = world.phone(COORDINATOR)
+    await coordinator.send("/export")
+    assert coordinator.last.text == "Which format would you like?"
+    assert coordinator.last.labels() == ["CSV (zip)", "Excel (xlsx)", "JSON"]
+
+    await coordinator.click("JSON")
+    assert coordinator.last.text == "Every record of Connector Program, November 23, 2026"
+    exported = json.loads(coordinator.last.document or b"")
+    assert [p["answer_name"] for p in exported["participants"]] == ["Priya Sharma", "Amal Haddad"]
+    assert len(exported["meetings"]) == 1
+
+    await coordinator.click("CSV (zip)")
+    with zipfile.ZipFile(io.BytesIO(coordinator.last.document or b"")) as archive:
+        assert "participants.csv" in archive.namelist()
+        assert "Amal Haddad" in archive.read("participants.csv").decode("utf-8-sig")
+
+    await coordinator.send("/export xlsx")
+    workbook = load_workbook(io.BytesIO(coordinator.last.document or b""), read_only=True)
+    assert "participants" in workbook.sheetnames
+
+    await coordinator.send("/stats")
+    assert coordinator.last.text.splitlines()[:3] == [
+        "Figures for Connector Program (this month in brackets)",
+        "Newcomers registered: 1 (1)",
+        "Volunteer connectors registered: 1 (1)",
+    ]
+
+
+async def test_a_one_time_code_makes_a_coordinator(world: World) -> None:
+    async with world.app.sessions() as session, session.begin():
+        code, expires = await invite(session, NOW)
+    assert expires == NOW + timedelta(days=7)
+    lee, sam = world.phone(700), world.phone(701)
+    await lee.send("/pending")
+    assert lee.last.text == UNKNOWN
+    await lee.send("/coordinator wrong-code")
+    assert lee.last.text.startswith("Sorry, that code does not work.")
+    await lee.send(f"/coordinator {code}")
+    assert lee.last.text == "Welcome! You are now a coordinator of Connector Program. Send /help to see your commands."
+    await lee.send("/pending")
+    assert lee.last.text == "No applications are waiting for review."
+    await sam.send(f"/coordinator {code}")
+    assert sam.last.text.startswith("Sorry, that code does not work."), "a code works once"
+
+    amal = world.phone(101)
+    await world.register(amal, "connectee", AMAL)
+    assert any("New application to review" in text for text in lee.texts()), "told like the others"
+
+
+async def test_an_expired_code_does_not_work(world: World) -> None:
+    async with world.app.sessions() as session, session.begin():
+        code, _ = await invite(session, NOW - timedelta(days=8))
+    lee = world.phone(700)
+    await lee.send(f"/coordinator {code}")
+    assert lee.last.text.startswith("Sorry, that code does not work.")
