@@ -39,6 +39,8 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
         if event.text in desk.COMMANDS and await _is_coordinator(event, office):
             replies, messages = await desk.on_command(event.text, event.args, event.user_id, t, office)
             return _laid_out(replies, messages, t.language)
+    if ctx.conversation.step is Step.DONE and ctx.conversation.participant_id:
+        await _reachable_again(ctx)
     if event.kind in TYPED and ctx.conversation.step is Step.DONE and ctx.conversation.participant_id:
         follow_up = await office.follow_ups.awaiting_text(ctx.conversation.participant_id, follow_ups.TEXT_STEPS)
         if follow_up is not None:
@@ -66,6 +68,14 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
         if line:
             outcome.replies.append(lay_out(Reply(line), _translator(ctx).language))
     return outcome
+
+
+async def _reachable_again(ctx: Context) -> None:
+    """Someone who had blocked the bot writes again: they can be reached (and matched) again."""
+    person = await ctx.participants.get(ctx.conversation.participant_id or 0)
+    if person is not None and person.unreachable_since is not None:
+        person.unreachable_since = None
+        await ctx.participants.update(person, ctx.now)
 
 
 async def _is_coordinator(event: Event, office: Office) -> bool:

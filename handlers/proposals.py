@@ -88,6 +88,8 @@ async def find_connector(office: Office, connectee: Participant) -> list[Outgoin
     """Propose the best connector (or show coordinators the best three); say so kindly when none is free."""
     if await office.matchmaking.current_match(connectee.id, Role.CONNECTEE):
         return []  # already in a proposal or a meeting
+    if connectee.paused_until is not None and connectee.paused_until > office.now:
+        return []  # a coordinator paused them (/pause)
     found, records, slots = await suggestions(office, connectee)
     if not found:
         return await _none_left(office, connectee)

@@ -87,6 +87,9 @@ async def test_the_digest_counts_outcomes_and_people_who_blocked_the_bot(world: 
     text = coordinator.last.text
     assert "Meetings held: 1" in text and "Referrals recorded: 1" in text
     assert "People the bot can no longer reach: 1\n• Priya (#1)" in text
+    await priya.send("/status")  # she unblocked the bot and writes again
+    await coordinator.send("/digest")
+    assert "People the bot can no longer reach: 0" in coordinator.last.text
 
 
 async def test_find_match_and_pause(world: World) -> None:

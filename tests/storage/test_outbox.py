@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery import Delivery
 from bot.sender import Sender
 from storage.database import open_engine, session_factory, upgrade
-from storage.tables import OutboxRow
+from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -123,3 +123,34 @@ async def test_a_message_leased_by_a_sender_that_died_is_taken_over_after_the_le
     telegram = Telegram()
     assert await Sender(sessions, "telegram", telegram, clock=lambda: NOW + timedelta(seconds=10)).send() == 0
     assert await Sender(sessions, "telegram", telegram, clock=lambda: NOW + timedelta(seconds=31)).send() == 1
+
+
+async def test_a_participant_who_blocked_the_bot_is_marked_unreachable_and_others_are_not(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        for chat_id in (3, 4):
+            session.add(
+                ParticipantRow(
+                    channel="telegram",
+                    user_id=chat_id,
+                    chat_id=chat_id,
+                    role="connectee",
+                    language="en",
+                    status="approved",
+                    consent_version="1",
+                    consented_at=NOW,
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
+    await write(sessions, 3, "to the one who blocked us")
+    await write(sessions, 4, "to someone else")
+    telegram = Telegram({"to the one who blocked us": Delivery("blocked", detail="Forbidden: bot was blocked")})
+    await Sender(sessions, "telegram", telegram, clock=lambda: NOW).send()
+    async with sessions() as session:
+        unreachable = {
+            row.chat_id: row.unreachable_since for row in (await session.execute(select(ParticipantRow))).scalars()
+        }
+    assert unreachable == {3: NOW, 4: None}
+    assert telegram.sent == [(4, "to someone else")]
