@@ -84,7 +84,7 @@ class AnswerRow(Base):
         Integer, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
     question_key: Mapped[str] = mapped_column(String(24), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON(none_as_null=False))
+    value: Mapped[Any] = mapped_column(JSON(none_as_null=False), nullable=True)
     updated_at: Mapped[datetime]
 
 
