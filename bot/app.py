@@ -20,6 +20,7 @@ from handlers import coordination, digest, frontdesk, timers
 from handlers.events import Event, Outgoing, Reply, reply_to_payload
 from handlers.ports import Context, Office
 from handlers.program import Program, load_program
+from storage.coordinators import invite as coordinator_invite
 from storage.database import open_engine, session_factory, upgrade
 from storage.export import SqlExports, question_keys
 from storage.unit_of_work import UnitOfWork
@@ -164,6 +165,20 @@ class Frontdoor:
         async with UnitOfWork(self.sessions) as uow:
             office = self._office(uow, "", self.clock())
             return await coordination.dry_run(office, self.catalogs.translator(self.program.default_language))
+
+    async def digest_preview(self, channel: str) -> str:
+        """`frontdoor digest --print`: the digest of the last 24 hours, in the program's language."""
+        async with UnitOfWork(self.sessions) as uow:
+            office = self._office(uow, channel, self.clock())
+            t = self.catalogs.translator(self.program.default_language)
+            return await digest.render(office, t, since=office.now - timedelta(days=1))
+
+    async def invite_coordinator(self) -> tuple[str, datetime]:
+        """`frontdoor coordinators invite`: a one-time code, and when it expires."""
+        async with UnitOfWork(self.sessions) as uow:
+            code, expires_at = await coordinator_invite(uow.session, self.clock())
+            await uow.commit()
+        return code, expires_at
 
     async def mark_sent(self, outbox_ids: list[int]) -> None:
         """For channels that show replies themselves (the terminal): nothing is left to send."""

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -45,12 +45,29 @@ def make_parser() -> Parser:
     jobs_run = jobs_commands.add_parser("run", help="run every job due now (or as of --now)")
     jobs_run.add_argument("--now", type=moment, help="pretend it is this time, e.g. 2026-12-01T09:00 (program's zone)")
 
+    digest = commands.add_parser("digest", help="the coordinators' daily digest")
+    digest.add_argument("--print", action="store_true", required=True, help="show the last 24 hours' digest here")
+
+    coordinators = commands.add_parser("coordinators", help="people who coordinate the program")
+    coordinators_commands = coordinators.add_subparsers(
+        dest="coordinators_command", required=True, parser_class=Parser, metavar="ACTION"
+    )
+    coordinators_commands.add_parser("invite", help="a one-time code; the new coordinator sends /coordinator CODE")
+
     match = commands.add_parser("match", help="matching connectees with connectors")
     match.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
 
-    export = commands.add_parser("export", help="export every participant for coordinators and funders")
-    export.add_argument("--format", choices=["json"], default="json", help="json (csv and xlsx come later)")
-    export.add_argument("--out", default="-", help="file to write, - for standard output (default)")
+    export = commands.add_parser(
+        "export", help="export every record for coordinators and funders (columns: docs/export.md)"
+    )
+    export.add_argument("--format", choices=["csv", "xlsx", "json"], default="json", help="the file format (json)")
+    export.add_argument("--since", type=day, help="from this day on, e.g. 2026-11-01 (the program's time zone)")
+    export.add_argument("--until", type=day, help="up to and including this day, e.g. 2026-11-30")
+    export.add_argument(
+        "--out",
+        default="-",
+        help="where to write: a file (csv: a .zip, or else a folder of CSV files); - is standard output (json only)",
+    )
     return parser
 
 
@@ -61,6 +78,45 @@ def moment(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date and time like 2026-12-01T09:00") from None
     return parsed
+
+
+def day(text: str) -> date:
+    """A calendar day, YYYY-MM-DD; the export reads it in the program's time zone (see dispatch)."""
+    try:
+        if len(text) != len("2026-12-01"):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-12-01") from None
+
+
+def export_period(since: date | None, until: date | None, time_zone: str) -> tuple[datetime | None, datetime | None]:
+    """Local days as UTC bounds: from the start of `since` to the start of the day after `until`."""
+    if since is not None and until is not None and since > until:
+        raise SettingsError(f"--since {since} is after --until {until}")
+    zone = ZoneInfo(time_zone)
+
+    def start(of: date) -> datetime:
+        return datetime.combine(of, time(), tzinfo=zone).astimezone(UTC)
+
+    return (start(since) if since else None, start(until + timedelta(days=1)) if until else None)
+
+
+def export_target(kind: str, out: str) -> Path | None:
+    """The --out path (None: standard output), checked before anything is read."""
+    if out == "-":
+        if kind != "json":
+            raise SettingsError(f"--format {kind} needs --out PATH (a file; for csv a .zip or a folder)")
+        return None
+    path = Path(out)
+    if kind == "csv" and path.suffix.lower() != ".zip":
+        if path.exists() and not path.is_dir():
+            raise SettingsError(f"--out {out}: a file is there; csv needs a folder or a .zip name")
+    elif not path.parent.is_dir():
+        raise SettingsError(f"--out {out}: no folder {path.parent}")
+    elif path.is_dir():
+        raise SettingsError(f"--out {out} is a folder; give a file name")
+    return path
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -107,8 +163,15 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         return await commands.jobs_run(settings, now=now)
     if arguments.command == "match":
         return await commands.match_dry_run(settings)
+    if arguments.command == "digest":
+        return await commands.digest_print(settings)
+    if arguments.command == "coordinators":
+        return await commands.coordinators_invite(settings)
     if arguments.command == "export":
-        return await commands.export(settings, out=None if arguments.out == "-" else Path(arguments.out))
+        out = export_target(arguments.format, arguments.out)
+        time_zone = load_program(settings.program_file).time_zone
+        since, until = export_period(arguments.since, arguments.until, time_zone)
+        return await commands.export(settings, kind=arguments.format, out=out, since=since, until=until)
     raise AssertionError(arguments.command)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
+from tqdm import tqdm
 
 from bot.app import Frontdoor, build
 from bot.channels import telegram, terminal
@@ -17,7 +20,9 @@ from bot.config import Settings, SettingsError
 from bot.sender import Sender, repeat
 from handlers.conversation import COMMANDS
 from handlers.events import Event, Reply
-from storage.export import write_json
+from storage.database import open_engine, session_factory
+from storage.export import Period, export_of, question_keys, record_counts
+from storage.export_formats import Export, write_csv, write_json, write_xlsx
 
 log = logging.getLogger("frontdoor")
 JOB_TICK_SECONDS = 60.0
@@ -45,6 +50,7 @@ async def run_polling(settings: Settings) -> int:
     ticker = asyncio.create_task(tick_jobs(app, sender, stop))
     try:
         me = await bot.get_me()
+        app.bot_username = me.username  # for the personal t.me links of referrals
         await telegram.publish_commands(
             bot, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
         )
@@ -102,39 +108,86 @@ async def db_upgrade(settings: Settings) -> int:
     return 0
 
 
-async def export(settings: Settings, *, out: Path | None) -> int:
+async def export(
+    settings: Settings, *, kind: str, out: Path | None, since: datetime | None, until: datetime | None
+) -> int:
+    """Write the export for [since, until) to `out` (None: standard output, json only), then say how many."""
     app = await build(settings)
+    reader = open_engine(settings.database_url, reading=True)
     try:
-        async with app.sessions() as session:
-            if out is None:
-                count = await write_json(session, sys.stdout, datetime.now(UTC))
-            else:
-                temporary = out.with_name(out.name + ".part")
-                with temporary.open("w", encoding="utf-8") as target:
-                    count = await write_json(session, target, datetime.now(UTC))
-                temporary.replace(out)
+        async with session_factory(reader)() as session, session.begin():
+            period = Period(since, until)
+            total = sum((await record_counts(session, period)).values())
+            # A bar only on a terminal (disable=None): a pipe or a log gets just the last line.
+            with tqdm(total=total, unit=" records", file=sys.stderr, disable=None, leave=False) as bar:
+                source = await export_of(session, question_keys(app.program), period, datetime.now(UTC), bar.update)
+                counts = await write_export(kind, source, out)
     finally:
+        await reader.dispose()
         await app.close()
-    print(f"exported {count} participants", file=sys.stderr)
+    written = ", ".join(f"{count} {name}" for name, count in counts.items())
+    print(f"exported {written}" + (f" to {out}" if out else ""), file=sys.stderr)
     return 0
+
+
+async def write_export(kind: str, source: Export, out: Path | None) -> dict[str, int]:
+    """A single file is written under a .part name and renamed when complete; a folder file by file."""
+    if out is None:
+        return await write_json(source, sys.stdout)
+    if kind == "csv" and out.suffix.lower() != ".zip":
+        return await write_csv(source, out)
+    temporary = out.with_name(out.name + ".part")
+    try:
+        if kind == "json":
+            with temporary.open("w", encoding="utf-8") as text:
+                counts = await write_json(source, text)
+        else:
+            with temporary.open("wb") as binary:
+                counts = await (write_csv if kind == "csv" else write_xlsx)(source, binary)
+        temporary.replace(out)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return counts
 
 
 async def jobs_run(settings: Settings, *, now: datetime | None) -> int:
     """Run what is due as of `now`; the messages wait in the outbox for the running bot to send."""
-    app = await build(settings)
-    try:
+    async with opened(settings) as app:
         run = await app.run_jobs(telegram.CHANNEL, now)
-    finally:
-        await app.close()
     print(f"ran {run.done} jobs, {run.failed} failed; messages queued for {len(run.chats)} chats", file=sys.stderr)
     return 0 if run.failed == 0 else 1
 
 
-async def match_dry_run(settings: Settings) -> int:
+@asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Frontdoor]:
+    """The program and its database for a one-shot command, closed however the command ends."""
     app = await build(settings)
     try:
-        for block in await app.dry_run():
-            print(block, end="\n\n")
+        yield app
     finally:
         await app.close()
+
+
+async def match_dry_run(settings: Settings) -> int:
+    async with opened(settings) as app:
+        for block in await app.dry_run():
+            print(block, end="\n\n")
+    return 0
+
+
+async def digest_print(settings: Settings) -> int:
+    async with opened(settings) as app:
+        print(await app.digest_preview(telegram.CHANNEL))
+    return 0
+
+
+async def coordinators_invite(settings: Settings) -> int:
+    async with opened(settings) as app:
+        code, expires_at = await app.invite_coordinator()
+    print(code)
+    print(
+        f"Give this code to the new coordinator: they send /coordinator {code} to the bot. "
+        f"It works once, until {expires_at:%Y-%m-%d %H:%M} UTC.",
+        file=sys.stderr,
+    )
     return 0

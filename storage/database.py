@@ -15,15 +15,19 @@ MIGRATIONS: Final = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
 
 
-def open_engine(url: str, **options: Any) -> AsyncEngine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and write-locking transactions."""
+def open_engine(url: str, *, reading: bool = False, **options: Any) -> AsyncEngine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and write-locking transactions.
+
+    `reading` (long exports): on SQLite, plain BEGIN, a snapshot that never holds the write lock,
+    so the running bot keeps writing while an export reads.
+    """
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, "BEGIN" if reading else "BEGIN IMMEDIATE")
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, begin: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us emit BEGIN ourselves (below) instead of the driver's deferred BEGIN.
@@ -39,7 +43,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock at the start, so two processes handling updates of one
         # person run one after the other instead of failing at commit: SQLite's form of a row lock.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

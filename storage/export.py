@@ -1,62 +1,305 @@
-"""Exports for coordinators and funders, streamed so memory stays flat however many records."""
+"""Exports for coordinators and funders: every record, streamed, and the funders' summary.
+
+Each stream yields flat records (column name → text, number or None) in id order, reading the
+database `STREAM_BATCH` rows at a time, so memory stays flat however many records there are. The
+file formats are in storage/export_formats.py; docs/export.md documents every column.
+"""
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import Any, Final, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.tables import AnswerRow, ParticipantRow
+from handlers.events import Document
+from handlers.program import Kind, Program
+from storage.export_formats import Export, Record, Sheet, Value, iso, write_csv, write_json, write_xlsx
+from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow
 
-STREAM_BATCH = 1000
+STREAM_BATCH: Final = 1000
+PARTICIPANT_COLUMNS: Final = (
+    "id",
+    "role",
+    "status",
+    "language",
+    "time_zone",
+    "consent_version",
+    "consented_at",
+    "created_at",
+    "submitted_at",
+    "reviewed_at",
+    "paused_until",
+    "unreachable_since",
+)
+MATCH_COLUMNS: Final = (
+    "id",
+    "connectee_id",
+    "connector_id",
+    "status",
+    "reasons",
+    "slot",
+    "ended_by",
+    "created_at",
+    "updated_at",
+)
+MEETING_COLUMNS: Final = (
+    "id",
+    "match_id",
+    "connectee_id",
+    "connector_id",
+    "starts_at",
+    "ends_at",
+    "mode",
+    "status",
+    "outcome",
+    "absent_id",
+    "created_at",
+)
+FOLLOW_UP_FIELDS: Final = (
+    "id",
+    "meeting_id",
+    "participant_id",
+    "role",
+    "kind",
+    "status",
+    "asked_at",
+    "nudged_at",
+    "answered_at",
+)
+FOLLOW_UP_ANSWERS: Final = ("happened", "useful", "next_step", "referred_count", "again", "work", "helped")
+REFERRAL_COLUMNS: Final = (  # never the invite_code: it is a personal link's secret
+    "id",
+    "meeting_id",
+    "connectee_id",
+    "connector_id",
+    "name",
+    "role",
+    "organization",
+    "registered_id",
+    "created_at",
+)
+WORK_KINDS: Final = ("work_30", "work_90")
+EMPLOYED: Final = frozenset({"employed_in_field", "employed_outside_field"})
+SUFFIXES: Final = {"csv": "zip", "xlsx": "xlsx", "json": "json"}
 
 
-async def participant_records(session: AsyncSession) -> AsyncIterator[dict[str, Any]]:
-    """Every participant with answers by question key, in id order, one at a time."""
+@dataclass(frozen=True)
+class Period:
+    """Which records an export holds, by each kind's own time: `since` inclusive, `until` exclusive.
+
+    Participants and matches by created_at, meetings by starts_at, follow-ups by asked_at, referrals
+    by created_at. None is no bound. Times are aware (UTC).
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if any(moment is not None and moment.tzinfo is None for moment in (self.since, self.until)):
+            raise ValueError("a period needs aware times")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise ValueError("a period cannot end before it starts")
+
+    def within(self, column: InstrumentedAttribute[datetime]) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            conditions.append(column >= self.since)
+        if self.until is not None:
+            conditions.append(column < self.until)
+        return conditions
+
+
+def question_keys(program: Program) -> list[str]:
+    """The answer columns: the connectee form's keys, then the connector's own; no consent question."""
+    keys: list[str] = []
+    for form in (program.forms["connectee"], program.forms["connector"]):
+        keys += [q.key for q in form.questions if q.kind is not Kind.CONSENT and q.key not in keys]
+    return keys
+
+
+def cell(value: Any) -> Value:
+    """A stored value as one cell: a time as ISO 8601 UTC, a list joined with "; ", anything else as it is."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return cast(Value, value)  # text, number or None from the database
+
+
+async def _rows(session: AsyncSession, query: Select[Any]) -> AsyncIterator[Row[Any]]:
+    result = await session.stream(query.execution_options(yield_per=STREAM_BATCH))
+    try:
+        # A batch at a time: the async driver's round trip per row would cost more than the export.
+        async for batch in result.partitions():
+            for row in batch:
+                yield row
+    finally:
+        await result.close()
+
+
+async def participant_records(session: AsyncSession, keys: Sequence[str], period: Period) -> AsyncIterator[Record]:
+    """Participants with one `answer_<key>` column per key, in id order (one row per answer, grouped)."""
+    columns = [getattr(ParticipantRow, name) for name in PARTICIPANT_COLUMNS]
     query = (
-        select(ParticipantRow, AnswerRow.question_key, AnswerRow.value)
-        .outerjoin(AnswerRow, AnswerRow.participant_id == ParticipantRow.id)
-        .order_by(ParticipantRow.id, AnswerRow.question_key)
-        .execution_options(yield_per=STREAM_BATCH)
+        select(*columns, AnswerRow.question_key, AnswerRow.value)
+        .outerjoin(
+            AnswerRow, and_(AnswerRow.participant_id == ParticipantRow.id, AnswerRow.question_key.in_(list(keys)))
+        )
+        .where(*period.within(ParticipantRow.created_at))
+        .order_by(ParticipantRow.id)
     )
-    current: dict[str, Any] | None = None
-    result = await session.stream(query)
-    async for participant, key, value in result:
-        if current is None or current["id"] != participant.id:
+    blank = {f"answer_{key}": None for key in keys}
+    current: dict[str, Value] | None = None
+    async for row in _rows(session, query):
+        if current is None or current["id"] != row.id:
             if current is not None:
                 yield current
-            current = {
-                "id": participant.id,
-                "role": participant.role,
-                "status": participant.status,
-                "language": participant.language,
-                "consent_version": participant.consent_version,
-                "consented_at": _iso(participant.consented_at),
-                "submitted_at": _iso(participant.submitted_at),
-                "created_at": _iso(participant.created_at),
-                "updated_at": _iso(participant.updated_at),
-                "answers": {},
-            }
-        if key is not None:
-            current["answers"][key] = value
+            current = {name: cell(value) for name, value in zip(PARTICIPANT_COLUMNS, row, strict=False)} | blank
+        if row.question_key is not None:
+            current[f"answer_{row.question_key}"] = cell(row.value)
     if current is not None:
         yield current
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+async def _table_records(
+    session: AsyncSession, table: Any, names: Sequence[str], when: InstrumentedAttribute[datetime], period: Period
+) -> AsyncIterator[Record]:
+    query = select(*(getattr(table, name) for name in names)).where(*period.within(when)).order_by(table.id)
+    async for row in _rows(session, query):
+        yield {name: cell(value) for name, value in zip(names, row, strict=True)}
 
 
-async def write_json(session: AsyncSession, out: IO[str], exported_at: datetime) -> int:
-    """Write {"exported_at", "participants": [...]} record by record; returns how many."""
-    out.write(f'{{"exported_at": {json.dumps(exported_at.isoformat())}, "participants": [')
-    count = 0
-    async for record in participant_records(session):
-        out.write(("\n  " if count == 0 else ",\n  ") + json.dumps(record, ensure_ascii=False))
-        count += 1
-    out.write("\n]}\n")
-    return count
+def match_records(session: AsyncSession, period: Period) -> AsyncIterator[Record]:
+    return _table_records(session, MatchRow, MATCH_COLUMNS, MatchRow.created_at, period)
+
+
+def meeting_records(session: AsyncSession, period: Period) -> AsyncIterator[Record]:
+    return _table_records(session, MeetingRow, MEETING_COLUMNS, MeetingRow.starts_at, period)
+
+
+def referral_records(session: AsyncSession, period: Period) -> AsyncIterator[Record]:
+    return _table_records(session, ReferralRow, REFERRAL_COLUMNS, ReferralRow.created_at, period)
+
+
+async def follow_up_records(session: AsyncSession, period: Period) -> AsyncIterator[Record]:
+    """Follow-ups with one column per answer key (handlers.model.FollowUp), empty when not answered."""
+    columns = [getattr(FollowUpRow, name) for name in FOLLOW_UP_FIELDS]
+    query = select(*columns, FollowUpRow.answers).where(*period.within(FollowUpRow.asked_at)).order_by(FollowUpRow.id)
+    async for row in _rows(session, query):
+        answers: dict[str, Any] = row.answers or {}
+        yield {name: cell(value) for name, value in zip(FOLLOW_UP_FIELDS, row, strict=False)} | {
+            key: cell(answers.get(key)) for key in FOLLOW_UP_ANSWERS
+        }
+
+
+def sheets(session: AsyncSession, keys: Sequence[str], period: Period) -> list[Sheet]:
+    """The five kinds of record, in the order every format writes them."""
+    return [
+        Sheet(
+            "participants",
+            (*PARTICIPANT_COLUMNS, *(f"answer_{key}" for key in keys)),
+            lambda: participant_records(session, keys, period),
+        ),
+        Sheet("matches", MATCH_COLUMNS, lambda: match_records(session, period)),
+        Sheet("meetings", MEETING_COLUMNS, lambda: meeting_records(session, period)),
+        Sheet("follow_ups", (*FOLLOW_UP_FIELDS, *FOLLOW_UP_ANSWERS), lambda: follow_up_records(session, period)),
+        Sheet("referrals", REFERRAL_COLUMNS, lambda: referral_records(session, period)),
+    ]
+
+
+async def record_counts(session: AsyncSession, period: Period) -> dict[str, int]:
+    """How many records of each kind the period holds (for a progress bar's total)."""
+    kinds: dict[str, tuple[Any, InstrumentedAttribute[datetime]]] = {
+        "participants": (ParticipantRow, ParticipantRow.created_at),
+        "matches": (MatchRow, MatchRow.created_at),
+        "meetings": (MeetingRow, MeetingRow.starts_at),
+        "follow_ups": (FollowUpRow, FollowUpRow.asked_at),
+        "referrals": (ReferralRow, ReferralRow.created_at),
+    }
+    return {kind: await _count(session, table, period.within(when)) for kind, (table, when) in kinds.items()}
+
+
+async def _count(session: AsyncSession, table: Any, where: list[ColumnElement[bool]]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+async def summary(session: AsyncSession, period: Period) -> dict[str, int]:
+    """The funders' counts for a period (docs/export.md says exactly what each counts)."""
+    roles = await session.execute(
+        select(ParticipantRow.role, func.count())
+        .where(ParticipantRow.status != "in_progress", *period.within(ParticipantRow.created_at))
+        .group_by(ParticipantRow.role)
+    )
+    outcomes = await session.execute(
+        select(MeetingRow.outcome, func.count())
+        .where(MeetingRow.outcome.in_(["held", "no_show"]), *period.within(MeetingRow.starts_at))
+        .group_by(MeetingRow.outcome)
+    )
+    by_role: dict[str, int] = {role: count for role, count in roles}
+    by_outcome: dict[str | None, int] = {outcome: count for outcome, count in outcomes}
+    # Work follow-ups are few (two per meeting held, months later): read them rather than rely on
+    # each database's own JSON operators.
+    employed: set[int] = set()
+    work = select(FollowUpRow.participant_id, FollowUpRow.answers).where(
+        FollowUpRow.kind.in_(WORK_KINDS), *period.within(FollowUpRow.asked_at)
+    )
+    async for row in _rows(session, work):
+        if (row.answers or {}).get("work") in EMPLOYED:
+            employed.add(row.participant_id)
+    return {
+        "connectees": by_role.get("connectee", 0),
+        "connectors": by_role.get("connector", 0),
+        "meetings_held": by_outcome.get("held", 0),
+        "no_shows": by_outcome.get("no_show", 0),
+        "referrals": await _count(session, ReferralRow, period.within(ReferralRow.created_at)),
+        "jobs_reported": len(employed),
+    }
+
+
+async def export_of(
+    session: AsyncSession,
+    keys: Sequence[str],
+    period: Period,
+    now: datetime,
+    progress: Callable[[int], object] | None = None,
+) -> Export:
+    """The summary (counted now) and the record streams (opened as each is written) for one period."""
+    figures = await summary(session, period)
+    return Export(now, period.since, period.until, figures, sheets(session, keys, period), progress)
+
+
+class SqlExports:
+    """handlers.ports.Exports on one session: the whole export as one file, for a coordinator's chat."""
+
+    def __init__(self, session: AsyncSession, keys: list[str]) -> None:
+        self.session = session
+        self.keys = keys
+
+    async def document(self, kind: str, now: datetime) -> Document:
+        """Every record as `kind`: csv (a zip of CSV files), xlsx or json; built in memory."""
+        if kind not in SUFFIXES:
+            raise ValueError(f"no export format {kind!r}; one of {', '.join(SUFFIXES)}")
+        export = await export_of(self.session, self.keys, Period(), now)
+        buffer = io.BytesIO()
+        if kind == "csv":
+            await write_csv(export, buffer)
+        elif kind == "xlsx":
+            await write_xlsx(export, buffer)
+        else:
+            text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
+            await write_json(export, text)
+            text.flush()
+            text.detach()  # so that closing the wrapper cannot close the buffer
+        return Document(f"frontdoor-export-{now.date().isoformat()}.{SUFFIXES[kind]}", buffer.getvalue())
+
+    async def summary(self, since: datetime | None, until: datetime | None) -> dict[str, int]:
+        return await summary(self.session, Period(since, until))

@@ -8,6 +8,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.database import open_engine, session_factory, upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get("FRONTDOOR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -51,3 +54,12 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     host = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].removeprefix("postgresql://")
     yield f"postgresql+asyncpg://{host}/{name}"
     await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a migrated database (SQLite file, and PostgreSQL where reachable)."""
+    engine = open_engine(database_url)
+    await upgrade(engine)
+    yield session_factory(engine)
+    await engine.dispose()

@@ -99,7 +99,9 @@ async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_th
     eight = datetime(day.year, day.month, day.day, 8, 0, tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
     label = f"{day:%B} {day.day}, {day.year}"
     jobs_run(bot, eight)
-    await coordinator.wait_for(lambda m: m.text.startswith(f"Daily digest for Connector Program, {label}"), timeout=WAIT)
+    await coordinator.wait_for(
+        lambda m: m.text.startswith(f"Daily digest for Connector Program, {label}"), timeout=WAIT
+    )
     jobs_run(bot, eight + timedelta(minutes=5))
     bot.stop()
     await bot.start()

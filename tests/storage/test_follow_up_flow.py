@@ -60,7 +60,7 @@ async def test_both_say_how_it_went_and_the_newcomer_records_three_referrals(wor
     assert "personal link" in amal.screen[-2].text and "/start r" in amal.screen[-2].text
     assert amal.last.text == "You have added 1 contact. Did Priya refer you to anyone else?"
     await add_referral(amal, "Lena Park", None, "Communitech")
-    await add_referral(amal, "=HYPERLINK(\"http://x\")", "Recruiter", "Manulife")
+    await add_referral(amal, '=HYPERLINK("http://x")', "Recruiter", "Manulife")
     assert amal.last.text == "You have added 3 contacts. Did Priya refer you to anyone else?"
     await amal.click("That's all")
     assert amal.last.text.startswith("Last question: what is your next step?")
@@ -76,7 +76,10 @@ async def test_both_say_how_it_went_and_the_newcomer_records_three_referrals(wor
     assert priya.last.text == "Thank you for your answers! They help the program help more newcomers."
 
     follow_ups = await rows(world, FollowUpRow)
-    assert [(f.role, f.status, f.step) for f in follow_ups] == [("connectee", "done", None), ("connector", "done", None)]
+    assert [(f.role, f.status, f.step) for f in follow_ups] == [
+        ("connectee", "done", None),
+        ("connector", "done", None),
+    ]
     assert follow_ups[0].answers == {
         "happened": "yes",
         "useful": 5,

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Delivery
 from bot.sender import Sender
-from storage.database import open_engine, session_factory, upgrade
 from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def write(sessions: async_sessionmaker[AsyncSession], chat_id: int, *texts: str) -> list[int]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -15,7 +13,6 @@ from handlers.events import Event, EventKind
 from handlers.model import Step
 from handlers.program import load_program
 from storage.database import open_engine, upgrade
-from storage.export import write_json
 from storage.tables import AnswerRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
 from storage.unit_of_work import UnitOfWork
 
@@ -136,19 +133,3 @@ async def test_start_over_deletes_the_answers_from_the_store(app: Frontdoor) -> 
     await amal.do(EventKind.CHOICE, "resume:over")
     assert await count(app, ParticipantRow) == 0
     assert await count(app, AnswerRow) == 0
-
-
-async def test_the_json_export_lists_every_participant_with_answers_by_key(app: Frontdoor) -> None:
-    for user_id, name in [(601, "Amal"), (602, '=HYPERLINK("http://x")')]:
-        person = Person(app, user_id)
-        await person.agree()
-        await person.do(EventKind.TEXT, name)
-    out = io.StringIO()
-    async with app.sessions() as session:
-        exported = await write_json(session, out, NOW)
-    document = json.loads(out.getvalue())
-    assert exported == 2
-    assert [p["answers"] for p in document["participants"]] == [{"name": "Amal"}, {"name": '=HYPERLINK("http://x")'}]
-    first = document["participants"][0]
-    assert first["role"] == "connectee" and first["status"] == "in_progress" and first["language"] == "en"
-    assert first["created_at"] == NOW.isoformat()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+
+from bot.cli import export_period
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +31,20 @@ def frontdoor(
     )
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["chat"], ["db", "upgrade"], ["export"], ["jobs", "run"], ["match"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["run"],
+        ["chat"],
+        ["db", "upgrade"],
+        ["export"],
+        ["jobs", "run"],
+        ["match"],
+        ["digest"],
+        ["coordinators", "invite"],
+    ],
+)
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = frontdoor(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0
@@ -52,6 +69,20 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
             "--language 'tlh' is not one of en, fr, es, ar, zh-Hans, pa, tl, ur, fa, uk",
         ),
         (["export", "--format", "pdf"], {}, "invalid choice: 'pdf'"),
+        (["export", "--since", "2026-13-01"], {}, "'2026-13-01' is not a day like 2026-12-01"),
+        (["export", "--until", "1/12/2026"], {}, "'1/12/2026' is not a day like 2026-12-01"),
+        (["export", "--format", "csv"], {}, "--format csv needs --out PATH"),
+        (["export", "--format", "xlsx", "--out", "-"], {}, "--format xlsx needs --out PATH"),
+        (
+            ["export", "--format", "xlsx", "--out", "no/such/folder/x.xlsx"],
+            {},
+            "--out no/such/folder/x.xlsx: no folder",
+        ),
+        (
+            ["export", "--since", "2026-12-01", "--until", "2026-11-30", "--out", "x.json"],
+            {},
+            "--since 2026-12-01 is after --until 2026-11-30",
+        ),
         (["db", "upgrade"], {"FRONTDOOR_DATABASE_URL": "mysql://x"}, "FRONTDOOR_DATABASE_URL must start with"),
         (["run"], {"FRONTDOOR_BOT_TOKEN": "not-a-token"}, "does not look like a bot token"),
         (
@@ -114,7 +145,8 @@ def test_chat_in_the_terminal_registers_a_newcomer_on_the_same_store(tmp_path: P
     assert exported.returncode == 0, exported.stderr
     assert "exported 1 participants" in exported.stderr
     text = (tmp_path / "all.json").read_text()
-    assert '"status": "submitted"' in text and '"name": "Amal"' in text and '"phone": "+15195550100"' in text
+    assert '"status": "submitted"' in text and '"answer_name": "Amal"' in text
+    assert '"answer_phone": "+15195550100"' in text  # JSON is data: no formula escaping
 
 
 def test_jobs_run_with_a_malformed_time_says_what_it_wants(tmp_path: Path) -> None:
@@ -128,7 +160,58 @@ def test_jobs_run_and_a_dry_run_on_an_empty_program(tmp_path: Path) -> None:
     env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
     jobs = frontdoor("jobs", "run", "--now", "2026-12-01T09:00", cwd=tmp_path, env=env)
     assert jobs.returncode == 0, jobs.stderr
-    assert "ran 0 jobs, 0 failed" in jobs.stderr
+    assert "ran 1 jobs, 0 failed" in jobs.stderr  # the day's digest, to nobody yet
     dry = frontdoor("match", "--dry-run", cwd=tmp_path, env=env)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.strip() == "Nobody is waiting for a connector."
+
+
+def test_a_coordinator_invite_code_and_the_digest_in_the_terminal(tmp_path: Path) -> None:
+    env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
+    invited = frontdoor("coordinators", "invite", cwd=tmp_path, env=env)
+    assert invited.returncode == 0, invited.stderr
+    code = invited.stdout.strip()
+    assert len(code) >= 12 and f"/coordinator {code}" in invited.stderr
+    again = frontdoor("coordinators", "invite", cwd=tmp_path, env=env)
+    assert again.stdout.strip() != code, "each invitation is a new code"
+    digest = frontdoor("digest", "--print", cwd=tmp_path, env=env)
+    assert digest.returncode == 0, digest.stderr
+    assert digest.stdout.startswith("Daily digest for Connector Program, ")
+    assert "Applications waiting for review: 0" in digest.stdout
+
+
+def test_export_days_are_the_program_s_local_days_and_until_is_inclusive() -> None:
+    # Toronto leaves daylight saving time on 2026-11-01: that midnight is 04:00 UTC, December's 05:00.
+    since, until = export_period(date(2026, 11, 1), date(2026, 11, 30), "America/Toronto")
+    assert since == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
+    assert until == datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+    assert export_period(None, date(2026, 11, 30), "UTC") == (None, datetime(2026, 12, 1, tzinfo=UTC))
+    assert export_period(date(2026, 11, 30), date(2026, 11, 30), "UTC") == (
+        datetime(2026, 11, 30, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
+
+
+def test_export_writes_csv_to_a_zip_or_a_folder_and_xlsx_and_says_how_many(tmp_path: Path) -> None:
+    env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
+    counted = "exported 0 participants, 0 matches, 0 meetings, 0 follow_ups, 0 referrals"
+    for args, out in [
+        (["--format", "csv", "--out", "all.zip"], "all.zip"),
+        (["--format", "csv", "--since", "2026-11-01", "--out", "by-kind"], "by-kind"),
+        (["--format", "xlsx", "--until", "2026-11-30", "--out", "all.xlsx"], "all.xlsx"),
+    ]:
+        result = frontdoor("export", *args, cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == f"{counted} to {out}\n"  # no progress bar when stderr is not a terminal
+    with zipfile.ZipFile(tmp_path / "all.zip") as archive:
+        assert archive.namelist() == [
+            "summary.csv",
+            "participants.csv",
+            "matches.csv",
+            "meetings.csv",
+            "follow_ups.csv",
+            "referrals.csv",
+        ]
+    assert (tmp_path / "by-kind" / "referrals.csv").read_bytes().startswith(b"\xef\xbb\xbfid,meeting_id,")
+    assert (tmp_path / "all.xlsx").read_bytes().startswith(b"PK")
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.endswith(".part")) == []

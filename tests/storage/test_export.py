@@ -1,0 +1,518 @@
+"""The export on a real database: every kind of record in CSV, XLSX and JSON, periods, the summary, flat memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tracemalloc
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.program import load_program
+from storage.export import Period, SqlExports, export_of, question_keys, record_counts, summary
+from storage.export_formats import escape_formula, write_csv, write_json, write_xlsx
+from storage.tables import (
+    AnswerRow,
+    FollowUpRow,
+    MatchRow,
+    MeetingRow,
+    ParticipantRow,
+    ReferralRow,
+)
+
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+KEYS = ["name", "phone", "languages", "arrival_year", "organization"]
+FORMULA = '=HYPERLINK("http://x")'
+
+AMAL_CREATED = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+BOB_CREATED = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
+HALF_DONE_CREATED = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+MATCHED = datetime(2026, 10, 25, 12, 0, tzinfo=UTC)
+MISSED = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
+MET = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)
+REFERRED = datetime(2026, 11, 13, 9, 0, tzinfo=UTC)
+WORK_30 = datetime(2026, 12, 12, 15, 0, tzinfo=UTC)
+WORK_90 = datetime(2027, 2, 10, 15, 0, tzinfo=UTC)
+NOVEMBER = Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+
+HEADERS = {
+    "summary": ["measure", "count", "since", "until"],
+    "participants": [
+        "id",
+        "role",
+        "status",
+        "language",
+        "time_zone",
+        "consent_version",
+        "consented_at",
+        "created_at",
+        "submitted_at",
+        "reviewed_at",
+        "paused_until",
+        "unreachable_since",
+        *(f"answer_{key}" for key in KEYS),
+    ],
+    "matches": [
+        "id",
+        "connectee_id",
+        "connector_id",
+        "status",
+        "reasons",
+        "slot",
+        "ended_by",
+        "created_at",
+        "updated_at",
+    ],
+    "meetings": [
+        "id",
+        "match_id",
+        "connectee_id",
+        "connector_id",
+        "starts_at",
+        "ends_at",
+        "mode",
+        "status",
+        "outcome",
+        "absent_id",
+        "created_at",
+    ],
+    "follow_ups": [
+        "id",
+        "meeting_id",
+        "participant_id",
+        "role",
+        "kind",
+        "status",
+        "asked_at",
+        "nudged_at",
+        "answered_at",
+        "happened",
+        "useful",
+        "next_step",
+        "referred_count",
+        "again",
+        "work",
+        "helped",
+    ],
+    "referrals": [
+        "id",
+        "meeting_id",
+        "connectee_id",
+        "connector_id",
+        "name",
+        "role",
+        "organization",
+        "registered_id",
+        "created_at",
+    ],
+}
+
+
+def participant(user_id: int, role: str, status: str, created_at: datetime) -> ParticipantRow:
+    return ParticipantRow(
+        channel="telegram",
+        user_id=user_id,
+        chat_id=user_id,
+        role=role,
+        language="en",
+        status=status,
+        consent_version="2026-10",
+        consented_at=created_at,
+        created_at=created_at,
+        updated_at=created_at,
+        submitted_at=created_at + timedelta(minutes=10) if status != "in_progress" else None,
+    )
+
+
+def follow_up(
+    meeting: MeetingRow, person: ParticipantRow, kind: str, asked_at: datetime, **answers: Any
+) -> FollowUpRow:
+    return FollowUpRow(
+        meeting_id=meeting.id,
+        participant_id=person.id,
+        role=person.role,
+        kind=kind,
+        status="done",
+        step=None,
+        answers=answers,
+        asked_at=asked_at,
+        answered_at=asked_at + timedelta(hours=1),
+        updated_at=asked_at + timedelta(hours=1),
+    )
+
+
+async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Amal (a connectee whose name is a formula) missed her first meeting with Bob (a connector), met him
+    at the second, was referred to three people and said twice that she works; someone else is half-way."""
+    async with sessions() as session:
+        amal = participant(101, "connectee", "approved", AMAL_CREATED)
+        bob = participant(102, "connector", "approved", BOB_CREATED)
+        half_done = participant(103, "connectee", "in_progress", HALF_DONE_CREATED)
+        session.add_all([amal, bob, half_done])
+        await session.flush()
+        answers = {
+            amal.id: {"consent": True, "name": FORMULA, "phone": "+15195550123", "languages": ["ar", "en"]}
+            | {"arrival_year": 2022},
+            bob.id: {"name": "Bob Tremblay", "organization": "-Acme Inc.", "phone": None},
+        }
+        for participant_id, values in answers.items():
+            session.add_all(
+                AnswerRow(participant_id=participant_id, question_key=key, value=value, updated_at=AMAL_CREATED)
+                for key, value in values.items()
+            )
+        match = MatchRow(
+            connectee_id=amal.id,
+            connector_id=bob.id,
+            status="confirmed",
+            version=3,
+            slots=[MET.isoformat()],
+            slot=MET,
+            asked_by="connector",
+            reasons=["same sector", "both speak Arabic"],
+            created_at=MATCHED,
+            updated_at=MATCHED + timedelta(days=1),
+        )
+        session.add(match)
+        await session.flush()
+        missed = meeting(match, MISSED, outcome="no_show", absent_id=amal.id, status="rescheduled")
+        session.add(missed)
+        await session.flush()
+        held = meeting(match, MET, outcome="held")
+        session.add(held)
+        await session.flush()
+        talk = follow_up(
+            held, amal, "meeting", MET + timedelta(hours=1), happened="yes", useful=4, next_step="@Bob: CV"
+        )
+        referring = follow_up(held, bob, "meeting", MET + timedelta(hours=1), happened="yes", referred_count=3)
+        session.add_all([talk, referring])
+        await session.flush()
+        for number, name in enumerate(["Chloé Martin", "+Dev Patel", "Li Wei"]):
+            session.add(
+                ReferralRow(
+                    meeting_id=held.id,
+                    follow_up_id=referring.id,
+                    connectee_id=amal.id,
+                    connector_id=bob.id,
+                    name=name,
+                    role="Recruiter",
+                    organization="Acme",
+                    invite_code=f"SECRET{number}",
+                    created_at=REFERRED + timedelta(minutes=number),
+                )
+            )
+        session.add(follow_up(held, amal, "work_30", WORK_30, work="employed_in_field", helped="yes"))
+        session.add(follow_up(held, amal, "work_90", WORK_90, work="employed_outside_field", helped="a_little"))
+        await session.commit()
+
+
+def meeting(match: MatchRow, starts_at: datetime, **fields: Any) -> MeetingRow:
+    values: dict[str, Any] = {"status": "scheduled", "mode": "video"} | fields
+    return MeetingRow(
+        match_id=match.id,
+        connectee_id=match.connectee_id,
+        connector_id=match.connector_id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+        created_at=MATCHED + timedelta(days=2),
+        updated_at=MATCHED + timedelta(days=2),
+        **values,
+    )
+
+
+def read_zip(content: bytes) -> dict[str, list[list[str]]]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        files = {}
+        for name in archive.namelist():
+            raw = archive.read(name)
+            assert raw.startswith(b"\xef\xbb\xbf"), f"{name} has no BOM"
+            files[name.removesuffix(".csv")] = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    return files
+
+
+async def exported_csv(sessions: async_sessionmaker[AsyncSession], period: Period) -> dict[str, list[list[str]]]:
+    out = io.BytesIO()
+    async with sessions() as session:
+        await write_csv(await export_of(session, KEYS, period, NOW), out)
+    return read_zip(out.getvalue())
+
+
+async def exported_json(sessions: async_sessionmaker[AsyncSession], period: Period | None = None) -> dict[str, Any]:
+    out = io.StringIO()
+    async with sessions() as session:
+        await write_json(await export_of(session, KEYS, period or Period(), NOW), out)
+    document: dict[str, Any] = json.loads(out.getvalue())
+    return document
+
+
+async def test_the_csv_zip_holds_each_kind_with_formulas_escaped(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await seed(sessions)
+    files = await exported_csv(sessions, Period())
+    assert list(files) == ["summary", "participants", "matches", "meetings", "follow_ups", "referrals"]
+    assert {name: rows[0] for name, rows in files.items()} == HEADERS
+    participants = [dict(zip(files["participants"][0], row, strict=True)) for row in files["participants"][1:]]
+    amal, bob, half_done = participants
+    assert amal["answer_name"] == "'" + FORMULA
+    assert amal["answer_phone"] == "'+15195550123"
+    assert (amal["answer_languages"], amal["answer_arrival_year"], amal["answer_organization"]) == (
+        "ar; en",
+        "2022",
+        "",
+    )
+    assert amal["created_at"] == "2026-10-01T12:00:00+00:00" and amal["submitted_at"] == "2026-10-01T12:10:00+00:00"
+    assert (bob["role"], bob["answer_name"], bob["answer_organization"]) == ("connector", "Bob Tremblay", "'-Acme Inc.")
+    assert (half_done["status"], half_done["submitted_at"], half_done["answer_name"]) == ("in_progress", "", "")
+    assert files["matches"][1][4] == "same sector; both speak Arabic"
+    assert [row[8] for row in files["meetings"][1:]] == ["no_show", "held"]
+    assert files["meetings"][1][9] == amal["id"]
+    assert [row[4] for row in files["follow_ups"][1:]] == ["meeting", "meeting", "work_30", "work_90"]
+    assert files["follow_ups"][1][9:] == ["yes", "4", "'@Bob: CV", "", "", "", ""]
+    assert [row[4] for row in files["referrals"][1:]] == ["Chloé Martin", "'+Dev Patel", "Li Wei"]
+    assert files["summary"][1:] == [
+        ["connectees", "1", "", ""],
+        ["connectors", "1", "", ""],
+        ["meetings_held", "1", "", ""],
+        ["no_shows", "1", "", ""],
+        ["referrals", "3", "", ""],
+        ["jobs_reported", "1", "", ""],
+    ]
+
+
+async def test_the_invite_code_is_never_exported(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await seed(sessions)
+    async with sessions() as session:
+        exports = SqlExports(session, KEYS)
+        as_json, as_csv = await exports.document("json", NOW), await exports.document("csv", NOW)
+    assert b"Li Wei" in as_json.content and b"SECRET" not in as_json.content
+    assert "SECRET" not in repr(read_zip(as_csv.content))
+
+
+async def test_a_csv_folder_gets_one_file_per_kind(sessions: async_sessionmaker[AsyncSession], tmp_path: Path) -> None:
+    await seed(sessions)
+    folder = tmp_path / "out" / "export"
+    async with sessions() as session:
+        counts = await write_csv(await export_of(session, KEYS, Period(), NOW), folder)
+    assert counts == {"participants": 3, "matches": 1, "meetings": 2, "follow_ups": 4, "referrals": 3}
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "follow_ups.csv",
+        "matches.csv",
+        "meetings.csv",
+        "participants.csv",
+        "referrals.csv",
+        "summary.csv",
+    ]
+    text = (folder / "participants.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == ",".join(HEADERS["participants"])
+
+
+async def test_the_xlsx_has_a_summary_sheet_first_texts_as_escaped_strings_and_numbers_as_numbers(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await seed(sessions)
+    out = io.BytesIO()
+    async with sessions() as session:
+        counts = await write_xlsx(await export_of(session, KEYS, Period(), NOW), out)
+    assert counts == {"participants": 3, "matches": 1, "meetings": 2, "follow_ups": 4, "referrals": 3}
+    workbook = openpyxl.load_workbook(out, read_only=True)
+    sheets = {name: [list(row) for row in workbook[name].iter_rows(values_only=True)] for name in workbook.sheetnames}
+    assert list(sheets) == ["summary", "participants", "matches", "meetings", "follow_ups", "referrals"]
+    assert {name: rows[0] for name, rows in sheets.items()} == HEADERS
+    amal = dict(zip(HEADERS["participants"], sheets["participants"][1], strict=True))
+    assert amal["answer_name"] == "'" + FORMULA
+    assert amal["answer_phone"] == "'+15195550123"
+    assert amal["answer_arrival_year"] == 2022 and amal["id"] == 1
+    assert amal["answer_organization"] is None
+    assert sheets["follow_ups"][1][9:12] == ["yes", 4, "'@Bob: CV"]
+    assert sheets["summary"][1] == ["connectees", 1, None, None]
+
+
+async def test_the_json_keeps_values_raw(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await seed(sessions)
+    document = await exported_json(sessions)
+    assert document["exported_at"] == "2027-03-01T12:00:00+00:00"
+    assert document["period"] == {"since": None, "until": None}
+    assert document["summary"] == {
+        "connectees": 1,
+        "connectors": 1,
+        "meetings_held": 1,
+        "no_shows": 1,
+        "referrals": 3,
+        "jobs_reported": 1,
+    }
+    amal = document["participants"][0]
+    assert list(amal) == HEADERS["participants"]
+    assert (amal["answer_name"], amal["answer_phone"], amal["answer_arrival_year"]) == (FORMULA, "+15195550123", 2022)
+    assert amal["answer_organization"] is None and amal["reviewed_at"] is None
+    assert document["follow_ups"][0]["next_step"] == "@Bob: CV"
+    assert [referral["name"] for referral in document["referrals"]] == ["Chloé Martin", "+Dev Patel", "Li Wei"]
+    for kind in ("participants", "matches", "meetings", "follow_ups", "referrals"):
+        assert list(document[kind][0]) == HEADERS[kind]
+
+
+async def test_a_period_selects_each_kind_by_its_own_time(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await seed(sessions)
+    november = await exported_json(sessions, NOVEMBER)
+    assert november["period"] == {"since": "2026-11-01T00:00:00+00:00", "until": "2026-12-01T00:00:00+00:00"}
+    assert [p["status"] for p in november["participants"]] == ["in_progress"]  # created in November
+    assert november["matches"] == []  # created in October
+    assert [m["outcome"] for m in november["meetings"]] == ["no_show", "held"]  # starting in November
+    assert [f["kind"] for f in november["follow_ups"]] == ["meeting", "meeting"]  # asked in November
+    assert len(november["referrals"]) == 3
+    assert november["summary"] == {
+        "connectees": 0,
+        "connectors": 0,
+        "meetings_held": 1,
+        "no_shows": 1,
+        "referrals": 3,
+        "jobs_reported": 0,
+    }
+    # since is inclusive, until exclusive: Bob, created at BOB_CREATED, is in the second period only.
+    before_bob = await exported_json(sessions, Period(None, BOB_CREATED))
+    from_bob = await exported_json(sessions, Period(BOB_CREATED, None))
+    assert [p["role"] for p in before_bob["participants"]] == ["connectee"]
+    assert [p["role"] for p in from_bob["participants"]] == ["connector", "connectee"]
+    assert [f["kind"] for f in from_bob["follow_ups"]] == ["meeting", "meeting", "work_30", "work_90"]
+    async with sessions() as session:
+        assert await record_counts(session, NOVEMBER) == {
+            "participants": 1,
+            "matches": 0,
+            "meetings": 2,
+            "follow_ups": 2,
+            "referrals": 3,
+        }
+
+
+async def test_jobs_reported_counts_each_employed_connectee_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await seed(sessions)
+    async with sessions() as session:
+        december = await summary(session, Period(WORK_30, WORK_30 + timedelta(days=1)))
+        from_december = await summary(session, Period(WORK_30, None))
+        after_30_days = await summary(session, Period(WORK_30 + timedelta(days=1), None))
+        assert await SqlExports(session, KEYS).summary(None, None) == await summary(session, Period())
+    assert (december["jobs_reported"], from_december["jobs_reported"], after_30_days["jobs_reported"]) == (1, 1, 1)
+    assert december["meetings_held"] == 0 and december["referrals"] == 0
+
+
+async def test_a_period_must_be_aware_and_in_order() -> None:
+    with pytest.raises(ValueError):
+        Period(datetime(2026, 11, 1), None)
+    with pytest.raises(ValueError):
+        Period(NOVEMBER.until, NOVEMBER.since)
+
+
+@pytest.mark.parametrize(
+    ("kind", "filename"),
+    [
+        ("csv", "frontdoor-export-2027-03-01.zip"),
+        ("xlsx", "frontdoor-export-2027-03-01.xlsx"),
+        ("json", "frontdoor-export-2027-03-01.json"),
+    ],
+)
+async def test_the_document_for_a_coordinator_is_the_whole_export(
+    kind: str, filename: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await seed(sessions)
+    async with sessions() as session:
+        document = await SqlExports(session, KEYS).document(kind, NOW)
+    assert document.filename == filename
+    if kind == "csv":
+        assert len(read_zip(document.content)["participants"]) == 1 + 3
+    elif kind == "xlsx":
+        assert openpyxl.load_workbook(io.BytesIO(document.content), read_only=True).sheetnames[0] == "summary"
+    else:
+        assert len(json.loads(document.content.decode("utf-8"))["participants"]) == 3
+
+
+async def test_an_unknown_format_is_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        with pytest.raises(ValueError, match="pdf"):
+            await SqlExports(session, KEYS).document("pdf", NOW)
+
+
+def test_answer_columns_are_the_connectee_form_then_the_connector_s_own_without_consent() -> None:
+    keys = question_keys(load_program())
+    assert keys[:3] == ["name", "community", "situation"]
+    assert "consent" not in keys and len(keys) == len(set(keys))
+    assert keys.index("organization") > keys.index("referral_source")  # connector-only, after the connectee's
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+15195550123", "'+15195550123"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Amal = Amal", "Amal = Amal"),
+        ("", ""),
+        ("'quoted", "'quoted"),
+    ],
+)
+def test_a_text_that_a_spreadsheet_would_run_gets_an_apostrophe(text: str, escaped: str) -> None:
+    assert escape_formula(text) == escaped
+
+
+class Discard(io.RawIOBase):
+    """A binary sink that keeps nothing, so that only the export's own memory is measured."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return len(data)
+
+
+async def test_memory_does_not_grow_with_the_number_of_records(sessions: async_sessionmaker[AsyncSession]) -> None:
+    small, large = 1_500, 15_000
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    async with sessions() as session:
+        rows = [
+            {
+                "channel": "telegram",
+                "user_id": 1000 + n,
+                "chat_id": 1000 + n,
+                "role": "connectee",
+                "language": "en",
+                "status": "approved",
+                "consent_version": "2026-10",
+                "consented_at": start + timedelta(minutes=n),
+                "created_at": start + timedelta(minutes=n),
+                "updated_at": start + timedelta(minutes=n),
+            }
+            for n in range(large)
+        ]
+        await session.execute(insert(ParticipantRow), rows)
+        answers = [
+            {"participant_id": n + 1, "question_key": "name", "value": f"Person {n}", "updated_at": start}
+            for n in range(large)
+        ]
+        await session.execute(insert(AnswerRow), answers)
+        await session.commit()
+    del rows, answers
+
+    async def peak(until: datetime | None) -> int:
+        async with sessions() as session:
+            source = await export_of(session, KEYS, Period(None, until), NOW)
+            tracemalloc.start()
+            try:
+                counts = await write_csv(source, Discard())
+                highest = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+        assert counts["participants"] == (large if until is None else small)
+        return highest
+
+    await peak(start + timedelta(minutes=small))  # warm caches (compiled queries, codecs) first
+    small_peak = await peak(start + timedelta(minutes=small))
+    large_peak = await peak(None)
+    # Ten times the records: a copy of every record would make the peak about ten times higher.
+    assert large_peak < 3 * small_peak, (small_peak, large_peak)
