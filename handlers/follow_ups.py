@@ -30,6 +30,7 @@ from handlers.model import (
 )
 from handlers.people import name, to, translator
 from handlers.ports import Office
+from handlers.render import format_day
 
 WORK: Final = "follow_up.work"
 NUDGE: Final = "follow_up.nudge"
@@ -310,6 +311,9 @@ async def _answer(
     elif step == "again" and value in AGAIN:
         follow_up.answers["again"] = value
         await _available_again(office, follow_up, person, value)
+        if person.paused_until is not None:
+            until = format_day(person.paused_until, t.language, office.program.time_zone)
+            replies.append(Reply(t.gettext("You will get no new introductions until {date}.").format(date=until)))
         next_step = None
     elif step == "work" and value in WORK_ANSWERS:
         follow_up.answers["work"] = value

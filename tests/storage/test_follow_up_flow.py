@@ -165,6 +165,7 @@ async def test_a_connector_can_pause_for_a_month(world: World) -> None:
     await priya.click("3")
     await priya.click("0")
     await priya.click("Pause me for a month")
+    assert priya.screen[-2].text == "You will get no new introductions until December 26, 2026."
     (connector,) = [p for p in await rows(world, ParticipantRow) if p.role == "connector"]
     assert connector.paused_until is not None
     assert connector.paused_until - ASKED == timedelta(days=30)
