@@ -129,8 +129,6 @@ class FollowUps(Protocol):
     async def awaiting_text(self, participant_id: int, steps: frozenset[str]) -> FollowUp | None:
         """The person's newest open follow-up whose open question is one of `steps` (typed answers)."""
 
-    async def for_meeting(self, meeting_id: int) -> list[FollowUp]: ...
-
     async def add_referral(
         self,
         follow_up: FollowUp,
@@ -140,8 +138,6 @@ class FollowUps(Protocol):
         organization: str | None,
         now: datetime,
     ) -> Referral: ...
-
-    async def referrals(self, follow_up_id: int) -> list[Referral]: ...
 
     async def referral_by_code(self, code: str) -> Referral | None: ...
 

@@ -73,12 +73,6 @@ class SqlFollowUps:
         ).scalar_one_or_none()
         return follow_up_from_row(row) if row else None
 
-    async def for_meeting(self, meeting_id: int) -> list[FollowUp]:
-        rows = await self._session.execute(
-            select(FollowUpRow).where(FollowUpRow.meeting_id == meeting_id).order_by(FollowUpRow.id)
-        )
-        return [follow_up_from_row(row) for row in rows.scalars()]
-
     async def add_referral(
         self,
         follow_up: FollowUp,
@@ -103,12 +97,6 @@ class SqlFollowUps:
         self._session.add(row)
         await self._session.flush()
         return _referral(row)
-
-    async def referrals(self, follow_up_id: int) -> list[Referral]:
-        rows = await self._session.execute(
-            select(ReferralRow).where(ReferralRow.follow_up_id == follow_up_id).order_by(ReferralRow.id)
-        )
-        return [_referral(row) for row in rows.scalars()]
 
     async def referral_by_code(self, code: str) -> Referral | None:
         row = (
