@@ -34,8 +34,12 @@ def _at(office: Office, day: date) -> datetime:
 
 async def schedule(office: Office) -> None:
     """Make sure today's digest job exists (the job runner calls this at every run; the key dedupes)."""
-    today = _local_day(office, office.now)
-    await office.jobs.schedule(DAILY, f"digest:{today.isoformat()}", _at(office, today), {"day": today.isoformat()})
+    await _schedule(office, _local_day(office, office.now))
+
+
+async def _schedule(office: Office, day: date) -> None:
+    """The digest job of `day`, due at the digest time; its key makes a second one a no-op."""
+    await office.jobs.schedule(DAILY, f"digest:{day.isoformat()}", _at(office, day), {"day": day.isoformat()})
 
 
 async def daily(day: str, office: Office) -> list[Outgoing]:
@@ -52,10 +56,7 @@ async def daily(day: str, office: Office) -> list[Outgoing]:
         t = await coordinator_translator(office, user_id)
         text = await render(office, t, since=last or office.now - timedelta(days=1))
         messages.append(Outgoing(office.channel, user_id, lay_out(Reply(text), t.language)))
-    following = max(date.fromisoformat(day), today) + timedelta(days=1)
-    await office.jobs.schedule(
-        DAILY, f"digest:{following.isoformat()}", _at(office, following), {"day": following.isoformat()}
-    )
+    await _schedule(office, max(date.fromisoformat(day), today) + timedelta(days=1))
     return messages
 
 

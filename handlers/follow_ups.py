@@ -28,7 +28,7 @@ from handlers.model import (
     Role,
     work_follow_up,
 )
-from handlers.people import name, to, translator
+from handlers.people import both, name, to, translator
 from handlers.ports import Office
 from handlers.render import format_day
 
@@ -80,10 +80,10 @@ async def on_ask(meeting_id: int, office: Office) -> list[Outgoing]:
     meeting = await office.matchmaking.meeting(meeting_id)
     if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
         return []
-    connectee = await office.participants.get(meeting.connectee_id)
-    connector = await office.participants.get(meeting.connector_id)
-    if connectee is None or connector is None:
+    pair = await both(office, meeting)
+    if pair is None:
         return []
+    connectee, connector = pair
     messages = []
     for person, other in ((connectee, connector), (connector, connectee)):
         follow_up = await office.follow_ups.start(meeting, person, MEETING_FOLLOW_UP, "happened", office.now)
@@ -98,10 +98,10 @@ async def on_work(meeting_id: int, days: int, office: Office) -> list[Outgoing]:
     meeting = await office.matchmaking.meeting(meeting_id)
     if meeting is None or meeting.outcome is not MeetingOutcome.HELD:
         return []
-    connectee = await office.participants.get(meeting.connectee_id)
-    connector = await office.participants.get(meeting.connector_id)
-    if connectee is None or connector is None:
+    pair = await both(office, meeting)
+    if pair is None:
         return []
+    connectee, connector = pair
     follow_up = await office.follow_ups.start(meeting, connectee, work_follow_up(days), "work", office.now)
     if follow_up is None:
         return []
@@ -136,14 +136,11 @@ async def _set_nudge(office: Office, follow_up: FollowUp) -> None:
 async def _pair(office: Office, follow_up: FollowUp) -> tuple[Participant, Participant, Meeting] | None:
     """The person asked, the other side of the meeting, and the meeting."""
     meeting = await office.matchmaking.meeting(follow_up.meeting_id, lock=True)
-    if meeting is None:
+    pair = await both(office, meeting) if meeting is not None else None
+    if meeting is None or pair is None:
         return None
-    person = await office.participants.get(follow_up.participant_id)
-    other_id = meeting.connector_id if follow_up.role is Role.CONNECTEE else meeting.connectee_id
-    other = await office.participants.get(other_id)
-    if person is None or other is None:
-        return None
-    return person, other, meeting
+    connectee, connector = pair
+    return (connectee, connector, meeting) if follow_up.role is Role.CONNECTEE else (connector, connectee, meeting)
 
 
 # ---------------------------------------------------------------- the questions

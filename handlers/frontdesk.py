@@ -14,7 +14,7 @@ from handlers.bidi import lay_out
 from handlers.events import Event, EventKind, Outcome, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.model import MatchStatus, Role, Step
-from handlers.people import coordinators, name, zone_of
+from handlers.people import name, zone_of
 from handlers.ports import Context, Office
 from handlers.render import format_when
 
@@ -79,7 +79,7 @@ async def _reachable_again(ctx: Context) -> None:
 
 
 async def _is_coordinator(event: Event, office: Office) -> bool:
-    return event.user_id in office.coordinators or event.user_id in await coordinators(office)
+    return event.user_id in office.coordinators or event.user_id in await office.staff.members(office.channel)
 
 
 async def _invitation(event: Event, ctx: Context, office: Office) -> list[Reply]:

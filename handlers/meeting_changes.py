@@ -6,7 +6,7 @@ from handlers import proposals
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.model import MatchStatus, Meeting, MeetingStatus, Participant
-from handlers.people import name, to, translator, zone_of
+from handlers.people import both, name, to, translator, zone_of
 from handlers.ports import Office
 from handlers.render import format_when
 
@@ -20,10 +20,10 @@ async def on_button(
     meeting = await office.matchmaking.meeting(int(rest), lock=True)
     if meeting is None or meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= office.now:
         return None
-    connectee = await office.participants.get(meeting.connectee_id)
-    connector = await office.participants.get(meeting.connector_id)
-    if connectee is None or connector is None:
+    pair = await both(office, meeting)
+    if pair is None:
         return None
+    connectee, connector = pair
     presser = next((p for p in (connectee, connector) if p.user_id == user_id), None)
     if presser is None:
         return None
@@ -112,10 +112,10 @@ async def on_reminder(meeting_id: int, hours: int, office: Office) -> list[Outgo
     meeting = await office.matchmaking.meeting(meeting_id)
     if meeting is None or meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= office.now:
         return []
-    connectee = await office.participants.get(meeting.connectee_id)
-    connector = await office.participants.get(meeting.connector_id)
-    if connectee is None or connector is None:
+    pair = await both(office, meeting)
+    if pair is None:
         return []
+    connectee, connector = pair
     messages = []
     for reader, other in ((connectee, connector), (connector, connectee)):
         t = translator(office, reader)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers.bidi import for_reader, lay_out
 from handlers.events import Outgoing, Reply
 from handlers.i18n import Translator
-from handlers.model import Participant
+from handlers.model import Match, Meeting, Participant
 from handlers.ports import Office
 from handlers.render import display_answer
 
@@ -52,3 +52,12 @@ def month_start(office: Office) -> datetime:
 async def coordinators(office: Office) -> frozenset[int]:
     """Everyone who coordinates: those in the settings and those who joined with an invite code."""
     return office.coordinators | await office.staff.members(office.channel)
+
+
+async def both(office: Office, record: Match | Meeting) -> tuple[Participant, Participant] | None:
+    """The connectee and the connector of a proposal or a meeting; None when either is gone."""
+    connectee = await office.participants.get(record.connectee_id)
+    connector = await office.participants.get(record.connector_id)
+    if connectee is None or connector is None:
+        return None
+    return connectee, connector

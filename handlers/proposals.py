@@ -16,7 +16,7 @@ from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.matching import Candidate, Seeker, Suggestion, suggest
 from handlers.model import Match, MatchStatus, Participant, Role
-from handlers.people import answer, month_start, name, to, translator, zone_of
+from handlers.people import answer, both, month_start, name, to, translator, zone_of
 from handlers.ports import ConnectorRecord, Office
 from handlers.program import MatchMode
 from handlers.render import format_when
@@ -246,10 +246,10 @@ async def on_button(
     match = await office.matchmaking.match(int(parts[0]), lock=True)
     if match is None or match.version != int(parts[1]) or not match.status.open:
         return None
-    connectee = await office.participants.get(match.connectee_id)
-    connector = await office.participants.get(match.connector_id)
-    if connectee is None or connector is None:
+    pair = await both(office, match)
+    if pair is None:
         return None
+    connectee, connector = pair
     presser = connector if kind in ("pk", "pn", "px") else connectee
     if presser.user_id != user_id:
         return None
@@ -397,10 +397,10 @@ async def on_timer(kind: str, match_id: int, version: int, office: Office) -> li
     match = await office.matchmaking.match(match_id, lock=True)
     if match is None or match.version != version or not match.status.open:
         return []
-    connectee = await office.participants.get(match.connectee_id)
-    connector = await office.participants.get(match.connector_id)
-    if connectee is None or connector is None:
+    pair = await both(office, match)
+    if pair is None:
         return []
+    connectee, connector = pair
     waiting = connectee if match.status is MatchStatus.PROPOSED else connector
     t = translator(office, waiting)
     if kind == NUDGE:

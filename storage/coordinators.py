@@ -7,9 +7,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import inserted
 from storage.tables import CoordinatorInviteRow, CoordinatorRow, DigestRow
 
 INVITE_VALID = timedelta(days=7)
@@ -62,9 +62,4 @@ class SqlCoordinators:
         return last
 
     async def digest_sent(self, channel: str, user_id: int, day: str, now: datetime) -> bool:
-        try:
-            async with self._session.begin_nested():
-                self._session.add(DigestRow(channel=channel, user_id=user_id, day=day, sent_at=now))
-        except IntegrityError:
-            return False
-        return True
+        return await inserted(self._session, DigestRow(channel=channel, user_id=user_id, day=day, sent_at=now))

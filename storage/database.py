@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
@@ -44,6 +45,20 @@ def _tune_sqlite(engine: AsyncEngine, begin: str) -> None:
         # IMMEDIATE takes the write lock at the start, so two processes handling updates of one
         # person run one after the other instead of failing at commit: SQLite's form of a row lock.
         connection.exec_driver_sql(begin)
+
+
+async def inserted(session: AsyncSession, row: object) -> bool:
+    """Add `row` in a savepoint; False when a unique key refuses it, and the transaction goes on.
+
+    How the database, not a check before the insert, decides races: a slot held twice, a double
+    booking, a follow-up or a digest started twice.
+    """
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

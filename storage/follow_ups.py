@@ -6,10 +6,10 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import FollowUp, FollowUpStatus, Meeting, Participant, Referral, Role
+from storage.database import inserted
 from storage.tables import FollowUpRow, ReferralRow
 
 
@@ -31,13 +31,8 @@ class SqlFollowUps:
             asked_at=now,
             updated_at=now,
         )
-        try:
-            # The unique key (meeting, person, kind) makes a second start of the same follow-up a no-op.
-            async with self._session.begin_nested():
-                self._session.add(row)
-        except IntegrityError:
-            return None
-        return follow_up_from_row(row)
+        # The unique key (meeting, person, kind) makes a second start of the same follow-up a no-op.
+        return follow_up_from_row(row) if await inserted(self._session, row) else None
 
     async def get(self, follow_up_id: int, *, lock: bool = False) -> FollowUp | None:
         query = select(FollowUpRow).where(FollowUpRow.id == follow_up_id)

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Match, MatchStatus, Meeting, MeetingOutcome, MeetingStatus, Participant, Role, Status
 from handlers.ports import ConnectorRecord
+from storage.database import inserted
 from storage.repositories import SqlParticipants, participant_from_row
 from storage.tables import AnswerRow, ConversationRow, MatchRow, MeetingRow, ParticipantRow, SlotHoldRow
 
@@ -166,20 +166,15 @@ class SqlMatchmaking:
     async def hold(self, match: Match, starts: list[datetime], minutes: int) -> list[datetime]:
         held = []
         for start in starts:
-            try:
-                # A savepoint per slot: a slot another proposal holds fails alone, not the update.
-                async with self._session.begin_nested():
-                    self._session.add(
-                        SlotHoldRow(
-                            connector_id=match.connector_id,
-                            starts_at=start,
-                            ends_at=start + timedelta(minutes=minutes),
-                            match_id=match.id,
-                        )
-                    )
+            # A savepoint per slot: a slot another proposal holds fails alone, not the update.
+            hold = SlotHoldRow(
+                connector_id=match.connector_id,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=minutes),
+                match_id=match.id,
+            )
+            if await inserted(self._session, hold):
                 held.append(start)
-            except IntegrityError:
-                continue
         return held
 
     async def release(self, match_id: int) -> None:
@@ -197,12 +192,7 @@ class SqlMatchmaking:
             created_at=now,
             updated_at=now,
         )
-        try:
-            async with self._session.begin_nested():
-                self._session.add(row)
-        except IntegrityError:
-            return None
-        return meeting_from_row(row)
+        return meeting_from_row(row) if await inserted(self._session, row) else None
 
     async def meeting(self, meeting_id: int, *, lock: bool = False) -> Meeting | None:
         query = select(MeetingRow).where(MeetingRow.id == meeting_id)
