@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import i18n
 from bot.config import Settings
-from handlers import coordination, digest, frontdesk, timers
+from handlers import coordination, digest, frontdesk, privacy, timers
 from handlers.events import Event, Outgoing, Reply, reply_to_payload
 from handlers.ports import Context, Office
 from handlers.program import Program, load_program
+from storage.consents import numbered_consents
 from storage.coordinators import invite as coordinator_invite
 from storage.database import open_engine, session_factory, upgrade
 from storage.export import SqlExports, question_keys
@@ -87,6 +88,7 @@ class Frontdoor:
             reports=uow.reports,
             staff=uow.coordinators,
             exports=SqlExports(uow.session, self.export_keys),
+            personal_data=uow.personal_data,
             bot_username=self.bot_username,
         )
 
@@ -130,7 +132,9 @@ class Frontdoor:
         moment = now or self.clock()
         run = JobsRun()
         async with UnitOfWork(self.sessions) as uow:
-            await digest.schedule(self._office(uow, channel, moment))
+            office = self._office(uow, channel, moment)
+            await digest.schedule(office)
+            await privacy.schedule(office)
             await uow.commit()
         while True:
             async with UnitOfWork(self.sessions) as uow:
@@ -180,6 +184,16 @@ class Frontdoor:
             await uow.commit()
         return code, expires_at
 
+    async def erase(self, channel: str, participant_id: int) -> bool:
+        """`frontdoor erase --participant ID`; False when there is no such participant (or erased already)."""
+        async with UnitOfWork(self.sessions) as uow:
+            messages = await privacy.erase_on_behalf(self._office(uow, channel, self.clock()), participant_id)
+            if messages is None:
+                return False
+            await self._queue(uow, messages, self.clock())
+            await uow.commit()
+        return True
+
     async def mark_sent(self, outbox_ids: list[int]) -> None:
         """For channels that show replies themselves (the terminal): nothing is left to send."""
         async with UnitOfWork(self.sessions) as uow:
@@ -191,13 +205,13 @@ class Frontdoor:
         await self.engine.dispose()
 
 
-async def build(settings: Settings, *, migrate: bool = True) -> Frontdoor:
+async def build(settings: Settings) -> Frontdoor:
     """Load the program (a broken file raises ProgramError), open and upgrade the database."""
     program = load_program(settings.program_file)
     catalogs = i18n.Catalogs(settings.locales_dir) if settings.locales_dir else i18n.PROJECT_CATALOGS
     for language in program.languages:
         catalogs.compile(language)
     engine = open_engine(settings.database_url)
-    if migrate:
-        await upgrade(engine)
+    await upgrade(engine)
+    program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))
     return Frontdoor(program, engine, catalogs=catalogs, coordinators=settings.coordinators)

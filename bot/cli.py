@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+from bot import redaction
 from bot.config import Settings, SettingsError, load_settings
 from handlers.program import ProgramError, load_program
 
@@ -56,6 +57,13 @@ def make_parser() -> Parser:
 
     match = commands.add_parser("match", help="matching connectees with connectors")
     match.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
+
+    erase = commands.add_parser(
+        "erase", help="erase a participant's personal data, for a request made by e-mail, phone or letter"
+    )
+    erase.add_argument(
+        "--participant", type=int, required=True, metavar="ID", help="the participant's number (as /find shows it)"
+    )
 
     export = commands.add_parser(
         "export", help="export every record for coordinators and funders (columns: docs/export.md)"
@@ -128,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        redaction.install(redaction.secrets_of_token(settings.bot_token))
         sys.exit(asyncio.run(dispatch(arguments, settings)) or 0)
     except (SettingsError, ProgramError) as error:
         fail(str(error))
@@ -167,6 +176,8 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         return await commands.digest_print(settings)
     if arguments.command == "coordinators":
         return await commands.coordinators_invite(settings)
+    if arguments.command == "erase":
+        return await commands.erase(settings, arguments.participant)
     if arguments.command == "export":
         out = export_target(arguments.format, arguments.out)
         time_zone = load_program(settings.program_file).time_zone

@@ -191,3 +191,17 @@ async def coordinators_invite(settings: Settings) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+async def erase(settings: Settings, participant_id: int) -> int:
+    """Erase a participant's personal data for a request made by other means (e-mail, phone, letter)."""
+    async with opened(settings) as app:
+        erased = await app.erase(telegram.CHANNEL, participant_id)
+    if not erased:
+        raise SettingsError(f"there is no participant {participant_id} (or their data is erased already)")
+    print(
+        f"participant {participant_id}: personal data erased; the people they were to meet are told "
+        "when the bot next sends its messages",
+        file=sys.stderr,
+    )
+    return 0

@@ -46,6 +46,8 @@ COMMANDS: Final = {
     "language": N_("Change the language"),
     "status": N_("What I registered and where it stands"),
     "timezone": N_("The time zone of my meeting times"),
+    "mydata": N_("See everything stored about me"),
+    "delete": N_("Erase my data"),
     "help": N_("What this bot does and how to use it"),
 }
 
@@ -335,10 +337,10 @@ async def _return_to_paused(t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     conversation.step = conversation.paused_step or Step.IDLE
     conversation.paused_step = None
-    return await _render_step(t, ctx)
+    return await show_step(t, ctx)
 
 
-async def _render_step(t: Translator, ctx: Context) -> list[Reply]:
+async def show_step(t: Translator, ctx: Context) -> list[Reply]:
     """Show the current step again: after a language change, a kept intake or a wrong answer."""
     conversation = ctx.conversation
     step = conversation.step
@@ -417,7 +419,7 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
         match = next((code for code in ctx.program.languages if native_name(code).casefold() == typed), None)
         if match is not None:
             return await _on_language(match, ctx) or []
-    return [Reply(t.gettext("Please tap one of the buttons below.")), *await _render_step(t, ctx)]
+    return [Reply(t.gettext("Please tap one of the buttons below.")), *await show_step(t, ctx)]
 
 
 # ---------------------------------------------------------------- the welcome steps

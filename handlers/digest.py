@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from handlers.bidi import lay_out
 from handlers.events import Outgoing, Reply
 from handlers.i18n import Translator
-from handlers.model import Participant, Role
+from handlers.model import Erasure, Participant, Role
 from handlers.people import coordinators, name
 from handlers.picking import coordinator_translator
 from handlers.ports import DigestWindow, Office
@@ -74,6 +74,7 @@ async def render(office: Office, t: Translator, *, since: datetime) -> str:
         overdue_before=now - timedelta(hours=rules.follow_up.nudge_after_hours),
     )
     figures = await office.reports.digest(window)
+    erased = await office.personal_data.erased(since)
     zone = rules.time_zone
 
     def who(person: Participant) -> str:
@@ -91,6 +92,12 @@ async def render(office: Office, t: Translator, *, since: datetime) -> str:
         t.gettext("Meetings missed (no-show): {count}").format(count=figures.no_shows),
         t.gettext("Referrals recorded: {count}").format(count=figures.referrals),
         t.gettext("Jobs reported: {count}").format(count=figures.jobs),
+        t.gettext("Personal data erased on request: {count}").format(
+            count=erased.get(Erasure.REQUEST, 0) + erased.get(Erasure.COORDINATOR, 0)
+        ),
+        t.gettext("Anonymized after {days} days without activity: {count}").format(
+            days=rules.retention_days, count=erased.get(Erasure.RETENTION, 0)
+        ),
         "",
         t.gettext("Applications waiting for review: {count}").format(count=figures.waiting_review),
         t.gettext("Newcomers waiting for a free connector: {count}").format(count=figures.waiting_connectees),

@@ -70,6 +70,7 @@ CHOICES: Final = {
     "no_show": NO_SHOW_CHOICES,
 }
 REFERRAL_FIELDS: Final = {"ref_name": "name", "ref_role": "role", "ref_org": "organization"}
+STEPS: Final = frozenset({"useful", "referrals", "referred", *CHOICES, *TEXT_STEPS})
 
 
 # ---------------------------------------------------------------- jobs
@@ -126,6 +127,16 @@ async def on_nudge(follow_up_id: int, office: Office) -> list[Outgoing]:
         to(person, Reply(reminder.format(name=name(other, t)))),
         to(person, _question(office, follow_up, person, other)),
     ]
+
+
+async def open_question(office: Office, person: Participant) -> list[Reply]:
+    """The person's newest unanswered follow-up question, asked again (after they agreed to new terms)."""
+    follow_up = await office.follow_ups.awaiting_text(person.id, STEPS)
+    pair = await _pair(office, follow_up) if follow_up is not None else None
+    if follow_up is None or pair is None:
+        return []
+    asked, other, _ = pair
+    return [_question(office, follow_up, asked, other)]
 
 
 async def _set_nudge(office: Office, follow_up: FollowUp) -> None:

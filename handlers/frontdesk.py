@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from handlers import conversation, coordination, desk, follow_ups, meeting_changes, proposals
+from handlers import consent, conversation, coordination, desk, follow_ups, meeting_changes, privacy, proposals
 from handlers.bidi import lay_out
 from handlers.events import Event, EventKind, Outcome, Outgoing, Reply
 from handlers.i18n import Translator
@@ -27,18 +27,27 @@ TYPED: Final = frozenset({EventKind.TEXT, EventKind.OTHER, EventKind.CONTACT})
 
 async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
     t = _translator(ctx)
-    if event.kind is EventKind.CHOICE:
-        kind, _, rest = event.text.partition(":")
-        if kind in PROPOSAL_BUTTONS | MEETING_BUTTONS | FOLLOW_UP_BUTTONS or (
-            kind in COORDINATOR_BUTTONS and await _is_coordinator(event, office)
-        ):
-            return await _on_program_button(kind, rest, event, t, office)
+    kind, _, rest = event.text.partition(":") if event.kind is EventKind.CHOICE else ("", "", "")
+    if kind in COORDINATOR_BUTTONS and await _is_coordinator(event, office):
+        return await _on_program_button(kind, rest, event, t, office)
     if event.kind is EventKind.COMMAND:
         if event.text == "coordinator":
             return _laid_out([await desk.join(event.args, event.user_id, t, office)], [], t.language)
         if event.text in desk.COMMANDS and await _is_coordinator(event, office):
             replies, messages = await desk.on_command(event.text, event.args, event.user_id, t, office)
             return _laid_out(replies, messages, t.language)
+        if event.text == "mydata":
+            return _laid_out(await privacy.my_data(ctx, office), [], t.language)
+        if event.text == "delete":
+            return _laid_out(await privacy.ask_to_delete(ctx), [], t.language)
+    if kind == "del":
+        erased = await privacy.on_delete_button(rest, ctx, office)
+        return Outcome(notice=t.gettext(conversation.EXPIRED)) if erased is None else _laid_out(*erased, t.language)
+    waiting = await consent.check(event, ctx, office)
+    if waiting is not None:
+        return _laid_out(waiting, [], t.language)
+    if kind in PROPOSAL_BUTTONS | MEETING_BUTTONS | FOLLOW_UP_BUTTONS:
+        return await _on_program_button(kind, rest, event, t, office)
     if ctx.conversation.step is Step.DONE and ctx.conversation.participant_id:
         await _reachable_again(ctx)
     if event.kind in TYPED and ctx.conversation.step is Step.DONE and ctx.conversation.participant_id:

@@ -33,6 +33,15 @@ class Status(StrEnum):
     SUBMITTED = "submitted"  # waiting for a coordinator's review
     APPROVED = "approved"  # may be matched
     DECLINED = "declined"  # a coordinator declined the application
+    ERASED = "erased"  # personal data erased; an anonymous record is kept for the program's counts
+
+
+class Erasure(StrEnum):
+    """Why a participant's personal data was erased."""
+
+    REQUEST = "request"  # they sent /delete
+    COORDINATOR = "coordinator"  # `frontdoor erase`, for a request made by other means
+    RETENTION = "retention"  # inactive for longer than the program keeps data
 
 
 @dataclass
@@ -75,6 +84,7 @@ class Participant:
     paused_until: datetime | None = None  # a connector on a break is not matched until then
     unmatched_since: datetime | None = None  # a connectee told that no connector is free yet
     unreachable_since: datetime | None = None  # the channel said they blocked the bot
+    consent_language: str | None = None  # the language of the consent text they agreed to
 
     @property
     def first_name(self) -> str:

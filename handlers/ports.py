@@ -10,6 +10,7 @@ from handlers.events import Document
 from handlers.i18n import Translations
 from handlers.model import (
     Conversation,
+    Erasure,
     FollowUp,
     Match,
     Meeting,
@@ -35,6 +36,9 @@ class Participants(Protocol):
 
     async def update(self, participant: Participant, now: datetime) -> None:
         """Store the participant's role, language, status, dates and time zone."""
+
+    async def agree(self, participant: Participant, version: str, language: str, now: datetime) -> None:
+        """Record their agreement to consent text `version` shown in `language` (earlier ones stay on record)."""
 
     async def delete(self, participant: Participant) -> None: ...
 
@@ -213,6 +217,22 @@ class Exports(Protocol):
         """The funders' counts for a period: connectees, connectors, meetings_held, referrals, jobs_reported."""
 
 
+class PersonalData(Protocol):
+    """A person's own records, to show them and to erase them. Never commits."""
+
+    async def everything(self, channel: str, user_id: int, participant_id: int | None) -> dict[str, Any]:
+        """Every record about this person, ready for JSON but for its dates (datetimes)."""
+
+    async def erase(self, participant_id: int, reason: Erasure, now: datetime) -> None:
+        """Erase their personal data; an anonymous record stays for the program's counts."""
+
+    async def inactive(self, before: datetime, limit: int) -> list[int]:
+        """Participants not erased and not active since `before`, oldest first."""
+
+    async def erased(self, since: datetime) -> dict[Erasure, int]:
+        """How many were erased since `since`, by reason."""
+
+
 @dataclass
 class Office:
     """What the program-wide flows use: matching, meetings, coordinators, timers."""
@@ -229,4 +249,5 @@ class Office:
     reports: Reports
     staff: Coordinators
     exports: Exports
+    personal_data: PersonalData
     bot_username: str | None = None  # for personal t.me links; unknown in a terminal

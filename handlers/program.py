@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -143,6 +143,18 @@ class Program:
     source: str = ""
     matching: MatchingRules = field(default_factory=MatchingRules)
     follow_up: FollowUpRules = field(default_factory=FollowUpRules)
+    retention_days: int = 730  # [privacy]: a participant inactive this long is anonymized
+
+
+def with_consent_versions(program: Program, versions: dict[str, str]) -> Program:
+    """The program with each form's consent version as the store numbered it (see storage.consents)."""
+    forms = {
+        role: replace(form, questions=(replace(form.consent, version=versions[role]), *form.questions[1:]))
+        if role in versions
+        else form
+        for role, form in program.forms.items()
+    }
+    return replace(program, forms=forms)
 
 
 def load_program(path: Path | None = None) -> Program:
@@ -207,7 +219,21 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         source=source,
         matching=_parse_matching(data.get("matching", {}), _within(fail, "[matching] ")),
         follow_up=_parse_follow_up(data.get("follow_up", {}), data.get("digest", {}), fail),
+        retention_days=_parse_privacy(data.get("privacy", {}), _within(fail, "[privacy] ")),
     )
+
+
+def _parse_privacy(raw: Any, fail: Fail) -> int:
+    if not isinstance(raw, dict):
+        raise fail("must be a table of settings")
+    unknown = sorted(set(raw) - {"retention_days"})
+    if unknown:
+        raise fail(f"unknown setting {unknown[0]!r} (known: retention_days)")
+    days = raw.get("retention_days", Program.retention_days)
+    # At least as long as the last work follow-up (730 days at most) could still be answered.
+    if not isinstance(days, int) or isinstance(days, bool) or not 90 <= days <= 3650:
+        raise fail("retention_days must be a whole number of days from 90 to 3650")
+    return days
 
 
 # Whole-number settings of [matching]: the smallest and largest value that makes sense.
@@ -371,6 +397,9 @@ def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Fail) 
     version = raw.get("version", "")
     if kind is Kind.CONSENT and not (isinstance(version, str) and version):
         raise bad("a consent question needs a version")
+    if kind is Kind.CONSENT and not re.fullmatch(r"[A-Za-z0-9._-]{1,24}", version):
+        # Room in the store's 32 characters for the ".2" a changed text adds (storage.consents).
+        raise bad("a consent version is 1 to 24 letters, digits, dots, dashes or underscores")
     return Question(
         key=key,
         kind=kind,

@@ -25,8 +25,8 @@ class SqlMatchmaking:
         self._participants = participants
 
     async def load(self, query: Select[ParticipantRow]) -> list[Participant]:
-        """Participants with their answers in two queries, however many there are."""
-        rows = list((await self._session.execute(query)).scalars())
+        """Participants with their answers in two queries, however many there are; never an erased one."""
+        rows = list((await self._session.execute(query.where(ParticipantRow.status != Status.ERASED.value))).scalars())
         answers: dict[int, dict[str, Any]] = defaultdict(dict)
         if rows:
             found = await self._session.execute(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from handlers.model import Conversation, Participant, Role, Status, Step
-from storage.tables import AnswerRow, ConversationRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
+from storage.tables import AnswerRow, ConsentRow, ConversationRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
 
 
 class SqlParticipants:
@@ -34,11 +34,13 @@ class SqlParticipants:
             status=Status.IN_PROGRESS.value,
             consent_version=consent_version,
             consented_at=now,
+            consent_language=language,
             created_at=now,
             updated_at=now,
         )
         self._session.add(row)
         await self._session.flush()
+        self._session.add(ConsentRow(participant_id=row.id, version=consent_version, language=language, agreed_at=now))
         participant = participant_from_row(row, {})
         self._cache[participant.id] = participant
         return participant
@@ -47,11 +49,16 @@ class SqlParticipants:
         """The one object this unit of work uses for that participant (already cached, or this one)."""
         return self._cache.setdefault(participant.id, participant)
 
+    def forget(self, participant_id: int) -> None:
+        """Drop a participant from this unit of work's cache (their row changed behind it)."""
+        self._cache.pop(participant_id, None)
+
     async def get(self, participant_id: int) -> Participant | None:
+        """The participant, or None when there is none or their personal data was erased."""
         if participant_id in self._cache:
             return self._cache[participant_id]
         row = await self._session.get(ParticipantRow, participant_id)
-        if row is None:
+        if row is None or row.status == Status.ERASED.value:
             return None
         answers = await self._session.execute(
             select(AnswerRow.question_key, AnswerRow.value).where(AnswerRow.participant_id == participant_id)
@@ -96,6 +103,16 @@ class SqlParticipants:
             )
         )
 
+    async def agree(self, participant: Participant, version: str, language: str, now: datetime) -> None:
+        """They agreed to consent text `version`, shown in `language`; the earlier agreements stay on record."""
+        participant.consent_version, participant.consent_language, participant.consented_at = version, language, now
+        await self._session.execute(
+            update(ParticipantRow)
+            .where(ParticipantRow.id == participant.id)
+            .values(consent_version=version, consent_language=language, consented_at=now, updated_at=now)
+        )
+        self._session.add(ConsentRow(participant_id=participant.id, version=version, language=language, agreed_at=now))
+
     async def mark_unreachable(self, channel: str, chat_id: int, now: datetime) -> None:
         """The channel says this chat blocked the bot (the first time counts)."""
         await self._session.execute(
@@ -131,6 +148,7 @@ def participant_from_row(row: ParticipantRow, answers: dict[str, Any]) -> Partic
         status=Status(row.status),
         consent_version=row.consent_version,
         consented_at=row.consented_at,
+        consent_language=row.consent_language,
         created_at=row.created_at,
         updated_at=row.updated_at,
         submitted_at=row.submitted_at,

@@ -52,13 +52,14 @@ class ParticipantRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
-    user_id: Mapped[int]
-    chat_id: Mapped[int]
+    user_id: Mapped[int]  # 0 once erased: no Telegram account is kept
+    chat_id: Mapped[int]  # 0 once erased
     role: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     consent_version: Mapped[str] = mapped_column(String(32))
     consented_at: Mapped[datetime]
+    consent_language: Mapped[str | None] = mapped_column(String(16))
     submitted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -67,12 +68,49 @@ class ParticipantRow(Base):
     paused_until: Mapped[datetime | None]
     unmatched_since: Mapped[datetime | None]
     unreachable_since: Mapped[datetime | None]  # Telegram said the person blocked the bot
+    # Erased (status "erased"): what is left is anonymous, kept for the program's counts.
+    erased_at: Mapped[datetime | None]
+    erased_reason: Mapped[str | None] = mapped_column(String(16))  # request | coordinator | retention
 
     __table_args__ = (
         Index("ix_participants_user", "channel", "user_id"),
         Index("ix_participants_updated", "updated_at"),
         Index("ix_participants_role_status", "role", "status"),
+        Index("ix_participants_erased", "erased_at"),
     )
+
+
+class ConsentTextRow(Base):
+    """A consent text as shown, by role and version: what a person agreed to, word for word.
+
+    A changed text gets a new version even when the program file kept the old one.
+    """
+
+    __tablename__ = "consent_texts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    role: Mapped[str] = mapped_column(String(16))
+    version: Mapped[str] = mapped_column(String(32))
+    declared_version: Mapped[str] = mapped_column(String(32))  # the program file's
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("role", "version", name="ux_consent_texts_role_version"),)
+
+
+class ConsentRow(Base):
+    """One agreement: the version and language of the text shown, and when."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(Integer, ForeignKey("participants.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    agreed_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_consents_participant", "participant_id"),)
 
 
 class AnswerRow(Base):

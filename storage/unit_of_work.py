@@ -10,6 +10,7 @@ from storage.coordinators import SqlCoordinators
 from storage.follow_ups import SqlFollowUps
 from storage.jobs import SqlJobs
 from storage.matchmaking import SqlMatchmaking
+from storage.privacy import SqlPersonalData
 from storage.reports import SqlReports
 from storage.repositories import SqlConversations, SqlOutbox, SqlParticipants, SqlProcessedUpdates
 
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.follow_ups = SqlFollowUps(self.session)
         self.coordinators = SqlCoordinators(self.session)
         self.reports = SqlReports(self.session, self.participants, self.matchmaking)
+        self.personal_data = SqlPersonalData(self.session, self.participants)
         return self
 
     async def commit(self) -> None:

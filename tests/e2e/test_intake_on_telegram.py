@@ -92,7 +92,7 @@ async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulato
     texts = [message.text for message in nadia.inbox]
     assert not any("Please type" in text or "Which community" in text for text in texts), "no English reached her"
     record, answers = stored(bot.workdir / "frontdoor.db", 7001)
-    assert record == {"role": "connectee", "status": "submitted", "language": "fr", "consent_version": "2026-11"}
+    assert record == {"role": "connectee", "status": "submitted", "language": "fr", "consent_version": "2026-12"}
     assert answers["name"] == "Nadia" and answers["arrival_year"] == 2022
     assert answers["availability"] == ["fri-afternoon"]
     assert answers["phone"] == "+15195550199"

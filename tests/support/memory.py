@@ -26,6 +26,7 @@ class MemoryParticipants:
             status=Status.IN_PROGRESS,
             consent_version=consent_version,
             consented_at=now,
+            consent_language=language,
             created_at=now,
             updated_at=now,
         )
@@ -42,6 +43,9 @@ class MemoryParticipants:
 
     async def forget_answer(self, participant: Participant, key: str, now: datetime) -> None:
         participant.answers.pop(key, None)
+
+    async def agree(self, participant: Participant, version: str, language: str, now: datetime) -> None:
+        participant.consent_version, participant.consent_language, participant.consented_at = version, language, now
 
     async def update(self, participant: Participant, now: datetime) -> None:
         participant.updated_at = now

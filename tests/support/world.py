@@ -19,7 +19,8 @@ from bot.app import Frontdoor
 from handlers.events import Button, Event, EventKind, Reply, payload_to_reply
 from handlers.model import Step
 from handlers.program import Kind, Program, load_program
-from storage.database import open_engine, upgrade
+from storage.consents import numbered_consents
+from storage.database import open_engine, session_factory, upgrade
 from storage.tables import ConversationRow
 from storage.unit_of_work import UnitOfWork
 
@@ -101,12 +102,12 @@ class Phone:
 
 
 class World:
-    def __init__(self, app: Frontdoor) -> None:
+    def __init__(self, app: Frontdoor, first_update: int = 1) -> None:
         self.app = app
         self.now = app.clock()
         app.clock = lambda: self.now
         self.phones: dict[int, Phone] = {}
-        self._updates = count(1)
+        self._updates = count(first_update)
         self._messages = count(1)
 
     def next_message_id(self) -> int:
@@ -196,12 +197,14 @@ DEFAULTS: dict[Kind, Any] = {Kind.TEXT: "Sam Lee", Kind.YEAR: 2023, Kind.NUMBER:
 
 @asynccontextmanager
 async def world_on(
-    database_url: str, now: datetime, *, program: Program | None = None, coordinators=()
+    database_url: str, now: datetime, *, program: Program | None = None, coordinators=(), first_update: int = 1
 ) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
+    """A world on this database; a second world on the same one starts its update ids past the first's."""
     engine = open_engine(database_url)
     await upgrade(engine)
-    app = Frontdoor(program or load_program(), engine, clock=lambda: now, coordinators=frozenset(coordinators))
+    numbered = await numbered_consents(session_factory(engine), program or load_program(), now)
+    app = Frontdoor(numbered, engine, clock=lambda: now, coordinators=frozenset(coordinators))
     try:
-        yield World(app)
+        yield World(app, first_update)
     finally:
         await app.close()

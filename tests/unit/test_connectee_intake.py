@@ -119,7 +119,7 @@ async def test_a_newcomer_registers_with_buttons_and_sees_a_summary_before_submi
     participant = chat.participant
     assert participant.status is Status.SUBMITTED
     assert participant.role.value == "connectee"
-    assert participant.consent_version == "2026-11"
+    assert participant.consent_version == "2026-12"
     assert participant.answers == {
         "name": "Amal",
         "community": "kitchener",

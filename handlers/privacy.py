@@ -1,0 +1,213 @@
+"""A person's rights over their data: see all of it (/mydata), erase it (/delete), and its retention.
+
+Button data:  del:yes:<participant id>  del:no
+Erasure cancels what is under way with someone else first (they are told), so nobody waits for a
+meeting with a person who is gone; then the store erases the personal data and keeps an
+anonymous record for the program's counts. The same erasure serves /delete, a coordinator's
+`frontdoor erase` and the daily retention job.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+from handlers import intake, proposals
+from handlers.bidi import for_reader
+from handlers.events import Button, Document, Outgoing, Reply
+from handlers.model import Erasure, Match, MatchStatus, Meeting, MeetingStatus, Participant, Role, Step
+from handlers.people import both, name, to, translator, zone_of
+from handlers.ports import Context, Office
+from handlers.render import format_day, format_when, summary
+
+RETENTION: Final = "privacy.retention"
+RETENTION_BATCH: Final = 500  # people anonymized by one job; a full batch schedules the next at once
+
+
+# ---------------------------------------------------------------- /mydata
+
+
+async def my_data(ctx: Context, office: Office) -> list[Reply]:
+    """A readable summary, then every record as a JSON document."""
+    t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
+    conversation = ctx.conversation
+    person = await ctx.participants.get(conversation.participant_id) if conversation.participant_id else None
+    records = await office.personal_data.everything(
+        conversation.channel, conversation.user_id, person.id if person else None
+    )
+    document = Document(
+        "my-data.json",
+        json.dumps(records, default=_json_value, ensure_ascii=False, indent=2).encode(),
+        t.gettext("Everything {program} stores about you").format(program=ctx.program.name),
+    )
+    if person is None:
+        text = t.gettext(
+            "You have no registration with us. We keep only this chat's language and where you are in "
+            "the conversation; the file below shows it."
+        )
+        return [Reply(text), Reply("", document=document)]
+    lines = [t.gettext("Here is everything we store about you.")]
+    when = format_day(person.created_at, t.language, ctx.program.time_zone)
+    if person.role is Role.CONNECTOR:
+        lines.append(t.gettext("You registered as a volunteer connector on {date}.").format(date=when))
+    else:
+        lines.append(t.gettext("You registered as a newcomer on {date}.").format(date=when))
+    lines.append(
+        t.gettext("You agreed to our privacy terms (version {version}) on {date}.").format(
+            version=person.consent_version,
+            date=format_day(person.consented_at, t.language, ctx.program.time_zone),
+        )
+    )
+    form = ctx.program.forms[person.role.value]
+    answers = summary(t, person.answers, intake.visible_questions(form, person.answers))
+    counts = (
+        (t.gettext("Meeting proposals"), len(records.get("proposals", []))),
+        (t.gettext("Meetings"), len(records.get("meetings", []))),
+        (t.gettext("Follow-ups after meetings"), len(records.get("follow_ups", []))),
+        (t.gettext("Contacts you told us about"), len(records.get("referrals", []))),
+    )
+    lines += [t.gettext("{measure}: {total}").format(measure=label, total=total) for label, total in counts]
+    lines.append(t.gettext("The file below holds all of it. Send /delete if you would like us to erase your data."))
+    text = "\n".join(lines[:3]) + ("\n\n" + answers if answers else "") + "\n\n" + "\n".join(lines[3:])
+    return [Reply(text), Reply("", document=document)]
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# ---------------------------------------------------------------- /delete
+
+
+async def ask_to_delete(ctx: Context) -> list[Reply]:
+    t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
+    if ctx.conversation.participant_id is None or await ctx.participants.get(ctx.conversation.participant_id) is None:
+        return [
+            Reply(
+                t.gettext(
+                    "You have no registration with us, so there is nothing to erase. We keep only this chat's language."
+                )
+            )
+        ]
+    text = t.gettext(
+        "This erases your registration, your answers and your contact details for good. "
+        "A meeting or proposal under way is cancelled, and the other person is told. "
+        "We keep only anonymous counts for the program's statistics.\n\nErase your data?"
+    )
+    buttons = (
+        (Button(t.gettext("Yes, erase my data"), f"del:yes:{ctx.conversation.participant_id}"),),
+        (Button(t.gettext("No, keep it"), "del:no"),),
+    )
+    return [Reply(text, buttons=buttons)]
+
+
+async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
+    """The answer to "Erase your data?"; None for a button that is not this person's or no longer open."""
+    t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
+    if rest == "no":
+        return [Reply(t.gettext("Good, nothing is erased."), edit=True)], []
+    choice, _, participant_id = rest.partition(":")
+    conversation = ctx.conversation
+    if choice != "yes" or not participant_id.isdigit() or int(participant_id) != conversation.participant_id:
+        return None
+    person = await ctx.participants.get(int(participant_id))
+    if person is None:
+        return None
+    messages = await erase(office, person, Erasure.REQUEST)
+    # The store dropped this chat's state; what the update saves afterwards starts from scratch.
+    conversation.participant_id, conversation.role, conversation.history, conversation.pending = None, None, [], []
+    conversation.question, conversation.paused_step, conversation.editing = None, None, False
+    conversation.step = Step.IDLE
+    done = t.gettext(
+        "Done: your personal data is erased. Thank you for taking part in {program}. "
+        "If you would like to register again one day, send /start."
+    ).format(program=for_reader(ctx.program.name, t.language))
+    return [Reply(done, edit=True)], messages
+
+
+# ---------------------------------------------------------------- erasure
+
+
+@dataclass(frozen=True)
+class _UnderWay:
+    match: Match
+    meeting: Meeting | None
+    other: Participant
+
+
+async def erase(office: Office, person: Participant, reason: Erasure) -> list[Outgoing]:
+    """Cancel the person's proposals and meetings to come (telling the other side), then erase them."""
+    under_way = []
+    for match in await office.matchmaking.current_match(person.id, person.role):
+        meeting = (
+            await office.matchmaking.scheduled_meeting(match.id) if match.status is MatchStatus.CONFIRMED else None
+        )
+        if match.status is MatchStatus.CONFIRMED and (meeting is None or meeting.starts_at <= office.now):
+            continue  # they met (or are meeting now): that is the program's history, not under way
+        pair = await both(office, match)
+        if pair is None:
+            continue
+        if meeting is not None:
+            meeting.status = MeetingStatus.CANCELLED
+            await office.matchmaking.save_meeting(meeting, office.now)
+        await proposals.end_match(office, match, MatchStatus.CANCELLED, person.role)
+        under_way.append(_UnderWay(match, meeting, pair[1] if person.role is Role.CONNECTEE else pair[0]))
+    await office.personal_data.erase(person.id, reason, office.now)
+    messages = []
+    for item in under_way:
+        other = item.other
+        t = translator(office, other)
+        if item.meeting is not None:
+            told = t.gettext("{name} has left the program, so your meeting on {when} is cancelled. We are sorry.")
+            when = format_when(item.meeting.starts_at, t, zone_of(office, other))
+            messages.append(to(other, Reply(told.format(name=name(person, t), when=when))))
+        else:
+            told = t.gettext("{name} has left the program, so the proposed meeting is off. Thank you for your time.")
+            messages.append(to(other, Reply(told.format(name=name(person, t)))))
+        if other.role is Role.CONNECTEE:
+            messages.append(to(other, Reply(t.gettext("We will look for another connector for you."))))
+            messages += await proposals.find_connector(office, other)
+    return messages
+
+
+async def erase_on_behalf(office: Office, participant_id: int) -> list[Outgoing] | None:
+    """`frontdoor erase --participant ID`: a request made by other means. None when there is no such person."""
+    person = await office.participants.get(participant_id)
+    if person is None:
+        return None
+    messages = await erase(office, person, Erasure.COORDINATOR)
+    t = translator(office, person)
+    done = t.gettext(
+        "As you asked, your personal data with {program} is erased. We keep only anonymous counts for "
+        "the program's statistics. Thank you for taking part."
+    ).format(program=for_reader(office.program.name, t.language))
+    return [*messages, to(person, Reply(done))]
+
+
+# ---------------------------------------------------------------- retention
+
+
+async def schedule(office: Office) -> None:
+    """Make sure today's retention job exists (the job runner calls this at every run; the key dedupes)."""
+    day = office.now.date().isoformat()
+    await office.jobs.schedule(RETENTION, f"retention:{day}", office.now, {"day": day, "batch": 1})
+
+
+async def on_retention(day: str, batch: int, office: Office) -> list[Outgoing]:
+    """Anonymize participants inactive for longer than the program keeps data; a full batch calls the next."""
+    before = office.now - timedelta(days=office.program.retention_days)
+    inactive = await office.personal_data.inactive(before, RETENTION_BATCH)
+    messages = []
+    for participant_id in inactive:
+        person = await office.participants.get(participant_id)
+        if person is not None:
+            messages += await erase(office, person, Erasure.RETENTION)
+    if len(inactive) == RETENTION_BATCH:
+        await office.jobs.schedule(
+            RETENTION, f"retention:{day}:{batch + 1}", office.now, {"day": day, "batch": batch + 1}
+        )
+    return messages
