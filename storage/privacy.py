@@ -27,7 +27,9 @@ from storage.tables import (
 
 # Follow-up answers that are choices from a fixed list, not words of the person's own: anonymous
 # once the person is, and kept for the program's counts (meetings held, jobs found). Typed answers go.
-COUNTED_ANSWERS: Final = frozenset({"happened", "useful", "referred_count", "again", "work", "helped"})
+COUNTED_ANSWERS: Final = frozenset(
+    {"happened", "useful", "referral_count", "referred_count", "again", "work", "helped"}
+)
 REGISTRATION: Final = (
     "id",
     "role",

@@ -126,17 +126,6 @@ async def test_find_match_and_pause(world: World) -> None:
     assert coordinator.last.text == "Please add the participant's number, for example: /match 12"
 
 
-async def test_participants_get_the_unknown_command_answer_for_every_coordinator_command(world: World) -> None:
-    amal = world.phone(101)
-    await world.register(amal, "connectee", AMAL)
-    for command in ("/pending", "/find Amal", "/match 1", "/pause 1", "/digest", "/export", "/export csv", "/stats"):
-        await amal.send(command)
-        assert amal.last.text == UNKNOWN, command
-        assert amal.last.document is None
-    await amal.press_forged("ex:json")
-    assert amal.notices == ["This button has expired."]
-
-
 async def test_export_in_chat_in_each_format(world: World) -> None:
     await a_booked_meeting(world)
     coordinator = world.phone(COORDINATOR)

@@ -107,36 +107,6 @@ async def test_a_connector_who_cannot_take_it_passes_the_newcomer_to_the_next_co
     assert statuses == [("declined", "connector"), ("declined", "connector")]
 
 
-async def test_someone_elses_or_an_old_proposal_button_changes_nothing(world: World) -> None:
-    priya, amal, mallory = world.phone(201), world.phone(101), world.phone(666)
-    await world.register(priya, "connector", PRIYA)
-    await world.register(amal, "connectee", AMAL)
-    await approve_all(world)
-    pick = priya.find("pk:").data()[0]
-    await mallory.send("/start")
-    await mallory.press_forged(pick)
-    assert mallory.notices == ["This button has expired."]
-    await priya.press(pick)
-    accept = amal.find("ca:").data()[0]
-    await mallory.press_forged(accept)
-    await priya.press_forged(pick)  # replayed: the turn has moved on
-    assert priya.notices == ["This button has expired."]
-    async with world.app.sessions() as session:
-        assert (await session.execute(select(MatchRow.status))).scalar_one() == "proposed"
-    assert await count(world, MeetingRow) == 0
-
-
-async def test_participants_do_not_have_coordinator_commands(world: World) -> None:
-    amal = world.phone(101)
-    await world.register(amal, "connectee", AMAL)
-    await amal.send("/pending")
-    assert amal.last.text == "Sorry, I do not know that command. Send /help to see what I can do."
-    await amal.press_forged("ok:1")
-    assert amal.notices == ["This button has expired."]
-    await amal.send("/status")
-    assert "waiting for a coordinator's review" in amal.last.text
-
-
 async def test_no_answer_gets_one_nudge_then_the_proposal_expires_and_matching_moves_on(world: World) -> None:
     priya, marc, amal = await two_connectors_and_a_newcomer(world)
     await world.run_jobs(NOW + timedelta(hours=48, minutes=1))
