@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+import idna
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -125,13 +126,17 @@ def _check_email(text: str) -> str | Invalid:
 def _check_link(text: str) -> str | Invalid:
     link = text if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text) else f"https://{text}"
     parts = urlsplit(link)
-    host = parts.hostname or ""
+    try:
+        # IDNA 2008 with UTS 46 mapping: a real host name in any script, nothing else.
+        host = idna.encode(parts.hostname or "", uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        host = ""
     if (
         len(link) > LINK_LIMIT
         or parts.scheme not in ("http", "https")
         or " " in link
         or "." not in host
-        or not re.fullmatch(r"[a-z0-9.-]+", host)
+        or parts.username is not None  # user@host links hide where they lead
     ):
         return Invalid(
             N_("That does not look like a web link. Please send it like linkedin.com/in/your-name, or tap Skip.")

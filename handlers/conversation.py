@@ -123,7 +123,7 @@ async def _on_start(t: Translator, ctx: Context) -> list[Reply]:
                 text, (t.gettext("Continue"), "resume:go"), (t.gettext("Start over (delete my answers)"), "resume:over")
             )
         ]
-    _reset(conversation)
+    reset(conversation)
     conversation.step = Step.LANGUAGE
     welcome = t.gettext(
         "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
@@ -211,7 +211,7 @@ async def _on_cancel(t: Translator, ctx: Context) -> list[Reply]:
             )
         ]
     if not _intake_under_way(conversation):
-        _reset(conversation)
+        reset(conversation)
         return [Reply(t.gettext("Stopped. Nothing about you has been stored. Send /start whenever you are ready."))]
     participant = await intake.participant_of(ctx)
     if conversation.step not in (Step.RESUME, Step.CANCEL, Step.LANGUAGE):
@@ -289,7 +289,7 @@ async def _on_consent(agreed: bool, t: Translator, ctx: Context) -> list[Reply]:
     consent = ctx.program.forms[conversation.role.value].consent
     text = t.gettext(consent.text)
     if not agreed:
-        _reset(conversation)
+        reset(conversation)
         return [
             chosen(text, t.gettext("Not now"), t),
             Reply(t.gettext("No problem: nothing about you has been stored. Send /start whenever you are ready.")),
@@ -309,7 +309,7 @@ async def _on_resume(go_on: bool, t: Translator, ctx: Context) -> list[Reply]:
     participant = await intake.participant_of(ctx)
     await ctx.participants.delete(participant)
     role = conversation.role
-    _reset(conversation)
+    reset(conversation)
     conversation.step = Step.ROLE
     conversation.role = role
     return [
@@ -324,7 +324,7 @@ async def _on_cancel_answer(stop: bool, t: Translator, ctx: Context) -> list[Rep
         return await _return_to_paused(t, ctx)
     participant = await intake.participant_of(ctx)
     await ctx.participants.delete(participant)
-    _reset(conversation)
+    reset(conversation)
     return [
         Reply(
             t.gettext("Stopped, and your answers are deleted. Send /start whenever you want to begin again."),
@@ -468,7 +468,7 @@ def _intake_under_way(conversation: Conversation) -> bool:
     )
 
 
-def _reset(conversation: Conversation) -> None:
+def reset(conversation: Conversation) -> None:
     """Back to the start; the language stays, it is no personal data and the person chose it."""
     conversation.step = Step.IDLE
     conversation.role = None

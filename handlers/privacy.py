@@ -16,8 +16,9 @@ from typing import Any, Final
 
 from handlers import intake, proposals
 from handlers.bidi import for_reader
+from handlers.conversation import reset
 from handlers.events import Button, Document, Outgoing, Reply
-from handlers.model import Erasure, Match, MatchStatus, Meeting, MeetingStatus, Participant, Role, Step
+from handlers.model import Erasure, Match, MatchStatus, Meeting, MeetingStatus, Participant, Role
 from handlers.people import both, name, to, translator, zone_of
 from handlers.ports import Context, Office
 from handlers.render import format_day, format_when, summary
@@ -118,10 +119,7 @@ async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[lis
     if person is None:
         return None
     messages = await erase(office, person, Erasure.REQUEST)
-    # The store dropped this chat's state; what the update saves afterwards starts from scratch.
-    conversation.participant_id, conversation.role, conversation.history, conversation.pending = None, None, [], []
-    conversation.question, conversation.paused_step, conversation.editing = None, None, False
-    conversation.step = Step.IDLE
+    reset(conversation)  # the store dropped this chat's state too: the next message starts afresh
     done = t.gettext(
         "Done: your personal data is erased. Thank you for taking part in {program}. "
         "If you would like to register again one day, send /start."

@@ -63,9 +63,3 @@ async def consent_versions(session: AsyncSession, program: Program, now: datetim
                 break
     return versions
 
-
-async def consent_text(session: AsyncSession, role: str, version: str) -> str | None:
-    """The words of consent `version` for `role`, as the program file gave them (English source)."""
-    return await session.scalar(
-        select(ConsentTextRow.text).where(ConsentTextRow.role == role, ConsentTextRow.version == version)
-    )
