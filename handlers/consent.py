@@ -22,7 +22,7 @@ COLLECTS_NOTHING: Final = frozenset({"help", "mydata", "delete", "language", "st
 BUTTONS_COLLECTING_NOTHING: Final = frozenset({"lang", "del", "cancel"})
 
 
-def outdated(person: Participant, ctx: Context) -> bool:
+def _outdated(person: Participant, ctx: Context) -> bool:
     return person.consent_version != ctx.program.forms[person.role.value].consent.version
 
 
@@ -34,7 +34,7 @@ async def check(event: Event, ctx: Context, office: Office) -> list[Reply] | Non
     if (event.kind is EventKind.COMMAND and event.text in COLLECTS_NOTHING) or kind in BUTTONS_COLLECTING_NOTHING:
         return None
     person = await ctx.participants.get(ctx.conversation.participant_id)
-    if person is None or not outdated(person, ctx):
+    if person is None or not _outdated(person, ctx):
         return None
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
     if kind == "rc":

@@ -10,7 +10,6 @@ anonymous record for the program's counts. The same erasure serves /delete, a co
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
@@ -18,7 +17,7 @@ from handlers import intake, proposals
 from handlers.bidi import for_reader
 from handlers.conversation import reset
 from handlers.events import Button, Document, Outgoing, Reply
-from handlers.model import Erasure, Match, MatchStatus, Meeting, MeetingStatus, Participant, Role
+from handlers.model import Erasure, MatchStatus, Meeting, MeetingStatus, Participant, Role
 from handlers.people import both, name, to, translator, zone_of
 from handlers.ports import Context, Office
 from handlers.render import format_day, format_when, summary
@@ -49,17 +48,13 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
             "the conversation; the file below shows it."
         )
         return [Reply(text), Reply("", document=document)]
-    lines = [t.gettext("Here is everything we store about you.")]
     when = format_day(person.created_at, t.language, ctx.program.time_zone)
     if person.role is Role.CONNECTOR:
-        lines.append(t.gettext("You registered as a volunteer connector on {date}.").format(date=when))
+        registered = t.gettext("You registered as a volunteer connector on {date}.").format(date=when)
     else:
-        lines.append(t.gettext("You registered as a newcomer on {date}.").format(date=when))
-    lines.append(
-        t.gettext("You agreed to our privacy terms (version {version}) on {date}.").format(
-            version=person.consent_version,
-            date=format_day(person.consented_at, t.language, ctx.program.time_zone),
-        )
+        registered = t.gettext("You registered as a newcomer on {date}.").format(date=when)
+    agreed = t.gettext("You agreed to our privacy terms (version {version}) on {date}.").format(
+        version=person.consent_version, date=format_day(person.consented_at, t.language, ctx.program.time_zone)
     )
     form = ctx.program.forms[person.role.value]
     answers = summary(t, person.answers, intake.visible_questions(form, person.answers))
@@ -69,9 +64,10 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
         (t.gettext("Follow-ups after meetings"), len(records.get("follow_ups", []))),
         (t.gettext("Contacts you told us about"), len(records.get("referrals", []))),
     )
-    lines += [t.gettext("{measure}: {total}").format(measure=label, total=total) for label, total in counts]
-    lines.append(t.gettext("The file below holds all of it. Send /delete if you would like us to erase your data."))
-    text = "\n".join(lines[:3]) + ("\n\n" + answers if answers else "") + "\n\n" + "\n".join(lines[3:])
+    figures = [t.gettext("{measure}: {total}").format(measure=label, total=total) for label, total in counts]
+    closing = t.gettext("The file below holds all of it. Send /delete if you would like us to erase your data.")
+    blocks = ["\n".join([t.gettext("Here is everything we store about you."), registered, agreed]), answers]
+    text = "\n\n".join([*filter(None, blocks), "\n".join([*figures, closing])])
     return [Reply(text), Reply("", document=document)]
 
 
@@ -130,16 +126,9 @@ async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[lis
 # ---------------------------------------------------------------- erasure
 
 
-@dataclass(frozen=True)
-class _UnderWay:
-    match: Match
-    meeting: Meeting | None
-    other: Participant
-
-
 async def erase(office: Office, person: Participant, reason: Erasure) -> list[Outgoing]:
     """Cancel the person's proposals and meetings to come (telling the other side), then erase them."""
-    under_way = []
+    under_way: list[tuple[Meeting | None, Participant]] = []  # what was cancelled, and with whom
     for match in await office.matchmaking.current_match(person.id, person.role):
         meeting = (
             await office.matchmaking.scheduled_meeting(match.id) if match.status is MatchStatus.CONFIRMED else None
@@ -153,15 +142,14 @@ async def erase(office: Office, person: Participant, reason: Erasure) -> list[Ou
             meeting.status = MeetingStatus.CANCELLED
             await office.matchmaking.save_meeting(meeting, office.now)
         await proposals.end_match(office, match, MatchStatus.CANCELLED, person.role)
-        under_way.append(_UnderWay(match, meeting, pair[1] if person.role is Role.CONNECTEE else pair[0]))
+        under_way.append((meeting, pair[1] if person.role is Role.CONNECTEE else pair[0]))
     await office.personal_data.erase(person.id, reason, office.now)
     messages = []
-    for item in under_way:
-        other = item.other
+    for meeting, other in under_way:
         t = translator(office, other)
-        if item.meeting is not None:
+        if meeting is not None:
             told = t.gettext("{name} has left the program, so your meeting on {when} is cancelled. We are sorry.")
-            when = format_when(item.meeting.starts_at, t, zone_of(office, other))
+            when = format_when(meeting.starts_at, t, zone_of(office, other))
             messages.append(to(other, Reply(told.format(name=name(person, t), when=when))))
         else:
             told = t.gettext("{name} has left the program, so the proposed meeting is off. Thank you for your time.")

@@ -62,4 +62,3 @@ async def consent_versions(session: AsyncSession, program: Program, now: datetim
                 versions[role] = version
                 break
     return versions
-

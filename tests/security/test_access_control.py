@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import func, select
 
 from storage.tables import MatchRow, MeetingRow, ParticipantRow
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, approve_all
-from tests.support.world import Phone, World, world_on
+from tests.support.personas import AMAL, PRIYA, approve_all
+from tests.support.world import Phone, World
 
 UNKNOWN = "Sorry, I do not know that command. Send /help to see what I can do."
 EXPIRED = "This button has expired."
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 async def a_proposal(world: World) -> tuple[Phone, Phone, Phone]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from handlers.model import Erasure, Status
@@ -17,16 +15,10 @@ from storage.export_formats import write_csv, write_json
 from storage.tables import ConsentRow, ConversationRow, MatchRow, MeetingRow, OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
-from tests.support.world import World, world_on
+from tests.support.world import World
 
 # What Amal told us that identifies her; none of it may survive her /delete.
 AMAL_PERSONAL = ("Amal", "Haddad", "amal@example.com", "Software developer")
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 async def everything_exported(world: World) -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -16,16 +14,10 @@ from handlers.program import Kind
 from storage.export import Period, export_of, question_keys
 from storage.export_formats import FORMULA_STARTS, write_csv, write_xlsx
 from storage.tables import AnswerRow
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, approve_all
-from tests.support.world import Phone, World, world_on
+from tests.support.personas import AMAL, NOW, PRIYA, approve_all
+from tests.support.world import Phone, World
 
 FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+1+cmd|'/c calc'!A0", "-2+3", "@SUM(1+1)")
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 async def at_the_name_question(world: World) -> Phone:
