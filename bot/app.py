@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import i18n
 from bot.config import Settings
 from handlers import coordination, digest, frontdesk, privacy, timers
-from handlers.events import Event, Outgoing, Reply, reply_to_payload
+from handlers.events import Event, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
 from handlers.ports import Context, Office
 from handlers.program import Program, load_program
 from storage.consents import numbered_consents
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 
 JOB_ATTEMPTS = 5  # a job that fails this often is set aside as failed, with its error
+UPDATE_ATTEMPTS = 5  # an update that fails this often is set aside, and the person told (about 15 s)
 
 
 @dataclass
@@ -44,6 +45,15 @@ class Handled:
     notice: str | None = None
     duplicate: bool = False
     chats: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Received:
+    """A stored update, handled: what it produced, and the pressed button's query to answer (if any)."""
+
+    event: Event
+    handled: Handled
+    answer_id: str | None
 
 
 @dataclass
@@ -100,26 +110,78 @@ class Frontdoor:
         return list(dict.fromkeys(message.chat_id for message in messages))
 
     async def handle(self, channel: str, event: Event) -> Handled:
+        """Handle an event at once (the terminal, the tests), in its own transaction."""
+        async with UnitOfWork(self.sessions) as uow:
+            handled = await self._handle(uow, channel, event, self.clock())
+            await uow.commit()
+        return handled
+
+    async def receive(self, channel: str, event: Event, answer_id: str | None = None) -> bool:
+        """Store an update as it arrives, before the channel confirms it; `handle_next` handles it.
+
+        `answer_id` is the pressed button's query, answered with the toast once handled.
+        False: this update was here already (Telegram sent it again).
+        """
+        async with UnitOfWork(self.sessions) as uow:
+            payload = event_to_payload(event)
+            stored = await uow.incoming.store(channel, event.update_id, event.user_id, payload, answer_id, self.clock())
+            await uow.commit()
+        return stored
+
+    async def handle_next(self, channel: str) -> Received | None:
+        """Handle one stored update, a person's oldest, in one transaction with its removal; None: none due.
+
+        A failure rolls everything back and the update is tried again with backoff; after
+        UPDATE_ATTEMPTS the person is told, and their later updates go on.
+        """
         now = self.clock()
         async with UnitOfWork(self.sessions) as uow:
-            conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
-            if await uow.processed_updates.seen(channel, event.update_id):
-                log.info("update %s of user %s already handled", event.update_id, event.user_id)
-                return Handled(duplicate=True)
-            context = Context(
-                conversation=conversation,
-                participants=uow.participants,
-                program=self.program,
-                translations=self.catalogs.translator,
-                now=now,
-            )
-            outcome = await frontdesk.handle(event, context, self._office(uow, channel, now))
-            await uow.conversations.save(conversation, now)
-            await uow.processed_updates.remember(channel, event.update_id, now)
-            payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in outcome.replies]
-            ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
-            others = await self._queue(uow, outcome.messages, now)
+            row = await uow.incoming.claim_next(channel, now)
+            if row is None:
+                return None
+            incoming_id, answer_id, attempts = row.id, row.answer_id, row.attempts
+            event = payload_to_event(row.event)
+            try:
+                handled = await self._handle(uow, channel, event, now)
+            except Exception as error:  # the person's later updates must not wait forever behind this one
+                log.exception("update %s of user %s failed", event.update_id, event.user_id)
+                await uow.session.rollback()
+                failed = error
+            else:
+                await uow.incoming.done(incoming_id)
+                await uow.commit()
+                return Received(event, handled, answer_id)
+        give_up = attempts + 1 >= UPDATE_ATTEMPTS
+        async with UnitOfWork(self.sessions) as uow:
+            retry_at = now + timedelta(seconds=2**attempts)
+            await uow.incoming.retry(incoming_id, f"{type(failed).__name__}: {failed}", retry_at, give_up=give_up)
+            chats = []
+            if give_up:
+                conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
+                t = self.catalogs.translator(conversation.language or self.program.default_language)
+                chats = await self._queue(uow, [Outgoing(channel, event.chat_id, frontdesk.apology(t))], now)
             await uow.commit()
+        return Received(event, Handled(chats=chats), answer_id if give_up else None)
+
+    async def _handle(self, uow: UnitOfWork, channel: str, event: Event, now: datetime) -> Handled:
+        """The pipeline of one event inside the caller's transaction; the caller commits."""
+        conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
+        if await uow.processed_updates.seen(channel, event.update_id):
+            log.info("update %s of user %s already handled", event.update_id, event.user_id)
+            return Handled(duplicate=True)
+        context = Context(
+            conversation=conversation,
+            participants=uow.participants,
+            program=self.program,
+            translations=self.catalogs.translator,
+            now=now,
+        )
+        outcome = await frontdesk.handle(event, context, self._office(uow, channel, now))
+        await uow.conversations.save(conversation, now)
+        await uow.processed_updates.remember(channel, event.update_id, now)
+        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in outcome.replies]
+        ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
+        others = await self._queue(uow, outcome.messages, now)
         chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
         return Handled(replies=outcome.replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
 
@@ -193,6 +255,13 @@ class Frontdoor:
             await self._queue(uow, messages, self.clock())
             await uow.commit()
         return True
+
+    async def shared_secret(self, name: str, candidate: str) -> str:
+        """A secret all workers share (the webhook's): the first to start stores its `candidate`."""
+        async with UnitOfWork(self.sessions) as uow:
+            secret = await uow.workers.secret(name, candidate, self.clock())
+            await uow.commit()
+        return secret
 
     async def mark_sent(self, outbox_ids: list[int]) -> None:
         """For channels that show replies themselves (the terminal): nothing is left to send."""

@@ -10,14 +10,16 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot import redaction
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, SettingsError, Webhook, load_settings
 from handlers.program import ProgramError, load_program
 
 log = logging.getLogger("frontdoor")
 USAGE_ERROR = 2
+DEFAULT_LISTEN = "127.0.0.1:8080"
 
 
 class Parser(argparse.ArgumentParser):
@@ -29,8 +31,16 @@ def make_parser() -> Parser:
     parser = Parser(prog="frontdoor", description="The chat front door of a Connector Program.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the Telegram bot (long polling)")
-    run.add_argument("--webhook", metavar="URL", help="webhook mode (not available yet: use long polling)")
+    run = commands.add_parser("run", help="run the Telegram bot (long polling, or a webhook worker)")
+    run.add_argument(
+        "--webhook", metavar="URL", help="webhook mode: the public https address Telegram sends updates to"
+    )
+    run.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default=DEFAULT_LISTEN,
+        help=f"with --webhook: where this worker listens, behind the reverse proxy ({DEFAULT_LISTEN})",
+    )
 
     chat = commands.add_parser("chat", help="the same conversation in this terminal, no Telegram needed")
     chat.add_argument("--role", choices=["connectee", "connector"], help="answer as a newcomer or a volunteer")
@@ -127,6 +137,24 @@ def export_target(kind: str, out: str) -> Path | None:
     return path
 
 
+def webhook_of(url: str | None, listen: str) -> Webhook | None:
+    """--webhook and --listen, checked: an http(s) URL with a host, and a HOST:PORT to listen on."""
+    if url is None:
+        if listen != DEFAULT_LISTEN:
+            raise SettingsError("--listen is for webhook mode: give --webhook URL too")
+        return None
+    address = urlsplit(url)
+    if address.scheme not in ("https", "http") or not address.hostname:
+        raise SettingsError(f"--webhook {url!r} is not an address like https://bot.example.org/telegram")
+    path = address.path or "/"
+    if path == "/healthz":
+        raise SettingsError("--webhook: /healthz is the health check's path; choose another")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"--listen {listen!r} is not HOST:PORT, e.g. {DEFAULT_LISTEN}")
+    return Webhook(url=url, path=path, host=host.strip("[]"), port=int(port))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = make_parser().parse_args(argv)
     # The bot logs what it does; the one-shot commands keep the terminal for their own output.
@@ -158,9 +186,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
     from bot import commands
 
     if arguments.command == "run":
-        if arguments.webhook:
-            raise SettingsError("webhook mode is not available yet; run without --webhook for long polling")
-        return await commands.run_polling(settings)
+        return await commands.run(settings, webhook_of(arguments.webhook, arguments.listen))
     if arguments.command == "chat":
         return await commands.chat(settings, role=arguments.role, language=arguments.language, user_id=arguments.user)
     if arguments.command == "db":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -12,6 +13,7 @@ from dotenv import dotenv_values
 
 DEFAULT_API_URL: Final = "https://api.telegram.org"
 DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///frontdoor.db"
+WEBHOOK_SECRET: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 NO_TOKEN: Final = (
     "FRONTDOOR_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), put its token in "
     "FRONTDOOR_BOT_TOKEN or .env, or try the conversation without Telegram: frontdoor chat"
@@ -30,11 +32,24 @@ class Settings:
     coordinators: frozenset[int] = field(default_factory=frozenset)
     program_file: Path | None = None
     locales_dir: Path | None = None
+    webhook_secret: str | None = None  # None: generated once and kept in the database for every worker
+    send_rate: float = 30.0  # messages a second overall, shared by the live workers (Telegram: 30)
+    chat_interval: float = 1.0  # seconds between two messages to one chat (Telegram: 1)
 
     def require_token(self) -> str:
         if not self.bot_token:
             raise SettingsError(NO_TOKEN)
         return self.bot_token
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """`frontdoor run --webhook URL --listen HOST:PORT`: the address Telegram calls, and where we listen."""
+
+    url: str
+    path: str
+    host: str
+    port: int
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
@@ -64,6 +79,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     locales_dir = get("FRONTDOOR_LOCALES_DIR")
     if locales_dir and not Path(locales_dir).is_dir():
         raise SettingsError(f"FRONTDOOR_LOCALES_DIR: {locales_dir} is not a folder")
+    webhook_secret = get("FRONTDOOR_WEBHOOK_SECRET")
+    if webhook_secret is not None and not WEBHOOK_SECRET.fullmatch(webhook_secret):
+        raise SettingsError("FRONTDOOR_WEBHOOK_SECRET must be 1 to 256 characters: letters, digits, _ and -")
     return Settings(
         bot_token=get("FRONTDOOR_BOT_TOKEN"),
         telegram_api_url=api_url,
@@ -71,4 +89,20 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         coordinators=frozenset(coordinators),
         program_file=Path(program_file) if program_file else None,
         locales_dir=Path(locales_dir) if locales_dir else None,
+        webhook_secret=webhook_secret,
+        send_rate=_number(get, "FRONTDOOR_SEND_RATE", 30.0, low=0.1, high=1000.0),
+        chat_interval=_number(get, "FRONTDOOR_CHAT_INTERVAL", 1.0, low=0.0, high=60.0),
     )
+
+
+def _number(get: Callable[[str], str | None], name: str, default: float, *, low: float, high: float) -> float:
+    text = get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name}: {text!r} is not a number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {text}")
+    return value

@@ -123,3 +123,34 @@ def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
         else None,
     )
     return reply, payload.get("edit_message_id")
+
+
+def event_to_payload(event: Event) -> dict[str, object]:
+    """An Event as JSON-safe data, to be stored between receiving an update and handling it."""
+    payload: dict[str, object] = {
+        "update_id": event.update_id,
+        "user_id": event.user_id,
+        "chat_id": event.chat_id,
+        "kind": event.kind.value,
+        "text": event.text,
+        "args": event.args,
+    }
+    if event.language_code is not None:
+        payload["language_code"] = event.language_code
+    if event.message_id is not None:
+        payload["message_id"] = event.message_id
+    return payload
+
+
+def payload_to_event(payload: dict[str, Any]) -> Event:
+    """The Event that `event_to_payload` stored."""
+    return Event(
+        update_id=int(payload["update_id"]),
+        user_id=int(payload["user_id"]),
+        chat_id=int(payload["chat_id"]),
+        kind=EventKind(payload["kind"]),
+        text=str(payload.get("text", "")),
+        args=str(payload.get("args", "")),
+        language_code=payload.get("language_code"),
+        message_id=payload.get("message_id"),
+    )

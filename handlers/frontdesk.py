@@ -157,3 +157,12 @@ async def _meeting_status(ctx: Context, office: Office) -> str:
         else:
             lines.append(t.gettext("A meeting with {name} is being arranged.").format(name=name(other, t)))
     return "\n".join(lines)
+
+
+def apology(t: Translator) -> Reply:
+    """What a person reads when their message could not be handled, after every retry failed."""
+    text = t.gettext(
+        "Sorry, something went wrong on our side with your last message. "
+        "Everything you told us before is saved: please send it again in a few minutes."
+    )
+    return lay_out(Reply(text), t.language)

@@ -8,6 +8,8 @@ from typing import Any, Final
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -59,6 +61,11 @@ async def inserted(session: AsyncSession, row: object) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which has `on_conflict_do_nothing` on PostgreSQL and SQLite alike."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import insert_for
 from storage.tables import JobRow
 
 
@@ -18,7 +17,7 @@ class SqlJobs:
         self._session = session
 
     async def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> None:
-        insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = insert_for(self._session)
         await self._session.execute(
             insert(JobRow)
             .values(

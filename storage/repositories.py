@@ -5,14 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from handlers.model import Conversation, Participant, Role, Status, Step
-from storage.tables import AnswerRow, ConsentRow, ConversationRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
+from storage.database import insert_for
+from storage.tables import (
+    AnswerRow,
+    ConsentRow,
+    ConversationRow,
+    OutboxRow,
+    ParticipantRow,
+    ProcessedUpdateRow,
+    WorkerRow,
+)
+from storage.workers import SILENCE
 
 
 class SqlParticipants:
@@ -177,7 +185,7 @@ class SqlConversations:
         row = (await self._session.execute(query)).scalar_one_or_none()
         if row is None:
             # Two first messages at once must not both create the row: let the database decide.
-            insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            insert = insert_for(self._session)
             await self._session.execute(
                 insert(ConversationRow)
                 .values(
@@ -262,23 +270,37 @@ class SqlOutbox:
         return [row.id for row in rows]
 
     async def claim(
-        self, channel: str, now: datetime, lease_until: datetime, limit: int, chat_ids: list[int] | None = None
+        self,
+        channel: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        chat_ids: list[int] | None = None,
+        *,
+        worker: str | None = None,
+        per_chat: int | None = None,
     ) -> list[OutboxRow]:
         """Due messages, oldest first, leased to this sender until `lease_until`.
 
-        A message waits while an older one to the same chat waits (for a retry, or in another
-        sender's hands), so each chat reads its messages in the order they were written; older
-        ones that are due are claimed in the same batch, ahead of it. The lease (not a transaction held open during
-        the HTTP call) keeps other senders off; if this one dies, the lease runs out and another
-        sender takes the message.
+        A chat's messages are taken only from its oldest pending one on, so each chat reads its
+        messages in the order they were written, even with several senders: while an older one
+        waits (for a retry, or in another sender's hands, even one locked but not yet committed by
+        it) the later ones stay. The lease, not a transaction held open during the HTTP call,
+        keeps other senders off; a message whose `worker` stopped being seen is taken over at
+        once, otherwise when the lease runs out. `per_chat` caps a chat's share of the batch,
+        so that what is taken can be sent at one a second before the lease ends.
         """
         older = aliased(OutboxRow)
+        taken_over = and_(
+            OutboxRow.claimed_by.is_not(None),
+            ~exists().where(WorkerRow.id == OutboxRow.claimed_by, WorkerRow.seen_at > now - SILENCE),
+        )
         query = (
             select(OutboxRow)
             .where(
                 OutboxRow.channel == channel,
                 OutboxRow.status == "pending",
-                OutboxRow.next_attempt_at <= now,
+                or_(OutboxRow.next_attempt_at <= now, taken_over),
                 ~exists().where(
                     older.chat_id == OutboxRow.chat_id,
                     older.status == "pending",
@@ -292,12 +314,74 @@ class SqlOutbox:
         )
         if chat_ids is not None:
             query = query.where(OutboxRow.chat_id.in_(chat_ids))
-        rows = list((await self._session.execute(query)).scalars())
+        rows = await self._in_order(channel, list((await self._session.execute(query)).scalars()), per_chat)
         for row in rows:
             row.next_attempt_at = lease_until
             row.attempts += 1
+            row.claimed_by = worker
         await self._session.flush()
         return rows
+
+    async def _in_order(self, channel: str, rows: list[OutboxRow], per_chat: int | None) -> list[OutboxRow]:
+        """Of the rows locked, each chat's longest run that starts at its oldest pending message."""
+        if not rows:
+            return rows
+        mine = {row.id for row in rows}
+        pending = await self._session.execute(
+            select(OutboxRow.chat_id, OutboxRow.id)
+            .where(
+                OutboxRow.channel == channel,
+                OutboxRow.status == "pending",
+                OutboxRow.chat_id.in_({row.chat_id for row in rows}),
+                OutboxRow.id <= max(mine),
+            )
+            .order_by(OutboxRow.id)
+        )
+        taken: dict[int, int] = {}
+        stopped: set[int] = set()
+        allowed: set[int] = set()
+        for chat_id, outbox_id in pending:
+            if chat_id in stopped:
+                continue
+            if outbox_id not in mine or (per_chat is not None and taken.get(chat_id, 0) >= per_chat):
+                stopped.add(chat_id)
+                continue
+            taken[chat_id] = taken.get(chat_id, 0) + 1
+            allowed.add(outbox_id)
+        return [row for row in rows if row.id in allowed]
+
+    async def last_sent(self, channel: str, chat_ids: set[int], since: datetime) -> dict[int, datetime]:
+        """When each of these chats last got a message (from any worker), if after `since`."""
+        if not chat_ids:
+            return {}
+        query = (
+            select(OutboxRow.chat_id, func.max(OutboxRow.sent_at))
+            .where(
+                OutboxRow.channel == channel,
+                OutboxRow.chat_id.in_(chat_ids),
+                OutboxRow.status == "sent",
+                OutboxRow.sent_at > since,
+            )
+            .group_by(OutboxRow.chat_id)
+        )
+        return {chat_id: sent_at for chat_id, sent_at in await self._session.execute(query) if sent_at is not None}
+
+    async def release(self, outbox_ids: list[int], now: datetime) -> None:
+        """Claimed but not tried (the lease was running out): due again at once, for any sender."""
+        if outbox_ids:
+            await self._session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(outbox_ids))
+                .values(next_attempt_at=now, claimed_by=None, attempts=OutboxRow.attempts - 1)
+            )
+
+    async def pending(self, channel: str, now: datetime) -> tuple[int, datetime | None]:
+        """How many messages wait to be sent, and since when the oldest of them is due."""
+        query = select(func.count(), func.min(OutboxRow.created_at)).where(
+            OutboxRow.channel == channel, OutboxRow.status == "pending"
+        )
+        count, oldest = (await self._session.execute(query)).one()
+        return int(count), oldest
 
     async def mark_sent(self, outbox_id: int, now: datetime) -> None:
         await self._session.execute(
@@ -308,7 +392,7 @@ class SqlOutbox:
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == outbox_id)
-            .values(last_error=error[:500], next_attempt_at=next_attempt_at)
+            .values(last_error=error[:500], next_attempt_at=next_attempt_at, claimed_by=None)
         )
 
     async def mark_dead(self, outbox_id: int, error: str) -> None:

@@ -152,6 +152,53 @@ class ProcessedUpdateRow(Base):
     processed_at: Mapped[datetime]
 
 
+class IncomingUpdateRow(Base):
+    """An update received and stored, not yet handled: one person's are handled in `id` order.
+
+    Stored before the channel confirms it (the polling offset, the webhook's 200), so a crash
+    between receiving and handling loses nothing.
+    """
+
+    __tablename__ = "incoming_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[int]
+    user_id: Mapped[int]
+    event: Mapped[dict[str, Any]]  # handlers.events.event_to_payload
+    answer_id: Mapped[str | None] = mapped_column(String(64))  # a pressed button's query, answered after
+    status: Mapped[str] = mapped_column(String(8))  # pending | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    not_before: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id", name="ux_incoming_channel_update"),
+        Index("ix_incoming_user", "channel", "user_id", "id"),
+    )
+
+
+class WorkerRow(Base):
+    """A running `frontdoor run`, seen every second: the live ones share the sending rate."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+
+
+class BotSecretRow(Base):
+    """A secret every worker must share, such as the webhook's, generated once by the first."""
+
+    __tablename__ = "bot_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime]
+
+
 class OutboxRow(Base):
     """An outgoing message, written in the update's transaction and sent after the commit."""
 
@@ -167,6 +214,7 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it now (WorkerRow.id)
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_chat", "chat_id", "id"))
 

@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.coordinators import SqlCoordinators
 from storage.follow_ups import SqlFollowUps
+from storage.incoming import SqlIncoming
 from storage.jobs import SqlJobs
 from storage.matchmaking import SqlMatchmaking
 from storage.privacy import SqlPersonalData
 from storage.reports import SqlReports
 from storage.repositories import SqlConversations, SqlOutbox, SqlParticipants, SqlProcessedUpdates
+from storage.workers import SqlWorkers
 
 
 class UnitOfWork:
@@ -34,6 +36,8 @@ class UnitOfWork:
         self.coordinators = SqlCoordinators(self.session)
         self.reports = SqlReports(self.session, self.participants, self.matchmaking)
         self.personal_data = SqlPersonalData(self.session, self.participants)
+        self.incoming = SqlIncoming(self.session)
+        self.workers = SqlWorkers(self.session)
         return self
 
     async def commit(self) -> None:

@@ -10,6 +10,7 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL: Final = "telegram"
 REQUEST_TIMEOUT: Final = 20  # seconds; long polls add their own timeout on top
-Handle = Callable[[Event], Awaitable[str | None]]  # returns the toast for a pressed button
+Receive = Callable[[Event, str | None], Awaitable[None]]  # stores an update: (event, pressed button's query id)
+ALLOWED_UPDATES: Final = ["message", "callback_query"]
 
 
 def make_bot(token: str, api_url: str) -> Bot:
@@ -78,26 +80,39 @@ def callback_event(update_id: int, query: CallbackQuery) -> Event:
     )
 
 
-def build_dispatcher(handle: Handle) -> Dispatcher:
-    """A dispatcher whose only job is to turn updates into Events for `handle`."""
+def build_dispatcher(receive: Receive) -> Dispatcher:
+    """A dispatcher whose only job is to turn updates into Events and store them with `receive`.
+
+    Polling confirms an update (the next offset) and the webhook answers 200 only after its
+    handler returned, so an update is stored before Telegram forgets it.
+    """
     router = Router(name="frontdoor")
 
     @router.message()
     async def on_message(message: Message, event_update: Update) -> None:
         if message.chat.type == "private":
-            await handle(message_event(event_update.update_id, message))
+            await receive(message_event(event_update.update_id, message), None)
 
     @router.callback_query(F.data)
     async def on_button(query: CallbackQuery, event_update: Update) -> None:
-        notice = await handle(callback_event(event_update.update_id, query))
-        try:
-            await query.answer(notice or None)
-        except TelegramBadRequest:
-            pass  # answered too late (after a restart): the press itself was handled
+        await receive(callback_event(event_update.update_id, query), query.id)
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
     return dispatcher
+
+
+def make_answer_button(bot: Bot) -> Callable[[str, str | None], Awaitable[None]]:
+    """Answer a pressed button's query once its update is handled: the toast, or just stop the spinner."""
+
+    async def answer(query_id: str, notice: str | None) -> None:
+        try:
+            await bot.answer_callback_query(query_id, text=notice or None)
+        except (TelegramAPIError, TimeoutError, OSError) as error:
+            # Too late (after a restart) or Telegram away: the press itself was handled.
+            log.info("button query not answered: %s", type(error).__name__)
+
+    return answer
 
 
 def reply_markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
@@ -154,6 +169,14 @@ def make_deliver(bot: Bot) -> Deliver:
         return Delivery("sent")
 
     return deliver
+
+
+async def leave_webhook(bot: Bot) -> None:
+    """Long polling and a webhook exclude each other: polling takes over from a webhook left set."""
+    info = await bot.get_webhook_info()
+    if info.url:
+        log.warning("a webhook was set; removing it for long polling (its pending updates stay queued)")
+        await bot.delete_webhook(drop_pending_updates=False)
 
 
 async def publish_commands(

@@ -13,6 +13,17 @@ HTTP status). Tests get ``EmulatedUser`` handles from it to queue updates and
 to wait for the bot's answers, and they can inject faults (error answers,
 blocked users, rate limits, a server that refuses connections).
 
+Updates reach the bot by long polling (getUpdates) or, once the bot has called
+setWebhook, by webhook delivery: the emulator POSTs each update as JSON to the
+bot's URL, with the X-Telegram-Bot-Api-Secret-Token header, and forgets it on
+a 2xx answer; anything else is retried with a short backoff and reported by
+getWebhookInfo. Like Telegram it sends one update at a time per chat, at most
+max_connections at once, and runs a Bot API method given in a 2xx answer's
+body. Unlike Telegram it takes http URLs, and only to 127.0.0.1 or localhost:
+it refuses every other host, so no delivery ever leaves the machine. Tests
+can inspect ``webhook_deliveries``, ``redeliver`` an update (Telegram does
+when an answer came too late) and forge requests with ``post_to_webhook``.
+
 Usage::
 
     async with BotApiEmulator() as telegram:
@@ -30,6 +41,7 @@ Telegram's own answer to one, 404 "Not Found", so a gap shows up as a failure.
 from __future__ import annotations
 
 import asyncio
+import errno
 import itertools
 import json
 import math
@@ -41,8 +53,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final
+from urllib.parse import parse_qsl
 
+import aiohttp
 from aiohttp import web
+from yarl import URL
 
 __all__ = [
     "ApiCall",
@@ -51,6 +66,7 @@ __all__ = [
     "EmulatedUser",
     "SentMessage",
     "UploadedFile",
+    "WebhookDelivery",
 ]
 
 Params = dict[str, Any]
@@ -66,6 +82,14 @@ TOKEN_RE: Final = re.compile(r"^\d+:[\w-]+$")
 COMMAND_RE: Final = re.compile(r"^/[A-Za-z0-9_]{1,64}(@\w+)?")
 BOT_COMMAND_RE: Final = re.compile(r"^[a-z0-9_]{1,32}$")
 INT_RE: Final = re.compile(r"^-?\d+$")
+SECRET_TOKEN_RE: Final = re.compile(r"^[A-Za-z0-9_-]+$")
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_HOSTS: Final = frozenset({"127.0.0.1", "localhost"})  # the only places a webhook may point to
+WEBHOOK_TIMEOUT: Final = 10.0  # seconds to wait for the webhook's answer
+WEBHOOK_FIRST_RETRY: Final = 0.2  # seconds; doubled after each failure, up to WEBHOOK_LAST_RETRY
+WEBHOOK_LAST_RETRY: Final = 2.0
+# Methods Telegram does not run when a webhook answers with them.
+NOT_IN_WEBHOOK_REPLY: Final = frozenset({"setwebhook", "deletewebhook", "close", "logout"})
 
 # Parameters that Telegram takes as JSON-serialized objects; form clients send them as JSON strings.
 JSON_FIELDS: Final = frozenset(
@@ -82,7 +106,17 @@ JSON_FIELDS: Final = frozenset(
     }
 )
 INT_FIELDS: Final = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time", "reply_to_message_id", "user_id"}
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "reply_to_message_id",
+        "user_id",
+        "max_connections",
+    }
 )
 BOOL_FIELDS: Final = frozenset(
     {"show_alert", "disable_notification", "protect_content", "drop_pending_updates", "disable_web_page_preview"}
@@ -213,13 +247,31 @@ class CallbackQueryRecord:
 
 
 @dataclass
+class WebhookDelivery:
+    """One POST of an update to the webhook; status and error are both None while it is under way."""
+
+    update_id: int
+    time: float  # time.monotonic() when the POST began
+    redelivered: bool = False  # sent again by ``redeliver``, not by the delivery loop
+    status: int | None = None  # the webhook's HTTP status; None when it did not answer
+    error: str | None = None  # why it did not count as delivered, worded like getWebhookInfo's last_error_message
+
+    @property
+    def ok(self) -> bool:
+        """The webhook answered 2xx: the update is delivered."""
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
 class _Pending:
-    """An update waiting in the getUpdates queue until an offset confirms it."""
+    """An update waiting until a getUpdates offset or a 2xx webhook answer confirms it."""
 
     update: dict[str, Any]
     user_id: int
-    delivered: bool = False
+    delivered: bool = False  # fetched by getUpdates, or being POSTed to the webhook
     sticky: bool = False  # re-sent by a test: delivered once even if the offset has passed it
+    failures: int = 0  # failed webhook deliveries in a row
+    retry_at: float = 0.0  # time.monotonic() before which the webhook is not tried again
 
     @property
     def update_id(self) -> int:
@@ -279,6 +331,22 @@ def _decode_field(name: str, value: Any) -> Any:
     return value
 
 
+def _decode_params(raw: dict[str, Any]) -> Params:
+    """Resolve attached files and give every field its Bot API type.
+
+    aiogram sends a file as ``document=attach://<random key>`` plus a file
+    part named by that key; Telegram's native way is a file part named
+    ``document``. Both end up as ``params["document"] = UploadedFile``.
+    """
+    for key, value in list(raw.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            attached = raw.pop(value.removeprefix("attach://"), None)
+            if not isinstance(attached, UploadedFile):
+                raise ApiError.bad(f"file for {key} was not uploaded")
+            raw[key] = attached
+    return {key: _decode_field(key, value) for key, value in raw.items()}
+
+
 def _int_param(params: Params, name: str, default: int) -> int:
     value = params.get(name, default)
     if value is None or value == "":
@@ -286,6 +354,39 @@ def _int_param(params: Params, name: str, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ApiError.bad(f"invalid {name} specified")
     return value
+
+
+def _webhook_target(url: str) -> URL:
+    """The URL to POST updates to: http(s) on 127.0.0.1 or localhost, nothing else.
+
+    Parsed by yarl, as aiohttp parses it, so the host checked is the host that
+    would be connected to ("http://127.0.0.1@example.com/" is example.com).
+    Telegram wants https on ports 80, 88, 443 or 8443; a test's webhook is
+    plain http on a free port.
+    """
+    try:
+        target = URL(url)  # a bad port raises here
+    except ValueError:
+        raise ApiError.bad("bad webhook: invalid webhook URL specified") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise ApiError.bad("bad webhook: An HTTP(S) URL to 127.0.0.1 or localhost must be provided for webhook")
+    if target.host not in WEBHOOK_HOSTS:
+        raise ApiError.bad(f"bad webhook: the emulator delivers only to 127.0.0.1 or localhost, not to {target.host}")
+    return target
+
+
+def _delivery_error(error: BaseException) -> str:
+    """A failed POST to the webhook, worded as Telegram's getWebhookInfo words it."""
+    if isinstance(error, TimeoutError):  # before ClientError: aiohttp's timeouts are both
+        return "Read timeout expired"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        cause = error.os_error
+        if isinstance(cause, ConnectionRefusedError) or cause.errno == errno.ECONNREFUSED:
+            return "Connection refused"
+        return cause.strerror or str(cause)
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return "Webhook connection closed"
+    return f"Wrong response from the webhook: {error}"
 
 
 def _check_inline_keyboard(markup: dict[str, Any]) -> None:
@@ -361,7 +462,13 @@ class BotApiEmulator:
         self.calls: list[ApiCall] = []
         self.commands: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
+        # The webhook, as the last setWebhook left it (url None: updates wait for getUpdates).
         self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.webhook_max_connections = 40
+        self.webhook_allowed_updates: list[str] = []  # empty: every type the emulator makes
+        self.webhook_timeout = WEBHOOK_TIMEOUT  # seconds; a test may shorten it
+        self.webhook_deliveries: list[WebhookDelivery] = []  # every POST of an update, in order
         # Fault injection: (global sends per second, sends per chat per second), or None for no limit.
         self.rate_limit: tuple[float, float] | None = None
         self._faults: dict[str, deque[_Fault]] = {}
@@ -392,6 +499,12 @@ class BotApiEmulator:
         self._port: int | None = None
         self._listening = asyncio.Event()
         self._reopen: asyncio.Task[None] | None = None
+        # Webhook delivery.
+        self._webhook_target: URL | None = None
+        self._webhook_error: tuple[int, str] | None = None  # (unix time, message) of the last failure
+        self._delivery: asyncio.Task[None] | None = None
+        self._chats_in_flight: set[int] = set()  # one delivery at a time per chat, as on Telegram
+        self._client: aiohttp.ClientSession | None = None  # created for the first POST, closed by stop()
         self._handlers: dict[str, Handler] = {
             name.lower(): handler
             for name, handler in {
@@ -429,17 +542,26 @@ class BotApiEmulator:
         self._port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
-        """Stop serving: end long polls, close connections and the listening socket."""
+        """Stop serving: stop webhook deliveries, end long polls, close connections and the listening socket.
+
+        A delivery loop that crashed is reported here, by raising its exception, once all is closed.
+        """
         if self._runner is None:
             return
         if self._reopen is not None:
             self._reopen.cancel()
             self._reopen = None
-        self._epoch += 1
-        self._updates_changed.fire()
-        self._listening.clear()
-        await self._runner.cleanup()  # stops the site, then closes connections
-        self._runner = self._site = None
+        try:
+            await self._stop_delivery()
+        finally:
+            self._epoch += 1
+            self._updates_changed.fire()
+            self._listening.clear()
+            await self._runner.cleanup()  # stops the site, then closes connections
+            self._runner = self._site = None
+            if self._client is not None:
+                await self._client.close()
+                self._client = None
 
     async def __aenter__(self) -> BotApiEmulator:
         await self.start()
@@ -472,6 +594,10 @@ class BotApiEmulator:
         and open connections, idle or mid-request, are dropped), so a test can
         go on driving users while the bot struggles; listening resumes in the
         background. ``wait_listening`` waits for the end of the outage.
+
+        Webhook deliveries go on during the outage: the bot cannot reach the
+        API, but its updates still arrive. Whether Telegram's pushes stop when
+        api.telegram.org is unreachable is not known; keeping them is simpler.
         """
         if self._runner is None or self._port is None:
             raise RuntimeError("emulator not started")
@@ -509,28 +635,33 @@ class BotApiEmulator:
             if token != self.token:
                 raise ApiError(401, "Unauthorized")
             call.params = await self._read_params(request)
+        except ApiError as error:
+            body, status = error.body(), error.status
+            call.status, call.response = status, body
+        else:
+            body, status = await self._execute(call)
+        return web.json_response(body, status=status)
+
+    async def _execute(self, call: ApiCall) -> tuple[dict[str, Any], int]:
+        """Run a call whose parameters are read: faults, the method, rate limits. Returns (body, status)."""
+        try:
             call.chat_id = self._chat_of(call.params)
             self._touch(call.chat_id)
-            self._inject_fault(method)
-            handler = self._handlers.get(method.lower())
+            self._inject_fault(call.method)
+            handler = self._handlers.get(call.method.lower())
             if handler is None:
                 raise ApiError(404, "Not Found")
-            self._check_rate_limit(method, call.params)
+            self._check_rate_limit(call.method, call.params)
             body: dict[str, Any] = {"ok": True, "result": await handler(call.params)}
             status = 200
         except ApiError as error:
             body, status = error.body(), error.status
         call.status, call.response = status, body
         self._touch(call.chat_id)
-        return web.json_response(body, status=status)
+        return body, status
 
     async def _read_params(self, request: web.Request) -> Params:
-        """Collect parameters from the query string and a JSON, urlencoded or multipart body.
-
-        aiogram sends a file as ``document=attach://<random key>`` plus a file
-        part named by that key; Telegram's native way is a file part named
-        ``document``. Both end up as ``params["document"] = UploadedFile``.
-        """
+        """Collect parameters from the query string and a JSON, urlencoded or multipart body."""
         raw: dict[str, Any] = dict(request.query)
         if request.can_read_body:
             if request.content_type == "application/json":
@@ -548,13 +679,7 @@ class BotApiEmulator:
                         raw[key] = UploadedFile(value.filename or key, value.content_type, data)
                     else:
                         raw[key] = value
-        for key, value in list(raw.items()):
-            if isinstance(value, str) and value.startswith("attach://"):
-                attached = raw.pop(value.removeprefix("attach://"), None)
-                if not isinstance(attached, UploadedFile):
-                    raise ApiError.bad(f"file for {key} was not uploaded")
-                raw[key] = attached
-        return {key: _decode_field(key, value) for key, value in raw.items()}
+        return _decode_params(raw)
 
     def _chat_of(self, params: Params) -> int | None:
         """The user a call concerns: its chat_id, or the sender of the callback query it answers."""
@@ -647,6 +772,189 @@ class BotApiEmulator:
             sends.popleft()
         return 0.0 if len(sends) < capacity else sends[0] + window - now
 
+    # ------------------------------------------------------------------ webhook delivery
+
+    async def redeliver(self, update_id: int) -> int:
+        """POST an update to the webhook once more, as Telegram does when an answer came too late.
+
+        Returns the webhook's HTTP status, raises ConnectionError when it did
+        not answer. The attempt is recorded in ``webhook_deliveries`` (and a
+        failure in getWebhookInfo); the update queue is left as it is.
+        """
+        entry = self._history.get(update_id)
+        if entry is None:
+            raise KeyError(f"no update {update_id}")
+        self._touch(entry.user_id)
+        attempt = await self._post_update(entry.update, redelivered=True)
+        self._touch(entry.user_id)
+        if attempt.status is None:
+            raise ConnectionError(f"update {update_id} was not redelivered: {attempt.error}")
+        return attempt.status
+
+    async def post_to_webhook(self, body: dict[str, Any], secret: str | None) -> int:
+        """POST any JSON body to the webhook with this secret header (none for None); returns the HTTP status.
+
+        For forged requests: nothing is recorded and a method in the answer is
+        not run. Connection errors are raised.
+        """
+        status, _ = await self._send_to_webhook(body, secret, run_reply=False)
+        return status
+
+    async def _stop_delivery(self) -> None:
+        """Cancel the delivery loop and the POSTs it has under way; re-raise its crash, if it crashed."""
+        task, self._delivery = self._delivery, None
+        if task is None:
+            return
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            if not task.cancelled():  # the caller is being cancelled, not the loop
+                raise
+
+    async def _deliver_updates(self) -> None:
+        """The delivery loop, while a webhook is set: start POSTs as updates, slots and retry times allow.
+
+        Updates go in queue order, at most max_connections at once and one at
+        a time per chat: a chat's next update waits until the one before it is
+        delivered, retries included, as on Telegram. The loop wakes on
+        ``_updates_changed`` (fired by new updates and by finished POSTs) or
+        when the next retry is due.
+        """
+        posts: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                for post in [post for post in posts if post.done()]:
+                    posts.discard(post)
+                    post.result()  # a bug in a delivery ends the loop; stop() raises it
+                now = time.monotonic()
+                wake_at = now + 60.0
+                waiting = set(self._chats_in_flight)
+                for entry in list(self._pending):
+                    if len(self._chats_in_flight) >= self.webhook_max_connections:
+                        break
+                    if entry.user_id in waiting:
+                        continue
+                    waiting.add(entry.user_id)  # later updates of this chat wait for this one
+                    if entry.retry_at > now:
+                        wake_at = min(wake_at, entry.retry_at)
+                        continue
+                    self._chats_in_flight.add(entry.user_id)
+                    posts.add(asyncio.create_task(self._deliver(entry), name=f"webhook delivery {entry.update_id}"))
+                await self._updates_changed.wait(wake_at - now)
+        finally:
+            for post in posts:
+                post.cancel()
+            await asyncio.gather(*posts, return_exceptions=True)
+            self._chats_in_flight.clear()
+
+    async def _deliver(self, entry: _Pending) -> None:
+        """POST one pending update: a 2xx answer confirms it, anything else schedules a retry with backoff."""
+        entry.delivered = True
+        self._touch(entry.user_id)
+        delivered = False
+        try:
+            delivered = (await self._post_update(entry.update, redelivered=False)).ok
+        finally:
+            self._chats_in_flight.discard(entry.user_id)
+            if delivered:
+                self._pending = [pending for pending in self._pending if pending is not entry]
+            else:
+                entry.delivered = False
+                entry.failures += 1
+                backoff = min(WEBHOOK_FIRST_RETRY * 2 ** (entry.failures - 1), WEBHOOK_LAST_RETRY)
+                entry.retry_at = time.monotonic() + backoff
+            self._touch(entry.user_id)
+            self._updates_changed.fire()
+
+    async def _post_update(self, update: dict[str, Any], *, redelivered: bool) -> WebhookDelivery:
+        """POST an update with the webhook's secret, record the attempt, remember a failure for getWebhookInfo."""
+        attempt = WebhookDelivery(int(update["update_id"]), time.monotonic(), redelivered)
+        self.webhook_deliveries.append(attempt)
+        try:
+            attempt.status, reason = await self._send_to_webhook(update, self.webhook_secret, run_reply=True)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            attempt.error = _delivery_error(error)
+        except asyncio.CancelledError:
+            attempt.error = "Delivery cancelled: the webhook was changed or removed"
+            raise
+        else:
+            if not attempt.ok:
+                attempt.error = f"Wrong response from the webhook: {attempt.status} {reason}"
+        if attempt.error is not None:
+            self._webhook_error = (int(time.time()), attempt.error)
+        return attempt
+
+    async def _send_to_webhook(self, body: dict[str, Any], secret: str | None, *, run_reply: bool) -> tuple[int, str]:
+        """POST `body` as JSON to the webhook; returns (status, reason). Redirects are not followed."""
+        target = self._webhook_target
+        if target is None:
+            raise RuntimeError("no webhook is set")
+        if target.host not in WEBHOOK_HOSTS:  # setWebhook refused it already; never send anywhere else
+            raise RuntimeError(f"refusing to send to {target.host}")
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        if self._client is None:
+            # trust_env=False: no proxy from the environment, the POST goes straight to loopback.
+            self._client = aiohttp.ClientSession(trust_env=False, connector=aiohttp.TCPConnector(limit=0))
+        async with self._client.post(
+            target,
+            data=json.dumps(body).encode(),
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+        ) as response:
+            if run_reply and 200 <= response.status < 300:
+                await self._run_webhook_reply(response)
+            else:
+                await response.read()
+            return response.status, response.reason or HTTPStatus(response.status).phrase
+
+    async def _run_webhook_reply(self, response: aiohttp.ClientResponse) -> None:
+        """Run the Bot API method a 2xx webhook answer carries, as Telegram does (its result goes nowhere).
+
+        The answer is JSON, a form or multipart form data (aiogram's way) with
+        a ``method`` field; getters, setWebhook, deleteWebhook, close and
+        logOut are ignored, and so is an answer that cannot be parsed. The
+        call is recorded in ``calls`` like any other.
+        """
+        raw: dict[str, Any] = {}
+        try:
+            if response.content_type == "application/json":
+                body = await response.json()
+                raw = body if isinstance(body, dict) else {}
+            elif response.content_type == "application/x-www-form-urlencoded":
+                raw = dict(parse_qsl(await response.text()))
+            elif response.content_type == "multipart/form-data":
+                reader = aiohttp.MultipartReader(response.headers, response.content)
+                while (part := await reader.next()) is not None:
+                    if not isinstance(part, aiohttp.BodyPartReader) or not part.name:
+                        continue
+                    data = await part.read(decode=True)
+                    if part.filename:
+                        content_type = part.headers.get("Content-Type", "application/octet-stream")
+                        raw[part.name] = UploadedFile(part.filename, content_type, bytes(data))
+                    else:
+                        raw[part.name] = bytes(data).decode(part.get_charset("utf-8"))
+            else:
+                await response.read()
+        except (ValueError, aiohttp.ClientError):
+            return
+        method = raw.pop("method", None)
+        if not isinstance(method, str) or not method:
+            return
+        if method.lower() in NOT_IN_WEBHOOK_REPLY or method.lower().startswith("get"):
+            return
+        call = ApiCall(method=method, params={}, time=time.monotonic())
+        self.calls.append(call)
+        try:
+            call.params = _decode_params(raw)
+        except ApiError as error:
+            call.status, call.response = error.status, error.body()
+        else:
+            await self._execute(call)
+
     # ------------------------------------------------------------------ users and inspection
 
     def user(self, user_id: int, *, first_name: str = "Test", language_code: str | None = "en") -> EmulatedUser:
@@ -680,19 +988,24 @@ class BotApiEmulator:
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
-        """Updates not yet confirmed by a getUpdates offset."""
+        """Updates not yet confirmed by a getUpdates offset or a 2xx webhook answer."""
         return [entry.update for entry in self._pending]
 
     # ------------------------------------------------------------------ queueing updates
 
     def _queue(self, user: EmulatedUser, kind: str, payload: dict[str, Any]) -> int:
-        """Queue an update from `user`; from now on the bot may write to that chat."""
+        """Queue an update from `user`; from now on the bot may write to that chat.
+
+        While a webhook with allowed_updates is set, an update of another type
+        is never delivered: Telegram does not even make it.
+        """
         self._known_chats.add(user.user_id)
         update_id = next(self._update_ids)
         entry = _Pending({"update_id": update_id, kind: payload}, user.user_id)
         self._history[update_id] = entry
-        self._pending.append(entry)
-        self._updates_changed.fire()
+        if not (self.webhook_url and self.webhook_allowed_updates and kind not in self.webhook_allowed_updates):
+            self._pending.append(entry)
+            self._updates_changed.fire()
         return update_id
 
     def _requeue(self, user: EmulatedUser, update_id: int) -> None:
@@ -882,6 +1195,8 @@ class BotApiEmulator:
         while True:
             if epoch != self._epoch:
                 return []  # the connection was dropped: nobody would receive these
+            if self.webhook_url:
+                raise ApiError(409, "Conflict: terminated by setWebhook request")
             if poll != self._poll_seq:
                 raise ApiError(
                     409,
@@ -905,23 +1220,62 @@ class BotApiEmulator:
             self._pending = self._pending[offset:]
 
     async def _set_webhook(self, params: Params) -> bool:
-        self.webhook_url = str(params.get("url") or "") or None
+        """Check everything first, then replace the webhook and start delivering; an empty url removes it.
+
+        max_connections is clamped to 1-100 and allowed_updates, when not
+        given, stays as it was, both as on Telegram. A new webhook starts with
+        no last error and retries every pending update at once.
+        """
+        url = str(params.get("url") or "").strip()
+        secret = params.get("secret_token") or None  # an empty secret is none
+        if secret is not None:
+            if not isinstance(secret, str) or not SECRET_TOKEN_RE.match(secret):
+                raise ApiError.bad("secret token contains unallowed characters")
+            if len(secret) > 256:
+                raise ApiError.bad("secret token is too long")
+        max_connections = min(max(_int_param(params, "max_connections", 40), 1), 100)
+        allowed = params.get("allowed_updates")
+        if allowed is not None and not (isinstance(allowed, list) and all(isinstance(a, str) for a in allowed)):
+            raise ApiError.bad("can't parse allowed updates JSON object")
+        if not url:
+            return await self._delete_webhook(params)
+        target = _webhook_target(url)
+        await self._stop_delivery()
+        self.webhook_url, self._webhook_target, self.webhook_secret = url, target, secret
+        self.webhook_max_connections = max_connections
+        if allowed is not None:
+            self.webhook_allowed_updates = allowed
+        self._webhook_error = None
         if params.get("drop_pending_updates"):
             self._pending.clear()
+        for entry in self._pending:
+            entry.delivered, entry.failures, entry.retry_at = False, 0, 0.0
+        self._delivery = asyncio.create_task(self._deliver_updates(), name="webhook delivery")
+        self._updates_changed.fire()  # a long poll still waiting ends with 409
         return True
 
     async def _delete_webhook(self, params: Params) -> bool:
-        self.webhook_url = None
+        """Stop delivering; pending updates stay for getUpdates unless dropped."""
+        await self._stop_delivery()
+        self.webhook_url = self._webhook_target = self.webhook_secret = None
+        self._webhook_error = None
         if params.get("drop_pending_updates"):
             self._pending.clear()
         return True
 
     async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url or "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }
+        if self.webhook_url:
+            info["max_connections"] = self.webhook_max_connections
+            if self.webhook_allowed_updates:
+                info["allowed_updates"] = self.webhook_allowed_updates
+        if self._webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
 
     @staticmethod
     def _commands_key(params: Params) -> tuple[str | None, str]:
@@ -1034,8 +1388,8 @@ class BotApiEmulator:
 class EmulatedUser:
     """A person in a private chat with the bot; what end-to-end tests drive.
 
-    Actions (send, press, ...) queue updates for the bot's next getUpdates and
-    return the update_id; waits observe what the bot sends back.
+    Actions (send, press, ...) queue updates for the bot's next getUpdates, or
+    for the webhook, and return the update_id; waits observe what the bot sends back.
     """
 
     def __init__(self, emulator: BotApiEmulator, user_id: int, first_name: str, language_code: str | None) -> None:

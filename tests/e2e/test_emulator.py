@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -34,6 +36,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 
 from tests.e2e.emulator import BotApiEmulator, EmulatedUser, SentMessage
 
@@ -568,3 +572,397 @@ async def test_aiogram_dispatcher_polls_it(telegram: BotApiEmulator, bot: Bot) -
     finally:
         await dispatcher.stop_polling()
         await polling
+
+
+# ---------------------------------------------------------------------- webhook delivery
+
+
+@dataclass
+class Received:
+    """One request the webhook endpoint got."""
+
+    body: dict[str, Any]
+    secret: str | None  # the X-Telegram-Bot-Api-Secret-Token header
+    content_type: str
+
+    @property
+    def update_id(self) -> int:
+        return int(self.body["update_id"])
+
+
+class WebhookEndpoint:
+    """The bot's side of a webhook: an aiohttp server on 127.0.0.1 that records what it gets.
+
+    It answers 401 to a wrong or missing secret when `secret` is set, else the
+    next of `answers` (a status, a JSON body or a prepared response), else 200
+    with ``{}``; before answering it sleeps the next of `delays`, if any.
+    """
+
+    def __init__(self) -> None:
+        self.secret: str | None = None
+        self.answers: deque[int | dict[str, Any] | web.Response] = deque()
+        self.delays: deque[float] = deque()
+        self.received: list[Received] = []
+        self.in_flight = self.peak = 0
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def update_ids(self) -> list[int]:
+        return [request.update_id for request in self.received]
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application()
+        app.router.add_post("/hook", self._handle)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token")
+        self.received.append(Received(await request.json(), secret, request.content_type))
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await asyncio.sleep(self.delays.popleft() if self.delays else 0)
+        finally:
+            self.in_flight -= 1
+        if self.secret is not None and secret != self.secret:
+            return web.Response(status=401, text="Unauthorized")
+        answer = self.answers.popleft() if self.answers else 200
+        if isinstance(answer, web.Response):
+            return answer
+        if isinstance(answer, dict):
+            return web.json_response(answer)
+        return web.Response(status=answer)
+
+
+@pytest.fixture
+async def endpoint() -> AsyncIterator[WebhookEndpoint]:
+    server = WebhookEndpoint()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def until(condition: Callable[[], object], what: str, timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        await asyncio.sleep(0.01)
+
+
+async def webhook_info(http: aiohttp.ClientSession, telegram: BotApiEmulator) -> dict[str, Any]:
+    status, body = await api(http, telegram, "getWebhookInfo")
+    assert status == 200, body
+    result: dict[str, Any] = body["result"]
+    return result
+
+
+async def test_webhook_gets_updates_in_order_with_the_secret_and_get_updates_gives_409(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    ann = telegram.user(42)
+    before = ann.send("queued before the webhook")
+    status, body = await api(http, telegram, "setWebhook", url=endpoint.url, secret_token="S3cret_-token")
+    assert (status, body["result"]) == (200, True)
+    ids = [before, ann.send("/start"), ann.press_data("go", message_id=1), ann.send("three")]
+
+    await until(lambda: len(endpoint.received) == 4, "four deliveries")
+    assert endpoint.update_ids() == ids
+    assert {(r.secret, r.content_type) for r in endpoint.received} == {("S3cret_-token", "application/json")}
+    assert endpoint.received[1].body["message"]["text"] == "/start"
+    assert endpoint.received[2].body["callback_query"]["data"] == "go"
+    await until(lambda: not telegram.pending_updates, "2xx answers confirm the updates")
+    assert [(d.update_id, d.status, d.error) for d in telegram.webhook_deliveries] == [(i, 200, None) for i in ids]
+    await ann.wait_idle(quiet=0.05, timeout=2)
+
+    assert await webhook_info(http, telegram) == {
+        "url": endpoint.url,
+        "has_custom_certificate": False,
+        "pending_update_count": 0,
+        "max_connections": 40,
+    }
+    status, body = await api(http, telegram, "getUpdates")
+    assert status == 409
+    assert body["description"].startswith("Conflict: can't use getUpdates method while webhook is active")
+
+
+async def test_set_webhook_ends_a_waiting_long_poll(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    poll = asyncio.create_task(api(http, telegram, "getUpdates", timeout=5))
+    await asyncio.sleep(0.05)
+    await api(http, telegram, "setWebhook", url=endpoint.url)
+    status, body = await asyncio.wait_for(poll, 1)
+    assert (status, body["description"]) == (409, "Conflict: terminated by setWebhook request")
+    first = telegram.user(42).send("hi")
+    await until(lambda: endpoint.update_ids() == [first], "the webhook, not the poll, gets the update")
+
+
+async def test_webhook_failures_are_retried_in_chat_order_and_reported(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    redirect = web.Response(status=307, headers={"Location": "http://example.com/stolen"})
+    endpoint.answers.extend([500, redirect])
+    await api(http, telegram, "setWebhook", url=endpoint.url)
+    ann = telegram.user(42)
+    one, two = ann.send("one"), ann.send("two")
+
+    await until(lambda: not telegram.pending_updates, "two failures, then 2xx answers confirm both updates")
+    assert endpoint.update_ids() == [one, one, one, two]  # "two" waits until "one" is delivered
+    assert [(d.update_id, d.status, d.error) for d in telegram.webhook_deliveries] == [
+        (one, 500, "Wrong response from the webhook: 500 Internal Server Error"),
+        (one, 307, "Wrong response from the webhook: 307 Temporary Redirect"),  # not followed
+        (one, 200, None),
+        (two, 200, None),
+    ]
+    info = await webhook_info(http, telegram)
+    assert info["pending_update_count"] == 0
+    assert info["last_error_message"] == "Wrong response from the webhook: 307 Temporary Redirect"
+    assert abs(info["last_error_date"] - time.time()) < 5
+
+
+async def test_an_unreachable_or_slow_webhook_keeps_the_update_pending(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    port = endpoint.port
+    await endpoint.stop()
+    await api(http, telegram, "setWebhook", url=endpoint.url)
+    ann = telegram.user(42)
+    first = ann.send("anyone there?")
+
+    await until(lambda: telegram.webhook_deliveries and telegram.webhook_deliveries[0].error, "a failed attempt")
+    assert (telegram.webhook_deliveries[0].status, telegram.webhook_deliveries[0].error) == (None, "Connection refused")
+    info = await webhook_info(http, telegram)
+    assert (info["pending_update_count"], info["last_error_message"]) == (1, "Connection refused")
+    with pytest.raises(AssertionError, match="never fetched"):
+        await ann.wait_idle(quiet=0.01, timeout=0.1)
+
+    telegram.webhook_timeout = 0.2
+    endpoint.delays.append(1.0)  # the first answer comes too late
+    await endpoint.start(port)
+    await until(lambda: endpoint.update_ids() == [first, first], "a timeout, then the update again")
+    await until(lambda: not telegram.pending_updates, "the second POST confirms it")
+    assert telegram.webhook_deliveries[-2].error == "Read timeout expired"
+    assert telegram.webhook_deliveries[-1].ok
+    assert (await webhook_info(http, telegram))["last_error_message"] == "Read timeout expired"
+
+
+async def test_set_webhook_refuses_other_hosts_and_bad_secret_tokens(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    for url in (
+        "https://example.com/hook",
+        "http://10.1.2.3:8080/hook",
+        "http://127.0.0.1.nip.io/hook",
+        "http://127.0.0.1@example.com/hook",
+        "ftp://127.0.0.1/hook",
+        "http://127.0.0.1:99999/hook",
+        "not a url",
+    ):
+        status, body = await api(http, telegram, "setWebhook", url=url)
+        assert (status, body["description"][:24]) == (400, "Bad Request: bad webhook"), url
+    for secret in ("with space", "a+b/c=", "ключ", "x:y"):
+        status, body = await api(http, telegram, "setWebhook", url=endpoint.url, secret_token=secret)
+        assert (status, body["description"]) == (400, "Bad Request: secret token contains unallowed characters")
+    status, body = await api(http, telegram, "setWebhook", url=endpoint.url, secret_token="x" * 257)
+    assert (status, body["description"]) == (400, "Bad Request: secret token is too long")
+
+    assert telegram.webhook_url is None
+    first = telegram.user(42).send("hello")
+    _, body = await api(http, telegram, "getUpdates")  # no webhook: polling still works
+    assert [u["update_id"] for u in body["result"]] == [first]
+    assert telegram.webhook_deliveries == [] and endpoint.received == []
+
+    status, _ = await api(http, telegram, "setWebhook", url=endpoint.url, secret_token="x" * 256)
+    assert status == 200
+    await until(lambda: not telegram.pending_updates, "the unconfirmed update delivered")
+    assert endpoint.update_ids() == [first]
+    assert endpoint.received[0].secret == "x" * 256
+    status, _ = await api(http, telegram, "setWebhook", url=endpoint.url.replace("127.0.0.1", "localhost"))
+    assert status == 200
+    second = telegram.user(42).send("again")
+    await until(lambda: endpoint.update_ids() == [first, second], "delivery to localhost")
+    assert endpoint.received[1].secret is None  # the new webhook has no secret
+
+
+async def test_delete_webhook_stops_deliveries_and_polling_takes_over(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    await api(http, telegram, "setWebhook", url=endpoint.url)
+    ann = telegram.user(42)
+    first = ann.send("one")
+    await until(lambda: not telegram.pending_updates, "the first update delivered")
+
+    assert (await api(http, telegram, "deleteWebhook"))[0] == 200
+    second = ann.send("two")
+    await asyncio.sleep(0.3)
+    assert endpoint.update_ids() == [first]
+    assert await webhook_info(http, telegram) == {"url": "", "has_custom_certificate": False, "pending_update_count": 1}
+    _, body = await api(http, telegram, "getUpdates")
+    assert [u["update_id"] for u in body["result"]] == [second]
+
+    await api(http, telegram, "setWebhook", url=endpoint.url)  # the unconfirmed update goes to the new webhook
+    await until(lambda: not telegram.pending_updates, "the pending update delivered")
+    assert endpoint.update_ids() == [first, second]
+    assert (await api(http, telegram, "setWebhook", url=""))[0] == 200  # an empty url removes the webhook
+    assert telegram.webhook_url is None
+    third = ann.send("three")
+    _, body = await api(http, telegram, "getUpdates", offset=second + 1)
+    assert [u["update_id"] for u in body["result"]] == [third]
+    assert endpoint.update_ids() == [first, second]
+
+
+async def test_redeliver_and_forged_requests(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    endpoint.secret = "right"
+    await api(http, telegram, "setWebhook", url=endpoint.url, secret_token="right")
+    first = telegram.user(42).send("hello")
+    await until(lambda: not telegram.pending_updates, "the update delivered")
+
+    assert await telegram.redeliver(first) == 200
+    assert endpoint.update_ids() == [first, first]
+    assert endpoint.received[0] == endpoint.received[1]
+    assert [d.redelivered for d in telegram.webhook_deliveries] == [False, True]
+
+    forged = {"update_id": 1, "message": {"text": "forged"}}
+    assert await telegram.post_to_webhook(forged, "wrong") == 401
+    assert await telegram.post_to_webhook(forged, None) == 401
+    assert await telegram.post_to_webhook(forged, "right") == 200
+    assert [r.secret for r in endpoint.received[2:]] == ["wrong", None, "right"]
+    assert len(telegram.webhook_deliveries) == 2  # forged requests are not deliveries
+
+    await api(http, telegram, "deleteWebhook")
+    with pytest.raises(RuntimeError, match="no webhook"):
+        await telegram.redeliver(first)
+
+
+async def test_get_webhook_info_shows_a_rejected_secret_until_the_webhook_is_set_again(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    endpoint.secret = "the-bots-secret"
+    params = {"url": endpoint.url, "max_connections": 5, "allowed_updates": ["message", "callback_query"]}
+    await api(http, telegram, "setWebhook", secret_token="another-secret", **params)
+    telegram.user(42).send("hello")
+    await until(lambda: len(telegram.webhook_deliveries) >= 2, "a retry")
+
+    info = await webhook_info(http, telegram)
+    assert info["last_error_message"] == "Wrong response from the webhook: 401 Unauthorized"
+    assert (info["pending_update_count"], info["max_connections"]) == (1, 5)
+    assert info["allowed_updates"] == ["message", "callback_query"]
+
+    await api(http, telegram, "setWebhook", secret_token="the-bots-secret", **params)
+    await until(lambda: not telegram.pending_updates, "delivery with the right secret")
+    info = await webhook_info(http, telegram)
+    assert "last_error_message" not in info and "last_error_date" not in info
+
+
+async def test_max_connections_and_one_update_at_a_time_per_chat(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    people = [telegram.user(user_id) for user_id in (1, 2, 3)]
+    ids = {person.user_id: [person.send("a"), person.send("b")] for person in people}
+    endpoint.delays.extend([0.05] * 6)
+    await api(http, telegram, "setWebhook", url=endpoint.url, max_connections=2)
+
+    await until(lambda: len(endpoint.received) == 6, "six deliveries")
+    assert endpoint.peak == 2
+    assert set(endpoint.update_ids()[:2]) == {ids[1][0], ids[2][0]}  # in queue order, one per chat
+    for user_id, expected in ids.items():
+        received = [r.update_id for r in endpoint.received if r.body["message"]["chat"]["id"] == user_id]
+        assert received == expected
+
+    for asked, kept in ((0, 1), (1000, 100)):
+        await api(http, telegram, "setWebhook", url=endpoint.url, max_connections=asked)
+        assert (await webhook_info(http, telegram))["max_connections"] == kept
+
+
+async def test_allowed_updates_and_methods_in_the_webhook_answer(
+    telegram: BotApiEmulator, http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    ann = telegram.user(42)
+    endpoint.answers.extend(
+        [
+            {"method": "sendMessage", "chat_id": 42, "text": "Answered in the reply"},
+            {"method": "getMe"},  # Telegram does not run getters from a webhook answer
+        ]
+    )
+    await api(http, telegram, "setWebhook", url=endpoint.url, allowed_updates=["message"])
+    ann.press_data("not asked for", message_id=1)
+    first, second = ann.send("one"), ann.send("two")
+
+    await ann.wait_for("Answered in the reply", timeout=2)
+    await until(lambda: not telegram.pending_updates, "both messages delivered")
+    assert endpoint.update_ids() == [first, second]  # no callback_query
+    assert [(call.method, call.status) for call in telegram.calls if call.method != "setWebhook"] == [
+        ("sendMessage", 200)
+    ]
+
+
+async def test_stop_ends_deliveries_under_way_and_closes_its_client(
+    http: aiohttp.ClientSession, endpoint: WebhookEndpoint
+) -> None:
+    telegram = BotApiEmulator()
+    await telegram.start()
+    endpoint.delays.append(5.0)
+    await api(http, telegram, "setWebhook", url=endpoint.url)
+    telegram.user(42).send("hello")
+    await until(lambda: endpoint.received, "a delivery under way")
+
+    await telegram.stop()
+    assert [task for task in asyncio.all_tasks() if task.get_name().startswith("webhook")] == []
+    assert telegram._client is None
+    assert len(telegram.pending_updates) == 1  # never confirmed
+    assert telegram.webhook_deliveries[0].status is None
+
+
+async def test_aiogram_webhook_handler_against_it(telegram: BotApiEmulator, bot: Bot) -> None:
+    """aiogram's own webhook request handler: secret check, updates in, a method in the answer."""
+    dispatcher = Dispatcher()
+
+    @dispatcher.message(CommandStart())
+    async def start(message: Message) -> Any:
+        go = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Go", callback_data="go")]])
+        return message.answer("Welcome", reply_markup=go)  # not awaited: sent back in the webhook's answer
+
+    @dispatcher.callback_query(F.data == "go")
+    async def go(query: CallbackQuery) -> None:
+        await query.answer("Going")
+        if isinstance(query.message, Message):
+            await query.message.edit_text("Gone")
+
+    app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, secret_token="s3cret", handle_in_background=False).register(app, "/hook")
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+        allowed = dispatcher.resolve_used_update_types()
+        assert await bot.set_webhook(url, secret_token="s3cret", allowed_updates=allowed)
+
+        ann = telegram.user(7, first_name="Ann")
+        ann.send("/start")
+        welcome = await ann.wait_for("Welcome", timeout=2)
+        pressed = ann.press("Go")
+        await ann.wait_for(lambda m: m.message_id == welcome.message_id and m.text == "Gone", timeout=2)
+        await ann.wait_idle(quiet=0.05, timeout=2)
+        assert telegram.callback(pressed).answer_text == "Going"
+        info = await bot.get_webhook_info()
+        assert (info.url, info.pending_update_count, info.last_error_message) == (url, 0, None)
+        assert await telegram.post_to_webhook({"update_id": 1}, "wrong") == 401
+    finally:
+        await bot.delete_webhook()
+        await runner.cleanup()
