@@ -876,7 +876,7 @@ class BotApiEmulator:
         except (aiohttp.ClientError, TimeoutError) as error:
             attempt.error = _delivery_error(error)
         except asyncio.CancelledError:
-            attempt.error = "Delivery cancelled: the webhook was changed or removed"
+            attempt.error = "Delivery cancelled: the webhook was changed or removed, or the emulator stopped"
             raise
         else:
             if not attempt.ok:

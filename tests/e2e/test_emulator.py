@@ -874,7 +874,7 @@ async def test_max_connections_and_one_update_at_a_time_per_chat(
 ) -> None:
     people = [telegram.user(user_id) for user_id in (1, 2, 3)]
     ids = {person.user_id: [person.send("a"), person.send("b")] for person in people}
-    endpoint.delays.extend([0.05] * 6)
+    endpoint.delays.extend([0.1] * 6)  # long enough for the first two to overlap
     await api(http, telegram, "setWebhook", url=endpoint.url, max_connections=2)
 
     await until(lambda: len(endpoint.received) == 6, "six deliveries")

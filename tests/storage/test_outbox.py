@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Delivery
-from bot.sender import Sender
+from bot.sender import LEASE, Sender
+from storage.database import open_engine, session_factory, upgrade
 from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
+from storage.workers import SILENCE
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -143,3 +146,61 @@ async def test_a_participant_who_blocked_the_bot_is_marked_unreachable_and_other
         }
     assert unreachable == {3: NOW, 4: None}
     assert telegram.sent == [(4, "to someone else")]
+
+
+async def test_two_workers_send_a_burst_each_message_once_and_each_chat_in_order(database_url: str) -> None:
+    """Two workers, each with its own engine as in two processes, sweeping one outbox at once."""
+    engines = [open_engine(database_url) for _ in range(2)]
+    await upgrade(engines[0])
+    factories = [session_factory(engine) for engine in engines]
+    for chat_id in range(1, 41):
+        await write(factories[0], chat_id, *(f"{chat_id}:{n}" for n in range(5)))
+    telegram = Telegram()
+
+    async def deliver(chat_id: int, payload: dict[str, Any]) -> Delivery:
+        await asyncio.sleep(0.001)  # an HTTP call: the other worker gets its turn meanwhile
+        return await telegram(chat_id, payload)
+
+    senders = [
+        Sender(factory, "telegram", deliver, per_second=1000, chat_interval=0, worker=f"worker-{n}")
+        for n, factory in enumerate(factories)
+    ]
+    try:
+        for sender in senders + senders:  # the first to beat sees the second only the next time
+            await sender.beat()
+
+        async def sweep(sender: Sender) -> int:
+            total = 0
+            while sent := await sender.send():
+                total += sent
+            return total
+
+        shares = await asyncio.gather(*(sweep(sender) for sender in senders))
+        shares = [share + await sweep(sender) for share, sender in zip(shares, senders, strict=True)]
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert sorted(text for _, text in telegram.sent) == sorted(f"{c}:{n}" for c in range(1, 41) for n in range(5))
+    for chat_id in range(1, 41):
+        assert [text for chat, text in telegram.sent if chat == chat_id] == [f"{chat_id}:{n}" for n in range(5)]
+    assert sum(shares) == 200
+    assert all(sender.health.workers == 2 for sender in senders), "they share Telegram's rate"
+
+
+async def test_a_dead_workers_messages_are_taken_over_at_once_and_a_live_ones_are_not(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await write(sessions, 1, "claimed by a worker that was then killed")
+    async with UnitOfWork(sessions) as uow:
+        await uow.workers.beat("killed", NOW)
+        claimed = await uow.outbox.claim("telegram", NOW, NOW + LEASE, 10, worker="killed")
+        await uow.commit()
+    assert len(claimed) == 1
+    telegram = Telegram()
+
+    def other_worker(at: timedelta) -> Sender:
+        return Sender(sessions, "telegram", telegram, worker="other", clock=lambda: NOW + at)
+
+    assert await other_worker(timedelta(seconds=5)).send() == 0, "still seen 5 s ago: it may be sending"
+    assert await other_worker(SILENCE + timedelta(seconds=1)).send() == 1, "silent: taken over before the lease ends"
+    assert telegram.sent == [(1, "claimed by a worker that was then killed")]
