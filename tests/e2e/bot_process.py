@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.e2e.emulator import BotApiEmulator
@@ -22,16 +24,36 @@ class BotProcess:
         workdir: Path,
         database_url: str | None = None,
         environment: dict[str, str] | None = None,
+        webhook_port: int | None = None,
     ) -> None:
+        """`webhook_port`: run as a webhook worker listening there, instead of long polling."""
         self.telegram = telegram
+        self.webhook_port = webhook_port
         self.extra_environment = environment or {}
         self.workdir = workdir
         self.database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'frontdoor.db'}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workdir / "bot.log"
 
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.webhook_port}/telegram"
+
+    def _ready(self) -> Callable[[], bool]:
+        """Polling has begun, or the webhook is set and answers its health check."""
+        if self.webhook_port is None:
+            polls_before = len(self.telegram.calls_to("getUpdates"))
+            return lambda: len(self.telegram.calls_to("getUpdates")) > polls_before
+        registrations_before = len(self.telegram.calls_to("setWebhook"))
+        return lambda: len(self.telegram.calls_to("setWebhook")) > registrations_before and _listening(
+            self.webhook_port or 0
+        )
+
     async def start(self) -> None:
-        polls_before = len(self.telegram.calls_to("getUpdates"))
+        ready = self._ready()
+        arguments = ["run"] if self.webhook_port is None else ["run", "--webhook", self.webhook_url]
+        if self.webhook_port is not None:
+            arguments += ["--listen", f"127.0.0.1:{self.webhook_port}"]
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "PYTHONPATH": str(ROOT),
@@ -45,14 +67,14 @@ class BotProcess:
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"], cwd=self.workdir, env=environment, stdout=log, stderr=log
+                [sys.executable, "-m", "bot.cli", *arguments], cwd=self.workdir, env=environment, stdout=log, stderr=log
             )
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-        while len(self.telegram.calls_to("getUpdates")) == polls_before:
+        while not ready():
             if self.process.poll() is not None:
                 raise AssertionError(f"the bot exited with {self.process.returncode}:\n{self.log.read_text()}")
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"the bot did not start polling:\n{self.log.read_text()}")
+                raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
             await asyncio.sleep(0.05)
 
     def kill(self) -> None:
@@ -68,3 +90,15 @@ class BotProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def free_port() -> int:
+    """A port nobody listens on now, on 127.0.0.1, for a webhook worker."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

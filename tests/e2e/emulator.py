@@ -732,6 +732,10 @@ class BotApiEmulator:
             queue.popleft()
         raise ApiError(fault.status, fault.description, retry_after=fault.retry_after)
 
+    def open_chats(self, chat_ids: Iterable[int]) -> None:
+        """These people wrote to the bot some time ago: it may write to them (a burst to many people)."""
+        self._known_chats.update(chat_ids)
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: everything aimed at that chat gets 403."""
         self._blocked.add(chat_id)
