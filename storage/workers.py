@@ -26,7 +26,8 @@ class SqlWorkers:
         self._session = session
 
     async def beat(self, worker_id: str, now: datetime) -> None:
-        """This worker is alive (its row is created on its first beat)."""
+        """This worker is alive (its row is created on its first beat); rows of workers long gone go."""
+        await self._session.execute(delete(WorkerRow).where(WorkerRow.seen_at < now - 100 * SILENCE))
         changed = await self._session.execute(update(WorkerRow).where(WorkerRow.id == worker_id).values(seen_at=now))
         if not getattr(changed, "rowcount", 0):
             await self._session.execute(
@@ -53,7 +54,3 @@ class SqlWorkers:
         return str(
             (await self._session.execute(select(BotSecretRow.value).where(BotSecretRow.name == name))).scalar_one()
         )
-
-    async def forget_dead(self, now: datetime) -> None:
-        """Rows of workers long gone (a crash leaves its row behind)."""
-        await self._session.execute(delete(WorkerRow).where(WorkerRow.seen_at < now - 100 * SILENCE))
