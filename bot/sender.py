@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # by another sender only when this one surely stopped (or, sooner, when its worker is seen dead).
 LEASE: Final = timedelta(seconds=60)
 WINDOW: Final = 30.0
+HEARTBEAT_SECONDS: Final = 1.0  # storage.workers.SILENCE is ten of them
 BATCH_SECONDS: Final = 10.0  # a batch is what this worker's share of the rate sends in this long
 MAX_BACKOFF_SECONDS: Final = 300.0
 # Requests leave evenly spaced, but reach Telegram with the jitter of the network and of this
@@ -62,7 +63,7 @@ class RateLimiter:
 class Health:
     """What /healthz reports of the sender."""
 
-    last_sweep: float = 0.0  # time.monotonic() of the last completed sweep
+    last_sweep: float = 0.0  # time.monotonic() the sweep last began or finished a batch
     last_delivery: float = 0.0
     workers: int = 1
 
@@ -214,12 +215,17 @@ class Sender:
         """Sweep for pending messages until `stop` is set."""
 
         async def sweep() -> None:
-            await self.beat()
-            while await self.send() >= self.batch:
-                pass
             self.health.last_sweep = time.monotonic()
+            while await self.send() >= self.batch:  # a long burst: alive as long as batches go out
+                self.health.last_sweep = time.monotonic()
 
-        await repeat(sweep, stop, every=every, what="outbox sweep")
+        # The heartbeat keeps its own time: a worker busy with a long burst is alive, and must
+        # not be taken for dead (its messages would be sent twice).
+        await self.beat()
+        await asyncio.gather(
+            repeat(self.beat, stop, every=HEARTBEAT_SECONDS, what="worker heartbeat"),
+            repeat(sweep, stop, every=every, what="outbox sweep"),
+        )
 
 
 async def repeat(work: Callable[[], Awaitable[None]], stop: asyncio.Event, *, every: float, what: str) -> None:

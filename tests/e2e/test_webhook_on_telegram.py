@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,19 +12,16 @@ import pytest
 from tests.e2e.bot_process import BotProcess, free_port
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.script import answer
+from tests.e2e.store import Store
 
 
 @pytest.fixture
-async def worker(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = BotProcess(telegram, tmp_path, webhook_port=free_port())
+async def worker(telegram: BotApiEmulator, tmp_path: Path, database_url: str) -> AsyncIterator[BotProcess]:
+    """A webhook worker on a SQLite file, and on PostgreSQL where it is reachable."""
+    process = BotProcess(telegram, tmp_path, database_url, webhook_port=free_port())
     await process.start()
     yield process
     process.stop()
-
-
-def count(database: Path, query: str) -> int:
-    with sqlite3.connect(database) as connection:
-        return int(connection.execute(query).fetchone()[0])
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(
@@ -35,8 +31,8 @@ async def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(
     assert telegram.webhook_secret is not None and len(telegram.webhook_secret) >= 32, "generated, long"
     amal = telegram.user(501, first_name="Amal")
     await answer(amal, "/start", "Which language would you like to use?")
-    database = worker.workdir / "frontdoor.db"
-    handled = count(database, "SELECT count(*) FROM processed_updates")
+    store = Store(worker.database_url)
+    handled = await store.count("processed_updates")
     forged = {
         "update_id": 999_999,
         "message": {
@@ -53,8 +49,8 @@ async def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(
     assert await telegram.post_to_webhook(forged, secret=telegram.webhook_secret.upper()) == 401
 
     await amal.wait_idle()
-    assert count(database, "SELECT count(*) FROM incoming_updates") == 0
-    assert count(database, "SELECT count(*) FROM processed_updates") == handled
+    assert await store.count("incoming_updates") == 0
+    assert await store.count("processed_updates") == handled
     assert "erase" not in amal.last_message().text.lower()
     log = worker.log.read_text()
     assert "refused" in log and telegram.webhook_secret not in log, "logged, without the secret"
@@ -72,9 +68,7 @@ async def test_a_retried_update_has_one_effect(telegram: BotApiEmulator, worker:
     assert await telegram.redeliver(update_id) == 200, "Telegram did not get our answer in time and sends it again"
     await amal.wait_idle(quiet=1.0)
     assert len(amal.inbox) == replies, "no second reply"
-    with sqlite3.connect(worker.workdir / "frontdoor.db") as connection:
-        consents = connection.execute("SELECT count(*) FROM consents").fetchone()[0]
-    assert consents == 1, "agreed once"
+    assert await Store(worker.database_url).count("consents") == 1, "agreed once"
 
     await answer(amal, "Amal Haddad", "Which community do you live in?")
 
