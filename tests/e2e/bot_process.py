@@ -45,8 +45,8 @@ class BotProcess:
             polls_before = len(self.telegram.calls_to("getUpdates"))
             return lambda: len(self.telegram.calls_to("getUpdates")) > polls_before
         registrations_before = len(self.telegram.calls_to("setWebhook"))
-        return lambda: len(self.telegram.calls_to("setWebhook")) > registrations_before and _listening(
-            self.webhook_port or 0
+        return lambda: (
+            len(self.telegram.calls_to("setWebhook")) > registrations_before and _listening(self.webhook_port or 0)
         )
 
     async def start(self) -> None:
