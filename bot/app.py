@@ -139,29 +139,29 @@ class Frontdoor:
             row = await uow.incoming.claim_next(channel, now)
             if row is None:
                 return None
-            incoming_id, answer_id, attempts = row.id, row.answer_id, row.attempts
             event = payload_to_event(row.event)
+            incoming_id, attempts, answer_id = row.id, row.attempts, row.answer_id
             try:
-                handled = await self._handle(uow, channel, event, now)
+                # A savepoint: a failure undoes the handling, not the claim, so no other consumer
+                # takes the update before its failure is recorded.
+                async with uow.session.begin_nested():
+                    handled = await self._handle(uow, channel, event, now)
             except Exception as error:  # the person's later updates must not wait forever behind this one
                 log.exception("update %s of user %s failed", event.update_id, event.user_id)
-                await uow.session.rollback()
-                failed = error
-            else:
-                await uow.incoming.done(incoming_id)
+                give_up = attempts + 1 >= UPDATE_ATTEMPTS
+                retry_at = now + timedelta(seconds=2**attempts)
+                await uow.incoming.retry(incoming_id, f"{type(error).__name__}: {error}", retry_at, give_up=give_up)
+                handled = Handled()
+                if give_up:
+                    conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
+                    t = self.catalogs.translator(conversation.language or self.program.default_language)
+                    apology = Outgoing(channel, event.chat_id, frontdesk.apology(t))
+                    handled.chats = await self._queue(uow, [apology], now)
                 await uow.commit()
-                return Received(event, handled, answer_id)
-        give_up = attempts + 1 >= UPDATE_ATTEMPTS
-        async with UnitOfWork(self.sessions) as uow:
-            retry_at = now + timedelta(seconds=2**attempts)
-            await uow.incoming.retry(incoming_id, f"{type(failed).__name__}: {failed}", retry_at, give_up=give_up)
-            chats = []
-            if give_up:
-                conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
-                t = self.catalogs.translator(conversation.language or self.program.default_language)
-                chats = await self._queue(uow, [Outgoing(channel, event.chat_id, frontdesk.apology(t))], now)
+                return Received(event, handled, answer_id if give_up else None)
+            await uow.incoming.done(incoming_id)
             await uow.commit()
-        return Received(event, Handled(chats=chats), answer_id if give_up else None)
+        return Received(event, handled, answer_id)
 
     async def _handle(self, uow: UnitOfWork, channel: str, event: Event, now: datetime) -> Handled:
         """The pipeline of one event inside the caller's transaction; the caller commits."""
