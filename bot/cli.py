@@ -182,11 +182,14 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         languages = load_program(settings.program_file).languages
         if arguments.language and arguments.language not in languages:
             raise SettingsError(f"--language {arguments.language!r} is not one of {', '.join(languages)}")
-    # Imported only now (aiogram takes seconds to import), so that mistakes are answered at once.
+    # Imported only now, so that mistakes are answered at once.
     from bot import commands
 
     if arguments.command == "run":
-        return await commands.run(settings, webhook_of(arguments.webhook, arguments.listen))
+        webhook = webhook_of(arguments.webhook, arguments.listen)
+        from bot import running  # aiogram: only the bot itself needs it
+
+        return await running.run(settings, webhook)
     if arguments.command == "chat":
         return await commands.chat(settings, role=arguments.role, language=arguments.language, user_id=arguments.user)
     if arguments.command == "db":

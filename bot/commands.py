@@ -1,159 +1,28 @@
-"""What each `frontdoor` command does, once its arguments and settings are known."""
+"""What each `frontdoor` command but `run` does, once its arguments and settings are known.
+
+None of them imports aiogram (seconds of start-up): `run` is in bot.running."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from secrets import token_hex, token_urlsafe
-from typing import Any
 
-from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramUnauthorizedError
-from aiogram.utils.token import TokenValidationError
-from aiohttp import web
 from tqdm import tqdm
 
-from bot import redaction
 from bot.app import Frontdoor, build
-from bot.channels import telegram, terminal
-from bot.channels.webhook import webhook_app
-from bot.config import Settings, SettingsError, Webhook
-from bot.health import report
-from bot.incoming import Incoming
-from bot.sender import Sender, repeat
-from handlers.conversation import COMMANDS
+from bot.channels import terminal
+from bot.channels.names import TELEGRAM
+from bot.config import Settings, SettingsError
 from handlers.events import Event, Reply
 from storage.database import open_engine, session_factory
 from storage.export import Period, export_of, question_keys, record_counts
 from storage.export_formats import Export, write_csv, write_json, write_xlsx
 
 log = logging.getLogger("frontdoor")
-JOB_TICK_SECONDS = 60.0
-CONSUMERS = 8  # updates handled at once per worker on PostgreSQL (different people's)
-WEBHOOK_CONNECTIONS = 40  # Telegram's default: requests it may have open to one webhook at once
-WEBHOOK_SECRET = "webhook"
-
-
-async def run(settings: Settings, webhook: Webhook | None = None) -> int:
-    """The bot: long polling, or a webhook worker; either way updates are stored, then handled."""
-    token = settings.require_token()
-    try:
-        bot = telegram.make_bot(token, settings.telegram_api_url)
-    except TokenValidationError:
-        raise SettingsError(
-            "FRONTDOOR_BOT_TOKEN does not look like a bot token (123456:ABC…) from @BotFather"
-        ) from None
-    app = await build(settings)
-    sender = Sender(
-        app.sessions,
-        telegram.CHANNEL,
-        telegram.make_deliver(bot),
-        per_second=settings.send_rate,
-        chat_interval=settings.chat_interval,
-        worker=worker_name(),
-    )
-    # SQLite lets one transaction write at a time: more consumers would only queue for the lock.
-    consumers = CONSUMERS if app.engine.dialect.name == "postgresql" else 1
-    incoming = Incoming(app, telegram.CHANNEL, sender, telegram.make_answer_button(bot), consumers=consumers)
-    dispatcher = telegram.build_dispatcher(incoming.receive)
-    stop = asyncio.Event()
-    background = [
-        asyncio.create_task(sender.run(stop)),
-        asyncio.create_task(tick_jobs(app, sender, stop)),
-        asyncio.create_task(incoming.run(stop)),
-    ]
-    try:
-        me = await bot.get_me()
-        app.bot_username = me.username  # for the personal t.me links of referrals
-        await telegram.publish_commands(
-            bot, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
-        )
-        if webhook is None:
-            await telegram.leave_webhook(bot)
-            log.info("frontdoor is running as @%s (long polling)", me.username)
-            await dispatcher.start_polling(
-                bot, handle_as_tasks=False, close_bot_session=False, allowed_updates=telegram.ALLOWED_UPDATES
-            )
-        else:
-            await serve_webhook(app, bot, dispatcher, sender, webhook, settings)
-    except TelegramUnauthorizedError:
-        raise SettingsError(
-            "Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather"
-        ) from None
-    finally:
-        stop.set()
-        await asyncio.gather(*background)
-        await sender.leave()
-        await bot.session.close()
-        await app.close()
-    return 0
-
-
-async def serve_webhook(
-    app: Frontdoor, bot: Bot, dispatcher: Dispatcher, sender: Sender, webhook: Webhook, settings: Settings
-) -> None:
-    """Register the webhook with its secret, serve it on `webhook.listen` until SIGINT or SIGTERM."""
-    secret = settings.webhook_secret or await app.shared_secret(WEBHOOK_SECRET, token_urlsafe(32))
-    redaction.install([secret])
-    await bot.set_webhook(
-        webhook.url,
-        secret_token=secret,
-        allowed_updates=telegram.ALLOWED_UPDATES,
-        max_connections=WEBHOOK_CONNECTIONS,
-    )
-
-    async def health() -> tuple[bool, dict[str, Any]]:
-        return await report(app, sender, telegram.CHANNEL)
-
-    runner = web.AppRunner(webhook_app(bot, dispatcher, webhook.path, secret, health), access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, webhook.host, webhook.port)
-        try:
-            await site.start()
-        except OSError as error:
-            raise SettingsError(f"--listen {webhook.host}:{webhook.port}: {error.strerror}") from None
-        log.info("frontdoor is serving its webhook %s on %s:%s", webhook.url, webhook.host, webhook.port)
-        await until_signalled()
-    finally:
-        await runner.cleanup()
-
-
-async def until_signalled() -> None:
-    """Wait for SIGINT or SIGTERM (what a process manager sends to stop a worker)."""
-    signalled = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, signalled.set)
-    try:
-        await signalled.wait()
-    finally:
-        for number in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(number)
-
-
-def worker_name() -> str:
-    """Unique among the workers, and readable in the workers table: host, process, a random part."""
-    return f"{socket.gethostname()[:12]}-{os.getpid()}-{token_hex(3)}"[:32]
-
-
-async def tick_jobs(app: Frontdoor, sender: Sender, stop: asyncio.Event) -> None:
-    """Run due jobs (nudges, expiries, reminders) every minute until `stop` is set."""
-
-    async def tick() -> None:
-        run = await app.run_jobs(telegram.CHANNEL)
-        if run.chats:
-            await sender.send(run.chats)
-
-    await repeat(tick, stop, every=JOB_TICK_SECONDS, what="job run")
 
 
 async def chat(settings: Settings, *, role: str | None, language: str | None, user_id: int) -> int:
@@ -229,7 +98,7 @@ async def write_export(kind: str, source: Export, out: Path | None) -> dict[str,
 async def jobs_run(settings: Settings, *, now: datetime | None) -> int:
     """Run what is due as of `now`; the messages wait in the outbox for the running bot to send."""
     async with opened(settings) as app:
-        run = await app.run_jobs(telegram.CHANNEL, now)
+        run = await app.run_jobs(TELEGRAM, now)
     print(f"ran {run.done} jobs, {run.failed} failed; messages queued for {len(run.chats)} chats", file=sys.stderr)
     return 0 if run.failed == 0 else 1
 
@@ -253,7 +122,7 @@ async def match_dry_run(settings: Settings) -> int:
 
 async def digest_print(settings: Settings) -> int:
     async with opened(settings) as app:
-        print(await app.digest_preview(telegram.CHANNEL))
+        print(await app.digest_preview(TELEGRAM))
     return 0
 
 
@@ -272,7 +141,7 @@ async def coordinators_invite(settings: Settings) -> int:
 async def erase(settings: Settings, participant_id: int) -> int:
     """Erase a participant's personal data for a request made by other means (e-mail, phone, letter)."""
     async with opened(settings) as app:
-        erased = await app.erase(telegram.CHANNEL, participant_id)
+        erased = await app.erase(TELEGRAM, participant_id)
     if not erased:
         raise SettingsError(f"there is no participant {participant_id} (or their data is erased already)")
     print(

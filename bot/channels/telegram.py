@@ -30,12 +30,13 @@ from aiogram.types import (
     Update,
 )
 
+from bot.channels.names import TELEGRAM
 from bot.delivery import Deliver, Delivery
 from handlers.events import Event, EventKind, Reply, payload_to_reply
 
 log = logging.getLogger(__name__)
 
-CHANNEL: Final = "telegram"
+CHANNEL: Final = TELEGRAM
 REQUEST_TIMEOUT: Final = 20  # seconds; long polls add their own timeout on top
 Receive = Callable[[Event, str | None], Awaitable[None]]  # stores an update: (event, pressed button's query id)
 ALLOWED_UPDATES: Final = ["message", "callback_query"]

@@ -1,0 +1,150 @@
+"""`frontdoor run`: the bot on Telegram, by long polling or as a webhook worker.
+
+Updates are stored as they arrive and handled after (bot.incoming); the outbox sender and the job
+runner go on beside them until the process is told to stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from secrets import token_hex, token_urlsafe
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.utils.token import TokenValidationError
+from aiohttp import web
+
+from bot import redaction
+from bot.app import Frontdoor, build
+from bot.channels import telegram
+from bot.channels.webhook import webhook_app
+from bot.config import Settings, SettingsError, Webhook
+from bot.health import report
+from bot.incoming import Incoming
+from bot.sender import Sender, repeat
+from handlers.conversation import COMMANDS
+
+log = logging.getLogger("frontdoor")
+JOB_TICK_SECONDS = 60.0
+CONSUMERS = 8  # updates handled at once per worker on PostgreSQL (different people's)
+WEBHOOK_CONNECTIONS = 40  # Telegram's default: requests it may have open to one webhook at once
+WEBHOOK_SECRET = "webhook"
+
+
+async def run(settings: Settings, webhook: Webhook | None = None) -> int:
+    """The bot: long polling, or a webhook worker; either way updates are stored, then handled."""
+    token = settings.require_token()
+    try:
+        bot = telegram.make_bot(token, settings.telegram_api_url)
+    except TokenValidationError:
+        raise SettingsError(
+            "FRONTDOOR_BOT_TOKEN does not look like a bot token (123456:ABC…) from @BotFather"
+        ) from None
+    app = await build(settings)
+    sender = Sender(
+        app.sessions,
+        telegram.CHANNEL,
+        telegram.make_deliver(bot),
+        per_second=settings.send_rate,
+        chat_interval=settings.chat_interval,
+        worker=worker_name(),
+    )
+    # SQLite lets one transaction write at a time: more consumers would only queue for the lock.
+    consumers = CONSUMERS if app.engine.dialect.name == "postgresql" else 1
+    incoming = Incoming(app, telegram.CHANNEL, sender, telegram.make_answer_button(bot), consumers=consumers)
+    dispatcher = telegram.build_dispatcher(incoming.receive)
+    stop = asyncio.Event()
+    background = [
+        asyncio.create_task(sender.run(stop)),
+        asyncio.create_task(tick_jobs(app, sender, stop)),
+        asyncio.create_task(incoming.run(stop)),
+    ]
+    try:
+        me = await bot.get_me()
+        app.bot_username = me.username  # for the personal t.me links of referrals
+        await telegram.publish_commands(
+            bot, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
+        )
+        if webhook is None:
+            await telegram.leave_webhook(bot)
+            log.info("frontdoor is running as @%s (long polling)", me.username)
+            await dispatcher.start_polling(
+                bot, handle_as_tasks=False, close_bot_session=False, allowed_updates=telegram.ALLOWED_UPDATES
+            )
+        else:
+            await serve_webhook(app, bot, dispatcher, sender, webhook, settings)
+    except TelegramUnauthorizedError:
+        raise SettingsError(
+            "Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather"
+        ) from None
+    finally:
+        stop.set()
+        await asyncio.gather(*background)
+        await sender.leave()
+        await bot.session.close()
+        await app.close()
+    return 0
+
+
+async def serve_webhook(
+    app: Frontdoor, bot: Bot, dispatcher: Dispatcher, sender: Sender, webhook: Webhook, settings: Settings
+) -> None:
+    """Register the webhook with its secret, serve it on `webhook.listen` until SIGINT or SIGTERM."""
+    secret = settings.webhook_secret or await app.shared_secret(WEBHOOK_SECRET, token_urlsafe(32))
+    redaction.install([secret])
+    await bot.set_webhook(
+        webhook.url,
+        secret_token=secret,
+        allowed_updates=telegram.ALLOWED_UPDATES,
+        max_connections=WEBHOOK_CONNECTIONS,
+    )
+
+    async def health() -> tuple[bool, dict[str, Any]]:
+        return await report(app, sender, telegram.CHANNEL)
+
+    runner = web.AppRunner(webhook_app(bot, dispatcher, webhook.path, secret, health), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, webhook.host, webhook.port)
+        try:
+            await site.start()
+        except OSError as error:
+            raise SettingsError(f"--listen {webhook.host}:{webhook.port}: {error.strerror}") from None
+        log.info("frontdoor is serving its webhook %s on %s:%s", webhook.url, webhook.host, webhook.port)
+        await until_signalled()
+    finally:
+        await runner.cleanup()
+
+
+async def until_signalled() -> None:
+    """Wait for SIGINT or SIGTERM (what a process manager sends to stop a worker)."""
+    signalled = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, signalled.set)
+    try:
+        await signalled.wait()
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+
+
+def worker_name() -> str:
+    """Unique among the workers, and readable in the workers table: host, process, a random part."""
+    return f"{socket.gethostname()[:12]}-{os.getpid()}-{token_hex(3)}"[:32]
+
+
+async def tick_jobs(app: Frontdoor, sender: Sender, stop: asyncio.Event) -> None:
+    """Run due jobs (nudges, expiries, reminders) every minute until `stop` is set."""
+
+    async def tick() -> None:
+        run = await app.run_jobs(telegram.CHANNEL)
+        if run.chats:
+            await sender.send(run.chats)
+
+    await repeat(tick, stop, every=JOB_TICK_SECONDS, what="job run")
