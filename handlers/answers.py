@@ -125,12 +125,15 @@ def _check_email(text: str) -> str | Invalid:
 
 def _check_link(text: str) -> str | Invalid:
     link = text if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text) else f"https://{text}"
-    parts = urlsplit(link)
+    refused = Invalid(
+        N_("That does not look like a web link. Please send it like linkedin.com/in/your-name, or tap Skip.")
+    )
     try:
+        parts = urlsplit(link)  # ValueError for a host such as "[oops" (an unclosed IPv6 bracket)
         # IDNA 2008 with UTS 46 mapping: a real host name in any script, nothing else.
         host = idna.encode(parts.hostname or "", uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
-        host = ""
+        return refused
     if (
         len(link) > LINK_LIMIT
         or parts.scheme not in ("http", "https")
@@ -138,7 +141,5 @@ def _check_link(text: str) -> str | Invalid:
         or "." not in host
         or parts.username is not None  # user@host links hide where they lead
     ):
-        return Invalid(
-            N_("That does not look like a web link. Please send it like linkedin.com/in/your-name, or tap Skip.")
-        )
+        return refused
     return link

@@ -31,6 +31,7 @@ TRICKY = [
     '=HYPERLINK("http://evil.example")',
     "javascript:alert(1)",
     "http://exa mple.com",
+    "http://[oops",
     "999999999999999999999",
     "-1",
     "1899",
