@@ -166,7 +166,8 @@ class Frontdoor:
     async def _handle(self, uow: UnitOfWork, channel: str, event: Event, now: datetime) -> Handled:
         """The pipeline of one event inside the caller's transaction; the caller commits."""
         conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
-        if await uow.processed_updates.seen(channel, event.update_id):
+        # Remembered at once, in this transaction: one statement where a look and a write were two.
+        if not await uow.processed_updates.first_time(channel, event.update_id, now):
             log.info("update %s of user %s already handled", event.update_id, event.user_id)
             return Handled(duplicate=True)
         context = Context(
@@ -178,7 +179,6 @@ class Frontdoor:
         )
         outcome = await frontdesk.handle(event, context, self._office(uow, channel, now))
         await uow.conversations.save(conversation, now)
-        await uow.processed_updates.remember(channel, event.update_id, now)
         payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in outcome.replies]
         ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
         others = await self._queue(uow, outcome.messages, now)

@@ -1,6 +1,7 @@
 """What each `frontdoor` command but `run` does, once its arguments and settings are known.
 
-None of them imports aiogram (seconds of start-up): `run` is in bot.running."""
+`run` is in bot.serve: only it needs aiogram, which takes seconds to import.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.app import Frontdoor, build
-from bot.channels import terminal
-from bot.channels.names import TELEGRAM
+from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
 from handlers.events import Event, Reply
 from storage.database import open_engine, session_factory

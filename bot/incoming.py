@@ -34,7 +34,6 @@ class Incoming:
         self._answer = answer
         self._consumers = consumers
         self._arrived = asyncio.Event()
-        self._sending: set[asyncio.Task[int]] = set()
 
     async def receive(self, event: Event, answer_id: str | None = None) -> None:
         """Store an update; the channel confirms it to the platform only after this returns."""
@@ -45,8 +44,7 @@ class Incoming:
     async def run(self, stop: asyncio.Event) -> None:
         """Handle stored updates until `stop` is set, then let the replies already started go out."""
         await asyncio.gather(*(self._consume(stop) for _ in range(self._consumers)))
-        if self._sending:
-            await asyncio.wait(self._sending, timeout=10)
+        await self._sender.settle(timeout=10)
 
     async def _consume(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -63,14 +61,6 @@ class Incoming:
                     pass
                 continue
             if received.handled.chats:
-                task = asyncio.create_task(self._sender.send(received.handled.chats))
-                self._sending.add(task)
-                task.add_done_callback(self._sent)
+                self._sender.send_soon(received.handled.chats)
             if received.answer_id:
                 await self._answer(received.answer_id, received.handled.notice)
-
-    def _sent(self, task: asyncio.Task[int]) -> None:
-        self._sending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # Nothing is lost: the messages are in the outbox and the sweep sends them.
-            log.warning("sending right after an update failed: %r", task.exception())

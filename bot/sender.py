@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -39,16 +40,34 @@ MAX_BACKOFF_SECONDS: Final = 300.0
 MARGIN: Final = 1.04
 
 
+@dataclass
+class _Marks:
+    """Messages delivered, waiting to be recorded as sent in one transaction; `done` once committed."""
+
+    done: asyncio.Future[None]
+    ids: list[int] = field(default_factory=list)
+
+
 class RateLimiter:
-    """At most `per_second` sends overall, spaced evenly so bursts never trip the platform's limit."""
+    """At most `per_second` sends overall, spaced evenly so bursts never trip the platform's limit.
+
+    Each send has its turn on an even schedule. But a pause of this process (a garbage collection,
+    a busy machine) wakes every send whose turn fell in it at once, and a few sends let go together
+    after one let go late can make more than `per_second` in one second of Telegram's count. So a
+    send also waits until the `per_second`-th send before it, as actually made, is MARGIN seconds
+    old.
+    """
 
     def __init__(self, per_second: float) -> None:
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self._made: deque[float] = deque()  # time.monotonic() of the latest sends let go
         self.set_rate(per_second)
 
     def set_rate(self, per_second: float) -> None:
         self._interval = MARGIN / per_second
+        self._count = max(1, int(per_second))  # in any window of `_span` seconds
+        self._span = self._count * self._interval
 
     async def wait(self) -> None:
         async with self._lock:
@@ -57,6 +76,13 @@ class RateLimiter:
             self._next = max(now, self._next) + self._interval
         if delay > 0:
             await asyncio.sleep(delay)
+        while (
+            len(self._made) >= self._count and (pause := self._made[-self._count] + self._span - time.monotonic()) > 0
+        ):
+            await asyncio.sleep(pause)
+        self._made.append(time.monotonic())  # no await since the check: no other send slipped in
+        while len(self._made) > self._count:
+            self._made.popleft()
 
 
 @dataclass
@@ -91,6 +117,11 @@ class Sender:
         self._clock = clock
         self._blocked_until = 0.0  # a 429's retry_after holds every send, as Telegram asks
         self.health = Health()
+        self._soon: set[int] = set()  # chats with new messages, for the next claim (send_soon)
+        self._claiming: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()  # claims and deliveries under way (send_soon)
+        self._marks: _Marks | None = None  # messages delivered, to be recorded as sent together
+        self._marking = asyncio.Lock()
 
     @property
     def batch(self) -> int:
@@ -100,6 +131,43 @@ class Sender:
 
     async def send(self, chat_ids: list[int] | None = None) -> int:
         """Deliver due messages (to these chats only, if given); returns how many were sent."""
+        return await self._deliver_claimed(await self._claim(chat_ids))
+
+    def send_soon(self, chat_ids: list[int]) -> None:
+        """Deliver these chats' new messages at once, without waiting for them (a chat's pace may hold
+        them a second). Chats asked for while a claim is being made share the next one: under load,
+        one transaction claims the replies of many updates."""
+        self._soon.update(chat_ids)
+        if self._claiming is None or self._claiming.done():
+            self._claiming = self._spawn(self._claim_soon())
+
+    async def settle(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) for what send_soon started."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def _claim_soon(self) -> None:
+        while self._soon:
+            chats = list(self._soon)
+            self._soon.clear()
+            claimed = await self._claim(chats)
+            if claimed:
+                self._spawn(self._deliver_claimed(claimed))
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Nothing is lost: the messages are in the outbox and the sweep sends them.
+            log.warning("sending right after an update failed: %r", task.exception())
+
+    async def _claim(self, chat_ids: list[int] | None) -> dict[int, list[tuple[int, dict[str, Any], int]]]:
+        """Lease due messages (to these chats only, if given) to this sender; by chat, in order."""
         now = self._clock()
         per_chat = max(1, int(WINDOW / self._chat_interval)) if self._chat_interval > 0 else None
         async with UnitOfWork(self._factory) as uow:
@@ -117,6 +185,9 @@ class Sender:
         by_chat: dict[int, list[tuple[int, dict[str, Any], int]]] = {}
         for outbox_id, chat_id, payload, attempts in claimed:
             by_chat.setdefault(chat_id, []).append((outbox_id, payload, attempts))
+        return by_chat
+
+    async def _deliver_claimed(self, by_chat: dict[int, list[tuple[int, dict[str, Any], int]]]) -> int:
         deadline = time.monotonic() + WINDOW
         results = await asyncio.gather(
             *(self._send_chat(chat_id, items, deadline) for chat_id, items in by_chat.items())
@@ -151,9 +222,12 @@ class Sender:
         pause = self._chat_ready.get(chat_id, 0.0) - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
-        await self._limiter.wait()
-        pause = self._blocked_until - time.monotonic()
-        if pause > 0:
+        while True:
+            await self._limiter.wait()
+            pause = self._blocked_until - time.monotonic()
+            if pause <= 0:
+                return
+            # After the pause, a slot again: the one taken counts as a send, which only slows us.
             await asyncio.sleep(pause)
 
     async def _release(self, outbox_ids: list[int]) -> None:
@@ -164,10 +238,11 @@ class Sender:
     async def _record(self, chat_id: int, outbox_id: int, attempts: int, delivery: Delivery, later: list[int]) -> bool:
         """Store the outcome; False when the rest of this chat's messages must wait."""
         now = self._clock()
+        if delivery.outcome == "sent":
+            await self._mark_sent(outbox_id)
+            return True
         async with UnitOfWork(self._factory) as uow:
-            if delivery.outcome == "sent":
-                await uow.outbox.mark_sent(outbox_id, now)
-            elif delivery.outcome == "blocked":
+            if delivery.outcome == "blocked":
                 await uow.outbox.mark_chat_dead(self._channel, chat_id, delivery.detail or "blocked")
                 # Not matched or asked again until they write to the bot; coordinators see it in the digest.
                 await uow.participants.mark_unreachable(self._channel, chat_id, now)
@@ -187,6 +262,36 @@ class Sender:
         elif delivery.outcome == "retry":
             log.info("message %s to chat %s will be retried: %s", outbox_id, chat_id, delivery.detail)
         return delivery.outcome in ("sent", "rejected")
+
+    async def _mark_sent(self, outbox_id: int) -> None:
+        """Record a delivered message as sent, in one transaction with the others delivered meanwhile.
+
+        Returns once it is committed, so a chat's next message still goes only after that; a
+        message recorded later than delivered is the case README's Delivery already names (sent
+        twice only if the process dies between the two).
+        """
+        marks = self._marks
+        if marks is None:
+            marks = self._marks = _Marks(asyncio.get_running_loop().create_future())
+            self._spawn(self._record_marks(marks))
+        marks.ids.append(outbox_id)
+        await asyncio.shield(marks.done)
+
+    async def _record_marks(self, marks: _Marks) -> None:
+        async with self._marking:  # one at a time: what is delivered meanwhile joins the next
+            if self._marks is marks:
+                self._marks = None
+            try:
+                async with UnitOfWork(self._factory) as uow:
+                    await uow.outbox.mark_all_sent(marks.ids, self._clock())
+                    await uow.commit()
+            except asyncio.CancelledError:
+                marks.done.cancel()
+                raise
+            except Exception as error:  # each waiting send fails with it, as its own record would have
+                marks.done.set_exception(error)
+                return
+            marks.done.set_result(None)
 
     async def beat(self) -> None:
         """Tell the other workers this one is alive, and take this worker's share of the overall rate."""

@@ -136,11 +136,14 @@ async def _pick(
     return [Reply(done, edit=True)], messages
 
 
-async def sweep(office: Office) -> list[Outgoing]:
-    """Try again for every connectee still waiting (a new connector may suit them)."""
+async def sweep(office: Office, limit: int = SWEEP_BATCH) -> list[Outgoing]:
+    """Try again for every connectee still waiting (a new connector may suit them), the `limit` longest-waiting."""
     messages: list[Outgoing] = []
-    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now):
-        messages += await proposals.find_connector(office, connectee)
+    connectees = await office.matchmaking.waiting_connectees(limit, office.now)
+    # Every connector loaded once for them all, not once for each (proposals.Pool).
+    pool = await proposals.Pool.load(office, connectees)
+    for connectee in connectees:
+        messages += await proposals.find_connector(office, connectee, pool)
     return messages
 
 

@@ -44,6 +44,7 @@ def babel_locale(language: str) -> Locale:
 NATIVE_NAMES: Final = {"tl": "Tagalog", "zh-Hans": "简体中文"}
 
 
+@lru_cache(maxsize=256)  # Babel parses a tag in about a millisecond; people's apps use few tags
 def _language_and_script(tag: str) -> tuple[str, str | None] | None:
     """A tag's language and its (likely) script: zh-cn -> (zh, Hans), zh-tw -> (zh, Hant), tl -> (fil, Latn)."""
     try:

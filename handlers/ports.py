@@ -83,6 +83,12 @@ class Matchmaking(Protocol):
     ) -> list[ConnectorRecord]:
         """Every approved connector (or only the one with id `only`) with what matching needs about them."""
 
+    async def connectors(self, month_start: datetime, now: datetime) -> list[ConnectorRecord]:
+        """Every approved connector as connectors_for has them, but for no connectee (met_before False)."""
+
+    async def proposed_before(self, connectee_ids: list[int]) -> dict[int, set[int]]:
+        """For each of these connectees, the connectors ever proposed to them, whatever came of it."""
+
     async def create_match(self, connectee_id: int, connector_id: int, reasons: list[str], now: datetime) -> Match: ...
 
     async def match(self, match_id: int, *, lock: bool = False) -> Match | None: ...

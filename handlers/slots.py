@@ -8,6 +8,7 @@ ahead, and overlaps nothing already booked or on hold for that connector.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -38,12 +39,65 @@ def free_intervals(grid: Iterable[str], zone: str, first: date, last: date) -> l
     return intervals
 
 
-def _inside(start: datetime, end: datetime, intervals: Sequence[Interval]) -> bool:
-    return any(low <= start and end <= high for low, high in intervals)
+def _inside(start: datetime, end: datetime, intervals: Sequence[Interval], lows: Sequence[datetime]) -> bool:
+    """Within one of `intervals` (sorted, apart: as free_intervals makes them; `lows` their starts)."""
+    index = bisect_right(lows, start) - 1
+    return index >= 0 and end <= intervals[index][1]
 
 
 def _overlaps(start: datetime, end: datetime, busy: Sequence[Interval]) -> bool:
     return any(start < other_end and other_start < end for other_start, other_end in busy)
+
+
+def _window(now: datetime, notice: timedelta, horizon: timedelta) -> tuple[datetime, datetime, date, date]:
+    earliest, latest = now + notice, now + horizon
+    # One day of margin each side: the two zones may put the same moment on different dates.
+    return earliest, latest, (earliest - timedelta(days=1)).date(), (latest + timedelta(days=1)).date()
+
+
+def connector_starts(
+    *,
+    connector_grid: Iterable[str],
+    connector_zone: str,
+    now: datetime,
+    minutes: int,
+    notice: timedelta,
+    horizon: timedelta,
+    busy: Sequence[Interval] = (),
+) -> list[datetime]:
+    """Every start on the connector's grid in the window and clear of `busy`, earliest first: the
+    connector's half of find_slots, the same for every connectee (a sweep works it out once)."""
+    earliest, latest, first, last = _window(now, notice, horizon)
+    length = timedelta(minutes=minutes)
+    starts: list[datetime] = []
+    for low, high in free_intervals(connector_grid, connector_zone, first, last):
+        start = low
+        while start + length <= high:
+            end = start + length
+            if earliest <= start <= latest and not _overlaps(start, end, busy):
+                starts.append(start)
+            start = end
+    return sorted(starts)
+
+
+def common_starts(
+    starts: Sequence[datetime],
+    *,
+    connectee_grid: Iterable[str],
+    connectee_zone: str,
+    now: datetime,
+    minutes: int,
+    notice: timedelta,
+    horizon: timedelta,
+) -> list[datetime]:
+    """Of a connector's `starts` (connector_starts), those the connectee is free for, earliest first."""
+    _, _, first, last = _window(now, notice, horizon)
+    theirs = free_intervals(connectee_grid, connectee_zone, first, last)
+    if not theirs:
+        return []
+    lows = [low for low, _ in theirs]
+    length = timedelta(minutes=minutes)
+    return [start for start in starts if _inside(start, start + length, theirs, lows)]
 
 
 def find_slots(
@@ -59,22 +113,24 @@ def find_slots(
     busy: Sequence[Interval] = (),
 ) -> list[datetime]:
     """Every possible start, earliest first."""
-    earliest, latest = now + notice, now + horizon
-    length = timedelta(minutes=minutes)
-    # One day of margin each side: the two zones may put the same moment on different dates.
-    first, last = (earliest - timedelta(days=1)).date(), (latest + timedelta(days=1)).date()
-    theirs = free_intervals(connectee_grid, connectee_zone, first, last)
-    if not theirs:
-        return []
-    starts: list[datetime] = []
-    for low, high in free_intervals(connector_grid, connector_zone, first, last):
-        start = low
-        while start + length <= high:
-            end = start + length
-            if earliest <= start <= latest and _inside(start, end, theirs) and not _overlaps(start, end, busy):
-                starts.append(start)
-            start = end
-    return sorted(starts)
+    mine = connector_starts(
+        connector_grid=connector_grid,
+        connector_zone=connector_zone,
+        now=now,
+        minutes=minutes,
+        notice=notice,
+        horizon=horizon,
+        busy=busy,
+    )
+    return common_starts(
+        mine,
+        connectee_grid=connectee_grid,
+        connectee_zone=connectee_zone,
+        now=now,
+        minutes=minutes,
+        notice=notice,
+        horizon=horizon,
+    )
 
 
 def spread(starts: Sequence[datetime], count: int, zone: str) -> list[datetime]:

@@ -8,14 +8,62 @@ loses nothing, and every worker on one database can take any person's next updat
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Final, cast
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import Insert
 
-from storage.database import insert_for
+from storage.database import unindexed
 from storage.tables import IncomingUpdateRow
+
+# Every update runs these statements, so they are plain Core statements on the table, built once:
+# building an ORM statement and running it through the ORM cost several times the SQL itself.
+INCOMING: Final = cast(Table, IncomingUpdateRow.__table__)
+_OLDER: Final = INCOMING.alias("older")
+_CLAIM_NEXT: Final = (
+    select(INCOMING)
+    .where(
+        # In id order from the oldest, stopping at the first it may take (LIMIT 1): not through the
+        # (channel, user) index, every waiting update, sorted, for each claim.
+        unindexed(INCOMING.c.channel) == bindparam("channel"),
+        INCOMING.c.status == "pending",
+        INCOMING.c.not_before <= bindparam("now"),
+        ~exists().where(
+            _OLDER.c.channel == INCOMING.c.channel,
+            _OLDER.c.user_id == INCOMING.c.user_id,
+            _OLDER.c.status == "pending",
+            _OLDER.c.id < INCOMING.c.id,
+        ),
+    )
+    .order_by(INCOMING.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True, of=INCOMING)
+)
+_DONE: Final = delete(INCOMING).where(INCOMING.c.id == bindparam("incoming_id"))
+
+
+@cache
+def _store(dialect: str) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(INCOMING)
+        .values(
+            channel=bindparam("new_channel"),
+            update_id=bindparam("new_update_id"),
+            user_id=bindparam("new_user_id"),
+            event=bindparam("new_event"),
+            answer_id=bindparam("new_answer_id"),
+            status="pending",
+            attempts=0,
+            not_before=bindparam("now"),
+            received_at=bindparam("now"),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+    )
 
 
 class SqlIncoming:
@@ -26,53 +74,22 @@ class SqlIncoming:
         self, channel: str, update_id: int, user_id: int, event: dict[str, Any], answer_id: str | None, now: datetime
     ) -> bool:
         """Keep an update for handling; False when it is here already (Telegram sent it again)."""
-        insert = insert_for(self._session)
-        result = await self._session.execute(
-            insert(IncomingUpdateRow)
-            .values(
-                channel=channel,
-                update_id=update_id,
-                user_id=user_id,
-                event=event,
-                answer_id=answer_id,
-                status="pending",
-                attempts=0,
-                not_before=now,
-                received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-        )
+        values = {"new_channel": channel, "new_update_id": update_id, "new_user_id": user_id, "new_event": event}
+        statement = _store(self._session.get_bind().dialect.name)
+        result = await self._session.execute(statement, values | {"new_answer_id": answer_id, "now": now})
         return bool(getattr(result, "rowcount", 0))
 
-    async def claim_next(self, channel: str, now: datetime) -> IncomingUpdateRow | None:
+    async def claim_next(self, channel: str, now: datetime) -> Row[Any] | None:
         """The next update to handle, locked until this transaction ends: a person's oldest only.
 
         Another worker holding someone's oldest update (locked, so skipped here) keeps their
         later ones waiting too, because an older row of theirs still exists: one person's updates
         are handled one at a time and in order, whichever worker takes them.
         """
-        older = aliased(IncomingUpdateRow)
-        query = (
-            select(IncomingUpdateRow)
-            .where(
-                IncomingUpdateRow.channel == channel,
-                IncomingUpdateRow.status == "pending",
-                IncomingUpdateRow.not_before <= now,
-                ~exists().where(
-                    older.channel == IncomingUpdateRow.channel,
-                    older.user_id == IncomingUpdateRow.user_id,
-                    older.status == "pending",
-                    older.id < IncomingUpdateRow.id,
-                ),
-            )
-            .order_by(IncomingUpdateRow.id)
-            .limit(1)
-            .with_for_update(skip_locked=True, of=IncomingUpdateRow)
-        )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (await self._session.execute(_CLAIM_NEXT, {"channel": channel, "now": now})).one_or_none()
 
     async def done(self, incoming_id: int) -> None:
-        await self._session.execute(delete(IncomingUpdateRow).where(IncomingUpdateRow.id == incoming_id))
+        await self._session.execute(_DONE, {"incoming_id": incoming_id})
 
     async def retry(self, incoming_id: int, error: str, not_before: datetime, *, give_up: bool) -> None:
         """A failed attempt: try again from `not_before`, or set it aside so the person's next ones go on."""

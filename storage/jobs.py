@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
-from storage.database import insert_for
 from storage.tables import JobRow
+
+
+@cache
+def _schedule(dialect: str) -> Insert:
+    """Built once per database: proposals and follow-ups schedule jobs by the hundred in a sweep."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(cast(Table, JobRow.__table__))
+        .values(
+            kind=bindparam("new_kind"),
+            key=bindparam("new_key"),
+            due_at=bindparam("new_due_at"),
+            payload=bindparam("new_payload"),
+            status="pending",
+            attempts=0,
+            created_at=func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
 
 
 class SqlJobs:
@@ -17,20 +39,8 @@ class SqlJobs:
         self._session = session
 
     async def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> None:
-        insert = insert_for(self._session)
-        await self._session.execute(
-            insert(JobRow)
-            .values(
-                kind=kind,
-                key=key,
-                due_at=due_at,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                created_at=func.now(),
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        values = {"new_kind": kind, "new_key": key, "new_due_at": due_at, "new_payload": payload}
+        await self._session.execute(_schedule(self._session.get_bind().dialect.name), values)
 
     async def claim_due(self, now: datetime) -> JobRow | None:
         """The oldest due job, locked until this transaction ends; other workers skip it."""

@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, cast
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Row, Select, Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Match, MatchStatus, Meeting, MeetingOutcome, MeetingStatus, Participant, Role, Status
 from handlers.ports import ConnectorRecord
-from storage.database import inserted
-from storage.repositories import SqlParticipants, participant_from_row
+from storage.database import insert_for, inserted
+from storage.repositories import SqlParticipants, answers_object, answers_of, participant_from_row
 from storage.tables import AnswerRow, ConversationRow, MatchRow, MeetingRow, ParticipantRow, SlotHoldRow
 
+PARTICIPANTS: Final = cast(Table, ParticipantRow.__table__)
+ANSWERS: Final = cast(Table, AnswerRow.__table__)
+SLOT_HOLDS: Final = cast(Table, SlotHoldRow.__table__)
+MATCHES: Final = cast(Table, MatchRow.__table__)
+# Matches are read as plain rows (match, current_match), so a Core update leaves no ORM object stale.
+_SAVE_MATCH: Final = (
+    update(MATCHES)
+    .where(MATCHES.c.id == bindparam("match_id"))
+    .values(
+        status=bindparam("new_status"),
+        version=bindparam("new_version"),
+        slots=bindparam("new_slots"),
+        slot=bindparam("new_slot"),
+        asked_by=bindparam("new_asked_by"),
+        reasons=bindparam("new_reasons"),
+        ended_by=bindparam("new_ended_by"),
+        updated_at=bindparam("now"),
+    )
+)
+IDS_PER_QUERY = 500  # ids in one IN (…): well under what SQLite and PostgreSQL take
 OPEN = (MatchStatus.OFFERED.value, MatchStatus.PROPOSED.value)
 TAKEN = (*OPEN, MatchStatus.CONFIRMED.value)  # counts against a connector's capacity
 
@@ -25,17 +46,24 @@ class SqlMatchmaking:
         self._participants = participants
 
     async def load(self, query: Select[ParticipantRow]) -> list[Participant]:
-        """Participants with their answers in two queries, however many there are; never an erased one."""
-        rows = list((await self._session.execute(query.where(ParticipantRow.status != Status.ERASED.value))).scalars())
+        """Participants with their answers in two queries, however many there are; never an erased one.
+
+        Read as plain rows of the tables: a sweep loads thousands, and ORM objects cost several
+        times as much (and nothing here needs them).
+        """
+        plain = query.where(ParticipantRow.status != Status.ERASED.value).with_only_columns(*PARTICIPANTS.c)
+        rows = (await self._session.execute(plain)).all()
         answers: dict[int, dict[str, Any]] = defaultdict(dict)
-        if rows:
-            found = await self._session.execute(
-                select(AnswerRow.participant_id, AnswerRow.question_key, AnswerRow.value).where(
-                    AnswerRow.participant_id.in_([row.id for row in rows])
-                )
-            )
-            for participant_id, key, value in found:
-                answers[participant_id][key] = value
+        ids = [row.id for row in rows]
+        gathered = (
+            select(ANSWERS.c.participant_id, answers_object(self._session.get_bind().dialect.name))
+            .where(ANSWERS.c.participant_id.in_(bindparam("ids", expanding=True)))
+            .group_by(ANSWERS.c.participant_id)
+        )
+        for start in range(0, len(ids), IDS_PER_QUERY * 10):
+            found = await self._session.execute(gathered, {"ids": ids[start : start + IDS_PER_QUERY * 10]})
+            for participant_id, stored in found:
+                answers[participant_id] = answers_of(stored)
         return [self._participants.remember(participant_from_row(row, answers[row.id])) for row in rows]
 
     async def applications(self, limit: int) -> tuple[list[Participant], int]:
@@ -67,6 +95,31 @@ class SqlMatchmaking:
     async def connectors_for(
         self, connectee_id: int, month_start: datetime, now: datetime, *, only: int | None = None
     ) -> list[ConnectorRecord]:
+        records = await self._connectors(month_start, now, only)
+        if not records:
+            return []
+        met = set(
+            (
+                await self._session.execute(select(MatchRow.connector_id).where(MatchRow.connectee_id == connectee_id))
+            ).scalars()
+        )
+        return [replace(record, met_before=record.participant.id in met) for record in records]
+
+    async def connectors(self, month_start: datetime, now: datetime) -> list[ConnectorRecord]:
+        return await self._connectors(month_start, now, None)
+
+    async def proposed_before(self, connectee_ids: list[int]) -> dict[int, set[int]]:
+        proposed: dict[int, set[int]] = defaultdict(set)
+        for start in range(0, len(connectee_ids), IDS_PER_QUERY):
+            chunk = connectee_ids[start : start + IDS_PER_QUERY]
+            pairs = await self._session.execute(
+                select(MatchRow.connectee_id, MatchRow.connector_id).where(MatchRow.connectee_id.in_(chunk))
+            )
+            for connectee_id, connector_id in pairs:
+                proposed[connectee_id].add(connector_id)
+        return dict(proposed)
+
+    async def _connectors(self, month_start: datetime, now: datetime, only: int | None) -> list[ConnectorRecord]:
         approved = select(ParticipantRow).where(
             ParticipantRow.role == Role.CONNECTOR.value,
             ParticipantRow.status == Status.APPROVED.value,
@@ -88,11 +141,6 @@ class SqlMatchmaking:
             .where(MatchRow.connector_id.in_(ids))
             .group_by(MatchRow.connector_id)
         )
-        met = set(
-            (
-                await self._session.execute(select(MatchRow.connector_id).where(MatchRow.connectee_id == connectee_id))
-            ).scalars()
-        )
         busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
         holds = select(SlotHoldRow.connector_id, SlotHoldRow.starts_at, SlotHoldRow.ends_at).where(
             SlotHoldRow.connector_id.in_(ids), SlotHoldRow.ends_at > now
@@ -110,7 +158,7 @@ class SqlMatchmaking:
                 participant=person,
                 used_this_month=int(used.get(person.id, 0)),
                 last_matched_at=last.get(person.id),
-                met_before=person.id in met,
+                met_before=False,
                 busy=busy[person.id],
             )
             for person in connectors
@@ -135,47 +183,49 @@ class SqlMatchmaking:
         return match_from_row(row)
 
     async def match(self, match_id: int, *, lock: bool = False) -> Match | None:
-        query = select(MatchRow).where(MatchRow.id == match_id)
-        row = (await self._session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+        query = select(MATCHES).where(MATCHES.c.id == match_id)
+        row = (await self._session.execute(query.with_for_update() if lock else query)).one_or_none()
         return match_from_row(row) if row else None
 
     async def save_match(self, match: Match, now: datetime) -> None:
         match.updated_at = now
-        await self._session.execute(
-            update(MatchRow)
-            .where(MatchRow.id == match.id)
-            .values(
-                status=match.status.value,
-                version=match.version,
-                slots=[start.isoformat() for start in match.slots],
-                slot=match.slot,
-                asked_by=match.asked_by.value if match.asked_by else None,
-                reasons=match.reasons,
-                ended_by=match.ended_by.value if match.ended_by else None,
-                updated_at=now,
-            )
-        )
+        values = {
+            "match_id": match.id,
+            "new_status": match.status.value,
+            "new_version": match.version,
+            "new_slots": [start.isoformat() for start in match.slots],
+            "new_slot": match.slot,
+            "new_asked_by": match.asked_by.value if match.asked_by else None,
+            "new_reasons": match.reasons,
+            "new_ended_by": match.ended_by.value if match.ended_by else None,
+            "now": now,
+        }
+        await self._session.execute(_SAVE_MATCH, values)
 
     async def current_match(self, participant_id: int, role: Role) -> list[Match]:
-        side = MatchRow.connectee_id if role is Role.CONNECTEE else MatchRow.connector_id
+        side = MATCHES.c.connectee_id if role is Role.CONNECTEE else MATCHES.c.connector_id
         rows = await self._session.execute(
-            select(MatchRow).where(side == participant_id, MatchRow.status.in_(TAKEN)).order_by(MatchRow.id.desc())
+            select(MATCHES).where(side == participant_id, MATCHES.c.status.in_(TAKEN)).order_by(MATCHES.c.id.desc())
         )
-        return [match_from_row(row) for row in rows.scalars()]
+        return [match_from_row(row) for row in rows]
 
     async def hold(self, match: Match, starts: list[datetime], minutes: int) -> list[datetime]:
-        held = []
-        for start in starts:
-            # A savepoint per slot: a slot another proposal holds fails alone, not the update.
-            hold = SlotHoldRow(
-                connector_id=match.connector_id,
-                starts_at=start,
-                ends_at=start + timedelta(minutes=minutes),
-                match_id=match.id,
-            )
-            if await inserted(self._session, hold):
-                held.append(start)
-        return held
+        if not starts:
+            return []
+        # One statement for them all; the key skips a slot another proposal holds, and only that one.
+        rows = [
+            {"connector_id": match.connector_id, "starts_at": start, "ends_at": start + timedelta(minutes=minutes)}
+            for start in starts
+        ]
+        insert = insert_for(self._session)
+        statement = (
+            insert(SLOT_HOLDS)
+            .values([row | {"match_id": match.id} for row in rows])
+            .on_conflict_do_nothing()
+            .returning(SLOT_HOLDS.c.starts_at)
+        )
+        taken = set((await self._session.execute(statement)).scalars())
+        return [start for start in starts if start in taken]
 
     async def release(self, match_id: int) -> None:
         await self._session.execute(delete(SlotHoldRow).where(SlotHoldRow.match_id == match_id))
@@ -230,7 +280,7 @@ class SqlMatchmaking:
         return language
 
 
-def match_from_row(row: MatchRow) -> Match:
+def match_from_row(row: MatchRow | Row[Any]) -> Match:
     return Match(
         id=row.id,
         connectee_id=row.connectee_id,

@@ -73,7 +73,9 @@ class SqlPersonalData:
                 )
             ),
         }
-        participant = await self._session.get(ParticipantRow, participant_id) if participant_id else None
+        participant = (
+            await self._session.get(ParticipantRow, participant_id, populate_existing=True) if participant_id else None
+        )
         if participant is None or participant.status == Status.ERASED.value:
             return data
         pid = participant.id
@@ -120,7 +122,13 @@ class SqlPersonalData:
 
     async def _rows(self, table: type[Base], where: ColumnElement[bool], order: Any) -> list[dict[str, Any]]:
         return [
-            _record(row) for row in (await self._session.execute(select(table).where(where).order_by(order))).scalars()
+            _record(row)
+            for row in (
+                await self._session.execute(
+                    # as stored now, even if an object of this session was loaded before a Core update
+                    select(table).where(where).order_by(order).execution_options(populate_existing=True)
+                )
+            ).scalars()
         ]
 
     async def erase(self, participant_id: int, reason: Erasure, now: datetime) -> None:
@@ -131,7 +139,9 @@ class SqlPersonalData:
         dates, status history as "erased", consent versions, meeting outcomes and choice answers.
         Proposals and meetings under way are the flow's to cancel first (handlers.privacy).
         """
-        participant = await self._session.get(ParticipantRow, participant_id, with_for_update=True)
+        participant = await self._session.get(
+            ParticipantRow, participant_id, with_for_update=True, populate_existing=True
+        )
         if participant is None or participant.status == Status.ERASED.value:
             return
         channel, chat_id, user_id = participant.channel, participant.chat_id, participant.user_id

@@ -36,7 +36,9 @@ class SqlReports:
     async def _first(self, table: Any, where: Any, order: Any) -> tuple[list[Any], int]:
         """The first LISTED rows in `order` (then by id), and how many rows there are in all."""
         query = select(table).where(where).order_by(order, table.id).limit(LISTED)
-        rows = list((await self._session.execute(query)).scalars())
+        # As stored now: participants and matches are updated with Core statements elsewhere, which
+        # would leave an object this session loaded before stale.
+        rows = list((await self._session.execute(query.execution_options(populate_existing=True))).scalars())
         return rows, await self._count(select(table.id).where(where))
 
     async def digest(self, window: DigestWindow) -> DigestFigures:

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Final, cast
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import Insert
 
 from handlers.model import Conversation, Participant, Role, Status, Step
-from storage.database import insert_for
+from storage.database import insert_for, unindexed
 from storage.tables import (
     AnswerRow,
     ConsentRow,
@@ -21,6 +40,187 @@ from storage.tables import (
     WorkerRow,
 )
 from storage.workers import SILENCE
+
+# What every update runs is a plain Core statement on the table, built once: building an ORM
+# statement and running it through the ORM costs several times what SQLite takes to run it.
+# (Participants, conversations and outbox rows are read as plain rows everywhere, so no ORM object
+# of theirs in a session goes stale; storage.privacy loads a participant with populate_existing.)
+PARTICIPANTS: Final = cast(Table, ParticipantRow.__table__)
+ANSWERS: Final = cast(Table, AnswerRow.__table__)
+CONVERSATIONS: Final = cast(Table, ConversationRow.__table__)
+PROCESSED: Final = cast(Table, ProcessedUpdateRow.__table__)
+OUTBOX: Final = cast(Table, OutboxRow.__table__)
+_PARTICIPANT: Final = select(PARTICIPANTS).where(PARTICIPANTS.c.id == bindparam("participant_id"))
+_ANSWERS: Final = select(ANSWERS.c.question_key, ANSWERS.c.value).where(
+    ANSWERS.c.participant_id == bindparam("participant_id")
+)
+_UPDATE_PARTICIPANT: Final = (
+    update(PARTICIPANTS)
+    .where(PARTICIPANTS.c.id == bindparam("participant_id"))
+    .values(
+        role=bindparam("new_role"),
+        language=bindparam("new_language"),
+        status=bindparam("new_status"),
+        submitted_at=bindparam("new_submitted_at"),
+        time_zone=bindparam("new_time_zone"),
+        reviewed_at=bindparam("new_reviewed_at"),
+        paused_until=bindparam("new_paused_until"),
+        unmatched_since=bindparam("new_unmatched_since"),
+        unreachable_since=bindparam("new_unreachable_since"),
+        updated_at=bindparam("now"),
+    )
+)
+_TOUCH: Final = (
+    update(PARTICIPANTS).where(PARTICIPANTS.c.id == bindparam("participant_id")).values(updated_at=bindparam("now"))
+)
+_CONVERSATION: Final = (
+    select(CONVERSATIONS)
+    .where(CONVERSATIONS.c.channel == bindparam("channel"), CONVERSATIONS.c.user_id == bindparam("user_id"))
+    .with_for_update()
+)
+_SAVE_CONVERSATION: Final = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.channel == bindparam("of_channel"), CONVERSATIONS.c.user_id == bindparam("of_user_id"))
+    .values(
+        chat_id=bindparam("new_chat_id"),
+        language=bindparam("new_language"),
+        step=bindparam("new_step"),
+        role=bindparam("new_role"),
+        participant_id=bindparam("new_participant_id"),
+        state=bindparam("new_state"),
+        updated_at=bindparam("now"),
+    )
+)
+_ADD_OUTBOX: Final = (
+    OUTBOX.insert()
+    .values(
+        channel=bindparam("new_channel"),
+        chat_id=bindparam("new_chat_id"),
+        payload=bindparam("new_payload"),
+        status="pending",
+        attempts=0,
+        next_attempt_at=bindparam("due"),  # one name per column: PostgreSQL's batched insert needs it
+        created_at=bindparam("now"),
+    )
+    .returning(OUTBOX.c.id, sort_by_parameter_order=True)
+)
+_MARK_SENT: Final = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("outbox_id"))
+    .values(status="sent", sent_at=bindparam("now"), last_error=None)
+)
+
+
+_MARK_ALL_SENT: Final = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("outbox_ids", expanding=True)))
+    .values(status="sent", sent_at=bindparam("now"), last_error=None)
+)
+_OLDER: Final = OUTBOX.alias("older")
+_WORKERS: Final = cast(Table, WorkerRow.__table__)
+# Due: its time has come, or its sender stopped being seen; and no older message of its chat waits.
+_DUE: Final = (
+    select(OUTBOX.c.id, OUTBOX.c.chat_id, OUTBOX.c.payload, OUTBOX.c.attempts)
+    .where(
+        OUTBOX.c.channel == bindparam("channel"),
+        OUTBOX.c.status == "pending",
+        or_(
+            OUTBOX.c.next_attempt_at <= bindparam("now"),
+            and_(
+                OUTBOX.c.claimed_by.is_not(None),
+                ~exists().where(_WORKERS.c.id == OUTBOX.c.claimed_by, _WORKERS.c.seen_at > bindparam("alive_since")),
+            ),
+        ),
+        ~exists().where(
+            _OLDER.c.chat_id == OUTBOX.c.chat_id,
+            _OLDER.c.status == "pending",
+            _OLDER.c.id < OUTBOX.c.id,
+            _OLDER.c.next_attempt_at > bindparam("now"),
+        ),
+    )
+    .order_by(OUTBOX.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, of=OUTBOX)
+)
+_DUE_TO_CHATS: Final = _DUE.where(OUTBOX.c.chat_id.in_(bindparam("chat_ids", expanding=True)))
+_PENDING_UP_TO: Final = (
+    select(OUTBOX.c.chat_id, OUTBOX.c.id)
+    .where(
+        OUTBOX.c.channel == bindparam("channel"),
+        OUTBOX.c.status == "pending",
+        OUTBOX.c.chat_id.in_(bindparam("chat_ids", expanding=True)),
+        OUTBOX.c.id <= bindparam("last"),
+    )
+    .order_by(OUTBOX.c.id)
+)
+_LEASE: Final = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(next_attempt_at=bindparam("lease_until"), attempts=OUTBOX.c.attempts + 1, claimed_by=bindparam("worker"))
+)
+_LAST_SENT: Final = (
+    select(OUTBOX.c.chat_id, func.max(OUTBOX.c.sent_at))
+    .where(
+        OUTBOX.c.channel == bindparam("channel"),
+        OUTBOX.c.chat_id.in_(bindparam("chat_ids", expanding=True)),
+        unindexed(OUTBOX.c.status) == "sent",  # these chats' few messages, not every message ever sent
+        OUTBOX.c.sent_at > bindparam("since"),
+    )
+    .group_by(OUTBOX.c.chat_id)
+)
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox message leased to one sender; `attempts` counts this one."""
+
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+def answers_object(dialect: str) -> ColumnElement[Any]:
+    """A participant's answers gathered by the database as one JSON object (GROUP BY participant_id).
+
+    One row and one json.loads per participant instead of one per answer: what bulk reads (a
+    sweep, an export) spend most of their time on otherwise. Read it with `answers_of`.
+    """
+    if dialect == "postgresql":
+        return type_coerce(func.json_object_agg(ANSWERS.c.question_key, ANSWERS.c.value), Text)
+    return type_coerce(func.json_group_object(ANSWERS.c.question_key, func.json(ANSWERS.c.value)), Text)
+
+
+def answers_of(gathered: str | dict[str, Any]) -> dict[str, Any]:
+    """The answers an `answers_object` column holds (asyncpg hands it over decoded already)."""
+    return gathered if isinstance(gathered, dict) else dict(json.loads(gathered))
+
+
+@cache
+def _first_time(dialect: str) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values: dict[str, Any] = {
+        "channel": bindparam("new_channel"),
+        "update_id": bindparam("new_update_id"),
+        "processed_at": bindparam("now"),
+    }
+    return insert(PROCESSED).values(**values).on_conflict_do_nothing()
+
+
+@cache
+def _save_answer(dialect: str) -> Insert:
+    """Insert or replace one answer: one statement instead of a read and then a write."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ANSWERS).values(
+        participant_id=bindparam("new_participant_id"),
+        question_key=bindparam("new_key"),
+        value=bindparam("new_value"),
+        updated_at=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[ANSWERS.c.participant_id, ANSWERS.c.question_key],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+    )
 
 
 class SqlParticipants:
@@ -65,24 +265,20 @@ class SqlParticipants:
         """The participant, or None when there is none or their personal data was erased."""
         if participant_id in self._cache:
             return self._cache[participant_id]
-        row = await self._session.get(ParticipantRow, participant_id)
+        found = {"participant_id": participant_id}
+        row = (await self._session.execute(_PARTICIPANT, found)).one_or_none()
         if row is None or row.status == Status.ERASED.value:
             return None
-        answers = await self._session.execute(
-            select(AnswerRow.question_key, AnswerRow.value).where(AnswerRow.participant_id == participant_id)
-        )
+        answers = await self._session.execute(_ANSWERS, found)
         participant = participant_from_row(row, {key: value for key, value in answers})
         self._cache[participant_id] = participant
         return participant
 
     async def save_answer(self, participant: Participant, key: str, value: Any, now: datetime) -> None:
         participant.answers[key] = value
-        row = await self._session.get(AnswerRow, (participant.id, key))
-        if row is None:
-            self._session.add(AnswerRow(participant_id=participant.id, question_key=key, value=value, updated_at=now))
-        else:
-            row.value = value
-            row.updated_at = now
+        statement = _save_answer(self._session.get_bind().dialect.name)
+        values = {"new_participant_id": participant.id, "new_key": key, "new_value": value, "now": now}
+        await self._session.execute(statement, values)
         await self._touch(participant, now)
 
     async def forget_answer(self, participant: Participant, key: str, now: datetime) -> None:
@@ -94,22 +290,20 @@ class SqlParticipants:
 
     async def update(self, participant: Participant, now: datetime) -> None:
         participant.updated_at = now
-        await self._session.execute(
-            update(ParticipantRow)
-            .where(ParticipantRow.id == participant.id)
-            .values(
-                role=participant.role.value,
-                language=participant.language,
-                status=participant.status.value,
-                submitted_at=participant.submitted_at,
-                time_zone=participant.time_zone,
-                reviewed_at=participant.reviewed_at,
-                paused_until=participant.paused_until,
-                unmatched_since=participant.unmatched_since,
-                unreachable_since=participant.unreachable_since,
-                updated_at=now,
-            )
-        )
+        values = {
+            "participant_id": participant.id,
+            "new_role": participant.role.value,
+            "new_language": participant.language,
+            "new_status": participant.status.value,
+            "new_submitted_at": participant.submitted_at,
+            "new_time_zone": participant.time_zone,
+            "new_reviewed_at": participant.reviewed_at,
+            "new_paused_until": participant.paused_until,
+            "new_unmatched_since": participant.unmatched_since,
+            "new_unreachable_since": participant.unreachable_since,
+            "now": now,
+        }
+        await self._session.execute(_UPDATE_PARTICIPANT, values)
 
     async def agree(self, participant: Participant, version: str, language: str, now: datetime) -> None:
         """They agreed to consent text `version`, shown in `language`; the earlier agreements stay on record."""
@@ -140,12 +334,10 @@ class SqlParticipants:
 
     async def _touch(self, participant: Participant, now: datetime) -> None:
         participant.updated_at = now
-        await self._session.execute(
-            update(ParticipantRow).where(ParticipantRow.id == participant.id).values(updated_at=now)
-        )
+        await self._session.execute(_TOUCH, {"participant_id": participant.id, "now": now})
 
 
-def participant_from_row(row: ParticipantRow, answers: dict[str, Any]) -> Participant:
+def participant_from_row(row: ParticipantRow | Row[Any], answers: dict[str, Any]) -> Participant:
     return Participant(
         id=row.id,
         channel=row.channel,
@@ -177,12 +369,8 @@ class SqlConversations:
 
     async def lock(self, channel: str, user_id: int, chat_id: int, now: datetime) -> Conversation:
         """The person's conversation, created on first contact, locked until the transaction ends."""
-        query = (
-            select(ConversationRow)
-            .where(ConversationRow.channel == channel, ConversationRow.user_id == user_id)
-            .with_for_update()
-        )
-        row = (await self._session.execute(query)).scalar_one_or_none()
+        key = {"channel": channel, "user_id": user_id}
+        row = (await self._session.execute(_CONVERSATION, key)).one_or_none()
         if row is None:
             # Two first messages at once must not both create the row: let the database decide.
             insert = insert_for(self._session)
@@ -193,7 +381,7 @@ class SqlConversations:
                 )
                 .on_conflict_do_nothing()
             )
-            row = (await self._session.execute(query)).scalar_one()
+            row = (await self._session.execute(_CONVERSATION, key)).one()
         state = row.state or {}
         return Conversation(
             channel=row.channel,
@@ -218,19 +406,18 @@ class SqlConversations:
             "editing": conversation.editing,
             "paused_step": conversation.paused_step.value if conversation.paused_step else None,
         }
-        await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.channel == conversation.channel, ConversationRow.user_id == conversation.user_id)
-            .values(
-                chat_id=conversation.chat_id,
-                language=conversation.language,
-                step=conversation.step.value,
-                role=conversation.role.value if conversation.role else None,
-                participant_id=conversation.participant_id,
-                state=state,
-                updated_at=now,
-            )
-        )
+        values = {
+            "of_channel": conversation.channel,
+            "of_user_id": conversation.user_id,
+            "new_chat_id": conversation.chat_id,
+            "new_language": conversation.language,
+            "new_step": conversation.step.value,
+            "new_role": conversation.role.value if conversation.role else None,
+            "new_participant_id": conversation.participant_id,
+            "new_state": state,
+            "now": now,
+        }
+        await self._session.execute(_SAVE_CONVERSATION, values)
 
 
 class SqlProcessedUpdates:
@@ -239,11 +426,14 @@ class SqlProcessedUpdates:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def seen(self, channel: str, update_id: int) -> bool:
-        return await self._session.get(ProcessedUpdateRow, (channel, update_id)) is not None
+    async def first_time(self, channel: str, update_id: int, now: datetime) -> bool:
+        """Remember the update as handled; False when it was already (nothing is written then).
 
-    async def remember(self, channel: str, update_id: int, now: datetime) -> None:
-        self._session.add(ProcessedUpdateRow(channel=channel, update_id=update_id, processed_at=now))
+        Rolled back with the transaction if handling it fails, so it is tried again.
+        """
+        statement = _first_time(self._session.get_bind().dialect.name)
+        values = {"new_channel": channel, "new_update_id": update_id, "now": now}
+        return bool(getattr(await self._session.execute(statement, values), "rowcount", 0))
 
 
 class SqlOutbox:
@@ -253,21 +443,12 @@ class SqlOutbox:
         self._session = session
 
     async def add(self, channel: str, chat_id: int, payloads: list[dict[str, Any]], now: datetime) -> list[int]:
+        if not payloads:
+            return []
         rows = [
-            OutboxRow(
-                channel=channel,
-                chat_id=chat_id,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            for payload in payloads
+            {"new_channel": channel, "new_chat_id": chat_id, "new_payload": p, "due": now, "now": now} for p in payloads
         ]
-        self._session.add_all(rows)
-        await self._session.flush()
-        return [row.id for row in rows]
+        return list((await self._session.execute(_ADD_OUTBOX, rows)).scalars())
 
     async def claim(
         self,
@@ -279,7 +460,7 @@ class SqlOutbox:
         *,
         worker: str | None = None,
         per_chat: int | None = None,
-    ) -> list[OutboxRow]:
+    ) -> list[ClaimedMessage]:
         """Due messages, oldest first, leased to this sender until `lease_until`.
 
         A chat's messages are taken only from its oldest pending one on, so each chat reads its
@@ -290,52 +471,23 @@ class SqlOutbox:
         once, otherwise when the lease runs out. `per_chat` caps a chat's share of the batch,
         so that what is taken can be sent at one a second before the lease ends.
         """
-        older = aliased(OutboxRow)
-        taken_over = and_(
-            OutboxRow.claimed_by.is_not(None),
-            ~exists().where(WorkerRow.id == OutboxRow.claimed_by, WorkerRow.seen_at > now - SILENCE),
-        )
-        query = (
-            select(OutboxRow)
-            .where(
-                OutboxRow.channel == channel,
-                OutboxRow.status == "pending",
-                or_(OutboxRow.next_attempt_at <= now, taken_over),
-                ~exists().where(
-                    older.chat_id == OutboxRow.chat_id,
-                    older.status == "pending",
-                    older.id < OutboxRow.id,
-                    older.next_attempt_at > now,
-                ),
-            )
-            .order_by(OutboxRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=OutboxRow)
-        )
-        if chat_ids is not None:
-            query = query.where(OutboxRow.chat_id.in_(chat_ids))
-        rows = await self._in_order(channel, list((await self._session.execute(query)).scalars()), per_chat)
-        for row in rows:
-            row.next_attempt_at = lease_until
-            row.attempts += 1
-            row.claimed_by = worker
-        await self._session.flush()
-        return rows
+        due = _DUE if chat_ids is None else _DUE_TO_CHATS
+        values: dict[str, Any] = {"channel": channel, "now": now, "alive_since": now - SILENCE, "limit": limit}
+        found = await self._session.execute(due, values if chat_ids is None else values | {"chat_ids": chat_ids})
+        rows = await self._in_order(channel, [ClaimedMessage(*row) for row in found], per_chat)
+        if rows:
+            ids = [row.id for row in rows]
+            await self._session.execute(_LEASE, {"ids": ids, "lease_until": lease_until, "worker": worker})
+        return [replace(row, attempts=row.attempts + 1) for row in rows]
 
-    async def _in_order(self, channel: str, rows: list[OutboxRow], per_chat: int | None) -> list[OutboxRow]:
+    async def _in_order(self, channel: str, rows: list[ClaimedMessage], per_chat: int | None) -> list[ClaimedMessage]:
         """Of the rows locked, each chat's longest run that starts at its oldest pending message."""
         if not rows:
             return rows
         mine = {row.id for row in rows}
+        chats = list({row.chat_id for row in rows})
         pending = await self._session.execute(
-            select(OutboxRow.chat_id, OutboxRow.id)
-            .where(
-                OutboxRow.channel == channel,
-                OutboxRow.status == "pending",
-                OutboxRow.chat_id.in_({row.chat_id for row in rows}),
-                OutboxRow.id <= max(mine),
-            )
-            .order_by(OutboxRow.id)
+            _PENDING_UP_TO, {"channel": channel, "chat_ids": chats, "last": max(mine)}
         )
         taken: dict[int, int] = {}
         stopped: set[int] = set()
@@ -354,17 +506,10 @@ class SqlOutbox:
         """When each of these chats last got a message (from any worker), if after `since`."""
         if not chat_ids:
             return {}
-        query = (
-            select(OutboxRow.chat_id, func.max(OutboxRow.sent_at))
-            .where(
-                OutboxRow.channel == channel,
-                OutboxRow.chat_id.in_(chat_ids),
-                OutboxRow.status == "sent",
-                OutboxRow.sent_at > since,
-            )
-            .group_by(OutboxRow.chat_id)
+        found = await self._session.execute(
+            _LAST_SENT, {"channel": channel, "chat_ids": list(chat_ids), "since": since}
         )
-        return {chat_id: sent_at for chat_id, sent_at in await self._session.execute(query) if sent_at is not None}
+        return {chat_id: sent_at for chat_id, sent_at in found if sent_at is not None}
 
     async def release(self, outbox_ids: list[int], now: datetime) -> None:
         """Claimed but not tried (the lease was running out): due again at once, for any sender."""
@@ -384,9 +529,10 @@ class SqlOutbox:
         return int(count), oldest
 
     async def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        await self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == outbox_id).values(status="sent", sent_at=now, last_error=None)
-        )
+        await self._session.execute(_MARK_SENT, {"outbox_id": outbox_id, "now": now})
+
+    async def mark_all_sent(self, outbox_ids: list[int], now: datetime) -> None:
+        await self._session.execute(_MARK_ALL_SENT, {"outbox_ids": outbox_ids, "now": now})
 
     async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
         await self._session.execute(

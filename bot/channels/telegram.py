@@ -17,6 +17,20 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteWebhook,
+    EditMessageText,
+    GetMe,
+    GetUpdates,
+    GetWebhookInfo,
+    SendDocument,
+    SendMessage,
+    SetMyCommands,
+    SetWebhook,
+    TelegramMethod,
+)
+from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -30,7 +44,7 @@ from aiogram.types import (
     Update,
 )
 
-from bot.channels.names import TELEGRAM
+from bot.channels import TELEGRAM
 from bot.delivery import Deliver, Delivery
 from handlers.events import Event, EventKind, Reply, payload_to_reply
 
@@ -40,6 +54,22 @@ CHANNEL: Final = TELEGRAM
 REQUEST_TIMEOUT: Final = 20  # seconds; long polls add their own timeout on top
 Receive = Callable[[Event, str | None], Awaitable[None]]  # stores an update: (event, pressed button's query id)
 ALLOWED_UPDATES: Final = ["message", "callback_query"]
+METHODS_USED: Final[tuple[type[TelegramMethod[Any]], ...]] = (
+    GetUpdates,
+    SendMessage,
+    EditMessageText,
+    SendDocument,
+    AnswerCallbackQuery,
+    GetMe,
+    SetMyCommands,
+    GetWebhookInfo,
+    DeleteWebhook,
+    SetWebhook,
+)
+# aiogram reads every Bot API answer with `Response[<what the method returns>]`, a generic pydantic
+# class that pydantic keeps only in a weak cache: once the garbage collector frees it, the next
+# answer builds it again, 2-8 ms of schema building per reply sent. Holding them keeps them built.
+RESPONSE_TYPES: Final = tuple(Response[method.__returning__] for method in METHODS_USED)  # type: ignore[name-defined]
 
 
 def make_bot(token: str, api_url: str) -> Bot:

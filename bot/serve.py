@@ -1,16 +1,18 @@
-"""`frontdoor run`: the bot on Telegram, by long polling or as a webhook worker.
+"""`frontdoor run`: the Telegram worker, long polling or a webhook; the one command that imports aiogram.
 
-Updates are stored as they arrive and handled after (bot.incoming); the outbox sender and the job
-runner go on beside them until the process is told to stop.
+aiogram takes seconds to import (it builds hundreds of pydantic models), so the other commands
+(bot.commands) never import it, and start at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
 import socket
+from dataclasses import dataclass
 from secrets import token_hex, token_urlsafe
 from typing import Any
 
@@ -46,24 +48,10 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
             "FRONTDOOR_BOT_TOKEN does not look like a bot token (123456:ABC…) from @BotFather"
         ) from None
     app = await build(settings)
-    sender = Sender(
-        app.sessions,
-        telegram.CHANNEL,
-        telegram.make_deliver(bot),
-        per_second=settings.send_rate,
-        chat_interval=settings.chat_interval,
-        worker=worker_name(),
-    )
-    # SQLite lets one transaction write at a time: more consumers would only queue for the lock.
-    consumers = CONSUMERS if app.engine.dialect.name == "postgresql" else 1
-    incoming = Incoming(app, telegram.CHANNEL, sender, telegram.make_answer_button(bot), consumers=consumers)
-    dispatcher = telegram.build_dispatcher(incoming.receive)
+    runtime = wire(app, bot, settings, worker=worker_name())
+    sender, dispatcher = runtime.sender, runtime.dispatcher
     stop = asyncio.Event()
-    background = [
-        asyncio.create_task(sender.run(stop)),
-        asyncio.create_task(tick_jobs(app, sender, stop)),
-        asyncio.create_task(incoming.run(stop)),
-    ]
+    background = runtime.start(stop)
     try:
         me = await bot.get_me()
         app.bot_username = me.username  # for the personal t.me links of referrals
@@ -73,9 +61,7 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
         if webhook is None:
             await telegram.leave_webhook(bot)
             log.info("frontdoor is running as @%s (long polling)", me.username)
-            await dispatcher.start_polling(
-                bot, handle_as_tasks=False, close_bot_session=False, allowed_updates=telegram.ALLOWED_UPDATES
-            )
+            await poll(dispatcher, bot)
         else:
             await serve_webhook(app, bot, dispatcher, sender, webhook, settings)
     except TelegramUnauthorizedError:
@@ -89,6 +75,51 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
         await bot.session.close()
         await app.close()
     return 0
+
+
+@dataclass
+class Runtime:
+    """A worker's moving parts: the sender, the consumers of stored updates, the dispatcher storing them."""
+
+    app: Frontdoor
+    sender: Sender
+    incoming: Incoming
+    dispatcher: Dispatcher
+
+    def start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        """Sending, the job runner and the consumers, in the background until `stop` is set."""
+        # What exists now (aiogram's hundreds of models, the program, the catalogs) lives as long as
+        # the process: kept out of the garbage collector's full rounds, which would otherwise walk
+        # it all each time and hold every update and reply back for tens of milliseconds.
+        gc.freeze()
+        return [
+            asyncio.create_task(self.sender.run(stop)),
+            asyncio.create_task(tick_jobs(self.app, self.sender, stop)),
+            asyncio.create_task(self.incoming.run(stop)),
+        ]
+
+
+def wire(app: Frontdoor, bot: Bot, settings: Settings, *, worker: str | None) -> Runtime:
+    """The Telegram channel wired to the program: what `run` serves (and the benchmarks drive)."""
+    sender = Sender(
+        app.sessions,
+        telegram.CHANNEL,
+        telegram.make_deliver(bot),
+        per_second=settings.send_rate,
+        chat_interval=settings.chat_interval,
+        worker=worker,
+    )
+    # SQLite lets one transaction write at a time: more consumers would only queue for the lock.
+    consumers = CONSUMERS if app.engine.dialect.name == "postgresql" else 1
+    incoming = Incoming(app, telegram.CHANNEL, sender, telegram.make_answer_button(bot), consumers=consumers)
+    return Runtime(app, sender, incoming, telegram.build_dispatcher(incoming.receive))
+
+
+async def poll(dispatcher: Dispatcher, bot: Bot, **options: Any) -> None:
+    """Long polling: an update is confirmed (the next offset) once its handler stored it."""
+    await dispatcher.start_polling(
+        bot, handle_as_tasks=False, close_bot_session=False, allowed_updates=telegram.ALLOWED_UPDATES, **options
+    )
 
 
 async def serve_webhook(

@@ -1,0 +1,113 @@
+"""What every benchmark shares: the figures it reports, sizes, a scratch folder, the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One reported figure, with the issue's target beside it (None: reported, no target).
+
+    `higher_is_better` says which side of the target passes.
+    """
+
+    benchmark: str
+    name: str
+    value: float
+    unit: str
+    target: float | None = None
+    higher_is_better: bool = True
+    note: str = ""
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None:
+            return None
+        return self.value >= self.target if self.higher_is_better else self.value <= self.target
+
+    def line(self) -> str:
+        if float(self.value).is_integer() and not self.unit:
+            value = f"{int(self.value):,}"  # a count
+        else:
+            value = f"{self.value:,.3f}" if abs(self.value) < 10 else f"{self.value:,.1f}"
+        if self.target is None:
+            target, verdict = "(no target)", ""
+        else:
+            sign = "≥" if self.higher_is_better else "≤"
+            target, verdict = f"target {sign} {self.target:g} {self.unit}".rstrip(), "met" if self.met else "MISSED"
+        text = f"  {self.name:<34} {value:>12} {self.unit:<10} {target:<22} {verdict}"
+        return text + (f"\n      {self.note}" if self.note else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"met": self.met}
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile (0 < fraction ≤ 1) of `values`."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+@contextmanager
+def scratch(name: str) -> Iterator[Path]:
+    """A fresh folder for one benchmark's database and files, removed afterwards (FRONTDOOR_BENCH_DIR: kept there)."""
+    keep = os.environ.get("FRONTDOOR_BENCH_DIR")
+    if keep:
+        folder = Path(keep) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            if old.is_file():
+                old.unlink()
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix=f"frontdoor-bench-{name}-") as scratch:
+        yield Path(scratch)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+def sized(full: Any, tiny_size: Any, tiny: bool, overrides: dict[str, float]) -> Any:
+    """The benchmark's size: full or tiny, with `--set name=value` overrides (unknown names refused)."""
+    size = tiny_size if tiny else full
+    known = {name: type(getattr(size, name)) for name in size.__dataclass_fields__}
+    for name in overrides:
+        if name not in known:
+            raise SystemExit(f"--set {name}: not a size of this benchmark (one of {', '.join(known)})")
+    return replace(size, **{name: (int(value) if known[name] is int else value) for name, value in overrides.items()})

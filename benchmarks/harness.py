@@ -1,0 +1,96 @@
+"""The bot as `frontdoor run` wires it, on a SQLite file in WAL mode, talking to the in-process stub Bot API.
+
+`running_frontdoor` starts what `frontdoor run` starts (bot.serve.wire: the real aiogram
+Dispatcher from bot.channels.telegram.build_dispatcher, Incoming, Sender, the job runner) with
+long polling against a StubBotAPI. `running_echo` is the yardstick: a bare aiogram echo bot on the
+same stub, one message back per update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Dispatcher, F
+from aiogram.types import CallbackQuery, Message
+
+from benchmarks.common import sqlite_url
+from benchmarks.stub_api import stub_bot
+from benchmarks.telegram_stub import BOT_USER, TOKEN, StubBotAPI
+from bot import serve
+from bot.app import build
+from bot.config import Settings
+
+# The stub enforces no limit here (the sending benchmark measures pacing): the sender may send
+# as fast as replies are written, so what is measured is the bot's own work.
+UNPACED_RATE: float = 1_000_000.0
+
+
+@dataclass
+class Running:
+    api: StubBotAPI
+    polling: asyncio.Task[None]
+    dispatcher: Dispatcher
+
+
+def settings_for(folder: Path, *, send_rate: float = UNPACED_RATE, chat_interval: float = 0.0) -> Settings:
+    return Settings(
+        bot_token=TOKEN,
+        database_url=sqlite_url(folder / "frontdoor.db"),
+        send_rate=send_rate,
+        chat_interval=chat_interval,
+    )
+
+
+@asynccontextmanager
+async def running_frontdoor(api: StubBotAPI, settings: Settings) -> AsyncIterator[Running]:
+    """Frontdoor polling the stub until the block ends; then it stops as `frontdoor run` stops."""
+    app = await build(settings)
+    bot = stub_bot(api)
+    app.bot_username = BOT_USER["username"]
+    runtime = serve.wire(app, bot, settings, worker=serve.worker_name())
+    stop = asyncio.Event()
+    background = runtime.start(stop)
+    polling = asyncio.create_task(serve.poll(runtime.dispatcher, bot, handle_signals=False))
+    try:
+        yield Running(api, polling, runtime.dispatcher)
+    finally:
+        await _stop_polling(runtime.dispatcher, polling)
+        stop.set()
+        await asyncio.gather(*background)
+        await runtime.sender.leave()
+        await app.close()
+
+
+@asynccontextmanager
+async def running_echo(api: StubBotAPI) -> AsyncIterator[Running]:
+    """A bare aiogram echo bot: each message's text, or a pressed button's data, sent back."""
+    bot = stub_bot(api)
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def echo(message: Message) -> None:
+        await bot.send_message(message.chat.id, message.text or "…")
+
+    @dispatcher.callback_query(F.data)
+    async def echo_button(query: CallbackQuery) -> None:
+        await bot.send_message(query.from_user.id, query.data or "…")
+
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False))
+    try:
+        yield Running(api, polling, dispatcher)
+    finally:
+        await _stop_polling(dispatcher, polling)
+
+
+async def _stop_polling(dispatcher: Dispatcher, polling: asyncio.Task[None]) -> None:
+    with contextlib.suppress(RuntimeError):  # polling had not started yet
+        await dispatcher.stop_polling()
+    try:
+        await asyncio.wait_for(polling, timeout=30)
+    except (TimeoutError, asyncio.CancelledError):
+        polling.cancel()

@@ -1,0 +1,108 @@
+"""2. Latency at a steady 200 updates a second: from the update reaching the stub to its first reply there.
+
+A crowd (1,000 people; --tiny: 20) takes the intake's first steps, the updates offered evenly at the
+rate (each person sends one every users/rate seconds, 5 s at full size). An update's latency runs
+from the moment the stub holds it (a waiting getUpdates returns it at once) to the moment the stub
+receives the first message the bot sends or edits in answer. Replies are matched to updates per
+chat in order, knowing from the rehearsal how many messages each step gets. Sending keeps
+Telegram's one message a second per chat; the overall 30/s is lifted (the sending benchmark
+measures it), or replies to 200 updates a second could only queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from benchmarks.common import Figure, percentile, scratch, sized
+from benchmarks.harness import running_frontdoor, settings_for
+from benchmarks.intake import Offered, crowd, rehearse
+from benchmarks.telegram_stub import Call, StubBotAPI
+
+NAME = "latency"
+TARGET_P99_MS = 20.0
+DRAIN_SECONDS = 600.0  # after the last update is offered, how long its replies may take before giving up
+
+
+@dataclass(frozen=True)
+class Size:
+    users: int
+    steps: int
+    rate: float  # updates offered a second
+    languages: int
+
+
+FULL = Size(users=1000, steps=10, rate=200.0, languages=10)
+TINY = Size(users=20, steps=4, rate=50.0, languages=2)
+
+
+@dataclass
+class Owed:
+    offered_at: float
+    replies: int
+    first: float | None = None
+
+
+async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
+    size = sized(FULL, TINY, tiny, overrides)
+    with scratch(NAME) as folder:
+        from handlers.program import load_program
+
+        scripts = await rehearse(folder, list(load_program().languages[: size.languages]))
+        offered = crowd(scripts, size.users, size.steps)
+        latencies, backlog = await _offer(settings_for(folder, chat_interval=1.0), offered, size.rate)
+    p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
+    note = (
+        f"{len(latencies):,} of {len(offered):,} updates answered, offered at {size.rate:g}/s by {size.users:,} people "
+        f"({size.steps} steps each); max {max(latencies) * 1000:,.1f} ms; "
+        f"updates still unanswered when the last was offered: {backlog:,}"
+    )
+    return [
+        Figure(NAME, "p99 update to first reply", p99, "ms", TARGET_P99_MS, higher_is_better=False, note=note),
+        Figure(NAME, "p50 update to first reply", p50, "ms"),
+    ]
+
+
+async def _offer(settings: object, offered: list[Offered], rate: float) -> tuple[list[float], int]:
+    api = StubBotAPI()
+    owed: dict[int, deque[Owed]] = {}
+    latencies: list[float] = []
+    remaining = sum(1 for item in offered if item.replies)
+    done = asyncio.Event()
+
+    def on_send(call: Call) -> None:
+        nonlocal remaining
+        waiting = owed.get(call.chat_id or 0)
+        if not waiting:
+            return  # a message no update of this run asked for
+        head = waiting[0]
+        if head.first is None:
+            head.first = call.at
+            latencies.append(call.at - head.offered_at)
+            remaining -= 1
+            if remaining == 0:
+                done.set()
+        head.replies -= 1
+        if head.replies <= 0:
+            waiting.popleft()
+
+    api.on_send = on_send
+    async with running_frontdoor(api, settings):  # type: ignore[arg-type]
+        await asyncio.sleep(0.5)  # the first long poll is waiting, as on a bot that has been running
+        start = time.perf_counter()
+        for index, item in enumerate(offered):
+            due = start + index / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            if item.replies:
+                owed.setdefault(item.user_id, deque()).append(Owed(time.perf_counter(), item.replies))
+            api.offer([item.update])
+        backlog = remaining
+        try:
+            await asyncio.wait_for(done.wait(), timeout=DRAIN_SECONDS)
+        except TimeoutError:
+            pass
+    return latencies, backlog

@@ -1,0 +1,94 @@
+"""1. Update throughput: whole intake steps through the real Dispatcher, against a bare aiogram echo bot.
+
+A crowd of people (1,000; --tiny: 20) each take a newcomer's whole intake, interleaved; all their
+updates wait at the stub's getUpdates from the start. Frontdoor's rate is updates per second from
+the first getUpdates that returned updates to the moment the stub received the last message owed
+(every reply sent or edited, every button answered): each update was parsed, stored, handled in
+its own transaction (conversation loaded and locked, answer validated and stored, replies rendered
+into the outbox, committed) and its replies sent. The echo bot is fed the same updates in the same
+run; the figure is the ratio of the two rates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.common import Figure, scratch, sized
+from benchmarks.harness import running_echo, running_frontdoor, settings_for
+from benchmarks.intake import Offered, crowd, rehearse
+from benchmarks.telegram_stub import Call, StubBotAPI
+
+NAME = "throughput"
+TARGET = 0.25
+LIMIT_SECONDS = 1800.0  # a run that has not finished by then is reported as such
+
+
+@dataclass(frozen=True)
+class Size:
+    users: int
+    languages: int
+    steps: int  # each person's first steps of the intake (0: all of it, Submit included)
+
+
+FULL = Size(users=1000, languages=10, steps=10)
+TINY = Size(users=10, languages=1, steps=6)
+
+
+async def measure_rate(api: StubBotAPI, offered: list[Offered], owed: int) -> float:
+    """Updates a second, from the first getUpdates that returned updates until `owed` calls reached the stub."""
+    done = asyncio.Event()
+    received = 0
+    last = 0.0
+
+    def on_call(call: Call) -> None:
+        nonlocal received, last
+        received += 1
+        last = call.at
+        if received >= owed:
+            done.set()
+
+    api.on_send = on_call
+    api.on_answer = on_call
+    api.offer([item.update for item in offered])
+    await asyncio.wait_for(done.wait(), timeout=LIMIT_SECONDS)
+    assert api.first_poll_at is not None
+    return len(offered) / (last - api.first_poll_at)
+
+
+async def frontdoor_rate(folder: Path, offered: list[Offered]) -> float:
+    api = StubBotAPI()
+    owed = sum(item.replies + item.button for item in offered)
+    async with running_frontdoor(api, settings_for(folder)):
+        return await measure_rate(api, offered, owed)
+
+
+async def echo_rate(offered: list[Offered]) -> float:
+    api = StubBotAPI()
+    async with running_echo(api):
+        return await measure_rate(api, offered, len(offered))
+
+
+async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
+    size = sized(FULL, TINY, tiny, overrides)
+    with scratch(NAME) as folder:
+        from handlers.program import load_program
+
+        languages = list(load_program().languages[: size.languages])
+        scripts = await rehearse(folder, languages)
+        offered = crowd(scripts, size.users, size.steps or None)
+        started = time.perf_counter()
+        echo = await echo_rate(offered)
+        frontdoor = await frontdoor_rate(folder, offered)
+        took = time.perf_counter() - started
+    note = (
+        f"Frontdoor {frontdoor:,.1f} updates/s, bare aiogram echo {echo:,.1f} updates/s; {len(offered):,} updates "
+        f"from {size.users:,} people ({len(scripts)} languages, {len(offered) // size.users} steps each); {took:.0f} s"
+    )
+    return [
+        Figure(NAME, "ratio to a bare aiogram echo bot", frontdoor / echo, "", TARGET, note=note),
+        Figure(NAME, "Frontdoor updates per second", frontdoor, "updates/s"),
+        Figure(NAME, "echo updates per second", echo, "updates/s"),
+    ]
