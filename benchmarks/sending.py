@@ -1,7 +1,7 @@
 """3. Sending: the real Sender emptying a full outbox into a stub that enforces Telegram's limits.
 
-The outbox holds a burst such as reminders or a digest make (1,800 messages to 1,200 chats, a
-third of them getting two; --tiny: 45 to 30), written through the program's own outbox. The stub
+The outbox holds a burst such as reminders or a digest make (3,000 messages to 1,000 chats, three
+each; --tiny: 45 to 30), written through the program's own outbox. The stub
 accepts at most 30 messages in any second overall and one a second per chat, and answers 429
 (retry_after 1) beyond. The figure: messages accepted a second between the first and the last,
 against 30/s; and how many 429s the stub had to answer.
@@ -36,7 +36,7 @@ class Size:
     chats: int
 
 
-FULL = Size(messages=1800, chats=1200)
+FULL = Size(messages=3000, chats=1000)
 TINY = Size(messages=45, chats=30)
 
 
