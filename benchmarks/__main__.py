@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> None:
     sizes = overrides(arguments.set)
     started = datetime.now(UTC)
     print(f"Frontdoor benchmarks{' (tiny sizes)' if arguments.tiny else ''}: {', '.join(names)}", flush=True)
+    on = machine()
+    versions = ", ".join(f"{name} {version}" for name, version in on["versions"].items())
+    print(f"on {on['cpu']}, {on['cores']} cores, {on['system']}, Python {on['python']}; {versions}", flush=True)
     figures: list[Figure] = []
     for name in names:
         began = time.perf_counter()
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         report: dict[str, Any] = {
             "started": started.isoformat(timespec="seconds"),
             "tiny": arguments.tiny,
-            "machine": machine(),
+            "machine": on,
             "figures": [figure.as_dict() for figure in figures],
         }
         arguments.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import platform
+import sqlite3
 import statistics
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +102,18 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "python": sys.version.split()[0],
         "system": f"{platform.system()} {platform.release()}",
+        "versions": {name: _version(name) for name in VERSIONED} | {"SQLite": sqlite3.sqlite_version},
     }
+
+
+VERSIONED = ("aiogram", "SQLAlchemy", "aiosqlite", "pydantic", "Babel", "XlsxWriter", "asyncpg")
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def sized(full: Any, tiny_size: Any, tiny: bool, overrides: dict[str, float]) -> Any:
