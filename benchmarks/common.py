@@ -68,14 +68,18 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 
 @contextmanager
-def scratch(name: str) -> Iterator[Path]:
-    """A fresh folder for one benchmark's database and files, removed afterwards (FRONTDOOR_BENCH_DIR: kept there)."""
+def scratch(name: str, reuse: Sequence[str] = ()) -> Iterator[Path]:
+    """A fresh folder for one benchmark's database and files, removed afterwards (FRONTDOOR_BENCH_DIR: kept there).
+
+    In a kept folder the files named in `reuse` survive from the last run, so that a benchmark can
+    skip rebuilding what it built then (it must check that they fit this run's size).
+    """
     keep = os.environ.get("FRONTDOOR_BENCH_DIR")
     if keep:
         folder = Path(keep) / name
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.iterdir():
-            if old.is_file():
+            if old.is_file() and old.name not in reuse:
                 old.unlink()
         yield folder
         return
