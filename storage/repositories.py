@@ -188,7 +188,11 @@ def answers_object(dialect: str) -> ColumnElement[Any]:
     """
     if dialect == "postgresql":
         return type_coerce(func.json_object_agg(ANSWERS.c.question_key, ANSWERS.c.value), Text)
-    return type_coerce(func.json_group_object(ANSWERS.c.question_key, func.json(ANSWERS.c.value)), Text)
+    # On SQLite the object is put together from the stored JSON texts as they are: json_group_object
+    # would parse every answer again, a third of an export's time in the database.
+    stored = func.coalesce(type_coerce(ANSWERS.c.value, Text), "null")
+    pair = func.json_quote(ANSWERS.c.question_key) + ":" + stored
+    return type_coerce("{" + func.coalesce(func.group_concat(pair, ","), "") + "}", Text)
 
 
 def answers_of(gathered: str | dict[str, Any]) -> dict[str, Any]:
