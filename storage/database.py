@@ -132,7 +132,12 @@ def unindexed(column: ColumnElement[str]) -> ColumnElement[str]:
 
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT, which has `on_conflict_do_nothing` on PostgreSQL and SQLite alike."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert_of(session.get_bind().dialect.name)
+
+
+def insert_of(dialect: str) -> Any:
+    """`insert_for` by the dialect's name, for statements built once per database."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

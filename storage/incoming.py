@@ -12,12 +12,10 @@ from functools import cache
 from typing import Any, Final, cast
 
 from sqlalchemy import Row, Table, bindparam, delete, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from storage.database import unindexed
+from storage.database import insert_of, unindexed
 from storage.tables import IncomingUpdateRow
 
 # Every update runs these statements, so they are plain Core statements on the table, built once:
@@ -48,8 +46,8 @@ _DONE: Final = delete(INCOMING).where(INCOMING.c.id == bindparam("incoming_id"))
 
 @cache
 def _store(dialect: str) -> Insert:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (
+    insert = insert_of(dialect)
+    built: Insert = (
         insert(INCOMING)
         .values(
             channel=bindparam("new_channel"),
@@ -64,6 +62,7 @@ def _store(dialect: str) -> Insert:
         )
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
     )
+    return built
 
 
 class SqlIncoming:

@@ -7,19 +7,18 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from storage.database import insert_of
 from storage.tables import JobRow
 
 
 @cache
 def _schedule(dialect: str) -> Insert:
     """Built once per database: proposals and follow-ups schedule jobs by the hundred in a sweep."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (
+    insert = insert_of(dialect)
+    built: Insert = (
         insert(cast(Table, JobRow.__table__))
         .values(
             kind=bindparam("new_kind"),
@@ -32,6 +31,7 @@ def _schedule(dialect: str) -> Insert:
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
+    return built
 
 
 class SqlJobs:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Final, cast
 
 from sqlalchemy import Row, Select, Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 from handlers.model import Match, MatchStatus, Meeting, MeetingOutcome, MeetingStatus, Participant, Role, Status
 from handlers.ports import ConnectorRecord
-from storage.database import insert_for, inserted
+from storage.database import insert_of, inserted
 from storage.repositories import SqlParticipants, answers_object, answers_of, participant_from_row
 from storage.tables import AnswerRow, ConversationRow, MatchRow, MeetingRow, ParticipantRow, SlotHoldRow
 
@@ -35,6 +37,37 @@ _SAVE_MATCH: Final = (
         updated_at=bindparam("now"),
     )
 )
+# A sweep makes hundreds of proposals: their statements are built once, not once each.
+_CREATE_MATCH: Final = (
+    MATCHES.insert()
+    .values(
+        connectee_id=bindparam("new_connectee_id"),
+        connector_id=bindparam("new_connector_id"),
+        status=MatchStatus.OFFERED.value,
+        version=1,
+        slots=[],
+        reasons=bindparam("new_reasons"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    .returning(*MATCHES.c)
+)
+
+
+@cache
+def _hold(dialect: str) -> Insert:
+    """Slots held for a proposal, many rows in one statement; returns the starts it could hold."""
+    insert = insert_of(dialect)
+    statement = insert(SLOT_HOLDS).values(
+        match_id=bindparam("new_match_id"),
+        connector_id=bindparam("new_connector_id"),
+        starts_at=bindparam("new_starts_at"),
+        ends_at=bindparam("new_ends_at"),
+    )
+    built: Insert = statement.on_conflict_do_nothing().returning(SLOT_HOLDS.c.starts_at)
+    return built
+
+
 IDS_PER_QUERY = 500  # ids in one IN (…): well under what SQLite and PostgreSQL take
 OPEN = (MatchStatus.OFFERED.value, MatchStatus.PROPOSED.value)
 TAKEN = (*OPEN, MatchStatus.CONFIRMED.value)  # counts against a connector's capacity
@@ -168,18 +201,8 @@ class SqlMatchmaking:
         return {key: value for key, value in await self._session.execute(query)}
 
     async def create_match(self, connectee_id: int, connector_id: int, reasons: list[str], now: datetime) -> Match:
-        row = MatchRow(
-            connectee_id=connectee_id,
-            connector_id=connector_id,
-            status=MatchStatus.OFFERED.value,
-            version=1,
-            slots=[],
-            reasons=reasons,
-            created_at=now,
-            updated_at=now,
-        )
-        self._session.add(row)
-        await self._session.flush()
+        values = {"new_connectee_id": connectee_id, "new_connector_id": connector_id, "new_reasons": reasons}
+        row = (await self._session.execute(_CREATE_MATCH, values | {"now": now})).one()
         return match_from_row(row)
 
     async def match(self, match_id: int, *, lock: bool = False) -> Match | None:
@@ -214,17 +237,16 @@ class SqlMatchmaking:
             return []
         # One statement for them all; the key skips a slot another proposal holds, and only that one.
         rows = [
-            {"connector_id": match.connector_id, "starts_at": start, "ends_at": start + timedelta(minutes=minutes)}
+            {
+                "new_match_id": match.id,
+                "new_connector_id": match.connector_id,
+                "new_starts_at": start,
+                "new_ends_at": start + timedelta(minutes=minutes),
+            }
             for start in starts
         ]
-        insert = insert_for(self._session)
-        statement = (
-            insert(SLOT_HOLDS)
-            .values([row | {"match_id": match.id} for row in rows])
-            .on_conflict_do_nothing()
-            .returning(SLOT_HOLDS.c.starts_at)
-        )
-        taken = set((await self._session.execute(statement)).scalars())
+        statement = _hold(self._session.get_bind().dialect.name)
+        taken = set((await self._session.execute(statement, rows)).scalars())
         return [start for start in starts if start in taken]
 
     async def release(self, match_id: int) -> None:

@@ -23,13 +23,11 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from handlers.model import Conversation, Participant, Role, Status, Step
-from storage.database import insert_for, unindexed
+from storage.database import insert_for, insert_of, unindexed
 from storage.tables import (
     AnswerRow,
     ConsentRow,
@@ -202,29 +200,31 @@ def answers_of(gathered: str | dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def _first_time(dialect: str) -> Insert:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     values: dict[str, Any] = {
         "channel": bindparam("new_channel"),
         "update_id": bindparam("new_update_id"),
         "processed_at": bindparam("now"),
     }
-    return insert(PROCESSED).values(**values).on_conflict_do_nothing()
+    built: Insert = insert(PROCESSED).values(**values).on_conflict_do_nothing()
+    return built
 
 
 @cache
 def _save_answer(dialect: str) -> Insert:
     """Insert or replace one answer: one statement instead of a read and then a write."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     statement = insert(ANSWERS).values(
         participant_id=bindparam("new_participant_id"),
         question_key=bindparam("new_key"),
         value=bindparam("new_value"),
         updated_at=bindparam("now"),
     )
-    return statement.on_conflict_do_update(
+    built: Insert = statement.on_conflict_do_update(
         index_elements=[ANSWERS.c.participant_id, ANSWERS.c.question_key],
         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
     )
+    return built
 
 
 class SqlParticipants:
