@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Final
 
 from handlers import meetings, picking
@@ -31,7 +32,7 @@ from handlers.people import answer, both, month_start, name, to, translator, zon
 from handlers.ports import ConnectorRecord, Office
 from handlers.program import MatchMode
 from handlers.render import format_when
-from handlers.slots import common_starts, connector_starts, find_slots, spread
+from handlers.slots import common_starts, connectee_free, connector_starts, find_slots, spread
 
 NUDGE: Final = "proposal.nudge"
 EXPIRE: Final = "proposal.expire"
@@ -182,7 +183,17 @@ class Pool:
         seeker_words = words(seeker.occupation)
         met = self.proposed_before.get(connectee.id, set())
         rules = office.program.matching
-        grid, zone = connectee.answers.get("availability") or [], zone_of(office, connectee)
+        # The connectee's free times: once for every connector compared with them, and only if one is
+        # (once the sweep has filled every connector, nobody is).
+        theirs = cache(
+            lambda: connectee_free(
+                connectee_grid=connectee.answers.get("availability") or [],
+                connectee_zone=zone_of(office, connectee),
+                now=self.now,
+                notice=timedelta(hours=rules.notice_hours),
+                horizon=timedelta(days=rules.horizon_days),
+            )
+        )
         evaluated: list[Candidate] = []
         slots: dict[int, list[datetime]] = {}
         best: list[tuple[int, float, int]] = []  # the top `limit` (points, waited, -id) found so far
@@ -198,15 +209,7 @@ class Pool:
                 if len(best) >= limit and bound < best[limit - 1]:
                     return  # neither this one nor any after it can enter the top `limit`
                 connector_id = -bound[2]
-                common = common_starts(
-                    self._free_starts(office, connector_id),
-                    connectee_grid=grid,
-                    connectee_zone=zone,
-                    now=self.now,
-                    minutes=rules.meeting_minutes,
-                    notice=timedelta(hours=rules.notice_hours),
-                    horizon=timedelta(days=rules.horizon_days),
-                )
+                common = common_starts(self._free_starts(office, connector_id), theirs(), rules.meeting_minutes)
                 slots[connector_id] = common
                 candidate = replace(self.open[connector_id], slots=tuple(common))
                 evaluated.append(candidate)

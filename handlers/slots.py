@@ -80,19 +80,16 @@ def connector_starts(
     return sorted(starts)
 
 
-def common_starts(
-    starts: Sequence[datetime],
-    *,
-    connectee_grid: Iterable[str],
-    connectee_zone: str,
-    now: datetime,
-    minutes: int,
-    notice: timedelta,
-    horizon: timedelta,
-) -> list[datetime]:
-    """Of a connector's `starts` (connector_starts), those the connectee is free for, earliest first."""
+def connectee_free(
+    *, connectee_grid: Iterable[str], connectee_zone: str, now: datetime, notice: timedelta, horizon: timedelta
+) -> list[Interval]:
+    """The connectee's free intervals around the window: worked out once for all the connectors compared."""
     _, _, first, last = _window(now, notice, horizon)
-    theirs = free_intervals(connectee_grid, connectee_zone, first, last)
+    return free_intervals(connectee_grid, connectee_zone, first, last)
+
+
+def common_starts(starts: Sequence[datetime], theirs: Sequence[Interval], minutes: int) -> list[datetime]:
+    """Of a connector's `starts` (connector_starts), those inside the connectee's free `theirs`, earliest first."""
     if not theirs:
         return []
     lows = [low for low, _ in theirs]
@@ -113,6 +110,11 @@ def find_slots(
     busy: Sequence[Interval] = (),
 ) -> list[datetime]:
     """Every possible start, earliest first."""
+    theirs = connectee_free(
+        connectee_grid=connectee_grid, connectee_zone=connectee_zone, now=now, notice=notice, horizon=horizon
+    )
+    if not theirs:
+        return []
     mine = connector_starts(
         connector_grid=connector_grid,
         connector_zone=connector_zone,
@@ -122,15 +124,7 @@ def find_slots(
         horizon=horizon,
         busy=busy,
     )
-    return common_starts(
-        mine,
-        connectee_grid=connectee_grid,
-        connectee_zone=connectee_zone,
-        now=now,
-        minutes=minutes,
-        notice=notice,
-        horizon=horizon,
-    )
+    return common_starts(mine, theirs, minutes)
 
 
 def spread(starts: Sequence[datetime], count: int, zone: str) -> list[datetime]:
