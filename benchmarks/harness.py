@@ -24,6 +24,7 @@ from benchmarks.telegram_stub import BOT_USER, TOKEN, StubBotAPI
 from bot import serve
 from bot.app import build
 from bot.config import Settings
+from bot.polling import poll
 
 # The stub enforces no limit here (the sending benchmark measures pacing): the sender may send
 # as fast as replies are written, so what is measured is the bot's own work.
@@ -55,11 +56,13 @@ async def running_frontdoor(api: StubBotAPI, settings: Settings) -> AsyncIterato
     runtime = serve.wire(app, bot, settings, worker=serve.worker_name())
     stop = asyncio.Event()
     background = runtime.start(stop)
-    polling = asyncio.create_task(serve.poll(runtime.dispatcher, bot, handle_signals=False))
+    polling = asyncio.create_task(poll(runtime.dispatcher, bot, runtime.incoming))
     try:
         yield Running(api, polling, runtime.dispatcher)
     finally:
-        await _stop_polling(runtime.dispatcher, polling)
+        polling.cancel()  # as a signal stops `frontdoor run`
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
         stop.set()
         await asyncio.gather(*background)
         await runtime.sender.leave()

@@ -8,14 +8,17 @@ and every reply (the outbox) together, commit. The caller sends the replies afte
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import i18n
 from bot.config import Settings
+from bot.sender import Leased
 from handlers import coordination, digest, frontdesk, privacy, timers
 from handlers.events import Event, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
 from handlers.ports import Context, Office
@@ -24,6 +27,7 @@ from storage.consents import numbered_consents
 from storage.coordinators import invite as coordinator_invite
 from storage.database import open_engine, session_factory, upgrade
 from storage.export import SqlExports, question_keys
+from storage.incoming import Arrived
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,22 @@ class Received:
     event: Event
     handled: Handled
     answer_id: str | None
+
+
+@dataclass
+class Batch:
+    """Updates handled together and committed; the messages `lease` leased for them, if it was given."""
+
+    received: list[Received] = field(default_factory=list)
+    leased: Leased | None = None
+
+    @property
+    def chats(self) -> list[int]:
+        """The chats with new messages, each once."""
+        return list(dict.fromkeys(chat for received in self.received for chat in received.handled.chats))
+
+
+Lease = Callable[[UnitOfWork, list[int]], Awaitable[Leased]]  # Sender.lease
 
 
 @dataclass
@@ -117,21 +137,89 @@ class Frontdoor:
         return handled
 
     async def receive(self, channel: str, event: Event, answer_id: str | None = None) -> bool:
-        """Store an update as it arrives, before the channel confirms it; `handle_next` handles it.
+        """Store an update as it arrives, before the channel confirms it; `handle_waiting` handles it.
 
         `answer_id` is the pressed button's query, answered with the toast once handled.
         False: this update was here already (Telegram sent it again).
         """
+        stored, _ = await self.receive_all(channel, [(event, answer_id)])
+        return stored == 1
+
+    async def receive_all(
+        self, channel: str, updates: list[tuple[Event, str | None]], *, handle: int = 0, lease: Lease | None = None
+    ) -> tuple[int, Batch]:
+        """Store updates that arrived together (a long poll's), in one transaction; how many were new.
+
+        With `handle`, up to that many people's oldest waiting updates (these, or older ones) are
+        handled in the same transaction too, and their replies leased to the sender with `lease`:
+        one transaction from an update's arrival to its reply's sending, where there were three.
+        If handling fails, it alone is undone (a savepoint): the updates stay stored, for
+        `handle_waiting`.
+        """
+        now = self.clock()
+        arrived = [
+            Arrived(event.update_id, event.user_id, event_to_payload(event), answer_id) for event, answer_id in updates
+        ]
+        batch = Batch()
         async with UnitOfWork(self.sessions) as uow:
-            payload = event_to_payload(event)
-            stored = await uow.incoming.store(channel, event.update_id, event.user_id, payload, answer_id, self.clock())
+            stored = await uow.incoming.store(channel, arrived, now)
+            if handle:
+                try:
+                    async with uow.session.begin_nested():
+                        rows = await uow.incoming.claim(channel, now, handle)
+                        batch = await self._handle_together(uow, channel, rows, now, lease)
+                except Exception as error:
+                    log.warning("handling updates as they arrived failed, they wait stored: %r", error)
             await uow.commit()
-        return stored
+        return stored, batch
+
+    async def handle_waiting(self, channel: str, limit: int, lease: Lease | None = None) -> Batch:
+        """Handle stored updates: up to `limit` people's oldest, in one transaction; an empty batch when none is due.
+
+        Under load this shares a transaction's cost (BEGIN, the claim, the removal, COMMIT) between
+        several people's updates, each handled as in a transaction of its own (`next_update`); the
+        replies are leased to the sender with `lease` in it too. If one of them fails, all are
+        rolled back and handled again one at a time (`handle_next`): only the failing one is
+        retried, and nobody else's update waits for it.
+        """
+        now = self.clock()
+        async with UnitOfWork(self.sessions) as uow:
+            rows = await uow.incoming.claim(channel, now, limit)
+            if not rows:
+                return Batch()
+            try:
+                batch = await self._handle_together(uow, channel, rows, now, lease)
+                await uow.commit()
+                return batch
+            except Exception as error:
+                log.warning("%s updates handled together failed, now one at a time: %r", len(rows), error)
+        one_by_one = Batch()
+        for _ in rows:
+            received = await self.handle_next(channel)
+            if received is None:
+                break
+            one_by_one.received.append(received)
+        return one_by_one
+
+    async def _handle_together(
+        self, uow: UnitOfWork, channel: str, rows: list[Row[Any]], now: datetime, lease: Lease | None
+    ) -> Batch:
+        """Claimed updates handled one after another in the caller's transaction, and removed."""
+        batch = Batch()
+        for row in rows:
+            event = payload_to_event(row.event)
+            batch.received.append(Received(event, await self._handle(uow, channel, event, now), row.answer_id))
+            await uow.next_update()
+        if rows:
+            await uow.incoming.done([row.id for row in rows])
+        if lease is not None and batch.chats:
+            batch.leased = await lease(uow, batch.chats)
+        return batch
 
     async def handle_next(self, channel: str) -> Received | None:
         """Handle one stored update, a person's oldest, in one transaction with its removal; None: none due.
 
-        A failure rolls everything back and the update is tried again with backoff; after
+        A failure rolls the handling back and the update is tried again with backoff; after
         UPDATE_ATTEMPTS the person is told, and their later updates go on.
         """
         now = self.clock()
@@ -159,7 +247,7 @@ class Frontdoor:
                     handled.chats = await self._queue(uow, [apology], now)
                 await uow.commit()
                 return Received(event, handled, answer_id if give_up else None)
-            await uow.incoming.done(incoming_id)
+            await uow.incoming.done([incoming_id])
             await uow.commit()
         return Received(event, handled, answer_id)
 

@@ -1,19 +1,21 @@
 """Stored updates, handled: several consumers, each taking some person's oldest update.
 
-Both ways updates arrive (long polling, the webhook) only store them (`receive`) and confirm them;
-the consumers here handle them after the commit, one person's in order and different people's in
-parallel, and start sending the replies without waiting for them (a chat's pace may hold a reply
-back for a second, and nobody else should wait for that).
+Both ways updates arrive (long polling, the webhook) only store them (`receive`; a long poll's
+together, `gathering`) and confirm them; the consumers here handle them after the commit, one
+person's in order and different people's in parallel (or, under load, together in one
+transaction), and start sending the replies without waiting for them (a chat's pace may hold a
+reply back for a second, and nobody else should wait for that).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Final
 
-from bot.app import Frontdoor
+from bot.app import Batch, Frontdoor
 from bot.sender import Sender
 from handlers.events import Event
 
@@ -22,6 +24,9 @@ log = logging.getLogger(__name__)
 # Other workers' updates, and retries after a failure, are found by looking this often; our own
 # are handled at once, since storing one wakes the consumers.
 LOOK_EVERY: Final = 0.5
+# Up to this many people's updates are handled in one transaction when that many are waiting (a
+# burst); otherwise each as it comes. More would hold SQLite's write lock longer for little gain.
+TOGETHER: Final = 32
 
 AnswerButton = Callable[[str, str | None], Awaitable[None]]  # (query id, toast or None)
 
@@ -34,33 +39,75 @@ class Incoming:
         self._answer = answer
         self._consumers = consumers
         self._arrived = asyncio.Event()
+        self._gathered: list[tuple[Event, str | None]] | None = None  # while a long poll's updates are read
+        self._answering: set[asyncio.Task[None]] = set()
 
     async def receive(self, event: Event, answer_id: str | None = None) -> None:
-        """Store an update; the channel confirms it to the platform only after this returns."""
+        """Store an update; the channel confirms it to the platform only after this returns.
+
+        While `gathering`, the update is kept until the gathering ends and stored with the others.
+        """
+        if self._gathered is not None:
+            self._gathered.append((event, answer_id))
+            return
         if not await self._app.receive(self._channel, event, answer_id):
             log.info("update %s of user %s received again", event.update_id, event.user_id)
         self._arrived.set()
 
+    @asynccontextmanager
+    async def gathering(self) -> AsyncIterator[None]:
+        """Updates received in this block (a long poll's) are stored together as it ends, in one
+        transaction; the block's caller confirms them to the platform only after that."""
+        gathered: list[tuple[Event, str | None]] = []
+        self._gathered = gathered
+        try:
+            yield
+        finally:
+            self._gathered = None
+        if gathered:
+            # Handled at once in the same transaction when possible: the reply then waits for one
+            # commit, not three (stored, handled, leased to the sender).
+            new, batch = await self._app.receive_all(self._channel, gathered, handle=TOGETHER, lease=self._sender.lease)
+            if new < len(gathered):
+                log.info("%s of %s updates received again", len(gathered) - new, len(gathered))
+            self._handled(batch)
+            self._arrived.set()  # what was not handled here (someone's second update in this poll)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Handle stored updates until `stop` is set, then let the replies already started go out."""
         await asyncio.gather(*(self._consume(stop) for _ in range(self._consumers)))
+        if self._answering:
+            await asyncio.wait(set(self._answering), timeout=10)
         await self._sender.settle(timeout=10)
 
     async def _consume(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._arrived.clear()  # before looking: what is stored from now on wakes us again
             try:
-                received = await self._app.handle_next(self._channel)
+                batch = await self._app.handle_waiting(self._channel, TOGETHER, lease=self._sender.lease)
             except Exception:  # the database went away for a moment: try again, nothing is lost
-                log.exception("taking the next update failed; trying again")
-                received = None
-            if received is None:
+                log.exception("taking the next updates failed; trying again")
+                batch = Batch()
+            if not batch.received:
                 try:
                     await asyncio.wait_for(self._arrived.wait(), timeout=LOOK_EVERY)
                 except TimeoutError:
                     pass
                 continue
-            if received.handled.chats:
-                self._sender.send_soon(received.handled.chats)
+            self._handled(batch)
+
+    def _handled(self, batch: Batch) -> None:
+        """After the commit: the replies sent and the buttons answered, without waiting for either."""
+        if batch.leased is not None:
+            self._sender.deliver_leased(batch.leased)
+        elif batch.chats:
+            self._sender.send_soon(batch.chats)
+        for received in batch.received:
             if received.answer_id:
-                await self._answer(received.answer_id, received.handled.notice)
+                # Not awaited: the next updates need not wait for Telegram to answer this call.
+                task = asyncio.create_task(self._answered(received.answer_id, received.handled.notice))
+                self._answering.add(task)
+                task.add_done_callback(self._answering.discard)
+
+    async def _answered(self, query_id: str, notice: str | None) -> None:
+        await self._answer(query_id, notice)

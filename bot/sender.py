@@ -34,10 +34,20 @@ WINDOW: Final = 30.0
 HEARTBEAT_SECONDS: Final = 1.0  # storage.workers.SILENCE is ten of them
 BATCH_SECONDS: Final = 10.0  # a batch is what this worker's share of the rate sends in this long
 MAX_BACKOFF_SECONDS: Final = 300.0
-# Requests leave evenly spaced, but reach Telegram with the jitter of the network and of this
-# process (a garbage collection, a commit): 4% of room (40 ms a second) keeps Telegram's
-# one-second window from counting one too many, nearly always; a rare 429 is waited out.
-MARGIN: Final = 1.04
+# Sends leave evenly spaced, 1% apart more than the rate asks; what keeps Telegram's one-second
+# window from counting one too many is the rule of RateLimiter.wait, which holds whatever the jitter.
+MARGIN: Final = 1.01
+ByChat = dict[int, list[tuple[int, dict[str, Any], int]]]  # chat -> its messages (outbox id, payload, attempts)
+
+
+@dataclass(frozen=True)
+class Leased:
+    """Messages leased to this sender at `at` (outbox id, chat, payload, attempts), and when each of
+    their chats last got a message from any worker."""
+
+    at: datetime
+    messages: list[tuple[int, int, dict[str, Any], int]]
+    last_sent: dict[int, datetime]
 
 
 @dataclass
@@ -48,20 +58,32 @@ class _Marks:
     ids: list[int] = field(default_factory=list)
 
 
-class RateLimiter:
-    """At most `per_second` sends overall, spaced evenly so bursts never trip the platform's limit.
+class Turn:
+    """One send's place in the rate: finished (`finish`) once Telegram answered it, or it was not made."""
 
-    Each send has its turn on an even schedule. But a pause of this process (a garbage collection,
-    a busy machine) wakes every send whose turn fell in it at once, and a few sends let go together
-    after one let go late can make more than `per_second` in one second of Telegram's count. So a
-    send also waits until the `per_second`-th send before it, as actually made, is MARGIN seconds
-    old.
+    def __init__(self) -> None:
+        self.finished: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    def finish(self) -> None:
+        if not self.finished.done():
+            self.finished.set_result(time.monotonic())
+
+
+class RateLimiter:
+    """At most `per_second` sends in any second as Telegram counts them, spaced evenly.
+
+    Each send has its turn on an even schedule. But a send reaches Telegram some time after it
+    leaves: a busy moment of this process, or of the network, can delay one and bunch it with the
+    next, and a count by departures would then let Telegram see one too many in a second. So a send
+    also waits until the `per_second`-th send before it has been answered for a whole window
+    (`_span`): it reached Telegram before its answer came, and this one reaches Telegram after it
+    leaves, so the two are always more than a window apart there, however late either was.
     """
 
     def __init__(self, per_second: float) -> None:
         self._next = 0.0
         self._lock = asyncio.Lock()
-        self._made: deque[float] = deque()  # time.monotonic() of the latest sends let go
+        self._turns: deque[Turn] = deque()  # the latest turns given, oldest first
         self.set_rate(per_second)
 
     def set_rate(self, per_second: float) -> None:
@@ -69,20 +91,25 @@ class RateLimiter:
         self._count = max(1, int(per_second))  # in any window of `_span` seconds
         self._span = self._count * self._interval
 
-    async def wait(self) -> None:
+    async def wait(self) -> Turn:
+        """This send's turn; `finish` it once the send was answered (or not made)."""
         async with self._lock:
             now = time.monotonic()
             delay = self._next - now
             self._next = max(now, self._next) + self._interval
         if delay > 0:
             await asyncio.sleep(delay)
-        while (
-            len(self._made) >= self._count and (pause := self._made[-self._count] + self._span - time.monotonic()) > 0
-        ):
-            await asyncio.sleep(pause)
-        self._made.append(time.monotonic())  # no await since the check: no other send slipped in
-        while len(self._made) > self._count:
-            self._made.popleft()
+        while len(self._turns) >= self._count:
+            earlier = self._turns[-self._count]
+            pause = await asyncio.shield(earlier.finished) + self._span - time.monotonic()
+            if pause <= 0 and earlier is self._turns[-self._count]:
+                break
+            await asyncio.sleep(max(pause, 0))
+        turn = Turn()  # no await since the check: no other send slipped in
+        self._turns.append(turn)
+        while len(self._turns) > self._count:
+            self._turns.popleft()
+        return turn
 
 
 @dataclass
@@ -122,6 +149,7 @@ class Sender:
         self._tasks: set[asyncio.Task[Any]] = set()  # claims and deliveries under way (send_soon)
         self._marks: _Marks | None = None  # messages delivered, to be recorded as sent together
         self._marking = asyncio.Lock()
+        self._behind: set[int] = set()  # chats whose new messages wait for one of theirs being sent
 
     @property
     def batch(self) -> int:
@@ -166,28 +194,47 @@ class Sender:
             # Nothing is lost: the messages are in the outbox and the sweep sends them.
             log.warning("sending right after an update failed: %r", task.exception())
 
-    async def _claim(self, chat_ids: list[int] | None) -> dict[int, list[tuple[int, dict[str, Any], int]]]:
-        """Lease due messages (to these chats only, if given) to this sender; by chat, in order."""
+    async def _claim(self, chat_ids: list[int] | None) -> ByChat:
+        """Lease due messages (to these chats only, if given) to this sender, in a transaction of their own."""
+        async with UnitOfWork(self._factory) as uow:
+            leased = await self.lease(uow, chat_ids)
+            await uow.commit()
+        return self._by_chat(leased)
+
+    async def lease(self, uow: UnitOfWork, chat_ids: list[int] | None) -> Leased:
+        """Lease due messages to this sender inside the caller's transaction (`deliver_leased` once
+        it is committed): the replies of updates are leased in the transaction that writes them."""
         now = self._clock()
         per_chat = max(1, int(WINDOW / self._chat_interval)) if self._chat_interval > 0 else None
-        async with UnitOfWork(self._factory) as uow:
-            rows = await uow.outbox.claim(
-                self._channel, now, now + LEASE, self.batch, chat_ids, worker=self._worker, per_chat=per_chat
-            )
-            claimed = [(row.id, row.chat_id, dict(row.payload), row.attempts) for row in rows]
-            chats = {chat_id for _, chat_id, _, _ in claimed}
-            # Another worker may have written to these chats a moment ago.
-            last = await uow.outbox.last_sent(self._channel, chats, now - timedelta(seconds=self._chat_interval))
-            await uow.commit()
-        for chat_id, sent_at in last.items():
-            ready = time.monotonic() + (sent_at - now).total_seconds() + self._chat_interval
+        rows = await uow.outbox.claim(
+            self._channel, now, now + LEASE, self.batch, chat_ids, worker=self._worker, per_chat=per_chat
+        )
+        claimed = [(row.id, row.chat_id, dict(row.payload), row.attempts) for row in rows]
+        chats = {chat_id for _, chat_id, _, _ in claimed}
+        if chat_ids is not None:
+            # Those not taken wait behind a message of theirs being sent: taken when it is sent.
+            self._behind.update(set(chat_ids) - chats)
+        # Another worker may have written to these chats a moment ago.
+        last = await uow.outbox.last_sent(self._channel, chats, now - timedelta(seconds=self._chat_interval))
+        return Leased(now, claimed, last)
+
+    def deliver_leased(self, leased: Leased) -> None:
+        """Deliver what `lease` leased, its transaction committed, without waiting for it."""
+        by_chat = self._by_chat(leased)
+        if by_chat:
+            self._spawn(self._deliver_claimed(by_chat))
+
+    def _by_chat(self, leased: Leased) -> ByChat:
+        """The leased messages by chat, in order; each chat's next turn after its last message anywhere."""
+        for chat_id, sent_at in leased.last_sent.items():
+            ready = time.monotonic() + (sent_at - leased.at).total_seconds() + self._chat_interval
             self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), ready)
-        by_chat: dict[int, list[tuple[int, dict[str, Any], int]]] = {}
-        for outbox_id, chat_id, payload, attempts in claimed:
+        by_chat: ByChat = {}
+        for outbox_id, chat_id, payload, attempts in leased.messages:
             by_chat.setdefault(chat_id, []).append((outbox_id, payload, attempts))
         return by_chat
 
-    async def _deliver_claimed(self, by_chat: dict[int, list[tuple[int, dict[str, Any], int]]]) -> int:
+    async def _deliver_claimed(self, by_chat: ByChat) -> int:
         deadline = time.monotonic() + WINDOW
         results = await asyncio.gather(
             *(self._send_chat(chat_id, items, deadline) for chat_id, items in by_chat.items())
@@ -197,16 +244,19 @@ class Sender:
     async def _send_chat(self, chat_id: int, items: list[tuple[int, dict[str, Any], int]], deadline: float) -> int:
         sent = 0
         for index, (outbox_id, payload, attempts) in enumerate(items):
-            await self._wait_for_turn(chat_id)
-            if time.monotonic() > deadline:  # the lease is running out: hand the rest back
-                await self._release([i for i, _, _ in items[index:]])
-                return sent
+            turn = await self._wait_for_turn(chat_id)
             try:
-                delivery = await self._deliver(chat_id, payload)
-            except Exception as error:  # a channel bug must not kill the sender; the row is retried
-                log.exception("delivery to chat %s failed", chat_id)
-                delivery = Delivery("retry", detail=type(error).__name__)
-            self._chat_ready[chat_id] = time.monotonic() + self._chat_interval
+                if time.monotonic() > deadline:  # the lease is running out: hand the rest back
+                    await self._release([i for i, _, _ in items[index:]])
+                    return sent
+                try:
+                    delivery = await self._deliver(chat_id, payload)
+                except Exception as error:  # a channel bug must not kill the sender; the row is retried
+                    log.exception("delivery to chat %s failed", chat_id)
+                    delivery = Delivery("retry", detail=type(error).__name__)
+            finally:
+                turn.finish()
+            self._chat_ready[chat_id] = time.monotonic() + self._chat_interval  # from the answer, as for the rate
             if delivery.retry_after:  # every send holds, from now, not from when it is recorded
                 self._blocked_until = time.monotonic() + delivery.retry_after
             if not await self._record(
@@ -215,19 +265,23 @@ class Sender:
                 return sent
             sent += 1
             self.health.last_delivery = time.monotonic()
+        if chat_id in self._behind:  # its next messages were written meanwhile: now they may go
+            self._behind.discard(chat_id)
+            self.send_soon([chat_id])
         return sent
 
-    async def _wait_for_turn(self, chat_id: int) -> None:
-        """This chat's spacing first, then a slot of the overall rate and the end of any 429 pause."""
+    async def _wait_for_turn(self, chat_id: int) -> Turn:
+        """This chat's spacing first, then a turn of the overall rate and the end of any 429 pause."""
         pause = self._chat_ready.get(chat_id, 0.0) - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
         while True:
-            await self._limiter.wait()
+            turn = await self._limiter.wait()
             pause = self._blocked_until - time.monotonic()
             if pause <= 0:
-                return
-            # After the pause, a slot again: the one taken counts as a send, which only slows us.
+                return turn
+            # After the pause, a turn again: the one taken counts as a send, which only slows us.
+            turn.finish()
             await asyncio.sleep(pause)
 
     async def _release(self, outbox_ids: list[int]) -> None:

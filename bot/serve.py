@@ -28,6 +28,7 @@ from bot.channels.webhook import webhook_app
 from bot.config import Settings, SettingsError, Webhook
 from bot.health import report
 from bot.incoming import Incoming
+from bot.polling import poll
 from bot.sender import Sender, repeat
 from handlers.conversation import COMMANDS
 
@@ -49,7 +50,7 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
         ) from None
     app = await build(settings)
     runtime = wire(app, bot, settings, worker=worker_name())
-    sender, dispatcher = runtime.sender, runtime.dispatcher
+    sender = runtime.sender
     stop = asyncio.Event()
     background = runtime.start(stop)
     try:
@@ -61,9 +62,9 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
         if webhook is None:
             await telegram.leave_webhook(bot)
             log.info("frontdoor is running as @%s (long polling)", me.username)
-            await poll(dispatcher, bot)
+            await poll_until_signalled(runtime, bot)
         else:
-            await serve_webhook(app, bot, dispatcher, sender, webhook, settings)
+            await serve_webhook(app, bot, runtime.dispatcher, sender, webhook, settings)
     except TelegramUnauthorizedError:
         raise SettingsError(
             "Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather"
@@ -115,11 +116,16 @@ def wire(app: Frontdoor, bot: Bot, settings: Settings, *, worker: str | None) ->
     return Runtime(app, sender, incoming, telegram.build_dispatcher(incoming.receive))
 
 
-async def poll(dispatcher: Dispatcher, bot: Bot, **options: Any) -> None:
-    """Long polling: an update is confirmed (the next offset) once its handler stored it."""
-    await dispatcher.start_polling(
-        bot, handle_as_tasks=False, close_bot_session=False, allowed_updates=telegram.ALLOWED_UPDATES, **options
-    )
+async def poll_until_signalled(runtime: Runtime, bot: Bot) -> None:
+    """Long polling until SIGINT or SIGTERM; a long poll under way is dropped (Telegram sends it again)."""
+    polling = asyncio.create_task(poll(runtime.dispatcher, bot, runtime.incoming))
+    signalled = asyncio.create_task(until_signalled())
+    await asyncio.wait({polling, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (polling, signalled):
+        task.cancel()
+    await asyncio.gather(polling, signalled, return_exceptions=True)
+    if not polling.cancelled():
+        polling.result()  # polling stopped on its own: Telegram refused the token
 
 
 async def serve_webhook(

@@ -7,6 +7,7 @@ loses nothing, and every worker on one database can take any person's next updat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, Final, cast
@@ -22,7 +23,7 @@ from storage.tables import IncomingUpdateRow
 # building an ORM statement and running it through the ORM cost several times the SQL itself.
 INCOMING: Final = cast(Table, IncomingUpdateRow.__table__)
 _OLDER: Final = INCOMING.alias("older")
-_CLAIM_NEXT: Final = (
+_CLAIM: Final = (
     select(INCOMING)
     .where(
         # In id order from the oldest, stopping at the first it may take (LIMIT 1): not through the
@@ -38,10 +39,20 @@ _CLAIM_NEXT: Final = (
         ),
     )
     .order_by(INCOMING.c.id)
-    .limit(1)
+    .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=INCOMING)
 )
-_DONE: Final = delete(INCOMING).where(INCOMING.c.id == bindparam("incoming_id"))
+_DONE: Final = delete(INCOMING).where(INCOMING.c.id.in_(bindparam("incoming_ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """An update as it arrived, to be stored: who sent it, the event, the pressed button's query."""
+
+    update_id: int
+    user_id: int
+    event: dict[str, Any]
+    answer_id: str | None
 
 
 @cache
@@ -69,26 +80,41 @@ class SqlIncoming:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def store(
-        self, channel: str, update_id: int, user_id: int, event: dict[str, Any], answer_id: str | None, now: datetime
-    ) -> bool:
-        """Keep an update for handling; False when it is here already (Telegram sent it again)."""
-        values = {"new_channel": channel, "new_update_id": update_id, "new_user_id": user_id, "new_event": event}
-        statement = _store(self._session.get_bind().dialect.name)
-        result = await self._session.execute(statement, values | {"new_answer_id": answer_id, "now": now})
-        return bool(getattr(result, "rowcount", 0))
+    async def store(self, channel: str, updates: list[Arrived], now: datetime) -> int:
+        """Keep updates for handling, in one statement; returns how many were new (not sent again by Telegram)."""
+        if not updates:
+            return 0
+        rows = [
+            {
+                "new_channel": channel,
+                "new_update_id": update.update_id,
+                "new_user_id": update.user_id,
+                "new_event": update.event,
+                "new_answer_id": update.answer_id,
+                "now": now,
+            }
+            for update in updates
+        ]
+        result = await self._session.execute(_store(self._session.get_bind().dialect.name), rows)
+        return int(getattr(result, "rowcount", 0))
 
     async def claim_next(self, channel: str, now: datetime) -> Row[Any] | None:
-        """The next update to handle, locked until this transaction ends: a person's oldest only.
+        """The next update to handle, locked until this transaction ends: a person's oldest only."""
+        claimed = await self.claim(channel, now, 1)
+        return claimed[0] if claimed else None
+
+    async def claim(self, channel: str, now: datetime, limit: int) -> list[Row[Any]]:
+        """The next updates to handle, at most one per person (their oldest), locked until this
+        transaction ends; in the order they arrived.
 
         Another worker holding someone's oldest update (locked, so skipped here) keeps their
         later ones waiting too, because an older row of theirs still exists: one person's updates
         are handled one at a time and in order, whichever worker takes them.
         """
-        return (await self._session.execute(_CLAIM_NEXT, {"channel": channel, "now": now})).one_or_none()
+        return list(await self._session.execute(_CLAIM, {"channel": channel, "now": now, "limit": limit}))
 
-    async def done(self, incoming_id: int) -> None:
-        await self._session.execute(_DONE, {"incoming_id": incoming_id})
+    async def done(self, incoming_ids: list[int]) -> None:
+        await self._session.execute(_DONE, {"incoming_ids": incoming_ids})
 
     async def retry(self, incoming_id: int, error: str, not_before: datetime, *, give_up: bool) -> None:
         """A failed attempt: try again from `not_before`, or set it aside so the person's next ones go on."""

@@ -11,6 +11,7 @@ from typing import Any, Final, cast
 from sqlalchemy import (
     ColumnElement,
     Row,
+    Select,
     Table,
     Text,
     and_,
@@ -48,10 +49,6 @@ ANSWERS: Final = cast(Table, AnswerRow.__table__)
 CONVERSATIONS: Final = cast(Table, ConversationRow.__table__)
 PROCESSED: Final = cast(Table, ProcessedUpdateRow.__table__)
 OUTBOX: Final = cast(Table, OutboxRow.__table__)
-_PARTICIPANT: Final = select(PARTICIPANTS).where(PARTICIPANTS.c.id == bindparam("participant_id"))
-_ANSWERS: Final = select(ANSWERS.c.question_key, ANSWERS.c.value).where(
-    ANSWERS.c.participant_id == bindparam("participant_id")
-)
 _UPDATE_PARTICIPANT: Final = (
     update(PARTICIPANTS)
     .where(PARTICIPANTS.c.id == bindparam("participant_id"))
@@ -100,7 +97,7 @@ _ADD_OUTBOX: Final = (
         next_attempt_at=bindparam("due"),  # one name per column: PostgreSQL's batched insert needs it
         created_at=bindparam("now"),
     )
-    .returning(OUTBOX.c.id, sort_by_parameter_order=True)
+    .returning(OUTBOX.c.id)
 )
 _MARK_SENT: Final = (
     update(OUTBOX)
@@ -193,9 +190,21 @@ def answers_object(dialect: str) -> ColumnElement[Any]:
     return type_coerce("{" + func.coalesce(func.group_concat(pair, ","), "") + "}", Text)
 
 
-def answers_of(gathered: str | dict[str, Any]) -> dict[str, Any]:
-    """The answers an `answers_object` column holds (asyncpg hands it over decoded already)."""
+def answers_of(gathered: str | dict[str, Any] | None) -> dict[str, Any]:
+    """The answers an `answers_object` column holds (asyncpg hands it over decoded already; None when
+    PostgreSQL gathered no answer at all)."""
+    if gathered is None:
+        return {}
     return gathered if isinstance(gathered, dict) else dict(json.loads(gathered))
+
+
+@cache
+def _participant(dialect: str) -> Select[Any]:
+    """A participant with their answers, in one statement (the answers as `answers_object`)."""
+    answers = select(answers_object(dialect)).where(ANSWERS.c.participant_id == PARTICIPANTS.c.id)
+    return select(PARTICIPANTS, answers.scalar_subquery().label("answers")).where(
+        PARTICIPANTS.c.id == bindparam("participant_id")
+    )
 
 
 @cache
@@ -269,12 +278,11 @@ class SqlParticipants:
         """The participant, or None when there is none or their personal data was erased."""
         if participant_id in self._cache:
             return self._cache[participant_id]
-        found = {"participant_id": participant_id}
-        row = (await self._session.execute(_PARTICIPANT, found)).one_or_none()
+        statement = _participant(self._session.get_bind().dialect.name)
+        row = (await self._session.execute(statement, {"participant_id": participant_id})).one_or_none()
         if row is None or row.status == Status.ERASED.value:
             return None
-        answers = await self._session.execute(_ANSWERS, found)
-        participant = participant_from_row(row, {key: value for key, value in answers})
+        participant = participant_from_row(row, answers_of(row.answers))
         self._cache[participant_id] = participant
         return participant
 

@@ -1,4 +1,5 @@
-"""The unit of work: one session, one transaction, one commit, for one update or one job."""
+"""The unit of work: one session, one transaction, one commit, for one update or one job (or, under
+load, a few people's updates together: `next_update`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,18 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._factory()
         await self.session.begin()
+        self._repositories()
+        return self
+
+    async def next_update(self) -> None:
+        """Between two updates handled in this one transaction: the next sees what the last one
+        wrote, as it would in a transaction of its own, and nothing it had loaded (the repositories'
+        caches and the session's objects start afresh)."""
+        await self.session.flush()
+        self.session.expunge_all()
+        self._repositories()
+
+    def _repositories(self) -> None:
         self.participants = SqlParticipants(self.session)
         self.conversations = SqlConversations(self.session)
         self.processed_updates = SqlProcessedUpdates(self.session)
@@ -38,7 +51,6 @@ class UnitOfWork:
         self.personal_data = SqlPersonalData(self.session, self.participants)
         self.incoming = SqlIncoming(self.session)
         self.workers = SqlWorkers(self.session)
-        return self
 
     async def commit(self) -> None:
         await self.session.commit()
