@@ -69,9 +69,10 @@ def _store(dialect: str) -> Insert:
             status="pending",
             attempts=0,
             not_before=bindparam("now"),
-            received_at=bindparam("now"),
+            received_at=bindparam("received_at"),  # one name per column: PostgreSQL's batched insert needs it
         )
         .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        .returning(INCOMING.c.id)  # a row for each new one: executemany's row count is not told by every driver
     )
     return built
 
@@ -92,11 +93,12 @@ class SqlIncoming:
                 "new_event": update.event,
                 "new_answer_id": update.answer_id,
                 "now": now,
+                "received_at": now,
             }
             for update in updates
         ]
         result = await self._session.execute(_store(self._session.get_bind().dialect.name), rows)
-        return int(getattr(result, "rowcount", 0))
+        return len(result.all())
 
     async def claim_next(self, channel: str, now: datetime) -> Row[Any] | None:
         """The next update to handle, locked until this transaction ends: a person's oldest only."""

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot import app as app_module
 from bot.app import Frontdoor
+from bot.sender import Leased
 from handlers.events import Event, EventKind, Outcome
 from handlers.ports import Context, Office
 from handlers.program import load_program
@@ -144,3 +145,81 @@ async def test_an_update_that_keeps_failing_is_set_aside_the_person_is_told_and_
         row = (await session.execute(select(IncomingUpdateRow))).scalar_one()
     assert (row.update_id, row.status, row.attempts) == (102, "failed", app_module.UPDATE_ATTEMPTS)
     assert row.last_error == "RuntimeError: a bug"
+
+
+async def test_several_peoples_updates_are_handled_in_one_transaction_as_each_alone_would_be(app: Frontdoor) -> None:
+    for user_id in (1, 2, 3):
+        await app.receive("telegram", event(user_id, 100 + user_id, EventKind.COMMAND, "start"))
+    await app.receive("telegram", event(1, 111, EventKind.CHOICE, "lang:fr"), answer_id="query-1")
+
+    batch = await app.handle_waiting("telegram", limit=10)
+    assert [(r.event.user_id, r.event.update_id) for r in batch.received] == [(1, 101), (2, 102), (3, 103)], (
+        "each person's oldest only: user 1's button waits for their /start"
+    )
+    assert batch.chats == [1, 2, 3]
+    batch = await app.handle_waiting("telegram", limit=10)
+    assert [(r.event.update_id, r.answer_id) for r in batch.received] == [(111, "query-1")]
+    assert (await replies_to(app, 1))[-1].startswith("Venez-vous d'arriver dans la région"), "asked in French"
+    assert len(await replies_to(app, 2)) == len(await replies_to(app, 3)) >= 1
+    assert (await app.handle_waiting("telegram", limit=10)).received == []
+
+
+async def test_when_one_update_of_a_batch_fails_the_others_are_handled_and_only_it_is_retried(
+    app: Frontdoor, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle = app_module.frontdesk.handle
+
+    async def broken_for_user_2(event: Event, ctx: Context, office: Office) -> Outcome:
+        if event.user_id == 2:
+            raise RuntimeError("a bug")
+        return await handle(event, ctx, office)
+
+    monkeypatch.setattr(app_module.frontdesk, "handle", broken_for_user_2)
+    for user_id in (1, 2, 3):
+        await app.receive("telegram", event(user_id, 100 + user_id, EventKind.COMMAND, "start"))
+
+    batch = await app.handle_waiting("telegram", limit=10)
+    assert [r.event.user_id for r in batch.received] == [1, 2, 3], "handled again one at a time"
+    assert await replies_to(app, 1) and await replies_to(app, 3), "the others got their welcome"
+    assert await replies_to(app, 2) == [], "nothing half-done for the failing one"
+    async with app.sessions() as session:
+        row = (await session.execute(select(IncomingUpdateRow))).scalar_one()
+    assert (row.user_id, row.status, row.attempts) == (2, "pending", 1), "kept, to be tried again"
+    assert (await app.handle_waiting("telegram", limit=10)).received == [], "not before its backoff"
+
+
+async def test_updates_stored_as_they_arrive_are_handled_in_the_same_transaction_and_their_replies_leased(
+    app: Frontdoor,
+) -> None:
+    leased_chats: list[list[int]] = []
+
+    async def lease(uow: UnitOfWork, chats: list[int]) -> Leased:
+        leased_chats.append(chats)
+        return Leased(NOW, [], {})
+
+    arrived = [(event(1, 101, EventKind.COMMAND, "start"), None), (event(2, 102, EventKind.COMMAND, "start"), None)]
+    arrived.append((event(1, 103, EventKind.COMMAND, "help"), "query-9"))
+    new, batch = await app.receive_all("telegram", arrived, handle=10, lease=lease)
+
+    assert new == 3
+    assert [r.event.update_id for r in batch.received] == [101, 102], "user 1's second waits, stored"
+    assert leased_chats == [[1, 2]] and batch.leased is not None
+    again, _ = await app.receive_all("telegram", arrived[2:], handle=0)
+    assert again == 0, "sent again by Telegram while it waits: stored once"
+    assert await handle_all(app) == [(1, 103)]
+
+
+async def test_if_handling_updates_as_they_arrive_fails_they_stay_stored_for_the_consumers(
+    app: Frontdoor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(event: Event, ctx: Context, office: Office) -> Outcome:
+        raise RuntimeError("a bug")
+
+    handle = app_module.frontdesk.handle
+    monkeypatch.setattr(app_module.frontdesk, "handle", broken)
+    new, batch = await app.receive_all("telegram", [(event(1, 101, EventKind.COMMAND, "start"), None)], handle=10)
+    assert (new, batch.received) == (1, [])
+
+    monkeypatch.setattr(app_module.frontdesk, "handle", handle)
+    assert await handle_all(app) == [(1, 101)]
+    assert await replies_to(app, 1)
