@@ -128,7 +128,9 @@ def build_dispatcher(receive: Receive) -> Dispatcher:
     async def on_button(query: CallbackQuery, event_update: Update) -> None:
         await receive(callback_event(event_update.update_id, query), query.id)
 
-    dispatcher = Dispatcher()
+    # The conversation's state is ours (storage), not aiogram's: its FSM would only cost time, and
+    # keep a record in memory for every person who ever wrote.
+    dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.include_router(router)
     return dispatcher
 
