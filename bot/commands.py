@@ -86,9 +86,11 @@ async def write_export(kind: str, source: Export, out: Path | None) -> dict[str,
         if kind == "json":
             with temporary.open("w", encoding="utf-8") as text:
                 counts = await write_json(source, text)
+        elif kind == "xlsx":
+            counts = await write_xlsx(source, temporary)  # a path: given a file, it would hold the workbook in memory
         else:
             with temporary.open("wb") as binary:
-                counts = await (write_csv if kind == "csv" else write_xlsx)(source, binary)
+                counts = await write_csv(source, binary)
         temporary.replace(out)
     finally:
         temporary.unlink(missing_ok=True)
