@@ -129,8 +129,13 @@ async def _write_csv_file(export: Export, sheet: Sheet, out: IO[str]) -> int:
     writer = csv.writer(out)  # writes None as an empty field
     writer.writerow(sheet.columns)
     count = 0
+    starts = FORMULA_STARTS
     async for batch in _batches(export, sheet):
-        writer.writerows(records([escaped(column) for column in batch]))
+        for record in records(batch):
+            # escape_formula, inlined: record by record this is faster than column by column.
+            writer.writerow(
+                [("'" + value if value[:1] in starts else value) if type(value) is str else value for value in record]
+            )
         count += len(batch[0])
     return count
 
