@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, cast
@@ -198,7 +198,7 @@ async def _batches(session: AsyncSession, query: Select[Any]) -> AsyncIterator[S
         await result.close()
 
 
-async def participant_batches(session: AsyncSession, keys: Sequence[str], period: Period) -> AsyncIterator[Batch]:
+async def participant_batches(session: AsyncSession, keys: Sequence[str], period: Period) -> AsyncGenerator[Batch]:
     """Participants with one `answer_<key>` column per key, in id order, a page at a time.
 
     A page of participants, then their answers in one query: a join would repeat (and read again)
@@ -231,7 +231,7 @@ async def participant_batches(session: AsyncSession, keys: Sequence[str], period
 
 async def _table_batches(
     session: AsyncSession, table: Any, names: Sequence[str], when: InstrumentedAttribute[datetime], period: Period
-) -> AsyncIterator[Batch]:
+) -> AsyncGenerator[Batch]:
     # The table's own columns, not the ORM class's: plain rows, without the ORM's loading.
     selected, cells = readable(session, table.__table__, names)
     query = select(*selected).where(*period.within(when)).order_by(table.__table__.c.id)
@@ -239,19 +239,19 @@ async def _table_batches(
         yield page_of(batch, cells)
 
 
-def match_batches(session: AsyncSession, period: Period) -> AsyncIterator[Batch]:
+def match_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
     return _table_batches(session, MatchRow, MATCH_COLUMNS, MatchRow.created_at, period)
 
 
-def meeting_batches(session: AsyncSession, period: Period) -> AsyncIterator[Batch]:
+def meeting_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
     return _table_batches(session, MeetingRow, MEETING_COLUMNS, MeetingRow.starts_at, period)
 
 
-def referral_batches(session: AsyncSession, period: Period) -> AsyncIterator[Batch]:
+def referral_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
     return _table_batches(session, ReferralRow, REFERRAL_COLUMNS, ReferralRow.created_at, period)
 
 
-async def follow_up_batches(session: AsyncSession, period: Period) -> AsyncIterator[Batch]:
+async def follow_up_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
     """Follow-ups with one column per answer key (handlers.model.FollowUp), empty when not answered."""
     table = cast(Table, FollowUpRow.__table__)
     selected, cells = readable(session, table, FOLLOW_UP_FIELDS)

@@ -11,8 +11,10 @@ import asyncio
 import csv
 import io
 import json
+import threading
 import zipfile
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -24,7 +26,7 @@ import rustpy_xlsxwriter
 
 Value = str | int | float | None
 # Records a batch at a time (a page of the database), column by column in the sheet's order: a column
-# can be checked or escaped at once (in C), where a record would take a Python step per value.
+# is converted or checked at once (in C where it can be), where a record takes a Python step per value.
 Batch = Sequence[Sequence[Value]]
 
 FORMULA_STARTS: Final = frozenset("=+-@\t\r")
@@ -45,7 +47,7 @@ class Sheet:
 
     name: str
     columns: tuple[str, ...]
-    batches: Callable[[], AsyncIterator[Batch]]
+    batches: Callable[[], AsyncGenerator[Batch]]
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,11 @@ def records(batch: Batch) -> Iterator[tuple[Value, ...]]:
 
 
 async def _batches(export: Export, sheet: Sheet) -> AsyncGenerator[Batch]:
-    async for batch in sheet.batches():
-        yield batch
-        if export.progress is not None:
-            export.progress(len(batch[0]))
+    async with aclosing(sheet.batches()) as stream:  # closed (its query too) when this is, not when collected
+        async for batch in stream:
+            yield batch
+            if export.progress is not None:
+                export.progress(len(batch[0]))
 
 
 async def write_json(export: Export, out: IO[str]) -> dict[str, int]:
@@ -191,10 +194,11 @@ async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]
     loop = asyncio.get_running_loop()
     streams = {sheet.name: _batches(export, sheet) for sheet in export.sheets}
     counts = dict.fromkeys(streams, 0)
+    stop = threading.Event()
 
     def records_of(sheet: Sheet) -> Iterator[dict[str, Value]]:
         stream = streams[sheet.name]
-        while (batch := asyncio.run_coroutine_threadsafe(_next(stream), loop).result()) is not None:
+        while not stop.is_set() and (batch := asyncio.run_coroutine_threadsafe(_next(stream), loop).result()):
             counts[sheet.name] += len(batch[0])
             if counts[sheet.name] >= XLSX_MAX_ROWS:
                 raise ValueError(f"more {sheet.name} than an XLSX sheet holds; export as csv")
@@ -206,8 +210,8 @@ async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]
 
     summary = [dict(zip(SUMMARY_COLUMNS, row, strict=True)) for row in summary_rows(export)]
     sheets = [(SUMMARY, summary), *((sheet.name, records_of(sheet)) for sheet in export.sheets)]
-    try:
-        await asyncio.to_thread(
+    writing = asyncio.ensure_future(
+        asyncio.to_thread(
             rustpy_xlsxwriter.write_worksheets,
             sheets,
             str(target) if isinstance(target, Path) else cast(BinaryIO, target),
@@ -215,7 +219,14 @@ async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]
             freeze_panes={"general": {"row": 1, "col": 0}},
             autofit=False,
         )
+    )
+    try:
+        await asyncio.shield(writing)
     finally:
+        # Cancelled, the thread would go on fetching from streams being closed: it is told to stop
+        # and waited for (it ends the sheets at once) before they are.
+        stop.set()
+        await asyncio.wait({writing})
         for stream in streams.values():
             await stream.aclose()
     return counts

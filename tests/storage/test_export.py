@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import tracemalloc
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -352,7 +353,7 @@ async def test_the_xlsx_header_is_bold_and_frozen_on_every_sheet(sessions: async
 async def test_xlsx_cells_follow_the_rules_of_xlsxwriter_for_odd_values() -> None:
     """Texts over a cell's 32,767 characters are cut (not refused), True is the number 1, texts escaped."""
 
-    async def batches() -> AsyncIterator[Batch]:
+    async def batches() -> AsyncGenerator[Batch]:
         yield [[1, 2, 3], ["x" * 40_000, True, "=1+1"], [None, 2.5, "plain"]]
 
     export = Export(NOW, None, None, {"things": 3}, [Sheet("things", ("id", "odd", "other"), batches)])
@@ -360,6 +361,28 @@ async def test_xlsx_cells_follow_the_rules_of_xlsxwriter_for_odd_values() -> Non
     assert await write_xlsx(export, out) == {"things": 3}
     rows = list(openpyxl.load_workbook(out)["things"].iter_rows(values_only=True))
     assert rows == [("id", "odd", "other"), (1, "x" * 32_767, None), (2, 1, 2.5), (3, "'=1+1", "plain")]
+
+
+async def test_an_xlsx_export_cancelled_midway_stops_reading_and_closes_its_streams(tmp_path: Path) -> None:
+    read, closed = [], []
+
+    async def batches() -> AsyncGenerator[Batch]:
+        try:
+            for number in range(1_000):
+                read.append(number)
+                yield [[number], ["text"]]
+                await asyncio.sleep(0.01)
+        finally:
+            closed.append(True)
+
+    export = Export(NOW, None, None, {}, [Sheet("things", ("id", "text"), batches)])
+    writing = asyncio.ensure_future(write_xlsx(export, tmp_path / "export.xlsx"))
+    while not read:
+        await asyncio.sleep(0.01)
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    assert closed == [True] and len(read) < 1_000
 
 
 async def test_the_json_keeps_values_raw(sessions: async_sessionmaker[AsyncSession]) -> None:
