@@ -110,7 +110,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-VERSIONED = ("aiogram", "SQLAlchemy", "aiosqlite", "pydantic", "Babel", "XlsxWriter", "asyncpg")
+VERSIONED = ("aiogram", "SQLAlchemy", "aiosqlite", "pydantic", "Babel", "rustpy-xlsxwriter", "asyncpg")
 
 
 def _version(distribution: str) -> str:

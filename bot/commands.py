@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -59,6 +60,9 @@ async def export(
     """Write the export for [since, until) to `out` (None: standard output, json only), then say how many."""
     app = await build(settings)
     reader = open_engine(settings.database_url, reading=True)
+    # An export makes millions of lists, dicts and texts, none in a cycle, each freed as soon as it
+    # is written: the garbage collector's passes over them found nothing and cost some 15% of the time.
+    gc.disable()
     try:
         async with session_factory(reader)() as session, session.begin():
             period = Period(since, until)
@@ -68,6 +72,7 @@ async def export(
                 source = await export_of(session, question_keys(app.program), period, datetime.now(UTC), bar.update)
                 counts = await write_export(kind, source, out)
     finally:
+        gc.enable()
         await reader.dispose()
         await app.close()
     written = ", ".join(f"{count} {name}" for name, count in counts.items())
@@ -86,9 +91,11 @@ async def write_export(kind: str, source: Export, out: Path | None) -> dict[str,
         if kind == "json":
             with temporary.open("w", encoding="utf-8") as text:
                 counts = await write_json(source, text)
+        elif kind == "xlsx":
+            counts = await write_xlsx(source, temporary)  # a path: given a file, it would hold the workbook in memory
         else:
             with temporary.open("wb") as binary:
-                counts = await (write_csv if kind == "csv" else write_xlsx)(source, binary)
+                counts = await write_csv(source, binary)
         temporary.replace(out)
     finally:
         temporary.unlink(missing_ok=True)

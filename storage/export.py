@@ -1,7 +1,7 @@
 """Exports for coordinators and funders: every record, streamed, and the funders' summary.
 
-Each stream yields flat records (column name → text, number or None) in id order, reading the
-database `STREAM_BATCH` rows at a time, so memory stays flat however many records there are. The
+Each stream yields records (a text, number or None per column of its sheet) in id order, `STREAM_BATCH`
+at a time as the database is read, column by column, so memory stays flat however many records there are. The
 file formats are in storage/export_formats.py; docs/export.md documents every column.
 """
 
@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, Row, Select, String, Table, func, select, type_coerce
+from sqlalchemy import ColumnElement, Integer, Row, Select, String, Table, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.events import Document
 from handlers.program import Kind, Program
-from storage.export_formats import Export, Record, Sheet, Value, iso, write_csv, write_json, write_xlsx
+from storage.export_formats import Batch, Export, Sheet, Value, iso, write_csv, write_json, write_xlsx
 from storage.repositories import answers_object, answers_of
 from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow, UtcDateTime
 
@@ -91,6 +91,8 @@ REFERRAL_COLUMNS: Final = (  # never the invite_code: it is a personal link's se
 WORK_KINDS: Final = ("work_30", "work_90")
 EMPLOYED: Final = frozenset({"employed_in_field", "employed_outside_field"})
 SUFFIXES: Final = {"csv": "zip", "xlsx": "xlsx", "json": "json"}
+PLAIN: Final = frozenset({str, int, type(None)})  # the types whose cell is the value itself
+NO_ANSWERS: Final[dict[str, Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -130,12 +132,12 @@ def question_keys(program: Program) -> list[str]:
 def cell(value: Any) -> Value:
     """A stored value as one cell: a time as ISO 8601 UTC, a list joined with "; ", anything else as it is."""
     kind = type(value)
-    if kind is str or kind is int or value is None:  # most cells, told apart first: millions per export
+    if kind is str or kind is int or value is None:  # most values even where a column holds a list or a time
         return cast(Value, value)
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
+        return "; ".join(map(str, value))
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return cast(Value, value)  # text, number or None from the database
@@ -157,36 +159,51 @@ def stored_time(text: str | None) -> Value:
 
 def readable(
     session: AsyncSession, table: Table, names: Sequence[str]
-) -> tuple[list[Any], list[Callable[[Any], Value]]]:
-    """The columns to select for `names`, and how each value becomes a cell (times as text on SQLite)."""
+) -> tuple[list[Any], list[Callable[[Any], Value] | None]]:
+    """The columns to select for `names`, and how each value becomes a cell (None: it is one already).
+
+    The cell of an integer or a text is the value itself, so those columns skip `cell` (millions of
+    calls per export); times are read as text on SQLite and rearranged by `stored_time`.
+    """
     as_text = session.get_bind().dialect.name == "sqlite"
     columns: list[Any] = []
-    cells: list[Callable[[Any], Value]] = []
+    cells: list[Callable[[Any], Value] | None] = []
     for name in names:
         column = table.c[name]
         timed = isinstance(column.type, UtcDateTime) and as_text
         columns.append(type_coerce(column, String) if timed else column)
-        cells.append(stored_time if timed else cell)
+        cells.append(None if isinstance(column.type, Integer | String) else stored_time if timed else cell)
     return columns, cells
 
 
-async def _rows(session: AsyncSession, query: Select[Any]) -> AsyncIterator[Row[Any]]:
+def page_of(rows: Sequence[Sequence[Any]], cells: Sequence[Callable[[Any], Value] | None]) -> list[list[Any]]:
+    """The columns of a page of rows, each turned into cells: whole columns at a time, which costs
+    a fraction of converting row by row."""
+    columns = zip(cells, zip(*rows, strict=True), strict=True)
+    return [list(column) if to_cell is None else list(map(to_cell, column)) for to_cell, column in columns]
+
+
+def cells_of(values: list[Any]) -> list[Value]:
+    """`values` as cells; the list itself when every one is a text, an integer or None (checked in C)."""
+    return values if PLAIN.issuperset(map(type, values)) else list(map(cell, values))
+
+
+async def _batches(session: AsyncSession, query: Select[Any]) -> AsyncIterator[Sequence[Row[Any]]]:
     result = await session.stream(query.execution_options(yield_per=STREAM_BATCH))
     try:
         # A batch at a time: the async driver's round trip per row would cost more than the export.
         async for batch in result.partitions():
-            for row in batch:
-                yield row
+            yield batch
     finally:
         await result.close()
 
 
-async def participant_records(session: AsyncSession, keys: Sequence[str], period: Period) -> AsyncIterator[Record]:
-    """Participants with one `answer_<key>` column per key, in id order.
+async def participant_batches(session: AsyncSession, keys: Sequence[str], period: Period) -> AsyncGenerator[Batch]:
+    """Participants with one `answer_<key>` column per key, in id order, a page at a time.
 
     A page of participants, then their answers in one query: a join would repeat (and read again)
     every participant column for each of their fifteen answers. Plain Core rows cost a fraction
-    of what ORM rows do.
+    of what ORM rows do; the page is put together column by column.
     """
     selected, cells = readable(session, PARTICIPANTS, PARTICIPANT_COLUMNS)
     people = (
@@ -200,57 +217,50 @@ async def participant_records(session: AsyncSession, keys: Sequence[str], period
         .where(ANSWERS.c.question_key.in_(list(keys)))
         .group_by(ANSWERS.c.participant_id)
     )
-    columns = {key: f"answer_{key}" for key in keys}
-    blank = dict.fromkeys(columns.values())
     after = None
     while True:
         page = (await session.execute(people if after is None else people.where(PARTICIPANTS.c.id > after))).all()
         if not page:
             return
         first, after = page[0].id, page[-1].id
-        given: dict[int, dict[str, Value]] = {}
-        found = (await session.execute(answers.where(ANSWERS.c.participant_id.between(first, after)))).all()
-        for participant_id, stored in found:
-            given[participant_id] = {columns[key]: cell(value) for key, value in answers_of(stored).items()}
-        for row in page:
-            record = {
-                name: to_cell(value) for name, to_cell, value in zip(PARTICIPANT_COLUMNS, cells, row, strict=True)
-            }
-            yield record | blank | given.get(row.id, {})
+        found = await session.execute(answers.where(ANSWERS.c.participant_id.between(first, after)))
+        given = {participant_id: answers_of(stored) for participant_id, stored in found}
+        each = [given.get(row.id, NO_ANSWERS) for row in page]
+        yield page_of(page, cells) + [cells_of([one.get(key) for one in each]) for key in keys]
 
 
-async def _table_records(
+async def _table_batches(
     session: AsyncSession, table: Any, names: Sequence[str], when: InstrumentedAttribute[datetime], period: Period
-) -> AsyncIterator[Record]:
+) -> AsyncGenerator[Batch]:
     # The table's own columns, not the ORM class's: plain rows, without the ORM's loading.
     selected, cells = readable(session, table.__table__, names)
     query = select(*selected).where(*period.within(when)).order_by(table.__table__.c.id)
-    async for row in _rows(session, query):
-        yield {name: to_cell(value) for name, to_cell, value in zip(names, cells, row, strict=True)}
+    async for batch in _batches(session, query):
+        yield page_of(batch, cells)
 
 
-def match_records(session: AsyncSession, period: Period) -> AsyncIterator[Record]:
-    return _table_records(session, MatchRow, MATCH_COLUMNS, MatchRow.created_at, period)
+def match_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
+    return _table_batches(session, MatchRow, MATCH_COLUMNS, MatchRow.created_at, period)
 
 
-def meeting_records(session: AsyncSession, period: Period) -> AsyncIterator[Record]:
-    return _table_records(session, MeetingRow, MEETING_COLUMNS, MeetingRow.starts_at, period)
+def meeting_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
+    return _table_batches(session, MeetingRow, MEETING_COLUMNS, MeetingRow.starts_at, period)
 
 
-def referral_records(session: AsyncSession, period: Period) -> AsyncIterator[Record]:
-    return _table_records(session, ReferralRow, REFERRAL_COLUMNS, ReferralRow.created_at, period)
+def referral_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
+    return _table_batches(session, ReferralRow, REFERRAL_COLUMNS, ReferralRow.created_at, period)
 
 
-async def follow_up_records(session: AsyncSession, period: Period) -> AsyncIterator[Record]:
+async def follow_up_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
     """Follow-ups with one column per answer key (handlers.model.FollowUp), empty when not answered."""
     table = cast(Table, FollowUpRow.__table__)
     selected, cells = readable(session, table, FOLLOW_UP_FIELDS)
     query = select(*selected, table.c.answers).where(*period.within(FollowUpRow.asked_at)).order_by(table.c.id)
-    async for row in _rows(session, query):
-        answers: dict[str, Any] = row.answers or {}
-        yield {name: to_cell(value) for name, to_cell, value in zip(FOLLOW_UP_FIELDS, cells, row, strict=False)} | {
-            key: cell(answers.get(key)) for key in FOLLOW_UP_ANSWERS
-        }
+    async for batch in _batches(session, query):
+        columns = page_of(batch, [*cells, None])
+        each: list[dict[str, Any]] = [answers or NO_ANSWERS for answers in columns.pop()]
+        columns += [cells_of([one.get(key) for one in each]) for key in FOLLOW_UP_ANSWERS]
+        yield columns
 
 
 def sheets(session: AsyncSession, keys: Sequence[str], period: Period) -> list[Sheet]:
@@ -259,12 +269,12 @@ def sheets(session: AsyncSession, keys: Sequence[str], period: Period) -> list[S
         Sheet(
             "participants",
             (*PARTICIPANT_COLUMNS, *(f"answer_{key}" for key in keys)),
-            lambda: participant_records(session, keys, period),
+            lambda: participant_batches(session, keys, period),
         ),
-        Sheet("matches", MATCH_COLUMNS, lambda: match_records(session, period)),
-        Sheet("meetings", MEETING_COLUMNS, lambda: meeting_records(session, period)),
-        Sheet("follow_ups", (*FOLLOW_UP_FIELDS, *FOLLOW_UP_ANSWERS), lambda: follow_up_records(session, period)),
-        Sheet("referrals", REFERRAL_COLUMNS, lambda: referral_records(session, period)),
+        Sheet("matches", MATCH_COLUMNS, lambda: match_batches(session, period)),
+        Sheet("meetings", MEETING_COLUMNS, lambda: meeting_batches(session, period)),
+        Sheet("follow_ups", (*FOLLOW_UP_FIELDS, *FOLLOW_UP_ANSWERS), lambda: follow_up_batches(session, period)),
+        Sheet("referrals", REFERRAL_COLUMNS, lambda: referral_batches(session, period)),
     ]
 
 
@@ -304,9 +314,10 @@ async def summary(session: AsyncSession, period: Period) -> dict[str, int]:
     work = select(FollowUpRow.participant_id, FollowUpRow.answers).where(
         FollowUpRow.kind.in_(WORK_KINDS), *period.within(FollowUpRow.asked_at)
     )
-    async for row in _rows(session, work):
-        if (row.answers or {}).get("work") in EMPLOYED:
-            employed.add(row.participant_id)
+    async for batch in _batches(session, work):
+        for row in batch:
+            if (row.answers or {}).get("work") in EMPLOYED:
+                employed.add(row.participant_id)
     return {
         "connectees": by_role.get("connectee", 0),
         "connectors": by_role.get("connector", 0),

@@ -125,6 +125,10 @@ class AnswerRow(Base):
     value: Mapped[Any] = mapped_column(JSON(none_as_null=False), nullable=True)
     updated_at: Mapped[datetime]
 
+    # On SQLite, stored in key order so that a participant's answers are read together, without a
+    # lookup per answer (migration 0006); other databases ignore the option.
+    __table_args__ = {"sqlite_with_rowid": False}
+
 
 class ConversationRow(Base):
     """Where a person stands in the conversation; `state` holds the open question, /back history, ticks."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import tracemalloc
 import zipfile
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.program import load_program
 from storage.export import Period, SqlExports, export_of, question_keys, record_counts, summary
-from storage.export_formats import escape_formula, write_csv, write_json, write_xlsx
+from storage.export_formats import Batch, Export, Sheet, escape_formula, write_csv, write_json, write_xlsx
 from storage.tables import (
     AnswerRow,
     FollowUpRow,
@@ -331,6 +333,56 @@ async def test_the_xlsx_has_a_summary_sheet_first_texts_as_escaped_strings_and_n
     assert amal["answer_organization"] is None
     assert sheets["follow_ups"][1][9:12] == ["yes", 4, "'@Bob: CV"]
     assert sheets["summary"][1] == ["connectees", 1, None, None]
+
+
+async def test_the_xlsx_header_is_bold_and_frozen_on_every_sheet(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await seed(sessions)
+    out = io.BytesIO()
+    async with sessions() as session:
+        await write_xlsx(await export_of(session, KEYS, NOVEMBER, NOW), out)  # no match created in November
+    workbook = openpyxl.load_workbook(out)
+    for name in workbook.sheetnames:
+        sheet = workbook[name]
+        assert sheet.freeze_panes == "A2", name
+        assert [cell.value for cell in sheet[1]] == HEADERS[name], name
+        assert all(cell.font.b for cell in sheet[1]), name
+    assert workbook["matches"].max_row == 1, "an empty sheet still has its header"
+    assert workbook["meetings"].max_row == 3
+
+
+async def test_xlsx_cells_follow_the_rules_of_xlsxwriter_for_odd_values() -> None:
+    """Texts over a cell's 32,767 characters are cut (not refused), True is the number 1, texts escaped."""
+
+    async def batches() -> AsyncGenerator[Batch]:
+        yield [[1, 2, 3], ["x" * 40_000, True, "=1+1"], [None, 2.5, "plain"]]
+
+    export = Export(NOW, None, None, {"things": 3}, [Sheet("things", ("id", "odd", "other"), batches)])
+    out = io.BytesIO()
+    assert await write_xlsx(export, out) == {"things": 3}
+    rows = list(openpyxl.load_workbook(out)["things"].iter_rows(values_only=True))
+    assert rows == [("id", "odd", "other"), (1, "x" * 32_767, None), (2, 1, 2.5), (3, "'=1+1", "plain")]
+
+
+async def test_an_xlsx_export_cancelled_midway_stops_reading_and_closes_its_streams(tmp_path: Path) -> None:
+    read, closed = [], []
+
+    async def batches() -> AsyncGenerator[Batch]:
+        try:
+            for number in range(1_000):
+                read.append(number)
+                yield [[number], ["text"]]
+                await asyncio.sleep(0.01)
+        finally:
+            closed.append(True)
+
+    export = Export(NOW, None, None, {}, [Sheet("things", ("id", "text"), batches)])
+    writing = asyncio.ensure_future(write_xlsx(export, tmp_path / "export.xlsx"))
+    while not read:
+        await asyncio.sleep(0.01)
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    assert closed == [True] and len(read) < 1_000
 
 
 async def test_the_json_keeps_values_raw(sessions: async_sessionmaker[AsyncSession]) -> None:
