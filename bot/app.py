@@ -206,9 +206,11 @@ class Frontdoor:
     ) -> Batch:
         """Claimed updates handled one after another in the caller's transaction, and removed."""
         batch = Batch()
-        for row in rows:
-            event = payload_to_event(row.event)
-            batch.received.append(Received(event, await self._handle(uow, channel, event, now), row.answer_id))
+        events = [payload_to_event(row.event) for row in rows]
+        fresh = await uow.processed_updates.first_times(channel, [event.update_id for event in events], now)
+        for row, event in zip(rows, events, strict=True):
+            handled = await self._handle(uow, channel, event, now, fresh=event.update_id in fresh)
+            batch.received.append(Received(event, handled, row.answer_id))
             await uow.next_update()
         if rows:
             await uow.incoming.done([row.id for row in rows])
@@ -251,11 +253,19 @@ class Frontdoor:
             await uow.commit()
         return Received(event, handled, answer_id)
 
-    async def _handle(self, uow: UnitOfWork, channel: str, event: Event, now: datetime) -> Handled:
-        """The pipeline of one event inside the caller's transaction; the caller commits."""
+    async def _handle(
+        self, uow: UnitOfWork, channel: str, event: Event, now: datetime, *, fresh: bool | None = None
+    ) -> Handled:
+        """The pipeline of one event inside the caller's transaction; the caller commits.
+
+        `fresh`: whether the update was seen for the first time, when the caller remembered it already
+        (`first_times`, for several updates in one statement).
+        """
         conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
         # Remembered at once, in this transaction: one statement where a look and a write were two.
-        if not await uow.processed_updates.first_time(channel, event.update_id, now):
+        if fresh is None:
+            fresh = await uow.processed_updates.first_time(channel, event.update_id, now)
+        if not fresh:
             log.info("update %s of user %s already handled", event.update_id, event.user_id)
             return Handled(duplicate=True)
         context = Context(

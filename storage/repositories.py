@@ -215,7 +215,7 @@ def _first_time(dialect: str) -> Insert:
         "update_id": bindparam("new_update_id"),
         "processed_at": bindparam("now"),
     }
-    built: Insert = insert(PROCESSED).values(**values).on_conflict_do_nothing()
+    built: Insert = insert(PROCESSED).values(**values).on_conflict_do_nothing().returning(PROCESSED.c.update_id)
     return built
 
 
@@ -443,9 +443,13 @@ class SqlProcessedUpdates:
 
         Rolled back with the transaction if handling it fails, so it is tried again.
         """
+        return update_id in await self.first_times(channel, [update_id], now)
+
+    async def first_times(self, channel: str, update_ids: list[int], now: datetime) -> set[int]:
+        """`first_time` for updates handled together, in one statement: those seen for the first time."""
         statement = _first_time(self._session.get_bind().dialect.name)
-        values = {"new_channel": channel, "new_update_id": update_id, "now": now}
-        return bool(getattr(await self._session.execute(statement, values), "rowcount", 0))
+        rows = [{"new_channel": channel, "new_update_id": update_id, "now": now} for update_id in update_ids]
+        return set((await self._session.execute(statement, rows)).scalars())
 
 
 class SqlOutbox:
