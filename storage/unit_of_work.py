@@ -34,8 +34,11 @@ class UnitOfWork:
         """Between two updates handled in this one transaction: the next sees what the last one
         wrote, as it would in a transaction of its own, and nothing it had loaded (the repositories'
         caches and the session's objects start afresh)."""
-        await self.session.flush()
-        self.session.expunge_all()
+        session = self.session
+        if session.new or session.dirty or session.deleted:  # most steps write by statements only
+            await session.flush()
+        if session.identity_map:
+            session.expunge_all()
         self._repositories()
 
     def _repositories(self) -> None:

@@ -223,3 +223,26 @@ async def test_if_handling_updates_as_they_arrive_fails_they_stay_stored_for_the
     monkeypatch.setattr(app_module.frontdesk, "handle", handle)
     assert await handle_all(app) == [(1, 101)]
     assert await replies_to(app, 1)
+
+
+async def test_between_updates_handled_together_the_next_sees_what_the_last_wrote_and_nothing_it_held(
+    app: Frontdoor,
+) -> None:
+    async with UnitOfWork(app.sessions) as uow:
+        row = IncomingUpdateRow(
+            channel="telegram",
+            update_id=1,
+            user_id=1,
+            event={},
+            status="pending",
+            attempts=0,
+            not_before=NOW,
+            received_at=NOW,
+        )
+        uow.session.add(row)  # written through the session, not yet flushed
+        first_participants = uow.participants
+        await uow.next_update()
+        waiting = await uow.incoming.claim("telegram", NOW, 10)
+        assert [r.update_id for r in waiting] == [1], "flushed: the next update's statements see it"
+        assert row not in uow.session, "the session holds nothing of the last update"
+        assert uow.participants is not first_participants, "nor do the repositories' caches"
