@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Any, Final
 
 from bot.app import Batch, Frontdoor
 from bot.sender import Sender
@@ -28,7 +28,7 @@ LOOK_EVERY: Final = 0.5
 # burst); otherwise each as it comes. More would hold SQLite's write lock longer for little gain.
 TOGETHER: Final = 32
 
-AnswerButton = Callable[[str, str | None], Awaitable[None]]  # (query id, toast or None)
+AnswerButton = Callable[[str, str | None], Coroutine[Any, Any, None]]  # (query id, toast or None)
 
 
 class Incoming:
@@ -105,9 +105,6 @@ class Incoming:
         for received in batch.received:
             if received.answer_id:
                 # Not awaited: the next updates need not wait for Telegram to answer this call.
-                task = asyncio.create_task(self._answered(received.answer_id, received.handled.notice))
+                task = asyncio.create_task(self._answer(received.answer_id, received.handled.notice))
                 self._answering.add(task)
                 task.add_done_callback(self._answering.discard)
-
-    async def _answered(self, query_id: str, notice: str | None) -> None:
-        await self._answer(query_id, notice)

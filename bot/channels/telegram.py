@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -135,7 +135,7 @@ def build_dispatcher(receive: Receive) -> Dispatcher:
     return dispatcher
 
 
-def make_answer_button(bot: Bot) -> Callable[[str, str | None], Awaitable[None]]:
+def make_answer_button(bot: Bot) -> Callable[[str, str | None], Coroutine[Any, Any, None]]:
     """Answer a pressed button's query once its update is handled: the toast, or just stop the spinner."""
 
     async def answer(query_id: str, notice: str | None) -> None:
