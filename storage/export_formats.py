@@ -8,17 +8,18 @@ builds them). docs/export.md documents every column.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import csv
 import io
 import json
+import re
 import threading
 import zipfile
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from operator import methodcaller
 from pathlib import Path
 from typing import IO, BinaryIO, Final, cast
 
@@ -30,7 +31,7 @@ Value = str | int | float | None
 Batch = Sequence[Sequence[Value]]
 
 FORMULA_STARTS: Final = frozenset("=+-@\t\r")
-_RUNNABLE: Final = methodcaller("startswith", tuple(FORMULA_STARTS))
+_LINE_STARTING_FORMULA: Final = re.compile("\n[" + re.escape("".join(sorted(FORMULA_STARTS))) + "]")
 _TEXTS: Final = frozenset({str, type(None)})
 SUMMARY: Final = "summary"
 SUMMARY_COLUMNS: Final = ("measure", "count", "since", "until")
@@ -86,9 +87,12 @@ def summary_rows(export: Export) -> list[tuple[Value, ...]]:
 def escaped(column: Sequence[Value]) -> Sequence[Value]:
     """The column with `escape_formula` applied to its texts; itself, as most are, when none needs it.
 
-    Told in C (the types present; any text starting a formula) before a Python step per value.
+    Told in C before a Python step per value: the column's texts joined, one to a line, and
+    searched once for a line starting a formula (a text holding a line break may be a false alarm:
+    then each text is looked at).
     """
-    if not any(map(_RUNNABLE, _texts(column))):
+    texts = _texts(column)
+    if not texts or not _LINE_STARTING_FORMULA.search("\n" + "\n".join(texts)):
         return column
     return [escape_formula(value) if type(value) is str else value for value in column]
 
@@ -128,17 +132,66 @@ async def write_json(export: Export, out: IO[str]) -> dict[str, int]:
     return counts
 
 
+class _WritingStopped(Exception):
+    """Raised in the writing thread when the export was cancelled, so that the file is not finished."""
+
+
+class _Reading:
+    """The sheets' batches, read on the event loop and handed to the thread writing the XLSX.
+
+    The next batch is read (SQLite's work outside the GIL) while the thread writes the one before
+    (rust_xlsxwriter's work outside it too), so the two overlap instead of taking turns: 12.3 s
+    instead of 14.0 s for 100,000 participants, back to back. `convert` prepares each batch on the
+    loop's side.
+    """
+
+    def __init__(self, export: Export, convert: Callable[[Sequence[Value]], Sequence[Value]]) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.streams = {sheet.name: _batches(export, sheet) for sheet in export.sheets}
+        self.convert = convert
+        self.stop = threading.Event()  # set when the writing is cancelled: the thread stops reading
+
+    def batches(self, sheet: Sheet) -> Iterator[Batch]:
+        """In the writing thread: the sheet's batches, converted, the next one read ahead."""
+        coming = asyncio.run_coroutine_threadsafe(self._next(sheet), self.loop)
+        try:
+            while batch := coming.result():
+                if self.stop.is_set():
+                    raise _WritingStopped  # the workbook is left unfinished, not closed as if whole
+                coming = asyncio.run_coroutine_threadsafe(self._next(sheet), self.loop)
+                yield batch
+        finally:
+            # A batch still being read when the writing ends is waited for: the streams are
+            # closed only after the thread ends, and must not be reading then.
+            concurrent.futures.wait([coming])
+
+    async def _next(self, sheet: Sheet) -> Batch | None:
+        batch = await anext(self.streams[sheet.name], None)
+        return None if batch is None else [self.convert(column) for column in batch]
+
+    async def write(self, writing: Callable[[], object]) -> None:
+        """`writing()` run in a worker thread; cancelled, it is told to stop and waited for (it ends
+        at once) before the streams are closed."""
+        written = asyncio.ensure_future(asyncio.to_thread(writing))
+        try:
+            await asyncio.shield(written)
+        finally:
+            self.stop.set()
+            await asyncio.wait({written})
+            if not written.cancelled():
+                written.exception()  # _WritingStopped, once cancelled: expected, not to be logged
+            for stream in self.streams.values():
+                await stream.aclose()
+
+
 async def _write_csv_file(export: Export, sheet: Sheet, out: IO[str]) -> int:
+    # On the loop, not in a thread beside it as the XLSX is: the csv writer holds the GIL, and the
+    # two threads taking turns with it cost more than reading ahead won (8.2 s against 9.1 s).
     writer = csv.writer(out)  # writes None as an empty field
     writer.writerow(sheet.columns)
     count = 0
-    starts = FORMULA_STARTS
     async for batch in _batches(export, sheet):
-        for record in records(batch):
-            # escape_formula, inlined: record by record this is faster than column by column.
-            writer.writerow(
-                [("'" + value if value[:1] in starts else value) if type(value) is str else value for value in record]
-            )
+        writer.writerows(records([escaped(column) for column in batch]))
         count += len(batch[0])
     return count
 
@@ -150,7 +203,7 @@ def _write_csv_summary(export: Export, out: IO[str]) -> None:
 
 
 async def write_csv(export: Export, target: Path | IO[bytes]) -> dict[str, int]:
-    """summary.csv and one <sheet>.csv per kind, UTF-8 with a BOM (Excel then reads it right).
+    """summary.csv and one <sheet>.csv per kind, UTF-8 with a BOM (Excel then reads it right); texts escaped.
 
     Into a zip archive when `target` is a binary file or a path ending in .zip, else into the folder
     `target` (created), each file written under a .part name and renamed when complete.
@@ -171,14 +224,14 @@ async def _write_csv_folder(export: Export, folder: Path) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     for name in [SUMMARY, *(sheet.name for sheet in export.sheets)]:
-        partial = folder / f"{name}.csv.part"
-        with partial.open("w", encoding="utf-8-sig", newline="") as out:
+        part = folder / f"{name}.csv.part"
+        with part.open("w", encoding="utf-8-sig", newline="") as out:
             if name == SUMMARY:
                 _write_csv_summary(export, out)
             else:
                 sheet = next(sheet for sheet in export.sheets if sheet.name == name)
                 counts[name] = await _write_csv_file(export, sheet, out)
-        partial.replace(folder / f"{name}.csv")
+        part.replace(folder / f"{name}.csv")
     return counts
 
 
@@ -188,30 +241,27 @@ async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]
     Written by rust_xlsxwriter (rustpy-xlsxwriter) in its constant-memory mode, each row to a
     temporary file as it comes: XlsxWriter's Python took about 10 µs a cell, three quarters of the
     time of an export of 4.5 million cells. It pulls each sheet's records from a generator, run in
-    a worker thread here, that fetches the batches on this event loop. Texts are written as strings
-    (escaped), numbers as numbers.
+    a worker thread here while the loop reads (`_Reading`). Texts are written as strings (escaped),
+    numbers as numbers.
     """
-    loop = asyncio.get_running_loop()
-    streams = {sheet.name: _batches(export, sheet) for sheet in export.sheets}
-    counts = dict.fromkeys(streams, 0)
-    stop = threading.Event()
+    reading = _Reading(export, _xlsx_column)
+    counts = dict.fromkeys(reading.streams, 0)
 
     def records_of(sheet: Sheet) -> Iterator[dict[str, Value]]:
-        stream = streams[sheet.name]
-        while not stop.is_set() and (batch := asyncio.run_coroutine_threadsafe(_next(stream), loop).result()):
+        for batch in reading.batches(sheet):
             counts[sheet.name] += len(batch[0])
             if counts[sheet.name] >= XLSX_MAX_ROWS:
                 raise ValueError(f"more {sheet.name} than an XLSX sheet holds; export as csv")
             # Each record's keys in the sheet's order: the header is the first record's keys, and
             # the values are taken in order, not by name.
-            yield from map(dict, map(partial(zip, sheet.columns), records([_xlsx_column(c) for c in batch])))
+            yield from map(dict, map(partial(zip, sheet.columns), records(batch)))
         if counts[sheet.name] == 0:
             yield dict.fromkeys(sheet.columns)  # the header alone: an empty record writes no cell
 
     summary = [dict(zip(SUMMARY_COLUMNS, row, strict=True)) for row in summary_rows(export)]
     sheets = [(SUMMARY, summary), *((sheet.name, records_of(sheet)) for sheet in export.sheets)]
-    writing = asyncio.ensure_future(
-        asyncio.to_thread(
+    await reading.write(
+        partial(
             rustpy_xlsxwriter.write_worksheets,
             sheets,
             str(target) if isinstance(target, Path) else cast(BinaryIO, target),
@@ -220,20 +270,7 @@ async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]
             autofit=False,
         )
     )
-    try:
-        await asyncio.shield(writing)
-    finally:
-        # Cancelled, the thread would go on fetching from streams being closed: it is told to stop
-        # and waited for (it ends the sheets at once) before they are.
-        stop.set()
-        await asyncio.wait({writing})
-        for stream in streams.values():
-            await stream.aclose()
     return counts
-
-
-async def _next(stream: AsyncIterator[Batch]) -> Batch | None:
-    return await anext(stream, None)
 
 
 def _texts(column: Sequence[Value]) -> list[str]:

@@ -19,8 +19,17 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.program import load_program
-from storage.export import Period, SqlExports, export_of, question_keys, record_counts, summary
-from storage.export_formats import Batch, Export, Sheet, escape_formula, write_csv, write_json, write_xlsx
+from storage.export import (
+    Period,
+    SqlExports,
+    answer_columns,
+    export_of,
+    question_keys,
+    record_counts,
+    summary,
+    time_cells,
+)
+from storage.export_formats import Batch, Export, Sheet, escape_formula, escaped, write_csv, write_json, write_xlsx
 from storage.tables import (
     AnswerRow,
     FollowUpRow,
@@ -385,6 +394,26 @@ async def test_an_xlsx_export_cancelled_midway_stops_reading_and_closes_its_stre
     assert closed == [True] and len(read) < 1_000
 
 
+async def test_a_csv_export_cancelled_midway_leaves_no_file_that_looks_complete(tmp_path: Path) -> None:
+    read = []
+
+    async def batches() -> AsyncGenerator[Batch]:
+        for number in range(1_000):
+            read.append(number)
+            yield [[number], ["text"]]
+            await asyncio.sleep(0.01)
+
+    export = Export(NOW, None, None, {}, [Sheet("things", ("id", "text"), batches)])
+    writing = asyncio.ensure_future(write_csv(export, tmp_path / "export"))
+    while len(read) < 3:
+        await asyncio.sleep(0.01)
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    assert len(read) < 1_000
+    assert sorted(path.name for path in (tmp_path / "export").iterdir()) == ["summary.csv", "things.csv.part"]
+
+
 async def test_the_json_keeps_values_raw(sessions: async_sessionmaker[AsyncSession]) -> None:
     await seed(sessions)
     document = await exported_json(sessions)
@@ -511,6 +540,45 @@ def test_answer_columns_are_the_connectee_form_then_the_connector_s_own_without_
 )
 def test_a_text_that_a_spreadsheet_would_run_gets_an_apostrophe(text: str, escaped: str) -> None:
     assert escape_formula(text) == escaped
+
+
+@pytest.mark.parametrize(
+    ("column", "cells"),
+    [
+        (["plain", None, 3], ["plain", None, 3]),
+        (["=1+1", "plain", None, 4], ["'=1+1", "plain", None, 4]),
+        # A formula after a line break is no formula: only a cell's first character counts.
+        (["two\n=lines", "\tx", "-"], ["two\n=lines", "'\tx", "'-"]),
+        (["two\n=lines", "@x"], ["two\n=lines", "'@x"]),
+        ([None, 1], [None, 1]),
+    ],
+)
+def test_a_column_is_escaped_as_each_of_its_texts_would_be(column: list[Any], cells: list[Any]) -> None:
+    assert list(escaped(column)) == cells == [escape_formula(v) if isinstance(v, str) else v for v in column]
+
+
+def test_answers_become_one_column_per_key_with_lists_joined() -> None:
+    answers = [
+        {"name": "Amal", "languages": ["ar", "en"], "arrival_year": 2024},
+        {},
+        {"name": "Bob", "languages": [], "consent": True},  # a key not exported is left out
+        {"languages": [1, 2.5]},  # a list of other than texts: each as its text
+    ]
+    assert answer_columns(answers, ["name", "languages", "arrival_year"]) == [
+        ["Amal", None, "Bob", None],
+        ["ar; en", None, "", "1; 2.5"],
+        [2024, None, None, None],
+    ]
+    assert answer_columns(answers, ["name"]) == [["Amal", None, "Bob", None]]
+    assert answer_columns([], ["name", "languages"]) == [[], []]
+
+
+def test_sqlite_times_are_rearranged_and_an_odd_one_takes_the_long_way() -> None:
+    stored = ["2026-11-23 15:00:59.999999", None, "2026-01-02 03:04:05.000000"]
+    assert time_cells(stored) == ["2026-11-23T15:00:59+00:00", None, "2026-01-02T03:04:05+00:00"]
+    odd = [*stored, "2026-11-23T15:00:00", "2026-11-23"]
+    assert time_cells(odd)[3:] == ["2026-11-23T15:00:00+00:00", "2026-11-23T00:00:00+00:00"]
+    assert time_cells(odd)[:3] == time_cells(stored)
 
 
 class Discard(io.RawIOBase):
