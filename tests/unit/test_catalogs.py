@@ -12,7 +12,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES, catalog_folder
+from bot.i18n import LOCALES, PROJECT_CATALOGS, catalog_folder
 from handlers.program import load_program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +35,33 @@ def test_plural_forms_follow_babels_rules_for_the_language(language: str) -> Non
     for message in po:
         if isinstance(message.id, tuple):
             assert len(message.string) == expected.num_plurals, message.id[0]
+
+
+WORK_SEARCH = (
+    "Hello {name}! It has been {days} day since you met {other}. How is your work search going?",
+    "Hello {name}! It has been {days} days since you met {other}. How is your work search going?",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "days", "words"),
+    [
+        ("ar", 1, "{days} يوم على"),
+        ("ar", 2, "{days} يومان"),
+        ("ar", 3, "{days} أيام"),
+        # 11 to 99 take the accusative singular: the work follow-ups come 30 and 90 days after a meeting.
+        ("ar", 30, "{days} يومًا"),
+        ("ar", 90, "{days} يومًا"),
+        ("ar", 100, "{days} يوم على"),
+        ("fr", 0, "{days} jour "),
+        ("fr", 30, "{days} jours"),
+        ("es", 30, "{days} días"),
+        ("fa", 30, "{days} روز"),
+    ],
+)
+def test_a_number_of_days_takes_the_form_its_language_gives_it(language: str, days: int, words: str) -> None:
+    text = PROJECT_CATALOGS.translator(language).ngettext(*WORK_SEARCH, days)
+    assert words in text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
