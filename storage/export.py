@@ -98,6 +98,7 @@ JOIN: Final = "; ".join  # a list's cell
 STORED_TIME_LENGTH: Final = len("2026-11-23 15:00:00.000000")  # a time as SQLAlchemy writes it on SQLite
 _SPACED: Final = methodcaller("startswith", " ", 10)  # the space between its day and time
 NO_ANSWERS: Final[dict[str, Any]] = {}
+ToCells = Callable[[list[Any]], list[Any]]  # a column of values read, as a column of cells
 
 
 @dataclass(frozen=True)
@@ -171,9 +172,7 @@ def time_cells(texts: list[str | None]) -> list[Value]:
     return list(map(stored_time, texts))
 
 
-def readable(
-    session: AsyncSession, table: Table, names: Sequence[str]
-) -> tuple[list[Any], list[Callable[[list[Any]], list[Any]] | None]]:
+def readable(session: AsyncSession, table: Table, names: Sequence[str]) -> tuple[list[Any], list[ToCells | None]]:
     """The columns to select for `names`, and how each column of values becomes cells (None: they
     are already).
 
@@ -182,7 +181,7 @@ def readable(
     """
     on_sqlite = session.get_bind().dialect.name == "sqlite"
     columns: list[Any] = []
-    cells: list[Callable[[list[Any]], list[Any]] | None] = []
+    cells: list[ToCells | None] = []
     for name in names:
         column = table.c[name]
         timed = isinstance(column.type, UtcDateTime) and on_sqlite
@@ -191,7 +190,7 @@ def readable(
     return columns, cells
 
 
-def page_of(rows: Sequence[Sequence[Any]], cells: Sequence[Callable[[list[Any]], list[Any]] | None]) -> list[list[Any]]:
+def page_of(rows: Sequence[Sequence[Any]], cells: Sequence[ToCells | None]) -> list[list[Any]]:
     """The columns of a page of rows, each turned into cells: whole columns at a time, which costs
     a fraction of converting row by row."""
     columns = zip(cells, map(list, zip(*rows, strict=True)), strict=True)
