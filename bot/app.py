@@ -7,6 +7,7 @@ and every reply (the outbox) together, commit. The caller sends the replies afte
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import i18n
 from bot.config import Settings
+from bot.exporting import ExportProcess
 from bot.sender import Leased
-from handlers import coordination, digest, frontdesk, privacy, timers
-from handlers.events import Event, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
+from handlers import coordination, desk, digest, frontdesk, privacy, timers
+from handlers.events import Document, Event, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
 from handlers.ports import Context, Office
 from handlers.program import Program, load_program
 from storage.consents import numbered_consents
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 
 
 JOB_ATTEMPTS = 5  # a job that fails this often is set aside as failed, with its error
+# An export job is kept from other workers this long while its file is made outside any transaction;
+# a worker that stops meanwhile leaves it due again then. Longer than any export takes.
+EXPORT_HOLD = timedelta(minutes=15)
 UPDATE_ATTEMPTS = 5  # an update that fails this often is set aside, and the person told (about 15 s)
 
 
@@ -94,6 +99,7 @@ class Frontdoor:
         catalogs: i18n.Catalogs = i18n.PROJECT_CATALOGS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         coordinators: frozenset[int] = frozenset(),
+        exports: ExportProcess | None = None,
     ) -> None:
         self.program = program
         self.engine = engine
@@ -101,7 +107,11 @@ class Frontdoor:
         self.sessions = session_factory(engine)
         self.clock = clock
         self.coordinators = coordinators
-        self.export_keys = question_keys(program)
+        url = engine.url.render_as_string(hide_password=False)
+        self.exports = exports or ExportProcess(url, question_keys(program))
+        # Set when an update asked for an export: the running job runner wakes for it, instead of
+        # the coordinator waiting for its next round (a minute).
+        self.jobs_due = asyncio.Event()
         self.bot_username: str | None = None  # known once the channel asked Telegram who the bot is
 
     def _office(self, uow: UnitOfWork, channel: str, now: datetime) -> Office:
@@ -117,7 +127,7 @@ class Frontdoor:
             follow_ups=uow.follow_ups,
             reports=uow.reports,
             staff=uow.coordinators,
-            exports=SqlExports(uow.session, self.export_keys),
+            exports=SqlExports(uow.session),
             personal_data=uow.personal_data,
             bot_username=self.bot_username,
         )
@@ -133,8 +143,14 @@ class Frontdoor:
         """Handle an event at once (the terminal, the tests), in its own transaction."""
         async with UnitOfWork(self.sessions) as uow:
             handled = await self._handle(uow, channel, event, self.clock())
-            await uow.commit()
+            await self._commit(uow)
         return handled
+
+    async def _commit(self, uow: UnitOfWork) -> None:
+        """Commit a transaction that handled updates, and wake the job runner if one asked for an export."""
+        await uow.commit()
+        if desk.EXPORT in uow.scheduled:
+            self.jobs_due.set()
 
     async def receive(self, channel: str, event: Event, answer_id: str | None = None) -> bool:
         """Store an update as it arrives, before the channel confirms it; `handle_waiting` handles it.
@@ -170,7 +186,7 @@ class Frontdoor:
                         batch = await self._handle_together(uow, channel, rows, now, lease)
                 except Exception as error:
                     log.warning("handling updates as they arrived failed, they wait stored: %r", error)
-            await uow.commit()
+            await self._commit(uow)
         return stored, batch
 
     async def handle_waiting(self, channel: str, limit: int, lease: Lease | None = None) -> Batch:
@@ -189,7 +205,7 @@ class Frontdoor:
                 return Batch()
             try:
                 batch = await self._handle_together(uow, channel, rows, now, lease)
-                await uow.commit()
+                await self._commit(uow)
                 return batch
             except Exception as error:
                 log.warning("%s updates handled together failed, now one at a time: %r", len(rows), error)
@@ -250,7 +266,7 @@ class Frontdoor:
                 await uow.commit()
                 return Received(event, handled, answer_id if give_up else None)
             await uow.incoming.done([incoming_id])
-            await uow.commit()
+            await self._commit(uow)
         return Received(event, handled, answer_id)
 
     async def _handle(
@@ -302,6 +318,11 @@ class Frontdoor:
                 if job is None:
                     break
                 job_id, kind, payload, attempts = job.id, job.kind, dict(job.payload), job.attempts
+                if kind == desk.EXPORT:
+                    await uow.jobs.hold(job_id, moment + EXPORT_HOLD)
+                    await uow.commit()
+                    await self._export(channel, job_id, payload, moment, run)
+                    continue
                 try:
                     messages = await timers.run(kind, payload, self._office(uow, channel, moment))
                 except Exception as error:  # one broken job must not stop the others
@@ -323,6 +344,28 @@ class Frontdoor:
             run.failed += 1
         run.chats = list(dict.fromkeys(run.chats))
         return run
+
+    async def _export(self, channel: str, job_id: int, payload: dict[str, Any], moment: datetime, run: JobsRun) -> None:
+        """An export job: its file made with no transaction open (on SQLite one would hold the write
+        lock for seconds), in a process of its own; then sent, or the coordinator told it failed."""
+        document: Document | None = None
+        try:
+            document = await self.exports.document(str(payload["kind"]), moment)
+        except Exception as error:  # not tried again by itself: the coordinator, told, asks again
+            log.exception("job %s (%s) failed", job_id, desk.EXPORT)
+            failed = f"{type(error).__name__}: {error}"
+        async with UnitOfWork(self.sessions) as uow:
+            office = self._office(uow, channel, moment)
+            if document is not None:
+                messages = await desk.on_export(payload, document, office)
+                await uow.jobs.finish(job_id, moment)
+                run.done += 1
+            else:
+                messages = await desk.on_export_failed(payload, office)
+                await uow.jobs.retry(job_id, failed, moment, give_up=True)
+                run.failed += 1
+            run.chats += await self._queue(uow, messages, min(moment, self.clock()))
+            await uow.commit()
 
     async def dry_run(self) -> list[str]:
         """`frontdoor match --dry-run`: the suggestions for everyone waiting, then roll back."""

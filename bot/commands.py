@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -18,10 +17,9 @@ from tqdm import tqdm
 from bot.app import Frontdoor, build
 from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
+from bot.exporting import snapshot, write_export
 from handlers.events import Event, Reply
-from storage.database import open_engine, session_factory
 from storage.export import Period, export_of, question_keys, record_counts
-from storage.export_formats import Export, write_csv, write_json, write_xlsx
 
 log = logging.getLogger("frontdoor")
 
@@ -59,12 +57,8 @@ async def export(
 ) -> int:
     """Write the export for [since, until) to `out` (None: standard output, json only), then say how many."""
     app = await build(settings)
-    reader = open_engine(settings.database_url, reading=True)
-    # An export makes millions of lists, dicts and texts, none in a cycle, each freed as soon as it
-    # is written: the garbage collector's passes over them found nothing and cost some 15% of the time.
-    gc.disable()
     try:
-        async with session_factory(reader)() as session, session.begin():
+        async with snapshot(settings.database_url) as session:
             period = Period(since, until)
             total = sum((await record_counts(session, period)).values())
             # A bar only on a terminal (disable=None): a pipe or a log gets just the last line.
@@ -72,34 +66,10 @@ async def export(
                 source = await export_of(session, question_keys(app.program), period, datetime.now(UTC), bar.update)
                 counts = await write_export(kind, source, out)
     finally:
-        gc.enable()
-        await reader.dispose()
         await app.close()
     written = ", ".join(f"{count} {name}" for name, count in counts.items())
     print(f"exported {written}" + (f" to {out}" if out else ""), file=sys.stderr)
     return 0
-
-
-async def write_export(kind: str, source: Export, out: Path | None) -> dict[str, int]:
-    """A single file is written under a .part name and renamed when complete; a folder file by file."""
-    if out is None:
-        return await write_json(source, sys.stdout)
-    if kind == "csv" and out.suffix.lower() != ".zip":
-        return await write_csv(source, out)
-    temporary = out.with_name(out.name + ".part")
-    try:
-        if kind == "json":
-            with temporary.open("w", encoding="utf-8") as text:
-                counts = await write_json(source, text)
-        elif kind == "xlsx":
-            counts = await write_xlsx(source, temporary)  # a path: given a file, it would hold the workbook in memory
-        else:
-            with temporary.open("wb") as binary:
-                counts = await write_csv(source, binary)
-        temporary.replace(out)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return counts
 
 
 async def jobs_run(settings: Settings, *, now: datetime | None) -> int:

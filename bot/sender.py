@@ -387,14 +387,24 @@ class Sender:
         )
 
 
-async def repeat(work: Callable[[], Awaitable[None]], stop: asyncio.Event, *, every: float, what: str) -> None:
-    """Do `work` every `every` seconds until `stop` is set; a failure is logged and tried again next time."""
+async def repeat(
+    work: Callable[[], Awaitable[None]],
+    stop: asyncio.Event,
+    *,
+    every: float,
+    what: str,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """Do `work` every `every` seconds until `stop` is set, and at once whenever `wake` is set; a
+    failure is logged and tried again next time."""
     while not stop.is_set():
+        if wake is not None:
+            wake.clear()  # before the work: what sets it from now on is for the next round
         try:
             await work()
         except Exception:
             log.exception("%s failed; trying again", what)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every)
-        except TimeoutError:
-            pass
+        waits = {asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None}
+        _, pending = await asyncio.wait(waits, timeout=every, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in pending:
+            waiting.cancel()

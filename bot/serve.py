@@ -177,11 +177,12 @@ def worker_name() -> str:
 
 
 async def tick_jobs(app: Frontdoor, sender: Sender, stop: asyncio.Event) -> None:
-    """Run due jobs (nudges, expiries, reminders) every minute until `stop` is set."""
+    """Run due jobs (nudges, expiries, reminders) every minute, and at once for an export asked for,
+    until `stop` is set."""
 
     async def tick() -> None:
         run = await app.run_jobs(telegram.CHANNEL)
         if run.chats:
             await sender.send(run.chats)
 
-    await repeat(tick, stop, every=JOB_TICK_SECONDS, what="job run")
+    await repeat(tick, stop, every=JOB_TICK_SECONDS, what="job run", wake=app.jobs_due)

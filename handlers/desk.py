@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final
 
 from handlers import coordination, digest, proposals
-from handlers.events import Button, Outgoing, Reply
+from handlers.bidi import lay_out
+from handlers.events import Button, Document, Outgoing, Reply
 from handlers.i18n import N_, Translator
 from handlers.model import Participant, Role, Status
-from handlers.people import answer, month_start, name
-from handlers.picking import pick_reply
+from handlers.people import answer, coordinators, month_start, name
+from handlers.picking import coordinator_translator, pick_reply
 from handlers.ports import Office
 from handlers.render import format_day
 
@@ -28,6 +29,7 @@ COMMANDS: Final = {
     "stats": N_("The program's figures"),
 }
 EXPORTS: Final = {"csv": N_("CSV (zip)"), "xlsx": N_("Excel (xlsx)"), "json": N_("JSON")}
+EXPORT: Final = "export"  # the job making a coordinator's export
 FOUND: Final = 10
 PAUSE_DAYS: Final = 30
 STATUS_NAMES: Final = {
@@ -54,7 +56,7 @@ async def on_command(command: str, args: str, user_id: int, t: Translator, offic
         return [Reply(await digest.render(office, t, since=since))], []
     if command == "export":
         if args.strip().lower() in EXPORTS:
-            return [await export(args.strip().lower(), t, office)], []
+            return [await export(args.strip().lower(), user_id, t, office)], []
         buttons = tuple((Button(t.gettext(label), f"ex:{kind}"),) for kind, label in EXPORTS.items())
         return [Reply(t.gettext("Which format would you like?"), buttons=buttons)], []
     return [await _stats(t, office)], []
@@ -141,13 +143,43 @@ async def _pause(args: str, t: Translator, office: Office) -> Reply:
     )
 
 
-async def export(kind: str, t: Translator, office: Office) -> Reply:
-    """Every record as a document in the chat."""
-    document = await office.exports.document(kind, office.now)
+async def export(kind: str, user_id: int, t: Translator, office: Office) -> Reply:
+    """Every record as a document in the chat: asked for now, made by the job runner, sent when ready.
+
+    Not made here: it takes seconds for a big program, and everyone's updates would wait for it.
+    """
+    key = f"{EXPORT}:{office.channel}:{user_id}:{kind}:{office.now.isoformat()}"  # a double tap asks once
+    await office.jobs.schedule(EXPORT, key, office.now, {"kind": kind, "user_id": user_id})
+    return Reply(
+        t.gettext(
+            "Preparing every record as {format}. The file will come here when it is ready, in a minute or two "
+            "for a big program; you can go on using the bot meanwhile."
+        ).format(format=t.gettext(EXPORTS[kind]))
+    )
+
+
+async def on_export(payload: dict[str, Any], document: Document, office: Office) -> list[Outgoing]:
+    """The export job's file, to the coordinator who asked for it (if they still are one)."""
+    user_id = int(payload["user_id"])
+    if user_id not in await coordinators(office):
+        return []
+    t = await coordinator_translator(office, user_id)
     caption = t.gettext("Every record of {program}, {date}").format(
         program=office.program.name, date=format_day(office.now, t.language, office.program.time_zone)
     )
-    return Reply("", document=replace(document, caption=caption))
+    reply = Reply("", document=replace(document, caption=caption))
+    return [Outgoing(office.channel, user_id, lay_out(reply, t.language))]
+
+
+async def on_export_failed(payload: dict[str, Any], office: Office) -> list[Outgoing]:
+    """The export job could not make the file: the coordinator who asked is told, not left waiting."""
+    user_id = int(payload["user_id"])
+    t = await coordinator_translator(office, user_id)
+    text = t.gettext(
+        "Sorry, the export could not be made. Please try again in a few minutes; if it fails again, "
+        "please ask whoever runs the bot to look at its log."
+    )
+    return [Outgoing(office.channel, user_id, lay_out(Reply(text), t.language))]
 
 
 async def _stats(t: Translator, office: Office) -> Reply:

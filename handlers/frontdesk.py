@@ -126,7 +126,7 @@ async def _on_program_button(kind: str, rest: str, event: Event, t: Translator, 
     elif kind in FOLLOW_UP_BUTTONS:
         result = await follow_ups.on_button(rest, event.user_id, t, office)
     elif kind == "ex" and rest in desk.EXPORTS:
-        result = [await desk.export(rest, t, office)], []
+        result = [await desk.export(rest, event.user_id, t, office)], []
     else:
         result = await coordination.on_button(kind, rest, t, office)
     if result is None:

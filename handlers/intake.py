@@ -199,10 +199,11 @@ async def on_question_button(kind: str, key: str, value: str, t: Translator, ctx
         if option not in {o.value for o in question.options}:
             return None
         ticked = set(conversation.pending)
-        if (state == "1") == (option in ticked):
-            return []  # a double tap: the button already did this
-        ticked.symmetric_difference_update({option})
-        conversation.pending = [o.value for o in question.options if o.value in ticked]
+        # Already so (a double tap, or a button of an older copy of the question): nothing changes,
+        # but the pressed message is shown as things are, so an older copy stops contradicting them.
+        if (state == "1") != (option in ticked):
+            ticked.symmetric_difference_update({option})
+            conversation.pending = [o.value for o in question.options if o.value in ticked]
         reply = ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)
         return [Reply(reply.text, buttons=reply.buttons, edit=True)]
     if kind == "d" and question.kind in (Kind.MULTI, Kind.AVAILABILITY):

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from handlers.events import Document
 from handlers.i18n import Translations
 from handlers.model import (
     Conversation,
@@ -214,10 +213,7 @@ class Coordinators(Protocol):
 
 
 class Exports(Protocol):
-    """Every record, as a file for coordinators and funders."""
-
-    async def document(self, kind: str, now: datetime) -> Document:
-        """The whole export in `kind` (csv: a zip of CSV files, xlsx, json)."""
+    """The funders' figures, for coordinators in chat (the export's files are made by the job runner)."""
 
     async def summary(self, since: datetime | None, until: datetime | None) -> dict[str, int]:
         """The funders' counts for a period: connectees, connectors, meetings_held, referrals, jobs_reported."""

@@ -7,7 +7,6 @@ file formats are in storage/export_formats.py; docs/export.md documents every co
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -19,9 +18,8 @@ from sqlalchemy import ColumnElement, Integer, Row, Select, String, Table, func,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from handlers.events import Document
 from handlers.program import Kind, Program
-from storage.export_formats import Batch, Export, Sheet, Value, iso, write_csv, write_json, write_xlsx
+from storage.export_formats import Batch, Export, Sheet, Value, iso
 from storage.repositories import answers_object, answers_of
 from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow, UtcDateTime
 
@@ -377,28 +375,10 @@ async def export_of(
 
 
 class SqlExports:
-    """handlers.ports.Exports on one session: the whole export as one file, for a coordinator's chat."""
+    """handlers.ports.Exports on one session: the funders' counts for a coordinator's chat."""
 
-    def __init__(self, session: AsyncSession, keys: list[str]) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.keys = keys
-
-    async def document(self, kind: str, now: datetime) -> Document:
-        """Every record as `kind`: csv (a zip of CSV files), xlsx or json; built in memory."""
-        if kind not in SUFFIXES:
-            raise ValueError(f"no export format {kind!r}; one of {', '.join(SUFFIXES)}")
-        export = await export_of(self.session, self.keys, Period(), now)
-        buffer = io.BytesIO()
-        if kind == "csv":
-            await write_csv(export, buffer)
-        elif kind == "xlsx":
-            await write_xlsx(export, buffer)
-        else:
-            text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
-            await write_json(export, text)
-            text.flush()
-            text.detach()  # so that closing the wrapper cannot close the buffer
-        return Document(f"frontdoor-export-{now.date().isoformat()}.{SUFFIXES[kind]}", buffer.getvalue())
 
     async def summary(self, since: datetime | None, until: datetime | None) -> dict[str, int]:
         return await summary(self.session, Period(since, until))

@@ -35,12 +35,14 @@ def _schedule(dialect: str) -> Insert:
 
 
 class SqlJobs:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, scheduled: set[str] | None = None) -> None:
         self._session = session
+        self._scheduled = set() if scheduled is None else scheduled  # the kinds scheduled, for after the commit
 
     async def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> None:
         values = {"new_kind": kind, "new_key": key, "new_due_at": due_at, "new_payload": payload}
         await self._session.execute(_schedule(self._session.get_bind().dialect.name), values)
+        self._scheduled.add(kind)
 
     async def claim_due(self, now: datetime) -> JobRow | None:
         """The oldest due job, locked until this transaction ends; other workers skip it."""
@@ -52,6 +54,11 @@ class SqlJobs:
             .with_for_update(skip_locked=True)
         )
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def hold(self, job_id: int, until: datetime) -> None:
+        """Keep a claimed job from other workers until `until`, past this transaction: for work done
+        outside any transaction (an export). If its worker stops meanwhile, the job is due again then."""
+        await self._session.execute(update(JobRow).where(JobRow.id == job_id).values(due_at=until))
 
     async def finish(self, job_id: int, now: datetime) -> None:
         await self._session.execute(update(JobRow).where(JobRow.id == job_id).values(status="done", done_at=now))

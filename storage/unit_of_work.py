@@ -23,6 +23,7 @@ class UnitOfWork:
 
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = factory
+        self.scheduled: set[str] = set()  # the kinds of job scheduled in this transaction
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._factory()
@@ -47,7 +48,7 @@ class UnitOfWork:
         self.processed_updates = SqlProcessedUpdates(self.session)
         self.outbox = SqlOutbox(self.session)
         self.matchmaking = SqlMatchmaking(self.session, self.participants)
-        self.jobs = SqlJobs(self.session)
+        self.jobs = SqlJobs(self.session, self.scheduled)
         self.follow_ups = SqlFollowUps(self.session)
         self.coordinators = SqlCoordinators(self.session)
         self.reports = SqlReports(self.session, self.participants, self.matchmaking)

@@ -7,17 +7,23 @@ import json
 import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.exporting import ExportProcess
 from storage.coordinators import invite
-from storage.tables import DigestRow, ParticipantRow
+from storage.tables import DigestRow, JobRow, ParticipantRow
 from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
 from tests.support.world import World, world_on
 
 UNKNOWN = "Sorry, I do not know that command. Send /help to see what I can do."
+PREPARING = (
+    "Preparing every record as {format}. The file will come here when it is ready, in a minute or two for a big "
+    "program; you can go on using the bot meanwhile."
+)
 EIGHT_AM = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)  # Tue, Nov 24, 08:00 in Toronto
 
 
@@ -134,17 +140,26 @@ async def test_export_in_chat_in_each_format(world: World) -> None:
     assert coordinator.last.labels() == ["CSV (zip)", "Excel (xlsx)", "JSON"]
 
     await coordinator.click("JSON")
+    assert coordinator.last.text == PREPARING.format(format="JSON")
+    assert coordinator.last.document is None, "made by the job runner, not while the update holds the database"
+    assert await export_jobs(world) == [("pending", {"kind": "json", "user_id": COORDINATOR})]
+    assert world.app.jobs_due.is_set(), "the running job runner wakes for it at once"
+    await world.run_jobs(world.now)
     assert coordinator.last.text == "Every record of Connector Program, November 23, 2026"
     exported = json.loads(coordinator.last.document or b"")
     assert [p["answer_name"] for p in exported["participants"]] == ["Priya Sharma", "Amal Haddad"]
     assert len(exported["meetings"]) == 1
+    assert await export_jobs(world) == [("done", {"kind": "json", "user_id": COORDINATOR})]
 
     await coordinator.click("CSV (zip)")
+    await world.run_jobs(world.now)
     with zipfile.ZipFile(io.BytesIO(coordinator.last.document or b"")) as archive:
         assert "participants.csv" in archive.namelist()
         assert "Amal Haddad" in archive.read("participants.csv").decode("utf-8-sig")
 
     await coordinator.send("/export xlsx")
+    assert coordinator.last.text == PREPARING.format(format="Excel (xlsx)")
+    await world.run_jobs(world.now)
     workbook = load_workbook(io.BytesIO(coordinator.last.document or b""), read_only=True)
     assert "participants" in workbook.sheetnames
 
@@ -154,6 +169,36 @@ async def test_export_in_chat_in_each_format(world: World) -> None:
         "Newcomers registered: 1 (1)",
         "Volunteer connectors registered: 1 (1)",
     ]
+
+
+async def test_an_export_that_fails_is_told_to_the_coordinator_not_retried(world: World, tmp_path: Path) -> None:
+    coordinator = world.phone(COORDINATOR)
+    await coordinator.send("/start")
+    world.app.exports = ExportProcess(f"sqlite+aiosqlite:///{tmp_path / 'no such folder' / 'gone.db'}", ["name"])
+    await coordinator.send("/export csv")
+    await world.run_jobs(world.now)
+    assert coordinator.last.text == (
+        "Sorry, the export could not be made. Please try again in a few minutes; if it fails again, "
+        "please ask whoever runs the bot to look at its log."
+    )
+    assert coordinator.last.document is None
+    async with world.app.sessions() as session:
+        (job,) = (await session.execute(select(JobRow).where(JobRow.kind == "export"))).scalars()
+    assert (job.status, job.attempts) == ("failed", 1)
+    assert job.last_error and job.last_error.startswith("ExportFailed: the export process ended with 1")
+
+
+async def test_only_an_export_wakes_the_job_runner(world: World) -> None:
+    await a_booked_meeting(world)
+    assert not world.app.jobs_due.is_set(), "proposals, meetings and follow-ups wait for the runner's round"
+    await world.phone(COORDINATOR).send("/export json")
+    assert world.app.jobs_due.is_set()
+
+
+async def export_jobs(world: World) -> list[tuple[str, dict[str, object]]]:
+    async with world.app.sessions() as session:
+        jobs = (await session.execute(select(JobRow).where(JobRow.kind == "export").order_by(JobRow.id))).scalars()
+        return [(job.status, job.payload) for job in jobs]
 
 
 async def test_a_one_time_code_makes_a_coordinator(world: World) -> None:

@@ -15,9 +15,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.exporting import ExportProcess, snapshot
 from handlers.program import load_program
 from storage.export import (
     Period,
@@ -296,13 +297,30 @@ async def test_the_csv_zip_holds_each_kind_with_formulas_escaped(sessions: async
     ]
 
 
-async def test_the_invite_code_is_never_exported(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_the_invite_code_is_never_exported(sessions: async_sessionmaker[AsyncSession], database_url: str) -> None:
     await seed(sessions)
-    async with sessions() as session:
-        exports = SqlExports(session, KEYS)
-        as_json, as_csv = await exports.document("json", NOW), await exports.document("csv", NOW)
+    exports = ExportProcess(database_url, KEYS)
+    as_json, as_csv = await exports.document("json", NOW), await exports.document("csv", NOW)
     assert b"Li Wei" in as_json.content and b"SECRET" not in as_json.content
     assert "SECRET" not in repr(read_zip(as_csv.content))
+
+
+async def test_an_export_reads_the_records_as_they_were_when_it_began(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    """What is committed while an export reads is not half in it (PostgreSQL's default would show it)."""
+    await seed(sessions)
+    async with snapshot(database_url) as reading:
+        first = await participant_ids(reading)
+        async with sessions() as session, session.begin():
+            session.add(participant(104, "connector", "approved", NOW))
+        assert await participant_ids(reading) == first and len(first) == 3
+    async with sessions() as session:
+        assert len(await participant_ids(session)) == 4
+
+
+async def participant_ids(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(select(ParticipantRow.id).order_by(ParticipantRow.id)))
 
 
 async def test_a_csv_folder_gets_one_file_per_kind(sessions: async_sessionmaker[AsyncSession], tmp_path: Path) -> None:
@@ -476,7 +494,7 @@ async def test_jobs_reported_counts_each_employed_connectee_once(sessions: async
         december = await summary(session, Period(WORK_30, WORK_30 + timedelta(days=1)))
         from_december = await summary(session, Period(WORK_30, None))
         after_30_days = await summary(session, Period(WORK_30 + timedelta(days=1), None))
-        assert await SqlExports(session, KEYS).summary(None, None) == await summary(session, Period())
+        assert await SqlExports(session).summary(None, None) == await summary(session, Period())
     assert (december["jobs_reported"], from_december["jobs_reported"], after_30_days["jobs_reported"]) == (1, 1, 1)
     assert december["meetings_held"] == 0 and december["referrals"] == 0
 
@@ -497,11 +515,11 @@ async def test_a_period_must_be_aware_and_in_order() -> None:
     ],
 )
 async def test_the_document_for_a_coordinator_is_the_whole_export(
-    kind: str, filename: str, sessions: async_sessionmaker[AsyncSession]
+    kind: str, filename: str, sessions: async_sessionmaker[AsyncSession], database_url: str
 ) -> None:
+    """Made in a process of its own (`python -m bot.exporting`), from the same database."""
     await seed(sessions)
-    async with sessions() as session:
-        document = await SqlExports(session, KEYS).document(kind, NOW)
+    document = await ExportProcess(database_url, KEYS).document(kind, NOW)
     assert document.filename == filename
     if kind == "csv":
         assert len(read_zip(document.content)["participants"]) == 1 + 3
@@ -511,10 +529,9 @@ async def test_the_document_for_a_coordinator_is_the_whole_export(
         assert len(json.loads(document.content.decode("utf-8"))["participants"]) == 3
 
 
-async def test_an_unknown_format_is_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with sessions() as session:
-        with pytest.raises(ValueError, match="pdf"):
-            await SqlExports(session, KEYS).document("pdf", NOW)
+async def test_an_unknown_format_is_refused(database_url: str) -> None:
+    with pytest.raises(ValueError, match="pdf"):
+        await ExportProcess(database_url, KEYS).document("pdf", NOW)
 
 
 def test_answer_columns_are_the_connectee_form_then_the_connector_s_own_without_consent() -> None:

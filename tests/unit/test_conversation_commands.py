@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.model import Status, Step
 from tests.support.autopilot import complete_intake
-from tests.support.chat import ChatClient
+from tests.support.chat import ChatClient, Shown
 from tests.unit.test_connectee_intake import LANGUAGE_MENU, NEWCOMER, answer_until, start_as_newcomer
 
 
@@ -79,16 +79,40 @@ async def test_a_double_tap_changes_nothing_twice() -> None:
 
 
 async def test_a_double_tap_on_a_tick_box_ticks_it_once() -> None:
-    chat = ChatClient()
-    await start_as_newcomer(chat)
-    await answer_until(chat, "languages")
+    chat = await at_the_languages_question()
     message = chat.last
-    data = next(b.data for row in message.buttons for b in row if b.label == "Arabic")
+    data = arabic(message)
     await chat.press_data(data, message.id)
     await chat.press_data(data, message.id)
     assert "✅ Arabic" in message.labels()
     await chat.click("Done")
     assert chat.participant.answers["languages"] == ["ar"]
+
+
+async def test_a_tick_box_on_an_older_copy_of_the_question_shows_how_things_stand() -> None:
+    chat = await at_the_languages_question()
+    older = chat.last
+    stale = arabic(older)
+    await chat.send("Arabic")  # typed, not tapped: the question comes again
+    newer = next(m for m in reversed(chat.screen) if "Arabic" in m.labels())
+    assert newer.id != older.id
+    await chat.press_data(arabic(newer), newer.id)
+    await chat.press_data(stale, older.id)  # the older copy still offers to tick what is ticked
+    assert "✅ Arabic" in older.labels() and "✅ Arabic" in newer.labels()
+    await chat.click("Done")
+    assert chat.participant.answers["languages"] == ["ar"]
+
+
+async def at_the_languages_question() -> ChatClient:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "languages")
+    return chat
+
+
+def arabic(question: Shown) -> str:
+    """What the Arabic tick box of this copy of the languages question sends."""
+    return next(b.data for row in question.buttons for b in row if b.label == "Arabic")
 
 
 async def test_done_with_nothing_ticked_asks_for_a_choice() -> None:
