@@ -170,11 +170,12 @@ async def export_in_chat(database: Path, copy: Path, kind: str) -> tuple[float, 
     from handlers.events import Event, EventKind
     from handlers.program import load_program
     from storage.consents import numbered_consents
-    from storage.database import open_engine, session_factory
+    from storage.database import open_engine, session_factory, upgrade
 
     with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(copy)) as target:
         source.backup(target)
     engine = open_engine(sqlite_url(copy))
+    await upgrade(engine)  # as the bot does when it starts: the kept program may be older than the code
     program = await numbered_consents(session_factory(engine), load_program(), datetime.now(UTC))
     app = Frontdoor(program, engine, coordinators=frozenset({COORDINATOR}))
     longest = 0.0

@@ -92,6 +92,7 @@ _ADD_OUTBOX: Final = (
         channel=bindparam("new_channel"),
         chat_id=bindparam("new_chat_id"),
         payload=bindparam("new_payload"),
+        attachment=bindparam("new_attachment"),
         status="pending",
         attempts=0,
         next_attempt_at=bindparam("due"),  # one name per column: PostgreSQL's batched insert needs it
@@ -102,20 +103,20 @@ _ADD_OUTBOX: Final = (
 _MARK_SENT: Final = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("outbox_id"))
-    .values(status="sent", sent_at=bindparam("now"), last_error=None)
+    .values(status="sent", sent_at=bindparam("now"), last_error=None, attachment=None)
 )
 
 
 _MARK_ALL_SENT: Final = (
     update(OUTBOX)
     .where(OUTBOX.c.id.in_(bindparam("outbox_ids", expanding=True)))
-    .values(status="sent", sent_at=bindparam("now"), last_error=None)
+    .values(status="sent", sent_at=bindparam("now"), last_error=None, attachment=None)
 )
 _OLDER: Final = OUTBOX.alias("older")
 _WORKERS: Final = cast(Table, WorkerRow.__table__)
 # Due: its time has come, or its sender stopped being seen; and no older message of its chat waits.
 _DUE: Final = (
-    select(OUTBOX.c.id, OUTBOX.c.chat_id, OUTBOX.c.payload, OUTBOX.c.attempts)
+    select(OUTBOX.c.id, OUTBOX.c.chat_id, OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.attachment)
     .where(
         OUTBOX.c.channel == bindparam("channel"),
         OUTBOX.c.status == "pending",
@@ -452,6 +453,22 @@ class SqlProcessedUpdates:
         return set((await self._session.execute(statement, rows)).scalars())
 
 
+def _stored(payload: dict[str, Any]) -> dict[str, Any]:
+    """An outbox row's payload and attachment: a document's content (bytes) taken out of the JSON."""
+    document = payload.get("document")
+    if document is None:
+        return {"new_payload": payload, "new_attachment": None}
+    described = {key: value for key, value in document.items() if key != "content"}
+    return {"new_payload": payload | {"document": described}, "new_attachment": document["content"]}
+
+
+def _given(payload: dict[str, Any], attachment: bytes | None) -> dict[str, Any]:
+    """The payload as it was added: the document's content put back."""
+    if attachment is None:
+        return payload
+    return payload | {"document": payload["document"] | {"content": attachment}}
+
+
 class SqlOutbox:
     """Outgoing messages: written with the update, sent after the commit, retried until done."""
 
@@ -462,7 +479,8 @@ class SqlOutbox:
         if not payloads:
             return []
         rows = [
-            {"new_channel": channel, "new_chat_id": chat_id, "new_payload": p, "due": now, "now": now} for p in payloads
+            {"new_channel": channel, "new_chat_id": chat_id, "due": now, "now": now} | _stored(payload)
+            for payload in payloads
         ]
         return list((await self._session.execute(_ADD_OUTBOX, rows)).scalars())
 
@@ -490,7 +508,10 @@ class SqlOutbox:
         due = _DUE if chat_ids is None else _DUE_TO_CHATS
         values: dict[str, Any] = {"channel": channel, "now": now, "alive_since": now - SILENCE, "limit": limit}
         found = await self._session.execute(due, values if chat_ids is None else values | {"chat_ids": chat_ids})
-        rows = await self._in_order(channel, [ClaimedMessage(*row) for row in found], per_chat)
+        claimed = [
+            ClaimedMessage(row.id, row.chat_id, _given(row.payload, row.attachment), row.attempts) for row in found
+        ]
+        rows = await self._in_order(channel, claimed, per_chat)
         if rows:
             ids = [row.id for row in rows]
             await self._session.execute(_LEASE, {"ids": ids, "lease_until": lease_until, "worker": worker})
@@ -559,7 +580,9 @@ class SqlOutbox:
 
     async def mark_dead(self, outbox_id: int, error: str) -> None:
         await self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == outbox_id).values(status="dead", last_error=error[:500])
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(status="dead", last_error=error[:500], attachment=None)
         )
 
     async def mark_chat_dead(self, channel: str, chat_id: int, error: str) -> None:
@@ -567,5 +590,5 @@ class SqlOutbox:
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
-            .values(status="dead", last_error=error[:500])
+            .values(status="dead", last_error=error[:500], attachment=None)
         )

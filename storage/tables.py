@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -219,6 +220,9 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it now (WorkerRow.id)
+    # A document's file, beside the JSON rather than in it as base64, and only until the message is
+    # sent or given up (migration 0007): an export in chat holds every record of everyone.
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_chat", "chat_id", "id"))
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text, update
 
-from storage.database import alembic_config, open_engine, upgrade
-from storage.tables import Base
+from handlers.events import payload_to_reply
+from storage.database import alembic_config, open_engine, session_factory, upgrade
+from storage.repositories import SqlOutbox
+from storage.tables import Base, OutboxRow
 
 
 async def test_the_migrated_schema_matches_the_tables(database_url: str) -> None:
@@ -27,15 +31,16 @@ async def test_the_migrated_schema_matches_the_tables(database_url: str) -> None
         await engine.dispose()
 
 
+def migrate(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    current = MigrationContext.configure(connection).get_current_revision()
+    (command.downgrade if current and current > revision else command.upgrade)(config, revision)
+
+
 async def test_answers_survive_0006_up_down_and_up_again(database_url: str) -> None:
     """Migration 0006 rebuilds the answers table on SQLite (WITHOUT ROWID): no answer is lost either way."""
     engine = open_engine(database_url)
-
-    def migrate(connection: Connection, revision: str) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        current = MigrationContext.configure(connection).get_current_revision()
-        (command.downgrade if current and current > revision else command.upgrade)(config, revision)
 
     def clustered(connection: Connection) -> bool | None:
         if connection.dialect.name != "sqlite":
@@ -64,5 +69,49 @@ async def test_answers_survive_0006_up_down_and_up_again(database_url: str) -> N
                 await connection.run_sync(migrate, revision)
                 assert (await connection.execute(answers)).all() == given
                 assert await connection.run_sync(clustered) in (without_rowid, None)
+    finally:
+        await engine.dispose()
+
+
+async def test_0007_drops_the_files_of_documents_sent_and_keeps_those_waiting(database_url: str) -> None:
+    """Before 0007 a document sat in its message's JSON as base64, for good: a sent one's file goes,
+    a waiting one's still reaches the sender, and back down it is base64 in the JSON again."""
+    engine = open_engine(database_url)
+    files = {"sent": b"every record, sent in November", "pending": b"every record, not yet sent"}
+    insert = text(
+        "INSERT INTO outbox (channel, chat_id, payload, status, attempts, next_attempt_at, created_at)"
+        " VALUES ('telegram', 1, :payload, :status, 0, :now, :now)"
+    )
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate, "0006")
+            for status, content in files.items():
+                document = {"filename": f"{status}.zip", "content": base64.b64encode(content).decode(), "caption": ""}
+                values = {"payload": json.dumps({"text": "", "document": document}), "status": status}
+                await connection.execute(insert, values | {"now": datetime(2026, 11, 30, tzinfo=UTC)})
+            await connection.run_sync(migrate, "0007")
+        async with session_factory(engine)() as session:
+            sent, pending = (await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars()
+            assert sent.payload["document"] == {"filename": "sent.zip", "caption": ""}
+            (claimed,) = await SqlOutbox(session).claim("telegram", datetime.now(UTC), datetime.now(UTC), 10)
+        reply, _ = payload_to_reply(claimed.payload)
+        assert reply.document is not None and reply.document.content == files["pending"]
+
+        async with engine.begin() as connection:  # a file written since 0007 survives the way down
+            await connection.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == pending.id)
+                .values(
+                    attachment=b"written since",
+                    payload={"text": "", "document": {"filename": "new.zip", "caption": ""}},
+                )
+            )
+            await connection.run_sync(migrate, "0006")
+            stored = (await connection.execute(text("SELECT payload FROM outbox ORDER BY id"))).scalars().all()
+        documents = [(json.loads(p) if isinstance(p, str) else p)["document"] for p in stored]
+        assert documents == [
+            {"filename": "sent.zip", "caption": ""},
+            {"filename": "new.zip", "caption": "", "content": base64.b64encode(b"written since").decode()},
+        ]
     finally:
         await engine.dispose()

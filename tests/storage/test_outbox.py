@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Delivery
 from bot.sender import LEASE, Sender
+from handlers.events import Document, Reply, payload_to_reply, reply_to_payload
 from storage.database import open_engine, session_factory, upgrade
 from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
@@ -59,6 +61,38 @@ async def test_one_update_s_replies_go_out_together_and_in_order(sessions: async
         "next question": "sent",
         "for someone else": "sent",
     }
+
+
+async def test_a_document_s_file_is_kept_only_until_it_is_sent(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """An export holds every record of everyone: once delivered (or given up) it is not kept."""
+    export = Reply("", document=Document("frontdoor-export.zip", b"PK\x03\x04 every record", "Every record"))
+    async with UnitOfWork(sessions) as uow:
+        await uow.outbox.add("telegram", 1, [reply_to_payload(export)], NOW)
+        await uow.outbox.add("telegram", 2, [reply_to_payload(replace(export, text="to a chat that blocked us"))], NOW)
+        await uow.commit()
+    stored = await outbox_rows(sessions)
+    assert [(row.attachment, row.payload["document"]) for row in stored] == 2 * [
+        (b"PK\x03\x04 every record", {"filename": "frontdoor-export.zip", "caption": "Every record"})
+    ], "the file beside the JSON, not in it"
+    delivered: list[Reply] = []
+
+    async def telegram(chat_id: int, payload: dict[str, Any]) -> Delivery:
+        if chat_id == 2:
+            return Delivery("blocked", detail="Forbidden: bot was blocked by the user")
+        delivered.append(payload_to_reply(payload)[0])
+        return Delivery("sent")
+
+    await Sender(sessions, "telegram", telegram, clock=lambda: NOW).send()
+    assert delivered == [export]
+    sent, dead = await outbox_rows(sessions)
+    assert (sent.status, dead.status) == ("sent", "dead")
+    assert sent.attachment is None and dead.attachment is None
+    assert sent.payload["document"] == {"filename": "frontdoor-export.zip", "caption": "Every record"}
+
+
+async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxRow]:
+    async with sessions() as session:
+        return list((await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars())
 
 
 async def test_a_failed_message_holds_back_the_later_ones_to_that_chat_only(
