@@ -349,6 +349,7 @@ class Frontdoor:
         """An export job: its file made with no transaction open (on SQLite one would hold the write
         lock for seconds), in a process of its own; then sent, or the coordinator told it failed."""
         document: Document | None = None
+        failed = ""
         try:
             document = await self.exports.document(str(payload["kind"]), moment)
         except Exception as error:  # not tried again by itself: the coordinator, told, asks again

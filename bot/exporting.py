@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -31,6 +32,8 @@ from handlers.events import Document
 from storage.database import open_engine, session_factory
 from storage.export import SUFFIXES, Period, export_of
 from storage.export_formats import Export, write_csv, write_json, write_xlsx
+
+log = logging.getLogger(__name__)
 
 # Far beyond a big program's export (seconds); a child still running then is stuck, and stopped.
 CHILD_SECONDS: Final = 600.0
@@ -89,10 +92,9 @@ async def write_export(kind: str, source: Export, out: Path | None) -> dict[str,
 class ExportProcess:
     """The whole export as one document for a coordinator's chat, made by `python -m bot.exporting`."""
 
-    def __init__(self, database_url: str, keys: Sequence[str], *, seconds: float = CHILD_SECONDS) -> None:
+    def __init__(self, database_url: str, keys: Sequence[str]) -> None:
         self.database_url = database_url
         self.keys = list(keys)
-        self.seconds = seconds
 
     async def document(self, kind: str, now: datetime) -> Document:
         """Every record as `kind` (csv: a zip of CSV files, xlsx, json), as of `now`; the bot's loop stays free."""
@@ -115,14 +117,16 @@ class ExportProcess:
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            _, printed = await asyncio.wait_for(child.communicate(request), timeout=self.seconds)
+            _, printed = await asyncio.wait_for(child.communicate(request), timeout=CHILD_SECONDS)
         except BaseException:  # stuck, or the bot is stopping: the child must not outlive the wait
             if child.returncode is None:
                 child.kill()
                 await child.wait()
             raise
         if child.returncode != 0:
-            last = printed.decode(errors="replace").strip().splitlines()[-1:] or ["(nothing)"]
+            told = printed.decode(errors="replace").strip()
+            log.error("the export process ended with %s, saying:\n%s", child.returncode, told or "(nothing)")
+            last = told.splitlines()[-1:] or ["(nothing)"]
             raise ExportFailed(f"the export process ended with {child.returncode}: {last[0]}")
 
 

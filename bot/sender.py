@@ -405,6 +405,8 @@ async def repeat(
         except Exception:
             log.exception("%s failed; trying again", what)
         waits = {asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None}
-        _, pending = await asyncio.wait(waits, timeout=every, return_when=asyncio.FIRST_COMPLETED)
-        for waiting in pending:
-            waiting.cancel()
+        try:
+            await asyncio.wait(waits, timeout=every, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()

@@ -35,9 +35,9 @@ def _schedule(dialect: str) -> Insert:
 
 
 class SqlJobs:
-    def __init__(self, session: AsyncSession, scheduled: set[str] | None = None) -> None:
+    def __init__(self, session: AsyncSession, scheduled: set[str]) -> None:
         self._session = session
-        self._scheduled = set() if scheduled is None else scheduled  # the kinds scheduled, for after the commit
+        self._scheduled = scheduled  # the kinds scheduled in this transaction, told after its commit
 
     async def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> None:
         values = {"new_kind": kind, "new_key": key, "new_due_at": due_at, "new_payload": payload}

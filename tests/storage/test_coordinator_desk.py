@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -14,6 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.exporting import ExportProcess
+from handlers.events import Document
 from storage.coordinators import invite
 from storage.tables import DigestRow, JobRow, ParticipantRow
 from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
@@ -186,6 +188,29 @@ async def test_an_export_that_fails_is_told_to_the_coordinator_not_retried(world
         (job,) = (await session.execute(select(JobRow).where(JobRow.kind == "export"))).scalars()
     assert (job.status, job.attempts) == ("failed", 1)
     assert job.last_error and job.last_error.startswith("ExportFailed: the export process ended with 1")
+
+
+async def test_an_export_whose_worker_stopped_is_made_again_once_its_hold_ends(world: World) -> None:
+    coordinator = world.phone(COORDINATOR)
+    await a_booked_meeting(world)
+    working = world.app.exports
+
+    class Stopping(ExportProcess):
+        async def document(self, kind: str, now: datetime) -> Document:
+            raise asyncio.CancelledError  # the bot is stopped while the file is made
+
+    world.app.exports = Stopping(working.database_url, working.keys)
+    await coordinator.send("/export json")
+    asked = world.now
+    with pytest.raises(asyncio.CancelledError):
+        await world.run_jobs(asked)
+    world.app.exports = working
+    await world.run_jobs(asked + timedelta(minutes=14))
+    assert coordinator.last.document is None, "held for the worker making it, however long that takes"
+    assert await export_jobs(world) == [("pending", {"kind": "json", "user_id": COORDINATOR})]
+    await world.run_jobs(asked + timedelta(minutes=15))
+    assert coordinator.last.text.startswith("Every record of Connector Program")
+    assert len(json.loads(coordinator.last.document or b"")["participants"]) == 2
 
 
 async def test_only_an_export_wakes_the_job_runner(world: World) -> None:
