@@ -9,10 +9,12 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Final
 
+from babel.numbers import format_decimal
+
 from handlers import coordination, digest, proposals
 from handlers.bidi import lay_out
 from handlers.events import Button, Document, Outgoing, Reply
-from handlers.i18n import N_, Translator
+from handlers.i18n import N_, Translator, babel_locale
 from handlers.model import Participant, Role, Status
 from handlers.people import answer, coordinators, month_start, name
 from handlers.picking import coordinator_translator, pick_reply
@@ -30,6 +32,8 @@ COMMANDS: Final = {
 }
 EXPORTS: Final = {"csv": N_("CSV (zip)"), "xlsx": N_("Excel (xlsx)"), "json": N_("JSON")}
 EXPORT: Final = "export"  # the job making a coordinator's export
+# Telegram takes files of up to 50 MB from a bot; a bigger export is not sent, the coordinator is told.
+DOCUMENT_LIMIT: Final = 50_000_000
 FOUND: Final = 10
 PAUSE_DAYS: Final = 30
 STATUS_NAMES: Final = {
@@ -164,6 +168,14 @@ async def on_export(payload: dict[str, Any], document: Document, office: Office)
     if user_id not in await coordinators(office):
         return []
     t = await coordinator_translator(office, user_id)
+    if len(document.content) > DOCUMENT_LIMIT:
+        size = format_decimal(round(len(document.content) / 1_000_000, 1), locale=babel_locale(t.language))
+        text = t.gettext(
+            "The export is ready, but at {size} MB it is too big to send in this chat: Telegram takes files of "
+            "up to 50 MB. Please try CSV (zip), the smallest format, or ask whoever runs the bot to export it "
+            "with the command frontdoor export."
+        ).format(size=size)
+        return [Outgoing(office.channel, user_id, lay_out(Reply(text), t.language))]
     caption = t.gettext("Every record of {program}, {date}").format(
         program=office.program.name, date=format_day(office.now, t.language, office.program.time_zone)
     )

@@ -213,6 +213,26 @@ async def test_an_export_whose_worker_stopped_is_made_again_once_its_hold_ends(w
     assert len(json.loads(coordinator.last.document or b"")["participants"]) == 2
 
 
+async def test_an_export_too_big_for_telegram_is_not_sent_and_the_coordinator_told(world: World) -> None:
+    coordinator = world.phone(COORDINATOR)
+    await coordinator.send("/start")
+    made = world.app.exports
+
+    class Huge(ExportProcess):
+        async def document(self, kind: str, now: datetime) -> Document:
+            return Document("frontdoor-export.xlsx", bytes(50_400_000))
+
+    world.app.exports = Huge(made.database_url, made.keys)
+    await coordinator.send("/export xlsx")
+    await world.run_jobs(world.now)
+    assert coordinator.last.document is None
+    assert coordinator.last.text == (
+        "The export is ready, but at 50.4 MB it is too big to send in this chat: Telegram takes files of up to "
+        "50 MB. Please try CSV (zip), the smallest format, or ask whoever runs the bot to export it with the "
+        "command frontdoor export."
+    )
+
+
 async def test_only_an_export_wakes_the_job_runner(world: World) -> None:
     await a_booked_meeting(world)
     assert not world.app.jobs_due.is_set(), "proposals, meetings and follow-ups wait for the runner's round"
