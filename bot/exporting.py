@@ -124,10 +124,9 @@ class ExportProcess:
                 await child.wait()
             raise
         if child.returncode != 0:
-            told = printed.decode(errors="replace").strip()
-            log.error("the export process ended with %s, saying:\n%s", child.returncode, told or "(nothing)")
-            last = told.splitlines()[-1:] or ["(nothing)"]
-            raise ExportFailed(f"the export process ended with {child.returncode}: {last[0]}")
+            told = printed.decode(errors="replace").strip() or "(nothing)"
+            log.error("the export process ended with %s, saying:\n%s", child.returncode, told)
+            raise ExportFailed(f"the export process ended with {child.returncode}: {told.splitlines()[-1]}")
 
 
 async def _child(request: dict[str, str | list[str]]) -> None:

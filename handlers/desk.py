@@ -168,19 +168,24 @@ async def on_export(payload: dict[str, Any], document: Document, office: Office)
     if user_id not in await coordinators(office):
         return []
     t = await coordinator_translator(office, user_id)
+    return [Outgoing(office.channel, user_id, lay_out(_export_reply(document, t, office), t.language))]
+
+
+def _export_reply(document: Document, t: Translator, office: Office) -> Reply:
+    """The file with its caption; or, past what Telegram takes from a bot, why it is not sent."""
     if len(document.content) > DOCUMENT_LIMIT:
         size = format_decimal(round(len(document.content) / 1_000_000, 1), locale=babel_locale(t.language))
-        text = t.gettext(
-            "The export is ready, but at {size} MB it is too big to send in this chat: Telegram takes files of "
-            "up to 50 MB. Please try CSV (zip), the smallest format, or ask whoever runs the bot to export it "
-            "with the command frontdoor export."
-        ).format(size=size)
-        return [Outgoing(office.channel, user_id, lay_out(Reply(text), t.language))]
+        return Reply(
+            t.gettext(
+                "The export is ready, but at {size} MB it is too big to send in this chat: Telegram takes files of "
+                "up to 50 MB. Please try CSV (zip), the smallest format, or ask whoever runs the bot to export it "
+                "with the command frontdoor export."
+            ).format(size=size)
+        )
     caption = t.gettext("Every record of {program}, {date}").format(
         program=office.program.name, date=format_day(office.now, t.language, office.program.time_zone)
     )
-    reply = Reply("", document=replace(document, caption=caption))
-    return [Outgoing(office.channel, user_id, lay_out(reply, t.language))]
+    return Reply("", document=replace(document, caption=caption))
 
 
 async def on_export_failed(payload: dict[str, Any], office: Office) -> list[Outgoing]:
