@@ -17,7 +17,7 @@ from tqdm import tqdm
 from bot.app import Frontdoor, build
 from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
-from bot.exporting import snapshot, write_export
+from bot.exporting import helping, snapshot, write_export
 from handlers.events import Event, Reply
 from storage.export import Period, export_of, question_keys, record_counts
 
@@ -56,17 +56,16 @@ async def export(
     settings: Settings, *, kind: str, out: Path | None, since: datetime | None, until: datetime | None
 ) -> int:
     """Write the export for [since, until) to `out` (None: standard output, json only), then say how many."""
-    app = await build(settings)
-    try:
-        async with snapshot(settings.database_url) as session:
-            period = Period(since, until)
+    async with helping(settings.database_url, kind, out) as helper, opened(settings) as app:
+        async with snapshot(settings.database_url, helper) as session:
+            period, keys = Period(since, until), question_keys(app.program)
             total = sum((await record_counts(session, period)).values())
             # A bar only on a terminal (disable=None): a pipe or a log gets just the last line.
             with tqdm(total=total, unit=" records", file=sys.stderr, disable=None, leave=False) as bar:
-                source = await export_of(session, question_keys(app.program), period, datetime.now(UTC), bar.update)
+                source = await export_of(session, keys, period, datetime.now(UTC), bar.update)
+                if helper is not None:
+                    source = await helper.take_part(session, source, keys)
                 counts = await write_export(kind, source, out)
-    finally:
-        await app.close()
     written = ", ".join(f"{count} {name}" for name, count in counts.items())
     print(f"exported {written}" + (f" to {out}" if out else ""), file=sys.stderr)
     return 0

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from operator import itemgetter, methodcaller
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, String, Table, func, select, type_coerce
+from sqlalchemy import ColumnElement, Integer, Row, Select, String, Table, Text, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.program import Kind, Program
 from storage.export_formats import Batch, Export, Sheet, Value, iso
-from storage.repositories import answers_object, answers_of
+from storage.repositories import answers_object, answers_of_each
 from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow, UtcDateTime
 
 STREAM_BATCH: Final = 1000
@@ -123,6 +123,15 @@ class Period:
         if self.until is not None:
             conditions.append(column < self.until)
         return conditions
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Which participants an export's sheet holds, by id: above `after`, up to `through` (None: no
+    bound). Two processes writing one export (bot.exporting.Helper) each take one side of an id."""
+
+    after: int | None = None
+    through: int | None = None
 
 
 def question_keys(program: Program) -> list[str]:
@@ -234,7 +243,9 @@ async def _batches(session: AsyncSession, query: Select[Any]) -> AsyncIterator[S
         await result.close()
 
 
-async def participant_batches(session: AsyncSession, keys: Sequence[str], period: Period) -> AsyncGenerator[Batch]:
+async def participant_batches(
+    session: AsyncSession, keys: Sequence[str], period: Period, ids: Ids = Ids()
+) -> AsyncGenerator[Batch]:
     """Participants with one `answer_<key>` column per key, in id order, a page at a time.
 
     A page of participants, then their answers in one query: a join would repeat (and read again)
@@ -248,19 +259,22 @@ async def participant_batches(session: AsyncSession, keys: Sequence[str], period
         .order_by(PARTICIPANTS.c.id)
         .limit(STREAM_BATCH)
     )
+    if ids.through is not None:
+        people = people.where(PARTICIPANTS.c.id <= ids.through)
     answers = (
         select(ANSWERS.c.participant_id, answers_object(session.get_bind().dialect.name))
         .where(ANSWERS.c.question_key.in_(list(keys)))
         .group_by(ANSWERS.c.participant_id)
     )
-    after = None
+    after = ids.after
     while True:
         page = (await session.execute(people if after is None else people.where(PARTICIPANTS.c.id > after))).all()
         if not page:
             return
         first, after = page[0].id, page[-1].id
         found = await session.execute(answers.where(ANSWERS.c.participant_id.between(first, after)))
-        given = {participant_id: answers_of(stored) for participant_id, stored in found}
+        pairs = found.all()
+        given = dict(zip([pair[0] for pair in pairs], answers_of_each([pair[1] for pair in pairs]), strict=True))
         yield page_of(page, cells) + answer_columns([given.get(row.id, NO_ANSWERS) for row in page], keys)
 
 
@@ -290,20 +304,22 @@ async def follow_up_batches(session: AsyncSession, period: Period) -> AsyncGener
     """Follow-ups with one column per answer key (handlers.model.FollowUp), empty when not answered."""
     table = cast(Table, FollowUpRow.__table__)
     selected, cells = readable(session, table, FOLLOW_UP_FIELDS)
-    query = select(*selected, table.c.answers).where(*period.within(FollowUpRow.asked_at)).order_by(table.c.id)
+    # The answers as the database hands them over (SQLite: the JSON's text), decoded a page at a time.
+    stored = type_coerce(table.c.answers, Text)
+    query = select(*selected, stored).where(*period.within(FollowUpRow.asked_at)).order_by(table.c.id)
     async for batch in _batches(session, query):
         columns = page_of(batch, [*cells, None])
-        answers = [given or NO_ANSWERS for given in columns.pop()]
+        answers = [given or NO_ANSWERS for given in answers_of_each(columns.pop())]
         yield columns + answer_columns(answers, FOLLOW_UP_ANSWERS)
 
 
-def sheets(session: AsyncSession, keys: Sequence[str], period: Period) -> list[Sheet]:
-    """The five kinds of record, in the order every format writes them."""
+def sheets(session: AsyncSession, keys: Sequence[str], period: Period, ids: Ids = Ids()) -> list[Sheet]:
+    """The five kinds of record, in the order every format writes them; the participants within `ids`."""
     return [
         Sheet(
             "participants",
             (*PARTICIPANT_COLUMNS, *(f"answer_{key}" for key in keys)),
-            lambda: participant_batches(session, keys, period),
+            lambda: participant_batches(session, keys, period, ids),
         ),
         Sheet("matches", MATCH_COLUMNS, lambda: match_batches(session, period)),
         Sheet("meetings", MEETING_COLUMNS, lambda: meeting_batches(session, period)),
@@ -322,6 +338,14 @@ async def record_counts(session: AsyncSession, period: Period) -> dict[str, int]
         "referrals": (ReferralRow, ReferralRow.created_at),
     }
     return {kind: await _count(session, table, period.within(when)) for kind, (table, when) in kinds.items()}
+
+
+async def participant_at(session: AsyncSession, period: Period, share: float) -> int | None:
+    """The id that `share` of the period's participants (at least one) have or stay below; None if it has none."""
+    within = period.within(ParticipantRow.created_at)
+    count = await _count(session, ParticipantRow, within)
+    ids = select(ParticipantRow.id).where(*within).order_by(ParticipantRow.id)
+    return None if count == 0 else await session.scalar(ids.offset(max(0, round(count * share) - 1)).limit(1))
 
 
 async def _count(session: AsyncSession, table: Any, where: list[ColumnElement[bool]]) -> int:

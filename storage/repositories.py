@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -197,6 +198,17 @@ def answers_of(gathered: str | dict[str, Any] | None) -> dict[str, Any]:
     if gathered is None:
         return {}
     return gathered if isinstance(gathered, dict) else dict(json.loads(gathered))
+
+
+def answers_of_each(gathered: Sequence[str | dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """`answers_of` for many participants' `answers_object` columns at once.
+
+    Texts (SQLite's) are decoded in one json.loads of them all, as one JSON array: a call per
+    participant cost more in Python than the decoding itself (0.6 s of 1.2 s for 95,000 of them).
+    """
+    if all(type(stored) is str for stored in gathered):
+        return cast(list[dict[str, Any]], json.loads("[" + ",".join(cast(Sequence[str], gathered)) + "]"))
+    return [answers_of(stored) for stored in gathered]
 
 
 @cache

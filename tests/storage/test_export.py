@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.exporting import ExportProcess, snapshot
+from bot.exporting import ExportFailed, ExportProcess, Helper, helping, snapshot, write_export
 from handlers.program import load_program
 from storage.export import (
     Period,
@@ -317,6 +317,74 @@ async def test_an_export_reads_the_records_as_they_were_when_it_began(
         assert await participant_ids(reading) == first and len(first) == 3
     async with sessions() as session:
         assert len(await participant_ids(session)) == 4
+
+
+async def exported_by_two(database_url: str, out: Path, period: Period | None = None) -> tuple[dict[str, int], Helper]:
+    """The CSV export as `frontdoor export` writes it: this process and its helper, one snapshot."""
+    async with helping(database_url, "csv", out) as helper, snapshot(database_url, helper) as session:
+        assert helper is not None
+        source = await export_of(session, KEYS, period or Period(), NOW)
+        source = await helper.take_part(session, source, KEYS)
+        return await write_export("csv", source, out), helper
+
+
+def unzipped(content: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("period", [Period(), NOVEMBER], ids=["everything", "november"])
+async def test_two_processes_write_the_very_csv_one_writes(
+    period: Period, sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path
+) -> None:
+    """The helper writes the later half of the participants, the meetings, follow-ups and referrals."""
+    await seed(sessions)
+    alone = io.BytesIO()
+    async with sessions() as session:
+        counted = await write_csv(await export_of(session, KEYS, period, NOW), alone)
+    counts, helper = await exported_by_two(database_url, tmp_path / "export.zip", period)
+    assert counts == counted
+    assert unzipped((tmp_path / "export.zip").read_bytes()) == unzipped(alone.getvalue())
+    assert helper.written["participants"] == (1 if period == Period() else 0)
+    assert helper.process.returncode == 0 and not helper.folder.exists()
+
+
+async def test_what_commits_while_the_helper_begins_is_in_neither_part(
+    sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One snapshot for both processes: on SQLite the write waits until both have begun reading; on
+    PostgreSQL the helper reads the snapshot the export exported."""
+    await seed(sessions)
+    tell, writing = Helper._tell, []
+
+    async def write_then_tell(helper: Helper, message: dict[str, object]) -> None:
+        if "snapshot" in message:  # the export has begun reading; the helper has not yet
+            writing.append(asyncio.ensure_future(add_participant(sessions)))
+            await asyncio.sleep(0.3)  # time enough to commit, were it allowed to
+        await tell(helper, message)
+
+    monkeypatch.setattr(Helper, "_tell", write_then_tell)
+    counts, _ = await exported_by_two(database_url, tmp_path / "export.zip")
+    await writing[0]
+    assert (
+        counts["participants"] == 3 and len(read_zip((tmp_path / "export.zip").read_bytes())["participants"]) == 1 + 3
+    )
+    async with sessions() as session:
+        assert len(await participant_ids(session)) == 4
+
+
+async def add_participant(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session, session.begin():
+        session.add(participant(104, "connector", "approved", NOW))
+
+
+async def test_a_helper_that_fails_fails_the_export_and_what_it_said_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    missing = f"sqlite+aiosqlite:///{tmp_path}/no/such/folder/program.db"
+    with pytest.raises(ExportFailed, match="the export's helper ended with 1: "):
+        await exported_by_two(missing, tmp_path / "export.zip")
+    assert "unable to open database file" in caplog.text
 
 
 async def participant_ids(session: AsyncSession) -> list[int]:
