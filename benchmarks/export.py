@@ -105,8 +105,9 @@ def _child(url: str, kind: str, out: str) -> None:
 
 def helper_peak_kb() -> int:
     """The peak resident set of the export's helper process (bot.exporting.Helper; a CSV export
-    has one), in KiB: the largest of this process's children that ended, 0 if none did. A child
-    started by vfork, as subprocess starts it on Linux, never holds a copy of this process."""
+    has one), in KiB: the largest of this process's children that ended, 0 if none did. The helper
+    is forked from this process: the pages the two share count in each, so the sum of their peaks
+    is more than they held together."""
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -146,7 +146,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def alembic_config(url: str | None = None) -> Config:
-    # Imported here: a process that only reads (an export's helper) starts 0.15 s sooner without Alembic.
+    # Imported here: a process that only reads (`python -m bot.exporting`) starts 0.15 s sooner without Alembic.
     from alembic.config import Config
 
     config = Config()

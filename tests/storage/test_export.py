@@ -6,10 +6,14 @@ import asyncio
 import csv
 import io
 import json
+import threading
+import time
 import tracemalloc
 import zipfile
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.exporting import ExportFailed, ExportProcess, Helper, helping, snapshot, write_export
 from handlers.program import load_program
+from storage.database import open_engine, session_factory
 from storage.export import (
     Period,
     SqlExports,
@@ -319,13 +324,35 @@ async def test_an_export_reads_the_records_as_they_were_when_it_began(
         assert len(await participant_ids(session)) == 4
 
 
-async def exported_by_two(database_url: str, out: Path, period: Period | None = None) -> tuple[dict[str, int], Helper]:
-    """The CSV export as `frontdoor export` writes it: this process and its helper, one snapshot."""
-    async with helping(database_url, "csv", out) as helper, snapshot(database_url, helper) as session:
+async def exported_by_two(
+    database_url: str, out: Path, period: Period | None = None, between: Callable[[], object] | None = None
+) -> tuple[dict[str, int], Helper]:
+    """The CSV export as `frontdoor export` writes it: this process and its helper, one snapshot.
+    `between()` is called once the export has its snapshot, just before the helper is told to take it."""
+    async with helping(database_url, "csv", out) as helper:
         assert helper is not None
-        source = await export_of(session, KEYS, period or Period(), NOW)
-        source = await helper.take_part(session, source, KEYS)
-        return await write_export("csv", source, out), helper
+        if between is not None:
+            helper.connection = CallingFirst(helper.connection, between)  # type: ignore[assignment]
+        async with snapshot(database_url, helper) as session:
+            source = await export_of(session, KEYS, period or Period(), NOW)
+            source = await helper.take_part(session, source, KEYS)
+            return await write_export("csv", source, out), helper
+
+
+@dataclass
+class CallingFirst:
+    """The export's end of the pipe to its helper, calling `between` before the snapshot message."""
+
+    connection: Connection
+    between: Callable[[], object]
+
+    def send(self, message: dict[str, Any]) -> None:
+        if "snapshot" in message:
+            self.between()
+        self.connection.send(message)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.connection, name)
 
 
 def unzipped(content: bytes) -> dict[str, bytes]:
@@ -346,43 +373,44 @@ async def test_two_processes_write_the_very_csv_one_writes(
     assert counts == counted
     assert unzipped((tmp_path / "export.zip").read_bytes()) == unzipped(alone.getvalue())
     assert helper.written["participants"] == (1 if period == Period() else 0)
-    assert helper.process.returncode == 0 and not helper.folder.exists()
+    assert helper.process.exitcode == 0 and not helper.folder.exists()
 
 
 async def test_what_commits_while_the_helper_begins_is_in_neither_part(
-    sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path
 ) -> None:
     """One snapshot for both processes: on SQLite the write waits until both have begun reading; on
     PostgreSQL the helper reads the snapshot the export exported."""
     await seed(sessions)
-    tell, writing = Helper._tell, []
+    writer = threading.Thread(target=asyncio.run, args=(add_participant(database_url),))
 
-    async def write_then_tell(helper: Helper, message: dict[str, object]) -> None:
-        if "snapshot" in message:  # the export has begun reading; the helper has not yet
-            writing.append(asyncio.ensure_future(add_participant(sessions)))
-            await asyncio.sleep(0.3)  # time enough to commit, were it allowed to
-        await tell(helper, message)
+    def write_meanwhile() -> None:  # the export has begun reading; the helper has not yet
+        writer.start()
+        time.sleep(0.3)  # time enough to commit, were it allowed to
 
-    monkeypatch.setattr(Helper, "_tell", write_then_tell)
-    counts, _ = await exported_by_two(database_url, tmp_path / "export.zip")
-    await writing[0]
-    assert (
-        counts["participants"] == 3 and len(read_zip((tmp_path / "export.zip").read_bytes())["participants"]) == 1 + 3
-    )
+    counts, _ = await exported_by_two(database_url, tmp_path / "export.zip", between=write_meanwhile)
+    await asyncio.to_thread(writer.join)
+    assert counts["participants"] == 3
+    assert len(read_zip((tmp_path / "export.zip").read_bytes())["participants"]) == 1 + 3
     async with sessions() as session:
         assert len(await participant_ids(session)) == 4
 
 
-async def add_participant(sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with sessions() as session, session.begin():
-        session.add(participant(104, "connector", "approved", NOW))
+async def add_participant(database_url: str) -> None:
+    """Someone new, committed by a connection of another thread (the test's own loop is busy)."""
+    engine = open_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            session.add(participant(104, "connector", "approved", NOW))
+    finally:
+        await engine.dispose()
 
 
 async def test_a_helper_that_fails_fails_the_export_and_what_it_said_is_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     missing = f"sqlite+aiosqlite:///{tmp_path}/no/such/folder/program.db"
-    with pytest.raises(ExportFailed, match="the export's helper ended with 1: "):
+    with pytest.raises(ExportFailed, match="the export's helper failed: "):
         await exported_by_two(missing, tmp_path / "export.zip")
     assert "unable to open database file" in caplog.text
 
