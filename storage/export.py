@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.program import Kind, Program
 from storage.export_formats import Batch, Export, Sheet, Value, iso
-from storage.repositories import answers_object, answers_of_each
+from storage.repositories import answers_by_participant, answers_object, answers_of_each
 from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow, UtcDateTime
 
 STREAM_BATCH: Final = 1000
@@ -273,8 +273,7 @@ async def participant_batches(
             return
         first, after = page[0].id, page[-1].id
         found = await session.execute(answers.where(ANSWERS.c.participant_id.between(first, after)))
-        pairs = found.all()
-        given = dict(zip([pair[0] for pair in pairs], answers_of_each([pair[1] for pair in pairs]), strict=True))
+        given = answers_by_participant(found.all())
         yield page_of(page, cells) + answer_columns([given.get(row.id, NO_ANSWERS) for row in page], keys)
 
 

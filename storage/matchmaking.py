@@ -15,7 +15,7 @@ from sqlalchemy.sql.dml import Insert
 from handlers.model import Match, MatchStatus, Meeting, MeetingOutcome, MeetingStatus, Participant, Role, Status
 from handlers.ports import ConnectorRecord
 from storage.database import insert_of, inserted
-from storage.repositories import SqlParticipants, answers_object, answers_of_each, participant_from_row
+from storage.repositories import SqlParticipants, answers_by_participant, answers_object, participant_from_row
 from storage.tables import AnswerRow, ConversationRow, MatchRow, MeetingRow, ParticipantRow, SlotHoldRow
 
 PARTICIPANTS: Final = cast(Table, ParticipantRow.__table__)
@@ -98,8 +98,7 @@ class SqlMatchmaking:
         )
         for start in range(0, len(ids), IDS_PER_ANSWERS_QUERY):
             found = await self._session.execute(gathered, {"ids": ids[start : start + IDS_PER_ANSWERS_QUERY]})
-            pairs = found.all()
-            answers.update(zip([pair[0] for pair in pairs], answers_of_each([pair[1] for pair in pairs]), strict=True))
+            answers.update(answers_by_participant(found.all()))
         return [self._participants.remember(participant_from_row(row, answers[row.id])) for row in rows]
 
     async def applications(self, limit: int) -> tuple[list[Participant], int]:

@@ -211,6 +211,11 @@ def answers_of_each(gathered: Sequence[str | dict[str, Any] | None]) -> list[dic
     return [answers_of(stored) for stored in gathered]
 
 
+def answers_by_participant(rows: Sequence[Sequence[Any]]) -> dict[int, dict[str, Any]]:
+    """Rows of (participant_id, `answers_object`) as each participant's answers (`answers_of_each`)."""
+    return dict(zip([row[0] for row in rows], answers_of_each([row[1] for row in rows]), strict=True))
+
+
 @cache
 def _participant(dialect: str) -> Select[Any]:
     """A participant with their answers, in one statement (the answers as `answers_object`)."""

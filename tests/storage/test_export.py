@@ -374,6 +374,8 @@ async def test_two_processes_write_the_very_csv_one_writes(
     assert unzipped((tmp_path / "export.zip").read_bytes()) == unzipped(alone.getvalue())
     assert helper.written["participants"] == (1 if period == Period() else 0)
     assert helper.process.exitcode == 0 and not helper.folder.exists()
+    await exported_by_two(database_url, tmp_path / "folder", period)
+    assert {path.name: path.read_bytes() for path in (tmp_path / "folder").iterdir()} == unzipped(alone.getvalue())
 
 
 async def test_what_commits_while_the_helper_begins_is_in_neither_part(
