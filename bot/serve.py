@@ -37,6 +37,7 @@ JOB_TICK_SECONDS = 60.0
 CONSUMERS = 8  # updates handled at once per worker on PostgreSQL (different people's)
 WEBHOOK_CONNECTIONS = 40  # Telegram's default: requests it may have open to one webhook at once
 WEBHOOK_SECRET = "webhook"
+SERVING_GC_THRESHOLDS = (20_000, 20, 10)  # the garbage collector's, while serving (Runtime.start)
 
 
 async def run(settings: Settings, webhook: Webhook | None = None) -> int:
@@ -93,6 +94,11 @@ class Runtime:
         # the process: kept out of the garbage collector's full rounds, which would otherwise walk
         # it all each time and hold every update and reply back for tens of milliseconds.
         gc.freeze()
+        # And the young objects collected every 20,000 allocations, not 700: an update allocates
+        # hundreds (aiogram's models, SQLAlchemy's rows), so the default ran a collection every few
+        # updates and a full one every few thousand (7 of up to 48 ms in 10,000 updates). Five
+        # pairs of throughput runs: 0.229 to 0.234 of the echo bot's rate before, 0.239 to 0.280 after.
+        gc.set_threshold(*SERVING_GC_THRESHOLDS)
         return [
             asyncio.create_task(self.sender.run(stop)),
             asyncio.create_task(tick_jobs(self.app, self.sender, stop)),
