@@ -61,6 +61,9 @@ HELPER_SHEETS: Final = frozenset({PARTICIPANTS, "meetings", "follow_ups", "refer
 # both then end within 0.3 s of each other (with 40% here, this one waited 0.7 s for the helper).
 OWN_SHARE: Final = 0.5
 HELPER_ENDING_SECONDS: Final = 10.0  # a helper that wrote its part only closes its transaction
+# How long the export holds SQLite's write lock at most while the helper begins reading (it takes
+# milliseconds): nobody can write meanwhile, so a helper this slow fails the export instead.
+LOCKED_SECONDS: Final = 5.0
 FORKING: Final = multiprocessing.get_context("fork")
 SNAPSHOT_ID: Final = re.compile("[0-9A-F]+(-[0-9A-F]+)+")
 
@@ -139,7 +142,7 @@ class Helper:
             async with writer.connect() as lock, lock.begin():
                 await _begin_reading(session)
                 self.connection.send({"snapshot": None})
-                await self._hear("reading")
+                await self._hear("reading", LOCKED_SECONDS)
         finally:
             await writer.dispose()
 
@@ -176,13 +179,15 @@ class Helper:
             self.written.update(await self._heard())
         return self.folder / f"{sheet}.csv", self.written[sheet]
 
-    async def _hear(self, expected: str) -> None:
-        if (said := await self._heard()) != {"said": expected}:
+    async def _hear(self, expected: str, seconds: float = CHILD_SECONDS) -> None:
+        if (said := await self._heard(seconds)) != {"said": expected}:
             raise ExportFailed(f"the export's helper said {said!r} where {expected!r} was expected")
 
-    async def _heard(self) -> dict[str, Any]:
+    async def _heard(self, seconds: float = CHILD_SECONDS) -> dict[str, Any]:
         try:
-            message: dict[str, Any] = await asyncio.wait_for(asyncio.to_thread(self.connection.recv), CHILD_SECONDS)
+            message: dict[str, Any] = await asyncio.wait_for(asyncio.to_thread(self.connection.recv), seconds)
+        except TimeoutError:
+            raise ExportFailed(f"the export's helper said nothing for {seconds:g} s") from None
         except EOFError:
             raise ExportFailed(f"the export's helper ended with {self.process.exitcode}, saying nothing") from None
         if "failed" in message:

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import os
 import threading
 import time
 import tracemalloc
@@ -22,9 +23,10 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import bot.exporting
 from bot.exporting import ExportFailed, ExportProcess, Helper, helping, snapshot, write_export
 from handlers.program import load_program
-from storage.database import open_engine, session_factory
+from storage.database import open_engine, session_factory, upgrade
 from storage.export import (
     Period,
     SqlExports,
@@ -406,6 +408,30 @@ async def add_participant(database_url: str) -> None:
             session.add(participant(104, "connector", "approved", NOW))
     finally:
         await engine.dispose()
+
+
+async def test_a_helper_slow_to_begin_fails_the_export_rather_than_keep_everyone_from_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the export holds the write lock until the helper has begun reading: a few milliseconds,
+    or LOCKED_SECONDS at most."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/program.db"
+    engine = open_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    exporter, begin_reading = os.getpid(), bot.exporting._begin_reading
+
+    async def slow_in_the_helper(session: AsyncSession) -> None:
+        if os.getpid() != exporter:  # the helper, forked with this module as patched
+            await asyncio.sleep(30)
+        await begin_reading(session)
+
+    monkeypatch.setattr(bot.exporting, "_begin_reading", slow_in_the_helper)
+    monkeypatch.setattr(bot.exporting, "LOCKED_SECONDS", 0.5)
+    with pytest.raises(ExportFailed, match="said nothing for 0.5 s"):
+        await exported_by_two(url, tmp_path / "export.zip")
+    await add_participant(url)  # the lock is free again, at once
+    assert not (tmp_path / "export.zip").exists()
 
 
 async def test_a_helper_that_fails_fails_the_export_and_what_it_said_is_logged(
