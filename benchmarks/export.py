@@ -110,8 +110,7 @@ def helper_peak_kb() -> int:
     is more than they held together."""
     import resource
 
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak
+    return max_rss_kb(resource.RUSAGE_CHILDREN)
 
 
 def peak_resident_kb() -> int:
@@ -124,9 +123,16 @@ def peak_resident_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
-    import resource  # not Linux: the best there is (ru_maxrss is KiB on Linux, bytes on macOS)
+    import resource  # not Linux: the best there is
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max_rss_kb(resource.RUSAGE_SELF)
+
+
+def max_rss_kb(who: int) -> int:
+    """getrusage's ru_maxrss for `who`, in KiB (it is KiB on Linux, bytes on macOS)."""
+    import resource
+
+    peak = resource.getrusage(who).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
