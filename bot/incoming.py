@@ -71,7 +71,11 @@ class Incoming:
             if new < len(gathered):
                 log.info("%s of %s updates received again", len(gathered) - new, len(gathered))
             self._handled(batch)
-            self._arrived.set()  # what was not handled here (someone's second update in this poll)
+            # A consumer is woken only when some update of this poll was not handled here (someone's
+            # second one, a failed batch): woken for nothing, it would cost a transaction per poll.
+            handled = {received.event.update_id for received in batch.received}
+            if any(event.update_id not in handled for event, _ in gathered):
+                self._arrived.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle stored updates until `stop` is set, then let the replies already started go out."""

@@ -34,6 +34,9 @@ WINDOW: Final = 30.0
 HEARTBEAT_SECONDS: Final = 1.0  # storage.workers.SILENCE is ten of them
 BATCH_SECONDS: Final = 10.0  # a batch is what this worker's share of the rate sends in this long
 MAX_BACKOFF_SECONDS: Final = 300.0
+# Messages delivered within this long (at most a chat's interval, which a chat's next message waits
+# anyway) are recorded as sent in one transaction: at a steady rate, one commit for dozens of them.
+MARKS_GATHER_SECONDS: Final = 0.1
 # Sends leave evenly spaced, 1% apart more than the rate asks; what keeps Telegram's one-second
 # window from counting one too many is the rule of RateLimiter.wait, which holds whatever the jitter.
 MARGIN: Final = 1.01
@@ -320,9 +323,10 @@ class Sender:
     async def _mark_sent(self, outbox_id: int) -> None:
         """Record a delivered message as sent, in one transaction with the others delivered meanwhile.
 
-        Returns once it is committed, so a chat's next message still goes only after that; a
-        message recorded later than delivered is the case README's Delivery already names (sent
-        twice only if the process dies between the two).
+        Returns once it is committed, so a chat's next message still goes only after that (and
+        after its interval, which the gathering does not outlast); a message recorded later than
+        delivered is the case README's Delivery already names (sent twice only if the process dies
+        between the two).
         """
         marks = self._marks
         if marks is None:
@@ -332,6 +336,9 @@ class Sender:
         await asyncio.shield(marks.done)
 
     async def _record_marks(self, marks: _Marks) -> None:
+        gather = min(MARKS_GATHER_SECONDS, self._chat_interval)
+        if gather > 0:
+            await asyncio.sleep(gather)  # what is delivered meanwhile joins these
         async with self._marking:  # one at a time: what is delivered meanwhile joins the next
             if self._marks is marks:
                 self._marks = None

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot import app as app_module
-from bot.app import Frontdoor
-from bot.sender import Leased
+from bot import incoming as incoming_module
+from bot.app import Batch, Frontdoor, Lease
+from bot.delivery import Delivery
+from bot.incoming import Incoming
+from bot.sender import Leased, Sender
 from handlers.events import Event, EventKind, Outcome
 from handlers.ports import Context, Office
 from handlers.program import load_program
@@ -246,3 +252,52 @@ async def test_between_updates_handled_together_the_next_sees_what_the_last_wrot
         assert [r.update_id for r in waiting] == [1], "flushed: the next update's statements see it"
         assert row not in uow.session, "the session holds nothing of the last update"
         assert uow.participants is not first_participants, "nor do the repositories' caches"
+
+
+async def test_a_poll_handled_whole_wakes_no_consumer_and_one_leaving_a_second_update_does(
+    app: Frontdoor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(incoming_module, "LOOK_EVERY", 60.0)  # only a wake-up makes the consumer look again
+    delivered: list[tuple[int, str]] = []
+
+    async def deliver(chat_id: int, payload: dict[str, Any]) -> Delivery:
+        delivered.append((chat_id, payload["text"]))
+        return Delivery("sent")
+
+    async def answer_button(query_id: str, notice: str | None) -> None:
+        pass
+
+    looks = 0
+    handle_waiting = app.handle_waiting
+
+    async def looking(channel: str, limit: int, lease: Lease | None = None) -> Batch:
+        nonlocal looks
+        looks += 1
+        return await handle_waiting(channel, limit, lease)
+
+    monkeypatch.setattr(app, "handle_waiting", looking)
+    sender = Sender(app.sessions, "telegram", deliver, chat_interval=0)
+    incoming = Incoming(app, "telegram", sender, answer_button, consumers=1)
+    running = asyncio.create_task(incoming.run(asyncio.Event()))
+    while looks < 1:  # the consumer's first look, before anything arrived
+        await asyncio.sleep(0.01)
+
+    async with incoming.gathering():
+        await incoming.receive(event(1, 101, EventKind.COMMAND, "start"))
+        await incoming.receive(event(2, 102, EventKind.COMMAND, "start"))
+    await asyncio.sleep(0.2)
+    assert looks == 1, "both were handled as they were stored: nobody woke the consumer for nothing"
+    assert {chat for chat, _ in delivered} == {1, 2}
+
+    async with incoming.gathering():
+        await incoming.receive(event(3, 103, EventKind.COMMAND, "start"))
+        await incoming.receive(event(3, 104, EventKind.COMMAND, "help"))
+    for _ in range(500):  # 5 s at most, and the consumer looks by itself only after a minute
+        if any("/help: " in text for chat, text in delivered if chat == 3):
+            break
+        await asyncio.sleep(0.01)
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    assert "/help: " in (await replies_to(app, 3))[-1], "user 3's second update waited for the consumer, woken for it"
+    assert "/help: " in [text for chat, text in delivered if chat == 3][-1], "and its answer was sent"

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Delivery
@@ -61,6 +61,32 @@ async def test_one_update_s_replies_go_out_together_and_in_order(sessions: async
         "next question": "sent",
         "for someone else": "sent",
     }
+
+
+async def test_messages_delivered_moments_apart_are_recorded_as_sent_in_one_transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    for chat_id in (1, 2, 3, 4):
+        await write(sessions, chat_id, f"hello {chat_id}")
+    telegram = Telegram()
+
+    async def slowly(chat_id: int, payload: dict[str, Any]) -> Delivery:
+        await asyncio.sleep(0.015 * chat_id)  # Telegram answers each a moment after the last
+        return await telegram(chat_id, payload)
+
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    engine = sessions.kw["bind"].sync_engine
+    event.listen(engine, "commit", committed)
+    try:
+        assert await Sender(sessions, "telegram", slowly, per_second=1000, clock=lambda: NOW).send() == 4
+    finally:
+        event.remove(engine, "commit", committed)
+    assert len(commits) == 2, "one transaction leased the four, one recorded them as sent"
+    assert set((await statuses(sessions)).values()) == {"sent"}
 
 
 async def test_a_document_s_file_is_kept_only_until_it_is_sent(sessions: async_sessionmaker[AsyncSession]) -> None:
