@@ -74,6 +74,11 @@ class LoopSideSqlite(aiosqlite.Connection):
         waiting = partial(_waiting, connection, fn, args, kwargs)
         return await super()._execute(waiting)  # type: ignore[no-untyped-call]
 
+    def on_loop(self) -> sqlite3.Connection | None:
+        """SQLite's own connection, for statements run on it here directly (`storage.hot`: inside a
+        transaction, which holds the write lock, none of them waits); None once closed."""
+        return self._connection if self._running else None
+
 
 def _waiting(connection: sqlite3.Connection, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
     """In aiosqlite's thread: wait for another process's write lock as long as busy_timeout allows."""

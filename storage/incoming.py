@@ -12,10 +12,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Final, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, exists, func, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from storage import hot
 from storage.database import insert_of, unindexed
 from storage.tables import IncomingUpdateRow
 
@@ -97,15 +98,14 @@ class SqlIncoming:
             }
             for update in updates
         ]
-        result = await self._session.execute(_store(self._session.get_bind().dialect.name), rows)
-        return len(result.all())
+        return len((await hot.run(self._session, _store(self._session.get_bind().dialect.name), rows)).all())
 
-    async def claim_next(self, channel: str, now: datetime) -> Row[Any] | None:
+    async def claim_next(self, channel: str, now: datetime) -> Any:
         """The next update to handle, locked until this transaction ends: a person's oldest only."""
         claimed = await self.claim(channel, now, 1)
         return claimed[0] if claimed else None
 
-    async def claim(self, channel: str, now: datetime, limit: int) -> list[Row[Any]]:
+    async def claim(self, channel: str, now: datetime, limit: int) -> list[Any]:
         """The next updates to handle, at most one per person (their oldest), locked until this
         transaction ends; in the order they arrived.
 
@@ -113,10 +113,10 @@ class SqlIncoming:
         later ones waiting too, because an older row of theirs still exists: one person's updates
         are handled one at a time and in order, whichever worker takes them.
         """
-        return list(await self._session.execute(_CLAIM, {"channel": channel, "now": now, "limit": limit}))
+        return (await hot.run(self._session, _CLAIM, {"channel": channel, "now": now, "limit": limit})).all()
 
     async def done(self, incoming_ids: list[int]) -> None:
-        await self._session.execute(_DONE, {"incoming_ids": incoming_ids})
+        await hot.run(self._session, _DONE, {"incoming_ids": incoming_ids})
 
     async def retry(self, incoming_id: int, error: str, not_before: datetime, *, give_up: bool) -> None:
         """A failed attempt: try again from `not_before`, or set it aside so the person's next ones go on."""

@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from storage import hot
 from storage.database import insert_of
 from storage.tables import JobRow
 
@@ -41,7 +42,7 @@ class SqlJobs:
 
     async def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> None:
         values = {"new_kind": kind, "new_key": key, "new_due_at": due_at, "new_payload": payload}
-        await self._session.execute(_schedule(self._session.get_bind().dialect.name), values)
+        await hot.run(self._session, _schedule(self._session.get_bind().dialect.name), values)
         self._scheduled.add(kind)
 
     async def claim_due(self, now: datetime) -> JobRow | None:

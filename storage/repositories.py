@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from handlers.model import Conversation, Participant, Role, Status, Step
+from storage import hot
 from storage.database import insert_for, insert_of, unindexed
 from storage.tables import (
     AnswerRow,
@@ -297,7 +298,7 @@ class SqlParticipants:
         if participant_id in self._cache:
             return self._cache[participant_id]
         statement = _participant(self._session.get_bind().dialect.name)
-        row = (await self._session.execute(statement, {"participant_id": participant_id})).one_or_none()
+        row = (await hot.run(self._session, statement, {"participant_id": participant_id})).one_or_none()
         if row is None or row.status == Status.ERASED.value:
             return None
         participant = participant_from_row(row, answers_of(row.answers))
@@ -308,7 +309,7 @@ class SqlParticipants:
         participant.answers[key] = value
         statement = _save_answer(self._session.get_bind().dialect.name)
         values = {"new_participant_id": participant.id, "new_key": key, "new_value": value, "now": now}
-        await self._session.execute(statement, values)
+        await hot.run(self._session, statement, values)
         await self._touch(participant, now)
 
     async def forget_answer(self, participant: Participant, key: str, now: datetime) -> None:
@@ -333,7 +334,7 @@ class SqlParticipants:
             "new_unreachable_since": participant.unreachable_since,
             "now": now,
         }
-        await self._session.execute(_UPDATE_PARTICIPANT, values)
+        await hot.run(self._session, _UPDATE_PARTICIPANT, values)
 
     async def agree(self, participant: Participant, version: str, language: str, now: datetime) -> None:
         """They agreed to consent text `version`, shown in `language`; the earlier agreements stay on record."""
@@ -364,7 +365,7 @@ class SqlParticipants:
 
     async def _touch(self, participant: Participant, now: datetime) -> None:
         participant.updated_at = now
-        await self._session.execute(_TOUCH, {"participant_id": participant.id, "now": now})
+        await hot.run(self._session, _TOUCH, {"participant_id": participant.id, "now": now})
 
 
 def participant_from_row(row: ParticipantRow | Row[Any], answers: dict[str, Any]) -> Participant:
@@ -400,7 +401,7 @@ class SqlConversations:
     async def lock(self, channel: str, user_id: int, chat_id: int, now: datetime) -> Conversation:
         """The person's conversation, created on first contact, locked until the transaction ends."""
         key = {"channel": channel, "user_id": user_id}
-        row = (await self._session.execute(_CONVERSATION, key)).one_or_none()
+        row = (await hot.run(self._session, _CONVERSATION, key)).one_or_none()
         if row is None:
             # Two first messages at once must not both create the row: let the database decide.
             insert = insert_for(self._session)
@@ -411,7 +412,7 @@ class SqlConversations:
                 )
                 .on_conflict_do_nothing()
             )
-            row = (await self._session.execute(_CONVERSATION, key)).one()
+            row = (await hot.run(self._session, _CONVERSATION, key)).one()
         state = row.state or {}
         return Conversation(
             channel=row.channel,
@@ -447,7 +448,7 @@ class SqlConversations:
             "new_state": state,
             "now": now,
         }
-        await self._session.execute(_SAVE_CONVERSATION, values)
+        await hot.run(self._session, _SAVE_CONVERSATION, values)
 
 
 class SqlProcessedUpdates:
@@ -467,7 +468,7 @@ class SqlProcessedUpdates:
         """`first_time` for updates handled together, in one statement: those seen for the first time."""
         statement = _first_time(self._session.get_bind().dialect.name)
         rows = [{"new_channel": channel, "new_update_id": update_id, "now": now} for update_id in update_ids]
-        return set((await self._session.execute(statement, rows)).scalars())
+        return set((await hot.run(self._session, statement, rows)).scalars())
 
 
 def _stored(payload: dict[str, Any]) -> dict[str, Any]:
@@ -499,7 +500,7 @@ class SqlOutbox:
             {"new_channel": channel, "new_chat_id": chat_id, "due": now, "now": now} | _stored(payload)
             for payload in payloads
         ]
-        return list((await self._session.execute(_ADD_OUTBOX, rows)).scalars())
+        return (await hot.run(self._session, _ADD_OUTBOX, rows)).scalars()
 
     async def claim(
         self,
@@ -524,14 +525,14 @@ class SqlOutbox:
         """
         due = _DUE if chat_ids is None else _DUE_TO_CHATS
         values: dict[str, Any] = {"channel": channel, "now": now, "alive_since": now - SILENCE, "limit": limit}
-        found = await self._session.execute(due, values if chat_ids is None else values | {"chat_ids": chat_ids})
+        found = await hot.run(self._session, due, values if chat_ids is None else values | {"chat_ids": chat_ids})
         claimed = [
             ClaimedMessage(row.id, row.chat_id, _given(row.payload, row.attachment), row.attempts) for row in found
         ]
         rows = await self._in_order(channel, claimed, per_chat)
         if rows:
             ids = [row.id for row in rows]
-            await self._session.execute(_LEASE, {"ids": ids, "lease_until": lease_until, "worker": worker})
+            await hot.run(self._session, _LEASE, {"ids": ids, "lease_until": lease_until, "worker": worker})
         return [replace(row, attempts=row.attempts + 1) for row in rows]
 
     async def _in_order(self, channel: str, rows: list[ClaimedMessage], per_chat: int | None) -> list[ClaimedMessage]:
@@ -540,9 +541,8 @@ class SqlOutbox:
             return rows
         mine = {row.id for row in rows}
         chats = list({row.chat_id for row in rows})
-        pending = await self._session.execute(
-            _PENDING_UP_TO, {"channel": channel, "chat_ids": chats, "last": max(mine)}
-        )
+        earlier = {"channel": channel, "chat_ids": chats, "last": max(mine)}
+        pending = await hot.run(self._session, _PENDING_UP_TO, earlier)
         taken: dict[int, int] = {}
         stopped: set[int] = set()
         allowed: set[int] = set()
@@ -560,9 +560,8 @@ class SqlOutbox:
         """When each of these chats last got a message (from any worker), if after `since`."""
         if not chat_ids:
             return {}
-        found = await self._session.execute(
-            _LAST_SENT, {"channel": channel, "chat_ids": list(chat_ids), "since": since}
-        )
+        chats = {"channel": channel, "chat_ids": list(chat_ids), "since": since}
+        found = await hot.run(self._session, _LAST_SENT, chats)
         return {chat_id: sent_at for chat_id, sent_at in found if sent_at is not None}
 
     async def release(self, outbox_ids: list[int], now: datetime) -> None:
@@ -583,10 +582,10 @@ class SqlOutbox:
         return int(count), oldest
 
     async def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        await self._session.execute(_MARK_SENT, {"outbox_id": outbox_id, "now": now})
+        await hot.run(self._session, _MARK_SENT, {"outbox_id": outbox_id, "now": now})
 
     async def mark_all_sent(self, outbox_ids: list[int], now: datetime) -> None:
-        await self._session.execute(_MARK_ALL_SENT, {"outbox_ids": outbox_ids, "now": now})
+        await hot.run(self._session, _MARK_ALL_SENT, {"outbox_ids": outbox_ids, "now": now})
 
     async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
         await self._session.execute(
