@@ -19,7 +19,7 @@ from typing import Any, Final, cast
 
 from sqlalchemy import Select
 from sqlalchemy.engine import CursorResult, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -44,8 +44,10 @@ class Rows:
         return self._rows
 
     def one(self) -> Any:
-        if len(self._rows) != 1:
-            raise LookupError(f"one row was expected, there were {len(self._rows)}")
+        if not self._rows:
+            raise NoResultFound("one row was expected, there was none")
+        if len(self._rows) > 1:
+            raise MultipleResultsFound(f"one row was expected, there were {len(self._rows)}")
         return self._rows[0]
 
     def one_or_none(self) -> Any:
