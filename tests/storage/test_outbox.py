@@ -71,7 +71,7 @@ async def test_messages_delivered_moments_apart_are_recorded_as_sent_in_one_tran
     telegram = Telegram()
 
     async def slowly(chat_id: int, payload: dict[str, Any]) -> Delivery:
-        await asyncio.sleep(0.015 * chat_id)  # Telegram answers each a moment after the last
+        await asyncio.sleep(0.01 * chat_id)  # Telegram answers each a moment after the last
         return await telegram(chat_id, payload)
 
     commits: list[object] = []
