@@ -407,9 +407,10 @@ class Frontdoor:
 
     async def mark_sent(self, outbox_ids: list[int]) -> None:
         """For channels that show replies themselves (the terminal): nothing is left to send."""
+        if not outbox_ids:
+            return
         async with UnitOfWork(self.sessions) as uow:
-            for outbox_id in outbox_ids:
-                await uow.outbox.mark_sent(outbox_id, self.clock())
+            await uow.outbox.mark_all_sent(outbox_ids, self.clock())
             await uow.commit()
 
     async def close(self) -> None:

@@ -102,13 +102,6 @@ _ADD_OUTBOX: Final = (
     )
     .returning(OUTBOX.c.id)
 )
-_MARK_SENT: Final = (
-    update(OUTBOX)
-    .where(OUTBOX.c.id == bindparam("outbox_id"))
-    .values(status="sent", sent_at=bindparam("now"), last_error=None, attachment=None)
-)
-
-
 _MARK_ALL_SENT: Final = (
     update(OUTBOX)
     .where(OUTBOX.c.id.in_(bindparam("outbox_ids", expanding=True)))
@@ -580,9 +573,6 @@ class SqlOutbox:
         )
         count, oldest = (await self._session.execute(query)).one()
         return int(count), oldest
-
-    async def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        await hot.run(self._session, _MARK_SENT, {"outbox_id": outbox_id, "now": now})
 
     async def mark_all_sent(self, outbox_ids: list[int], now: datetime) -> None:
         await hot.run(self._session, _MARK_ALL_SENT, {"outbox_ids": outbox_ids, "now": now})

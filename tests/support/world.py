@@ -143,7 +143,8 @@ class World:
                 reply, edit_of = payload_to_reply(dict(row.payload))
                 phone = self.phones.get(row.chat_id) or self.phone(row.chat_id)
                 phone.show(reply, edit_of)
-                await uow.outbox.mark_sent(row.id, self.now)
+            if rows:
+                await uow.outbox.mark_all_sent([row.id for row in rows], self.now)
             await uow.commit()
 
     async def run_jobs(self, at: datetime) -> None:
