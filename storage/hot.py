@@ -21,6 +21,7 @@ from sqlalchemy import Select
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
@@ -83,7 +84,7 @@ async def _sqlite_of(session: AsyncSession) -> sqlite3.Connection | None:
     session.execute would do (SQLAlchemy does both lazily); then, for as long as that innermost
     transaction lasts, the connection is remembered.
     """
-    transaction = session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
+    transaction = _innermost(session)
     known = session.info.get(_CONNECTION)
     if transaction is not None and known is not None and known[0] is transaction and transaction.is_active:
         return cast(sqlite3.Connection | None, known[1])
@@ -91,9 +92,13 @@ async def _sqlite_of(session: AsyncSession) -> sqlite3.Connection | None:
     fairy = connection.sync_connection.connection if connection.sync_connection else None
     driver = fairy.driver_connection if fairy is not None else None
     sqlite = driver.on_loop() if isinstance(driver, LoopSideSqlite) else None
-    begun = session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
-    session.info[_CONNECTION] = (begun, sqlite)
+    session.info[_CONNECTION] = (_innermost(session), sqlite)
     return sqlite
+
+
+def _innermost(session: AsyncSession) -> SessionTransaction | None:
+    """The session's savepoint, if one is open, else its transaction."""
+    return session.sync_session.get_nested_transaction() or session.sync_session.get_transaction()
 
 
 @dataclass(frozen=True)
