@@ -106,7 +106,9 @@ class Helper:
     The export reads and writes in Python for seconds, on one core: two processes halve it. The
     helper is this process forked as the export begins, before it opens the database: it starts
     in milliseconds, with every module already imported (a fresh interpreter took 0.5 s, for which
-    the export would wait). Then `share` makes its snapshot the export's own, and `take_part` gives
+    the export would wait). It opens the database only when `share` asks, once the export has
+    opened it and brought its schema up to date: before, it could meet the migrations writing a new
+    SQLite file ("database is locked"). Then `share` makes its snapshot the export's own, and `take_part` gives
     it the participants above the middle one, the meetings, the follow-ups and the referrals: it
     writes their CSV lines to files, which the export appends where they belong (`Sheet.rest`).
     The two talk through a pipe, a message at a time.
@@ -130,6 +132,7 @@ class Helper:
 
     async def share(self, session: AsyncSession) -> None:
         """The helper's reading transaction made to see exactly what `session`'s sees, before either reads."""
+        self.connection.send({"connect": True})
         await self._hear("connected")
         if session.get_bind().dialect.name == "postgresql":
             self.connection.send({"snapshot": await session.scalar(text("SELECT pg_export_snapshot()"))})
@@ -230,6 +233,7 @@ def _help(connection: Connection, database_url: str, folder: Path) -> None:
 
 
 async def _helping(connection: Connection, database_url: str, folder: Path) -> None:
+    connection.recv()  # asked to connect (Helper.share): the database is ready
     async with snapshot(database_url) as session:
         await session.connection()
         connection.send({"said": "connected"})
