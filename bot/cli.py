@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 
 from bot import redaction
 from bot.config import Settings, SettingsError, Webhook, load_settings
+from handlers.ids import number
 from handlers.program import ProgramError, load_program
 
 log = logging.getLogger("frontdoor")
 USAGE_ERROR = 2
 DEFAULT_LISTEN = "127.0.0.1:8080"
+PORTS = range(1, 65536)
 
 
 class Parser(argparse.ArgumentParser):
@@ -150,10 +152,11 @@ def webhook_of(url: str | None, listen: str) -> Webhook | None:
     path = address.path or "/"
     if path == "/healthz":
         raise SettingsError("--webhook: /healthz is the health check's path; choose another")
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    host, _, port_text = listen.rpartition(":")
+    port = number(port_text, PORTS)
+    if not host or port is None:
         raise SettingsError(f"--listen {listen!r} is not HOST:PORT, e.g. {DEFAULT_LISTEN}")
-    return Webhook(url=url, path=path, host=host.strip("[]"), port=int(port))
+    return Webhook(url=url, path=path, host=host.strip("[]"), port=port)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -186,6 +189,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
     # Imported only now, so that mistakes are answered at once; and aiogram (seconds to import)
     # only by `run`, the one command that talks to Telegram.
     if arguments.command == "run":
+        webhook = webhook_of(arguments.webhook, arguments.listen)  # a mistake answered before that import
         # aiogram's import builds hundreds of pydantic models: with the garbage collector paused
         # it does not walk them again and again as they are made (about 10% of the start-up).
         gc.disable()
@@ -194,7 +198,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         finally:
             gc.enable()
 
-        return await serve.run(settings, webhook_of(arguments.webhook, arguments.listen))
+        return await serve.run(settings, webhook)
     from bot import commands
 
     if arguments.command == "chat":

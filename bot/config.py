@@ -11,8 +11,11 @@ from typing import Final
 
 from dotenv import dotenv_values
 
+from handlers.ids import number
+
 DEFAULT_API_URL: Final = "https://api.telegram.org"
 DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///frontdoor.db"
+TELEGRAM_USER_IDS: Final = range(1, 2**52)  # the Bot API: "at most 52 significant bits"
 WEBHOOK_SECRET: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 NO_TOKEN: Final = (
     "FRONTDOOR_BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), put its token in "
@@ -66,9 +69,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     coordinators: set[int] = set()
     for item in (get("FRONTDOOR_COORDINATORS") or "").split(","):
         if item.strip():
-            if not item.strip().lstrip("-").isdigit():
+            user_id = number(item.strip(), TELEGRAM_USER_IDS)
+            if user_id is None:
                 raise SettingsError(f"FRONTDOOR_COORDINATORS: {item.strip()!r} is not a Telegram user id (a number)")
-            coordinators.add(int(item))
+            coordinators.add(user_id)
     api_url = (get("FRONTDOOR_TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
     if not api_url.startswith(("http://", "https://")):
         raise SettingsError(f"FRONTDOOR_TELEGRAM_API_URL must start with http:// or https://, not {api_url!r}")

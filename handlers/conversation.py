@@ -14,6 +14,7 @@ from handlers import intake
 from handlers.bidi import for_reader, lay_out
 from handlers.events import Button, Event, EventKind, Outcome, Reply
 from handlers.i18n import N_, Translator, native_name, negotiate_language
+from handlers.ids import number
 from handlers.model import Conversation, Participant, Role, Status, Step
 from handlers.ports import Context
 from handlers.render import chosen, format_day, summary, zone_name
@@ -384,10 +385,11 @@ async def _time_zone_question(t: Translator, ctx: Context) -> Reply:
 
 
 async def _on_time_zone(index: str, t: Translator, ctx: Context) -> list[Reply] | None:
+    chosen_index = number(index, range(len(TIME_ZONES)))
     participant = await ctx.participants.get(ctx.conversation.participant_id or 0)
-    if participant is None or not index.isdigit() or int(index) >= len(TIME_ZONES):
+    if participant is None or chosen_index is None:
         return None
-    zone = TIME_ZONES[int(index)]
+    zone = TIME_ZONES[chosen_index]
     participant.time_zone = None if zone == ctx.program.time_zone else zone
     await ctx.participants.update(participant, ctx.now)
     done = t.gettext("Done: your meeting times are now shown in {zone}.").format(zone=zone_name(zone, t.language))

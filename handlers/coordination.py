@@ -11,6 +11,7 @@ from typing import Final
 from handlers import proposals
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
+from handlers.ids import database_ids
 from handlers.model import Participant, Role, Status
 from handlers.people import answer, name, to, translator
 from handlers.picking import pick_reply, tell_coordinators
@@ -65,13 +66,13 @@ async def pending(office: Office, t: Translator) -> list[Reply]:
 
 async def on_button(kind: str, rest: str, t: Translator, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
     """ok:<id> approve, no:<id> decline, pick:<connectee>:<connector>; None when stale."""
-    parts = rest.split(":")
-    if not all(part.isdigit() for part in parts):
+    ids = database_ids(rest, 2 if kind == "pick" else 1)
+    if ids is None:
         return None
-    person = await office.participants.get(int(parts[0]))
+    person = await office.participants.get(ids[0])
     if person is None:
         return None
-    if kind in ("ok", "no") and len(parts) == 1 and person.status is Status.SUBMITTED:
+    if kind in ("ok", "no") and person.status is Status.SUBMITTED:
         record = application(t, office, person)
         if kind == "ok":
             done = t.gettext("{application}\n\n✔ Approved").format(application=record)
@@ -79,8 +80,8 @@ async def on_button(kind: str, rest: str, t: Translator, office: Office) -> tupl
         return [Reply(t.gettext("{application}\n\n✖ Declined").format(application=record), edit=True)], await _decline(
             office, person
         )
-    if kind == "pick" and len(parts) == 2 and person.role is Role.CONNECTEE and person.status is Status.APPROVED:
-        return await _pick(office, person, int(parts[1]), t)
+    if kind == "pick" and person.role is Role.CONNECTEE and person.status is Status.APPROVED:
+        return await _pick(office, person, ids[1], t)
     return None
 
 

@@ -15,6 +15,7 @@ from handlers import coordination, digest, proposals
 from handlers.bidi import lay_out
 from handlers.events import Button, Document, Outgoing, Reply
 from handlers.i18n import N_, Translator, babel_locale
+from handlers.ids import database_id, number
 from handlers.model import Participant, Role, Status
 from handlers.people import answer, coordinators, month_start, name
 from handlers.picking import coordinator_translator, pick_reply
@@ -36,6 +37,7 @@ EXPORT: Final = "export"  # the job making a coordinator's export
 DOCUMENT_LIMIT: Final = 50_000_000
 FOUND: Final = 10
 PAUSE_DAYS: Final = 30
+PAUSE_DAY_COUNTS: Final = range(366)  # /pause 12 0 resumes, up to a year
 STATUS_NAMES: Final = {
     Status.IN_PROGRESS: N_("registering"),
     Status.SUBMITTED: N_("waiting for review"),
@@ -105,12 +107,12 @@ async def _find(args: str, t: Translator, office: Office) -> Reply:
 
 async def _person(args: str, t: Translator, office: Office) -> Participant | Reply:
     """The participant a command's first argument names ("12" or "#12"), or the reply saying why not."""
-    word = (args.split() or [""])[0].lstrip("#")
-    if not word.isdigit():
+    person_id = database_id((args.split() or [""])[0].lstrip("#"))
+    if person_id is None:
         return Reply(t.gettext("Please add the participant's number, for example: /match 12"))
-    person = await office.participants.get(int(word))
+    person = await office.participants.get(person_id)
     if person is None:
-        return Reply(t.gettext("There is no participant #{id}.").format(id=word))
+        return Reply(t.gettext("There is no participant #{id}.").format(id=person_id))
     return person
 
 
@@ -131,10 +133,9 @@ async def _pause(args: str, t: Translator, office: Office) -> Reply:
     if isinstance(person, Reply):
         return person
     words = args.split()
-    days = int(words[1]) if len(words) > 1 and words[1].isdigit() and int(words[1]) <= 365 else None
-    if len(words) > 1 and days is None:
+    days = number(words[1], PAUSE_DAY_COUNTS) if len(words) > 1 else PAUSE_DAYS
+    if days is None:
         return Reply(t.gettext("Please give the number of days as a whole number from 0 to 365."))
-    days = PAUSE_DAYS if days is None else days
     person.paused_until = office.now + timedelta(days=days) if days else None
     await office.participants.update(person, office.now)
     if person.paused_until is None:

@@ -16,6 +16,7 @@ from handlers import coordination, proposals
 from handlers.answers import clean_text
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import N_, Translator
+from handlers.ids import database_id, fields
 from handlers.model import (
     MEETING_FOLLOW_UP,
     FollowUp,
@@ -256,10 +257,11 @@ async def on_button(
     rest: str, user_id: int, t: Translator, office: Office
 ) -> tuple[list[Reply], list[Outgoing]] | None:
     """fu:<id>:<step>:<value>, pressed by `user_id`; None when stale, forged or not theirs."""
-    parts = rest.split(":")
-    if len(parts) != 3 or not parts[0].isdigit():
+    parts = fields(rest, 3) or ["", "", ""]  # the wrong number of fields: no id, so expired
+    follow_up_id = database_id(parts[0])
+    if follow_up_id is None:
         return None
-    follow_up = await office.follow_ups.get(int(parts[0]), lock=True)
+    follow_up = await office.follow_ups.get(follow_up_id, lock=True)
     if follow_up is None or follow_up.status is not FollowUpStatus.ASKED or follow_up.step != parts[1]:
         return None
     pair = await _pair(office, follow_up)

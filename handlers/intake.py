@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers import ids
 from handlers.answers import Invalid, check_phone, check_typed
 from handlers.bidi import for_reader
 from handlers.events import Event, EventKind, Reply
@@ -181,8 +182,8 @@ async def on_question_button(kind: str, key: str, value: str, t: Translator, ctx
     if kind == "a":
         answer: Any = value
         if question.kind is Kind.NUMBER:
-            answer = int(value) if value.isdigit() else None
-            if answer is None or not (question.minimum or 0) <= answer <= (question.maximum or 0):
+            answer = ids.number(value, range(question.minimum or 0, (question.maximum or 0) + 1))
+            if answer is None:
                 return None
         elif value not in {o.value for o in question.options}:
             return None

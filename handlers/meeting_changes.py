@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import proposals
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
+from handlers.ids import database_id
 from handlers.model import MatchStatus, Meeting, MeetingStatus, Participant
 from handlers.people import both, name, to, translator, zone_of
 from handlers.ports import Office
@@ -15,9 +16,10 @@ async def on_button(
     kind: str, rest: str, user_id: int, t: Translator, office: Office
 ) -> tuple[list[Reply], list[Outgoing]] | None:
     """mx ask to cancel, my cancel, mn keep it, mr reschedule; None when stale or not the presser's."""
-    if not rest.isdigit():
+    meeting_id = database_id(rest)
+    if meeting_id is None:
         return None
-    meeting = await office.matchmaking.meeting(int(rest), lock=True)
+    meeting = await office.matchmaking.meeting(meeting_id, lock=True)
     if meeting is None or meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= office.now:
         return None
     pair = await both(office, meeting)

@@ -17,6 +17,7 @@ from handlers import intake, proposals
 from handlers.bidi import for_reader
 from handlers.conversation import reset
 from handlers.events import Button, Document, Outgoing, Reply
+from handlers.ids import database_id
 from handlers.model import Erasure, MatchStatus, Meeting, MeetingStatus, Participant, Role
 from handlers.people import both, name, to, translator, zone_of
 from handlers.ports import Context, Office
@@ -109,9 +110,10 @@ async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[lis
         return [Reply(t.gettext("Good, nothing is erased."), edit=True)], []
     choice, _, participant_id = rest.partition(":")
     conversation = ctx.conversation
-    if choice != "yes" or not participant_id.isdigit() or int(participant_id) != conversation.participant_id:
+    person_id = database_id(participant_id)
+    if choice != "yes" or person_id is None or person_id != conversation.participant_id:
         return None
-    person = await ctx.participants.get(int(participant_id))
+    person = await ctx.participants.get(person_id)
     if person is None:
         return None
     messages = await erase(office, person, Erasure.REQUEST)

@@ -16,6 +16,7 @@ from typing import Final
 from handlers import meetings, picking
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
+from handlers.ids import database_id, fields, number
 from handlers.matching import (
     Candidate,
     Seeker,
@@ -36,6 +37,7 @@ from handlers.slots import common_starts, connectee_free, connector_starts, find
 
 NUDGE: Final = "proposal.nudge"
 EXPIRE: Final = "proposal.expire"
+SLOT_BUTTONS: Final = frozenset({"pk", "cs"})  # the buttons that carry a held slot's index too
 
 
 # ---------------------------------------------------------------- suggestions
@@ -397,11 +399,12 @@ async def on_button(
     kind: str, rest: str, user_id: int, t: Translator, office: Office
 ) -> tuple[list[Reply], list[Outgoing]] | None:
     """A proposal button pressed by `user_id`; None when it is stale, forged or not theirs."""
-    parts = rest.split(":")
-    if len(parts) < 2 or not all(part.isdigit() for part in parts):
+    parts = fields(rest, 3 if kind in SLOT_BUTTONS else 2) or ["", ""]  # <id>:<version>[:<slot index>]
+    match_id, version = database_id(parts[0]), database_id(parts[1])
+    if match_id is None or version is None:
         return None
-    match = await office.matchmaking.match(int(parts[0]), lock=True)
-    if match is None or match.version != int(parts[1]) or not match.status.open:
+    match = await office.matchmaking.match(match_id, lock=True)
+    if match is None or match.version != version or not match.status.open:
         return None
     pair = await both(office, match)
     if pair is None:
@@ -410,8 +413,8 @@ async def on_button(
     presser = connector if kind in ("pk", "pn", "px") else connectee
     if presser.user_id != user_id:
         return None
-    index = int(parts[2]) if len(parts) > 2 else -1
-    if kind == "pk" and match.status is MatchStatus.OFFERED and 0 <= index < len(match.slots):
+    index = number(parts[2], range(len(match.slots))) if kind in SLOT_BUTTONS else None
+    if kind == "pk" and match.status is MatchStatus.OFFERED and index is not None:
         return await _connector_picks(office, match, connectee, connector, match.slots[index], t)
     if kind == "pn" and match.status is MatchStatus.OFFERED:
         return await _other_times(office, match, connectee, connector, t)
@@ -421,7 +424,7 @@ async def on_button(
         return await meetings.confirm(office, match, connectee, connector, match.slot, t, presser)
     if kind == "co" and match.status is MatchStatus.PROPOSED:
         return _choose_another(office, match, connectee, t), []
-    if kind == "cs" and match.status is MatchStatus.PROPOSED and 0 <= index < len(match.slots):
+    if kind == "cs" and match.status is MatchStatus.PROPOSED and index is not None:
         return await _connectee_asks(office, match, connectee, connector, match.slots[index], t)
     if kind == "cd" and match.status is MatchStatus.PROPOSED:
         return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTEE, t)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.ids import database_id
 from handlers.model import FollowUpStatus, MeetingOutcome, MeetingStatus, Participant, Role, Status
 from handlers.ports import DigestFigures, DigestWindow
 from storage.follow_ups import follow_up_from_row
@@ -144,7 +145,8 @@ class SqlReports:
 
     async def find(self, text: str, limit: int) -> list[Participant]:
         needle = text.strip().lstrip("#")
-        by_id = ParticipantRow.id == int(needle) if needle.isdigit() and len(needle) < 10 else None
+        number = database_id(needle)
+        by_id = ParticipantRow.id == number if number is not None else None
         # Answers are stored as JSON text, where non-ASCII letters may be \uXXXX escapes: search both forms,
         # as typed and case-folded (the database lowers only ASCII letters everywhere).
         forms = {needle, needle.casefold()}

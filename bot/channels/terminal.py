@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Final, TextIO
 
 from handlers.events import Button, Event, EventKind, Reply
+from handlers.ids import number
 
 CHANNEL: Final = "terminal"
 TERMINAL_PHONE: Final = "+15195550100"
@@ -45,8 +46,9 @@ class TerminalChat:
     async def say(self, line: str) -> None:
         """What the person typed, as the event Telegram would have produced."""
         line = line.strip()
-        if line.isdigit() and 1 <= int(line) <= len(self._choices):
-            event = self._event(*self._choices[int(line) - 1])
+        choice = number(line, range(1, len(self._choices) + 1))
+        if choice is not None:
+            event = self._event(*self._choices[choice - 1])
         elif line.lower() == "c" and self._contact_offered:
             event = self._event(EventKind.CONTACT, TERMINAL_PHONE)
         elif line.startswith("/") and len(line) > 1:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import Frontdoor
+from bot.app import Frontdoor, Received
 from handlers.events import Button, Event, EventKind, Reply, payload_to_reply
 from handlers.model import Step
 from handlers.program import Kind, Program, load_program
@@ -120,7 +120,27 @@ class World:
     async def event(
         self, phone: Phone, kind: EventKind, text: str, *, args: str = "", message_id: int | None = None
     ) -> None:
-        event = Event(
+        handled = await self.app.handle(CHANNEL, self._event(phone, kind, text, args, message_id))
+        if handled.notice:
+            phone.notices.append(handled.notice)
+        await self.deliver()
+
+    async def arrive(self, phone: Phone, kind: EventKind, text: str, *, args: str = "") -> Received:
+        """An update as `frontdoor run` takes it: stored, then handled by a worker, which does not raise
+        but retries a failing update and at last sets it aside (telling the person something went wrong)."""
+        event = self._event(phone, kind, text, args, phone.last.id if phone.screen else None)
+        await self.app.receive(
+            CHANNEL, event, answer_id=f"query-{event.update_id}" if kind is EventKind.CHOICE else None
+        )
+        received = await self.app.handle_next(CHANNEL)
+        assert received is not None and received.event.update_id == event.update_id
+        if received.handled.notice:
+            phone.notices.append(received.handled.notice)
+        await self.deliver()
+        return received
+
+    def _event(self, phone: Phone, kind: EventKind, text: str, args: str, message_id: int | None) -> Event:
+        return Event(
             next(self._updates),
             phone.user_id,
             phone.user_id,
@@ -130,10 +150,6 @@ class World:
             language_code=phone.language,
             message_id=message_id,
         )
-        handled = await self.app.handle(CHANNEL, event)
-        if handled.notice:
-            phone.notices.append(handled.notice)
-        await self.deliver()
 
     async def deliver(self) -> None:
         """Everything pending in the outbox, onto the phones, in order (what the sender does)."""
