@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,8 +21,17 @@ from bot import i18n
 from bot.config import Settings
 from bot.exporting import ExportProcess
 from bot.sender import Leased
-from handlers import coordination, desk, digest, frontdesk, privacy, timers
-from handlers.events import Document, Event, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
+from handlers import coordination, desk, digest, frontdesk, privacy, retention, timers
+from handlers.events import (
+    Document,
+    Event,
+    JobRefused,
+    Outgoing,
+    Reply,
+    event_to_payload,
+    payload_to_event,
+    reply_to_payload,
+)
 from handlers.ports import Context, Office
 from handlers.program import Program, load_program
 from storage.consents import numbered_consents
@@ -88,6 +97,7 @@ class JobsRun:
     done: int = 0
     failed: int = 0
     chats: list[int] = field(default_factory=list)
+    retention_left: bool = False  # a pretended time: retention waits for the real clock
 
 
 class Frontdoor:
@@ -129,6 +139,7 @@ class Frontdoor:
             staff=uow.coordinators,
             exports=SqlExports(uow.session),
             personal_data=uow.personal_data,
+            retention=uow.retention,
             bot_username=self.bot_username,
         )
 
@@ -304,19 +315,35 @@ class Frontdoor:
 
         The job row stays locked (FOR UPDATE SKIP LOCKED) until its transaction commits, so a second
         worker takes other jobs; a crash rolls back and leaves the job due for the next run.
+        Retention, which cannot be undone, runs only on the real clock: a pretended `now` (frontdoor
+        jobs run --now) leaves it. It runs first, so that its check of the clock reads the newest
+        activity on record before this run's other jobs write theirs at `now`.
         """
+        on_the_clock = now is None
         moment = now or self.clock()
-        run = JobsRun()
+        run = JobsRun(retention_left=not on_the_clock)
         async with UnitOfWork(self.sessions) as uow:
             office = self._office(uow, channel, moment)
             await digest.schedule(office)
-            await privacy.schedule(office)
+            if on_the_clock:
+                await retention.schedule(office)
             await uow.commit()
+        if on_the_clock:
+            await self._run_due(channel, moment, run, only=(retention.RETENTION,))
+        await self._run_due(channel, moment, run, leave=(retention.RETENTION,))
+        run.chats = list(dict.fromkeys(run.chats))
+        return run
+
+    async def _run_due(
+        self, channel: str, moment: datetime, run: JobsRun, *, only: Collection[str] = (), leave: Collection[str] = ()
+    ) -> None:
+        """Claim and run the jobs due at `moment` (of the kinds `only`, or all but `leave`) until none is."""
         while True:
+            failed: Exception | None = None
             async with UnitOfWork(self.sessions) as uow:
-                job = await uow.jobs.claim_due(moment)
+                job = await uow.jobs.claim_due(moment, only=only, leave=leave)
                 if job is None:
-                    break
+                    return
                 job_id, kind, payload, attempts = job.id, job.kind, dict(job.payload), job.attempts
                 if kind == desk.EXPORT:
                     await uow.jobs.hold(job_id, moment + EXPORT_HOLD)
@@ -325,25 +352,33 @@ class Frontdoor:
                     continue
                 try:
                     messages = await timers.run(kind, payload, self._office(uow, channel, moment))
+                except JobRefused as refused:  # nothing done, on purpose: not retried, and people are told
+                    log.warning("job %s (%s) refused: %s", job_id, kind, refused.reason)
+                    messages = refused.messages
+                    await uow.jobs.retry(job_id, refused.reason, moment, give_up=True)
+                    run.failed += 1
                 except Exception as error:  # one broken job must not stop the others
                     log.exception("job %s (%s) failed", job_id, kind)
                     await uow.session.rollback()
                     failed = error
                 else:
+                    await uow.jobs.finish(job_id, moment)
+                    run.done += 1
+                if failed is None:
                     # Sent now, even when `moment` is a pretended future (frontdoor jobs run --now).
                     run.chats += await self._queue(uow, messages, min(moment, self.clock()))
-                    await uow.jobs.finish(job_id, moment)
                     await uow.commit()
-                    run.done += 1
-                    continue
-            async with UnitOfWork(self.sessions) as uow:
-                give_up = attempts + 1 >= JOB_ATTEMPTS
-                retry_at = moment + timedelta(minutes=2 ** (attempts + 1))
-                await uow.jobs.retry(job_id, f"{type(failed).__name__}: {failed}", retry_at, give_up=give_up)
-                await uow.commit()
-            run.failed += 1
-        run.chats = list(dict.fromkeys(run.chats))
-        return run
+            if failed is not None:
+                await self._retry(job_id, attempts, failed, moment)
+                run.failed += 1
+
+    async def _retry(self, job_id: int, attempts: int, failed: Exception, moment: datetime) -> None:
+        """A failed job is due again later (2, 4, 8 … minutes), and set aside after JOB_ATTEMPTS."""
+        async with UnitOfWork(self.sessions) as uow:
+            give_up = attempts + 1 >= JOB_ATTEMPTS
+            retry_at = moment + timedelta(minutes=2 ** (attempts + 1))
+            await uow.jobs.retry(job_id, f"{type(failed).__name__}: {failed}", retry_at, give_up=give_up)
+            await uow.commit()
 
     async def _export(self, channel: str, job_id: int, payload: dict[str, Any], moment: datetime, run: JobsRun) -> None:
         """An export job: its file made with no transaction open (on SQLite one would hold the write
@@ -397,6 +432,24 @@ class Frontdoor:
             await self._queue(uow, messages, self.clock())
             await uow.commit()
         return True
+
+    async def retention_plan(self, channel: str, moment: datetime) -> retention.Plan:
+        """`frontdoor retention run`: who is due to be anonymized at `moment`, and the clock's check."""
+        async with UnitOfWork(self.sessions) as uow:
+            return await retention.plan(self._office(uow, channel, moment))
+
+    async def anonymize_due(self, channel: str, moment: datetime) -> int:
+        """`frontdoor retention run --confirm`: everyone due at `moment`, a batch per transaction
+        (the people they were to meet are told); how many."""
+        total = 0
+        while True:
+            async with UnitOfWork(self.sessions) as uow:
+                count, messages = await retention.anonymize_batch(self._office(uow, channel, moment))
+                await self._queue(uow, messages, moment)
+                await uow.commit()
+            total += count
+            if count < retention.BATCH:
+                return total
 
     async def shared_secret(self, name: str, candidate: str) -> str:
         """A secret all workers share (the webhook's): the first to start stores its `candidate`."""

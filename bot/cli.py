@@ -59,6 +59,21 @@ def make_parser() -> Parser:
     jobs_run = jobs_commands.add_parser("run", help="run every job due now (or as of --now)")
     jobs_run.add_argument("--now", type=moment, help="pretend it is this time, e.g. 2026-12-01T09:00 (program's zone)")
 
+    retention = commands.add_parser(
+        "retention", help="anonymizing participants inactive for longer than the program keeps data"
+    )
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, parser_class=Parser, metavar="ACTION"
+    )
+    retention_run = retention_commands.add_parser(
+        "run", help="say who is due to be anonymized now, on this machine's clock; --confirm anonymizes them"
+    )
+    retention_run.add_argument(
+        "--confirm",
+        action="store_true",
+        help="anonymize everyone due now, beyond the share a daily run may take (irreversible)",
+    )
+
     digest = commands.add_parser("digest", help="the coordinators' daily digest")
     digest.add_argument("--print", action="store_true", required=True, help="show the last 24 hours' digest here")
 
@@ -210,6 +225,8 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         if now is not None and now.tzinfo is None:  # as coordinators think: the program's local time
             now = now.replace(tzinfo=ZoneInfo(load_program(settings.program_file).time_zone))
         return await commands.jobs_run(settings, now=now)
+    if arguments.command == "retention":
+        return await commands.retention_run(settings, confirm=arguments.confirm)
     if arguments.command == "match":
         return await commands.match_dry_run(settings)
     if arguments.command == "digest":

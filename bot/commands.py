@@ -19,9 +19,11 @@ from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
 from bot.exporting import helping, snapshot, write_export
 from handlers.events import Event, Reply
+from handlers.retention import AT_LEAST, SHARE, Plan
 from storage.export import Period, export_of, question_keys, record_counts
 
 log = logging.getLogger("frontdoor")
+SHOWN = 20  # participant numbers listed by `frontdoor retention run`; the rest are counted
 
 
 async def chat(settings: Settings, *, role: str | None, language: str | None, user_id: int) -> int:
@@ -76,7 +78,51 @@ async def jobs_run(settings: Settings, *, now: datetime | None) -> int:
     async with opened(settings) as app:
         run = await app.run_jobs(TELEGRAM, now)
     print(f"ran {run.done} jobs, {run.failed} failed; messages queued for {len(run.chats)} chats", file=sys.stderr)
+    if run.retention_left:
+        print("retention was left for the real clock: it never runs at a pretended --now", file=sys.stderr)
     return 0 if run.failed == 0 else 1
+
+
+async def retention_run(settings: Settings, *, confirm: bool) -> int:
+    """Who is due to be anonymized on this machine's clock; with `confirm`, all of them, now."""
+    async with opened(settings) as app:
+        moment = app.clock()
+        plan = await app.retention_plan(TELEGRAM, moment)
+        if plan.check.behind:
+            print(f"frontdoor: retention refused: {plan.check.fault}; correct the clock first", file=sys.stderr)
+            return 1
+        if not confirm:
+            print(retention_report(plan))
+            return 0
+        anonymized = await app.anonymize_due(TELEGRAM, moment)
+    print(
+        f"anonymized {anonymized} participants inactive since {plan.before:%Y-%m-%d %H:%M} UTC; the people "
+        "they were to meet are told when the bot next sends its messages",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def retention_report(plan: Plan) -> str:
+    """`frontdoor retention run` without --confirm: who is due, the daily share, how to confirm."""
+    since = f"{plan.before:%Y-%m-%d %H:%M} UTC"
+    if not plan.due:
+        return f"Nobody is due to be anonymized: every participant was active since {since}."
+    shown = ", ".join(f"#{participant}" for participant in plan.due[:SHOWN])
+    more = f" and {len(plan.due) - SHOWN} more" if len(plan.due) > SHOWN else ""
+    lines = [
+        f"{len(plan.due)} of {plan.remaining} participants have had no activity since {since} and are due "
+        f"to be anonymized: {shown}{more}.",
+        f"The daily run anonymizes at most {plan.allowance} a day ({SHARE:.0%} of the participants, at least "
+        f"{AT_LEAST}); it leaves the rest for the next days.",
+    ]
+    if plan.check.ahead:
+        lines.append(
+            f"The daily run refuses now: {plan.check.fault}. If the clock is wrong, correct it. If it is "
+            "right (the bot was stopped), --confirm anonymizes them."
+        )
+    lines.append(f"To anonymize all {len(plan.due)} now, irreversibly: frontdoor retention run --confirm")
+    return "\n".join(lines)
 
 
 @asynccontextmanager

@@ -77,6 +77,17 @@ class Outgoing:
     reply: Reply
 
 
+class JobRefused(Exception):
+    """A job that must not do its work now, for a reason people must hear. Raised before the job wrote
+    anything: the job runner records it as failed with `reason` (one log line, not retried) and sends
+    `messages`, in the job's own transaction."""
+
+    def __init__(self, reason: str, messages: list[Outgoing]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.messages = messages
+
+
 @dataclass
 class Outcome:
     """What handling one event produced: the replies, messages to others, a toast for a pressed button."""

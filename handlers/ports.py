@@ -235,6 +235,16 @@ class PersonalData(Protocol):
         """How many were erased since `since`, by reason."""
 
 
+class RetentionRecords(Protocol):
+    """What retention checks before it anonymizes anyone (handlers.retention). Never commits."""
+
+    async def newest_activity(self) -> datetime | None:
+        """The newest time written by a person's message or by a job on record; None on an empty database."""
+
+    async def remaining(self) -> int:
+        """Participants not anonymized yet (the program that one run may take a share of)."""
+
+
 @dataclass
 class Office:
     """What the program-wide flows use: matching, meetings, coordinators, timers."""
@@ -252,4 +262,5 @@ class Office:
     staff: Coordinators
     exports: Exports
     personal_data: PersonalData
+    retention: RetentionRecords
     bot_username: str | None = None  # for personal t.me links; unknown in a terminal

@@ -1,17 +1,17 @@
-"""A person's rights over their data: see all of it (/mydata), erase it (/delete), and its retention.
+"""A person's rights over their data: see all of it (/mydata) and erase it (/delete).
 
 Button data:  del:yes:<participant id>  del:no
 Erasure cancels what is under way with someone else first (they are told), so nobody waits for a
 meeting with a person who is gone; then the store erases the personal data and keeps an
 anonymous record for the program's counts. The same erasure serves /delete, a coordinator's
-`frontdoor erase` and the daily retention job.
+`frontdoor erase` and the daily retention job (handlers.retention: when it runs, and how much).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
-from typing import Any, Final
+from datetime import date, datetime
+from typing import Any
 
 from handlers import intake, proposals
 from handlers.bidi import for_reader
@@ -22,10 +22,6 @@ from handlers.model import Erasure, MatchStatus, Meeting, MeetingStatus, Partici
 from handlers.people import both, name, to, translator, zone_of
 from handlers.ports import Context, Office
 from handlers.render import format_day, format_when, summary
-
-RETENTION: Final = "privacy.retention"
-RETENTION_BATCH: Final = 500  # people anonymized by one job; a full batch schedules the next at once
-
 
 # ---------------------------------------------------------------- /mydata
 
@@ -174,28 +170,3 @@ async def erase_on_behalf(office: Office, participant_id: int) -> list[Outgoing]
         "the program's statistics. Thank you for taking part."
     ).format(program=for_reader(office.program.name, t.language))
     return [*messages, to(person, Reply(done))]
-
-
-# ---------------------------------------------------------------- retention
-
-
-async def schedule(office: Office) -> None:
-    """Make sure today's retention job exists (the job runner calls this at every run; the key dedupes)."""
-    day = office.now.date().isoformat()
-    await office.jobs.schedule(RETENTION, f"retention:{day}", office.now, {"day": day, "batch": 1})
-
-
-async def on_retention(day: str, batch: int, office: Office) -> list[Outgoing]:
-    """Anonymize participants inactive for longer than the program keeps data; a full batch calls the next."""
-    before = office.now - timedelta(days=office.program.retention_days)
-    inactive = await office.personal_data.inactive(before, RETENTION_BATCH)
-    messages = []
-    for participant_id in inactive:
-        person = await office.participants.get(participant_id)
-        if person is not None:
-            messages += await erase(office, person, Erasure.RETENTION)
-    if len(inactive) == RETENTION_BATCH:
-        await office.jobs.schedule(
-            RETENTION, f"retention:{day}:{batch + 1}", office.now, {"day": day, "batch": batch + 1}
-        )
-    return messages

@@ -31,12 +31,14 @@ def format_day(moment: datetime, language: str, time_zone: str) -> str:
     return format_date(moment.astimezone(ZoneInfo(time_zone)), format="long", locale=babel_locale(language))
 
 
-def format_when(moment: datetime, t: Translator, time_zone: str) -> str:
-    """A meeting time as the reader says it ("Tue, Nov 24, 10:00 AM"; "mar. 24 nov., 10 h 00")."""
+def format_when(moment: datetime, t: Translator, time_zone: str, *, with_year: bool = False) -> str:
+    """A meeting time as the reader says it ("Tue, Nov 24, 10:00 AM"; "mar. 24 nov., 10 h 00"); with
+    the year where it may not be this one ("Tue, Nov 24, 2026, 10:00 AM")."""
     local = moment.astimezone(ZoneInfo(time_zone))
     locale = babel_locale(t.language)
     return t.gettext("{date}, {time}").format(
-        date=format_skeleton("MMMEd", local, locale=locale), time=format_time(local, "short", locale=locale)
+        date=format_skeleton("yMMMEd" if with_year else "MMMEd", local, locale=locale),
+        time=format_time(local, "short", locale=locale),
     )
 
 

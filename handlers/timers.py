@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import coordination, digest, follow_ups, meeting_changes, meetings, privacy, proposals
+from handlers import coordination, digest, follow_ups, meeting_changes, meetings, proposals, retention
 from handlers.events import Outgoing
 from handlers.ports import Office
 
@@ -28,6 +28,6 @@ async def run(kind: str, payload: dict[str, Any], office: Office) -> list[Outgoi
         return await follow_ups.on_nudge(int(payload["follow_up"]), office)
     if kind == digest.DAILY:
         return await digest.daily(str(payload["day"]), office)
-    if kind == privacy.RETENTION:
-        return await privacy.on_retention(str(payload["day"]), int(payload["batch"]), office)
+    if kind == retention.RETENTION:
+        return await retention.on_retention(payload, office)
     raise UnknownJob(kind)

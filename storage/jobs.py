@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from functools import cache
 from typing import Any, cast
@@ -45,15 +46,17 @@ class SqlJobs:
         await hot.run(self._session, _schedule(self._session.get_bind().dialect.name), values)
         self._scheduled.add(kind)
 
-    async def claim_due(self, now: datetime) -> JobRow | None:
-        """The oldest due job, locked until this transaction ends; other workers skip it."""
-        query = (
-            select(JobRow)
-            .where(JobRow.status == "pending", JobRow.due_at <= now)
-            .order_by(JobRow.due_at, JobRow.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
+    async def claim_due(
+        self, now: datetime, *, only: Collection[str] = (), leave: Collection[str] = ()
+    ) -> JobRow | None:
+        """The oldest due job (of the kinds `only`, if given; not of the kinds `leave`), locked until
+        this transaction ends; other workers skip it."""
+        query = select(JobRow).where(JobRow.status == "pending", JobRow.due_at <= now)
+        if only:
+            query = query.where(JobRow.kind.in_(only))
+        if leave:
+            query = query.where(JobRow.kind.not_in(leave))
+        query = query.order_by(JobRow.due_at, JobRow.id).limit(1).with_for_update(skip_locked=True)
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def hold(self, job_id: int, until: datetime) -> None:

@@ -15,6 +15,7 @@ from storage.matchmaking import SqlMatchmaking
 from storage.privacy import SqlPersonalData
 from storage.reports import SqlReports
 from storage.repositories import SqlConversations, SqlOutbox, SqlParticipants, SqlProcessedUpdates
+from storage.retention import SqlRetentionRecords
 from storage.workers import SqlWorkers
 
 
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.coordinators = SqlCoordinators(self.session)
         self.reports = SqlReports(self.session, self.participants, self.matchmaking)
         self.personal_data = SqlPersonalData(self.session, self.participants)
+        self.retention = SqlRetentionRecords(self.session)
         self.incoming = SqlIncoming(self.session)
         self.workers = SqlWorkers(self.session)
 

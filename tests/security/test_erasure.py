@@ -157,7 +157,10 @@ async def test_people_inactive_longer_than_the_retention_are_anonymized_and_the_
     world.now = later
     await world.register(priya, "connector", PRIYA)  # registered a year later: still active
 
-    await world.run_jobs(NOW + timedelta(days=729))
+    # The program goes on: Priya writes the day before each of the daily runs on the clock below.
+    world.now = NOW + timedelta(days=728)
+    await priya.send("/status")
+    await world.tick(NOW + timedelta(days=729))
     async with world.app.sessions() as session:
         kept = {
             user: status
@@ -165,7 +168,9 @@ async def test_people_inactive_longer_than_the_retention_are_anonymized_and_the_
         }
     assert kept == {201: "submitted", 101: "approved"}, "729 days without activity is within the 730 kept"
 
-    await world.run_jobs(NOW + timedelta(days=731, hours=1))
+    world.now = NOW + timedelta(days=730, hours=1)
+    await priya.send("/status")
+    await world.tick(NOW + timedelta(days=731, hours=1))
     async with world.app.sessions() as session:
         rows = list((await session.execute(select(ParticipantRow).order_by(ParticipantRow.id))).scalars())
     assert [(row.status, row.erased_reason) for row in rows] == [("erased", Erasure.RETENTION), ("submitted", None)]

@@ -6,12 +6,14 @@ import os
 import subprocess
 import sys
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import export_period
+from bot.commands import retention_report
+from handlers.retention import ClockCheck, Plan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +45,8 @@ def frontdoor(
         ["match"],
         ["digest"],
         ["coordinators", "invite"],
+        ["retention"],
+        ["retention", "run"],
     ],
 )
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
@@ -69,6 +73,9 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
             "--language 'tlh' is not one of en, fr, es, ar, zh-Hans, pa, tl, ur, fa, uk",
         ),
         (["export", "--format", "pdf"], {}, "invalid choice: 'pdf'"),
+        (["retention"], {}, "the following arguments are required: ACTION"),
+        (["retention", "run", "--confirm=yes"], {}, "ignored explicit argument 'yes'"),
+        (["retention", "run", "--now", "2029-12-01T09:00"], {}, "unrecognized arguments: --now"),
         (["export", "--since", "2026-13-01"], {}, "'2026-13-01' is not a day like 2026-12-01"),
         (["export", "--until", "1/12/2026"], {}, "'1/12/2026' is not a day like 2026-12-01"),
         (["export", "--format", "csv"], {}, "--format csv needs --out PATH"),
@@ -109,36 +116,38 @@ def test_the_settings_come_from_a_dot_env_file_too(tmp_path: Path) -> None:
     assert (tmp_path / "from-dotenv.db").is_file()
 
 
+AMAL_TYPED = "\n".join(
+    # role, consent, name, community, situation, year, occupation, sector, experience, education,
+    # languages (+Done), goals (+Done), availability (+Done), meeting, phone, e-mail, link, heard, Submit
+    [
+        "1",
+        "1",
+        "Amal",
+        "1",
+        "3",
+        "2022",
+        "Nurse",
+        "9",
+        "4",
+        "4",
+        "1",
+        "15",
+        "2",
+        "6",
+        "1",
+        "21",
+        "2",
+        "c",
+        "amal@example.com",
+        "1",
+        "2",
+        "17",
+    ]
+)
+
+
 def test_chat_in_the_terminal_registers_a_newcomer_on_the_same_store(tmp_path: Path) -> None:
-    typed = "\n".join(
-        # role, consent, name, community, situation, year, occupation, sector, experience, education,
-        # languages (+Done), goals (+Done), availability (+Done), meeting, phone, e-mail, link, heard, Submit
-        [
-            "1",
-            "1",
-            "Amal",
-            "1",
-            "3",
-            "2022",
-            "Nurse",
-            "9",
-            "4",
-            "4",
-            "1",
-            "15",
-            "2",
-            "6",
-            "1",
-            "21",
-            "2",
-            "c",
-            "amal@example.com",
-            "1",
-            "2",
-            "17",
-        ]
-    )
-    result = frontdoor("chat", "--language", "en", cwd=tmp_path, stdin=typed + "\n")
+    result = frontdoor("chat", "--language", "en", cwd=tmp_path, stdin=AMAL_TYPED + "\n")
     assert result.returncode == 0, result.stderr
     assert "Thank you, Amal! Your registration is submitted." in result.stdout
     exported = frontdoor("export", "--format", "json", "--out", "all.json", cwd=tmp_path)
@@ -160,10 +169,44 @@ def test_jobs_run_and_a_dry_run_on_an_empty_program(tmp_path: Path) -> None:
     env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
     jobs = frontdoor("jobs", "run", "--now", "2026-12-01T09:00", cwd=tmp_path, env=env)
     assert jobs.returncode == 0, jobs.stderr
-    assert "ran 2 jobs, 0 failed" in jobs.stderr  # the day's digest, to nobody yet, and the retention sweep
+    assert "ran 1 jobs, 0 failed" in jobs.stderr  # the day's digest, to nobody yet
+    assert "retention was left for the real clock: it never runs at a pretended --now" in jobs.stderr
     dry = frontdoor("match", "--dry-run", cwd=tmp_path, env=env)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.strip() == "Nobody is waiting for a connector."
+
+
+def test_jobs_run_three_years_ahead_leaves_retention_and_retention_run_erases_nobody_active(tmp_path: Path) -> None:
+    registered = frontdoor("chat", "--language", "en", cwd=tmp_path, stdin=AMAL_TYPED + "\n")
+    assert registered.returncode == 0, registered.stderr
+    three_years_on = (datetime.now(UTC) + timedelta(days=3 * 365)).isoformat()
+    jobs = frontdoor("jobs", "run", "--now", three_years_on, cwd=tmp_path)
+    assert jobs.returncode == 0, jobs.stderr
+    assert "retention was left for the real clock: it never runs at a pretended --now" in jobs.stderr
+    plan = frontdoor("retention", "run", cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    assert plan.stdout.startswith("Nobody is due to be anonymized: every participant was active since ")
+    confirmed = frontdoor("retention", "run", "--confirm", cwd=tmp_path)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert confirmed.stderr.startswith("anonymized 0 participants inactive since ")
+    exported = frontdoor("export", "--format", "json", cwd=tmp_path)
+    assert '"answer_name": "Amal"' in exported.stdout
+
+
+def test_retention_run_says_who_is_due_the_daily_share_and_how_to_confirm() -> None:
+    now = datetime(2028, 12, 1, 9, 0, tzinfo=UTC)
+    plan = Plan(ClockCheck(now, now - timedelta(days=9)), now - timedelta(days=730), list(range(1, 26)), 40, 10)
+    assert retention_report(plan).splitlines() == [
+        "25 of 40 participants have had no activity since 2026-12-02 09:00 UTC and are due to be anonymized: "
+        + ", ".join(f"#{number}" for number in range(1, 21))
+        + " and 5 more.",
+        "The daily run anonymizes at most 10 a day (5% of the participants, at least 10); it leaves the rest "
+        "for the next days.",
+        "The daily run refuses now: the clock (2028-12-01 09:00 UTC) is more than 7 days past the newest activity "
+        "on record (2028-11-22 09:00 UTC). If the clock is wrong, correct it. If it is right (the bot was "
+        "stopped), --confirm anonymizes them.",
+        "To anonymize all 25 now, irreversibly: frontdoor retention run --confirm",
+    ]
 
 
 def test_a_coordinator_invite_code_and_the_digest_in_the_terminal(tmp_path: Path) -> None:
