@@ -43,6 +43,9 @@ def frontdoor(
         ["match"],
         ["digest"],
         ["coordinators", "invite"],
+        ["coordinators", "list"],
+        ["coordinators", "revoke"],
+        ["coordinators", "audit"],
     ],
 )
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
