@@ -451,6 +451,16 @@ class Frontdoor:
             if count < retention.BATCH:
                 return total
 
+    async def revoke_coordinator(self, channel: str, user_id: int) -> bool:
+        """`frontdoor coordinators revoke ID`: access ended and the person told; False: no coordinator by code."""
+        async with UnitOfWork(self.sessions) as uow:
+            messages = await desk.revoke(self._office(uow, channel, self.clock()), user_id)
+            if messages is None:
+                return False
+            await self._queue(uow, messages, self.clock())
+            await uow.commit()
+        return True
+
     async def shared_secret(self, name: str, candidate: str) -> str:
         """A secret all workers share (the webhook's): the first to start stores its `candidate`."""
         async with UnitOfWork(self.sessions) as uow:

@@ -82,6 +82,15 @@ def make_parser() -> Parser:
         dest="coordinators_command", required=True, parser_class=Parser, metavar="ACTION"
     )
     coordinators_commands.add_parser("invite", help="a one-time code; the new coordinator sends /coordinator CODE")
+    listing = coordinators_commands.add_parser("list", help="who coordinates: id, how and when they joined, last use")
+    listing.add_argument("--json", action="store_true", help="as JSON, for a script")
+    revoke = coordinators_commands.add_parser(
+        "revoke", help="end a coordinator's access now (one who joined with a code); they are told"
+    )
+    revoke.add_argument("id", type=user_id, metavar="ID", help="their Telegram user id, as `list` shows it")
+    audit = coordinators_commands.add_parser("audit", help="every /find and export: who, when, what, how many")
+    audit.add_argument("--since", type=day, help="from this day on, e.g. 2026-11-01 (the program's time zone)")
+    audit.add_argument("--json", action="store_true", help="as JSON, for a script")
 
     match = commands.add_parser("match", help="matching connectees with connectors")
     match.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
@@ -114,6 +123,13 @@ def moment(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date and time like 2026-12-01T09:00") from None
     return parsed
+
+
+def user_id(text: str) -> int:
+    """A Telegram user id: ASCII digits only (int() would take "²" or " 12_3")."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram user id like 123456789")
+    return int(text)
 
 
 def day(text: str) -> date:
@@ -232,7 +248,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.command == "digest":
         return await commands.digest_print(settings)
     if arguments.command == "coordinators":
-        return await commands.coordinators_invite(settings)
+        return await coordinators(arguments, settings)
     if arguments.command == "erase":
         return await commands.erase(settings, arguments.participant)
     if arguments.command == "export":
@@ -241,6 +257,20 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         since, until = export_period(arguments.since, arguments.until, time_zone)
         return await commands.export(settings, kind=arguments.format, out=out, since=since, until=until)
     raise AssertionError(arguments.command)
+
+
+async def coordinators(arguments: argparse.Namespace, settings: Settings) -> int:
+    from bot import staff
+
+    if arguments.coordinators_command == "list":
+        return await staff.listing(settings, as_json=arguments.json)
+    if arguments.coordinators_command == "revoke":
+        return await staff.revoke(settings, arguments.id)
+    if arguments.coordinators_command == "audit":
+        time_zone = load_program(settings.program_file).time_zone
+        since, _ = export_period(arguments.since, None, time_zone)
+        return await staff.audit(settings, since=since, as_json=arguments.json)
+    return await staff.invite(settings)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -17,10 +18,12 @@ from tqdm import tqdm
 from bot.app import Frontdoor, build
 from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
-from bot.exporting import helping, snapshot, write_export
+from bot.exporting import PARTICIPANTS, helping, snapshot, write_export
 from handlers.events import Event, Reply
 from handlers.retention import AT_LEAST, SHARE, Plan
+from storage.coordinators import record_by_operator
 from storage.export import Period, export_of, question_keys, record_counts
+from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("frontdoor")
 SHOWN = 20  # participant numbers listed by `frontdoor retention run`; the rest are counted
@@ -68,9 +71,21 @@ async def export(
                 if helper is not None:
                     source = await helper.take_part(session, source, keys)
                 counts = await write_export(kind, source, out)
+        await _audit_export(app, kind, counts)
     written = ", ".join(f"{count} {name}" for name, count in counts.items())
     print(f"exported {written}" + (f" to {out}" if out else ""), file=sys.stderr)
     return 0
+
+
+async def _audit_export(app: Frontdoor, kind: str, counts: dict[str, int]) -> None:
+    """The export in the coordinators' audit, under the name of whoever ran the command."""
+    try:
+        operator = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        operator = "unknown"
+    async with UnitOfWork(app.sessions) as uow:
+        await record_by_operator(uow.session, operator, "export", kind, counts.get(PARTICIPANTS, 0), app.clock())
+        await uow.commit()
 
 
 async def jobs_run(settings: Settings, *, now: datetime | None) -> int:
@@ -145,18 +160,6 @@ async def match_dry_run(settings: Settings) -> int:
 async def digest_print(settings: Settings) -> int:
     async with opened(settings) as app:
         print(await app.digest_preview(TELEGRAM))
-    return 0
-
-
-async def coordinators_invite(settings: Settings) -> int:
-    async with opened(settings) as app:
-        code, expires_at = await app.invite_coordinator()
-    print(code)
-    print(
-        f"Give this code to the new coordinator: they send /coordinator {code} to the bot. "
-        f"It works once, until {expires_at:%Y-%m-%d %H:%M} UTC.",
-        file=sys.stderr,
-    )
     return 0
 
 

@@ -294,20 +294,22 @@ class ExportProcess:
         with tempfile.TemporaryDirectory(prefix="frontdoor-export-") as folder:
             out = Path(folder) / filename
             request = {"database_url": self.database_url, "kind": kind, "out": str(out), "now": now.isoformat()}
-            await self._run(json.dumps(request | {"keys": self.keys}).encode())
-            return Document(filename, await asyncio.to_thread(out.read_bytes))
+            counts = await self._run(json.dumps(request | {"keys": self.keys}).encode())
+            content = await asyncio.to_thread(out.read_bytes)
+            return Document(filename, content, records=counts.get(PARTICIPANTS, 0))
 
-    async def _run(self, request: bytes) -> None:
+    async def _run(self, request: bytes) -> dict[str, int]:
+        """Run the child; what it wrote, by kind of record (as it printed them, for the audit)."""
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot.exporting",
             stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            _, printed = await asyncio.wait_for(child.communicate(request), timeout=CHILD_SECONDS)
+            said, printed = await asyncio.wait_for(child.communicate(request), timeout=CHILD_SECONDS)
         except BaseException:  # stuck, or the bot is stopping: the child must not outlive the wait
             if child.returncode is None:
                 child.kill()
@@ -317,6 +319,9 @@ class ExportProcess:
             told = printed.decode(errors="replace").strip() or "(nothing)"
             log.error("the export process ended with %s, saying:\n%s", child.returncode, told)
             raise ExportFailed(f"the export process ended with {child.returncode}: {told.splitlines()[-1]}")
+        lines = said.decode(errors="replace").strip().splitlines()
+        counts: dict[str, int] = json.loads(lines[-1]) if lines else {}
+        return counts
 
 
 async def _child(request: dict[str, str | list[str]]) -> None:
@@ -325,7 +330,9 @@ async def _child(request: dict[str, str | list[str]]) -> None:
     out = Path(str(request["out"]))
     async with helping(database_url, kind, out) as helper, snapshot(database_url, helper) as session:
         source = await export_of(session, keys, Period(), now)
-        await write_export(kind, source if helper is None else await helper.take_part(session, source, keys), out)
+        source = source if helper is None else await helper.take_part(session, source, keys)
+        counts = await write_export(kind, source, out)
+    print(json.dumps(counts))  # for the parent's audit of what left the program
 
 
 if __name__ == "__main__":

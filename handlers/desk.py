@@ -12,7 +12,7 @@ from typing import Any, Final
 from babel.numbers import format_decimal
 
 from handlers import coordination, digest, proposals
-from handlers.bidi import lay_out
+from handlers.bidi import for_reader, lay_out
 from handlers.events import Button, Document, Outgoing, Reply
 from handlers.i18n import N_, Translator, babel_locale
 from handlers.ids import database_id, number
@@ -52,7 +52,7 @@ async def on_command(command: str, args: str, user_id: int, t: Translator, offic
     if command == "pending":
         return await coordination.pending(office, t), []
     if command == "find":
-        return [await _find(args, t, office)], []
+        return [await _find(args, user_id, t, office)], []
     if command == "match":
         return await _match(args, t, office)
     if command == "pause":
@@ -92,11 +92,15 @@ def _line(t: Translator, office: Office, person: Participant) -> str:
     return f"{line}: {about}" if about else line
 
 
-async def _find(args: str, t: Translator, office: Office) -> Reply:
+async def _find(args: str, user_id: int, t: Translator, office: Office) -> Reply:
     text = args.strip()
     if not text:
         return Reply(t.gettext("Please send /find followed by a name, an occupation, an e-mail or a number."))
     people = await office.reports.find(text, FOUND + 1)
+    # The audit says what kind of search it was, not the words: those are often a participant's name,
+    # e-mail or phone, and would stay in the audit after that person's erasure.
+    kind = "number" if text.lstrip("#").isascii() and text.lstrip("#").isdigit() else "words"
+    await office.staff.record(office.channel, user_id, "find", kind, min(len(people), FOUND), office.now)
     if not people:
         return Reply(t.gettext("Nobody found for “{text}”.").format(text=text))
     lines = [_line(t, office, person) for person in people[:FOUND]]
@@ -169,7 +173,26 @@ async def on_export(payload: dict[str, Any], document: Document, office: Office)
     if user_id not in await coordinators(office):
         return []
     t = await coordinator_translator(office, user_id)
-    return [Outgoing(office.channel, user_id, lay_out(_export_reply(document, t, office), t.language))]
+    reply = _export_reply(document, t, office)
+    if reply.document is not None:  # what leaves the program is audited, not what was only asked for
+        kind = str(payload["kind"])
+        await office.staff.record(office.channel, user_id, "export", kind, document.records or 0, office.now)
+    return [Outgoing(office.channel, user_id, lay_out(reply, t.language))]
+
+
+async def revoke(office: Office, user_id: int) -> list[Outgoing] | None:
+    """`frontdoor coordinators revoke ID`: their access ends now, and they are told; None: no coordinator by code.
+
+    Access is looked up at every update, so their very next /find or /export is an unknown command.
+    """
+    if not await office.staff.remove(office.channel, user_id):
+        return None
+    t = await coordinator_translator(office, user_id)
+    text = t.gettext(
+        "Your coordinator access to {program} has ended: /find, /export and the other coordinators' commands "
+        "no longer work for you. If you think this is a mistake, please contact whoever runs the program."
+    ).format(program=for_reader(office.program.name, t.language))
+    return [Outgoing(office.channel, user_id, lay_out(Reply(text), t.language))]
 
 
 def _export_reply(document: Document, t: Translator, office: Office) -> Reply:

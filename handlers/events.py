@@ -47,6 +47,7 @@ class Document:
     filename: str
     content: bytes
     caption: str = ""
+    records: int | None = None  # an export's: how many participants it holds (for the coordinators' audit)
 
 
 @dataclass(frozen=True)

@@ -199,12 +199,20 @@ class Reports(Protocol):
 
 
 class Coordinators(Protocol):
-    """Coordinators who joined with a one-time code, and the daily digests they were sent."""
+    """Coordinators who joined with a one-time code, the daily digests they were sent, and the audit of
+    every /find and export."""
 
     async def members(self, channel: str) -> frozenset[int]: ...
 
     async def redeem(self, channel: str, user_id: int, code: str, now: datetime) -> bool:
         """Make `user_id` a coordinator if `code` is an unused, unexpired invitation (then used up)."""
+
+    async def remove(self, channel: str, user_id: int) -> bool:
+        """End the coordinator access `user_id` had by code (revoked, or their own /delete); False: had none."""
+
+    async def record(self, channel: str, user_id: int, action: str, detail: str, records: int, now: datetime) -> None:
+        """Audit a /find or an export: what (`detail`: the search's kind or the format) and how many
+        participants' records it showed; never the search words or whose records."""
 
     async def last_digest(self, channel: str, user_id: int) -> datetime | None: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from handlers import intake, proposals
 from handlers.bidi import for_reader
@@ -22,6 +22,9 @@ from handlers.model import Erasure, MatchStatus, Meeting, MeetingStatus, Partici
 from handlers.people import both, name, to, translator, zone_of
 from handlers.ports import Context, Office
 from handlers.render import format_day, format_when, summary
+
+NOT_REGISTERED: Final = "0"  # del:yes:0, a coordinator by invitation who never registered
+
 
 # ---------------------------------------------------------------- /mydata
 
@@ -77,9 +80,11 @@ def _json_value(value: Any) -> str:
 # ---------------------------------------------------------------- /delete
 
 
-async def ask_to_delete(ctx: Context) -> list[Reply]:
+async def ask_to_delete(ctx: Context, office: Office) -> list[Reply]:
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
     if ctx.conversation.participant_id is None or await ctx.participants.get(ctx.conversation.participant_id) is None:
+        if ctx.conversation.user_id in await office.staff.members(ctx.conversation.channel):
+            return [_ask_to_leave(ctx)]
         return [
             Reply(
                 t.gettext(
@@ -99,6 +104,21 @@ async def ask_to_delete(ctx: Context) -> list[Reply]:
     return [Reply(text, buttons=buttons)]
 
 
+def _ask_to_leave(ctx: Context) -> Reply:
+    """/delete from a coordinator by invitation who never registered: what there is to erase is their access."""
+    t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
+    text = t.gettext(
+        "This ends your coordinator access to {program}: /find, /export and the other coordinators' commands "
+        "will no longer work for you, and we keep only this chat's language. Whoever runs the program can "
+        "invite you again.\n\nErase your data?"
+    ).format(program=for_reader(ctx.program.name, t.language))
+    buttons = (
+        (Button(t.gettext("Yes, erase my data"), f"del:yes:{NOT_REGISTERED}"),),
+        (Button(t.gettext("No, keep it"), "del:no"),),
+    )
+    return Reply(text, buttons=buttons)
+
+
 async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
     """The answer to "Erase your data?"; None for a button that is not this person's or no longer open."""
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
@@ -106,6 +126,8 @@ async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[lis
         return [Reply(t.gettext("Good, nothing is erased."), edit=True)], []
     choice, _, participant_id = rest.partition(":")
     conversation = ctx.conversation
+    if choice == "yes" and participant_id == NOT_REGISTERED and conversation.participant_id is None:
+        return await _leave(ctx, office)
     person_id = database_id(participant_id)
     if choice != "yes" or person_id is None or person_id != conversation.participant_id:
         return None
@@ -119,6 +141,20 @@ async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[lis
         "If you would like to register again one day, send /start."
     ).format(program=for_reader(ctx.program.name, t.language))
     return [Reply(done, edit=True)], messages
+
+
+async def _leave(ctx: Context, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
+    """A coordinator by invitation erases themselves: their access ends, their chat's state goes."""
+    conversation = ctx.conversation
+    if not await office.staff.remove(conversation.channel, conversation.user_id):
+        return None
+    reset(conversation)
+    t = ctx.translations(conversation.language or ctx.program.default_language)
+    done = t.gettext(
+        "Done: your coordinator access has ended; we keep only this chat's language. Thank you for your work "
+        "with {program}."
+    ).format(program=for_reader(ctx.program.name, t.language))
+    return [Reply(done, edit=True)], []
 
 
 # ---------------------------------------------------------------- erasure

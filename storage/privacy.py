@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Erasure, FollowUpStatus, Status
+from storage.coordinators import SqlCoordinators
 from storage.repositories import SqlParticipants
 from storage.tables import (
     AnswerRow,
@@ -134,8 +135,9 @@ class SqlPersonalData:
     async def erase(self, participant_id: int, reason: Erasure, now: datetime) -> None:
         """Erase the person's personal data; keep an anonymous record for the program's counts.
 
-        Gone: their Telegram account, answers, typed follow-up answers, the names they gave of
-        referred contacts, their chat state and the messages to them. Kept: role, language,
+        Gone: their Telegram account, their coordinator access if they had one by invitation,
+        answers, typed follow-up answers, the names they gave of referred contacts, their chat
+        state and the messages to them. Kept: role, language,
         dates, status history as "erased", consent versions, meeting outcomes and choice answers.
         Proposals and meetings under way are the flow's to cancel first (handlers.privacy).
         """
@@ -156,6 +158,7 @@ class SqlPersonalData:
             )
         )
         await self._session.execute(delete(OutboxRow).where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id))
+        await SqlCoordinators(self._session).remove(channel, user_id)  # a coordinator who leaves keeps no access
         follow_ups = (
             await self._session.execute(select(FollowUpRow).where(FollowUpRow.participant_id == participant_id))
         ).scalars()

@@ -399,3 +399,24 @@ class DigestRow(Base):
     user_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
     sent_at: Mapped[datetime]
+
+
+class CoordinatorAuditRow(Base):
+    """A coordinator's /find or export: who, when, what, how many people's records it showed.
+
+    Never the search words (a name or a phone number typed into /find is a participant's data, and
+    would outlive their erasure here) and never a participant's id: the audit keeps no participant data.
+    """
+
+    __tablename__ = "coordinator_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))  # telegram, or cli for `frontdoor export`
+    user_id: Mapped[int | None]  # the coordinator's id in the channel; None from the command line
+    operator: Mapped[str | None] = mapped_column(String(64))  # the command line's user
+    action: Mapped[str] = mapped_column(String(16))  # find | export
+    detail: Mapped[str] = mapped_column(String(16))  # find: number | words; export: csv | xlsx | json
+    records: Mapped[int] = mapped_column(Integer)  # participants shown or exported
+
+    __table_args__ = (Index("ix_coordinator_audit_at", "at"),)

@@ -645,6 +645,7 @@ async def test_the_document_for_a_coordinator_is_the_whole_export(
     await seed(sessions)
     document = await ExportProcess(database_url, KEYS).document(kind, NOW)
     assert document.filename == filename
+    assert document.records == 3, "how many participants it holds, for the coordinators' audit"
     if kind == "csv":
         assert len(read_zip(document.content)["participants"]) == 1 + 3
     elif kind == "xlsx":

@@ -47,6 +47,9 @@ def frontdoor(
         ["coordinators", "invite"],
         ["retention"],
         ["retention", "run"],
+        ["coordinators", "list"],
+        ["coordinators", "revoke"],
+        ["coordinators", "audit"],
     ],
 )
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
