@@ -2,9 +2,9 @@
 
 aiohttp bounds the request line, each header and the body, and closes a connection whose request
 has not arrived `keepalive_timeout` seconds after it opened (the header read timeout). What it
-cannot do is say no to a connection: it accepts every one it is offered, and 1,100 that never
-finished their headers took every file descriptor the worker had, after which nothing (a signed
-update, the database, the Bot API) could open one. So the listening socket here is asyncio's own,
+cannot do is say no to a connection: it accepts every one it is offered, and a thousand that never
+finish their headers take every file descriptor a worker may have, after which nothing (a signed
+update, the database, the Bot API) can open one (docs/benchmarks.md). So the listening socket here is asyncio's own,
 with a protocol factory that keeps at most `limit` connections: at the cap, a new connection
 closes the oldest one that has no request under way (a slow client's, or an idle one), and is
 closed at once itself when every connection is serving a request.

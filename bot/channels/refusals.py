@@ -1,9 +1,8 @@
 """What the webhook refused, summed up in the log at most once a minute.
 
-Anyone can reach a webhook's port. One log line per refused request let a flood of them write
-the log faster than a disk fills (161 MB in 30 s under 1,100 stalled connections): here each
-refusal is only counted, and the counts are written in one line, the first at once, then at most
-one a minute.
+Anyone can reach a webhook's port, so a line per refused request would let anyone fill the disk
+(the figures of such a flood: docs/benchmarks.md). Each refusal is only counted, and the counts
+are written as one line: the first at once, then at most one a minute.
 """
 
 from __future__ import annotations
