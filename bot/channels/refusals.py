@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Final
 
 SUMMARY_EVERY: Final = 60.0  # seconds between two summary lines, at least
+EXAMPLE_LENGTH: Final = 100  # characters of one error's message shown beside its count
 
 
 class Refusals:
@@ -22,12 +23,16 @@ class Refusals:
         self._log = log
         self._every = every
         self._counts: Counter[str] = Counter()
+        self._examples: dict[str, str] = {}  # the first detail seen of a reason, since the last summary
         self._last_summary: float | None = None  # the loop's time of the last line written
         self._summary: asyncio.TimerHandle | None = None
 
-    def add(self, reason: str) -> None:
-        """Count one refusal; the next summary says how many of each reason there were."""
+    def add(self, reason: str, example: str | None = None) -> None:
+        """Count one refusal; the next summary says how many of each reason there were, and one example."""
         self._counts[reason] += 1
+        if example is not None:
+            # On one line, whatever the sender put in it.
+            self._examples.setdefault(reason, " ".join(example.split())[:EXAMPLE_LENGTH])
         if self._summary is None:
             loop = asyncio.get_running_loop()
             due = loop.time() if self._last_summary is None else self._last_summary + self._every
@@ -41,11 +46,16 @@ class Refusals:
         if not self._counts:
             return
         now = asyncio.get_running_loop().time()
-        reasons = "; ".join(f"{count} {reason}" for reason, count in self._counts.most_common())
+        reasons = "; ".join(f"{count} {self._described(reason)}" for reason, count in self._counts.most_common())
         since = "" if self._last_summary is None else f" in the last {now - self._last_summary:.0f} s"
         self._log.warning("webhook refused%s: %s", since, reasons)
         self._counts.clear()
+        self._examples.clear()
         self._last_summary = now
+
+    def _described(self, reason: str) -> str:
+        example = self._examples.get(reason)
+        return reason if example is None else f"{reason} (one: {example})"
 
 
 class CountedInstead(logging.Filter):
@@ -60,5 +70,6 @@ class CountedInstead(logging.Filter):
         if record.levelno < logging.WARNING:
             return True  # debug lines are off unless someone asked for them
         error = record.exc_info[1] if record.exc_info else None
-        self._refusals.add(f"failed ({repr(error)[:100] if error else record.getMessage()[:100]})")
+        # Counted by the error's type, so that a summary stays one short line whatever is sent.
+        self._refusals.add(f"failed ({type(error).__name__})" if error else "failed", str(error or record.getMessage()))
         return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import resource
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -18,7 +18,6 @@ import aiohttp
 import pytest
 
 from tests.e2e.bot_process import BotProcess, free_port
-from tests.e2e.conftest import telegram  # noqa: F401 - the emulator, fresh for each test
 from tests.e2e.emulator import SECRET_HEADER, BotApiEmulator
 from tests.e2e.script import answer
 
@@ -30,6 +29,12 @@ CLOSED_WITHIN: Final = 60.0  # seconds to wait for the worker to drop a stalled 
 
 
 @pytest.fixture
+async def telegram() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
 async def worker(telegram: BotApiEmulator, tmp_path: Path, database_url: str) -> AsyncIterator[BotProcess]:
     process = BotProcess(telegram, tmp_path, database_url, webhook_port=free_port(), open_files=OPEN_FILES)
     await process.start()
@@ -38,13 +43,15 @@ async def worker(telegram: BotApiEmulator, tmp_path: Path, database_url: str) ->
 
 
 @pytest.fixture
-def room_for_the_attacker() -> None:
+def room_for_the_attacker() -> Iterator[None]:
     """The attacking side (this test) needs more than a thousand sockets of its own."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < STALLED + 500:
         pytest.skip(f"this process may open only {hard} files; the attack needs {STALLED + 500}")
     if soft != resource.RLIM_INFINITY and soft < STALLED + 500:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4 * STALLED), hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 Stalled = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -135,6 +142,7 @@ async def test_requests_no_telegram_sends_get_the_right_4xx_and_one_summary_line
     assert await post(port, b'{"update_id": 1}', {**signed, SECRET_HEADER: "guessed"}) == 401
     oversize = b'{"update_id": 1, "padding": "' + b"x" * 2_000_000 + b'"}'
     assert await post(port, oversize, signed) == 413
+    assert await post(port, b'{"update_id": 1}', {**signed, "X-Padding": "x" * 10_000}) == 400, "a header too long"
     assert (await status_of_a_body_that_never_comes(port, secret)).startswith(b"HTTP/1.1 408")
     assert await healthz(port) == 200
 
@@ -153,4 +161,5 @@ async def test_requests_no_telegram_sends_get_the_right_4xx_and_one_summary_line
     for count in ("1 not an update (400)", "2 without the right secret token (401)", "1 not JSON (415)"):
         assert count in refused[0]
     assert "1 too big (413)" in refused[0] and "1 body too slow (408)" in refused[0]
+    assert "1 failed (LineTooLong)" in refused[0], "aiohttp's own refusal, counted too"
     assert secret not in worker.log.read_text()
