@@ -19,11 +19,12 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
-from aiohttp import web
 
 from bot import redaction
 from bot.app import Frontdoor, build
 from bot.channels import telegram
+from bot.channels.listener import listening
+from bot.channels.refusals import Refusals
 from bot.channels.webhook import webhook_app
 from bot.config import Settings, SettingsError, Webhook
 from bot.health import report
@@ -150,18 +151,20 @@ async def serve_webhook(
     async def health() -> tuple[bool, dict[str, Any]]:
         return await report(app, sender, telegram.CHANNEL)
 
-    runner = web.AppRunner(webhook_app(bot, dispatcher, webhook.path, secret, health), access_log=None)
-    await runner.setup()
+    refusals = Refusals(logging.getLogger("frontdoor.webhook"))
+    served = webhook_app(bot, dispatcher, webhook.path, secret, health, refusals)
     try:
-        site = web.TCPSite(runner, webhook.host, webhook.port)
-        try:
-            await site.start()
-        except OSError as error:
-            raise SettingsError(f"--listen {webhook.host}:{webhook.port}: {error.strerror}") from None
-        log.info("frontdoor is serving its webhook %s on %s:%s", webhook.url, webhook.host, webhook.port)
-        await until_signalled()
-    finally:
-        await runner.cleanup()
+        async with listening(served, webhook.host, webhook.port, refusals) as connections:
+            log.info(
+                "frontdoor is serving its webhook %s on %s:%s (at most %d connections at once)",
+                webhook.url,
+                webhook.host,
+                webhook.port,
+                connections,
+            )
+            await until_signalled()
+    except OSError as error:
+        raise SettingsError(f"--listen {webhook.host}:{webhook.port}: {error.strerror}") from None
 
 
 async def until_signalled() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -25,10 +26,13 @@ class BotProcess:
         database_url: str | None = None,
         environment: dict[str, str] | None = None,
         webhook_port: int | None = None,
+        open_files: int | None = None,
     ) -> None:
-        """`webhook_port`: run as a webhook worker listening there, instead of long polling."""
+        """`webhook_port`: run as a webhook worker listening there, instead of long polling;
+        `open_files`: the worker's limit of open files (soft and hard), as a small server's might be."""
         self.telegram = telegram
         self.webhook_port = webhook_port
+        self.open_files = open_files
         self.extra_environment = environment or {}
         self.workdir = workdir
         self.database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'frontdoor.db'}"
@@ -67,7 +71,12 @@ class BotProcess:
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", *arguments], cwd=self.workdir, env=environment, stdout=log, stderr=log
+                [sys.executable, "-m", "bot.cli", *arguments],
+                cwd=self.workdir,
+                env=environment,
+                stdout=log,
+                stderr=log,
+                preexec_fn=None if self.open_files is None else self._limit_open_files,
             )
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT
         while not ready():
@@ -76,6 +85,16 @@ class BotProcess:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
             await asyncio.sleep(0.05)
+
+    def _limit_open_files(self) -> None:
+        """In the child, before it runs the bot."""
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
+
+    def open_file_count(self) -> int:
+        """How many files (sockets included) the running bot has open now."""
+        assert self.process is not None
+        return len(os.listdir(f"/proc/{self.process.pid}/fd"))
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, as in a crash or a pulled plug."""
