@@ -311,6 +311,7 @@ class Frontdoor:
             office = self._office(uow, channel, moment)
             await digest.schedule(office)
             await privacy.schedule(office)
+            await privacy.schedule_pruning(office)
             await uow.commit()
         while True:
             async with UnitOfWork(self.sessions) as uow:

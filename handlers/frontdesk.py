@@ -39,7 +39,7 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
         if event.text == "mydata":
             return _laid_out(await privacy.my_data(ctx, office), [], t.language)
         if event.text == "delete":
-            return _laid_out(await privacy.ask_to_delete(ctx), [], t.language)
+            return _laid_out(await privacy.ask_to_delete(ctx, office), [], t.language)
     if kind == "del":
         erased = await privacy.on_delete_button(rest, ctx, office)
         return Outcome(notice=t.gettext(conversation.EXPIRED)) if erased is None else _laid_out(*erased, t.language)

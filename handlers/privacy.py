@@ -24,6 +24,7 @@ from handlers.render import format_day, format_when, summary
 
 RETENTION: Final = "privacy.retention"
 RETENTION_BATCH: Final = 500  # people anonymized by one job; a full batch schedules the next at once
+PRUNING: Final = "privacy.prune"
 
 
 # ---------------------------------------------------------------- /mydata
@@ -80,16 +81,19 @@ def _json_value(value: Any) -> str:
 # ---------------------------------------------------------------- /delete
 
 
-async def ask_to_delete(ctx: Context) -> list[Reply]:
+async def ask_to_delete(ctx: Context, office: Office) -> list[Reply]:
+    """Ask before erasing a registration; without one, erase at once what the chat kept (nothing of
+    value is lost: its language and step) and say so."""
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
-    if ctx.conversation.participant_id is None or await ctx.participants.get(ctx.conversation.participant_id) is None:
-        return [
-            Reply(
-                t.gettext(
-                    "You have no registration with us, so there is nothing to erase. We keep only this chat's language."
-                )
-            )
-        ]
+    conversation = ctx.conversation
+    if conversation.participant_id is None or await ctx.participants.get(conversation.participant_id) is None:
+        await office.personal_data.forget_chat(conversation.channel, conversation.user_id, conversation.chat_id)
+        reset(conversation)
+        gone = t.gettext(
+            "You have no registration with us. What we kept for this chat (its language, where you were "
+            "in the conversation, a coordinator's access) is now erased."
+        )
+        return [Reply(gone, farewell=True)]
     text = t.gettext(
         "This erases your registration, your answers and your contact details for good. "
         "A meeting or proposal under way is cancelled, and the other person is told. "
@@ -120,7 +124,7 @@ async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[lis
         "Done: your personal data is erased. Thank you for taking part in {program}. "
         "If you would like to register again one day, send /start."
     ).format(program=for_reader(ctx.program.name, t.language))
-    return [Reply(done, edit=True)], messages
+    return [Reply(done, edit=True, farewell=True)], messages
 
 
 # ---------------------------------------------------------------- erasure
@@ -171,7 +175,7 @@ async def erase_on_behalf(office: Office, participant_id: int) -> list[Outgoing]
         "As you asked, your personal data with {program} is erased. We keep only anonymous counts for "
         "the program's statistics. Thank you for taking part."
     ).format(program=for_reader(office.program.name, t.language))
-    return [*messages, to(person, Reply(done))]
+    return [*messages, to(person, Reply(done, farewell=True))]
 
 
 # ---------------------------------------------------------------- retention
@@ -197,3 +201,19 @@ async def on_retention(day: str, batch: int, office: Office) -> list[Outgoing]:
             RETENTION, f"retention:{day}:{batch + 1}", office.now, {"day": day, "batch": batch + 1}
         )
     return messages
+
+
+# ---------------------------------------------------------------- pruning
+
+
+async def schedule_pruning(office: Office) -> None:
+    """Make sure today's pruning job exists (the job runner calls this at every run; the key dedupes)."""
+    day = office.now.date().isoformat()
+    await office.jobs.schedule(PRUNING, f"prune:{day}", office.now, {"day": day})
+
+
+async def on_pruning(office: Office) -> list[Outgoing]:
+    """Drop what served only delivery and bookkeeping (update ids, messages sent, finished jobs,
+    failed updates, idle chats without a registration) once old: the store knows the ages."""
+    await office.personal_data.prune(office.now)
+    return []

@@ -28,6 +28,8 @@ async def run(kind: str, payload: dict[str, Any], office: Office) -> list[Outgoi
         return await follow_ups.on_nudge(int(payload["follow_up"]), office)
     if kind == digest.DAILY:
         return await digest.daily(str(payload["day"]), office)
+    if kind == privacy.PRUNING:
+        return await privacy.on_pruning(office)
     if kind == privacy.RETENTION:
         return await privacy.on_retention(str(payload["day"]), int(payload["batch"]), office)
     raise UnknownJob(kind)

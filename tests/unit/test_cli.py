@@ -160,7 +160,7 @@ def test_jobs_run_and_a_dry_run_on_an_empty_program(tmp_path: Path) -> None:
     env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
     jobs = frontdoor("jobs", "run", "--now", "2026-12-01T09:00", cwd=tmp_path, env=env)
     assert jobs.returncode == 0, jobs.stderr
-    assert "ran 2 jobs, 0 failed" in jobs.stderr  # the day's digest, to nobody yet, and the retention sweep
+    assert "ran 3 jobs, 0 failed" in jobs.stderr  # the day's digest, to nobody yet, the retention sweep, the pruning
     dry = frontdoor("match", "--dry-run", cwd=tmp_path, env=env)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.strip() == "Nobody is waiting for a connector."
