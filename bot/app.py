@@ -327,6 +327,7 @@ class Frontdoor:
             await digest.schedule(office)
             if on_the_clock:
                 await retention.schedule(office)
+                await privacy.schedule_pruning(office)  # bookkeeping ages, like retention's, on the real clock
             await uow.commit()
         if on_the_clock:
             await self._run_due(channel, moment, run, only=(retention.RETENTION,))

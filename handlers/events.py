@@ -58,6 +58,8 @@ class Reply:
     ticking boxes of a several-choice question does not flood the chat.
     `contact_button` shows a keyboard with a share-my-phone button (and `keyboard` text buttons);
     `remove_keyboard` hides such a keyboard once it is no longer wanted.
+    `farewell`: the last message to someone whose data was just erased; once delivered, nothing of
+    it is kept, not even the chat it went to.
     """
 
     text: str
@@ -67,6 +69,7 @@ class Reply:
     remove_keyboard: bool = False
     edit: bool = False
     document: Document | None = None
+    farewell: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dic
         payload["remove_keyboard"] = True
     if reply.edit and edit_message_id is not None:
         payload["edit_message_id"] = edit_message_id
+    if reply.farewell:
+        payload["farewell"] = True
     if reply.document is not None:
         payload["document"] = {
             "filename": reply.document.filename,
@@ -139,6 +144,7 @@ def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
         contact_button=payload.get("contact_button"),
         remove_keyboard=bool(payload.get("remove_keyboard", False)),
         edit="edit_message_id" in payload,
+        farewell=bool(payload.get("farewell", False)),
         document=Document(document["filename"], _content(document["content"]), document.get("caption", ""))
         if document
         else None,

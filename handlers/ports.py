@@ -236,6 +236,13 @@ class PersonalData(Protocol):
     async def erase(self, participant_id: int, reason: Erasure, now: datetime) -> None:
         """Erase their personal data; an anonymous record stays for the program's counts."""
 
+    async def forget_chat(self, channel: str, user_id: int, chat_id: int) -> None:
+        """Erase what a chat kept without a registration: its conversation, messages, failed updates,
+        a coordinator's access and digests."""
+
+    async def prune(self, now: datetime) -> dict[str, int]:
+        """Drop what served only delivery and bookkeeping once old; how many rows, by table."""
+
     async def inactive(self, before: datetime, limit: int) -> list[int]:
         """Participants not erased and not active since `before`, oldest first."""
 

@@ -24,6 +24,7 @@ from handlers.ports import Context, Office
 from handlers.render import format_day, format_when, summary
 
 NOT_REGISTERED: Final = "0"  # del:yes:0, a coordinator by invitation who never registered
+PRUNING: Final = "privacy.prune"
 
 
 # ---------------------------------------------------------------- /mydata
@@ -81,17 +82,20 @@ def _json_value(value: Any) -> str:
 
 
 async def ask_to_delete(ctx: Context, office: Office) -> list[Reply]:
+    """Ask before erasing a registration or a coordinator's access; without either, erase at once what
+    the chat kept (nothing of value is lost: its language and step) and say so."""
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
-    if ctx.conversation.participant_id is None or await ctx.participants.get(ctx.conversation.participant_id) is None:
-        if ctx.conversation.user_id in await office.staff.members(ctx.conversation.channel):
+    conversation = ctx.conversation
+    if conversation.participant_id is None or await ctx.participants.get(conversation.participant_id) is None:
+        if conversation.user_id in await office.staff.members(conversation.channel):
             return [_ask_to_leave(ctx)]
-        return [
-            Reply(
-                t.gettext(
-                    "You have no registration with us, so there is nothing to erase. We keep only this chat's language."
-                )
-            )
-        ]
+        await office.personal_data.forget_chat(conversation.channel, conversation.user_id, conversation.chat_id)
+        reset(conversation)
+        gone = t.gettext(
+            "You have no registration with us. What we kept for this chat (its language, where you were "
+            "in the conversation, a coordinator's access) is now erased."
+        )
+        return [Reply(gone, farewell=True)]
     text = t.gettext(
         "This erases your registration, your answers and your contact details for good. "
         "A meeting or proposal under way is cancelled, and the other person is told. "
@@ -109,7 +113,7 @@ def _ask_to_leave(ctx: Context) -> Reply:
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
     text = t.gettext(
         "This ends your coordinator access to {program}: /find, /export and the other coordinators' commands "
-        "will no longer work for you, and we keep only this chat's language. Whoever runs the program can "
+        "will no longer work for you. Whoever runs the program can "
         "invite you again.\n\nErase your data?"
     ).format(program=for_reader(ctx.program.name, t.language))
     buttons = (
@@ -140,21 +144,22 @@ async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[lis
         "Done: your personal data is erased. Thank you for taking part in {program}. "
         "If you would like to register again one day, send /start."
     ).format(program=for_reader(ctx.program.name, t.language))
-    return [Reply(done, edit=True)], messages
+    return [Reply(done, edit=True, farewell=True)], messages
 
 
 async def _leave(ctx: Context, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
-    """A coordinator by invitation erases themselves: their access ends, their chat's state goes."""
+    """A coordinator by invitation erases themselves: their access ends, and what their chat kept goes."""
     conversation = ctx.conversation
     if not await office.staff.remove(conversation.channel, conversation.user_id):
         return None
+    await office.personal_data.forget_chat(conversation.channel, conversation.user_id, conversation.chat_id)
     reset(conversation)
     t = ctx.translations(conversation.language or ctx.program.default_language)
     done = t.gettext(
-        "Done: your coordinator access has ended; we keep only this chat's language. Thank you for your work "
+        "Done: your coordinator access has ended. Thank you for your work "
         "with {program}."
     ).format(program=for_reader(ctx.program.name, t.language))
-    return [Reply(done, edit=True)], []
+    return [Reply(done, edit=True, farewell=True)], []
 
 
 # ---------------------------------------------------------------- erasure
@@ -205,4 +210,20 @@ async def erase_on_behalf(office: Office, participant_id: int) -> list[Outgoing]
         "As you asked, your personal data with {program} is erased. We keep only anonymous counts for "
         "the program's statistics. Thank you for taking part."
     ).format(program=for_reader(office.program.name, t.language))
-    return [*messages, to(person, Reply(done))]
+    return [*messages, to(person, Reply(done, farewell=True))]
+
+
+# ---------------------------------------------------------------- pruning
+
+
+async def schedule_pruning(office: Office) -> None:
+    """Make sure today's pruning job exists (the job runner calls this at every run; the key dedupes)."""
+    day = office.now.date().isoformat()
+    await office.jobs.schedule(PRUNING, f"prune:{day}", office.now, {"day": day})
+
+
+async def on_pruning(office: Office) -> list[Outgoing]:
+    """Drop what served only delivery and bookkeeping (update ids, messages sent, finished jobs,
+    failed updates, idle chats without a registration) once old: the store knows the ages."""
+    await office.personal_data.prune(office.now)
+    return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import coordination, digest, follow_ups, meeting_changes, meetings, proposals, retention
+from handlers import coordination, digest, follow_ups, meeting_changes, meetings, privacy, proposals, retention
 from handlers.events import Outgoing
 from handlers.ports import Office
 
@@ -30,4 +30,6 @@ async def run(kind: str, payload: dict[str, Any], office: Office) -> list[Outgoi
         return await digest.daily(str(payload["day"]), office)
     if kind == retention.RETENTION:
         return await retention.on_retention(payload, office)
+    if kind == privacy.PRUNING:
+        return await privacy.on_pruning(office)
     raise UnknownJob(kind)

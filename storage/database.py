@@ -105,6 +105,8 @@ def _tune_sqlite(engine: AsyncEngine, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted text is overwritten with zeros, not left in free pages (some builds default to it, not all).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
@@ -143,6 +145,21 @@ def insert_for(session: AsyncSession) -> Any:
 def insert_of(dialect: str) -> Any:
     """`insert_for` by the dialect's name, for statements built once per database."""
     return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def forget_erased_pages(session: AsyncSession) -> None:
+    """After an erasure is committed, on SQLite: copy the WAL into the database and empty it
+    (`wal_checkpoint(TRUNCATE)`), so that the pages as they were before, with the erased text, are
+    not left readable in the -wal file. A reader holding an old snapshot keeps the WAL from being
+    emptied; the next checkpoint then does it. Elsewhere nothing to do."""
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:  # the session's connection is back in the pool
+        driver = (await connection.get_raw_connection()).driver_connection
+        if isinstance(driver, aiosqlite.Connection):
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await cursor.close()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from re import Pattern
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Erasure, FollowUpStatus, Status
 from storage.coordinators import SqlCoordinators
-from storage.repositories import SqlParticipants
+from storage.repositories import SqlOutbox, SqlParticipants, naming
 from storage.tables import (
     AnswerRow,
     Base,
@@ -19,10 +20,13 @@ from storage.tables import (
     ConversationRow,
     CoordinatorRow,
     FollowUpRow,
+    IncomingUpdateRow,
+    JobRow,
     MatchRow,
     MeetingRow,
     OutboxRow,
     ParticipantRow,
+    ProcessedUpdateRow,
     ReferralRow,
 )
 
@@ -48,6 +52,17 @@ REGISTRATION: Final = (
     "consented_at",
 )
 
+# How long what serves only delivery and bookkeeping is kept (docs/privacy.md, "Pruning").
+# Telegram offers an unconfirmed update again for 24 hours at most: a week is far past any repeat.
+UPDATE_IDS_KEPT: Final = timedelta(days=7)
+# A chat's pace needs its last message's time for a second; the week is what /mydata counts.
+MESSAGES_KEPT: Final = timedelta(days=7)
+# Finished jobs and failed updates: a month to look into a failure.
+JOBS_KEPT: Final = timedelta(days=30)
+FAILED_UPDATES_KEPT: Final = timedelta(days=30)
+# A chat with no registration (someone who looked, or stopped): its language and step.
+IDLE_CHATS_KEPT: Final = timedelta(days=90)
+
 
 def _record(row: Base, names: tuple[str, ...] | None = None) -> dict[str, Any]:
     columns = names or tuple(column.key for column in row.__table__.columns)
@@ -55,9 +70,10 @@ def _record(row: Base, names: tuple[str, ...] | None = None) -> dict[str, Any]:
 
 
 class SqlPersonalData:
-    def __init__(self, session: AsyncSession, participants: SqlParticipants) -> None:
+    def __init__(self, session: AsyncSession, participants: SqlParticipants, erased: set[int]) -> None:
         self._session = session
         self._participants = participants  # its cache must forget an erased person
+        self._erased = erased  # the Telegram users erased in this transaction (UnitOfWork.commit checkpoints)
 
     async def everything(self, channel: str, user_id: int, participant_id: int | None) -> dict[str, Any]:
         """Every record about this person: their chat, registration, answers, consents, proposals,
@@ -135,9 +151,9 @@ class SqlPersonalData:
     async def erase(self, participant_id: int, reason: Erasure, now: datetime) -> None:
         """Erase the person's personal data; keep an anonymous record for the program's counts.
 
-        Gone: their Telegram account, their coordinator access if they had one by invitation,
-        answers, typed follow-up answers, the names they gave of referred contacts, their chat
-        state and the messages to them. Kept: role, language,
+        Gone: their Telegram account, answers, typed follow-up answers, the names they gave of
+        referred contacts, their chat state, the messages to them, those waiting to go to others
+        that name them, their failed updates, a coordinator's access. Kept: role, language,
         dates, status history as "erased", consent versions, meeting outcomes and choice answers.
         Proposals and meetings under way are the flow's to cancel first (handlers.privacy).
         """
@@ -147,18 +163,11 @@ class SqlPersonalData:
         if participant is None or participant.status == Status.ERASED.value:
             return
         channel, chat_id, user_id = participant.channel, participant.chat_id, participant.user_id
+        person = await self._participants.get(participant_id)
         self._participants.forget(participant_id)
+        await self._forget(channel, user_id, chat_id, naming(person) if person else None)
         await self._session.execute(delete(AnswerRow).where(AnswerRow.participant_id == participant_id))
-        await self._session.execute(
-            delete(ConversationRow).where(
-                or_(
-                    ConversationRow.participant_id == participant_id,
-                    (ConversationRow.channel == channel) & (ConversationRow.user_id == user_id),
-                )
-            )
-        )
-        await self._session.execute(delete(OutboxRow).where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id))
-        await SqlCoordinators(self._session).remove(channel, user_id)  # a coordinator who leaves keeps no access
+        await self._session.execute(delete(ConversationRow).where(ConversationRow.participant_id == participant_id))
         follow_ups = (
             await self._session.execute(select(FollowUpRow).where(FollowUpRow.participant_id == participant_id))
         ).scalars()
@@ -192,6 +201,55 @@ class SqlPersonalData:
             )
         )
         await self._session.flush()
+
+    async def forget_chat(self, channel: str, user_id: int, chat_id: int) -> None:
+        """What a chat kept without a registration (see `_forget`)."""
+        await self._forget(channel, user_id, chat_id, None)
+
+    async def _forget(self, channel: str, user_id: int, chat_id: int, naming_them: Pattern[str] | None) -> None:
+        """What the chat kept, with or without a registration: its conversation, the messages to it
+        and those waiting to go to others that match `naming_them`, its updates set aside as failed
+        (each holds the user's id), and a coordinator's access and digests. An update still to be
+        handled is left: handling it removes it."""
+        self._erased.add(user_id)
+        await self._session.execute(
+            delete(ConversationRow).where(ConversationRow.channel == channel, ConversationRow.user_id == user_id)
+        )
+        await SqlOutbox(self._session).forget(channel, chat_id, naming_them)
+        await self._session.execute(
+            delete(IncomingUpdateRow).where(
+                IncomingUpdateRow.channel == channel,
+                IncomingUpdateRow.user_id == user_id,
+                IncomingUpdateRow.status == "failed",
+            )
+        )
+        await SqlCoordinators(self._session).remove(channel, user_id)
+
+    async def prune(self, now: datetime) -> dict[str, int]:
+        """Drop what served only delivery and bookkeeping once old (the ages above); how many rows, by table."""
+        statements = {
+            "processed_updates": delete(ProcessedUpdateRow).where(
+                ProcessedUpdateRow.processed_at < now - UPDATE_IDS_KEPT
+            ),
+            "outbox": delete(OutboxRow).where(
+                OutboxRow.status != "pending",
+                func.coalesce(OutboxRow.sent_at, OutboxRow.next_attempt_at) < now - MESSAGES_KEPT,
+            ),
+            "jobs": delete(JobRow).where(
+                JobRow.status != "pending", func.coalesce(JobRow.done_at, JobRow.due_at) < now - JOBS_KEPT
+            ),
+            "incoming_updates": delete(IncomingUpdateRow).where(
+                IncomingUpdateRow.status == "failed", IncomingUpdateRow.received_at < now - FAILED_UPDATES_KEPT
+            ),
+            "conversations": delete(ConversationRow).where(
+                ConversationRow.participant_id.is_(None), ConversationRow.updated_at < now - IDLE_CHATS_KEPT
+            ),
+        }
+        pruned = {}
+        for table, statement in statements.items():
+            result = await self._session.execute(statement)
+            pruned[table] = int(getattr(result, "rowcount", 0) or 0)
+        return pruned
 
     async def inactive(self, before: datetime, limit: int) -> list[int]:
         """Participants, not yet erased, with no activity since `before` (registration or chat), oldest first."""

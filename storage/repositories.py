@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
+from re import Pattern
 from typing import Any, Final, cast
 
 from sqlalchemy import (
@@ -17,6 +19,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     delete,
     exists,
     func,
@@ -95,6 +98,7 @@ _ADD_OUTBOX: Final = (
         chat_id=bindparam("new_chat_id"),
         payload=bindparam("new_payload"),
         attachment=bindparam("new_attachment"),
+        farewell=bindparam("new_farewell"),
         status="pending",
         attempts=0,
         next_attempt_at=bindparam("due"),  # one name per column: PostgreSQL's batched insert needs it
@@ -102,10 +106,17 @@ _ADD_OUTBOX: Final = (
     )
     .returning(OUTBOX.c.id)
 )
+# Delivered or given up, a message keeps only what delivery needs: its chat (a farewell's not even
+# that), status, times and error. Its words and file were personal data of whoever it named.
+_FORGOTTEN: Final = {
+    "payload": {},
+    "attachment": None,
+    "chat_id": case((OUTBOX.c.farewell, 0), else_=OUTBOX.c.chat_id),
+}
 _MARK_ALL_SENT: Final = (
     update(OUTBOX)
     .where(OUTBOX.c.id.in_(bindparam("outbox_ids", expanding=True)))
-    .values(status="sent", sent_at=bindparam("now"), last_error=None, attachment=None)
+    .values(status="sent", sent_at=bindparam("now"), last_error=None, **_FORGOTTEN)
 )
 _OLDER: Final = OUTBOX.alias("older")
 _WORKERS: Final = cast(Table, WorkerRow.__table__)
@@ -286,6 +297,7 @@ class SqlParticipants:
         """Drop a participant from this unit of work's cache (their row changed behind it)."""
         self._cache.pop(participant_id, None)
 
+
     async def get(self, participant_id: int) -> Participant | None:
         """The participant, or None when there is none or their personal data was erased."""
         if participant_id in self._cache:
@@ -352,7 +364,9 @@ class SqlParticipants:
         )
 
     async def delete(self, participant: Participant) -> None:
+        """A registration given up (/cancel, "Start over"): gone with every message that showed it."""
         self._cache.pop(participant.id, None)
+        await SqlOutbox(self._session).forget(participant.channel, participant.chat_id, naming(participant))
         await self._session.execute(delete(AnswerRow).where(AnswerRow.participant_id == participant.id))
         await self._session.execute(delete(ParticipantRow).where(ParticipantRow.id == participant.id))
 
@@ -465,12 +479,19 @@ class SqlProcessedUpdates:
 
 
 def _stored(payload: dict[str, Any]) -> dict[str, Any]:
-    """An outbox row's payload and attachment: a document's content (bytes) taken out of the JSON."""
+    """An outbox row's payload, attachment and farewell mark: a document's content (bytes) taken out
+    of the JSON, and the mark into its column."""
+    farewell = bool(payload.get("farewell", False))
+    payload = {key: value for key, value in payload.items() if key != "farewell"}
     document = payload.get("document")
     if document is None:
-        return {"new_payload": payload, "new_attachment": None}
+        return {"new_payload": payload, "new_attachment": None, "new_farewell": farewell}
     described = {key: value for key, value in document.items() if key != "content"}
-    return {"new_payload": payload | {"document": described}, "new_attachment": document["content"]}
+    return {
+        "new_payload": payload | {"document": described},
+        "new_attachment": document["content"],
+        "new_farewell": farewell,
+    }
 
 
 def _given(payload: dict[str, Any], attachment: bytes | None) -> dict[str, Any]:
@@ -478,6 +499,33 @@ def _given(payload: dict[str, Any], attachment: bytes | None) -> dict[str, Any]:
     if attachment is None:
         return payload
     return payload | {"document": payload["document"] | {"content": attachment}}
+
+
+# The answers that say who someone is. Others (an occupation, a sector) are shared by many people:
+# matching them would drop messages about someone else.
+IDENTIFYING: Final = ("name", "email", "phone")
+
+
+def naming(participant: Participant) -> Pattern[str] | None:
+    """What names this participant in a message: their first and full name and e-mail as whole
+    words, their phone number however it is laid out; None when they gave none of these."""
+    given = [str(participant.answers.get(key) or "").strip() for key in IDENTIFYING]
+    words = {word for word in (participant.first_name, *given[:2]) if len(word) > 1}
+    patterns = [rf"(?<!\w){re.escape(word)}(?!\w)" for word in sorted(words)]
+    digits = re.sub(r"\D", "", given[2])
+    if len(digits) > 4:
+        patterns.append(r"[\s().-]*".join(digits))  # +15195550111 is shown as +1 519-555-0111
+    return re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+
+
+def _words_of(payload: dict[str, Any], attachment: bytes | None) -> str:
+    """A message's words: its text, buttons, keyboard, and a document's name, caption and content
+    (a calendar file names the other person too)."""
+    document = payload.get("document") or {}
+    buttons = [label for row in payload.get("buttons", []) for label, _ in row]
+    parts = [payload.get("text", ""), *buttons, *payload.get("keyboard", [])]
+    parts += [document.get("filename", ""), document.get("caption", ""), (attachment or b"").decode(errors="replace")]
+    return "\n".join(str(part) for part in parts)
 
 
 class SqlOutbox:
@@ -557,6 +605,23 @@ class SqlOutbox:
         found = await hot.run(self._session, _LAST_SENT, chats)
         return {chat_id: sent_at for chat_id, sent_at in found if sent_at is not None}
 
+    async def forget(self, channel: str, chat_id: int, words: Pattern[str] | None) -> None:
+        """Every message to this chat, and those to others not yet sent whose words match `words`
+        (`naming`). Sent ones keep no words already; unsent ones are few, waiting for a slow chat."""
+        await self._session.execute(delete(OutboxRow).where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id))
+        if words is None:
+            return
+        waiting = await self._session.execute(
+            select(OutboxRow.id, OutboxRow.payload, OutboxRow.attachment).where(
+                OutboxRow.channel == channel, OutboxRow.status == "pending"
+            )
+        )
+        naming_them = [
+            outbox_id for outbox_id, payload, file in waiting if words.search(_words_of(payload, file))
+        ]
+        if naming_them:
+            await self._session.execute(delete(OutboxRow).where(OutboxRow.id.in_(naming_them)))
+
     async def release(self, outbox_ids: list[int], now: datetime) -> None:
         """Claimed but not tried (the lease was running out): due again at once, for any sender."""
         if outbox_ids:
@@ -588,7 +653,7 @@ class SqlOutbox:
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == outbox_id)
-            .values(status="dead", last_error=error[:500], attachment=None)
+            .values(status="dead", last_error=error[:500], **_FORGOTTEN)
         )
 
     async def mark_chat_dead(self, channel: str, chat_id: int, error: str) -> None:
@@ -596,5 +661,5 @@ class SqlOutbox:
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
-            .values(status="dead", last_error=error[:500], attachment=None)
+            .values(status="dead", last_error=error[:500], **_FORGOTTEN)
         )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -205,7 +206,11 @@ class BotSecretRow(Base):
 
 
 class OutboxRow(Base):
-    """An outgoing message, written in the update's transaction and sent after the commit."""
+    """An outgoing message, written in the update's transaction and sent after the commit.
+
+    Once delivered or given up, only what delivery needs stays (chat, status, times, error): the
+    payload is emptied, and a farewell's chat set to 0 (migration 0008).
+    """
 
     __tablename__ = "outbox"
 
@@ -223,6 +228,8 @@ class OutboxRow(Base):
     # A document's file, beside the JSON rather than in it as base64, and only until the message is
     # sent or given up (migration 0007): an export in chat holds every record of everyone.
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The goodbye to someone just erased: once delivered, not even its chat is kept.
+    farewell: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_chat", "chat_id", "id"))
 

@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.coordinators import SqlCoordinators
+from storage.database import forget_erased_pages
 from storage.follow_ups import SqlFollowUps
 from storage.incoming import SqlIncoming
 from storage.jobs import SqlJobs
@@ -25,6 +26,7 @@ class UnitOfWork:
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = factory
         self.scheduled: set[str] = set()  # the kinds of job scheduled in this transaction
+        self.erased: set[int] = set()  # the Telegram users whose data this transaction erased
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._factory()
@@ -53,13 +55,16 @@ class UnitOfWork:
         self.follow_ups = SqlFollowUps(self.session)
         self.coordinators = SqlCoordinators(self.session)
         self.reports = SqlReports(self.session, self.participants, self.matchmaking)
-        self.personal_data = SqlPersonalData(self.session, self.participants)
+        self.personal_data = SqlPersonalData(self.session, self.participants, self.erased)
         self.retention = SqlRetentionRecords(self.session)
         self.incoming = SqlIncoming(self.session)
         self.workers = SqlWorkers(self.session)
 
     async def commit(self) -> None:
         await self.session.commit()
+        if self.erased:
+            await forget_erased_pages(self.session)
+            self.erased.clear()
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

@@ -57,7 +57,9 @@ async def test_mydata_sends_a_summary_and_every_record_as_json(world: World) -> 
     assert "Priya" not in document.document.decode(), "the other person's data is theirs, not Amal's"
 
 
-async def test_someone_not_registered_is_told_only_the_chat_language_is_kept(world: World) -> None:
+async def test_someone_not_registered_is_told_only_the_chat_language_is_kept_and_delete_erases_it(
+    world: World,
+) -> None:
     visitor = world.phone(555, "fr")
     await visitor.send("/start")
     await visitor.send("/mydata")
@@ -65,7 +67,9 @@ async def test_someone_not_registered_is_told_only_the_chat_language_is_kept(wor
     records = json.loads(visitor.last.document or b"")
     assert records["conversation"]["language"] == "fr" and "registration" not in records
     await visitor.send("/delete")
-    assert "rien à effacer" in visitor.last.text
+    assert visitor.last.text.startswith("Vous n'avez pas d'inscription chez nous. Ce que nous gardions")
+    async with world.app.sessions() as session:
+        assert (await session.execute(select(ConversationRow))).all() == [], "the language goes too"
 
 
 async def test_delete_asks_first_and_no_keeps_everything(world: World) -> None:
@@ -108,7 +112,7 @@ async def test_delete_cancels_the_meeting_tells_the_other_side_and_leaves_nothin
     assert (amal_row.status, amal_row.erased_reason, amal_row.user_id, amal_row.chat_id) == ("erased", "request", 0, 0)
     assert amal_row.erased_at == NOW and amal_row.role == "connectee", "an anonymous record stays for the counts"
     assert (meeting.status, match.status) == ("cancelled", "cancelled")
-    assert [row.payload["text"][:5] for row in to_amal] == ["Done:"], "only the goodbye, nothing older"
+    assert to_amal == [], "nothing older, nor the goodbye once delivered"
     assert amal_row.id in consents, "which terms were agreed to, when, is anonymous and stays"
     assert 101 not in chats, "the chat's state goes too; a new message starts afresh"
 

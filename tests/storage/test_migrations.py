@@ -91,7 +91,8 @@ async def test_0007_drops_the_files_of_documents_sent_and_keeps_those_waiting(da
                 await connection.execute(insert, values | {"now": datetime(2026, 11, 30, tzinfo=UTC)})
             await connection.run_sync(migrate, "0007")
         async with session_factory(engine)() as session:
-            sent, pending = (await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars()
+            as_of_0007 = select(OutboxRow.id, OutboxRow.payload).order_by(OutboxRow.id)  # no later column
+            sent, pending = (await session.execute(as_of_0007)).all()
             assert sent.payload["document"] == {"filename": "sent.zip", "caption": ""}
             (claimed,) = await SqlOutbox(session).claim("telegram", datetime.now(UTC), datetime.now(UTC), 10)
         reply, _ = payload_to_reply(claimed.payload)
@@ -113,5 +114,27 @@ async def test_0007_drops_the_files_of_documents_sent_and_keeps_those_waiting(da
             {"filename": "sent.zip", "caption": ""},
             {"filename": "new.zip", "caption": "", "content": base64.b64encode(b"written since").decode()},
         ]
+    finally:
+        await engine.dispose()
+
+
+async def test_0008_empties_the_messages_already_sent_and_keeps_those_waiting(database_url: str) -> None:
+    """Before 0008 every message ever sent kept its words (a meeting's contact lines, a /pending list)."""
+    engine = open_engine(database_url)
+    insert = text(
+        "INSERT INTO outbox (channel, chat_id, payload, status, attempts, next_attempt_at, created_at)"
+        " VALUES ('telegram', 1, :payload, :status, 0, :now, :now)"
+    )
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate, "0007")
+            for status in ("sent", "dead", "pending"):
+                payload = json.dumps({"text": f"Contact: +1 519-555-0111 ({status})"})
+                await connection.execute(insert, {"payload": payload, "status": status, "now": datetime.now(UTC)})
+            await connection.run_sync(migrate, "0008")
+            rows = (await connection.execute(text("SELECT payload, farewell FROM outbox ORDER BY id"))).all()
+        payloads = [(json.loads(p) if isinstance(p, str) else p) for p, _ in rows]
+        assert payloads == [{}, {}, {"text": "Contact: +1 519-555-0111 (pending)"}]
+        assert [bool(farewell) for _, farewell in rows] == [False, False, False]
     finally:
         await engine.dispose()

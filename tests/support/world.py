@@ -187,8 +187,9 @@ class World:
             ).scalar_one()
             return Step(row.step), (row.state or {}).get("question")
 
-    async def register(self, phone: Phone, role: str, answers: dict[str, Any]) -> None:
-        """/start, language, role, agree; answer each question from `answers` (or a plain default); Submit."""
+    async def register(self, phone: Phone, role: str, answers: dict[str, Any], *, submit: bool = True) -> None:
+        """/start, language, role, agree; answer each question from `answers` (or a plain default); Submit
+        (unless `submit` is False: then they stay on the review screen)."""
         await phone.send("/start")
         await phone.press(f"lang:{phone.language}")
         await phone.press(f"role:{role}")
@@ -214,7 +215,8 @@ class World:
                 await phone.press(f"d:{key}")
             else:
                 await phone.send(str(value))
-        await phone.press("submit")
+        if submit:
+            await phone.press("submit")
 
 
 DEFAULTS: dict[Kind, Any] = {Kind.TEXT: "Sam Lee", Kind.YEAR: 2023, Kind.NUMBER: 2}
