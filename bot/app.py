@@ -24,7 +24,7 @@ from bot.sender import Leased
 from handlers import coordination, desk, digest, frontdesk, privacy, timers
 from handlers.events import Document, Event, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
 from handlers.ports import Context, Office
-from handlers.program import Program, load_program
+from handlers.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program
 from storage.consents import numbered_consents
 from storage.coordinators import invite as coordinator_invite
 from storage.database import open_engine, session_factory, upgrade
@@ -418,11 +418,16 @@ class Frontdoor:
 
 
 async def build(settings: Settings) -> Frontdoor:
-    """Load the program (a broken file raises ProgramError), open and upgrade the database."""
+    """Load the program (a broken file, or a language without a catalog, raises ProgramError), open and
+    upgrade the database."""
     program = load_program(settings.program_file)
     catalogs = i18n.Catalogs(settings.locales_dir) if settings.locales_dir else i18n.PROJECT_CATALOGS
-    for language in program.languages:
-        catalogs.compile(language)
+    missing = catalogs.without_catalog(program.languages)
+    if missing:
+        raise ProgramError(
+            f"{settings.program_file or DEFAULT_PROGRAM_FILE}: [program] languages: no catalog for "
+            f"{', '.join(missing)} in {catalogs.locales} (README, Translating: add one, or leave the language out)"
+        )
     engine = open_engine(settings.database_url)
     await upgrade(engine)
     program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))
