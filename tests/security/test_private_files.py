@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from bot.exporting import ExportProcess, write_export
 from storage.database import open_engine, upgrade
 from storage.export_formats import Batch, Export, Sheet

@@ -22,7 +22,9 @@ from tests.unit.test_cli import frontdoor
 def test_a_program_offering_german_without_a_german_catalog_is_refused_at_start(
     command: list[str], tmp_path: Path
 ) -> None:
-    program = DEFAULT_PROGRAM_FILE.read_text(encoding="utf-8").replace('languages = ["en", ', 'languages = ["de", "en", ')
+    program = DEFAULT_PROGRAM_FILE.read_text(encoding="utf-8").replace(
+        'languages = ["en", ', 'languages = ["de", "en", '
+    )
     (tmp_path / "program.toml").write_text(program, encoding="utf-8")
     env = {
         "FRONTDOOR_PROGRAM_FILE": str(tmp_path / "program.toml"),
