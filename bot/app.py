@@ -25,6 +25,7 @@ from handlers import coordination, desk, digest, frontdesk, privacy, timers
 from handlers.events import Document, Event, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
 from handlers.ports import Context, Office
 from handlers.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program
+from handlers.quoting import settled, unmarked
 from storage.consents import numbered_consents
 from storage.coordinators import invite as coordinator_invite
 from storage.database import open_engine, session_factory, upgrade
@@ -136,7 +137,7 @@ class Frontdoor:
     async def _queue(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> list[int]:
         """Messages to other people, into the outbox of the same transaction; returns their chats."""
         for message in messages:
-            await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(message.reply)], now)
+            await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(settled(message.reply))], now)
         return list(dict.fromkeys(message.chat_id for message in messages))
 
     async def handle(self, channel: str, event: Event) -> Handled:
@@ -293,11 +294,12 @@ class Frontdoor:
         )
         outcome = await frontdesk.handle(event, context, self._office(uow, channel, now))
         await uow.conversations.save(conversation, now)
-        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in outcome.replies]
+        replies = [settled(reply) for reply in outcome.replies]
+        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in replies]
         ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
         others = await self._queue(uow, outcome.messages, now)
         chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
-        return Handled(replies=outcome.replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
+        return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
 
     async def run_jobs(self, channel: str, now: datetime | None = None) -> JobsRun:
         """Run every job due at `now` (default: the clock), each in its own transaction.
@@ -372,14 +374,15 @@ class Frontdoor:
         """`frontdoor match --dry-run`: the suggestions for everyone waiting, then roll back."""
         async with UnitOfWork(self.sessions) as uow:
             office = self._office(uow, "", self.clock())
-            return await coordination.dry_run(office, self.catalogs.translator(self.program.default_language))
+            blocks = await coordination.dry_run(office, self.catalogs.translator(self.program.default_language))
+            return [unmarked(block) for block in blocks]
 
     async def digest_preview(self, channel: str) -> str:
         """`frontdoor digest --print`: the digest of the last 24 hours, in the program's language."""
         async with UnitOfWork(self.sessions) as uow:
             office = self._office(uow, channel, self.clock())
             t = self.catalogs.translator(self.program.default_language)
-            return await digest.render(office, t, since=office.now - timedelta(days=1))
+            return unmarked(await digest.render(office, t, since=office.now - timedelta(days=1)))
 
     async def invite_coordinator(self) -> tuple[str, datetime]:
         """`frontdoor coordinators invite`: a one-time code, and when it expires."""

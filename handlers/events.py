@@ -57,6 +57,8 @@ class Reply:
     ticking boxes of a several-choice question does not flood the chat.
     `contact_button` shows a keyboard with a share-my-phone button (and `keyboard` text buttons);
     `remove_keyboard` hides such a keyboard once it is no longer wanted.
+    `shows_others_words`: the text holds words a participant typed, shown to someone else
+    (handlers.quoting): a channel shows no preview of a link in it.
     """
 
     text: str
@@ -66,6 +68,7 @@ class Reply:
     remove_keyboard: bool = False
     edit: bool = False
     document: Document | None = None
+    shows_others_words: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dic
         payload["contact_button"] = reply.contact_button
     if reply.remove_keyboard:
         payload["remove_keyboard"] = True
+    if reply.shows_others_words:
+        payload["others_words"] = True
     if reply.edit and edit_message_id is not None:
         payload["edit_message_id"] = edit_message_id
     if reply.document is not None:
@@ -127,6 +132,7 @@ def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
         contact_button=payload.get("contact_button"),
         remove_keyboard=bool(payload.get("remove_keyboard", False)),
         edit="edit_message_id" in payload,
+        shows_others_words=bool(payload.get("others_words", False)),
         document=Document(document["filename"], _content(document["content"]), document.get("caption", ""))
         if document
         else None,
