@@ -33,7 +33,8 @@ from handlers.events import (
     reply_to_payload,
 )
 from handlers.ports import Context, Office
-from handlers.program import Program, load_program
+from handlers.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program
+from handlers.quoting import settled, unmarked
 from storage.consents import numbered_consents
 from storage.coordinators import invite as coordinator_invite
 from storage.database import open_engine, session_factory, upgrade
@@ -147,7 +148,7 @@ class Frontdoor:
     async def _queue(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> list[int]:
         """Messages to other people, into the outbox of the same transaction; returns their chats."""
         for message in messages:
-            await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(message.reply)], now)
+            await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(settled(message.reply))], now)
         return list(dict.fromkeys(message.chat_id for message in messages))
 
     async def handle(self, channel: str, event: Event) -> Handled:
@@ -304,11 +305,12 @@ class Frontdoor:
         )
         outcome = await frontdesk.handle(event, context, self._office(uow, channel, now))
         await uow.conversations.save(conversation, now)
-        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in outcome.replies]
+        replies = [settled(reply) for reply in outcome.replies]
+        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in replies]
         ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
         others = await self._queue(uow, outcome.messages, now)
         chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
-        return Handled(replies=outcome.replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
+        return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
 
     async def run_jobs(self, channel: str, now: datetime | None = None) -> JobsRun:
         """Run every job due at `now` (default: the clock), each in its own transaction.
@@ -408,14 +410,15 @@ class Frontdoor:
         """`frontdoor match --dry-run`: the suggestions for everyone waiting, then roll back."""
         async with UnitOfWork(self.sessions) as uow:
             office = self._office(uow, "", self.clock())
-            return await coordination.dry_run(office, self.catalogs.translator(self.program.default_language))
+            blocks = await coordination.dry_run(office, self.catalogs.translator(self.program.default_language))
+            return [unmarked(block) for block in blocks]
 
     async def digest_preview(self, channel: str) -> str:
         """`frontdoor digest --print`: the digest of the last 24 hours, in the program's language."""
         async with UnitOfWork(self.sessions) as uow:
             office = self._office(uow, channel, self.clock())
             t = self.catalogs.translator(self.program.default_language)
-            return await digest.render(office, t, since=office.now - timedelta(days=1))
+            return unmarked(await digest.render(office, t, since=office.now - timedelta(days=1)))
 
     async def invite_coordinator(self) -> tuple[str, datetime]:
         """`frontdoor coordinators invite`: a one-time code, and when it expires."""
@@ -482,11 +485,16 @@ class Frontdoor:
 
 
 async def build(settings: Settings) -> Frontdoor:
-    """Load the program (a broken file raises ProgramError), open and upgrade the database."""
+    """Load the program (a broken file, or a language without a catalog, raises ProgramError), open and
+    upgrade the database."""
     program = load_program(settings.program_file)
     catalogs = i18n.Catalogs(settings.locales_dir) if settings.locales_dir else i18n.PROJECT_CATALOGS
-    for language in program.languages:
-        catalogs.compile(language)
+    missing = catalogs.without_catalog(program.languages)
+    if missing:
+        raise ProgramError(
+            f"{settings.program_file or DEFAULT_PROGRAM_FILE}: [program] languages: no catalog for "
+            f"{', '.join(missing)} in {catalogs.locales} (README, Translating: add one, or leave the language out)"
+        )
     engine = open_engine(settings.database_url)
     await upgrade(engine)
     program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))

@@ -47,6 +47,7 @@ from handlers.events import Document
 from storage.database import open_engine, session_factory
 from storage.export import SUFFIXES, Ids, Period, export_of, participant_at, sheets
 from storage.export_formats import Batch, Export, write_csv, write_csv_rows, write_json, write_xlsx
+from storage.private_files import private_opener
 from storage.tables import ParticipantRow
 
 log = logging.getLogger(__name__)
@@ -249,13 +250,16 @@ async def _helping(connection: Connection, database_url: str, folder: Path) -> N
         source = Export(datetime.now(UTC), period.since, period.until, {}, [])
         for sheet in sheets(session, part["keys"], period, Ids(after=part["after"])):
             if sheet.name in HELPER_SHEETS:
-                with (folder / f"{sheet.name}.csv").open("w", encoding="utf-8", newline="") as out:
+                lines = folder / f"{sheet.name}.csv"
+                with open(lines, "w", encoding="utf-8", newline="", opener=private_opener) as out:
                     count = await write_csv_rows(source, sheet, out)
                 connection.send({sheet.name: count})  # once the file is closed, all of it written
 
 
 async def write_export(kind: str, source: Export, out: Path | None) -> dict[str, int]:
     """A single file is written under a .part name and renamed when complete; a folder file by file.
+
+    Every file is private (0600) from its creation on, whatever the umask: it holds everyone's data.
 
     `out` None: JSON on standard output.
     """
@@ -266,12 +270,12 @@ async def write_export(kind: str, source: Export, out: Path | None) -> dict[str,
     temporary = out.with_name(out.name + ".part")
     try:
         if kind == "json":
-            with temporary.open("w", encoding="utf-8") as text:
+            with open(temporary, "w", encoding="utf-8", opener=private_opener) as text:
                 counts = await write_json(source, text)
         elif kind == "xlsx":
             counts = await write_xlsx(source, temporary)  # a path: given a file, it would hold the workbook in memory
         else:
-            with temporary.open("wb") as binary:
+            with open(temporary, "wb", opener=private_opener) as binary:
                 counts = await write_csv(source, binary)
         temporary.replace(out)
     finally:

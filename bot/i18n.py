@@ -55,6 +55,14 @@ class Catalogs:
             temporary.replace(mo)  # atomic, so a second process never reads half a file
         return mo
 
+    def without_catalog(self, languages: tuple[str, ...]) -> list[str]:
+        """The languages that have no catalog here, the others compiled if needed.
+
+        Such a language would be offered and shown in English (gettext's fallback) while the
+        conversation believed it spoke it, and recorded consent as given in it.
+        """
+        return [language for language in languages if self.compile(language) is None]
+
     def _load(self, language: str) -> Translator:
         """The translator for a language; English msgids stand where a catalog has no entry."""
         mo = self.compile(language)

@@ -13,7 +13,7 @@ from typing import Final
 
 from handlers import conversation, follow_ups
 from handlers.events import Button, Event, EventKind, Reply
-from handlers.i18n import Translator
+from handlers.i18n import Translator, language_shown
 from handlers.model import Participant, Step
 from handlers.ports import Context, Office
 from handlers.render import chosen
@@ -63,7 +63,7 @@ async def _answer(agreed: bool, person: Participant, t: Translator, ctx: Context
             "you agreed to then; send /delete if you would like it erased, or /start when you are ready."
         )
         return [chosen(text, t.gettext("Not now"), t), Reply(later)]
-    await ctx.participants.agree(person, consent.version, t.language, ctx.now)
+    await ctx.participants.agree(person, consent.version, language_shown(t, consent.text), ctx.now)
     replies = [chosen(text, t.gettext("I agree"), t), Reply(t.gettext("Thank you! Let us go on."))]
     if ctx.conversation.step is Step.DONE:
         return replies + await follow_ups.open_question(office, person)

@@ -13,7 +13,7 @@ from typing import Final
 from handlers import intake
 from handlers.bidi import for_reader, lay_out
 from handlers.events import Button, Event, EventKind, Outcome, Reply
-from handlers.i18n import N_, Translator, native_name, negotiate_language
+from handlers.i18n import N_, Translator, language_shown, native_name, negotiate_language
 from handlers.ids import number
 from handlers.model import Conversation, Participant, Role, Status, Step
 from handlers.ports import Context
@@ -296,7 +296,12 @@ async def _on_consent(agreed: bool, t: Translator, ctx: Context) -> list[Reply]:
             Reply(t.gettext("No problem: nothing about you has been stored. Send /start whenever you are ready.")),
         ]
     participant = await ctx.participants.create(
-        conversation, role=conversation.role, language=t.language, consent_version=consent.version, now=ctx.now
+        conversation,
+        role=conversation.role,
+        language=t.language,
+        consent_version=consent.version,
+        now=ctx.now,
+        consent_language=language_shown(t, consent.text),
     )
     conversation.participant_id = participant.id
     conversation.history = []

@@ -60,6 +60,8 @@ class Reply:
     `remove_keyboard` hides such a keyboard once it is no longer wanted.
     `farewell`: the last message to someone whose data was just erased; once delivered, nothing of
     it is kept, not even the chat it went to.
+    `shows_others_words`: the text holds words a participant typed, shown to someone else
+    (handlers.quoting): a channel shows no preview of a link in it.
     """
 
     text: str
@@ -70,6 +72,7 @@ class Reply:
     edit: bool = False
     document: Document | None = None
     farewell: bool = False
+    shows_others_words: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dic
         payload["contact_button"] = reply.contact_button
     if reply.remove_keyboard:
         payload["remove_keyboard"] = True
+    if reply.shows_others_words:
+        payload["others_words"] = True
     if reply.edit and edit_message_id is not None:
         payload["edit_message_id"] = edit_message_id
     if reply.farewell:
@@ -145,6 +150,7 @@ def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
         remove_keyboard=bool(payload.get("remove_keyboard", False)),
         edit="edit_message_id" in payload,
         farewell=bool(payload.get("farewell", False)),
+        shows_others_words=bool(payload.get("others_words", False)),
         document=Document(document["filename"], _content(document["content"]), document.get("caption", ""))
         if document
         else None,

@@ -29,6 +29,16 @@ class Translations(Protocol):
     def __call__(self, language: str) -> Translator: ...
 
 
+# Msgids are English (README, Translating): a text a catalog lacks is shown in English.
+MSGID_LANGUAGE: Final = "en"
+
+
+def language_shown(t: Translator, message: str) -> str:
+    """The language `t`'s reader sees `message` in: theirs, or English when their catalog lacks it
+    (a consent text changed in the program file and not translated yet)."""
+    return t.language if t.gettext(message) != message else MSGID_LANGUAGE
+
+
 def N_(message: str) -> str:
     """Mark a text for extraction where it is defined; it is translated where it is shown."""
     return message

@@ -11,6 +11,7 @@ from handlers.i18n import N_, Translator
 from handlers.model import Match, MatchStatus, Meeting, Participant, Role
 from handlers.people import answer, name, to, translator, zone_of
 from handlers.ports import Office
+from handlers.quoting import unmarked
 from handlers.render import format_when
 
 REMIND: Final = "meeting.reminder"
@@ -105,7 +106,7 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
         ends_at=meeting.ends_at,
         summary=summary,
         description=t.gettext("How: {how}").format(how=how),
-        location=area,
+        location=unmarked(str(connector.answers.get("meeting_area") or "")) if area else "",  # as typed: no marks
         now=office.now,
     )
     document = Document("meeting.ics", calendar, caption=t.gettext("Add the meeting to your calendar"))

@@ -10,7 +10,8 @@ from handlers.events import Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.model import Match, Meeting, Participant
 from handlers.ports import Office
-from handlers.render import display_answer
+from handlers.quoting import mentioned, quoted
+from handlers.render import display_answer, in_own_words
 
 
 def zone_of(office: Office, person: Participant) -> str:
@@ -27,7 +28,8 @@ def to(person: Participant, reply: Reply) -> Outgoing:
 
 
 def answer(office: Office, t: Translator, person: Participant, key: str) -> str:
-    """One of the person's answers as the reader says it, or "" when not given."""
+    """One of the person's answers as the reader says it, or "" when not given; what they typed in
+    their own words (a text, a link, an "Other" choice) is quoted."""
     value = person.answers.get(key)
     if value is None:
         return ""
@@ -35,12 +37,13 @@ def answer(office: Office, t: Translator, person: Participant, key: str) -> str:
         question = office.program.forms[person.role.value].question(key)
     except KeyError:  # a key the person's form does not ask (a program file may leave it out)
         return ""
-    return display_answer(t, question, value)
+    shown = display_answer(t, question, value)
+    return quoted(shown, t) if in_own_words(question, value) else mentioned(shown)
 
 
 def name(person: Participant, t: Translator) -> str:
-    """The first name, isolated for a reader of the other direction."""
-    return for_reader(person.first_name or "?", t.language)
+    """The first name, isolated for a reader of the other direction (and marked as typed by them)."""
+    return mentioned(for_reader(person.first_name or "?", t.language))
 
 
 def month_start(office: Office) -> datetime:

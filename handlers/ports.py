@@ -24,8 +24,16 @@ class Participants(Protocol):
     """Registrations. Implementations never commit: the unit of work does, once per update."""
 
     async def create(
-        self, conversation: Conversation, *, role: Role, language: str, consent_version: str, now: datetime
-    ) -> Participant: ...
+        self,
+        conversation: Conversation,
+        *,
+        role: Role,
+        language: str,
+        consent_version: str,
+        now: datetime,
+        consent_language: str | None = None,
+    ) -> Participant:
+        """A participant who agreed to `consent_version`, read in `consent_language` (None: in `language`)."""
 
     async def get(self, participant_id: int) -> Participant | None: ...
 

@@ -68,6 +68,12 @@ def display_answer(t: Translator, question: Question, value: Any) -> str:
     return for_reader(_answer_text(t, question, value), t.language)
 
 
+def in_own_words(question: Question, value: Any) -> bool:
+    """Whether an answer is the person's own words (a text, a link, an "Other" typed), not one of
+    the program's options or a number, a phone number or an address checked for its form."""
+    return question.kind in (Kind.TEXT, Kind.LINK) or (question.kind is Kind.CHOICE and isinstance(value, dict))
+
+
 def _answer_text(t: Translator, question: Question, value: Any) -> str:
     if question.kind is Kind.CHOICE:
         if isinstance(value, dict):

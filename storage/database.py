@@ -19,13 +19,15 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.private_files import private_database
+
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
 SQLITE_QUEUE_SECONDS: Final = 60.0  # a burst may queue many short transactions for the one connection
 
 
 def open_engine(url: str, *, reading: bool = False, **options: Any) -> AsyncEngine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and write-locking transactions.
+    """An engine for `url`; SQLite gets WAL, foreign keys and write-locking transactions, in a private file.
 
     `reading` (long exports): on SQLite, plain BEGIN, a snapshot that never holds the write lock,
     so the running bot keeps writing while an export reads.
@@ -37,6 +39,8 @@ def open_engine(url: str, *, reading: bool = False, **options: Any) -> AsyncEngi
         # moment the previous one ends. (Other processes on the same file still wait in SQLite.)
         options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_QUEUE_SECONDS} | options
     path = make_url(url).database if url.startswith("sqlite") else None
+    if path and ":memory:" not in path and not path.startswith("file:"):
+        private_database(path)
     if path and ":memory:" not in path and not make_url(url).query and "async_creator" not in options:
         options["async_creator"] = _loop_side_sqlite(path)
     engine = create_async_engine(url, **options)

@@ -26,6 +26,8 @@ from typing import IO, BinaryIO, Final, cast
 
 import rustpy_xlsxwriter
 
+from storage.private_files import create_private, private_folder, private_opener
+
 Value = str | int | float | None
 # Records a batch at a time (a page of the database), column by column in the sheet's order: a column
 # is converted or checked at once (in C where it can be), where a record takes a Python step per value.
@@ -240,11 +242,11 @@ async def write_csv(export: Export, target: Path | IO[bytes]) -> dict[str, int]:
 
 
 async def _write_csv_folder(export: Export, folder: Path) -> dict[str, int]:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     counts: dict[str, int] = {}
     for name in [SUMMARY, *(sheet.name for sheet in export.sheets)]:
         part = folder / f"{name}.csv.part"
-        with part.open("w", encoding="utf-8-sig", newline="") as out:
+        with open(part, "w", encoding="utf-8-sig", newline="", opener=private_opener) as out:
             if name == SUMMARY:
                 _write_csv_summary(export, out)
             else:
@@ -279,6 +281,8 @@ async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]
 
     summary = [dict(zip(SUMMARY_COLUMNS, row, strict=True)) for row in summary_rows(export)]
     sheets = [(SUMMARY, summary), *((sheet.name, records_of(sheet)) for sheet in export.sheets)]
+    if isinstance(target, Path):
+        create_private(target)  # rust_xlsxwriter rewrites a file in place, keeping its mode
     await reading.write(
         partial(
             rustpy_xlsxwriter.write_worksheets,

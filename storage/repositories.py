@@ -267,7 +267,14 @@ class SqlParticipants:
         self._cache: dict[int, Participant] = {}  # one load per update, however often a flow asks
 
     async def create(
-        self, conversation: Conversation, *, role: Role, language: str, consent_version: str, now: datetime
+        self,
+        conversation: Conversation,
+        *,
+        role: Role,
+        language: str,
+        consent_version: str,
+        now: datetime,
+        consent_language: str | None = None,
     ) -> Participant:
         row = ParticipantRow(
             channel=conversation.channel,
@@ -278,13 +285,15 @@ class SqlParticipants:
             status=Status.IN_PROGRESS.value,
             consent_version=consent_version,
             consented_at=now,
-            consent_language=language,
+            consent_language=consent_language or language,
             created_at=now,
             updated_at=now,
         )
         self._session.add(row)
         await self._session.flush()
-        self._session.add(ConsentRow(participant_id=row.id, version=consent_version, language=language, agreed_at=now))
+        self._session.add(
+            ConsentRow(participant_id=row.id, version=consent_version, language=row.consent_language, agreed_at=now)
+        )
         participant = participant_from_row(row, {})
         self._cache[participant.id] = participant
         return participant

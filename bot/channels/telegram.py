@@ -38,6 +38,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    LinkPreviewOptions,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -54,6 +55,7 @@ CHANNEL: Final = TELEGRAM
 REQUEST_TIMEOUT: Final = 20  # seconds; long polls add their own timeout on top
 Receive = Callable[[Event, str | None], Awaitable[None]]  # stores an update: (event, pressed button's query id)
 ALLOWED_UPDATES: Final = ["message", "callback_query"]
+NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)
 METHODS_USED: Final[tuple[type[TelegramMethod[Any]], ...]] = (
     GetUpdates,
     SendMessage,
@@ -173,6 +175,8 @@ def make_deliver(bot: Bot) -> Deliver:
     async def deliver(chat_id: int, payload: dict[str, Any]) -> Delivery:
         reply, edit_message_id = payload_to_reply(payload)
         markup = reply_markup(reply)
+        # A link in someone's typed words unfolds into no card; the bot's own links keep theirs.
+        preview = NO_PREVIEW if reply.shows_others_words else None
         try:
             if reply.document is not None:
                 await bot.send_document(
@@ -184,13 +188,17 @@ def make_deliver(bot: Bot) -> Deliver:
                 inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
                 try:
                     await bot.edit_message_text(
-                        text=reply.text, chat_id=chat_id, message_id=edit_message_id, reply_markup=inline
+                        text=reply.text,
+                        chat_id=chat_id,
+                        message_id=edit_message_id,
+                        reply_markup=inline,
+                        link_preview_options=preview,
                     )
                 except TelegramBadRequest as error:
                     if "not modified" not in error.message:
                         raise
             else:
-                await bot.send_message(chat_id, reply.text, reply_markup=markup)
+                await bot.send_message(chat_id, reply.text, reply_markup=markup, link_preview_options=preview)
         except TelegramRetryAfter as error:
             return Delivery("retry", detail="429", retry_after=float(error.retry_after))
         except TelegramForbiddenError as error:

@@ -106,8 +106,8 @@ async def test_find_match_and_pause(world: World) -> None:
     await world.register(amal, "connectee", AMAL | {"name": "أمل حداد"})
     await coordinator.send("/find soft")
     assert coordinator.last.text.splitlines() == [
-        "#1 Priya, volunteer connector, waiting for review: Software engineer",
-        "#2 أمل, newcomer, waiting for review: Software developer",
+        "#1 Priya, volunteer connector, waiting for review: “Software engineer”",
+        "#2 أمل, newcomer, waiting for review: “Software developer”",
     ]
     await coordinator.send("/find أمل")
     assert coordinator.last.text.startswith("#2 ")
@@ -125,7 +125,7 @@ async def test_find_match_and_pause(world: World) -> None:
     await coordinator.send("/pause 1 0")
     assert coordinator.last.text == "Priya (#1) can be matched again."
     await coordinator.send("/match 2")
-    assert coordinator.last.text.startswith("Suggested connectors for أمل (#2), Software developer:")
+    assert coordinator.last.text.startswith("Suggested connectors for أمل (#2), “Software developer”:")
     await coordinator.click("Propose Priya")
     assert "introduce you to a newcomer" in priya.find("pk:").text
     await coordinator.send("/match 1")

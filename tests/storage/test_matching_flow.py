@@ -61,7 +61,7 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
     await priya.click("Thu, Nov 26, 9:00\u202fAM")
     assert "You proposed Thu, Nov 26, 9:00\u202fAM" in introduction.text
     offer = amal.find("ca:")
-    assert "Priya (Software engineer, Shopify) would like to meet you for 30 minutes on Thu, Nov 26, 9:00\u202fAM" in (
+    assert "Priya (“Software engineer”, “Shopify”) would like to meet you for 30 minutes on Thu, Nov 26, 9:00\u202fAM" in (
         offer.text
     )
 
@@ -154,7 +154,7 @@ async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons
         coordinator = world.phones[COORDINATOR]
         suggestions = coordinator.find("pick:")
         assert "Suggested connectors for Amal" in suggestions.text
-        assert "1. Priya (Software engineer, Shopify)" in suggestions.text
+        assert "1. Priya (“Software engineer”, “Shopify”)" in suggestions.text
         assert "same sector; occupation in common: software; speaks Arabic too" in suggestions.text
         assert suggestions.labels() == ["Propose Priya", "Propose Marc"]
         await coordinator.click("Propose Marc")
@@ -167,12 +167,12 @@ async def test_a_newcomer_waiting_for_a_connector_is_matched_when_one_is_approve
     await world.register(amal, "connectee", AMAL)
     await approve_all(world)
     assert "We are still looking for the right volunteer for you" in amal.last.text
-    assert await world.app.dry_run() == ["No connector is free for Amal (#1), Software developer at the moment."]
+    assert await world.app.dry_run() == ["No connector is free for Amal (#1), “Software developer” at the moment."]
 
     await world.register(priya, "connector", PRIYA)
     await approve_all(world)
     (suggestion,) = await world.app.dry_run()
-    assert suggestion.startswith("Suggested connectors for Amal (#1), Software developer:\n1. Priya")
+    assert suggestion.startswith("Suggested connectors for Amal (#1), “Software developer”:\n1. Priya")
     assert not any(d.startswith("pk:") for m in priya.screen for d in m.data()), "a dry run proposes nothing"
 
     await world.run_jobs(NOW)  # the approval's sweep

@@ -14,7 +14,14 @@ class MemoryParticipants:
         self._next_id = 1
 
     async def create(
-        self, conversation: Conversation, *, role: Role, language: str, consent_version: str, now: datetime
+        self,
+        conversation: Conversation,
+        *,
+        role: Role,
+        language: str,
+        consent_version: str,
+        now: datetime,
+        consent_language: str | None = None,
     ) -> Participant:
         participant = Participant(
             id=self._next_id,
@@ -26,7 +33,7 @@ class MemoryParticipants:
             status=Status.IN_PROGRESS,
             consent_version=consent_version,
             consented_at=now,
-            consent_language=language,
+            consent_language=consent_language or language,
             created_at=now,
             updated_at=now,
         )

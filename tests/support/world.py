@@ -33,6 +33,7 @@ class Shown:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: bytes | None = None
+    payload: dict[str, Any] = field(default_factory=dict)  # as the outbox holds it, for a channel to deliver
 
     def labels(self) -> list[str]:
         return [button.label for row in self.buttons for button in row]
@@ -90,15 +91,15 @@ class Phone:
     def texts(self) -> list[str]:
         return [message.text for message in self.screen]
 
-    def show(self, reply: Reply, edit_of: int | None) -> None:
+    def show(self, reply: Reply, edit_of: int | None, payload: dict[str, Any]) -> None:
         if edit_of is not None:
             for message in self.screen:
                 if message.id == edit_of:
-                    message.text, message.buttons = reply.text, reply.buttons
+                    message.text, message.buttons, message.payload = reply.text, reply.buttons, payload
                     return
         document = reply.document.content if reply.document else None
         text = reply.document.caption if reply.document else reply.text
-        self.screen.append(Shown(self.world.next_message_id(), text, reply.buttons, document))
+        self.screen.append(Shown(self.world.next_message_id(), text, reply.buttons, document, payload))
 
 
 class World:
@@ -158,7 +159,7 @@ class World:
             for row in rows:
                 reply, edit_of = payload_to_reply(dict(row.payload))
                 phone = self.phones.get(row.chat_id) or self.phone(row.chat_id)
-                phone.show(reply, edit_of)
+                phone.show(reply, edit_of, dict(row.payload))
             if rows:
                 await uow.outbox.mark_all_sent([row.id for row in rows], self.now)
             await uow.commit()
