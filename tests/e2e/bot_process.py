@@ -51,6 +51,29 @@ class BotProcess:
 
     async def start(self) -> None:
         ready = self._ready()
+        self._spawn()
+        assert self.process is not None
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+        while not ready():
+            if self.process.poll() is not None:
+                raise AssertionError(f"the bot exited with {self.process.returncode}:\n{self.log.read_text()}")
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
+            await asyncio.sleep(0.05)
+
+    async def exit_status(self) -> int:
+        """Run `frontdoor run` expecting it to stop by itself (it could not start); its exit status."""
+        self._spawn()
+        assert self.process is not None
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+        while (status := self.process.poll()) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                self.kill()
+                raise AssertionError(f"the bot did not stop by itself:\n{self.log.read_text()}")
+            await asyncio.sleep(0.05)
+        return status
+
+    def _spawn(self) -> None:
         arguments = ["run"] if self.webhook_port is None else ["run", "--webhook", self.webhook_url]
         if self.webhook_port is not None:
             arguments += ["--listen", f"127.0.0.1:{self.webhook_port}"]
@@ -69,13 +92,6 @@ class BotProcess:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", *arguments], cwd=self.workdir, env=environment, stdout=log, stderr=log
             )
-        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-        while not ready():
-            if self.process.poll() is not None:
-                raise AssertionError(f"the bot exited with {self.process.returncode}:\n{self.log.read_text()}")
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
-            await asyncio.sleep(0.05)
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, as in a crash or a pulled plug."""
