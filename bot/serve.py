@@ -17,7 +17,7 @@ from secrets import token_hex, token_urlsafe
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
 
 from bot import redaction
@@ -39,6 +39,9 @@ CONSUMERS = 8  # updates handled at once per worker on PostgreSQL (different peo
 WEBHOOK_CONNECTIONS = 40  # Telegram's default: requests it may have open to one webhook at once
 WEBHOOK_SECRET = "webhook"
 SERVING_GC_THRESHOLDS = (20_000, 20, 10)  # the garbage collector's, while serving (Runtime.start)
+# Telegram refused or could not be reached while starting: worth a restart later, unlike a bad
+# setting (status 2: a refused token among them), which no restart mends.
+TELEGRAM_REFUSED_AT_START = 1
 
 
 async def run(settings: Settings, webhook: Webhook | None = None) -> int:
@@ -71,6 +74,11 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
         raise SettingsError(
             "Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather"
         ) from None
+    except TelegramAPIError as error:
+        # Once serving, polling and the sender wait Telegram out themselves: only a call made
+        # while starting (getMe, setMyCommands, getWebhookInfo, deleteWebhook, setWebhook) ends here.
+        log.error("%s", telegram.start_failure(error))
+        return TELEGRAM_REFUSED_AT_START
     finally:
         stop.set()
         await asyncio.gather(*background)

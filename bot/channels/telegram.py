@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -56,6 +58,7 @@ REQUEST_TIMEOUT: Final = 20  # seconds; long polls add their own timeout on top
 Receive = Callable[[Event, str | None], Awaitable[None]]  # stores an update: (event, pressed button's query id)
 ALLOWED_UPDATES: Final = ["message", "callback_query"]
 NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)
+MENU_LANGUAGE_CODE: Final = re.compile(r"[a-z]{2}")  # setMyCommands takes this language_code, or none
 METHODS_USED: Final[tuple[type[TelegramMethod[Any]], ...]] = (
     GetUpdates,
     SendMessage,
@@ -220,11 +223,56 @@ async def leave_webhook(bot: Bot) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
 
 
+@dataclass(frozen=True)
+class MenuLanguages:
+    """Which program language's menu Telegram gets under which of its language codes."""
+
+    published: dict[str, str]  # Telegram's code ("zh") -> the program language shown under it ("zh-Hans")
+    skipped: dict[str, str]  # a program language -> why it has no menu of its own
+
+
+def menu_languages(languages: Sequence[str]) -> MenuLanguages:
+    """The command menu's language codes: setMyCommands takes only two lowercase letters (or none).
+
+    A program language is published under its language subtag ("zh-Hans" under "zh", "pt-BR"
+    under "pt"); when two share one, the first listed wins, and one without a two-letter code
+    ("fil") has no menu of its own: its people see the default menu (the program's first language).
+    """
+    published: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for language in languages:
+        code = re.split(r"[-_]", language, maxsplit=1)[0].lower()
+        if not MENU_LANGUAGE_CODE.fullmatch(code):
+            skipped[language] = f"{code!r} is not a two-letter code"
+        elif code in published:
+            skipped[language] = f"{code!r} already shows {published[code]}"
+        else:
+            published[code] = language
+    return MenuLanguages(published, skipped)
+
+
 async def publish_commands(
     bot: Bot, commands: dict[str, str], languages: tuple[str, ...], translate: Callable[[str], Callable[[str], str]]
 ) -> None:
     """The command menu, once per language and once as the default (the program's first language)."""
-    for language in (None, *languages):
-        gettext = translate(language or languages[0])
+    menus = menu_languages(languages)
+    for language, why in menus.skipped.items():
+        log.warning("command menu in %s not published: %s", language, why)
+    menus_to_publish: list[tuple[str | None, str]] = [(None, languages[0]), *menus.published.items()]
+    for code, language in menus_to_publish:
+        gettext = translate(language)
         menu = [BotCommand(command=name, description=gettext(description)) for name, description in commands.items()]
-        await bot.set_my_commands(menu, language_code=language)
+        await bot.set_my_commands(menu, language_code=code)
+    log.info(
+        "command menu published under %s",
+        ", ".join(f"{code} ({language})" for code, language in menus.published.items()),
+    )
+
+
+def start_failure(error: TelegramAPIError) -> str:
+    """One line for a Bot API call that failed while starting: the method and what Telegram said."""
+    method = error.method.__api_method__
+    said = " ".join(error.message.split())
+    if isinstance(error, TelegramNetworkError):
+        return f"Telegram could not be reached at start ({method}): {said}"
+    return f"Telegram refused {method} at start: {said}"

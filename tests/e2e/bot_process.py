@@ -55,6 +55,29 @@ class BotProcess:
 
     async def start(self) -> None:
         ready = self._ready()
+        self._spawn()
+        assert self.process is not None
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+        while not ready():
+            if self.process.poll() is not None:
+                raise AssertionError(f"the bot exited with {self.process.returncode}:\n{self.log.read_text()}")
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
+            await asyncio.sleep(0.05)
+
+    async def exit_status(self) -> int:
+        """Run `frontdoor run` expecting it to stop by itself (it could not start); its exit status."""
+        self._spawn()
+        assert self.process is not None
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+        while (status := self.process.poll()) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                self.kill()
+                raise AssertionError(f"the bot did not stop by itself:\n{self.log.read_text()}")
+            await asyncio.sleep(0.05)
+        return status
+
+    def _spawn(self) -> None:
         arguments = ["run"] if self.webhook_port is None else ["run", "--webhook", self.webhook_url]
         if self.webhook_port is not None:
             arguments += ["--listen", f"127.0.0.1:{self.webhook_port}"]
@@ -78,13 +101,6 @@ class BotProcess:
                 stderr=log,
                 preexec_fn=None if self.open_files is None else self._limit_open_files,
             )
-        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-        while not ready():
-            if self.process.poll() is not None:
-                raise AssertionError(f"the bot exited with {self.process.returncode}:\n{self.log.read_text()}")
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
-            await asyncio.sleep(0.05)
 
     def _limit_open_files(self) -> None:
         """In the child, before it runs the bot."""
