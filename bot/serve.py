@@ -39,8 +39,9 @@ CONSUMERS = 8  # updates handled at once per worker on PostgreSQL (different peo
 WEBHOOK_CONNECTIONS = 40  # Telegram's default: requests it may have open to one webhook at once
 WEBHOOK_SECRET = "webhook"
 SERVING_GC_THRESHOLDS = (20_000, 20, 10)  # the garbage collector's, while serving (Runtime.start)
-# Telegram refused or could not be reached while starting: worth a restart later, unlike a bad
-# setting (status 2: a refused token among them), which no restart mends.
+# Telegram refused a call (its 401 for a token it does not know included) or could not be reached
+# while starting. A setting we can check ourselves (no token, a malformed one) is status 2, as for
+# every command; what only Telegram can judge is the Bot API's answer, one status for all of them.
 TELEGRAM_REFUSED_AT_START = 1
 
 
@@ -71,9 +72,8 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
         else:
             await serve_webhook(app, bot, runtime.dispatcher, sender, webhook, settings)
     except TelegramUnauthorizedError:
-        raise SettingsError(
-            "Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather"
-        ) from None
+        log.error("Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather")
+        return TELEGRAM_REFUSED_AT_START
     except TelegramAPIError as error:
         # Once serving, polling and the sender wait Telegram out themselves: only a call made
         # while starting (getMe, setMyCommands, getWebhookInfo, deleteWebhook, setWebhook) ends here.
