@@ -91,9 +91,10 @@ async def test_the_export_a_coordinator_gets_in_chat_is_made_in_a_private_file(
     modes: list[str] = []
 
     class Watched(ExportProcess):
-        async def _run(self, request: bytes) -> None:
-            await super()._run(request)
+        async def _run(self, request: bytes) -> dict[str, int]:
+            counts = await super()._run(request)
             modes.append(mode(Path(json.loads(request)["out"])))  # before its folder is removed
+            return counts
 
     for kind in ("csv", "xlsx", "json"):
         await Watched(database_url, ["name"]).document(kind, NOW)
