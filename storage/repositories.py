@@ -108,7 +108,7 @@ _ADD_OUTBOX: Final = (
 )
 # Delivered or given up, a message keeps only what delivery needs: its chat (a farewell's not even
 # that), status, times and error. Its words and file were personal data of whoever it named.
-_FORGOTTEN: Final = {
+_FORGOTTEN: Final[dict[str, Any]] = {
     "payload": {},
     "attachment": None,
     "chat_id": case((OUTBOX.c.farewell, 0), else_=OUTBOX.c.chat_id),
