@@ -29,6 +29,8 @@ from bot.polling import poll
 # The stub enforces no limit here (the sending benchmark measures pacing): the sender may send
 # as fast as replies are written, so what is measured is the bot's own work.
 UNPACED_RATE: float = 1_000_000.0
+# Nor does one person's allowance (bot.flood): a benchmark's crowd sends each person's steps at once.
+UNLIMITED_BURST: float = 1_000_000.0
 
 
 @dataclass
@@ -38,12 +40,15 @@ class Running:
     dispatcher: Dispatcher
 
 
-def settings_for(folder: Path, *, send_rate: float = UNPACED_RATE, chat_interval: float = 0.0) -> Settings:
+def settings_for(
+    folder: Path, *, send_rate: float = UNPACED_RATE, chat_interval: float = 0.0, person_burst: float = UNLIMITED_BURST
+) -> Settings:
     return Settings(
         bot_token=TOKEN,
         database_url=sqlite_url(folder / "frontdoor.db"),
         send_rate=send_rate,
         chat_interval=chat_interval,
+        person_burst=person_burst,
     )
 
 

@@ -62,6 +62,11 @@ class StubBotAPI:
         self.updates.extend(updates)
         self._arrived.set()
 
+    @property
+    def confirmed(self) -> int:
+        """The newest update id the bot has confirmed (its getUpdates offset, less one)."""
+        return max(0, self._offset - 1)
+
     def sent(self) -> list[Call]:
         return [call for call in self.calls if call.method in SENDS]
 

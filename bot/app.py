@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import i18n
 from bot.config import Settings
 from bot.exporting import ExportProcess
+from bot.flood import Allowance
 from bot.sender import Leased
 from handlers import coordination, desk, digest, frontdesk, privacy, retention, timers
 from handlers.events import (
     Document,
     Event,
+    EventKind,
     JobRefused,
     Outgoing,
     Reply,
@@ -50,6 +52,12 @@ JOB_ATTEMPTS = 5  # a job that fails this often is set aside as failed, with its
 # a worker that stops meanwhile leaves it due again then. Longer than any export takes.
 EXPORT_HOLD = timedelta(minutes=15)
 UPDATE_ATTEMPTS = 5  # an update that fails this often is set aside, and the person told (about 15 s)
+# Replies to a person's own updates wait in the outbox at most this many at a time: at one message a
+# second to a chat, more would reach them minutes late, answering what they no longer look at. Their
+# answers are stored all the same, and their next message shows where they stand. Messages to
+# others (a coordinator's notice, digest or export, a proposal, a reminder) are never held back:
+# nobody's typing makes them, and nobody could ask for them again.
+CHAT_QUEUE = 50
 
 
 @dataclass
@@ -111,6 +119,7 @@ class Frontdoor:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         coordinators: frozenset[int] = frozenset(),
         exports: ExportProcess | None = None,
+        allowance: Allowance | None = None,
     ) -> None:
         self.program = program
         self.engine = engine
@@ -124,6 +133,8 @@ class Frontdoor:
         # the coordinator waiting for its next round (a minute).
         self.jobs_due = asyncio.Event()
         self.bot_username: str | None = None  # known once the channel asked Telegram who the bot is
+        # How fast one person's updates are taken in: weighed by the channel's Incoming as they arrive.
+        self.allowance = allowance or Allowance()
 
     def _office(self, uow: UnitOfWork, channel: str, now: datetime) -> Office:
         return Office(
@@ -307,10 +318,21 @@ class Frontdoor:
         await uow.conversations.save(conversation, now)
         replies = [settled(reply) for reply in outcome.replies]
         payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in replies]
+        if payloads and event.kind is not EventKind.TOO_FAST and not await self._room(uow, channel, event, payloads):
+            payloads = []
         ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
         others = await self._queue(uow, outcome.messages, now)
         chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
         return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
+
+    @staticmethod
+    async def _room(uow: UnitOfWork, channel: str, event: Event, payloads: list[dict[str, Any]]) -> bool:
+        """Whether the person's chat has room for these replies in the outbox (CHAT_QUEUE)."""
+        waiting = await uow.outbox.waiting(channel, event.chat_id, CHAT_QUEUE)
+        if waiting + len(payloads) <= CHAT_QUEUE:
+            return True
+        log.info("chat %s has %s messages waiting: no reply to update %s", event.chat_id, waiting, event.update_id)
+        return False
 
     async def run_jobs(self, channel: str, now: datetime | None = None) -> JobsRun:
         """Run every job due at `now` (default: the clock), each in its own transaction.
@@ -498,4 +520,5 @@ async def build(settings: Settings) -> Frontdoor:
     engine = open_engine(settings.database_url)
     await upgrade(engine)
     program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))
-    return Frontdoor(program, engine, catalogs=catalogs, coordinators=settings.coordinators)
+    allowance = Allowance(settings.person_burst, settings.person_rate)
+    return Frontdoor(program, engine, catalogs=catalogs, coordinators=settings.coordinators, allowance=allowance)

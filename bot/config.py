@@ -11,6 +11,7 @@ from typing import Final
 
 from dotenv import dotenv_values
 
+from bot import flood
 from handlers.ids import number
 
 DEFAULT_API_URL: Final = "https://api.telegram.org"
@@ -38,6 +39,8 @@ class Settings:
     webhook_secret: str | None = None  # None: generated once and kept in the database for every worker
     send_rate: float = 30.0  # messages a second overall, shared by the live workers (Telegram: 30)
     chat_interval: float = 1.0  # seconds between two messages to one chat (Telegram: 1)
+    person_burst: float = flood.BURST  # updates one person may send at once (bot.flood says why)
+    person_rate: float = flood.PER_SECOND  # and a second after that
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -96,6 +99,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         webhook_secret=webhook_secret,
         send_rate=_number(get, "FRONTDOOR_SEND_RATE", 30.0, low=0.1, high=1000.0),
         chat_interval=_number(get, "FRONTDOOR_CHAT_INTERVAL", 1.0, low=0.0, high=60.0),
+        person_burst=_number(get, "FRONTDOOR_PERSON_BURST", flood.BURST, low=1.0, high=1_000_000.0),
+        person_rate=_number(get, "FRONTDOOR_PERSON_RATE", flood.PER_SECOND, low=0.01, high=1_000_000.0),
     )
 
 

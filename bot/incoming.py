@@ -13,11 +13,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, Final
 
 from bot.app import Batch, Frontdoor
+from bot.flood import Verdict
 from bot.sender import Sender
-from handlers.events import Event
+from handlers.events import Event, EventKind
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +43,42 @@ class Incoming:
         self._arrived = asyncio.Event()
         self._gathered: list[tuple[Event, str | None]] | None = None  # while a long poll's updates are read
         self._answering: set[asyncio.Task[None]] = set()
+        self._weighed: dict[int, Verdict] = {}  # update id -> its verdict, weighed before it was read
+
+    def weigh(self, update_id: int, user_id: int) -> bool:
+        """Whether this person's allowance (bot.flood) takes the update: False, it is dropped unread.
+
+        A channel may weigh an update before reading it, so a flood costs it as little as possible;
+        an update not weighed before is weighed as it is received.
+        """
+        verdict = self._app.allowance.take(self._channel, user_id, self._app.clock().timestamp())
+        if verdict is Verdict.DROP:
+            return False
+        self._weighed[update_id] = verdict
+        return True
+
+    def _admitted(self, event: Event) -> Event | None:
+        """The event to store: as it came, or its "slow down" note (a flood's first refused); None: dropped."""
+        verdict = self._weighed.pop(event.update_id, None)
+        if verdict is None:
+            verdict = self._app.allowance.take(self._channel, event.user_id, self._app.clock().timestamp())
+        if verdict is Verdict.DROP:
+            return None
+        if verdict is Verdict.SLOW_DOWN:
+            log.warning("user %s sends faster than they may: refused until they slow down", event.user_id)
+            return replace(event, kind=EventKind.TOO_FAST, text="", args="")
+        return event
 
     async def receive(self, event: Event, answer_id: str | None = None) -> None:
         """Store an update; the channel confirms it to the platform only after this returns.
 
         While `gathering`, the update is kept until the gathering ends and stored with the others.
+        An update over its sender's allowance (bot.flood) is not stored.
         """
+        admitted = self._admitted(event)
+        if admitted is None:
+            return
+        event = admitted
         if self._gathered is not None:
             self._gathered.append((event, answer_id))
             return
@@ -64,6 +96,7 @@ class Incoming:
             yield
         finally:
             self._gathered = None
+            self._weighed.clear()  # weighed but never received (an update aiogram could not read)
         if gathered:
             # Handled at once in the same transaction when possible: the reply then waits for one
             # commit, not three (stored, handled, leased to the sender).

@@ -36,6 +36,9 @@ async def poll(dispatcher: Dispatcher, bot: Bot, incoming: Incoming) -> None:
             updates = await bot(asked, request_timeout=telegram.REQUEST_TIMEOUT + POLL_SECONDS)
             async with incoming.gathering():
                 for update in updates:
+                    sender = telegram.sender_of(update)
+                    if sender is not None and not incoming.weigh(update.update_id, sender):
+                        continue  # a flood's: not worth aiogram's routing, which costs more than reading it
                     try:
                         await dispatcher.feed_update(bot, update)
                     except Exception:  # as aiogram's own polling does: one malformed update is skipped

@@ -16,6 +16,9 @@ class EventKind(StrEnum):
     CHOICE = "choice"  # pressed an inline button; `text` holds its callback data
     CONTACT = "contact"  # shared their phone number with the channel's contact button
     OTHER = "other"  # a photo, sticker, voice note…: nothing a question can read
+    # Not something the person did: the first update refused when they sent faster than the bot
+    # takes in (bot.flood); it only gets them the "slow down" note, and runs no flow.
+    TOO_FAST = "too_fast"
 
 
 @dataclass(frozen=True)

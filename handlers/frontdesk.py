@@ -27,6 +27,8 @@ TYPED: Final = frozenset({EventKind.TEXT, EventKind.OTHER, EventKind.CONTACT})
 
 async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
     t = _translator(ctx)
+    if event.kind is EventKind.TOO_FAST:  # before any flow: the flooder's state stays as it was
+        return Outcome([slow_down(t)])
     kind, _, rest = event.text.partition(":") if event.kind is EventKind.CHOICE else ("", "", "")
     if kind in COORDINATOR_BUTTONS and await _is_coordinator(event, office):
         return await _on_program_button(kind, rest, event, t, office)
@@ -157,6 +159,15 @@ async def _meeting_status(ctx: Context, office: Office) -> str:
         else:
             lines.append(t.gettext("A meeting with {name} is being arranged.").format(name=name(other, t)))
     return "\n".join(lines)
+
+
+def slow_down(t: Translator) -> Reply:
+    """The one note a person gets when they send faster than the bot takes in (a flood)."""
+    text = t.gettext(
+        "You are sending messages very quickly, so we skipped some of them. "
+        "Please wait a few seconds, then send your answer again."
+    )
+    return lay_out(Reply(text), t.language)
 
 
 def apology(t: Translator) -> Reply:

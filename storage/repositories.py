@@ -17,13 +17,10 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
-    and_,
     bindparam,
     case,
     delete,
-    exists,
     func,
-    or_,
     select,
     type_coerce,
     update,
@@ -32,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from handlers.model import Conversation, Participant, Role, Status, Step
-from storage import hot
+from storage import hot, outbox_claim
 from storage.database import insert_for, insert_of, unindexed
+from storage.outbox_claim import waiting
 from storage.tables import (
     AnswerRow,
     ConsentRow,
@@ -41,7 +39,6 @@ from storage.tables import (
     OutboxRow,
     ParticipantRow,
     ProcessedUpdateRow,
-    WorkerRow,
 )
 from storage.workers import SILENCE
 
@@ -118,42 +115,11 @@ _MARK_ALL_SENT: Final = (
     .where(OUTBOX.c.id.in_(bindparam("outbox_ids", expanding=True)))
     .values(status="sent", sent_at=bindparam("now"), last_error=None, **_FORGOTTEN)
 )
-_OLDER: Final = OUTBOX.alias("older")
-_WORKERS: Final = cast(Table, WorkerRow.__table__)
-# Due: its time has come, or its sender stopped being seen; and no older message of its chat waits.
-_DUE: Final = (
-    select(OUTBOX.c.id, OUTBOX.c.chat_id, OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.attachment)
-    .where(
-        OUTBOX.c.channel == bindparam("channel"),
-        OUTBOX.c.status == "pending",
-        or_(
-            OUTBOX.c.next_attempt_at <= bindparam("now"),
-            and_(
-                OUTBOX.c.claimed_by.is_not(None),
-                ~exists().where(_WORKERS.c.id == OUTBOX.c.claimed_by, _WORKERS.c.seen_at > bindparam("alive_since")),
-            ),
-        ),
-        ~exists().where(
-            _OLDER.c.chat_id == OUTBOX.c.chat_id,
-            _OLDER.c.status == "pending",
-            _OLDER.c.id < OUTBOX.c.id,
-            _OLDER.c.next_attempt_at > bindparam("now"),
-        ),
-    )
-    .order_by(OUTBOX.c.id)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True, of=OUTBOX)
-)
-_DUE_TO_CHATS: Final = _DUE.where(OUTBOX.c.chat_id.in_(bindparam("chat_ids", expanding=True)))
-_PENDING_UP_TO: Final = (
-    select(OUTBOX.c.chat_id, OUTBOX.c.id)
-    .where(
-        OUTBOX.c.channel == bindparam("channel"),
-        OUTBOX.c.status == "pending",
-        OUTBOX.c.chat_id.in_(bindparam("chat_ids", expanding=True)),
-        OUTBOX.c.id <= bindparam("last"),
-    )
-    .order_by(OUTBOX.c.id)
+_WAITING: Final = select(func.count()).select_from(
+    select(OUTBOX.c.id)
+    .where(OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat_id"), waiting(OUTBOX))
+    .limit(bindparam("most"))
+    .subquery()
 )
 _LEASE: Final = (
     update(OUTBOX)
@@ -170,6 +136,19 @@ _LAST_SENT: Final = (
     )
     .group_by(OUTBOX.c.chat_id)
 )
+
+
+def _unbroken(picked: dict[int, list[int]], locked: dict[int, Any]) -> list[ClaimedMessage]:
+    """Of each chat's run picked, the part locked without a gap (the rest waits behind a message
+    another sender holds, or one sent or changed meanwhile), oldest first."""
+    claimed: list[ClaimedMessage] = []
+    for run in picked.values():
+        for outbox_id in run:
+            row = locked.get(outbox_id)
+            if row is None:
+                break
+            claimed.append(ClaimedMessage(row.id, row.chat_id, _given(row.payload, row.attachment), row.attempts))
+    return sorted(claimed, key=lambda message: message.id)
 
 
 @dataclass(frozen=True)
@@ -573,38 +552,30 @@ class SqlOutbox:
         once, otherwise when the lease runs out. `per_chat` caps a chat's share of the batch,
         so that what is taken can be sent at one a second before the lease ends.
         """
-        due = _DUE if chat_ids is None else _DUE_TO_CHATS
-        values: dict[str, Any] = {"channel": channel, "now": now, "alive_since": now - SILENCE, "limit": limit}
-        found = await hot.run(self._session, due, values if chat_ids is None else values | {"chat_ids": chat_ids})
-        claimed = [
-            ClaimedMessage(row.id, row.chat_id, _given(row.payload, row.attachment), row.attempts) for row in found
-        ]
-        rows = await self._in_order(channel, claimed, per_chat)
+        dialect = self._session.get_bind().dialect.name
+        values: dict[str, Any] = {"channel": channel, "now": now, "alive_since": now - SILENCE}
+        most = per_chat or limit
+        values |= {"per_chat": most} if dialect == "postgresql" else {"per_chat_less_one": most - 1}
+        if chat_ids is not None:
+            if not chat_ids:
+                return []
+            values["chats"] = list(chat_ids) if dialect == "postgresql" else json.dumps(list(chat_ids))
+        found = await hot.run(self._session, outbox_claim.heads(dialect, chat_ids is not None), values)
+        picked = outbox_claim.runs(found.all(), limit)
+        if not picked:
+            return []
+        ids = [outbox_id for run in picked.values() for outbox_id in run]
+        locked = await hot.run(self._session, outbox_claim.LOCK, values | {"ids": ids})
+        rows = _unbroken(picked, {row.id: row for row in locked})
         if rows:
-            ids = [row.id for row in rows]
-            await hot.run(self._session, _LEASE, {"ids": ids, "lease_until": lease_until, "worker": worker})
+            leased = {"ids": [row.id for row in rows], "lease_until": lease_until, "worker": worker}
+            await hot.run(self._session, _LEASE, leased)
         return [replace(row, attempts=row.attempts + 1) for row in rows]
 
-    async def _in_order(self, channel: str, rows: list[ClaimedMessage], per_chat: int | None) -> list[ClaimedMessage]:
-        """Of the rows locked, each chat's longest run that starts at its oldest pending message."""
-        if not rows:
-            return rows
-        mine = {row.id for row in rows}
-        chats = list({row.chat_id for row in rows})
-        earlier = {"channel": channel, "chat_ids": chats, "last": max(mine)}
-        pending = await hot.run(self._session, _PENDING_UP_TO, earlier)
-        taken: dict[int, int] = {}
-        stopped: set[int] = set()
-        allowed: set[int] = set()
-        for chat_id, outbox_id in pending:
-            if chat_id in stopped:
-                continue
-            if outbox_id not in mine or (per_chat is not None and taken.get(chat_id, 0) >= per_chat):
-                stopped.add(chat_id)
-                continue
-            taken[chat_id] = taken.get(chat_id, 0) + 1
-            allowed.add(outbox_id)
-        return [row for row in rows if row.id in allowed]
+    async def waiting(self, channel: str, chat_id: int, most: int) -> int:
+        """How many messages wait to be sent to this chat, counted up to `most` (ix_outbox_waiting)."""
+        counted = await hot.run(self._session, _WAITING, {"channel": channel, "chat_id": chat_id, "most": most})
+        return int(counted.one()[0])
 
     async def last_sent(self, channel: str, chat_ids: set[int], since: datetime) -> dict[int, datetime]:
         """When each of these chats last got a message (from any worker), if after `since`."""

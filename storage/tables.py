@@ -205,6 +205,9 @@ class BotSecretRow(Base):
     created_at: Mapped[datetime]
 
 
+WAITING = text("status = 'pending'")
+
+
 class OutboxRow(Base):
     """An outgoing message, written in the update's transaction and sent after the commit.
 
@@ -231,7 +234,13 @@ class OutboxRow(Base):
     # The goodbye to someone just erased: once delivered, not even its chat is kept.
     farewell: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_chat", "chat_id", "id"))
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_chat", "chat_id", "id"),
+        # A chat's waiting messages alone (migration 0010): counted each update, and a chat's oldest
+        # found by the sender, without walking the chat's history or its backlog.
+        Index("ix_outbox_waiting", "channel", "chat_id", "id", sqlite_where=WAITING, postgresql_where=WAITING),
+    )
 
 
 class MatchRow(Base):

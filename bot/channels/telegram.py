@@ -103,6 +103,15 @@ def message_event(update_id: int, message: Message) -> Event:
     return Event(kind=EventKind.TEXT, text=text, **base)
 
 
+def sender_of(update: Update) -> int | None:
+    """Who sent an update, read before aiogram routes it (bot.polling weighs a flood first); None: nobody we serve."""
+    if update.message is not None:
+        return update.message.from_user.id if update.message.from_user else update.message.chat.id
+    if update.callback_query is not None:
+        return update.callback_query.from_user.id
+    return None
+
+
 def callback_event(update_id: int, query: CallbackQuery) -> Event:
     chat_id = query.message.chat.id if query.message else query.from_user.id
     return Event(

@@ -90,6 +90,9 @@ class BotProcess:
             # The test people answer within milliseconds, no person can; the emulator limits
             # nothing unless a test asks it to, and such a test keeps Telegram's one a second.
             "FRONTDOOR_CHAT_INTERVAL": "0",
+            # For the same reason, a script's pace would be taken for a flood (bot.flood): a test of
+            # floods sets the person's allowance back to a person's.
+            "FRONTDOOR_PERSON_BURST": "100000",
             **self.extra_environment,
         }
         with self.log.open("ab") as log:

@@ -1,0 +1,73 @@
+"""How fast one person's updates are taken in: a token bucket per person, checked as updates arrive.
+
+Why: every update a person sends runs the flow, holds the database's write lock and writes replies,
+so one person sending thousands at once (a script, a stuck key, a forwarded flood) stalled
+everyone else's answers for minutes (issue 21). Why as they arrive, before they are stored: a
+refused update then costs neither a row nor a transaction, and the stored updates of one person
+stay few, so nobody else's wait behind them. Each worker keeps its own buckets in memory: webhook
+workers behind a proxy each see part of a person's updates, so a person may get up to one
+allowance per worker, which still bounds a flood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+# A person tapping through boxes, correcting answers or pasting a few lines sends a handful of
+# updates in a second or two; ten leaves room for that, and nobody reads and answers faster than one
+# a second for long.
+BURST: Final = 10.0
+PER_SECOND: Final = 1.0
+# Buckets full again are forgotten once this many people are tracked, so memory follows the people
+# active in the last few seconds, not everyone who ever wrote.
+TRACKED: Final = 10_000
+
+
+class Verdict(StrEnum):
+    """What becomes of an update: handled; refused with the one slow-down note of this flood; refused quietly."""
+
+    TAKE = "take"
+    SLOW_DOWN = "slow_down"
+    DROP = "drop"
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float  # seconds, when `tokens` was counted
+    flooding: bool = False  # refused since the bucket was last full: the note was written already
+
+
+class Allowance:
+    """Per person, at most `burst` updates at once and `per_second` after that, on arrival times in seconds."""
+
+    def __init__(self, burst: float = BURST, per_second: float = PER_SECOND) -> None:
+        self.burst = burst
+        self.per_second = per_second
+        self._buckets: dict[tuple[str, int], _Bucket] = {}
+
+    def take(self, channel: str, user_id: int, now: float) -> Verdict:
+        """One update of this person arrived at `now`: is it handled?"""
+        key = (channel, user_id)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= TRACKED:
+                self._forget_full(now)
+            bucket = self._buckets[key] = _Bucket(self.burst, now)
+        bucket.tokens = min(self.burst, bucket.tokens + max(0.0, now - bucket.at) * self.per_second)
+        bucket.at = now
+        if bucket.tokens >= self.burst:
+            bucket.flooding = False  # quiet long enough: a flood from now on is a new one
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return Verdict.TAKE
+        if bucket.flooding:
+            return Verdict.DROP
+        bucket.flooding = True
+        return Verdict.SLOW_DOWN
+
+    def _forget_full(self, now: float) -> None:
+        refill = self.burst / self.per_second if self.per_second > 0 else float("inf")
+        self._buckets = {key: bucket for key, bucket in self._buckets.items() if now - bucket.at < refill}
