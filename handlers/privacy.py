@@ -155,10 +155,9 @@ async def _leave(ctx: Context, office: Office) -> tuple[list[Reply], list[Outgoi
     await office.personal_data.forget_chat(conversation.channel, conversation.user_id, conversation.chat_id)
     reset(conversation)
     t = ctx.translations(conversation.language or ctx.program.default_language)
-    done = t.gettext(
-        "Done: your coordinator access has ended. Thank you for your work "
-        "with {program}."
-    ).format(program=for_reader(ctx.program.name, t.language))
+    done = t.gettext("Done: your coordinator access has ended. Thank you for your work with {program}.").format(
+        program=for_reader(ctx.program.name, t.language)
+    )
     return [Reply(done, edit=True, farewell=True)], []
 
 

@@ -72,9 +72,7 @@ class SqlCoordinators:
         removed = await self._session.execute(
             delete(CoordinatorRow).where(CoordinatorRow.channel == channel, CoordinatorRow.user_id == user_id)
         )
-        await self._session.execute(
-            delete(DigestRow).where(DigestRow.channel == channel, DigestRow.user_id == user_id)
-        )
+        await self._session.execute(delete(DigestRow).where(DigestRow.channel == channel, DigestRow.user_id == user_id))
         # The code they used no longer says who used it: nothing of theirs stays behind.
         await self._session.execute(
             update(CoordinatorInviteRow).where(CoordinatorInviteRow.redeemed_by == user_id).values(redeemed_by=None)

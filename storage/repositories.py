@@ -285,7 +285,6 @@ class SqlParticipants:
         """Drop a participant from this unit of work's cache (their row changed behind it)."""
         self._cache.pop(participant_id, None)
 
-
     async def get(self, participant_id: int) -> Participant | None:
         """The participant, or None when there is none or their personal data was erased."""
         if participant_id in self._cache:
@@ -596,9 +595,7 @@ class SqlOutbox:
                 OutboxRow.channel == channel, OutboxRow.status == "pending"
             )
         )
-        naming_them = [
-            outbox_id for outbox_id, payload, file in waiting if words.search(_words_of(payload, file))
-        ]
+        naming_them = [outbox_id for outbox_id, payload, file in waiting if words.search(_words_of(payload, file))]
         if naming_them:
             await self._session.execute(delete(OutboxRow).where(OutboxRow.id.in_(naming_them)))
 

@@ -110,7 +110,6 @@ class Field:
         return cls(raw["name"], tuple(raw["types"]), required, raw["description"])
 
 
-
 def _integer(value: Any, top: bool) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value

@@ -31,25 +31,45 @@ REFUSED = [
     ("setMyCommands", {"commands": [START], "language_code": "fil"}, "invalid language code specified"),
     ("setMyCommands", {"commands": [{"command": "Start", "description": "x"}]}, "BOT_COMMAND_INVALID"),
     ("setMyCommands", {"commands": [{"command": "s" * 33, "description": "x"}]}, "BOT_COMMAND_INVALID"),
-    ("setMyCommands", {"commands": [{"command": "start", "description": "x" * 257}]}, "BOT_COMMAND_DESCRIPTION_INVALID"),
+    (
+        "setMyCommands",
+        {"commands": [{"command": "start", "description": "x" * 257}]},
+        "BOT_COMMAND_DESCRIPTION_INVALID",
+    ),
     ("setMyCommands", {"commands": [START] * 101}, "BOT_COMMANDS_TOO_MUCH"),
     (
         "setMyCommands",
         {"commands": [{"command": "start"}]},
-        'can\'t parse commands JSON object: Can\'t find field "description" in BotCommand',
+        "can't parse commands JSON object: Can't find field \"description\" in BotCommand",
     ),
-    ("setMyCommands", {"commands": [START], "scope": {"type": "chat"}}, "can't parse scope JSON object: Can't find field \"chat_id\" in BotCommandScopeChat"),
-    ("sendMessage", {"chat_id": 42, "text": "hi", "disable_web_page_previews": True}, 'unknown parameter "disable_web_page_previews" for sendMessage'),
+    (
+        "setMyCommands",
+        {"commands": [START], "scope": {"type": "chat"}},
+        "can't parse scope JSON object: Can't find field \"chat_id\" in BotCommandScopeChat",
+    ),
+    (
+        "sendMessage",
+        {"chat_id": 42, "text": "hi", "disable_web_page_previews": True},
+        'unknown parameter "disable_web_page_previews" for sendMessage',
+    ),
     ("sendMessage", {"text": "hi"}, "chat_id is empty"),
     ("sendMessage", {"chat_id": 42}, "message text is empty"),
     ("sendMessage", {"chat_id": 42, "text": " \n "}, "message text is empty"),
     ("sendMessage", {"chat_id": 42, "text": "x" * 4097}, "message is too long"),
-    ("sendMessage", {"chat_id": 42, "text": "hi", "reply_markup": button(text="A", callback_data="é" * 33)}, "BUTTON_DATA_INVALID"),
-    ("sendMessage", {"chat_id": 42, "text": "hi", "reply_markup": button(text="A", callback_data="")}, "BUTTON_DATA_INVALID"),
+    (
+        "sendMessage",
+        {"chat_id": 42, "text": "hi", "reply_markup": button(text="A", callback_data="é" * 33)},
+        "BUTTON_DATA_INVALID",
+    ),
+    (
+        "sendMessage",
+        {"chat_id": 42, "text": "hi", "reply_markup": button(text="A", callback_data="")},
+        "BUTTON_DATA_INVALID",
+    ),
     (
         "sendMessage",
         {"chat_id": 42, "text": "hi", "reply_markup": button(callback_data="a")},
-        'can\'t parse reply markup JSON object: Can\'t find field "text" in InlineKeyboardButton',
+        "can't parse reply markup JSON object: Can't find field \"text\" in InlineKeyboardButton",
     ),
     (
         "sendMessage",
@@ -64,9 +84,13 @@ REFUSED = [
     (
         "sendMessage",
         {"chat_id": 42, "text": "hi", "reply_parameters": {"quote": "hi"}},
-        'can\'t parse reply parameters JSON object: Can\'t find field "message_id" in ReplyParameters',
+        "can't parse reply parameters JSON object: Can't find field \"message_id\" in ReplyParameters",
     ),
-    ("sendMessage", {"chat_id": 42, "text": "hi", "disable_notification": "maybe"}, 'parameter "disable_notification" must be of type Boolean'),
+    (
+        "sendMessage",
+        {"chat_id": 42, "text": "hi", "disable_notification": "maybe"},
+        'parameter "disable_notification" must be of type Boolean',
+    ),
     ("getUpdates", {"timeout": "soon"}, 'parameter "timeout" must be of type Integer'),
     ("answerCallbackQuery", {"callback_query_id": "1", "text": "x" * 201}, "MESSAGE_TOO_LONG"),
 ]
@@ -97,7 +121,10 @@ async def test_a_request_real_telegram_refuses_gets_its_400(
     body = {"json": params} if encoding == "json" else {"data": as_form(params)}
     async with http.post(f"{telegram.url}/bot{telegram.token}/{method}", **body) as response:
         answer = await response.json()
-    assert (response.status, answer) == (400, {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"})
+    assert (response.status, answer) == (
+        400,
+        {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"},
+    )
     assert telegram.messages(42) == [] and telegram.commands == {}
 
 
@@ -109,7 +136,10 @@ async def test_what_telegram_takes_is_taken_in_either_encoding(
     accepted = [
         ("setMyCommands", {"commands": [START], "language_code": "zh", "scope": {"type": "all_private_chats"}}),
         ("setMyCommands", {"commands": [START] * 100, "language_code": ""}),
-        ("sendMessage", {"chat_id": "42", "text": "x" * 4096, "reply_markup": button(text="A", callback_data="é" * 32)}),
+        (
+            "sendMessage",
+            {"chat_id": "42", "text": "x" * 4096, "reply_markup": button(text="A", callback_data="é" * 32)},
+        ),
         ("sendMessage", {"chat_id": 42, "text": f"<b>{'x' * 4096}</b>", "parse_mode": "HTML"}),
         ("sendMessage", {"chat_id": 42, "text": "hi", "link_preview_options": {"is_disabled": True}}),
         ("sendMessage", {"chat_id": 42, "text": "hi", "reply_markup": {"keyboard": [["Yes"], [{"text": "No"}]]}}),

@@ -118,7 +118,9 @@ async def test_telegram_out_of_reach_at_start_is_one_line_and_exit_status_1(tmp_
     assert exit_status == REFUSED_AT_START
 
 
-async def test_a_token_telegram_refuses_at_start_is_one_line_naming_the_setting_and_exit_status_1(tmp_path: Path) -> None:
+async def test_a_token_telegram_refuses_at_start_is_one_line_naming_the_setting_and_exit_status_1(
+    tmp_path: Path,
+) -> None:
     async with BotApiEmulator() as telegram:
         telegram.fail_next("getMe", status=401)
         bot = BotProcess(telegram, tmp_path)

@@ -61,8 +61,9 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
     await priya.click("Thu, Nov 26, 9:00\u202fAM")
     assert "You proposed Thu, Nov 26, 9:00\u202fAM" in introduction.text
     offer = amal.find("ca:")
-    assert "Priya (“Software engineer”, “Shopify”) would like to meet you for 30 minutes on Thu, Nov 26, 9:00\u202fAM" in (
-        offer.text
+    assert (
+        "Priya (“Software engineer”, “Shopify”) would like to meet you for 30 minutes on Thu, Nov 26, 9:00\u202fAM"
+        in (offer.text)
     )
 
     await amal.click("Yes, that works")
