@@ -22,6 +22,7 @@ from storage.database import LoopSideSqlite, open_engine, upgrade
 from storage.tables import AnswerRow, IncomingUpdateRow, OutboxRow
 from storage.unit_of_work import UnitOfWork
 from tests.security.test_hostile_input import at_the_name_question, stored_answers
+from tests.support.clock import Clock
 from tests.support.personas import COORDINATOR
 from tests.support.world import World
 
@@ -34,19 +35,11 @@ FLOODER, OTHER = 101, 102
 EIGHT_AM = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)  # the digest's hour in Toronto
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 async def app(database_url: str) -> AsyncIterator[Frontdoor]:
     engine = open_engine(database_url)
     await upgrade(engine)
-    frontdoor = Frontdoor(load_program(), engine, clock=Clock())
+    frontdoor = Frontdoor(load_program(), engine, clock=Clock(NOW))
     yield frontdoor
     await frontdoor.close()
 
@@ -191,7 +184,7 @@ async def test_claiming_another_chats_message_is_no_more_work_behind_10000_waiti
     async def steps_to_claim_the_other(backlog: int) -> int:
         engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / f'backlog-{backlog}.db'}")
         await upgrade(engine)
-        app = Frontdoor(load_program(), engine, clock=Clock())
+        app = Frontdoor(load_program(), engine, clock=Clock(NOW))
         try:
             await queue(app, FLOODER, backlog)
             async with UnitOfWork(app.sessions) as uow:

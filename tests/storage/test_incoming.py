@@ -23,21 +23,14 @@ from handlers.program import load_program
 from storage.database import open_engine, upgrade
 from storage.tables import IncomingUpdateRow, OutboxRow
 from storage.unit_of_work import UnitOfWork
+from tests.support.clock import Clock
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 async def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture
