@@ -48,7 +48,7 @@ def check_typed(question: Question, raw: str, this_year: int) -> Any | Invalid:
     if not text:
         return Invalid(N_("Please type your answer."))
     if question.kind is Kind.TEXT:
-        return _check_text(text, question.max_length)
+        return check_length(text, question.max_length)
     if question.kind is Kind.YEAR:
         return _check_year(text, question, this_year)
     if question.kind is Kind.NUMBER:
@@ -62,7 +62,8 @@ def check_typed(question: Question, raw: str, this_year: int) -> Any | Invalid:
     return Invalid(N_("Please tap one of the buttons below."))
 
 
-def _check_text(text: str, limit: int) -> str | Invalid:
+def check_length(text: str, limit: int) -> str | Invalid:
+    """`text` if it has at most `limit` characters (the intake's text questions, the follow-ups' typed answers)."""
     if len(text) > limit:
         return Invalid(
             N_("That is a bit long: please keep it under {limit} characters (you sent {length})."),
