@@ -23,6 +23,7 @@ from benchmarks.stub_api import stub_bot
 from benchmarks.telegram_stub import BOT_USER, TOKEN, StubBotAPI
 from bot import serve
 from bot.app import build
+from bot.channels import TELEGRAM, telegram_capabilities
 from bot.config import Settings
 from bot.polling import poll
 
@@ -57,7 +58,7 @@ async def running_frontdoor(api: StubBotAPI, settings: Settings) -> AsyncIterato
     """Frontdoor polling the stub until the block ends; then it stops as `frontdoor run` stops."""
     app = await build(settings)
     bot = stub_bot(api)
-    app.bot_username = BOT_USER["username"]
+    app.capabilities[TELEGRAM] = telegram_capabilities.capabilities(BOT_USER["username"])
     runtime = serve.wire(app, bot, settings, worker=serve.worker_name())
     stop = asyncio.Event()
     background = runtime.start(stop)

@@ -18,11 +18,13 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import i18n
+from bot.channels import TELEGRAM, telegram_capabilities, terminal
 from bot.config import Settings
 from bot.exporting import ExportProcess
 from bot.flood import Allowance
 from bot.sender import Leased
 from handlers import coordination, desk, digest, frontdesk, privacy, retention, timers
+from handlers.channel import Capabilities
 from handlers.events import (
     Document,
     Event,
@@ -35,7 +37,7 @@ from handlers.events import (
     reply_to_payload,
 )
 from handlers.ports import Context, Office
-from handlers.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program
+from handlers.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, check_buttons, load_program
 from handlers.quoting import settled, unmarked
 from storage.consents import numbered_consents
 from storage.coordinators import invite as coordinator_invite
@@ -109,6 +111,12 @@ class JobsRun:
     retention_left: bool = False  # a pretended time: retention waits for the real clock
 
 
+def declared_capabilities() -> dict[str, Capabilities]:
+    """Each channel's capabilities as it declares them; Telegram's deep links wait for the bot's name
+    (bot.serve sets them once getMe told it)."""
+    return {TELEGRAM: telegram_capabilities.capabilities(bot_username=None), terminal.CHANNEL: terminal.CAPABILITIES}
+
+
 class Frontdoor:
     def __init__(
         self,
@@ -132,9 +140,13 @@ class Frontdoor:
         # Set when an update asked for an export: the running job runner wakes for it, instead of
         # the coordinator waiting for its next round (a minute).
         self.jobs_due = asyncio.Event()
-        self.bot_username: str | None = None  # known once the channel asked Telegram who the bot is
         # How fast one person's updates are taken in: weighed by the channel's Incoming as they arrive.
         self.allowance = allowance or Allowance()
+        self.capabilities = declared_capabilities()
+
+    def _capabilities(self, channel: str) -> Capabilities:
+        """What `channel` carries; with no channel (a dry run, shown to whoever runs it), Telegram's."""
+        return self.capabilities.get(channel) or self.capabilities[TELEGRAM]
 
     def _office(self, uow: UnitOfWork, channel: str, now: datetime) -> Office:
         return Office(
@@ -152,7 +164,7 @@ class Frontdoor:
             exports=SqlExports(uow.session),
             personal_data=uow.personal_data,
             retention=uow.retention,
-            bot_username=self.bot_username,
+            capabilities=self._capabilities(channel),
         )
 
     @staticmethod
@@ -313,6 +325,7 @@ class Frontdoor:
             program=self.program,
             translations=self.catalogs.translator,
             now=now,
+            capabilities=self._capabilities(channel),
         )
         outcome = await frontdesk.handle(event, context, self._office(uow, channel, now))
         await uow.conversations.save(conversation, now)
@@ -510,6 +523,8 @@ async def build(settings: Settings) -> Frontdoor:
     """Load the program (a broken file, or a language without a catalog, raises ProgramError), open and
     upgrade the database."""
     program = load_program(settings.program_file)
+    for capabilities in declared_capabilities().values():
+        check_buttons(program, capabilities)
     catalogs = i18n.Catalogs(settings.locales_dir) if settings.locales_dir else i18n.PROJECT_CATALOGS
     missing = catalogs.without_catalog(program.languages)
     if missing:

@@ -22,7 +22,7 @@ from aiogram.utils.token import TokenValidationError
 
 from bot import redaction
 from bot.app import Frontdoor, build
-from bot.channels import telegram
+from bot.channels import telegram, telegram_capabilities
 from bot.channels.listener import listening
 from bot.channels.refusals import Refusals
 from bot.channels.webhook import webhook_app
@@ -61,7 +61,7 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
     background = runtime.start(stop)
     try:
         me = await bot.get_me()
-        app.bot_username = me.username  # for the personal t.me links of referrals
+        app.capabilities[telegram.CHANNEL] = telegram_capabilities.capabilities(me.username)  # its deep links
         await telegram.publish_commands(
             bot, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
         )

@@ -436,7 +436,8 @@ def _language_question(t: Translator, ctx: Context, text: str) -> Reply:
     current = ctx.conversation.language
     ordered = sorted(ctx.program.languages, key=lambda code: code != current)
     buttons = [Button(native_name(code), f"lang:{code}") for code in ordered]
-    return Reply(text, buttons=tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)))
+    per_row = min(2, ctx.capabilities.buttons_per_row)
+    return Reply(text, buttons=tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)))
 
 
 def _choose(text: str, *choices: tuple[str, str]) -> Reply:

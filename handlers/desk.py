@@ -33,8 +33,6 @@ COMMANDS: Final = {
 }
 EXPORTS: Final = {"csv": N_("CSV (zip)"), "xlsx": N_("Excel (xlsx)"), "json": N_("JSON")}
 EXPORT: Final = "export"  # the job making a coordinator's export
-# Telegram takes files of up to 50 MB from a bot; a bigger export is not sent, the coordinator is told.
-DOCUMENT_LIMIT: Final = 50_000_000
 FOUND: Final = 10
 PAUSE_DAYS: Final = 30
 PAUSE_DAY_COUNTS: Final = range(366)  # /pause 12 0 resumes, up to a year
@@ -196,20 +194,28 @@ async def revoke(office: Office, user_id: int) -> list[Outgoing] | None:
 
 
 def _export_reply(document: Document, t: Translator, office: Office) -> Reply:
-    """The file with its caption; or, past what Telegram takes from a bot, why it is not sent."""
-    if len(document.content) > DOCUMENT_LIMIT:
-        size = format_decimal(round(len(document.content) / 1_000_000, 1), locale=babel_locale(t.language))
+    """The file with its caption; or, past what the channel takes from a bot, why it is not sent."""
+    channel = office.capabilities
+    if len(document.content) > channel.most_file_bytes:
         return Reply(
             t.gettext(
-                "The export is ready, but at {size} MB it is too big to send in this chat: Telegram takes files of "
-                "up to 50 MB. Please try CSV (zip), the smallest format, or ask whoever runs the bot to export it "
+                "The export is ready, but at {size} MB it is too big to send in this chat: {channel} takes files of "
+                "up to {most} MB. Please try CSV (zip), the smallest format, or ask whoever runs the bot to export it "
                 "with the command frontdoor export."
-            ).format(size=size)
+            ).format(
+                size=_megabytes(len(document.content), t),
+                channel=t.gettext(channel.name),
+                most=_megabytes(channel.most_file_bytes, t),
+            )
         )
     caption = t.gettext("Every record of {program}, {date}").format(
         program=office.program.name, date=format_day(office.now, t.language, office.program.time_zone)
     )
     return Reply("", document=replace(document, caption=caption))
+
+
+def _megabytes(size: int, t: Translator) -> str:
+    return format_decimal(round(size / 1_000_000, 1), locale=babel_locale(t.language))
 
 
 async def on_export_failed(payload: dict[str, Any], office: Office) -> list[Outgoing]:

@@ -37,7 +37,7 @@ class Event:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: `data` is ASCII and at most 64 bytes (Telegram's callback_data limit)."""
+    """An inline button: `data` is ASCII, within every channel's Capabilities.most_button_data_bytes."""
 
     label: str
     data: str

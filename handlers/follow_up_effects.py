@@ -135,11 +135,7 @@ async def referral_added(answering: Answering, value: str | None) -> Said:
     )
     follow_up.answers["referral_count"] = int(follow_up.answers.get("referral_count", 0)) + 1
     details = ", ".join(part for part in (referral.name, referral.role, referral.organization) if part)
-    link = (
-        f"https://t.me/{office.bot_username}?start=r{referral.invite_code}"
-        if office.bot_username
-        else f"/start r{referral.invite_code}"
-    )
+    link = office.capabilities.link(f"r{referral.invite_code}")
     added = t.gettext("Added: {details}.").format(details=details) if details else t.gettext("Contact added.")
     invite = t.gettext(
         "Would they like to volunteer as a connector too? Send them this personal link; "

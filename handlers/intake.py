@@ -75,6 +75,7 @@ def ask(
         current=current,
         has_answer=question.key in participant.answers,
         pending=conversation.pending,
+        buttons_per_row=ctx.capabilities.buttons_per_row,
     )
 
 
@@ -94,7 +95,8 @@ def show_review(t: Translator, ctx: Context, participant: Participant) -> Reply:
     conversation.question = None
     conversation.editing = False
     conversation.pending = []
-    return review_reply(t, participant.answers, visible_questions(form_of(ctx), participant.answers))
+    visible = visible_questions(form_of(ctx), participant.answers)
+    return review_reply(t, participant.answers, visible, buttons_per_row=ctx.capabilities.buttons_per_row)
 
 
 async def store_answer(ctx: Context, participant: Participant, question: Question, value: Any) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from handlers.channel import Capabilities
 from handlers.i18n import Translations
 from handlers.model import (
     Conversation,
@@ -62,6 +63,7 @@ class Context:
     program: Program
     translations: Translations
     now: datetime
+    capabilities: Capabilities  # of the channel the event came from
     submitted: int | None = None
 
 
@@ -286,4 +288,4 @@ class Office:
     exports: Exports
     personal_data: PersonalData
     retention: RetentionRecords
-    bot_username: str | None = None  # for personal t.me links; unknown in a terminal
+    capabilities: Capabilities  # of `channel`

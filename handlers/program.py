@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import UnknownLocaleError
 
+from handlers.channel import Capabilities
 from handlers.i18n import babel_locale
 
 DEFAULT_PROGRAM_FILE: Final = Path(__file__).with_name("default_program.toml")
-CALLBACK_LIMIT: Final = 64  # bytes of Telegram callback_data
 KEY_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 VALUE_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,23}$")
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri")
@@ -310,6 +310,19 @@ def _within(fail: Fail, where: str) -> Fail:
     return lambda problem: fail(f"{where}{problem}")
 
 
+def check_buttons(program: Program, channel: Capabilities) -> None:
+    """Raise ProgramError if an option's button (its longest data: a tick, t:key:value:1) would be
+    longer than `channel` takes back from a press."""
+    for role, form in program.forms.items():
+        for question in form.questions:
+            for option in question.options:
+                if len(f"t:{question.key}:{option.value}:1".encode("ascii")) > channel.most_button_data_bytes:
+                    raise ProgramError(
+                        f"{program.source}: form {role!r}, question {question.key!r}: key and option "
+                        f"{option.value!r} are too long for a button"
+                    )
+
+
 def _parse_lists(raw: Any, fail: Fail) -> dict[str, tuple[Option, ...]]:
     if not isinstance(raw, dict):
         raise fail("[lists] must be a table of named option lists")
@@ -368,11 +381,6 @@ def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Fail) 
         options = tuple(Option(value=f"{day}-{part}", label=part) for day in WEEKDAYS for part in DAY_PARTS)
     elif raw_options is not None:
         raise bad(f"a {kind.value} question takes no options")
-    for option in options:
-        data = f"t:{key}:{option.value}:1"
-        if len(data.encode("ascii")) > CALLBACK_LIMIT:
-            raise bad(f"key and option {option.value!r} are too long for a button")
-
     maximum = raw.get("max")
     this_year_max = maximum == THIS_YEAR
     minimum = raw.get("min")

@@ -113,8 +113,12 @@ def question_reply(
     has_answer: bool = False,
     pending: list[str] | None = None,
     edit: bool = False,
+    buttons_per_row: int,
 ) -> Reply:
-    """The message that asks `question`, with its buttons; `pending` are ticked options."""
+    """The message that asks `question`, with its buttons; `pending` are ticked options.
+
+    `buttons_per_row`: the channel's most side by side (Capabilities); a layout takes fewer where labels are words.
+    """
     lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
     if question.kind is Kind.AVAILABILITY:
         lines.append(t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00"))
@@ -127,20 +131,22 @@ def question_reply(
         buttons = [Button(option_label(t, o), f"a:{question.key}:{o.value}") for o in question.options]
         if question.other:
             buttons.append(Button(t.gettext("Other (type it)"), f"o:{question.key}"))
-        per_row = 2 if len(buttons) > MANY_OPTIONS else 1
+        per_row = min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row)
         return Reply(text, buttons=tuple(_rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
     if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
         numbers = [Button(str(n), f"a:{question.key}:{n}") for n in range(question.minimum, question.maximum + 1)]
-        return Reply(text, buttons=tuple(_rows(numbers, 5) + _rows(skip, 1)), edit=edit)
+        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + _rows(skip, 1)), edit=edit)
     if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        return Reply(text, buttons=tuple(_ticks(t, question, pending or []) + _rows(skip, 1)), edit=edit)
+        ticks = _ticks(t, question, pending or [], buttons_per_row)
+        return Reply(text, buttons=tuple(ticks + _rows(skip, 1)), edit=edit)
     if question.kind is Kind.PHONE:
         return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.gettext("Skip"),))
     return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
 
 
-def _ticks(t: Translator, question: Question, ticked: list[str]) -> list[tuple[Button, ...]]:
-    """Toggle buttons that say what a press will do, so a double tap cannot undo itself."""
+def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row: int) -> list[tuple[Button, ...]]:
+    """Toggle buttons that say what a press will do, so a double tap cannot undo itself; a day's times
+    side by side (as many as the channel shows)."""
 
     def toggle(value: str, label: str) -> Button:
         on = value in ticked
@@ -148,25 +154,25 @@ def _ticks(t: Translator, question: Question, ticked: list[str]) -> list[tuple[B
 
     if question.kind is Kind.AVAILABILITY:
         days = weekday_names(t.language)
-        rows = [
-            tuple(
+        rows = []
+        for i, day in enumerate(WEEKDAYS):
+            times = [
                 toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
                 for part in DAY_PARTS
-            )
-            for i, day in enumerate(WEEKDAYS)
-        ]
+            ]
+            rows += _rows(times, buttons_per_row)
     else:
         buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
-        rows = _rows(buttons, 2 if len(buttons) > MANY_OPTIONS else 1)
+        rows = _rows(buttons, min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row))
     return rows + [(Button(t.gettext("Done"), f"d:{question.key}"),)]
 
 
-def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question]) -> Reply:
-    """Every answer, an Edit button for each, and Submit."""
+def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, buttons_per_row: int) -> Reply:
+    """Every answer, an Edit button for each (two side by side, if the channel shows two), and Submit."""
     lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
     lines.append(summary(t, answers, visible))
     edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), f"e:{q.key}") for q in visible]
-    rows = _rows(edits, 2) + [(Button(t.gettext("Submit"), "submit"),)]
+    rows = _rows(edits, min(2, buttons_per_row)) + [(Button(t.gettext("Submit"), "submit"),)]
     return Reply("\n\n".join(lines), buttons=tuple(rows))
 
 

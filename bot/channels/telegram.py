@@ -1,4 +1,8 @@
-"""The Telegram channel (aiogram 3): updates in as Events, Replies out as Bot API calls."""
+"""The Telegram channel (aiogram 3): updates in as Events, Replies out as Bot API calls.
+
+What Telegram carries (deep links, limits, buttons side by side) the flows read from their context,
+as bot.channels.telegram_capabilities declares it.
+"""
 
 from __future__ import annotations
 

@@ -12,10 +12,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Final, TextIO
 
+from bot.channels import telegram_capabilities
+from handlers.channel import Capabilities
 from handlers.events import Button, Event, EventKind, Reply
 from handlers.ids import number
 
 CHANNEL: Final = "terminal"
+# The terminal rehearses the conversation people have on Telegram, so it draws Telegram's lines
+# (what fits here fits there); a referral's personal link is the command typed here, `/start r…`.
+CAPABILITIES: Final[Capabilities] = telegram_capabilities.capabilities(bot_username=None)
 TERMINAL_PHONE: Final = "+15195550100"
 Handle = Callable[[Event], Awaitable[list[Reply]]]
 

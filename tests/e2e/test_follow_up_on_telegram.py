@@ -90,7 +90,11 @@ async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_th
         stored = database.execute("SELECT name, role, organization FROM referrals ORDER BY id").fetchall()
         outcome = database.execute("SELECT outcome FROM meetings").fetchone()
         answered = database.execute("SELECT role, status FROM follow_ups ORDER BY id").fetchall()
+        codes = [code for (code,) in database.execute("SELECT invite_code FROM referrals ORDER BY id")]
     assert stored == REFERRALS
+    # Each personal link opens this bot by the name getMe gave it, as Telegram's deep links do.
+    links = [m.text.rsplit("\n", 1)[-1] for m in amal.inbox if "Send them this personal link" in m.text]
+    assert links == [f"https://t.me/frontdoor_test_bot?start=r{code}" for code in codes]
     assert outcome == ("held",)
     assert answered == [("connectee", "done"), ("connector", "done")]
 

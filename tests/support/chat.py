@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
+from bot.channels import telegram_capabilities
 from bot.i18n import PROJECT_CATALOGS, Catalogs
+from handlers.channel import Capabilities
 from handlers.conversation import handle
 from handlers.events import Button, Event, EventKind, Reply
 from handlers.model import Conversation, Participant
@@ -42,6 +44,7 @@ class ChatClient:
     participants: MemoryParticipants = field(default_factory=MemoryParticipants)
     now: datetime = NOW
     catalogs: Catalogs = PROJECT_CATALOGS
+    capabilities: Capabilities = telegram_capabilities.capabilities(bot_username=None)
     screen: list[Shown] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     _updates: count = field(default_factory=lambda: count(1))
@@ -114,6 +117,7 @@ class ChatClient:
             program=self.program,
             translations=self.catalogs.translator,
             now=self.now,
+            capabilities=self.capabilities,
         )
         outcome = await handle(event, context)
         if outcome.notice:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ def test_handlers_import_no_framework_and_channels_no_storage() -> None:
     lint_imports = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 kept, 0 broken" in result.stdout
+    assert "4 kept, 0 broken" in result.stdout
 
 
 def test_no_handlers_module_names_a_framework_even_lazily() -> None:
@@ -26,3 +28,75 @@ def test_no_handlers_module_names_a_framework_even_lazily() -> None:
         and any(name in line for name in ("aiogram", "telegram", "sqlalchemy", "aiohttp", "storage", "bot."))
     ]
     assert offenders == []
+
+
+# Telegram's limits as numbers: callback data (64 bytes), a text (4096) or a caption (1024) in characters,
+# a file (50 MB, as 50_000_000 or 50 * 1024 * 1024), in code; a cache's size (maxsize) is ours, not a channel's.
+TELEGRAM_NUMBERS = frozenset({64, 1024, 4096, 50_000_000, 52_428_800})
+TELEGRAM_WORDS = re.compile(r"telegram|t\.me/|\b50 ?MB\b", re.IGNORECASE)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the string constants that are docstrings: words that explain, allowed to name Telegram."""
+    owners = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, owners)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+
+
+def _cache_sizes(tree: ast.AST) -> set[int]:
+    return {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg == "maxsize"}
+
+
+def telegram_facts(source: str) -> list[str]:
+    """What in this code (comments and docstrings aside) is a fact of Telegram: a name, a link, a limit."""
+    tree = ast.parse(source)
+    allowed = _docstrings(tree) | _cache_sizes(tree)
+    facts = []
+    for node in ast.walk(tree):
+        if id(node) in allowed:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and TELEGRAM_WORDS.search(node.value):
+            facts.append(f"line {node.lineno}: {node.value[:60]!r}")
+        elif isinstance(node, ast.Constant) and type(node.value) is int and node.value in TELEGRAM_NUMBERS:
+            facts.append(f"line {node.lineno}: {node.value}")
+        elif isinstance(node, ast.Name | ast.Attribute | ast.alias | ast.FunctionDef | ast.AsyncFunctionDef):
+            name = getattr(node, "id", None) or getattr(node, "attr", None) or getattr(node, "name", "")
+            if "telegram" in name.lower():
+                facts.append(f"line {node.lineno}: {name}")
+    return sorted(facts, key=lambda fact: int(fact.split(":")[0].removeprefix("line ")))
+
+
+def test_handlers_hold_no_telegram_fact_but_in_words_that_explain() -> None:
+    """Deep links, limits and screens are a channel's Capabilities, read from the flow's context."""
+    offenders = [
+        f"{path.relative_to(ROOT)} {fact}"
+        for path in sorted((ROOT / "handlers").rglob("*.py"))
+        for fact in telegram_facts(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_the_check_sees_a_telegram_link_a_limit_and_a_name_but_not_a_comment_or_a_docstring() -> None:
+    code = '''
+"""A flow. Telegram takes 4096 characters (a docstring that explains)."""
+LIMIT = 4096  # Telegram's (a comment)
+LINK = f"https://t.me/{name}?start=r1"
+SIZE = 50_000_000
+TELEGRAM_NAME = "x"
+text = "Telegram takes files of up to 50 MB"
+@lru_cache(maxsize=64)
+def cached(): ...
+'''
+    assert telegram_facts(code) == [
+        "line 3: 4096",
+        "line 4: 'https://t.me/'",
+        "line 5: 50000000",
+        "line 6: TELEGRAM_NAME",
+        "line 7: 'Telegram takes files of up to 50 MB'",
+    ]

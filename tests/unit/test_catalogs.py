@@ -12,13 +12,14 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
+from bot.channels import telegram_capabilities
 from bot.i18n import LOCALES, PROJECT_CATALOGS, catalog_folder
 from handlers.program import load_program
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = load_program().languages
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
-TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_TEXT_LIMIT = telegram_capabilities.capabilities(bot_username=None).most_text_chars
 
 
 def catalog(language: str) -> Catalog:

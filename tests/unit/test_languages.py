@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels import telegram_capabilities
 from handlers.bidi import FSI, PDI, isolate_latin
 from handlers.i18n import negotiate_language
 from handlers.program import load_program
@@ -16,8 +17,9 @@ from tests.unit.test_connectee_intake import LANGUAGE_MENU
 
 PROGRAM = load_program()
 LANGUAGES = PROGRAM.languages
-TELEGRAM_TEXT_LIMIT = 4096
-CALLBACK_LIMIT = 64
+TELEGRAM = telegram_capabilities.capabilities(bot_username=None)
+TELEGRAM_TEXT_LIMIT = TELEGRAM.most_text_chars
+CALLBACK_LIMIT = TELEGRAM.most_button_data_bytes
 
 
 @pytest.mark.parametrize(

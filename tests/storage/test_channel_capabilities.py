@@ -1,0 +1,86 @@
+"""A channel's capabilities shape what people see: Telegram's deep links and file limit, and another messenger's."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels import telegram_capabilities
+from bot.exporting import ExportProcess
+from handlers.events import Document
+from storage.tables import ReferralRow
+from tests.support.personas import COORDINATOR, NOW, a_booked_meeting
+from tests.support.world import CHANNEL, World, world_on
+
+ASKED = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)  # two hours after the booked meeting ends
+# A messenger that is not Telegram: its own deep links, a smaller file limit.
+ELSEWHERE = replace(
+    telegram_capabilities.capabilities("frontdoor_test_bot"),
+    name="Elsewhere",
+    deep_link="https://elsewhere.example/frontdoor?ref={start}",
+    most_file_bytes=16_000_000,
+)
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[World]:
+    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
+        yield world
+
+
+async def a_referral_recorded(world: World) -> tuple[str, str]:
+    """Amal meets Priya, says it went well and names one contact: the message with the link, and its code."""
+    _, amal = await a_booked_meeting(world)
+    await world.run_jobs(ASKED)
+    await amal.click("Yes, we met")
+    await amal.click("5")
+    await amal.click("Add a contact")
+    await amal.send("Omar Khalil")
+    await amal.send("Engineering manager")
+    await amal.send("OpenText")
+    async with world.app.sessions() as session:
+        code = (await session.execute(select(ReferralRow.invite_code))).scalar_one()
+    return amal.screen[-2].text, code
+
+
+async def test_on_telegram_a_referrals_personal_link_opens_the_bot_by_its_name(world: World) -> None:
+    world.app.capabilities[CHANNEL] = telegram_capabilities.capabilities("frontdoor_test_bot")  # as getMe told it
+    text, code = await a_referral_recorded(world)
+    assert text.startswith("Added: Omar Khalil, Engineering manager, OpenText.")
+    assert text.endswith(f"it tells us that you invited them:\nhttps://t.me/frontdoor_test_bot?start=r{code}")
+
+
+async def test_on_another_messenger_the_personal_link_is_its_own(world: World) -> None:
+    world.app.capabilities[CHANNEL] = ELSEWHERE
+    text, code = await a_referral_recorded(world)
+    assert text.endswith(f"it tells us that you invited them:\nhttps://elsewhere.example/frontdoor?ref=r{code}")
+    assert "t.me" not in text
+
+
+async def huge_export(world: World, size: int) -> str:
+    coordinator = world.phone(COORDINATOR)
+    await coordinator.send("/start")
+    made = world.app.exports
+
+    class Huge(ExportProcess):
+        async def document(self, kind: str, now: datetime) -> Document:
+            return Document("frontdoor-export.xlsx", bytes(size))
+
+    world.app.exports = Huge(made.database_url, made.keys)
+    await coordinator.send("/export xlsx")
+    await world.run_jobs(world.now + timedelta(seconds=1))
+    assert coordinator.last.document is None
+    return coordinator.last.text
+
+
+async def test_an_export_past_another_messengers_file_limit_names_that_messenger_and_its_limit(world: World) -> None:
+    world.app.capabilities[CHANNEL] = ELSEWHERE
+    assert await huge_export(world, 20_000_000) == (
+        "The export is ready, but at 20 MB it is too big to send in this chat: Elsewhere takes files of up to "
+        "16 MB. Please try CSV (zip), the smallest format, or ask whoever runs the bot to export it with the "
+        "command frontdoor export."
+    )
