@@ -24,6 +24,7 @@ from bot.exporting import ExportProcess
 from bot.flood import Allowance
 from bot.sender import Leased
 from handlers import coordination, desk, digest, frontdesk, privacy, retention, timers
+from handlers.bidi import lay_out
 from handlers.channel import Capabilities
 from handlers.events import (
     Document,
@@ -171,7 +172,8 @@ class Frontdoor:
     async def _queue(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> list[int]:
         """Messages to other people, into the outbox of the same transaction; returns their chats."""
         for message in messages:
-            await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(settled(message.reply))], now)
+            reply = settled(lay_out(message.reply, message.language))
+            await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(reply)], now)
         return list(dict.fromkeys(message.chat_id for message in messages))
 
     async def handle(self, channel: str, event: Event) -> Handled:
@@ -296,7 +298,7 @@ class Frontdoor:
                 if give_up:
                     conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
                     t = self.catalogs.translator(conversation.language or self.program.default_language)
-                    apology = Outgoing(channel, event.chat_id, frontdesk.apology(t))
+                    apology = Outgoing(channel, event.chat_id, frontdesk.apology(t), t.language)
                     handled.chats = await self._queue(uow, [apology], now)
                 await uow.commit()
                 return Received(event, handled, answer_id if give_up else None)
@@ -329,7 +331,8 @@ class Frontdoor:
         )
         outcome = await frontdesk.handle(event, context, self._office(uow, channel, now))
         await uow.conversations.save(conversation, now)
-        replies = [settled(reply) for reply in outcome.replies]
+        reader = conversation.language or self.program.default_language  # as the flow left it: a button may set it
+        replies = [settled(lay_out(reply, reader)) for reply in outcome.replies]
         payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in replies]
         if payloads and event.kind is not EventKind.TOO_FAST and not await self._room(uow, channel, event, payloads):
             payloads = []

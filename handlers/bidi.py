@@ -31,7 +31,11 @@ def isolate(text: str) -> str:
 
 
 def for_reader(text: str, language: str) -> str:
-    """Text a person typed, isolated when the reader's language runs right to left."""
+    """Text a person typed, isolated when the reader's language runs right to left.
+
+    Called where the words are put into a sentence, not left to the pipeline's `lay_out`: a pass
+    over the whole message finds Latin runs, and cannot tell where a name in another script ends.
+    """
     return isolate(text) if text and is_rtl(language) else text
 
 
@@ -49,9 +53,15 @@ def _isolate_run(run: re.Match[str]) -> str:
     return text if text.isdigit() else isolate(text)
 
 
-def lay_out(reply: Reply, language: str) -> Reply:
-    """The reply as a right-to-left reader should get it (unchanged for other languages)."""
-    if not is_rtl(language):
+def lay_out(reply: Reply, reader: str) -> Reply:
+    """The reply as a right-to-left reader should get it (unchanged for other languages).
+
+    The pipeline's one pass over every whole message, with the language of the person it goes to
+    (or the reply's own, where it is written in another). Typed words inside a sentence were
+    isolated with `for_reader` where they were put in: no pass over the whole text can tell where a
+    name that is not Latin ends.
+    """
+    if not is_rtl(reply.language or reader):
         return reply
     return replace(
         reply,

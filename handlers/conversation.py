@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import intake
-from handlers.bidi import for_reader, lay_out
+from handlers.bidi import for_reader
 from handlers.events import Button, Event, EventKind, Outcome, Reply
 from handlers.i18n import N_, Translator, language_shown, native_name, negotiate_language
 from handlers.ids import number
@@ -69,8 +69,7 @@ async def handle(event: Event, ctx: Context) -> Outcome:
         replies = await _on_message(event, t, ctx)
     if replies is None:
         return Outcome(notice=t.gettext(EXPIRED))
-    language = conversation.language or t.language  # a button may just have changed it
-    return Outcome([lay_out(reply, language) for reply in replies])
+    return Outcome(replies)
 
 
 # ---------------------------------------------------------------- commands

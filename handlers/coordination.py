@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import proposals
-from handlers.events import Button, Outgoing, Reply
+from handlers.events import Button, Outcome, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.ids import database_ids
 from handlers.model import Participant, Role, Status
@@ -64,7 +64,7 @@ async def pending(office: Office, t: Translator) -> list[Reply]:
     return replies
 
 
-async def on_button(kind: str, rest: str, t: Translator, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
+async def on_button(kind: str, rest: str, t: Translator, office: Office) -> Outcome | None:
     """ok:<id> approve, no:<id> decline, pick:<connectee>:<connector>; None when stale."""
     ids = database_ids(rest, 2 if kind == "pick" else 1)
     if ids is None:
@@ -76,10 +76,9 @@ async def on_button(kind: str, rest: str, t: Translator, office: Office) -> tupl
         record = application(t, office, person)
         if kind == "ok":
             done = t.gettext("{application}\n\n✔ Approved").format(application=record)
-            return [Reply(done, edit=True)], await approve(office, person)
-        return [Reply(t.gettext("{application}\n\n✖ Declined").format(application=record), edit=True)], await _decline(
-            office, person
-        )
+            return Outcome([Reply(done, edit=True)], await approve(office, person))
+        declined = t.gettext("{application}\n\n✖ Declined").format(application=record)
+        return Outcome([Reply(declined, edit=True)], await _decline(office, person))
     if kind == "pick" and person.role is Role.CONNECTEE and person.status is Status.APPROVED:
         return await _pick(office, person, ids[1], t)
     return None
@@ -115,12 +114,10 @@ async def _decline(office: Office, person: Participant) -> list[Outgoing]:
     return [to(person, Reply(told.format(name=name(person, t))))]
 
 
-async def _pick(
-    office: Office, connectee: Participant, connector_id: int, t: Translator
-) -> tuple[list[Reply], list[Outgoing]] | None:
+async def _pick(office: Office, connectee: Participant, connector_id: int, t: Translator) -> Outcome | None:
     """A coordinator chose a connector: propose, if the pair is still possible."""
     if await office.matchmaking.current_match(connectee.id, Role.CONNECTEE):
-        return [Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))], []
+        return Outcome([Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))])
     found, records, slots = await proposals.suggestions(office, connectee, limit=None)
     choice = next((s for s in found if s.connector_id == connector_id), None)
     if choice is None:
@@ -128,13 +125,13 @@ async def _pick(
         note = t.gettext("That connector is no longer free for {name}. Here are the suggestions now:").format(
             name=name(connectee, t)
         )
-        return [Reply(note), fresh], []
+        return Outcome([Reply(note), fresh])
     connector = records[connector_id].participant
     messages = await proposals.propose(office, connectee, connector, slots[connector_id], choice)
     done = t.gettext("✔ Proposed {connector} to {connectee}; we will tell you how it goes in the digest.").format(
         connector=name(connector, t), connectee=name(connectee, t)
     )
-    return [Reply(done, edit=True)], messages
+    return Outcome([Reply(done, edit=True)], messages)
 
 
 async def sweep(office: Office, limit: int = SWEEP_BATCH) -> list[Outgoing]:

@@ -12,8 +12,8 @@ from typing import Any, Final
 from babel.numbers import format_decimal
 
 from handlers import coordination, digest, proposals
-from handlers.bidi import for_reader, lay_out
-from handlers.events import Button, Document, Outgoing, Reply
+from handlers.bidi import for_reader
+from handlers.events import Button, Document, Outcome, Outgoing, Reply
 from handlers.i18n import N_, Translator, babel_locale
 from handlers.ids import database_id, number
 from handlers.model import Participant, Role, Status
@@ -43,27 +43,25 @@ STATUS_NAMES: Final = {
     Status.DECLINED: N_("declined"),
 }
 
-Answer = tuple[list[Reply], list[Outgoing]]
 
-
-async def on_command(command: str, args: str, user_id: int, t: Translator, office: Office) -> Answer:
+async def on_command(command: str, args: str, user_id: int, t: Translator, office: Office) -> Outcome:
     if command == "pending":
-        return await coordination.pending(office, t), []
+        return Outcome(await coordination.pending(office, t))
     if command == "find":
-        return [await _find(args, user_id, t, office)], []
+        return Outcome([await _find(args, user_id, t, office)])
     if command == "match":
-        return await _match(args, t, office)
+        return Outcome([await _match(args, t, office)])
     if command == "pause":
-        return [await _pause(args, t, office)], []
+        return Outcome([await _pause(args, t, office)])
     if command == "digest":
         since = await office.staff.last_digest(office.channel, user_id) or office.now - timedelta(days=1)
-        return [Reply(await digest.render(office, t, since=since))], []
+        return Outcome([Reply(await digest.render(office, t, since=since))])
     if command == "export":
         if args.strip().lower() in EXPORTS:
-            return [await export(args.strip().lower(), user_id, t, office)], []
+            return Outcome([await export(args.strip().lower(), user_id, t, office)])
         buttons = tuple((Button(t.gettext(label), f"ex:{kind}"),) for kind, label in EXPORTS.items())
-        return [Reply(t.gettext("Which format would you like?"), buttons=buttons)], []
-    return [await _stats(t, office)], []
+        return Outcome([Reply(t.gettext("Which format would you like?"), buttons=buttons)])
+    return Outcome([await _stats(t, office)])
 
 
 async def join(args: str, user_id: int, t: Translator, office: Office) -> Reply:
@@ -118,16 +116,16 @@ async def _person(args: str, t: Translator, office: Office) -> Participant | Rep
     return person
 
 
-async def _match(args: str, t: Translator, office: Office) -> Answer:
+async def _match(args: str, t: Translator, office: Office) -> Reply:
     person = await _person(args, t, office)
     if isinstance(person, Reply):
-        return [person], []
+        return person
     if person.role is not Role.CONNECTEE or person.status is not Status.APPROVED:
-        return [Reply(t.gettext("#{id} is not an approved newcomer.").format(id=person.id))], []
+        return Reply(t.gettext("#{id} is not an approved newcomer.").format(id=person.id))
     if await office.matchmaking.current_match(person.id, Role.CONNECTEE):
-        return [Reply(t.gettext("{name} already has a proposal under way.").format(name=name(person, t)))], []
+        return Reply(t.gettext("{name} already has a proposal under way.").format(name=name(person, t)))
     found, records, _ = await proposals.suggestions(office, person)
-    return [pick_reply(t, office, person, found, records)], []
+    return pick_reply(t, office, person, found, records)
 
 
 async def _pause(args: str, t: Translator, office: Office) -> Reply:
@@ -175,7 +173,7 @@ async def on_export(payload: dict[str, Any], document: Document, office: Office)
     if reply.document is not None:  # what leaves the program is audited, not what was only asked for
         kind = str(payload["kind"])
         await office.staff.record(office.channel, user_id, "export", kind, document.records or 0, office.now)
-    return [Outgoing(office.channel, user_id, lay_out(reply, t.language))]
+    return [Outgoing(office.channel, user_id, reply, t.language)]
 
 
 async def revoke(office: Office, user_id: int) -> list[Outgoing] | None:
@@ -190,7 +188,7 @@ async def revoke(office: Office, user_id: int) -> list[Outgoing] | None:
         "Your coordinator access to {program} has ended: /find, /export and the other coordinators' commands "
         "no longer work for you. If you think this is a mistake, please contact whoever runs the program."
     ).format(program=for_reader(office.program.name, t.language))
-    return [Outgoing(office.channel, user_id, lay_out(Reply(text), t.language))]
+    return [Outgoing(office.channel, user_id, Reply(text), t.language)]
 
 
 def _export_reply(document: Document, t: Translator, office: Office) -> Reply:
@@ -226,7 +224,7 @@ async def on_export_failed(payload: dict[str, Any], office: Office) -> list[Outg
         "Sorry, the export could not be made. Please try again in a few minutes; if it fails again, "
         "please ask whoever runs the bot to look at its log."
     )
-    return [Outgoing(office.channel, user_id, lay_out(Reply(text), t.language))]
+    return [Outgoing(office.channel, user_id, Reply(text), t.language)]
 
 
 async def _stats(t: Translator, office: Office) -> Reply:

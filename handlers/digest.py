@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from handlers.bidi import lay_out
 from handlers.events import Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.model import Erasure, Participant, Role
@@ -55,7 +54,7 @@ async def daily(day: str, office: Office) -> list[Outgoing]:
             continue  # sent already today, by this worker before a restart or by another one
         t = await coordinator_translator(office, user_id)
         text = await render(office, t, since=last or office.now - timedelta(days=1))
-        messages.append(Outgoing(office.channel, user_id, lay_out(Reply(text), t.language)))
+        messages.append(Outgoing(office.channel, user_id, Reply(text), t.language))
     await _schedule(office, max(date.fromisoformat(day), today) + timedelta(days=1))
     return messages
 

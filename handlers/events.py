@@ -65,6 +65,8 @@ class Reply:
     it is kept, not even the chat it went to.
     `shows_others_words`: the text holds words a participant typed, shown to someone else
     (handlers.quoting): a channel shows no preview of a link in it.
+    `language`: the language the text is written in, only where that is not its reader's; the
+    pipeline lays a reply out for the direction of this language, or else of its reader's.
     """
 
     text: str
@@ -76,15 +78,18 @@ class Reply:
     document: Document | None = None
     farewell: bool = False
     shows_others_words: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message to someone other than the person who acted (the other side of a match, a coordinator)."""
+    """A message to someone other than the person who acted (the other side of a match, a coordinator),
+    in their `language`: the pipeline lays it out for that language's direction (handlers.bidi)."""
 
     channel: str
     chat_id: int
     reply: Reply
+    language: str
 
 
 class JobRefused(Exception):
@@ -98,13 +103,22 @@ class JobRefused(Exception):
         self.messages = messages
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
-    """What handling one event produced: the replies, messages to others, a toast for a pressed button."""
+    """What a flow answered: replies to the person who acted, messages to others, a toast for a pressed button.
+
+    Flows leave the right-to-left layout to the pipeline, which knows each message's reader.
+    A button flow returns None for a button that is not the presser's or no longer open: the front
+    desk answers it with the one "expired" toast.
+    """
 
     replies: list[Reply] = field(default_factory=list)
-    notice: str | None = None
     messages: list[Outgoing] = field(default_factory=list)
+    notice: str | None = None
+
+    def __add__(self, later: Outcome) -> Outcome:
+        """This outcome, then `later`'s replies and messages (and its toast, if it has one)."""
+        return Outcome([*self.replies, *later.replies], [*self.messages, *later.messages], later.notice or self.notice)
 
 
 def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dict[str, object]:

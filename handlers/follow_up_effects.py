@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Final
 
 from handlers import coordination, proposals
-from handlers.events import Outgoing, Reply
+from handlers.events import Outcome, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.model import FollowUp, MatchStatus, Meeting, MeetingOutcome, MeetingStatus, Participant, Role
 from handlers.people import name, to, translator
@@ -22,9 +22,6 @@ from handlers.render import format_day
 
 WORK: Final = "follow_up.work"
 PAUSE_DAYS: Final = {"not_now": 14, "pause": 30}
-
-Said = tuple[list[Reply], list[Outgoing]]
-"""What the person who answered reads, and the messages for others."""
 
 
 @dataclass(frozen=True)
@@ -39,18 +36,19 @@ class Answering:
     t: Translator
 
 
-Effect = Callable[[Answering, str | None], Awaitable[Said]]
-"""An effect gets the answer once it is stored: a button's value or the typed text; None when skipped."""
+Effect = Callable[[Answering, str | None], Awaitable[Outcome]]
+"""An effect gets the answer once it is stored: a button's value or the typed text; None when skipped.
+It returns what the person who answered reads, and the messages for others."""
 
 
-async def meeting_happened(answering: Answering, value: str | None) -> Said:
+async def meeting_happened(answering: Answering, value: str | None) -> Outcome:
     """Did it happen? The first answer sets the meeting's outcome; a new time is booked here."""
     office, meeting = answering.office, answering.meeting
     if value == "rescheduled":
         # They moved the meeting themselves: book the new time here, so that both are reminded.
-        return [], await _new_time(office, answering.person, answering.other, meeting)
+        return Outcome(messages=await _new_time(office, answering.person, answering.other, meeting))
     if meeting.outcome is not None:
-        return [], []
+        return Outcome()
     if value == "yes":
         meeting.outcome = MeetingOutcome.HELD
         await office.matchmaking.save_meeting(meeting, office.now)
@@ -61,7 +59,7 @@ async def meeting_happened(answering: Answering, value: str | None) -> Said:
     else:
         meeting.outcome, meeting.absent_id = MeetingOutcome.NO_SHOW, answering.other.id
         await office.matchmaking.save_meeting(meeting, office.now)
-    return [], []
+    return Outcome()
 
 
 async def _new_time(office: Office, person: Participant, other: Participant, meeting: Meeting) -> list[Outgoing]:
@@ -84,24 +82,24 @@ async def _new_time(office: Office, person: Participant, other: Participant, mee
     return [to(connector, offer), to(connectee, Reply(asked))]
 
 
-async def after_no_show(answering: Answering, value: str | None) -> Said:
+async def after_no_show(answering: Answering, value: str | None) -> Outcome:
     """The present side chose: another time with the same person, someone else, or nothing more."""
     office, person, other, t = answering.office, answering.person, answering.other, answering.t
     if value == "again":
         messages = await _new_time(office, person, other, answering.meeting)
         if not messages:
-            return [Reply(t.gettext("Thank you. This meeting has already been seen to."))], []
-        return [], messages
+            return Outcome([Reply(t.gettext("Thank you. This meeting has already been seen to."))])
+        return Outcome(messages=messages)
     match = await office.matchmaking.match(answering.meeting.match_id, lock=True)
     if match is not None and match.status is MatchStatus.CONFIRMED:
         await proposals.end_match(office, match, MatchStatus.CANCELLED, other.role)
     if value == "other" and person.role is Role.CONNECTEE:
         done = t.gettext("Thank you. We will look for another connector for you.")
-        return [Reply(done)], await proposals.find_connector(office, person)
-    return [Reply(t.gettext("Thank you for letting us know."))], []
+        return Outcome([Reply(done)], await proposals.find_connector(office, person))
+    return Outcome([Reply(t.gettext("Thank you for letting us know."))])
 
 
-async def available_again(answering: Answering, value: str | None) -> Said:
+async def available_again(answering: Answering, value: str | None) -> Outcome:
     """The connector's answer to "meet another newcomer?": pause them, or look for a newcomer now."""
     office, connector, t = answering.office, answering.person, answering.t
     days = PAUSE_DAYS.get(value or "")
@@ -110,23 +108,23 @@ async def available_again(answering: Answering, value: str | None) -> Said:
     await office.participants.update(connector, office.now)
     if paused_until is None:
         await office.jobs.schedule(coordination.SWEEP, f"sweep:again:{answering.follow_up.id}", office.now, {})
-        return [], []
+        return Outcome()
     until = format_day(paused_until, t.language, office.program.time_zone)
-    return [Reply(t.gettext("You will get no new introductions until {date}.").format(date=until))], []
+    return Outcome([Reply(t.gettext("You will get no new introductions until {date}.").format(date=until))])
 
 
 def referral_detail(field: str) -> Effect:
     """A referral's `field` (name or role), kept in a draft until its organization completes it."""
 
-    async def remember(answering: Answering, value: str | None) -> Said:
+    async def remember(answering: Answering, value: str | None) -> Outcome:
         answers = answering.follow_up.answers
         answers["draft"] = {**(answers.get("draft") or {}), field: value}
-        return [], []
+        return Outcome()
 
     return remember
 
 
-async def referral_added(answering: Answering, value: str | None) -> Said:
+async def referral_added(answering: Answering, value: str | None) -> Outcome:
     """The organization completes the referral: store it and give the connectee the contact's personal link."""
     office, follow_up, t = answering.office, answering.follow_up, answering.t
     draft = dict(follow_up.answers.pop("draft", None) or {})
@@ -141,4 +139,4 @@ async def referral_added(answering: Answering, value: str | None) -> Said:
         "Would they like to volunteer as a connector too? Send them this personal link; "
         "it tells us that you invited them:\n{link}"
     ).format(link=link)
-    return [Reply(added + "\n\n" + invite)], []
+    return Outcome([Reply(added + "\n\n" + invite)])

@@ -15,7 +15,7 @@ from typing import Final
 
 from handlers import follow_up_steps
 from handlers.answers import Invalid
-from handlers.events import Button, Outgoing, Reply
+from handlers.events import Button, Outcome, Outgoing, Reply
 from handlers.follow_up_effects import WORK as WORK
 from handlers.follow_up_effects import Answering
 from handlers.follow_up_steps import ABOUT_WORK, AFTER_MEETING, SKIP, Asking, Step, step_named
@@ -144,9 +144,7 @@ def _buttons(step: Step, asking: Asking) -> tuple[tuple[Button, ...], ...]:
 # ---------------------------------------------------------------- answering
 
 
-async def on_button(
-    rest: str, user_id: int, t: Translator, office: Office
-) -> tuple[list[Reply], list[Outgoing]] | None:
+async def on_button(rest: str, user_id: int, t: Translator, office: Office) -> Outcome | None:
     """fu:<id>:<step>:<value>, pressed by `user_id`; None when stale, forged or not theirs."""
     parts = fields(rest, 3) or ["", "", ""]  # the wrong number of fields: no id, so expired
     follow_up_id = database_id(parts[0])
@@ -160,13 +158,10 @@ async def on_button(
     if step is None or parts[2] not in step.accepts or pair is None or pair[0].user_id != user_id:
         return None
     answer = None if parts[2] == SKIP else parts[2]
-    replies, messages = await _answer(Answering(office, follow_up, *pair, t), step, answer)
-    return [_echo(step, parts[2], t), *replies], messages
+    return Outcome([_echo(step, parts[2], t)]) + await _answer(Answering(office, follow_up, *pair, t), step, answer)
 
 
-async def on_text(
-    follow_up: FollowUp, text: str, t: Translator, office: Office
-) -> tuple[list[Reply], list[Outgoing]] | None:
+async def on_text(follow_up: FollowUp, text: str, t: Translator, office: Office) -> Outcome | None:
     """A typed answer to the follow-up's open question (a referral's details, the next step)."""
     step = step_named(follow_up.step)
     pair = await _pair(office, follow_up)
@@ -175,24 +170,24 @@ async def on_text(
     answer = step.typed(text)
     if isinstance(answer, Invalid):
         refused = Reply(t.gettext(answer.message).format(**answer.params))
-        return [refused, _question(office, follow_up, *pair[:2])], []
+        return Outcome([refused, _question(office, follow_up, *pair[:2])])
     return await _answer(Answering(office, follow_up, *pair, t), step, answer)
 
 
-async def _answer(answering: Answering, step: Step, answer: str | None) -> tuple[list[Reply], list[Outgoing]]:
+async def _answer(answering: Answering, step: Step, answer: str | None) -> Outcome:
     """Store the answer to the open question, do what it does, and ask the next one (or thank them)."""
     office, follow_up, person, t = answering.office, answering.follow_up, answering.person, answering.t
     if step.answer is not None and answer is not None:
         follow_up.answers[step.answer] = int(answer) if step.scale else answer
-    replies, messages = await step.effect(answering, answer) if step.effect is not None else ([], [])
+    done = await step.effect(answering, answer) if step.effect is not None else Outcome()
     follow_up.step = step.after(answer, person.role)
     if follow_up.step is not None:
         await office.follow_ups.save(follow_up, office.now)
-        return [*replies, _question(office, follow_up, person, answering.other)], messages
+        return done + Outcome([_question(office, follow_up, person, answering.other)])
     await _finish(office, follow_up)
     if step.thanks:
-        replies.append(Reply(t.gettext("Thank you for your answers! They help the program help more newcomers.")))
-    return replies, messages
+        done += Outcome([Reply(t.gettext("Thank you for your answers! They help the program help more newcomers."))])
+    return done
 
 
 def _echo(step: Step, value: str, t: Translator) -> Reply:

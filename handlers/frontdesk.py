@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from handlers import consent, conversation, coordination, desk, follow_ups, meeting_changes, privacy, proposals
-from handlers.bidi import lay_out
-from handlers.events import Event, EventKind, Outcome, Outgoing, Reply
+from handlers.events import Event, EventKind, Outcome, Reply
 from handlers.i18n import Translator
 from handlers.model import MatchStatus, Role, Step
 from handlers.people import name, zone_of
@@ -34,20 +33,18 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
         return await _on_program_button(kind, rest, event, t, office)
     if event.kind is EventKind.COMMAND:
         if event.text == "coordinator":
-            return _laid_out([await desk.join(event.args, event.user_id, t, office)], [], t.language)
+            return Outcome([await desk.join(event.args, event.user_id, t, office)])
         if event.text in desk.COMMANDS and await _is_coordinator(event, office):
-            replies, messages = await desk.on_command(event.text, event.args, event.user_id, t, office)
-            return _laid_out(replies, messages, t.language)
+            return await desk.on_command(event.text, event.args, event.user_id, t, office)
         if event.text == "mydata":
-            return _laid_out(await privacy.my_data(ctx, office), [], t.language)
+            return Outcome(await privacy.my_data(ctx, office))
         if event.text == "delete":
-            return _laid_out(await privacy.ask_to_delete(ctx, office), [], t.language)
+            return Outcome(await privacy.ask_to_delete(ctx, office))
     if kind == "del":
-        erased = await privacy.on_delete_button(rest, ctx, office)
-        return Outcome(notice=t.gettext(conversation.EXPIRED)) if erased is None else _laid_out(*erased, t.language)
+        return _or_expired(await privacy.on_delete_button(rest, ctx, office), t)
     waiting = await consent.check(event, ctx, office)
     if waiting is not None:
-        return _laid_out(waiting, [], t.language)
+        return Outcome(waiting)
     if kind in PROPOSAL_BUTTONS | MEETING_BUTTONS | FOLLOW_UP_BUTTONS:
         return await _on_program_button(kind, rest, event, t, office)
     if ctx.conversation.step is Step.DONE and ctx.conversation.participant_id:
@@ -57,15 +54,14 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
         if follow_up is not None:
             answered = await follow_ups.on_text(follow_up, event.text, t, office)
             if answered is not None:
-                return _laid_out(*answered, t.language)
+                return answered
     invited = await _invitation(event, ctx, office)
-    outcome = await conversation.handle(event, ctx)
-    outcome.replies[:0] = invited
+    outcome = Outcome(invited) + await conversation.handle(event, ctx)
     if ctx.submitted is not None:
         person = await ctx.participants.get(ctx.submitted)
         if person is not None:
             await office.follow_ups.invitee_registered(person.user_id, person.id)
-            outcome.messages += await coordination.on_submitted(office, person)
+            outcome += Outcome(messages=await coordination.on_submitted(office, person))
     if event.kind is EventKind.COMMAND and event.text == "help" and await _is_coordinator(event, office):
         t = _translator(ctx)
         lines = [t.gettext("For coordinators:")]
@@ -73,11 +69,11 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
             t.gettext("/{command}: {description}").format(command=command, description=t.gettext(description))
             for command, description in desk.COMMANDS.items()
         ]
-        outcome.replies.append(lay_out(Reply("\n".join(lines)), t.language))
+        outcome += Outcome([Reply("\n".join(lines))])
     if event.kind is EventKind.COMMAND and event.text == "status" and ctx.conversation.participant_id:
         line = await _meeting_status(ctx, office)
         if line:
-            outcome.replies.append(lay_out(Reply(line), _translator(ctx).language))
+            outcome += Outcome([Reply(line)])
     return outcome
 
 
@@ -109,32 +105,32 @@ async def _invitation(event: Event, ctx: Context, office: Office) -> list[Reply]
         "{name} invited you. {program} introduces newcomers to local professionals like you for one "
         "30-minute conversation; you can register below as a volunteer connector."
     )
-    return [lay_out(Reply(text.format(name=name(inviter, t), program=office.program.name)), t.language)]
+    # Written before the conversation chose the newcomer's language (from their app's, on this very
+    # /start): laid out for the language it is in, which the replies after it may not be.
+    return [Reply(text.format(name=name(inviter, t), program=office.program.name), language=t.language)]
 
 
 def _translator(ctx: Context) -> Translator:
     return ctx.translations(ctx.conversation.language or ctx.program.default_language)
 
 
-def _laid_out(replies: list[Reply], messages: list[Outgoing], language: str) -> Outcome:
-    return Outcome([lay_out(reply, language) for reply in replies], messages=messages)
+def _or_expired(outcome: Outcome | None, t: Translator) -> Outcome:
+    """A button flow's outcome; None (not the presser's button, or no longer open) gets the "expired" toast."""
+    return Outcome(notice=t.gettext(conversation.EXPIRED)) if outcome is None else outcome
 
 
 async def _on_program_button(kind: str, rest: str, event: Event, t: Translator, office: Office) -> Outcome:
     if kind in PROPOSAL_BUTTONS:
-        result = await proposals.on_button(kind, rest, event.user_id, t, office)
+        outcome = await proposals.on_button(kind, rest, event.user_id, t, office)
     elif kind in MEETING_BUTTONS:
-        result = await meeting_changes.on_button(kind, rest, event.user_id, t, office)
+        outcome = await meeting_changes.on_button(kind, rest, event.user_id, t, office)
     elif kind in FOLLOW_UP_BUTTONS:
-        result = await follow_ups.on_button(rest, event.user_id, t, office)
+        outcome = await follow_ups.on_button(rest, event.user_id, t, office)
     elif kind == "ex" and rest in desk.EXPORTS:
-        result = [await desk.export(rest, event.user_id, t, office)], []
+        outcome = Outcome([await desk.export(rest, event.user_id, t, office)])
     else:
-        result = await coordination.on_button(kind, rest, t, office)
-    if result is None:
-        return Outcome(notice=t.gettext(conversation.EXPIRED))
-    replies, messages = result
-    return _laid_out(replies, messages, t.language)
+        outcome = await coordination.on_button(kind, rest, t, office)
+    return _or_expired(outcome, t)
 
 
 async def _meeting_status(ctx: Context, office: Office) -> str:
@@ -167,7 +163,7 @@ def slow_down(t: Translator) -> Reply:
         "You are sending messages very quickly, so we skipped some of them. "
         "Please wait a few seconds, then send your answer again."
     )
-    return lay_out(Reply(text), t.language)
+    return Reply(text)
 
 
 def apology(t: Translator) -> Reply:
@@ -176,4 +172,4 @@ def apology(t: Translator) -> Reply:
         "Sorry, something went wrong on our side with your last message. "
         "Everything you told us before is saved: please send it again in a few minutes."
     )
-    return lay_out(Reply(text), t.language)
+    return Reply(text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import proposals
-from handlers.events import Button, Outgoing, Reply
+from handlers.events import Button, Outcome, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.ids import database_id
 from handlers.model import MatchStatus, Meeting, MeetingStatus, Participant
@@ -12,9 +12,7 @@ from handlers.ports import Office
 from handlers.render import format_when
 
 
-async def on_button(
-    kind: str, rest: str, user_id: int, t: Translator, office: Office
-) -> tuple[list[Reply], list[Outgoing]] | None:
+async def on_button(kind: str, rest: str, user_id: int, t: Translator, office: Office) -> Outcome | None:
     """mx ask to cancel, my cancel, mn keep it, mr reschedule; None when stale or not the presser's."""
     meeting_id = database_id(rest)
     if meeting_id is None:
@@ -37,9 +35,9 @@ async def on_button(
             (Button(t.gettext("Yes, cancel it"), f"my:{meeting.id}"),),
             (Button(t.gettext("No, keep it"), f"mn:{meeting.id}"),),
         )
-        return [Reply(question, buttons=buttons)], []
+        return Outcome([Reply(question, buttons=buttons)])
     if kind == "mn":
-        return [Reply(t.gettext("Good, the meeting stays as planned."), edit=True)], []
+        return Outcome([Reply(t.gettext("Good, the meeting stays as planned."), edit=True)])
     if kind == "my":
         return await _cancel(office, meeting, presser, other, connectee, t)
     if kind == "mr":
@@ -49,7 +47,7 @@ async def on_button(
 
 async def _cancel(
     office: Office, meeting: Meeting, presser: Participant, other: Participant, connectee: Participant, t: Translator
-) -> tuple[list[Reply], list[Outgoing]]:
+) -> Outcome:
     meeting.status = MeetingStatus.CANCELLED
     await office.matchmaking.save_meeting(meeting, office.now)
     match = await office.matchmaking.match(meeting.match_id, lock=True)
@@ -68,7 +66,7 @@ async def _cancel(
     if other is connectee:
         messages.append(to(connectee, Reply(other_t.gettext("We will look for another connector for you."))))
     messages += await proposals.find_connector(office, connectee)
-    return [Reply(mine.format(name=name(other, t)), edit=True)], messages
+    return Outcome([Reply(mine.format(name=name(other, t)), edit=True)], messages)
 
 
 async def _reschedule(
@@ -79,11 +77,11 @@ async def _reschedule(
     connectee: Participant,
     connector: Participant,
     t: Translator,
-) -> tuple[list[Reply], list[Outgoing]]:
+) -> Outcome:
     """The meeting is off its time; the connector is offered new slots, as at the start."""
     match = await office.matchmaking.match(meeting.match_id, lock=True)
     if match is None:
-        return [], []
+        return Outcome()
     meeting.status = MeetingStatus.RESCHEDULED
     await office.matchmaking.save_meeting(meeting, office.now)
     offer = await proposals.reoffer(office, match, connectee, connector)
@@ -107,7 +105,7 @@ async def _reschedule(
         mine.append(offer)
     else:
         messages.append(to(connector, offer))
-    return mine, messages
+    return Outcome(mine, messages)
 
 
 async def on_reminder(meeting_id: int, hours: int, office: Office) -> list[Outgoing]:

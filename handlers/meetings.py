@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from handlers.calendar import meeting_ics
-from handlers.events import Button, Document, Outgoing, Reply
+from handlers.events import Button, Document, Outcome, Reply
 from handlers.i18n import N_, Translator
 from handlers.model import Match, MatchStatus, Meeting, Participant, Role
 from handlers.people import answer, name, to, translator, zone_of
@@ -42,12 +42,12 @@ async def confirm(
     slot: datetime,
     t: Translator,
     presser: Participant,
-) -> tuple[list[Reply], list[Outgoing]]:
+) -> Outcome:
     """Both agreed on `slot`: book it (the database refuses a double booking), tell both, set reminders."""
     length = timedelta(minutes=office.program.matching.meeting_minutes)
     meeting = await office.matchmaking.book(match, slot, slot + length, meeting_mode(connectee, connector), office.now)
     if meeting is None:
-        return [Reply(t.gettext("Sorry, that time has just been taken. Please choose another one."))], []
+        return Outcome([Reply(t.gettext("Sorry, that time has just been taken. Please choose another one."))])
     match.status, match.slot = MatchStatus.CONFIRMED, slot
     match.version += 1
     await office.matchmaking.save_match(match, office.now)
@@ -64,7 +64,7 @@ async def confirm(
         Reply(t.gettext("Confirmed: {when}.").format(when=format_when(slot, t, zone_of(office, presser))), edit=True),
         *details(office, meeting, presser, other),
     ]
-    return mine, [to(other, reply) for reply in details(office, meeting, other, presser)]
+    return Outcome(mine, [to(other, reply) for reply in details(office, meeting, other, presser)])
 
 
 def details(office: Office, meeting: Meeting, reader: Participant, other: Participant) -> list[Reply]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.bidi import for_reader, lay_out
+from handlers.bidi import for_reader
 from handlers.events import Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.model import Match, Meeting, Participant
@@ -23,8 +23,8 @@ def translator(office: Office, person: Participant) -> Translator:
 
 
 def to(person: Participant, reply: Reply) -> Outgoing:
-    """A message for `person`, laid out for their language's direction."""
-    return Outgoing(person.channel, person.chat_id, lay_out(reply, person.language))
+    """A message for `person`, in their language."""
+    return Outgoing(person.channel, person.chat_id, reply, person.language)
 
 
 def answer(office: Office, t: Translator, person: Participant, key: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.bidi import lay_out
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.matching import Reason, Suggestion, Why
@@ -66,7 +65,7 @@ async def tell_coordinators(office: Office, render: Callable[[Translator], Reply
     messages = []
     for user_id in sorted(await coordinators(office)):
         t = await coordinator_translator(office, user_id)
-        messages.append(Outgoing(office.channel, user_id, lay_out(render(t), t.language)))
+        messages.append(Outgoing(office.channel, user_id, render(t), t.language))
     return messages
 
 

@@ -16,7 +16,7 @@ from typing import Any, Final
 from handlers import intake, proposals
 from handlers.bidi import for_reader
 from handlers.conversation import reset
-from handlers.events import Button, Document, Outgoing, Reply
+from handlers.events import Button, Document, Outcome, Outgoing, Reply
 from handlers.ids import database_id
 from handlers.model import Erasure, MatchStatus, Meeting, MeetingStatus, Participant, Role
 from handlers.people import both, name, to, translator, zone_of
@@ -123,11 +123,11 @@ def _ask_to_leave(ctx: Context) -> Reply:
     return Reply(text, buttons=buttons)
 
 
-async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
+async def on_delete_button(rest: str, ctx: Context, office: Office) -> Outcome | None:
     """The answer to "Erase your data?"; None for a button that is not this person's or no longer open."""
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
     if rest == "no":
-        return [Reply(t.gettext("Good, nothing is erased."), edit=True)], []
+        return Outcome([Reply(t.gettext("Good, nothing is erased."), edit=True)])
     choice, _, participant_id = rest.partition(":")
     conversation = ctx.conversation
     if choice == "yes" and participant_id == NOT_REGISTERED and conversation.participant_id is None:
@@ -144,10 +144,10 @@ async def on_delete_button(rest: str, ctx: Context, office: Office) -> tuple[lis
         "Done: your personal data is erased. Thank you for taking part in {program}. "
         "If you would like to register again one day, send /start."
     ).format(program=for_reader(ctx.program.name, t.language))
-    return [Reply(done, edit=True, farewell=True)], messages
+    return Outcome([Reply(done, edit=True, farewell=True)], messages)
 
 
-async def _leave(ctx: Context, office: Office) -> tuple[list[Reply], list[Outgoing]] | None:
+async def _leave(ctx: Context, office: Office) -> Outcome | None:
     """A coordinator by invitation erases themselves: their access ends, and what their chat kept goes."""
     conversation = ctx.conversation
     if not await office.staff.remove(conversation.channel, conversation.user_id):
@@ -158,7 +158,7 @@ async def _leave(ctx: Context, office: Office) -> tuple[list[Reply], list[Outgoi
     done = t.gettext("Done: your coordinator access has ended. Thank you for your work with {program}.").format(
         program=for_reader(ctx.program.name, t.language)
     )
-    return [Reply(done, edit=True, farewell=True)], []
+    return Outcome([Reply(done, edit=True, farewell=True)])
 
 
 # ---------------------------------------------------------------- erasure

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Final
 
 from handlers import meetings, picking
-from handlers.events import Button, Outgoing, Reply
+from handlers.events import Button, Outcome, Outgoing, Reply
 from handlers.i18n import Translator
 from handlers.ids import database_id, fields, number
 from handlers.matching import (
@@ -395,9 +395,7 @@ def waiting_view(office: Office, match: Match, connectee: Participant, connector
 # ---------------------------------------------------------------- the buttons
 
 
-async def on_button(
-    kind: str, rest: str, user_id: int, t: Translator, office: Office
-) -> tuple[list[Reply], list[Outgoing]] | None:
+async def on_button(kind: str, rest: str, user_id: int, t: Translator, office: Office) -> Outcome | None:
     """A proposal button pressed by `user_id`; None when it is stale, forged or not theirs."""
     parts = fields(rest, 3 if kind in SLOT_BUTTONS else 2) or ["", ""]  # <id>:<version>[:<slot index>]
     match_id, version = database_id(parts[0]), database_id(parts[1])
@@ -423,7 +421,7 @@ async def on_button(
     if kind == "ca" and match.status is MatchStatus.PROPOSED and match.slot is not None:
         return await meetings.confirm(office, match, connectee, connector, match.slot, t, presser)
     if kind == "co" and match.status is MatchStatus.PROPOSED:
-        return _choose_another(office, match, connectee, t), []
+        return Outcome(_choose_another(office, match, connectee, t))
     if kind == "cs" and match.status is MatchStatus.PROPOSED and index is not None:
         return await _connectee_asks(office, match, connectee, connector, match.slots[index], t)
     if kind == "cd" and match.status is MatchStatus.PROPOSED:
@@ -440,14 +438,14 @@ async def _turn(office: Office, match: Match, status: MatchStatus, slot: datetim
 
 async def _connector_picks(
     office: Office, match: Match, connectee: Participant, connector: Participant, slot: datetime, t: Translator
-) -> tuple[list[Reply], list[Outgoing]]:
+) -> Outcome:
     if match.slot == slot and match.asked_by is Role.CONNECTEE:
         return await meetings.confirm(office, match, connectee, connector, slot, t, connector)
     await _turn(office, match, MatchStatus.PROPOSED, slot, Role.CONNECTOR)
     done = t.gettext("You proposed {when}. We have asked {name} and will tell you their answer here.").format(
         when=format_when(slot, t, zone_of(office, connector)), name=name(connectee, t)
     )
-    return [Reply(done, edit=True)], [to(connectee, _offer_to_connectee(office, match, connectee, connector))]
+    return Outcome([Reply(done, edit=True)], [to(connectee, _offer_to_connectee(office, match, connectee, connector))])
 
 
 async def _hold_fresh(office: Office, match: Match, connectee: Participant, connector: Participant) -> bool:
@@ -479,12 +477,12 @@ async def reoffer(office: Office, match: Match, connectee: Participant, connecto
 
 async def _other_times(
     office: Office, match: Match, connectee: Participant, connector: Participant, t: Translator
-) -> tuple[list[Reply], list[Outgoing]]:
+) -> Outcome:
     """New slots, none offered before; when there are none left, move on to another connector."""
     if not await _hold_fresh(office, match, connectee, connector):
         return await _end(office, match, connectee, connector, MatchStatus.DECLINED, Role.CONNECTOR, t, no_time=True)
     text = t.gettext("Here are other times that suit {name}. Pick one:").format(name=name(connectee, t))
-    return [Reply(text, buttons=_connector_buttons(office, match, connector, t), edit=True)], []
+    return Outcome([Reply(text, buttons=_connector_buttons(office, match, connector, t), edit=True)])
 
 
 def _choose_another(office: Office, match: Match, connectee: Participant, t: Translator) -> list[Reply]:
@@ -500,14 +498,16 @@ def _choose_another(office: Office, match: Match, connectee: Participant, t: Tra
 
 async def _connectee_asks(
     office: Office, match: Match, connectee: Participant, connector: Participant, slot: datetime, t: Translator
-) -> tuple[list[Reply], list[Outgoing]]:
+) -> Outcome:
     if slot == match.slot:
         return await meetings.confirm(office, match, connectee, connector, slot, t, connectee)
     await _turn(office, match, MatchStatus.OFFERED, slot, Role.CONNECTEE)
     done = t.gettext("You asked for {when}. We have asked {name} and will tell you their answer here.").format(
         when=format_when(slot, t, zone_of(office, connectee)), name=name(connector, t)
     )
-    return [Reply(done, edit=True)], [to(connector, _counter_to_connector(office, match, connectee, connector))]
+    return Outcome(
+        [Reply(done, edit=True)], [to(connector, _counter_to_connector(office, match, connectee, connector))]
+    )
 
 
 async def _end(
@@ -520,7 +520,7 @@ async def _end(
     t: Translator,
     *,
     no_time: bool = False,
-) -> tuple[list[Reply], list[Outgoing]]:
+) -> Outcome:
     """A proposal ends without a meeting: both are told, the connectee moves on to the next connector."""
     await end_match(office, match, status, by)
     if by is Role.CONNECTOR:
@@ -532,14 +532,14 @@ async def _end(
         else:
             text = t.gettext("Thank you for letting us know. We will introduce {name} to someone else.")
         mine = [Reply(text.format(name=name(connectee, t)), edit=True)]
-        return mine, await find_connector(office, connectee)
+        return Outcome(mine, await find_connector(office, connectee))
     mine = [Reply(t.gettext("Thank you for letting us know. We will look for another connector for you."), edit=True)]
     other_t = translator(office, connector)
     told = other_t.gettext(
         "{name} cannot take up this meeting after all. Thank you for offering your time; "
         "we will be in touch with another introduction."
     ).format(name=name(connectee, other_t))
-    return mine, [to(connector, Reply(told)), *await find_connector(office, connectee)]
+    return Outcome(mine, [to(connector, Reply(told)), *await find_connector(office, connectee)])
 
 
 async def end_match(office: Office, match: Match, status: MatchStatus, by: Role | None) -> None:

@@ -11,6 +11,7 @@ from itertools import count
 
 from bot.channels import telegram_capabilities
 from bot.i18n import PROJECT_CATALOGS, Catalogs
+from handlers.bidi import lay_out
 from handlers.channel import Capabilities
 from handlers.conversation import handle
 from handlers.events import Button, Event, EventKind, Reply
@@ -122,7 +123,8 @@ class ChatClient:
         outcome = await handle(event, context)
         if outcome.notice:
             self.notices.append(outcome.notice)
-        return [self._show(reply, message_id) for reply in outcome.replies]
+        reader = self.conversation.language or self.program.default_language
+        return [self._show(lay_out(reply, reader), message_id) for reply in outcome.replies]
 
     def _show(self, reply: Reply, pressed: int | None) -> Shown:
         if reply.edit and pressed is not None:

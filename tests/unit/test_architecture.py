@@ -100,3 +100,36 @@ def cached(): ...
         "line 6: TELEGRAM_NAME",
         "line 7: 'Telegram takes files of up to 50 MB'",
     ]
+
+
+def _calls(tree: ast.AST, name: str) -> list[int]:
+    """The lines where a function called `name` (bare or as an attribute) is called."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and name in (getattr(node.func, "id", None), getattr(node.func, "attr", None))
+    ]
+
+
+def test_no_flow_lays_out_its_own_messages_the_pipeline_does_it_once() -> None:
+    """A flow says who reads a message (Outgoing.language, or the person who acted); bot/app.py lays
+    every message out for its reader's direction, so a new flow cannot forget it or do it twice."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted((ROOT / "handlers").rglob("*.py"))
+        for line in _calls(ast.parse(path.read_text(encoding="utf-8")), "lay_out")
+    ]
+    assert offenders == []
+    assert _calls(ast.parse((ROOT / "bot" / "app.py").read_text(encoding="utf-8")), "lay_out"), "the pipeline does"
+
+
+def test_every_flow_answers_with_one_outcome_not_a_pair_of_lists() -> None:
+    """Replies, messages to others and a toast travel together as handlers.events.Outcome."""
+    pair = re.compile(r"tuple\[\s*list\[Reply\],\s*list\[Outgoing\]\s*\]")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "handlers").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pair.search(line)
+    ]
+    assert offenders == []
