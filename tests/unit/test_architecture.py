@@ -100,3 +100,16 @@ def cached(): ...
         "line 6: TELEGRAM_NAME",
         "line 7: 'Telegram takes files of up to 50 MB'",
     ]
+
+
+def test_the_runtime_reaches_the_database_only_through_its_unit_of_work() -> None:
+    """bot/ asks a UnitOfWork (repositories, savepoint, rollback, commit), never its session: one place
+    decides how a transaction begins, nests and ends."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}"
+        for path in (ROOT / "bot").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and (node.attr == "begin_nested" or (node.attr == "session" and ast.unparse(node.value) == "uow"))
+    ]
+    assert offenders == []
