@@ -81,7 +81,7 @@ async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
             )
             before = await _last_match(app)
             async with UnitOfWork(app.sessions) as uow:
-                office = app._office(uow, CHANNEL, now)  # what the job runner gives the sweep job
+                office = app.office(uow, CHANNEL, now)  # what the job runner gives the sweep job
                 waiting = len(await uow.matchmaking.waiting_connectees(size.connectees, now))
                 uow.participants._cache.clear()  # the sweep loads them itself, as the job does
                 started = time.perf_counter()

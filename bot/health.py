@@ -7,8 +7,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import text
-
 from bot.app import Frontdoor
 from bot.sender import Sender
 from storage.unit_of_work import UnitOfWork
@@ -48,7 +46,7 @@ async def report(app: Frontdoor, sender: Sender, channel: str) -> tuple[bool, di
 async def _database(app: Frontdoor, channel: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     async with UnitOfWork(app.sessions) as uow:
-        await uow.session.execute(text("SELECT 1"))
+        await uow.reachable()
         pending, oldest = await uow.outbox.pending(channel, now)
         waiting = await uow.incoming.waiting(channel)
     return {

@@ -14,7 +14,7 @@ message. A name is marked as someone else's words but not put in quotation marks
 part of the sentence it is in ("Amal accepted").
 
 Whether a reply shows someone's words is known where they are formatted into it, deep in a
-flow; the reply is settled once, in the pipeline (bot/app.py): `OTHERS_WORDS`, a Unicode
+flow; the reply is settled once, in the pipeline (bot/pipeline.py): `OTHERS_WORDS`, a Unicode
 noncharacter (one Unicode leaves to programs for their own use; taken out of the words it marks,
 should someone type it), marks them on the way and becomes the reply's `shows_others_words`,
 which a channel turns into "no link previews" (Telegram: link_preview_options.is_disabled).

@@ -45,6 +45,19 @@ class SqlCoordinators:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def invite(self, now: datetime) -> tuple[str, datetime]:
+        """A new one-time code and when it expires (for `frontdoor coordinators invite`)."""
+        return await invite(self._session, now)
+
+    async def record_by_operator(self, operator: str, action: str, detail: str, records: int, now: datetime) -> None:
+        """An export from the command line, in the audit under the name of whoever ran it."""
+        self._session.add(
+            CoordinatorAuditRow(
+                at=now, channel=CLI, user_id=None, operator=operator[:64], action=action, detail=detail, records=records
+            )
+        )
+        await self._session.flush()
+
     async def members(self, channel: str) -> frozenset[int]:
         rows = await self._session.execute(select(CoordinatorRow.user_id).where(CoordinatorRow.channel == channel))
         return frozenset(rows.scalars())
@@ -93,18 +106,6 @@ class SqlCoordinators:
 
     async def digest_sent(self, channel: str, user_id: int, day: str, now: datetime) -> bool:
         return await inserted(self._session, DigestRow(channel=channel, user_id=user_id, day=day, sent_at=now))
-
-
-async def record_by_operator(
-    session: AsyncSession, operator: str, action: str, detail: str, records: int, now: datetime
-) -> None:
-    """An export from the command line, in the audit under the name of whoever ran it."""
-    session.add(
-        CoordinatorAuditRow(
-            at=now, channel=CLI, user_id=None, operator=operator[:64], action=action, detail=detail, records=records
-        )
-    )
-    await session.flush()
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from storage.coordinators import SqlCoordinators
 from storage.database import forget_erased_pages
+from storage.export import SqlExports
 from storage.follow_ups import SqlFollowUps
 from storage.incoming import SqlIncoming
 from storage.jobs import SqlJobs
@@ -59,6 +61,21 @@ class UnitOfWork:
         self.retention = SqlRetentionRecords(self.session)
         self.incoming = SqlIncoming(self.session)
         self.workers = SqlWorkers(self.session)
+        self.exports = SqlExports(self.session)
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """`async with uow.savepoint(): …`: what is done inside is undone alone if it raises (a
+        SAVEPOINT), and the transaction goes on. The session's own nested transaction, not a wrapper
+        around it: updates pass through here one by one."""
+        return self.session.begin_nested()
+
+    async def rollback(self) -> None:
+        """Undo all this transaction did so far (a failed job); the next statement begins another."""
+        await self.session.rollback()
+
+    async def reachable(self) -> None:
+        """One round trip to the database (the health check): raises if it does not answer."""
+        await self.session.execute(text("SELECT 1"))
 
     async def commit(self) -> None:
         await self.session.commit()

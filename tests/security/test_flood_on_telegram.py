@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import CHAT_QUEUE
+from bot.pipeline import CHAT_QUEUE
 from storage.tables import OutboxRow
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator

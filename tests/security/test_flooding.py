@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import CHAT_QUEUE, Frontdoor
+from bot.app import Frontdoor
 from bot.delivery import Delivery
 from bot.flood import BURST, Allowance, Verdict
 from bot.incoming import Incoming
+from bot.pipeline import CHAT_QUEUE
 from bot.sender import Sender
 from handlers.events import Event, EventKind
 from handlers.program import load_program

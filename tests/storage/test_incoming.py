@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import app as app_module
 from bot import incoming as incoming_module
+from bot import pipeline
 from bot.app import Batch, Frontdoor, Lease
 from bot.delivery import Delivery
 from bot.incoming import Incoming
@@ -118,21 +118,21 @@ async def test_while_one_worker_handles_someone_another_takes_the_next_person_no
 async def test_an_update_that_keeps_failing_is_set_aside_the_person_is_told_and_their_next_one_goes_on(
     app: Frontdoor, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handle = app_module.frontdesk.handle
+    handle = pipeline.frontdesk.handle
 
     async def broken_on_boom(event: Event, ctx: Context, office: Office) -> Outcome:
         if event.text == "boom":
             raise RuntimeError("a bug")
         return await handle(event, ctx, office)
 
-    monkeypatch.setattr(app_module.frontdesk, "handle", broken_on_boom)
+    monkeypatch.setattr(pipeline.frontdesk, "handle", broken_on_boom)
     await app.receive("telegram", event(1, 101, EventKind.COMMAND, "start"))
     await handle_all(app)
     before = await replies_to(app, 1)
     await app.receive("telegram", event(1, 102, EventKind.TEXT, "boom"))
     await app.receive("telegram", event(1, 103, EventKind.COMMAND, "help"))
 
-    for attempt in range(app_module.UPDATE_ATTEMPTS - 1):
+    for attempt in range(pipeline.UPDATE_ATTEMPTS - 1):
         assert await handle_all(app) == [(1, 102)], f"attempt {attempt + 1}: only the failing one, again"
         clock.now += timedelta(seconds=2**attempt)
     assert await handle_all(app) == [(1, 102), (1, 103)], "the last attempt sets it aside, and the next goes on"
@@ -142,7 +142,7 @@ async def test_an_update_that_keeps_failing_is_set_aside_the_person_is_told_and_
     assert "/help" not in replies[0] and len(replies) >= 2, "then the help"
     async with app.sessions() as session:
         row = (await session.execute(select(IncomingUpdateRow))).scalar_one()
-    assert (row.update_id, row.status, row.attempts) == (102, "failed", app_module.UPDATE_ATTEMPTS)
+    assert (row.update_id, row.status, row.attempts) == (102, "failed", pipeline.UPDATE_ATTEMPTS)
     assert row.last_error == "RuntimeError: a bug"
 
 
@@ -166,14 +166,14 @@ async def test_several_peoples_updates_are_handled_in_one_transaction_as_each_al
 async def test_when_one_update_of_a_batch_fails_the_others_are_handled_and_only_it_is_retried(
     app: Frontdoor, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handle = app_module.frontdesk.handle
+    handle = pipeline.frontdesk.handle
 
     async def broken_for_user_2(event: Event, ctx: Context, office: Office) -> Outcome:
         if event.user_id == 2:
             raise RuntimeError("a bug")
         return await handle(event, ctx, office)
 
-    monkeypatch.setattr(app_module.frontdesk, "handle", broken_for_user_2)
+    monkeypatch.setattr(pipeline.frontdesk, "handle", broken_for_user_2)
     for user_id in (1, 2, 3):
         await app.receive("telegram", event(user_id, 100 + user_id, EventKind.COMMAND, "start"))
 
@@ -214,12 +214,12 @@ async def test_if_handling_updates_as_they_arrive_fails_they_stay_stored_for_the
     async def broken(event: Event, ctx: Context, office: Office) -> Outcome:
         raise RuntimeError("a bug")
 
-    handle = app_module.frontdesk.handle
-    monkeypatch.setattr(app_module.frontdesk, "handle", broken)
+    handle = pipeline.frontdesk.handle
+    monkeypatch.setattr(pipeline.frontdesk, "handle", broken)
     new, batch = await app.receive_all("telegram", [(event(1, 101, EventKind.COMMAND, "start"), None)], handle=10)
     assert (new, batch.received) == (1, [])
 
-    monkeypatch.setattr(app_module.frontdesk, "handle", handle)
+    monkeypatch.setattr(pipeline.frontdesk, "handle", handle)
     assert await handle_all(app) == [(1, 101)]
     assert await replies_to(app, 1)
 

@@ -44,7 +44,7 @@ async def proposed_by(folder: Path, *, one_at_a_time: bool) -> tuple[list[tuple[
         async with app.sessions() as session:
             before = int(await session.scalar(select(MatchRow.id).order_by(MatchRow.id.desc()).limit(1)) or 0)
         async with UnitOfWork(app.sessions) as uow:
-            office = app._office(uow, CHANNEL, NOW)
+            office = app.office(uow, CHANNEL, NOW)
             if one_at_a_time:
                 messages = []
                 for connectee in await uow.matchmaking.waiting_connectees(500, NOW):

@@ -112,7 +112,7 @@ def _calls(tree: ast.AST, name: str) -> list[int]:
 
 
 def test_no_flow_lays_out_its_own_messages_the_pipeline_does_it_once() -> None:
-    """A flow says who reads a message (Outgoing.language, or the person who acted); bot/app.py lays
+    """A flow says who reads a message (Outgoing.language, or the person who acted); the pipeline lays
     every message out for its reader's direction, so a new flow cannot forget it or do it twice."""
     offenders = [
         f"{path.relative_to(ROOT)}:{line}"
@@ -120,7 +120,8 @@ def test_no_flow_lays_out_its_own_messages_the_pipeline_does_it_once() -> None:
         for line in _calls(ast.parse(path.read_text(encoding="utf-8")), "lay_out")
     ]
     assert offenders == []
-    assert _calls(ast.parse((ROOT / "bot" / "app.py").read_text(encoding="utf-8")), "lay_out"), "the pipeline does"
+    for module in ("pipeline.py", "runtime.py"):  # the person's replies, and messages to others
+        assert _calls(ast.parse((ROOT / "bot" / module).read_text(encoding="utf-8")), "lay_out"), module
 
 
 def test_every_flow_answers_with_one_outcome_not_a_pair_of_lists() -> None:
@@ -131,5 +132,18 @@ def test_every_flow_answers_with_one_outcome_not_a_pair_of_lists() -> None:
         for path in sorted((ROOT / "handlers").rglob("*.py"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if pair.search(line)
+    ]
+    assert offenders == []
+
+
+def test_the_runtime_reaches_the_database_only_through_its_unit_of_work() -> None:
+    """bot/ asks a UnitOfWork (repositories, savepoint, rollback, commit), never its session: one place
+    decides how a transaction begins, nests and ends."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}"
+        for path in (ROOT / "bot").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and (node.attr == "begin_nested" or (node.attr == "session" and ast.unparse(node.value) == "uow"))
     ]
     assert offenders == []

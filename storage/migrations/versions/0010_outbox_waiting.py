@@ -1,7 +1,7 @@
 """The outbox's messages waiting to be sent, indexed by chat: only those, in the order they were written.
 
 Why: counting a chat's waiting messages (each update, to keep a flooder's queue under
-bot.app.CHAT_QUEUE) and finding a chat's oldest waiting one (the sender's claim) went through
+bot.pipeline.CHAT_QUEUE) and finding a chat's oldest waiting one (the sender's claim) went through
 `ix_outbox_chat`, which holds every message the chat ever got, sent or not: work that grew with a
 chat's history and with its backlog. A partial index holds the waiting ones alone, a few per chat.
 

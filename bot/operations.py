@@ -1,0 +1,98 @@
+"""What the command line asks of the program outside any update, each in a transaction of its own:
+a matching dry run, the digest's preview, coordinators invited and revoked, an erasure on someone's
+behalf, retention's plan and run, the webhook's shared secret, the terminal's replies marked sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.runtime import Runtime, queue
+from handlers import coordination, desk, digest, privacy, retention
+from handlers.quoting import unmarked
+from storage.unit_of_work import UnitOfWork
+
+
+class Operations:
+    """The operator's commands on one `Runtime` (bot.app's Frontdoor, which callers use)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    async def dry_run(self) -> list[str]:
+        """`frontdoor match --dry-run`: the suggestions for everyone waiting, then roll back."""
+        runtime = self._runtime
+        async with UnitOfWork(runtime.sessions) as uow:
+            office = runtime.office(uow, "", runtime.clock())
+            blocks = await coordination.dry_run(office, runtime.catalogs.translator(runtime.program.default_language))
+            return [unmarked(block) for block in blocks]
+
+    async def digest_preview(self, channel: str) -> str:
+        """`frontdoor digest --print`: the digest of the last 24 hours, in the program's language."""
+        runtime = self._runtime
+        async with UnitOfWork(runtime.sessions) as uow:
+            office = runtime.office(uow, channel, runtime.clock())
+            t = runtime.catalogs.translator(runtime.program.default_language)
+            return unmarked(await digest.render(office, t, since=office.now - timedelta(days=1)))
+
+    async def invite_coordinator(self) -> tuple[str, datetime]:
+        """`frontdoor coordinators invite`: a one-time code, and when it expires."""
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            code, expires_at = await uow.coordinators.invite(self._runtime.clock())
+            await uow.commit()
+        return code, expires_at
+
+    async def revoke_coordinator(self, channel: str, user_id: int) -> bool:
+        """`frontdoor coordinators revoke ID`: access ended and the person told; False: no coordinator by code."""
+        runtime = self._runtime
+        async with UnitOfWork(runtime.sessions) as uow:
+            messages = await desk.revoke(runtime.office(uow, channel, runtime.clock()), user_id)
+            if messages is None:
+                return False
+            await queue(uow, messages, runtime.clock())
+            await uow.commit()
+        return True
+
+    async def erase(self, channel: str, participant_id: int) -> bool:
+        """`frontdoor erase --participant ID`; False when there is no such participant (or erased already)."""
+        runtime = self._runtime
+        async with UnitOfWork(runtime.sessions) as uow:
+            messages = await privacy.erase_on_behalf(runtime.office(uow, channel, runtime.clock()), participant_id)
+            if messages is None:
+                return False
+            await queue(uow, messages, runtime.clock())
+            await uow.commit()
+        return True
+
+    async def retention_plan(self, channel: str, moment: datetime) -> retention.Plan:
+        """`frontdoor retention run`: who is due to be anonymized at `moment`, and the clock's check."""
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            return await retention.plan(self._runtime.office(uow, channel, moment))
+
+    async def anonymize_due(self, channel: str, moment: datetime) -> int:
+        """`frontdoor retention run --confirm`: everyone due at `moment`, a batch per transaction
+        (the people they were to meet are told); how many."""
+        total = 0
+        while True:
+            async with UnitOfWork(self._runtime.sessions) as uow:
+                count, messages = await retention.anonymize_batch(self._runtime.office(uow, channel, moment))
+                await queue(uow, messages, moment)
+                await uow.commit()
+            total += count
+            if count < retention.BATCH:
+                return total
+
+    async def shared_secret(self, name: str, candidate: str) -> str:
+        """A secret all workers share (the webhook's): the first to start stores its `candidate`."""
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            secret = await uow.workers.secret(name, candidate, self._runtime.clock())
+            await uow.commit()
+        return secret
+
+    async def mark_sent(self, outbox_ids: list[int]) -> None:
+        """For channels that show replies themselves (the terminal): nothing is left to send."""
+        if not outbox_ids:
+            return
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            await uow.outbox.mark_all_sent(outbox_ids, self._runtime.clock())
+            await uow.commit()

@@ -1,0 +1,253 @@
+"""One update, one transaction (DESIGN.md): the five ways an update comes into the conversation.
+
+Each way ends in `Pipeline._handle`: lock the person's conversation, skip an update already seen,
+run the front desk, store the conversation, the answers and every reply (the outbox) together.
+The caller commits once, and sends the replies after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import Row
+
+from bot.runtime import Runtime, queue
+from bot.sender import Leased
+from handlers import desk, frontdesk
+from handlers.bidi import lay_out
+from handlers.events import Event, EventKind, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
+from handlers.ports import Context
+from handlers.quoting import settled
+from storage.incoming import Arrived
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+UPDATE_ATTEMPTS: Final = 5  # an update that fails this often is set aside, and the person told (about 15 s)
+# Replies to a person's own updates wait in the outbox at most this many at a time: at one message a
+# second to a chat, more would reach them minutes late, answering what they no longer look at. Their
+# answers are stored all the same, and their next message shows where they stand. Messages to
+# others (a coordinator's notice, digest or export, a proposal, a reminder) are never held back:
+# nobody's typing makes them, and nobody could ask for them again.
+CHAT_QUEUE: Final = 50
+
+
+@dataclass
+class Handled:
+    """What one event produced, committed: the replies, their outbox ids, a toast for a button.
+
+    `chats` are the chats with new messages, the person's own and others' (a proposal, a coordinator).
+    """
+
+    replies: list[Reply] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+    notice: str | None = None
+    duplicate: bool = False
+    chats: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Received:
+    """A stored update, handled: what it produced, and the pressed button's query to answer (if any)."""
+
+    event: Event
+    handled: Handled
+    answer_id: str | None
+
+
+@dataclass
+class Batch:
+    """Updates handled together and committed; the messages `lease` leased for them, if it was given."""
+
+    received: list[Received] = field(default_factory=list)
+    leased: Leased | None = None
+
+    @property
+    def chats(self) -> list[int]:
+        """The chats with new messages, each once."""
+        return list(dict.fromkeys(chat for received in self.received for chat in received.handled.chats))
+
+
+Lease = Callable[[UnitOfWork, list[int]], Awaitable[Leased]]  # Sender.lease
+
+
+class Pipeline:
+    """The update pipeline of one `Runtime` (bot.app's Frontdoor, which callers use)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    async def handle(self, channel: str, event: Event) -> Handled:
+        """Handle an event at once (the terminal, the tests), in its own transaction."""
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            handled = await self._handle(uow, channel, event, self._runtime.clock())
+            await self._commit(uow)
+        return handled
+
+    async def _commit(self, uow: UnitOfWork) -> None:
+        """Commit a transaction that handled updates, and wake the job runner if one asked for an export."""
+        await uow.commit()
+        if desk.EXPORT in uow.scheduled:
+            self._runtime.jobs_due.set()
+
+    async def receive_all(
+        self, channel: str, updates: list[tuple[Event, str | None]], *, handle: int = 0, lease: Lease | None = None
+    ) -> tuple[int, Batch]:
+        """Store updates that arrived together (a long poll's), in one transaction; how many were new.
+
+        With `handle`, up to that many people's oldest waiting updates (these, or older ones) are
+        handled in the same transaction too, and their replies leased to the sender with `lease`:
+        one transaction from an update's arrival to its reply's sending, where there were three.
+        If handling fails, it alone is undone (a savepoint): the updates stay stored, for
+        `handle_waiting`.
+        """
+        now = self._runtime.clock()
+        arrived = [
+            Arrived(event.update_id, event.user_id, event_to_payload(event), answer_id) for event, answer_id in updates
+        ]
+        batch = Batch()
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            stored = await uow.incoming.store(channel, arrived, now)
+            if handle:
+                try:
+                    async with uow.savepoint():
+                        rows = await uow.incoming.claim(channel, now, handle)
+                        batch = await self._handle_together(uow, channel, rows, now, lease)
+                except Exception as error:
+                    log.warning("handling updates as they arrived failed, they wait stored: %r", error)
+            await self._commit(uow)
+        return stored, batch
+
+    async def handle_waiting(self, channel: str, limit: int, lease: Lease | None = None) -> Batch:
+        """Handle stored updates: up to `limit` people's oldest, in one transaction; an empty batch when none is due.
+
+        Under load this shares a transaction's cost (BEGIN, the claim, the removal, COMMIT) between
+        several people's updates, each handled as in a transaction of its own (`next_update`); the
+        replies are leased to the sender with `lease` in it too. If one of them fails, all are
+        rolled back and handled again one at a time (`handle_next`): only the failing one is
+        retried, and nobody else's update waits for it.
+        """
+        now = self._runtime.clock()
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            rows = await uow.incoming.claim(channel, now, limit)
+            if not rows:
+                return Batch()
+            try:
+                batch = await self._handle_together(uow, channel, rows, now, lease)
+                await self._commit(uow)
+                return batch
+            except Exception as error:
+                log.warning("%s updates handled together failed, now one at a time: %r", len(rows), error)
+        one_by_one = Batch()
+        for _ in rows:
+            received = await self.handle_next(channel)
+            if received is None:
+                break
+            one_by_one.received.append(received)
+        return one_by_one
+
+    async def _handle_together(
+        self, uow: UnitOfWork, channel: str, rows: list[Row[Any]], now: datetime, lease: Lease | None
+    ) -> Batch:
+        """Claimed updates handled one after another in the caller's transaction, and removed."""
+        batch = Batch()
+        events = [payload_to_event(row.event) for row in rows]
+        fresh = await uow.processed_updates.first_times(channel, [event.update_id for event in events], now)
+        for row, event in zip(rows, events, strict=True):
+            handled = await self._handle(uow, channel, event, now, fresh=event.update_id in fresh)
+            batch.received.append(Received(event, handled, row.answer_id))
+            await uow.next_update()
+        if rows:
+            await uow.incoming.done([row.id for row in rows])
+        if lease is not None and batch.chats:
+            batch.leased = await lease(uow, batch.chats)
+        return batch
+
+    async def handle_next(self, channel: str) -> Received | None:
+        """Handle one stored update, a person's oldest, in one transaction with its removal; None: none due.
+
+        A failure rolls the handling back and the update is tried again with backoff; after
+        UPDATE_ATTEMPTS the person is told, and their later updates go on.
+        """
+        now = self._runtime.clock()
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            row = await uow.incoming.claim_next(channel, now)
+            if row is None:
+                return None
+            event = payload_to_event(row.event)
+            try:
+                # A savepoint: a failure undoes the handling, not the claim, so no other consumer
+                # takes the update before its failure is recorded.
+                async with uow.savepoint():
+                    handled = await self._handle(uow, channel, event, now)
+            except Exception as error:  # the person's later updates must not wait forever behind this one
+                return await self._failed(uow, channel, event, row, error, now)
+            await uow.incoming.done([row.id])
+            await self._commit(uow)
+        return Received(event, handled, row.answer_id)
+
+    async def _failed(
+        self, uow: UnitOfWork, channel: str, event: Event, row: Row[Any], error: Exception, now: datetime
+    ) -> Received:
+        """A stored update whose handling failed: due again with backoff, or set aside and the person told."""
+        log.exception("update %s of user %s failed", event.update_id, event.user_id)
+        give_up = row.attempts + 1 >= UPDATE_ATTEMPTS
+        retry_at = now + timedelta(seconds=2**row.attempts)
+        await uow.incoming.retry(row.id, f"{type(error).__name__}: {error}", retry_at, give_up=give_up)
+        handled = Handled()
+        if give_up:
+            conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
+            program, catalogs = self._runtime.program, self._runtime.catalogs
+            t = catalogs.translator(conversation.language or program.default_language)
+            handled.chats = await queue(uow, [Outgoing(channel, event.chat_id, frontdesk.apology(t), t.language)], now)
+        await uow.commit()
+        return Received(event, handled, row.answer_id if give_up else None)
+
+    async def _handle(
+        self, uow: UnitOfWork, channel: str, event: Event, now: datetime, *, fresh: bool | None = None
+    ) -> Handled:
+        """The pipeline of one event inside the caller's transaction; the caller commits.
+
+        `fresh`: whether the update was seen for the first time, when the caller remembered it already
+        (`first_times`, for several updates in one statement).
+        """
+        conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
+        # Remembered at once, in this transaction: one statement where a look and a write were two.
+        if fresh is None:
+            fresh = await uow.processed_updates.first_time(channel, event.update_id, now)
+        if not fresh:
+            log.info("update %s of user %s already handled", event.update_id, event.user_id)
+            return Handled(duplicate=True)
+        runtime = self._runtime
+        context = Context(
+            conversation=conversation,
+            participants=uow.participants,
+            program=runtime.program,
+            translations=runtime.catalogs.translator,
+            now=now,
+            capabilities=runtime.capabilities_of(channel),
+        )
+        outcome = await frontdesk.handle(event, context, runtime.office(uow, channel, now))
+        await uow.conversations.save(conversation, now)
+        reader = conversation.language or runtime.program.default_language  # as the flow left it: a button may set it
+        replies = [settled(lay_out(reply, reader)) for reply in outcome.replies]
+        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in replies]
+        if payloads and event.kind is not EventKind.TOO_FAST and not await _room(uow, channel, event, payloads):
+            payloads = []
+        ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
+        others = await queue(uow, outcome.messages, now)
+        chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
+        return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
+
+
+async def _room(uow: UnitOfWork, channel: str, event: Event, payloads: list[dict[str, Any]]) -> bool:
+    """Whether the person's chat has room for these replies in the outbox (CHAT_QUEUE)."""
+    waiting = await uow.outbox.waiting(channel, event.chat_id, CHAT_QUEUE)
+    if waiting + len(payloads) <= CHAT_QUEUE:
+        return True
+    log.info("chat %s has %s messages waiting: no reply to update %s", event.chat_id, waiting, event.update_id)
+    return False

@@ -1,0 +1,84 @@
+"""What every transaction of the runtime reads as it stands at that moment: the program, its
+translations, the clock, the coordinators, each channel's capabilities, the export process.
+
+`Frontdoor` (bot.app) is the one `Runtime`; the update pipeline, the job runner and the operator's
+commands are given it rather than copies, so a test that moves the clock or swaps the export
+process, or bot.serve learning the bot's name, changes it for all of them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import i18n
+from bot.channels import TELEGRAM
+from bot.exporting import ExportProcess
+from handlers.bidi import lay_out
+from handlers.channel import Capabilities
+from handlers.events import Outgoing, reply_to_payload
+from handlers.ports import Office
+from handlers.program import Program
+from handlers.quoting import settled
+from storage.database import session_factory
+from storage.unit_of_work import UnitOfWork
+
+
+class Runtime:
+    def __init__(
+        self,
+        program: Program,
+        engine: AsyncEngine,
+        *,
+        catalogs: i18n.Catalogs,
+        clock: Callable[[], datetime],
+        coordinators: frozenset[int],
+        exports: ExportProcess,
+        capabilities: dict[str, Capabilities],
+    ) -> None:
+        self.program = program
+        self.engine = engine
+        self.catalogs = catalogs
+        self.sessions = session_factory(engine)
+        self.clock = clock
+        self.coordinators = coordinators
+        self.exports = exports
+        self.capabilities = capabilities
+        # Set when an update asked for an export: the running job runner wakes for it, instead of
+        # the coordinator waiting for its next round (a minute).
+        self.jobs_due = asyncio.Event()
+
+    def capabilities_of(self, channel: str) -> Capabilities:
+        """What `channel` carries; with no channel (a dry run, shown to whoever runs it), Telegram's."""
+        return self.capabilities.get(channel) or self.capabilities[TELEGRAM]
+
+    def office(self, uow: UnitOfWork, channel: str, now: datetime) -> Office:
+        """The ports a flow or a job is given, on `uow`'s transaction."""
+        return Office(
+            participants=uow.participants,
+            matchmaking=uow.matchmaking,
+            jobs=uow.jobs,
+            program=self.program,
+            translations=self.catalogs.translator,
+            now=now,
+            coordinators=self.coordinators,
+            channel=channel,
+            follow_ups=uow.follow_ups,
+            reports=uow.reports,
+            staff=uow.coordinators,
+            exports=uow.exports,
+            personal_data=uow.personal_data,
+            retention=uow.retention,
+            capabilities=self.capabilities_of(channel),
+        )
+
+
+async def queue(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> list[int]:
+    """Messages to other people, into the outbox of the same transaction; returns their chats."""
+    for message in messages:
+        reply = settled(lay_out(message.reply, message.language))
+        await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(reply)], now)
+    return list(dict.fromkeys(message.chat_id for message in messages))
