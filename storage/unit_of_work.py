@@ -7,15 +7,18 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.conversations import SqlConversations
 from storage.coordinators import SqlCoordinators
 from storage.database import forget_erased_pages
 from storage.follow_ups import SqlFollowUps
 from storage.incoming import SqlIncoming
 from storage.jobs import SqlJobs
 from storage.matchmaking import SqlMatchmaking
+from storage.outbox import SqlOutbox
+from storage.participants import SqlParticipants
 from storage.privacy import SqlPersonalData
+from storage.processed_updates import SqlProcessedUpdates
 from storage.reports import SqlReports
-from storage.repositories import SqlConversations, SqlOutbox, SqlParticipants, SqlProcessedUpdates
 from storage.retention import SqlRetentionRecords
 from storage.workers import SqlWorkers
 
