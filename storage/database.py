@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Coroutine
-from functools import partial
 from pathlib import Path
-from threading import Thread
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import aiosqlite
 from alembic import command
@@ -19,10 +15,10 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.hot import SQLITE_BUSY_TIMEOUT_MS, loop_side_sqlite
 from storage.private_files import private_database
 
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
-SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
 SQLITE_QUEUE_SECONDS: Final = 60.0  # a burst may queue many short transactions for the one connection
 
 
@@ -42,62 +38,11 @@ def open_engine(url: str, *, reading: bool = False, **options: Any) -> AsyncEngi
     if path and ":memory:" not in path and not path.startswith("file:"):
         private_database(path)
     if path and ":memory:" not in path and not make_url(url).query and "async_creator" not in options:
-        options["async_creator"] = _loop_side_sqlite(path)
+        options["async_creator"] = loop_side_sqlite(path)
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, "BEGIN" if reading else "BEGIN IMMEDIATE")
     return engine
-
-
-class LoopSideSqlite(aiosqlite.Connection):
-    """An aiosqlite connection that makes SQLite's calls on the event loop's own thread when they cannot wait.
-
-    aiosqlite hands every call (open a cursor, execute, fetch, commit) to its thread and back, each
-    hand-off a loop wake-up and two thread switches: 0.3 to 0.8 ms, several per statement, more
-    than an update's own work. A transaction here begins IMMEDIATE, taking SQLite's write lock, and
-    then no statement of it (COMMIT included) ever waits for another connection: they take
-    microseconds, and run here. Only two things can wait, and go to the thread so the loop never
-    blocks on them: PRAGMAs at connect, and a BEGIN while another process holds the write lock
-    (tried here first without waiting, then in the thread, waiting up to busy_timeout). A COMMIT
-    may write a WAL checkpoint (every thousand pages): a few milliseconds, now and then, here.
-    """
-
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        statement = args[0].lstrip().upper() if args and isinstance(args[0], str) else ""
-        if self._connection is None or not self._running or statement.startswith("PRAGMA"):
-            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
-        if not statement.startswith("BEGIN IMMEDIATE"):  # a plain BEGIN (a reader's) takes no lock
-            return fn(*args, **kwargs)
-        connection = self._connection
-        connection.execute("PRAGMA busy_timeout=0")
-        try:
-            return fn(*args, **kwargs)
-        except sqlite3.OperationalError as error:
-            if connection.in_transaction or "locked" not in str(error):
-                raise
-        waiting = partial(_waiting, connection, fn, args, kwargs)
-        return await super()._execute(waiting)  # type: ignore[no-untyped-call]
-
-    def on_loop(self) -> sqlite3.Connection | None:
-        """SQLite's own connection, for statements run on it here directly (`storage.hot`: inside a
-        transaction, which holds the write lock, none of them waits); None once closed."""
-        return self._connection if self._running else None
-
-
-def _waiting(connection: sqlite3.Connection, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-    """In aiosqlite's thread: wait for another process's write lock as long as busy_timeout allows."""
-    connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    return fn(*args, **kwargs)
-
-
-def _loop_side_sqlite(path: str) -> Callable[[], Coroutine[Any, Any, aiosqlite.Connection]]:
-    async def connect() -> aiosqlite.Connection:
-        connection = LoopSideSqlite(partial(sqlite3.connect, path, check_same_thread=False), iter_chunk_size=64)
-        thread = cast(Thread, getattr(connection, "_thread", connection))  # aiosqlite < 0.22: itself
-        thread.daemon = True  # as SQLAlchemy does for aiosqlite: an unclosed connection must not hang exit
-        return await connection
-
-    return connect
 
 
 def _tune_sqlite(engine: AsyncEngine, begin: str) -> None:

@@ -19,13 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.program import Kind, Program
+from storage.core_tables import ANSWERS, PARTICIPANTS
 from storage.export_formats import Batch, Export, Sheet, Value, iso
-from storage.repositories import answers_by_participant, answers_object, answers_of_each
-from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow, UtcDateTime
+from storage.participants import answers_by_participant, answers_object, answers_of_each
+from storage.tables import FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow, UtcDateTime
 
 STREAM_BATCH: Final = 1000
-PARTICIPANTS: Final = cast(Table, ParticipantRow.__table__)
-ANSWERS: Final = cast(Table, AnswerRow.__table__)
 PARTICIPANT_COLUMNS: Final = (
     "id",
     "role",

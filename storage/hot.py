@@ -1,9 +1,12 @@
-"""The statements every update runs, run straight on SQLite's connection when the bot's own.
+"""SQLite's fast path: the bot's connection makes its calls on the event loop's thread, and the
+statements every update runs go straight to it. The two live together because the second relies on
+the first, and both on private parts of SQLAlchemy 2.1 and aiosqlite 0.22 (pinned in pyproject.toml;
+tests/storage/test_hot_internals.py names whichever of those parts changed).
 
 SQLAlchemy's execution of one statement (the session, an execution context, the parameters, a
 result) costs some 60 µs of Python; SQLite runs one of these indexed statements in 2 to 20. Every
 update runs a dozen, so that execution was a third of an update's time. The bot's SQLite
-connections already make their calls on the event loop's thread (`LoopSideSqlite`), so here such a
+connections make their calls on the event loop's thread (`LoopSideSqlite`, below), so such a
 statement, compiled once, runs on sqlite3 itself, in the session's transaction, its parameters and
 rows converted by the very type processors SQLAlchemy would apply. Anywhere else (PostgreSQL,
 SQLite in memory, a statement with Python-side column defaults) it goes through the session.
@@ -13,10 +16,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, cast
 
+import aiosqlite
 from sqlalchemy import Select
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
@@ -26,7 +31,60 @@ from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 
-from storage.database import LoopSideSqlite
+SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+
+
+class LoopSideSqlite(aiosqlite.Connection):
+    """An aiosqlite connection that makes SQLite's calls on the event loop's own thread when they cannot wait.
+
+    aiosqlite hands every call (open a cursor, execute, fetch, commit) to its thread and back, each
+    hand-off a loop wake-up and two thread switches: 0.3 to 0.8 ms, several per statement, more
+    than an update's own work. A transaction here begins IMMEDIATE, taking SQLite's write lock, and
+    then no statement of it (COMMIT included) ever waits for another connection: they take
+    microseconds, and run here. Only two things can wait, and go to the thread so the loop never
+    blocks on them: PRAGMAs at connect, and a BEGIN while another process holds the write lock
+    (tried here first without waiting, then in the thread, waiting up to busy_timeout). A COMMIT
+    may write a WAL checkpoint (every thousand pages): a few milliseconds, now and then, here.
+    """
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        statement = args[0].lstrip().upper() if args and isinstance(args[0], str) else ""
+        if self._connection is None or not self._running or statement.startswith("PRAGMA"):
+            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        if not statement.startswith("BEGIN IMMEDIATE"):  # a plain BEGIN (a reader's) takes no lock
+            return fn(*args, **kwargs)
+        connection = self._connection
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if connection.in_transaction or "locked" not in str(error):
+                raise
+        waiting = partial(_waiting, connection, fn, args, kwargs)
+        return await super()._execute(waiting)  # type: ignore[no-untyped-call]
+
+    def on_loop(self) -> sqlite3.Connection | None:
+        """SQLite's own connection, for the statements `run` runs on it directly (inside a
+        transaction, which holds the write lock, none of them waits); None once closed."""
+        return self._connection if self._running else None
+
+
+def _waiting(connection: sqlite3.Connection, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """In aiosqlite's thread: wait for another process's write lock as long as busy_timeout allows."""
+    connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    return fn(*args, **kwargs)
+
+
+def loop_side_sqlite(path: str) -> Callable[[], Coroutine[Any, Any, aiosqlite.Connection]]:
+    """The engine's `async_creator` for the SQLite file at `path`: a `LoopSideSqlite` each time."""
+
+    async def connect() -> aiosqlite.Connection:
+        connection = LoopSideSqlite(partial(sqlite3.connect, path, check_same_thread=False), iter_chunk_size=64)
+        connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite: an unclosed connection must not hang exit
+        return await connection
+
+    return connect
+
 
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
@@ -150,13 +208,16 @@ def _prepare(statement: Executable, dialect: Dialect) -> _Prepared | None:
         (name, bind.type.dialect_impl(dialect).bind_processor(dialect)) for name, bind in compiled.binds.items()
     )
     parameters = {name: process for name, process in processing if process is not None}
-    if not columns:
-        return _Prepared(compiled, parameters, None)
+    return _Prepared(compiled, parameters, _row_converter(columns, dialect) if columns else None)
+
+
+def _row_converter(columns: list[Any], dialect: Dialect) -> Callable[[tuple[Any, ...]], Any]:
+    """A row as sqlite3 returns it, as a named tuple of the values SQLAlchemy would give."""
     keys = [getattr(column, "key", None) or f"column_{index}" for index, column in enumerate(columns)]
     shape = namedtuple("Row", keys, rename=True)  # type: ignore[misc]  # noqa: PYI024 (built at run time)
     processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
     if not any(processors):
-        return _Prepared(compiled, parameters, shape._make)
+        return shape._make
     pairs = [(index, process) for index, process in enumerate(processors) if process is not None]
 
     def convert(row: tuple[Any, ...]) -> Any:
@@ -165,4 +226,4 @@ def _prepare(statement: Executable, dialect: Dialect) -> _Prepared | None:
             values[index] = process(values[index])
         return shape._make(values)
 
-    return _Prepared(compiled, parameters, convert)
+    return convert

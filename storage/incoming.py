@@ -10,19 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from sqlalchemy import Table, bindparam, delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from storage import hot
+from storage.core_tables import INCOMING
 from storage.database import insert_of, unindexed
 from storage.tables import IncomingUpdateRow
 
 # Every update runs these statements, so they are plain Core statements on the table, built once:
 # building an ORM statement and running it through the ORM cost several times the SQL itself.
-INCOMING: Final = cast(Table, IncomingUpdateRow.__table__)
 _OLDER: Final = INCOMING.alias("older")
 _CLAIM: Final = (
     select(INCOMING)

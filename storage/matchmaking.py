@@ -6,22 +6,19 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from sqlalchemy import Row, Select, Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Row, Select, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from handlers.model import Match, MatchStatus, Meeting, MeetingOutcome, MeetingStatus, Participant, Role, Status
 from handlers.ports import ConnectorRecord
+from storage.core_tables import ANSWERS, MATCHES, PARTICIPANTS, SLOT_HOLDS
 from storage.database import insert_of, inserted
-from storage.repositories import SqlParticipants, answers_by_participant, answers_object, participant_from_row
-from storage.tables import AnswerRow, ConversationRow, MatchRow, MeetingRow, ParticipantRow, SlotHoldRow
+from storage.participants import SqlParticipants, answers_by_participant, answers_object, participant_from_row
+from storage.tables import ConversationRow, MatchRow, MeetingRow, ParticipantRow, SlotHoldRow
 
-PARTICIPANTS: Final = cast(Table, ParticipantRow.__table__)
-ANSWERS: Final = cast(Table, AnswerRow.__table__)
-SLOT_HOLDS: Final = cast(Table, SlotHoldRow.__table__)
-MATCHES: Final = cast(Table, MatchRow.__table__)
 # Matches are read as plain rows (match, current_match), so a Core update leaves no ORM object stale.
 _SAVE_MATCH: Final = (
     update(MATCHES)

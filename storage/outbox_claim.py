@@ -11,14 +11,13 @@ follows how many chats wait, never how much one of them has waiting.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     FromClause,
     Select,
-    Table,
     and_,
     bindparam,
     exists,
@@ -30,10 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from storage.tables import OutboxRow, WorkerRow
+from storage.core_tables import OUTBOX, WORKERS
 
-OUTBOX: Final = cast(Table, OutboxRow.__table__)
-_WORKERS: Final = cast(Table, WorkerRow.__table__)
 # Every id is below this: the bound of a chat with fewer than `per_chat` messages waiting.
 _NO_BOUND: Final = 2**62
 
@@ -50,7 +47,7 @@ def due(table: FromClause) -> ColumnElement[bool]:
         table.c.next_attempt_at <= bindparam("now"),
         and_(
             table.c.claimed_by.is_not(None),
-            ~exists().where(_WORKERS.c.id == table.c.claimed_by, _WORKERS.c.seen_at > bindparam("alive_since")),
+            ~exists().where(WORKERS.c.id == table.c.claimed_by, WORKERS.c.seen_at > bindparam("alive_since")),
         ),
     )
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Erasure, FollowUpStatus, Status
 from storage.coordinators import SqlCoordinators
-from storage.repositories import SqlOutbox, SqlParticipants, naming
+from storage.outbox import SqlOutbox
+from storage.participants import SqlParticipants, naming
 from storage.tables import (
     AnswerRow,
     Base,

@@ -17,7 +17,7 @@ from handlers.model import FollowUpStatus, MeetingOutcome, MeetingStatus, Partic
 from handlers.ports import DigestFigures, DigestWindow
 from storage.follow_ups import follow_up_from_row
 from storage.matchmaking import OPEN, SqlMatchmaking, match_from_row, meeting_from_row
-from storage.repositories import SqlParticipants
+from storage.participants import SqlParticipants
 from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow
 
 LISTED = 10  # at most this many names under each heading

@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
+from storage.conversations import SqlConversations
 from storage.coordinators import SqlCoordinators
 from storage.database import forget_erased_pages
 from storage.export import SqlExports
@@ -15,9 +16,11 @@ from storage.follow_ups import SqlFollowUps
 from storage.incoming import SqlIncoming
 from storage.jobs import SqlJobs
 from storage.matchmaking import SqlMatchmaking
+from storage.outbox import SqlOutbox
+from storage.participants import SqlParticipants
 from storage.privacy import SqlPersonalData
+from storage.processed_updates import SqlProcessedUpdates
 from storage.reports import SqlReports
-from storage.repositories import SqlConversations, SqlOutbox, SqlParticipants, SqlProcessedUpdates
 from storage.retention import SqlRetentionRecords
 from storage.workers import SqlWorkers
 

@@ -20,7 +20,8 @@ from bot.pipeline import CHAT_QUEUE
 from bot.sender import Sender
 from handlers.events import Event, EventKind
 from handlers.program import load_program
-from storage.database import LoopSideSqlite, open_engine, upgrade
+from storage.database import open_engine, upgrade
+from storage.hot import LoopSideSqlite
 from storage.tables import AnswerRow, IncomingUpdateRow, OutboxRow
 from storage.unit_of_work import UnitOfWork
 from tests.security.test_hostile_input import at_the_name_question, stored_answers

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import hot
-from storage.repositories import CONVERSATIONS, OUTBOX
+from storage.core_tables import CONVERSATIONS, OUTBOX
 from storage.tables import OutboxRow
 
 NOW = datetime(2026, 11, 23, 15, 0, 0, 250_000, tzinfo=UTC)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select, text, update
 
 from handlers.events import payload_to_reply
 from storage.database import alembic_config, open_engine, session_factory, upgrade
-from storage.repositories import SqlOutbox
+from storage.outbox import SqlOutbox
 from storage.tables import Base, OutboxRow
 
 

@@ -1,0 +1,252 @@
+"""The outbox: every outgoing message, written with the update, sent after the commit, retried until
+done. Which of them a sender may take, chat by chat, is found by storage/outbox_claim.py."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from re import Pattern
+from typing import Any, Final
+
+from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import hot, outbox_claim
+from storage.core_tables import OUTBOX
+from storage.database import unindexed
+from storage.outbox_claim import waiting
+from storage.tables import OutboxRow
+from storage.workers import SILENCE
+
+_ADD_OUTBOX: Final = (
+    OUTBOX.insert()
+    .values(
+        channel=bindparam("new_channel"),
+        chat_id=bindparam("new_chat_id"),
+        payload=bindparam("new_payload"),
+        attachment=bindparam("new_attachment"),
+        farewell=bindparam("new_farewell"),
+        status="pending",
+        attempts=0,
+        next_attempt_at=bindparam("due"),  # one name per column: PostgreSQL's batched insert needs it
+        created_at=bindparam("now"),
+    )
+    .returning(OUTBOX.c.id)
+)
+# Delivered or given up, a message keeps only what delivery needs: its chat (a farewell's not even
+# that), status, times and error. Its words and file were personal data of whoever it named.
+_FORGOTTEN: Final[dict[str, Any]] = {
+    "payload": {},
+    "attachment": None,
+    "chat_id": case((OUTBOX.c.farewell, 0), else_=OUTBOX.c.chat_id),
+}
+_MARK_ALL_SENT: Final = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("outbox_ids", expanding=True)))
+    .values(status="sent", sent_at=bindparam("now"), last_error=None, **_FORGOTTEN)
+)
+_WAITING: Final = select(func.count()).select_from(
+    select(OUTBOX.c.id)
+    .where(OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat_id"), waiting(OUTBOX))
+    .limit(bindparam("most"))
+    .subquery()
+)
+_LEASE: Final = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(next_attempt_at=bindparam("lease_until"), attempts=OUTBOX.c.attempts + 1, claimed_by=bindparam("worker"))
+)
+_LAST_SENT: Final = (
+    select(OUTBOX.c.chat_id, func.max(OUTBOX.c.sent_at))
+    .where(
+        OUTBOX.c.channel == bindparam("channel"),
+        OUTBOX.c.chat_id.in_(bindparam("chat_ids", expanding=True)),
+        unindexed(OUTBOX.c.status) == "sent",  # these chats' few messages, not every message ever sent
+        OUTBOX.c.sent_at > bindparam("since"),
+    )
+    .group_by(OUTBOX.c.chat_id)
+)
+
+
+def _unbroken(picked: dict[int, list[int]], locked: dict[int, Any]) -> list[ClaimedMessage]:
+    """Of each chat's run picked, the part locked without a gap (the rest waits behind a message
+    another sender holds, or one sent or changed meanwhile), oldest first."""
+    claimed: list[ClaimedMessage] = []
+    for run in picked.values():
+        for outbox_id in run:
+            row = locked.get(outbox_id)
+            if row is None:
+                break
+            claimed.append(ClaimedMessage(row.id, row.chat_id, _given(row.payload, row.attachment), row.attempts))
+    return sorted(claimed, key=lambda message: message.id)
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox message leased to one sender; `attempts` counts this one."""
+
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _stored(payload: dict[str, Any]) -> dict[str, Any]:
+    """An outbox row's payload, attachment and farewell mark: a document's content (bytes) taken out
+    of the JSON, and the mark into its column."""
+    farewell = bool(payload.get("farewell", False))
+    payload = {key: value for key, value in payload.items() if key != "farewell"}
+    document = payload.get("document")
+    if document is None:
+        return {"new_payload": payload, "new_attachment": None, "new_farewell": farewell}
+    described = {key: value for key, value in document.items() if key != "content"}
+    return {
+        "new_payload": payload | {"document": described},
+        "new_attachment": document["content"],
+        "new_farewell": farewell,
+    }
+
+
+def _given(payload: dict[str, Any], attachment: bytes | None) -> dict[str, Any]:
+    """The payload as it was added: the document's content put back."""
+    if attachment is None:
+        return payload
+    return payload | {"document": payload["document"] | {"content": attachment}}
+
+
+def _words_of(payload: dict[str, Any], attachment: bytes | None) -> str:
+    """A message's words: its text, buttons, keyboard, and a document's name, caption and content
+    (a calendar file names the other person too)."""
+    document = payload.get("document") or {}
+    buttons = [label for row in payload.get("buttons", []) for label, _ in row]
+    parts = [payload.get("text", ""), *buttons, *payload.get("keyboard", [])]
+    parts += [document.get("filename", ""), document.get("caption", ""), (attachment or b"").decode(errors="replace")]
+    return "\n".join(str(part) for part in parts)
+
+
+class SqlOutbox:
+    """Outgoing messages: written with the update, sent after the commit, retried until done."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, channel: str, chat_id: int, payloads: list[dict[str, Any]], now: datetime) -> list[int]:
+        if not payloads:
+            return []
+        rows = [
+            {"new_channel": channel, "new_chat_id": chat_id, "due": now, "now": now} | _stored(payload)
+            for payload in payloads
+        ]
+        return (await hot.run(self._session, _ADD_OUTBOX, rows)).scalars()
+
+    async def claim(
+        self,
+        channel: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        chat_ids: list[int] | None = None,
+        *,
+        worker: str | None = None,
+        per_chat: int | None = None,
+    ) -> list[ClaimedMessage]:
+        """Due messages, oldest first, leased to this sender until `lease_until`.
+
+        A chat's messages are taken only from its oldest pending one on, so each chat reads its
+        messages in the order they were written, even with several senders: while an older one
+        waits (for a retry, or in another sender's hands, even one locked but not yet committed by
+        it) the later ones stay. The lease, not a transaction held open during the HTTP call,
+        keeps other senders off; a message whose `worker` stopped being seen is taken over at
+        once, otherwise when the lease runs out. `per_chat` caps a chat's share of the batch,
+        so that what is taken can be sent at one a second before the lease ends.
+        """
+        dialect = self._session.get_bind().dialect.name
+        values: dict[str, Any] = {"channel": channel, "now": now, "alive_since": now - SILENCE}
+        most = per_chat or limit
+        values |= {"per_chat": most} if dialect == "postgresql" else {"per_chat_less_one": most - 1}
+        if chat_ids is not None:
+            if not chat_ids:
+                return []
+            values["chats"] = list(chat_ids) if dialect == "postgresql" else json.dumps(list(chat_ids))
+        found = await hot.run(self._session, outbox_claim.heads(dialect, chat_ids is not None), values)
+        picked = outbox_claim.runs(found.all(), limit)
+        if not picked:
+            return []
+        ids = [outbox_id for run in picked.values() for outbox_id in run]
+        locked = await hot.run(self._session, outbox_claim.LOCK, values | {"ids": ids})
+        rows = _unbroken(picked, {row.id: row for row in locked})
+        if rows:
+            leased = {"ids": [row.id for row in rows], "lease_until": lease_until, "worker": worker}
+            await hot.run(self._session, _LEASE, leased)
+        return [replace(row, attempts=row.attempts + 1) for row in rows]
+
+    async def waiting(self, channel: str, chat_id: int, most: int) -> int:
+        """How many messages wait to be sent to this chat, counted up to `most` (ix_outbox_waiting)."""
+        counted = await hot.run(self._session, _WAITING, {"channel": channel, "chat_id": chat_id, "most": most})
+        return int(counted.one()[0])
+
+    async def last_sent(self, channel: str, chat_ids: set[int], since: datetime) -> dict[int, datetime]:
+        """When each of these chats last got a message (from any worker), if after `since`."""
+        if not chat_ids:
+            return {}
+        chats = {"channel": channel, "chat_ids": list(chat_ids), "since": since}
+        found = await hot.run(self._session, _LAST_SENT, chats)
+        return {chat_id: sent_at for chat_id, sent_at in found if sent_at is not None}
+
+    async def forget(self, channel: str, chat_id: int, words: Pattern[str] | None) -> None:
+        """Every message to this chat, and those to others not yet sent whose words match `words`
+        (`naming`). Sent ones keep no words already; unsent ones are few, waiting for a slow chat."""
+        await self._session.execute(delete(OutboxRow).where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id))
+        if words is None:
+            return
+        waiting = await self._session.execute(
+            select(OutboxRow.id, OutboxRow.payload, OutboxRow.attachment).where(
+                OutboxRow.channel == channel, OutboxRow.status == "pending"
+            )
+        )
+        naming_them = [outbox_id for outbox_id, payload, file in waiting if words.search(_words_of(payload, file))]
+        if naming_them:
+            await self._session.execute(delete(OutboxRow).where(OutboxRow.id.in_(naming_them)))
+
+    async def release(self, outbox_ids: list[int], now: datetime) -> None:
+        """Claimed but not tried (the lease was running out): due again at once, for any sender."""
+        if outbox_ids:
+            await self._session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(outbox_ids))
+                .values(next_attempt_at=now, claimed_by=None, attempts=OutboxRow.attempts - 1)
+            )
+
+    async def pending(self, channel: str, now: datetime) -> tuple[int, datetime | None]:
+        """How many messages wait to be sent, and since when the oldest of them is due."""
+        query = select(func.count(), func.min(OutboxRow.created_at)).where(
+            OutboxRow.channel == channel, OutboxRow.status == "pending"
+        )
+        count, oldest = (await self._session.execute(query)).one()
+        return int(count), oldest
+
+    async def mark_all_sent(self, outbox_ids: list[int], now: datetime) -> None:
+        await hot.run(self._session, _MARK_ALL_SENT, {"outbox_ids": outbox_ids, "now": now})
+
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(last_error=error[:500], next_attempt_at=next_attempt_at, claimed_by=None)
+        )
+
+    async def mark_dead(self, outbox_id: int, error: str) -> None:
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(status="dead", last_error=error[:500], **_FORGOTTEN)
+        )
+
+    async def mark_chat_dead(self, channel: str, chat_id: int, error: str) -> None:
+        """Everything still pending for a chat that can no longer be reached."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id, OutboxRow.status == "pending")
+            .values(status="dead", last_error=error[:500], **_FORGOTTEN)
+        )
