@@ -222,7 +222,8 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.command == "run":
         webhook = webhook_of(arguments.webhook, arguments.listen)  # a mistake answered before that import
         # aiogram's import builds hundreds of pydantic models: with the garbage collector paused
-        # it does not walk them again and again as they are made (about 10% of the start-up).
+        # it does not walk them again and again as they are made (docs/benchmarks.md, "Why the code
+        # is as it is": a tenth of the start-up).
         gc.disable()
         try:
             from bot import serve

@@ -58,8 +58,8 @@ CHILD_NICENESS: Final = 10
 PARTICIPANTS: Final = "participants"
 HELPER_SHEETS: Final = frozenset({PARTICIPANTS, "meetings", "follow_ups", "referrals"})
 # The first process's part of the participants. It also writes the matches and compresses the whole
-# zip, the helper's lines too, while the helper writes the other three kinds: at 100,000 participants
-# both then end within 0.3 s of each other (with 40% here, this one waited 0.7 s for the helper).
+# zip, the helper's lines too, while the helper writes the other three kinds: with half each, both
+# end at about the same time (docs/benchmarks.md, "Why the code is as it is").
 OWN_SHARE: Final = 0.5
 HELPER_ENDING_SECONDS: Final = 10.0  # a helper that wrote its part only closes its transaction
 # How long the export holds SQLite's write lock at most while the helper begins reading (it takes
@@ -84,7 +84,7 @@ async def snapshot(database_url: str, helper: Helper | None = None) -> AsyncIter
     isolation = {} if database_url.startswith("sqlite") else {"isolation_level": "REPEATABLE READ"}
     reader = open_engine(database_url, reading=True, **isolation)
     # An export makes millions of lists, dicts and texts, none in a cycle, each freed as soon as it
-    # is written: the garbage collector's passes over them found nothing and cost some 15% of the time.
+    # is written: the garbage collector's passes over them found nothing and cost time (docs/benchmarks.md).
     gc.disable()
     try:
         async with session_factory(reader)() as session, session.begin():

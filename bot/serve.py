@@ -105,8 +105,8 @@ class Runtime:
         gc.freeze()
         # And the young objects collected every 20,000 allocations, not 700: an update allocates
         # hundreds (aiogram's models, SQLAlchemy's rows), so the default ran a collection every few
-        # updates and a full one every few thousand (7 of up to 48 ms in 10,000 updates). Five
-        # pairs of throughput runs: 0.229 to 0.234 of the echo bot's rate before, 0.239 to 0.280 after.
+        # updates and a full one every few thousand, each holding updates back (docs/benchmarks.md,
+        # "Why the code is as it is", has the pauses and the throughput before and after).
         gc.set_threshold(*SERVING_GC_THRESHOLDS)
         return [
             asyncio.create_task(self.sender.run(stop)),

@@ -1,6 +1,7 @@
 """The conversation's entry point: commands, the welcome (language, role, consent) and routing.
 
-`handle(event, ctx)` is all a channel's runtime calls. Button data is short ASCII:
+The front desk (handlers.frontdesk) passes `handle(event, ctx)` whatever is not a program
+button or a coordinator's command. Button data is short ASCII:
   lang:<code>  role:<role>  consent:yes|no  resume:go|over  cancel:yes|no
   a|s|o|d|e:<question key>[:<value>]  t:<key>:<value>:<1 tick | 0 untick>  submit
 A button that belongs to no open step is stale: it changes nothing and says so in a toast.

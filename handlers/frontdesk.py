@@ -1,4 +1,8 @@
-"""Every event's first stop: proposal, meeting and coordinator actions here, the rest to the conversation.
+"""Every event's first stop, in the order of the program's rules: a flood's one note; a coordinator's
+buttons and commands; a person's own data (/mydata, /delete); new terms to agree to before anything
+else is stored; proposal, meeting and follow-up buttons; a typed follow-up answer; then the
+conversation (handlers.conversation), with what the program adds to it (an invitation, a submitted
+registration, the coordinators' /help, the meeting in /status).
 
 Proposal and meeting buttons carry the record's id and turn; the flows check that the presser
 is the person the button was sent to and that the turn is still open, so a forged or old

@@ -40,8 +40,8 @@ SUMMARY: Final = "summary"
 SUMMARY_COLUMNS: Final = ("measure", "count", "since", "until")
 XLSX_MAX_ROWS: Final = 1_048_576  # header included
 XLSX_MAX_TEXT: Final = 32_767  # characters in a cell
-# zlib's fastest level: the default (6) took three times as long (0.9 s against 0.3 s for 100,000
-# participants) for a zip 28% smaller.
+# zlib's fastest level: the default (6) took three times as long for a zip not a third smaller
+# (docs/benchmarks.md, "Why the code is as it is").
 ZIP_LEVEL: Final = 1
 COPY_CHUNK: Final = 1 << 20
 
@@ -208,7 +208,7 @@ async def _write_csv_file(export: Export, sheet: Sheet, out: io.TextIOWrapper) -
 async def write_csv_rows(export: Export, sheet: Sheet, out: IO[str]) -> int:
     """The sheet's own records as CSV lines, no header; how many."""
     # On the loop, not in a thread beside it as the XLSX is: the csv writer holds the GIL, and the
-    # two threads taking turns with it cost more than reading ahead won (8.2 s against 9.1 s).
+    # two threads taking turns with it cost more than reading ahead won (docs/benchmarks.md).
     writer = csv.writer(out)  # writes None as an empty field
     count = 0
     async for batch in _batches(export, sheet):

@@ -77,7 +77,8 @@ METHODS_USED: Final[tuple[type[TelegramMethod[Any]], ...]] = (
 )
 # aiogram reads every Bot API answer with `Response[<what the method returns>]`, a generic pydantic
 # class that pydantic keeps only in a weak cache: once the garbage collector frees it, the next
-# answer builds it again, 2-8 ms of schema building per reply sent. Holding them keeps them built.
+# answer builds it again, milliseconds of schema building per reply sent (docs/benchmarks.md, "Why
+# the code is as it is"). Holding them keeps them built.
 RESPONSE_TYPES: Final = tuple(Response[method.__returning__] for method in METHODS_USED)  # type: ignore[name-defined]
 
 
