@@ -11,36 +11,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from handlers import intake
+from handlers import intake, registration_status, welcome
 from handlers.bidi import for_reader
-from handlers.events import Button, Event, EventKind, Outcome, Reply
+from handlers.events import Event, EventKind, Outcome, Reply
 from handlers.i18n import N_, Translator, language_shown, native_name, negotiate_language
-from handlers.ids import number
-from handlers.model import Conversation, Participant, Role, Status, Step
+from handlers.model import Conversation, Participant, Role, Step
 from handlers.ports import Context
-from handlers.render import chosen, format_day, summary, zone_name
+from handlers.render import chosen
 
 EXPIRED: Final = N_("This button has expired.")
-ROLE_LABELS: Final = {
-    Role.CONNECTEE: N_("I am new to the region"),
-    Role.CONNECTOR: N_("I am a volunteer connector"),
-}
-# Time zones a participant may choose for their meeting times (video and phone meetings cross
-# them); Babel names each in the reader's language.
-TIME_ZONES: Final = (
-    "America/Vancouver",
-    "America/Edmonton",
-    "America/Winnipeg",
-    "America/Toronto",
-    "America/Halifax",
-    "America/St_Johns",
-)
-# Where a submitted registration stands, for /status.
-STANDING: Final = {
-    Status.SUBMITTED: N_("Where it stands: waiting for a coordinator's review."),
-    Status.APPROVED: N_("Where it stands: approved."),
-    Status.DECLINED: N_("Where it stands: the program cannot offer a meeting at this time."),
-}
 COMMANDS: Final = {
     "start": N_("Register, or continue where you left off"),
     "back": N_("Go back to the previous question"),
@@ -89,11 +68,11 @@ async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
         if conversation.step is not Step.LANGUAGE:
             conversation.paused_step = conversation.step
         conversation.step = Step.LANGUAGE
-        return [_language_question(t, ctx, t.gettext("Which language would you like to use?"))]
+        return [welcome.language_question(t, ctx, t.gettext("Which language would you like to use?"))]
     if command == "status":
-        return [await _status(t, ctx)]
+        return [await registration_status.status(t, ctx)]
     if command == "timezone":
-        return [await _time_zone_question(t, ctx)]
+        return [await registration_status.time_zone_question(t, ctx)]
     if command == "back":
         return await _on_back(t, ctx)
     if command == "cancel":
@@ -120,17 +99,17 @@ async def _on_start(t: Translator, ctx: Context) -> list[Reply]:
             count,
         ).format(count=count)
         return [
-            _choose(
+            welcome.choose(
                 text, (t.gettext("Continue"), "resume:go"), (t.gettext("Start over (delete my answers)"), "resume:over")
             )
         ]
     reset(conversation)
     conversation.step = Step.LANGUAGE
-    welcome = t.gettext(
+    greeting = t.gettext(
         "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
         "about work in their field.\n\nWhich language would you like to use?"
     ).format(program=for_reader(ctx.program.name, t.language))
-    return [_language_question(t, ctx, welcome)]
+    return [welcome.language_question(t, ctx, greeting)]
 
 
 def _help(t: Translator, ctx: Context) -> Reply:
@@ -146,30 +125,6 @@ def _help(t: Translator, ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-async def _status(t: Translator, ctx: Context) -> Reply:
-    conversation = ctx.conversation
-    participant = await ctx.participants.get(conversation.participant_id) if conversation.participant_id else None
-    if participant is None:
-        return Reply(t.gettext("You have not registered yet. Send /start to begin."))
-    form = ctx.program.forms[participant.role.value]
-    record = summary(t, participant.answers, intake.visible_questions(form, participant.answers))
-    if participant.status is Status.IN_PROGRESS:
-        count = intake.answered_count(participant)
-        text = t.ngettext(
-            "Your registration is in progress: you have answered {count} question. Send /start to continue.",
-            "Your registration is in progress: you have answered {count} questions. Send /start to continue.",
-            count,
-        ).format(count=count)
-    else:
-        date = format_day(participant.submitted_at or participant.updated_at, t.language, ctx.program.time_zone)
-        if participant.role is Role.CONNECTOR:
-            text = t.gettext("You registered as a volunteer connector on {date}.").format(date=date)
-        else:
-            text = t.gettext("You registered as a newcomer on {date}.").format(date=date)
-        text += "\n" + t.gettext(STANDING[participant.status])
-    return Reply("\n\n".join(part for part in (text, record) if part))
-
-
 async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     step = conversation.step
@@ -179,10 +134,10 @@ async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
         return await _return_to_paused(t, ctx)
     if step is Step.ROLE:
         conversation.step = Step.LANGUAGE
-        return [_language_question(t, ctx, t.gettext("Which language would you like to use?"))]
+        return [welcome.language_question(t, ctx, t.gettext("Which language would you like to use?"))]
     if step is Step.CONSENT:
         conversation.step = Step.ROLE
-        return [_role_question(t)]
+        return [welcome.role_question(t)]
     if step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
         participant = await intake.participant_of(ctx)
         if conversation.editing:
@@ -224,7 +179,11 @@ async def _on_cancel(t: Translator, ctx: Context) -> list[Reply]:
         "Stop registering and delete the {count} answers you gave so far?",
         count,
     ).format(count=count)
-    return [_choose(text, (t.gettext("Yes, stop and delete"), "cancel:yes"), (t.gettext("No, continue"), "cancel:no"))]
+    return [
+        welcome.choose(
+            text, (t.gettext("Yes, stop and delete"), "cancel:yes"), (t.gettext("No, continue"), "cancel:no")
+        )
+    ]
 
 
 # ---------------------------------------------------------------- buttons
@@ -236,7 +195,7 @@ async def _on_button(data: str, t: Translator, ctx: Context) -> list[Reply] | No
     if kind == "lang":
         return await _on_language(rest, ctx)
     if kind == "tz":
-        return await _on_time_zone(rest, t, ctx)
+        return await registration_status.on_time_zone(rest, t, ctx)
     if kind == "role" and conversation.step is Step.ROLE:
         return _on_role(rest, t, ctx)
     if kind == "consent" and conversation.step is Step.CONSENT:
@@ -268,7 +227,7 @@ async def _on_language(code: str, ctx: Context) -> list[Reply] | None:
     if conversation.paused_step in (None, Step.IDLE, Step.LANGUAGE):
         conversation.paused_step = None
         conversation.step = Step.ROLE
-        return replies + [_role_question(t)]
+        return replies + [welcome.role_question(t)]
     return replies + await _return_to_paused(t, ctx)
 
 
@@ -281,7 +240,7 @@ def _on_role(value: str, t: Translator, ctx: Context) -> list[Reply] | None:
     conversation.role = role
     conversation.step = Step.CONSENT
     question = t.gettext("Are you new to the region, or a volunteer who would like to meet newcomers?")
-    return [chosen(question, t.gettext(ROLE_LABELS[role]), t), _consent_question(t, ctx)]
+    return [chosen(question, t.gettext(welcome.ROLE_LABELS[role]), t), welcome.consent_question(t, ctx)]
 
 
 async def _on_consent(agreed: bool, t: Translator, ctx: Context) -> list[Reply]:
@@ -320,7 +279,7 @@ async def _on_resume(go_on: bool, t: Translator, ctx: Context) -> list[Reply]:
     conversation.role = role
     return [
         Reply(t.gettext("Your earlier answers are deleted. Let us start again."), edit=True),
-        _role_question(t),
+        welcome.role_question(t),
     ]
 
 
@@ -351,15 +310,15 @@ async def show_step(t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     step = conversation.step
     if step is Step.ROLE:
-        return [_role_question(t)]
+        return [welcome.role_question(t)]
     if step is Step.CONSENT:
-        return [_consent_question(t, ctx)]
+        return [welcome.consent_question(t, ctx)]
     if step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
         return _reask(t, ctx, await intake.participant_of(ctx))
     if step is Step.DONE:
-        return [await _status(t, ctx)]
+        return [await registration_status.status(t, ctx)]
     if step is Step.LANGUAGE:
-        return [_language_question(t, ctx, t.gettext("Which language would you like to use?"))]
+        return [welcome.language_question(t, ctx, t.gettext("Which language would you like to use?"))]
     if step is Step.RESUME:
         return await _on_start(t, ctx)
     if step is Step.CANCEL:
@@ -375,30 +334,6 @@ def _reask(t: Translator, ctx: Context, participant: Participant) -> list[Reply]
         return [Reply(t.gettext("Please type your answer."))]
     question = intake.form_of(ctx).question(conversation.question or "")
     return [intake.ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)]
-
-
-async def _time_zone_question(t: Translator, ctx: Context) -> Reply:
-    participant = await ctx.participants.get(ctx.conversation.participant_id or 0)
-    if participant is None:
-        return Reply(t.gettext("You have not registered yet. Send /start to begin."))
-    current = participant.time_zone or ctx.program.time_zone
-    text = t.gettext("Meeting times are shown to you in {zone}. Which time zone should we use?").format(
-        zone=zone_name(current, t.language)
-    )
-    buttons = tuple((Button(zone_name(zone, t.language), f"tz:{index}"),) for index, zone in enumerate(TIME_ZONES))
-    return Reply(text, buttons=buttons)
-
-
-async def _on_time_zone(index: str, t: Translator, ctx: Context) -> list[Reply] | None:
-    chosen_index = number(index, range(len(TIME_ZONES)))
-    participant = await ctx.participants.get(ctx.conversation.participant_id or 0)
-    if participant is None or chosen_index is None:
-        return None
-    zone = TIME_ZONES[chosen_index]
-    participant.time_zone = None if zone == ctx.program.time_zone else zone
-    await ctx.participants.update(participant, ctx.now)
-    done = t.gettext("Done: your meeting times are now shown in {zone}.").format(zone=zone_name(zone, t.language))
-    return [Reply(done, edit=True)]
 
 
 # ---------------------------------------------------------------- typed messages
@@ -427,38 +362,6 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
         if match is not None:
             return await _on_language(match, ctx) or []
     return [Reply(t.gettext("Please tap one of the buttons below.")), *await show_step(t, ctx)]
-
-
-# ---------------------------------------------------------------- the welcome steps
-
-
-def _language_question(t: Translator, ctx: Context, text: str) -> Reply:
-    current = ctx.conversation.language
-    ordered = sorted(ctx.program.languages, key=lambda code: code != current)
-    buttons = [Button(native_name(code), f"lang:{code}") for code in ordered]
-    per_row = min(2, ctx.capabilities.buttons_per_row)
-    return Reply(text, buttons=tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)))
-
-
-def _choose(text: str, *choices: tuple[str, str]) -> Reply:
-    """A question answered by one of a few (label, callback data) buttons, one to a row."""
-    return Reply(text, buttons=tuple((Button(label, data),) for label, data in choices))
-
-
-def _role_question(t: Translator) -> Reply:
-    return Reply(
-        t.gettext("Are you new to the region, or a volunteer who would like to meet newcomers?"),
-        buttons=tuple((Button(t.gettext(label), f"role:{role.value}"),) for role, label in ROLE_LABELS.items()),
-    )
-
-
-def _consent_question(t: Translator, ctx: Context) -> Reply:
-    assert ctx.conversation.role is not None
-    consent = ctx.program.forms[ctx.conversation.role.value].consent
-    return Reply(
-        t.gettext(consent.text),
-        buttons=((Button(t.gettext("I agree"), "consent:yes"), Button(t.gettext("Not now"), "consent:no")),),
-    )
 
 
 def _underlying_step(conversation: Conversation) -> Step:

@@ -180,43 +180,67 @@ async def on_question_button(kind: str, key: str, value: str, t: Translator, ctx
         return None
     participant = await participant_of(ctx)
     question = form_of(ctx).question(key)
-    question_text = t.gettext(question.text)
+    picks_many = question.kind in (Kind.MULTI, Kind.AVAILABILITY)
     if kind == "a":
-        answer: Any = value
-        if question.kind is Kind.NUMBER:
-            answer = ids.number(value, range(question.minimum or 0, (question.maximum or 0) + 1))
-            if answer is None:
-                return None
-        elif value not in {o.value for o in question.options}:
-            return None
-        await store_answer(ctx, participant, question, answer)
-        return [chosen(question_text, display_answer(t, question, answer), t), *advance(t, ctx, participant)]
+        return await _on_answer_button(value, t, ctx, participant, question)
     if kind == "s" and question.optional:
         await store_answer(ctx, participant, question, None)
-        return [chosen(question_text, t.gettext("(skipped)"), t), *advance(t, ctx, participant)]
+        return [chosen(t.gettext(question.text), t.gettext("(skipped)"), t), *advance(t, ctx, participant)]
     if kind == "o" and question.other:
         conversation.step = Step.OTHER
-        return [chosen(question_text, t.gettext("Other (type it)"), t), Reply(t.gettext("Please type your answer."))]
-    if kind == "t" and question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        option, _, state = value.rpartition(":")
-        if option not in {o.value for o in question.options}:
-            return None
-        ticked = set(conversation.pending)
-        # Already so (a double tap, or a button of an older copy of the question): nothing changes,
-        # but the pressed message is shown as things are, so an older copy stops contradicting them.
-        if (state == "1") != (option in ticked):
-            ticked.symmetric_difference_update({option})
-            conversation.pending = [o.value for o in question.options if o.value in ticked]
-        reply = ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)
-        return [Reply(reply.text, buttons=reply.buttons, edit=True)]
-    if kind == "d" and question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        if len(conversation.pending) < question.min_choices:
-            return [Reply(t.gettext("Please tap at least one option, then Done."))]
-        answer = list(conversation.pending)
-        await store_answer(ctx, participant, question, answer)
-        conversation.pending = []
-        return [chosen(question_text, display_answer(t, question, answer), t), *advance(t, ctx, participant)]
+        return [
+            chosen(t.gettext(question.text), t.gettext("Other (type it)"), t),
+            Reply(t.gettext("Please type your answer.")),
+        ]
+    if kind == "t" and picks_many:
+        return _on_tick_button(value, t, ctx, participant, question)
+    if kind == "d" and picks_many:
+        return await _on_done_button(t, ctx, participant, question)
     return None
+
+
+async def _on_answer_button(
+    value: str, t: Translator, ctx: Context, participant: Participant, question: Question
+) -> list[Reply] | None:
+    """One option (or a number) pressed; None when it is no option of the question."""
+    answer: Any = value
+    if question.kind is Kind.NUMBER:
+        answer = ids.number(value, range(question.minimum or 0, (question.maximum or 0) + 1))
+        if answer is None:
+            return None
+    elif value not in {o.value for o in question.options}:
+        return None
+    await store_answer(ctx, participant, question, answer)
+    return [chosen(t.gettext(question.text), display_answer(t, question, answer), t), *advance(t, ctx, participant)]
+
+
+def _on_tick_button(
+    value: str, t: Translator, ctx: Context, participant: Participant, question: Question
+) -> list[Reply] | None:
+    """An option of a several-choice question ticked or unticked; None when it is no option of it."""
+    conversation = ctx.conversation
+    option, _, state = value.rpartition(":")
+    if option not in {o.value for o in question.options}:
+        return None
+    ticked = set(conversation.pending)
+    # Already so (a double tap, or a button of an older copy of the question): nothing changes,
+    # but the pressed message is shown as things are, so an older copy stops contradicting them.
+    if (state == "1") != (option in ticked):
+        ticked.symmetric_difference_update({option})
+        conversation.pending = [o.value for o in question.options if o.value in ticked]
+    reply = ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)
+    return [Reply(reply.text, buttons=reply.buttons, edit=True)]
+
+
+async def _on_done_button(t: Translator, ctx: Context, participant: Participant, question: Question) -> list[Reply]:
+    """Done under a several-choice question: the ticked options become the answer."""
+    conversation = ctx.conversation
+    if len(conversation.pending) < question.min_choices:
+        return [Reply(t.gettext("Please tap at least one option, then Done."))]
+    answer = list(conversation.pending)
+    await store_answer(ctx, participant, question, answer)
+    conversation.pending = []
+    return [chosen(t.gettext(question.text), display_answer(t, question, answer), t), *advance(t, ctx, participant)]
 
 
 async def on_review_button(kind: str, key: str, t: Translator, ctx: Context) -> list[Reply] | None:

@@ -7,9 +7,7 @@ data plus translations and no code.
 
 from __future__ import annotations
 
-import re
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import time
 from enum import StrEnum
@@ -21,70 +19,17 @@ from babel import UnknownLocaleError
 
 from handlers.channel import Capabilities
 from handlers.i18n import babel_locale
+from handlers.program_questions import DAY_PART_HOURS as DAY_PART_HOURS
+from handlers.program_questions import DAY_PARTS as DAY_PARTS
+from handlers.program_questions import WEEKDAYS as WEEKDAYS
+from handlers.program_questions import Condition as Condition
+from handlers.program_questions import Fail, Lists, parse_lists, parse_question, within
+from handlers.program_questions import Kind as Kind
+from handlers.program_questions import Option as Option
+from handlers.program_questions import ProgramError as ProgramError
+from handlers.program_questions import Question as Question
 
 DEFAULT_PROGRAM_FILE: Final = Path(__file__).with_name("default_program.toml")
-KEY_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
-VALUE_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,23}$")
-WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri")
-DAY_PARTS: Final = ("morning", "midday", "afternoon", "evening")
-# Local clock hours each part of a day covers; the availability question's hint says the same.
-DAY_PART_HOURS: Final = {"morning": (9, 12), "midday": (12, 14), "afternoon": (14, 17), "evening": (17, 20)}
-THIS_YEAR: Final = "this_year"
-
-
-class Kind(StrEnum):
-    """The kinds of question a form can ask."""
-
-    TEXT = "text"
-    CHOICE = "choice"
-    MULTI = "multi"
-    YEAR = "year"
-    NUMBER = "number"
-    PHONE = "phone"
-    EMAIL = "email"
-    LINK = "link"
-    AVAILABILITY = "availability"
-    CONSENT = "consent"
-
-
-class ProgramError(ValueError):
-    """A program file that cannot be used; the message names the file, the question and the problem."""
-
-
-Fail = Callable[[str], ProgramError]  # makes the error for a problem, prefixed with where it is
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: str  # msgid, or a proper name when the list is not translated
-    translated: bool = True
-
-
-@dataclass(frozen=True)
-class Condition:
-    """Ask a question only when another answer is one of `values`."""
-
-    key: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Question:
-    key: str
-    kind: Kind
-    text: str  # msgid
-    label: str  # msgid: the short name on the review screen and its Edit button
-    optional: bool = False
-    options: tuple[Option, ...] = ()
-    other: bool = False  # an "Other" button that asks for a typed answer
-    minimum: int | None = None
-    maximum: int | None = None
-    this_year_max: bool = False  # a year question whose maximum is the current year
-    max_length: int = 200
-    min_choices: int = 1
-    ask_if: Condition | None = None
-    version: str = ""  # consent text version
 
 
 @dataclass(frozen=True)
@@ -179,11 +124,35 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
     name = section.get("name")
     if not isinstance(name, str) or not name.strip():
         raise fail("[program] needs a name")
+    time_zone = _parse_time_zone(section, fail)
+    languages = _parse_languages(section, fail)
+    default_language = section.get("default_language", languages[0])
+    if default_language not in languages:
+        raise fail(f"[program] default_language {default_language!r} is not among languages")
+    forms = _parse_forms(data.get("forms"), parse_lists(data.get("lists", {}), fail), fail)
+    return Program(
+        name=name.strip(),
+        time_zone=time_zone,
+        languages=tuple(str(language) for language in languages),
+        default_language=str(default_language),
+        forms=forms,
+        source=source,
+        matching=_parse_matching(data.get("matching", {}), within(fail, "[matching] ")),
+        follow_up=_parse_follow_up(data.get("follow_up", {}), data.get("digest", {}), fail),
+        retention_days=_parse_privacy(data.get("privacy", {}), within(fail, "[privacy] ")),
+    )
+
+
+def _parse_time_zone(section: dict[str, Any], fail: Fail) -> str:
     time_zone = section.get("time_zone", "America/Toronto")
     try:
         ZoneInfo(str(time_zone))
     except (ZoneInfoNotFoundError, ValueError):
         raise fail(f"[program] time_zone {time_zone!r} is not an IANA time zone") from None
+    return str(time_zone)
+
+
+def _parse_languages(section: dict[str, Any], fail: Fail) -> list[Any]:
     languages = section.get("languages", ["en"])
     if not isinstance(languages, list) or not languages:
         raise fail("[program] languages must be a non-empty list of language codes")
@@ -192,12 +161,10 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
             babel_locale(str(language))
         except (UnknownLocaleError, ValueError):
             raise fail(f"[program] language {language!r} is not a known language code") from None
-    default_language = section.get("default_language", languages[0])
-    if default_language not in languages:
-        raise fail(f"[program] default_language {default_language!r} is not among languages")
+    return languages
 
-    lists = _parse_lists(data.get("lists", {}), fail)
-    forms_data = data.get("forms")
+
+def _parse_forms(forms_data: Any, lists: Lists, fail: Fail) -> dict[str, Form]:
     if not isinstance(forms_data, dict):
         raise fail("missing [forms] section")
     forms: dict[str, Form] = {}
@@ -206,21 +173,11 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         if not isinstance(form_data, dict) or not isinstance(form_data.get("questions"), list):
             raise fail(f"form {role!r} needs a list of [[forms.{role}.questions]]")
         questions = tuple(
-            _parse_question(raw, lists, _within(fail, f"form {role!r}, ")) for raw in form_data["questions"]
+            parse_question(raw, lists, within(fail, f"form {role!r}, ")) for raw in form_data["questions"]
         )
         _check_form(role, questions, fail)
         forms[role] = Form(role=role, questions=questions)
-    return Program(
-        name=name.strip(),
-        time_zone=str(time_zone),
-        languages=tuple(str(language) for language in languages),
-        default_language=str(default_language),
-        forms=forms,
-        source=source,
-        matching=_parse_matching(data.get("matching", {}), _within(fail, "[matching] ")),
-        follow_up=_parse_follow_up(data.get("follow_up", {}), data.get("digest", {}), fail),
-        retention_days=_parse_privacy(data.get("privacy", {}), _within(fail, "[privacy] ")),
-    )
+    return forms
 
 
 def _parse_privacy(raw: Any, fail: Fail) -> int:
@@ -306,10 +263,6 @@ def _parse_follow_up(raw: Any, digest: Any, fail: Fail) -> FollowUpRules:
     return FollowUpRules(work_days=tuple(sorted(set(work_days))), digest_time=digest_time, **numbers)
 
 
-def _within(fail: Fail, where: str) -> Fail:
-    return lambda problem: fail(f"{where}{problem}")
-
-
 def check_buttons(program: Program, channel: Capabilities) -> None:
     """Raise ProgramError if an option's button (its longest data: a tick, t:key:value:1) would be
     longer than `channel` takes back from a press."""
@@ -321,109 +274,6 @@ def check_buttons(program: Program, channel: Capabilities) -> None:
                         f"{program.source}: form {role!r}, question {question.key!r}: key and option "
                         f"{option.value!r} are too long for a button"
                     )
-
-
-def _parse_lists(raw: Any, fail: Fail) -> dict[str, tuple[Option, ...]]:
-    if not isinstance(raw, dict):
-        raise fail("[lists] must be a table of named option lists")
-    lists: dict[str, tuple[Option, ...]] = {}
-    for list_name, items in raw.items():
-        if not isinstance(items, list) or not items:
-            raise fail(f"list {list_name!r} must be a non-empty list")
-        lists[list_name] = tuple(_parse_option(item, _within(fail, f"list {list_name!r}: ")) for item in items)
-    return lists
-
-
-def _parse_option(item: Any, fail: Fail) -> Option:
-    if isinstance(item, str):
-        # A bare name (a community, a town) is shown as written, not translated.
-        value = re.sub(r"[^a-z0-9]+", "_", item.lower()).strip("_")[:24]
-        return Option(value=value, label=item, translated=False)
-    if not isinstance(item, dict) or not isinstance(item.get("value"), str) or not isinstance(item.get("label"), str):
-        raise fail("each option needs a value and a label")
-    if not VALUE_PATTERN.match(item["value"]):
-        raise fail(f"option value {item['value']!r} must be 1-24 lowercase ASCII letters, digits, _ . -")
-    return Option(value=item["value"], label=item["label"], translated=bool(item.get("translate", True)))
-
-
-def _parse_question(raw: Any, lists: dict[str, tuple[Option, ...]], fail: Fail) -> Question:
-    if not isinstance(raw, dict):
-        raise fail("each question must be a table")
-    key = raw.get("key")
-    if not isinstance(key, str) or not KEY_PATTERN.match(key):
-        raise fail(f"question {key!r}: key must be 1-24 lowercase ASCII letters, digits or _")
-
-    bad = _within(fail, f"question {key!r}: ")
-
-    try:
-        kind = Kind(str(raw.get("kind")))
-    except ValueError:
-        raise bad(f"unknown kind {raw.get('kind')!r} (one of {', '.join(k.value for k in Kind)})") from None
-    text = raw.get("question")
-    if not isinstance(text, str) or not text.strip():
-        raise bad("needs a question text")
-    label = raw.get("label", key)
-    options: tuple[Option, ...] = ()
-    raw_options = raw.get("options")
-    if kind in (Kind.CHOICE, Kind.MULTI):
-        if isinstance(raw_options, str) and raw_options.startswith("@"):
-            if raw_options[1:] not in lists:
-                raise bad(f"options refer to unknown list {raw_options!r}")
-            options = lists[raw_options[1:]]
-        elif isinstance(raw_options, list) and raw_options:
-            options = tuple(_parse_option(item, bad) for item in raw_options)
-        else:
-            raise bad("a choice question needs options (a list, or '@name' of a [lists] entry)")
-        values = [option.value for option in options]
-        if len(set(values)) != len(values):
-            raise bad("two options share a value")
-    elif kind is Kind.AVAILABILITY:
-        options = tuple(Option(value=f"{day}-{part}", label=part) for day in WEEKDAYS for part in DAY_PARTS)
-    elif raw_options is not None:
-        raise bad(f"a {kind.value} question takes no options")
-    maximum = raw.get("max")
-    this_year_max = maximum == THIS_YEAR
-    minimum = raw.get("min")
-    if kind in (Kind.YEAR, Kind.NUMBER):
-        if not isinstance(minimum, int) or not (this_year_max or isinstance(maximum, int)):
-            raise bad(f"a {kind.value} question needs whole-number min and max")
-        if isinstance(maximum, int) and minimum > maximum:
-            raise bad("min is larger than max")
-    max_length = raw.get("max_length", 200)
-    if not isinstance(max_length, int) or not 1 <= max_length <= 4000:
-        raise bad("max_length must be a whole number from 1 to 4000")
-    condition = None
-    if "ask_if" in raw:
-        ask_if = raw["ask_if"]
-        if (
-            not isinstance(ask_if, dict)
-            or not isinstance(ask_if.get("key"), str)
-            or not isinstance(ask_if.get("in"), list)
-        ):
-            raise bad("ask_if needs a key and a list 'in'")
-        condition = Condition(key=ask_if["key"], values=tuple(str(value) for value in ask_if["in"]))
-    version = raw.get("version", "")
-    if kind is Kind.CONSENT and not (isinstance(version, str) and version):
-        raise bad("a consent question needs a version")
-    if kind is Kind.CONSENT and not re.fullmatch(r"[A-Za-z0-9._-]{1,24}", version):
-        # Room in the store's 32 characters for the ".2" a changed text adds (storage.consents).
-        raise bad("a consent version is 1 to 24 letters, digits, dots, dashes or underscores")
-    return Question(
-        key=key,
-        kind=kind,
-        text=text,
-        label=str(label),
-        optional=bool(raw.get("optional", False)),
-        options=options,
-        other=bool(raw.get("other", False)),
-        minimum=minimum if isinstance(minimum, int) else None,
-        maximum=maximum if isinstance(maximum, int) else None,
-        this_year_max=this_year_max,
-        max_length=max_length,
-        min_choices=int(raw.get("min_choices", 1)),
-        ask_if=condition,
-        version=version if isinstance(version, str) else "",
-    )
 
 
 def _check_form(role: str, questions: tuple[Question, ...], fail: Fail) -> None:
