@@ -7,7 +7,7 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -214,50 +214,64 @@ def fail(message: str) -> NoReturn:
 
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.command == "chat":
-        languages = load_program(settings.program_file).languages
-        if arguments.language and arguments.language not in languages:
-            raise SettingsError(f"--language {arguments.language!r} is not one of {', '.join(languages)}")
+        check_language(arguments.language, settings)
     # Imported only now, so that mistakes are answered at once; and aiogram (seconds to import)
     # only by `run`, the one command that talks to Telegram.
     if arguments.command == "run":
-        webhook = webhook_of(arguments.webhook, arguments.listen)  # a mistake answered before that import
-        # aiogram's import builds hundreds of pydantic models: with the garbage collector paused
-        # it does not walk them again and again as they are made (docs/benchmarks.md, "Why the code
-        # is as it is": a tenth of the start-up).
-        gc.disable()
-        try:
-            from bot import serve
-        finally:
-            gc.enable()
-
-        return await serve.run(settings, webhook)
+        return await run_bot(arguments, settings)
     from bot import commands
 
-    if arguments.command == "chat":
-        return await commands.chat(settings, role=arguments.role, language=arguments.language, user_id=arguments.user)
-    if arguments.command == "db":
-        return await commands.db_upgrade(settings)
-    if arguments.command == "jobs":
-        now = arguments.now
-        if now is not None and now.tzinfo is None:  # as coordinators think: the program's local time
-            now = now.replace(tzinfo=ZoneInfo(load_program(settings.program_file).time_zone))
-        return await commands.jobs_run(settings, now=now)
-    if arguments.command == "retention":
-        return await commands.retention_run(settings, confirm=arguments.confirm)
-    if arguments.command == "match":
-        return await commands.match_dry_run(settings)
-    if arguments.command == "digest":
-        return await commands.digest_print(settings)
-    if arguments.command == "coordinators":
-        return await coordinators(arguments, settings)
-    if arguments.command == "erase":
-        return await commands.erase(settings, arguments.participant)
-    if arguments.command == "export":
-        out = export_target(arguments.format, arguments.out)
-        time_zone = load_program(settings.program_file).time_zone
-        since, until = export_period(arguments.since, arguments.until, time_zone)
-        return await commands.export(settings, kind=arguments.format, out=out, since=since, until=until)
-    raise AssertionError(arguments.command)
+    one_shot: dict[str, Callable[[], Awaitable[int]]] = {
+        "chat": lambda: commands.chat(
+            settings, role=arguments.role, language=arguments.language, user_id=arguments.user
+        ),
+        "db": lambda: commands.db_upgrade(settings),
+        "jobs": lambda: commands.jobs_run(settings, now=jobs_now(arguments.now, settings)),
+        "retention": lambda: commands.retention_run(settings, confirm=arguments.confirm),
+        "match": lambda: commands.match_dry_run(settings),
+        "digest": lambda: commands.digest_print(settings),
+        "coordinators": lambda: coordinators(arguments, settings),
+        "erase": lambda: commands.erase(settings, arguments.participant),
+        "export": lambda: export_records(arguments, settings),
+    }
+    if arguments.command not in one_shot:
+        raise AssertionError(arguments.command)
+    return await one_shot[arguments.command]()
+
+
+def check_language(language: str | None, settings: Settings) -> None:
+    languages = load_program(settings.program_file).languages
+    if language and language not in languages:
+        raise SettingsError(f"--language {language!r} is not one of {', '.join(languages)}")
+
+
+async def run_bot(arguments: argparse.Namespace, settings: Settings) -> int:
+    webhook = webhook_of(arguments.webhook, arguments.listen)  # a mistake answered before that import
+    # aiogram's import builds hundreds of pydantic models: with the garbage collector paused
+    # it does not walk them again and again as they are made (docs/benchmarks.md, "Why the code
+    # is as it is": a tenth of the start-up).
+    gc.disable()
+    try:
+        from bot import serve
+    finally:
+        gc.enable()
+
+    return await serve.run(settings, webhook)
+
+
+def jobs_now(now: datetime | None, settings: Settings) -> datetime | None:
+    if now is not None and now.tzinfo is None:  # as coordinators think: the program's local time
+        now = now.replace(tzinfo=ZoneInfo(load_program(settings.program_file).time_zone))
+    return now
+
+
+async def export_records(arguments: argparse.Namespace, settings: Settings) -> int:
+    from bot import commands
+
+    out = export_target(arguments.format, arguments.out)
+    time_zone = load_program(settings.program_file).time_zone
+    since, until = export_period(arguments.since, arguments.until, time_zone)
+    return await commands.export(settings, kind=arguments.format, out=out, since=since, until=until)
 
 
 async def coordinators(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -58,6 +58,9 @@ class Webhook:
     port: int
 
 
+Getter = Callable[[str], str | None]
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
     """The environment wins over .env; a malformed value raises SettingsError naming it."""
     values: dict[str, str] = {}
@@ -69,34 +72,20 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         value = values.get(name, "").strip()
         return value or None
 
-    coordinators: set[int] = set()
-    for item in (get("FRONTDOOR_COORDINATORS") or "").split(","):
-        if item.strip():
-            user_id = number(item.strip(), TELEGRAM_USER_IDS)
-            if user_id is None:
-                raise SettingsError(f"FRONTDOOR_COORDINATORS: {item.strip()!r} is not a Telegram user id (a number)")
-            coordinators.add(user_id)
-    api_url = (get("FRONTDOOR_TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
-    if not api_url.startswith(("http://", "https://")):
-        raise SettingsError(f"FRONTDOOR_TELEGRAM_API_URL must start with http:// or https://, not {api_url!r}")
-    database_url = get("FRONTDOOR_DATABASE_URL") or DEFAULT_DATABASE_URL
-    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-        raise SettingsError("FRONTDOOR_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+    # Checked in this order so that the first malformed setting is the one named.
+    coordinators = _coordinators(get)
+    api_url = _api_url(get)
+    database_url = _database_url(get)
     program_file = get("FRONTDOOR_PROGRAM_FILE")
-    locales_dir = get("FRONTDOOR_LOCALES_DIR")
-    if locales_dir and not Path(locales_dir).is_dir():
-        raise SettingsError(f"FRONTDOOR_LOCALES_DIR: {locales_dir} is not a folder")
-    webhook_secret = get("FRONTDOOR_WEBHOOK_SECRET")
-    if webhook_secret is not None and not WEBHOOK_SECRET.fullmatch(webhook_secret):
-        raise SettingsError("FRONTDOOR_WEBHOOK_SECRET must be 1 to 256 characters: letters, digits, _ and -")
+    locales_dir = _locales_dir(get)
     return Settings(
         bot_token=get("FRONTDOOR_BOT_TOKEN"),
         telegram_api_url=api_url,
         database_url=database_url,
-        coordinators=frozenset(coordinators),
+        coordinators=coordinators,
         program_file=Path(program_file) if program_file else None,
-        locales_dir=Path(locales_dir) if locales_dir else None,
-        webhook_secret=webhook_secret,
+        locales_dir=locales_dir,
+        webhook_secret=_webhook_secret(get),
         send_rate=_number(get, "FRONTDOOR_SEND_RATE", 30.0, low=0.1, high=1000.0),
         chat_interval=_number(get, "FRONTDOOR_CHAT_INTERVAL", 1.0, low=0.0, high=60.0),
         person_burst=_number(get, "FRONTDOOR_PERSON_BURST", flood.BURST, low=1.0, high=1_000_000.0),
@@ -104,7 +93,46 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     )
 
 
-def _number(get: Callable[[str], str | None], name: str, default: float, *, low: float, high: float) -> float:
+def _coordinators(get: Getter) -> frozenset[int]:
+    coordinators: set[int] = set()
+    for item in (get("FRONTDOOR_COORDINATORS") or "").split(","):
+        if item.strip():
+            user_id = number(item.strip(), TELEGRAM_USER_IDS)
+            if user_id is None:
+                raise SettingsError(f"FRONTDOOR_COORDINATORS: {item.strip()!r} is not a Telegram user id (a number)")
+            coordinators.add(user_id)
+    return frozenset(coordinators)
+
+
+def _api_url(get: Getter) -> str:
+    api_url = (get("FRONTDOOR_TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if not api_url.startswith(("http://", "https://")):
+        raise SettingsError(f"FRONTDOOR_TELEGRAM_API_URL must start with http:// or https://, not {api_url!r}")
+    return api_url
+
+
+def _database_url(get: Getter) -> str:
+    database_url = get("FRONTDOOR_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise SettingsError("FRONTDOOR_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+    return database_url
+
+
+def _locales_dir(get: Getter) -> Path | None:
+    locales_dir = get("FRONTDOOR_LOCALES_DIR")
+    if locales_dir and not Path(locales_dir).is_dir():
+        raise SettingsError(f"FRONTDOOR_LOCALES_DIR: {locales_dir} is not a folder")
+    return Path(locales_dir) if locales_dir else None
+
+
+def _webhook_secret(get: Getter) -> str | None:
+    webhook_secret = get("FRONTDOOR_WEBHOOK_SECRET")
+    if webhook_secret is not None and not WEBHOOK_SECRET.fullmatch(webhook_secret):
+        raise SettingsError("FRONTDOOR_WEBHOOK_SECRET must be 1 to 256 characters: letters, digits, _ and -")
+    return webhook_secret
+
+
+def _number(get: Getter, name: str, default: float, *, low: float, high: float) -> float:
     text = get(name)
     if text is None:
         return default

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Deliver, Delivery
+from bot.pacing import RateLimiter, Turn
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,6 @@ MAX_BACKOFF_SECONDS: Final = 300.0
 # Messages delivered within this long (at most a chat's interval, which a chat's next message waits
 # anyway) are recorded as sent in one transaction: at a steady rate, one commit for dozens of them.
 MARKS_GATHER_SECONDS: Final = 0.1
-# Sends leave evenly spaced, 1% apart more than the rate asks; what keeps Telegram's one-second
-# window from counting one too many is the rule of RateLimiter.wait, which holds whatever the jitter.
-MARGIN: Final = 1.01
 ByChat = dict[int, list[tuple[int, dict[str, Any], int]]]  # chat -> its messages (outbox id, payload, attempts)
 
 
@@ -59,60 +56,6 @@ class _Marks:
 
     done: asyncio.Future[None]
     ids: list[int] = field(default_factory=list)
-
-
-class Turn:
-    """One send's place in the rate: finished (`finish`) once Telegram answered it, or it was not made."""
-
-    def __init__(self) -> None:
-        self.finished: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-
-    def finish(self) -> None:
-        if not self.finished.done():
-            self.finished.set_result(time.monotonic())
-
-
-class RateLimiter:
-    """At most `per_second` sends in any second as Telegram counts them, spaced evenly.
-
-    Each send has its turn on an even schedule. But a send reaches Telegram some time after it
-    leaves: a busy moment of this process, or of the network, can delay one and bunch it with the
-    next, and a count by departures would then let Telegram see one too many in a second. So a send
-    also waits until the `per_second`-th send before it has been answered for a whole window
-    (`_span`): it reached Telegram before its answer came, and this one reaches Telegram after it
-    leaves, so the two are always more than a window apart there, however late either was.
-    """
-
-    def __init__(self, per_second: float) -> None:
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-        self._turns: deque[Turn] = deque()  # the latest turns given, oldest first
-        self.set_rate(per_second)
-
-    def set_rate(self, per_second: float) -> None:
-        self._interval = MARGIN / per_second
-        self._count = max(1, int(per_second))  # in any window of `_span` seconds
-        self._span = self._count * self._interval
-
-    async def wait(self) -> Turn:
-        """This send's turn; `finish` it once the send was answered (or not made)."""
-        async with self._lock:
-            now = time.monotonic()
-            delay = self._next - now
-            self._next = max(now, self._next) + self._interval
-        if delay > 0:
-            await asyncio.sleep(delay)
-        while len(self._turns) >= self._count:
-            earlier = self._turns[-self._count]
-            pause = await asyncio.shield(earlier.finished) + self._span - time.monotonic()
-            if pause <= 0 and earlier is self._turns[-self._count]:
-                break
-            await asyncio.sleep(max(pause, 0))
-        turn = Turn()  # no await since the check: no other send slipped in
-        self._turns.append(turn)
-        while len(self._turns) > self._count:
-            self._turns.popleft()
-        return turn
 
 
 @dataclass

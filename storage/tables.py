@@ -2,49 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every database (SQLite keeps no zone and hands back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; use aware UTC times")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON, int: BigInteger}
+# Re-exported: `from storage.tables import X` names every table, and importing this module registers
+# them all on Base.metadata (which Alembic and the tests compare with the migrations).
+from storage.coordinator_tables import CoordinatorAuditRow as CoordinatorAuditRow
+from storage.coordinator_tables import CoordinatorInviteRow as CoordinatorInviteRow
+from storage.coordinator_tables import CoordinatorRow as CoordinatorRow
+from storage.coordinator_tables import DigestRow as DigestRow
+from storage.table_types import Base as Base
+from storage.table_types import UtcDateTime as UtcDateTime
 
 
 class ParticipantRow(Base):
@@ -382,57 +364,3 @@ class ReferralRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_referrals_meeting", "meeting_id"), Index("ix_referrals_created", "created_at"))
-
-
-class CoordinatorInviteRow(Base):
-    """A one-time code from `frontdoor coordinators invite`; only its SHA-256 is kept."""
-
-    __tablename__ = "coordinator_invites"
-
-    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    redeemed_at: Mapped[datetime | None]
-    redeemed_by: Mapped[int | None]
-
-
-class CoordinatorRow(Base):
-    """A coordinator who joined with an invite code (those in FRONTDOOR_COORDINATORS are not stored)."""
-
-    __tablename__ = "coordinators"
-
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    user_id: Mapped[int] = mapped_column(primary_key=True)
-    added_at: Mapped[datetime]
-
-
-class DigestRow(Base):
-    """A daily digest sent: the key lets each coordinator have at most one a day, whatever runs it."""
-
-    __tablename__ = "digests"
-
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    user_id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
-    sent_at: Mapped[datetime]
-
-
-class CoordinatorAuditRow(Base):
-    """A coordinator's /find or export: who, when, what, how many people's records it showed.
-
-    Never the search words (a name or a phone number typed into /find is a participant's data, and
-    would outlive their erasure here) and never a participant's id: the audit keeps no participant data.
-    """
-
-    __tablename__ = "coordinator_audit"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime]
-    channel: Mapped[str] = mapped_column(String(16))  # telegram, or cli for `frontdoor export`
-    user_id: Mapped[int | None]  # the coordinator's id in the channel; None from the command line
-    operator: Mapped[str | None] = mapped_column(String(64))  # the command line's user
-    action: Mapped[str] = mapped_column(String(16))  # find | export
-    detail: Mapped[str] = mapped_column(String(16))  # find: number | words; export: csv | xlsx | json
-    records: Mapped[int] = mapped_column(Integer)  # participants shown or exported
-
-    __table_args__ = (Index("ix_coordinator_audit_at", "at"),)

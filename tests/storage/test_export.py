@@ -30,13 +30,12 @@ from storage.database import open_engine, session_factory, upgrade
 from storage.export import (
     Period,
     SqlExports,
-    answer_columns,
     export_of,
     question_keys,
     record_counts,
     summary,
-    time_cells,
 )
+from storage.export_cells import answer_columns, time_cells
 from storage.export_formats import Batch, Export, Sheet, escape_formula, escaped, write_csv, write_json, write_xlsx
 from storage.tables import (
     AnswerRow,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from bot.sender import RateLimiter
+from bot.pacing import RateLimiter
 
 PER_SECOND = 100  # high, so that the test is short; the rule is the same at Telegram's 30
 SENDS = 400

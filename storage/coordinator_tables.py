@@ -1,0 +1,64 @@
+"""The coordinators' tables: invite codes, who joined with one, the digests sent, and the audit of /find and exports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.table_types import Base
+
+
+class CoordinatorInviteRow(Base):
+    """A one-time code from `frontdoor coordinators invite`; only its SHA-256 is kept."""
+
+    __tablename__ = "coordinator_invites"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None]
+    redeemed_by: Mapped[int | None]
+
+
+class CoordinatorRow(Base):
+    """A coordinator who joined with an invite code (those in FRONTDOOR_COORDINATORS are not stored)."""
+
+    __tablename__ = "coordinators"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    added_at: Mapped[datetime]
+
+
+class DigestRow(Base):
+    """A daily digest sent: the key lets each coordinator have at most one a day, whatever runs it."""
+
+    __tablename__ = "digests"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
+    sent_at: Mapped[datetime]
+
+
+class CoordinatorAuditRow(Base):
+    """A coordinator's /find or export: who, when, what, how many people's records it showed.
+
+    Never the search words (a name or a phone number typed into /find is a participant's data, and
+    would outlive their erasure here) and never a participant's id: the audit keeps no participant data.
+    """
+
+    __tablename__ = "coordinator_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))  # telegram, or cli for `frontdoor export`
+    user_id: Mapped[int | None]  # the coordinator's id in the channel; None from the command line
+    operator: Mapped[str | None] = mapped_column(String(64))  # the command line's user
+    action: Mapped[str] = mapped_column(String(16))  # find | export
+    detail: Mapped[str] = mapped_column(String(16))  # find: number | words; export: csv | xlsx | json
+    records: Mapped[int] = mapped_column(Integer)  # participants shown or exported
+
+    __table_args__ = (Index("ix_coordinator_audit_at", "at"),)
