@@ -5,10 +5,13 @@ behalf, retention's plan and run, the webhook's shared secret, the terminal's re
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.runtime import Runtime, queue
 from handlers import coordination, desk, digest, privacy, retention
+from handlers.events import Outgoing
+from handlers.ports import Office
 from handlers.quoting import unmarked
 from storage.unit_of_work import UnitOfWork
 
@@ -44,20 +47,18 @@ class Operations:
 
     async def revoke_coordinator(self, channel: str, user_id: int) -> bool:
         """`frontdoor coordinators revoke ID`: access ended and the person told; False: no coordinator by code."""
-        runtime = self._runtime
-        async with UnitOfWork(runtime.sessions) as uow:
-            messages = await desk.revoke(runtime.office(uow, channel, runtime.clock()), user_id)
-            if messages is None:
-                return False
-            await queue(uow, messages, runtime.clock())
-            await uow.commit()
-        return True
+        return await self._telling(channel, lambda office: desk.revoke(office, user_id))
 
     async def erase(self, channel: str, participant_id: int) -> bool:
         """`frontdoor erase --participant ID`; False when there is no such participant (or erased already)."""
+        return await self._telling(channel, lambda office: privacy.erase_on_behalf(office, participant_id))
+
+    async def _telling(self, channel: str, act: Callable[[Office], Awaitable[list[Outgoing] | None]]) -> bool:
+        """An operator's act on someone, and the messages telling those concerned, in one transaction;
+        False when there was no one to act on (nothing is written)."""
         runtime = self._runtime
         async with UnitOfWork(runtime.sessions) as uow:
-            messages = await privacy.erase_on_behalf(runtime.office(uow, channel, runtime.clock()), participant_id)
+            messages = await act(runtime.office(uow, channel, runtime.clock()))
             if messages is None:
                 return False
             await queue(uow, messages, runtime.clock())
