@@ -49,7 +49,7 @@ TINY = Size(participants=500, matches=200)
 
 async def build_program(path: Path, size: Size) -> dict[str, int]:
     from benchmarks import population
-    from handlers.program import load_program
+    from handlers.core.program import load_program
     from storage.database import open_engine, upgrade
 
     engine = open_engine(sqlite_url(path))
@@ -187,8 +187,8 @@ async def export_in_chat(database: Path, copy: Path, kind: str) -> tuple[float, 
     the event loop's longest pause, and the seconds from the request to the file in the outbox."""
     from bot.app import Frontdoor
     from bot.channels import TELEGRAM
-    from handlers.events import Event, EventKind
-    from handlers.program import load_program
+    from handlers.core.events import Event, EventKind
+    from handlers.core.program import load_program
     from storage.consents import numbered_consents
     from storage.database import open_engine, session_factory, upgrade
 

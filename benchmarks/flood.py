@@ -24,7 +24,7 @@ from benchmarks.harness import running_frontdoor, settings_for
 from benchmarks.intake import Step, update
 from benchmarks.telegram_stub import Call, StubBotAPI
 from bot import flood as flood_allowance
-from handlers.events import EventKind
+from handlers.core.events import EventKind
 from storage.database import open_engine
 
 NAME: Final = "flood"

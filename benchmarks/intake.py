@@ -17,9 +17,9 @@ from typing import Any, Final
 from benchmarks.common import sqlite_url
 from bot.app import build
 from bot.config import Settings
-from handlers.events import Event, EventKind
-from handlers.model import Step as ConversationStep
-from handlers.program import Kind
+from handlers.core.events import Event, EventKind
+from handlers.core.model import Step as ConversationStep
+from handlers.core.program import Kind
 from storage.unit_of_work import UnitOfWork
 
 CHANNEL: Final = "telegram"

@@ -48,7 +48,7 @@ class Owed:
 async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
     size = sized(FULL, TINY, tiny, overrides)
     with scratch(NAME) as folder:
-        from handlers.program import load_program
+        from handlers.core.program import load_program
 
         scripts = await rehearse(folder, list(load_program().languages[: size.languages]))
         offered = crowd(scripts, size.users, size.steps)

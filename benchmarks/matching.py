@@ -8,7 +8,7 @@ newcomers who got them), the others have room; the waiting newcomers were told "
 when they were approved, and some were proposed before to connectors who declined or let it
 expire (never proposed again). A sweep comes when a connector is approved or has room again.
 
-The sweep is the `matching.sweep` job's own code (handlers.coordination.sweep) over all the waiting
+The sweep is the `matching.sweep` job's own code (handlers.coordinators.review.sweep) over all the waiting
 newcomers in one transaction, committed: each gets the best connector with room and common times
 proposed (slots held, timers set, the connector's introduction written), or stays waiting. The
 figure is the sweep's time; the checksum of what it proposed shows that two versions agree.
@@ -27,8 +27,8 @@ from benchmarks import population
 from benchmarks.common import Figure, scratch, sized, sqlite_url
 from bot.app import build
 from bot.config import Settings
-from handlers import coordination
-from storage.tables import MatchRow, SlotHoldRow
+from handlers.coordinators import review
+from storage.tables import ProposalRow, SlotHoldRow
 from storage.unit_of_work import UnitOfWork
 
 NAME = "matching"
@@ -85,7 +85,7 @@ async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
                 waiting = len(await uow.matchmaking.waiting_connectees(size.connectees, now))
                 uow.participants._cache.clear()  # the sweep loads them itself, as the job does
                 started = time.perf_counter()
-                messages = await coordination.sweep(office, limit=size.swept or size.connectees)
+                messages = await review.sweep(office, limit=size.swept or size.connectees)
                 await uow.commit()
                 took = time.perf_counter() - started
                 swept = min(waiting, size.swept or waiting)
@@ -107,12 +107,12 @@ async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
 
 async def _last_match(app: object) -> int:
     async with app.sessions() as session:  # type: ignore[attr-defined]
-        return int(await session.scalar(select(func.max(MatchRow.id))) or 0)
+        return int(await session.scalar(select(func.max(ProposalRow.id))) or 0)
 
 
 async def _proposed(app: object, after_id: int) -> int:
     async with app.sessions() as session:  # type: ignore[attr-defined]
-        return int(await session.scalar(select(func.count()).where(MatchRow.id > after_id)) or 0)
+        return int(await session.scalar(select(func.count()).where(ProposalRow.id > after_id)) or 0)
 
 
 async def _checksum(app: object, after_id: int) -> str:
@@ -120,9 +120,9 @@ async def _checksum(app: object, after_id: int) -> str:
     digest = hashlib.sha256()
     async with app.sessions() as session:  # type: ignore[attr-defined]
         rows = await session.execute(
-            select(MatchRow.id, MatchRow.connectee_id, MatchRow.connector_id, MatchRow.status)
-            .where(MatchRow.id > after_id)
-            .order_by(MatchRow.id)
+            select(ProposalRow.id, ProposalRow.connectee_id, ProposalRow.connector_id, ProposalRow.status)
+            .where(ProposalRow.id > after_id)
+            .order_by(ProposalRow.id)
         )
         for row in rows:
             digest.update(repr(tuple(row[1:])).encode())

@@ -17,15 +17,15 @@ from typing import Any, Final
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.model import MatchStatus, MeetingStatus, Role, Status
-from handlers.program import Form, Kind, Program, Question
+from handlers.core.model import MeetingStatus, ProposalStatus, Role, Status
+from handlers.core.program import Form, Kind, Program, Question
 from storage.tables import (
     AnswerRow,
     ConversationRow,
     FollowUpRow,
-    MatchRow,
     MeetingRow,
     ParticipantRow,
+    ProposalRow,
     ReferralRow,
     SlotHoldRow,
 )
@@ -246,7 +246,7 @@ async def history(
                 "updated_at": created + timedelta(hours=5),
             }
         )
-        if status in (MatchStatus.OFFERED.value, MatchStatus.PROPOSED.value):
+        if status in (ProposalStatus.OFFERED.value, ProposalStatus.PROPOSED.value):
             held.add((connector, start))
             hold_rows.append(
                 {
@@ -256,7 +256,7 @@ async def history(
                     "match_id": match_id,
                 }
             )
-        if status != MatchStatus.CONFIRMED.value:
+        if status != ProposalStatus.CONFIRMED.value:
             continue
         held.add((connector, start))
         meeting_id = len(meeting_rows) + 1
@@ -315,7 +315,7 @@ async def history(
                         "created_at": start + timedelta(hours=3),
                     }
                 )
-    await _insert(engine, MatchRow.__table__, match_rows)  # type: ignore[arg-type]
+    await _insert(engine, ProposalRow.__table__, match_rows)  # type: ignore[arg-type]
     await _insert(engine, MeetingRow.__table__, meeting_rows)  # type: ignore[arg-type]
     await _insert(engine, SlotHoldRow.__table__, hold_rows)  # type: ignore[arg-type]
     await _insert(engine, FollowUpRow.__table__, follow_up_rows)  # type: ignore[arg-type]
@@ -377,9 +377,9 @@ async def month_of_matching(
             taken.add((connector, start))
             match_id = len(matches) + 1
             created = month_start + (now - month_start) * rng.random()
-            status = rng.choice((MatchStatus.CONFIRMED, MatchStatus.CONFIRMED, MatchStatus.OFFERED))
+            status = rng.choice((ProposalStatus.CONFIRMED, ProposalStatus.CONFIRMED, ProposalStatus.OFFERED))
             matches.append(_match(match_id, connectee, connector, status, start, created))
-            if status is MatchStatus.OFFERED:
+            if status is ProposalStatus.OFFERED:
                 holds.append(
                     {
                         "connector_id": connector,
@@ -407,18 +407,18 @@ async def month_of_matching(
                 )
     for _ in range(past):
         created = now - timedelta(days=rng.uniform(3, 60))
-        status = rng.choice((MatchStatus.DECLINED, MatchStatus.EXPIRED))
+        status = rng.choice((ProposalStatus.DECLINED, ProposalStatus.EXPIRED))
         matches.append(
             _match(len(matches) + 1, rng.choice(waiting), rng.choice(connectors), status, _slot(rng, created), created)
         )
-    await _insert(engine, MatchRow.__table__, matches)  # type: ignore[arg-type]
+    await _insert(engine, ProposalRow.__table__, matches)  # type: ignore[arg-type]
     await _insert(engine, MeetingRow.__table__, meetings)  # type: ignore[arg-type]
     await _insert(engine, SlotHoldRow.__table__, holds)  # type: ignore[arg-type]
     return {"matches": len(matches), "meetings": len(meetings), "slot_holds": len(holds)}
 
 
 def _match(
-    match_id: int, connectee: int, connector: int, status: MatchStatus, start: datetime, created: datetime
+    match_id: int, connectee: int, connector: int, status: ProposalStatus, start: datetime, created: datetime
 ) -> dict[str, Any]:
     return {
         "id": match_id,
@@ -427,10 +427,10 @@ def _match(
         "status": status.value,
         "version": 1,
         "slots": [start.isoformat()],
-        "slot": start if status is MatchStatus.CONFIRMED else None,
+        "slot": start if status is ProposalStatus.CONFIRMED else None,
         "asked_by": None,
         "reasons": ["sector", "times", "capacity"],
-        "ended_by": "connectee" if status is MatchStatus.DECLINED else None,
+        "ended_by": "connectee" if status is ProposalStatus.DECLINED else None,
         "created_at": created,
         "updated_at": created,
     }

@@ -21,7 +21,7 @@ from benchmarks.telegram_stub import StubBotAPI
 from bot.app import build
 from bot.channels import telegram
 from bot.sender import Sender
-from handlers.events import Button, Reply, reply_to_payload
+from handlers.core.events import Button, Reply, reply_to_payload
 from storage.unit_of_work import UnitOfWork
 
 NAME = "sending"

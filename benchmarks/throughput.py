@@ -74,7 +74,7 @@ async def echo_rate(offered: list[Offered]) -> float:
 async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
     size = sized(FULL, TINY, tiny, overrides)
     with scratch(NAME) as folder:
-        from handlers.program import load_program
+        from handlers.core.program import load_program
 
         languages = list(load_program().languages[: size.languages])
         scripts = await rehearse(folder, languages)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import i18n
+from bot.catalogs import PROJECT_CATALOGS, Catalogs
 from bot.channels import TELEGRAM, telegram_capabilities, terminal
 from bot.config import Settings
 from bot.exporting import ExportProcess
@@ -22,10 +22,10 @@ from bot.job_runner import JobRunner, JobsRun
 from bot.operations import Operations
 from bot.pipeline import Batch, Handled, Lease, Pipeline, Received
 from bot.runtime import Runtime
-from handlers import retention
-from handlers.channel import Capabilities
-from handlers.events import Event
-from handlers.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, check_buttons, load_program
+from handlers.core.channel import Capabilities
+from handlers.core.events import Event
+from handlers.core.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, check_buttons, load_program
+from handlers.privacy import retention
 from storage.consents import numbered_consents
 from storage.database import open_engine, session_factory, upgrade
 from storage.export import question_keys
@@ -48,7 +48,7 @@ class Frontdoor(Runtime):
         program: Program,
         engine: AsyncEngine,
         *,
-        catalogs: i18n.Catalogs = i18n.PROJECT_CATALOGS,
+        catalogs: Catalogs = PROJECT_CATALOGS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         coordinators: frozenset[int] = frozenset(),
         exports: ExportProcess | None = None,
@@ -138,7 +138,7 @@ async def build(settings: Settings) -> Frontdoor:
     program = load_program(settings.program_file)
     for capabilities in declared_capabilities().values():
         check_buttons(program, capabilities)
-    catalogs = i18n.Catalogs(settings.locales_dir) if settings.locales_dir else i18n.PROJECT_CATALOGS
+    catalogs = Catalogs(settings.locales_dir) if settings.locales_dir else PROJECT_CATALOGS
     missing = catalogs.without_catalog(program.languages)
     if missing:
         raise ProgramError(

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot import redaction
 from bot.config import Settings, SettingsError, Webhook, load_settings
-from handlers.ids import number
-from handlers.program import ProgramError, load_program
+from handlers.core.ids import number
+from handlers.core.program import ProgramError, load_program
 
 log = logging.getLogger("frontdoor")
 USAGE_ERROR = 2
@@ -92,8 +92,8 @@ def make_parser() -> Parser:
     audit.add_argument("--since", type=day, help="from this day on, e.g. 2026-11-01 (the program's time zone)")
     audit.add_argument("--json", action="store_true", help="as JSON, for a script")
 
-    match = commands.add_parser("match", help="matching connectees with connectors")
-    match.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
+    proposal = commands.add_parser("match", help="matching connectees with connectors")
+    proposal.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
 
     erase = commands.add_parser(
         "erase", help="erase a participant's personal data, for a request made by e-mail, phone or letter"
@@ -275,17 +275,17 @@ async def export_records(arguments: argparse.Namespace, settings: Settings) -> i
 
 
 async def coordinators(arguments: argparse.Namespace, settings: Settings) -> int:
-    from bot import staff
+    from bot import coordinator_admin
 
     if arguments.coordinators_command == "list":
-        return await staff.listing(settings, as_json=arguments.json)
+        return await coordinator_admin.listing(settings, as_json=arguments.json)
     if arguments.coordinators_command == "revoke":
-        return await staff.revoke(settings, arguments.id)
+        return await coordinator_admin.revoke(settings, arguments.id)
     if arguments.coordinators_command == "audit":
         time_zone = load_program(settings.program_file).time_zone
         since, _ = export_period(arguments.since, None, time_zone)
-        return await staff.audit(settings, since=since, as_json=arguments.json)
-    return await staff.invite(settings)
+        return await coordinator_admin.audit(settings, since=since, as_json=arguments.json)
+    return await coordinator_admin.invite(settings)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ from bot.app import Frontdoor, build
 from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
 from bot.exporting import PARTICIPANTS, helping, snapshot, write_export
-from handlers.events import Event, Reply
-from handlers.retention import AT_LEAST, SHARE, Plan
+from handlers.core.events import Event, Reply
+from handlers.privacy.retention import AT_LEAST, SHARE, Plan
 from storage.export import Period, export_of, question_keys, record_counts
 from storage.unit_of_work import UnitOfWork
 
@@ -83,7 +83,7 @@ async def _audit_export(app: Frontdoor, kind: str, counts: dict[str, int]) -> No
     except (OSError, KeyError):  # no login name and no passwd entry (some containers)
         operator = "unknown"
     async with UnitOfWork(app.sessions) as uow:
-        await uow.coordinators.record_by_operator(operator, "export", kind, counts.get(PARTICIPANTS, 0), app.clock())
+        await uow.roster.record_by_operator(operator, "export", kind, counts.get(PARTICIPANTS, 0), app.clock())
         await uow.commit()
 
 

@@ -12,7 +12,7 @@ from typing import Final
 from dotenv import dotenv_values
 
 from bot import flood
-from handlers.ids import number
+from handlers.core.ids import number
 
 DEFAULT_API_URL: Final = "https://api.telegram.org"
 DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///frontdoor.db"

@@ -43,7 +43,7 @@ from typing import Any, Final
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.events import Document
+from handlers.core.events import Document
 from storage.database import open_engine, session_factory
 from storage.export import SUFFIXES, Ids, Period, export_of, participant_at, sheets
 from storage.export_formats import Batch, Export, write_csv, write_csv_rows, write_json, write_xlsx

@@ -19,7 +19,7 @@ from typing import Any, Final
 from bot.app import Batch, Frontdoor
 from bot.flood import Verdict
 from bot.sender import Sender
-from handlers.events import Event, EventKind
+from handlers.core.events import Event, EventKind
 
 log = logging.getLogger(__name__)
 

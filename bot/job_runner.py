@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from bot.runtime import Runtime, queue
-from handlers import desk, digest, privacy, retention, timers
-from handlers.events import Document, JobRefused, Outgoing
+from handlers import timers
+from handlers.coordinators import commands, digest
+from handlers.core.events import Document, JobRefused, Outgoing
+from handlers.privacy import retention, rights
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ class JobRunner:
             await digest.schedule(office)
             if on_the_clock:
                 await retention.schedule(office)
-                await privacy.schedule_pruning(office)  # bookkeeping ages, like retention's, on the real clock
+                await rights.schedule_pruning(office)  # bookkeeping ages, like retention's, on the real clock
             await uow.commit()
 
     async def _run_due(
@@ -81,7 +83,7 @@ class JobRunner:
                 if job is None:
                     return
                 job_id, kind, payload, attempts = job.id, job.kind, dict(job.payload), job.attempts
-                if kind == desk.EXPORT:
+                if kind == commands.EXPORT:
                     await uow.jobs.hold(job_id, moment + EXPORT_HOLD)
                     await uow.commit()
                     await self._export(channel, job_id, payload, moment, run)
@@ -128,16 +130,16 @@ class JobRunner:
         try:
             document = await self._runtime.exports.document(str(payload["kind"]), moment)
         except Exception as error:  # not tried again by itself: the coordinator, told, asks again
-            log.exception("job %s (%s) failed", job_id, desk.EXPORT)
+            log.exception("job %s (%s) failed", job_id, commands.EXPORT)
             failed = f"{type(error).__name__}: {error}"
         async with UnitOfWork(self._runtime.sessions) as uow:
             office = self._runtime.office(uow, channel, moment)
             if document is not None:
-                messages = await desk.on_export(payload, document, office)
+                messages = await commands.on_export(payload, document, office)
                 await uow.jobs.finish(job_id, moment)
                 run.done += 1
             else:
-                messages = await desk.on_export_failed(payload, office)
+                messages = await commands.on_export_failed(payload, office)
                 await uow.jobs.retry(job_id, failed, moment, give_up=True)
                 run.failed += 1
             await self._queue(uow, messages, moment, run)

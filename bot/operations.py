@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.runtime import Runtime, queue
-from handlers import coordination, desk, digest, privacy, retention
-from handlers.events import Outgoing
-from handlers.ports import Office
-from handlers.quoting import unmarked
+from handlers.coordinators import commands, digest, review
+from handlers.core.events import Outgoing
+from handlers.core.ports import Office
+from handlers.core.quoting import unmarked
+from handlers.privacy import retention, rights
 from storage.unit_of_work import UnitOfWork
 
 
@@ -27,7 +28,7 @@ class Operations:
         runtime = self._runtime
         async with UnitOfWork(runtime.sessions) as uow:
             office = runtime.office(uow, "", runtime.clock())
-            blocks = await coordination.dry_run(office, runtime.catalogs.translator(runtime.program.default_language))
+            blocks = await review.dry_run(office, runtime.catalogs.translator(runtime.program.default_language))
             return [unmarked(block) for block in blocks]
 
     async def digest_preview(self, channel: str) -> str:
@@ -41,17 +42,17 @@ class Operations:
     async def invite_coordinator(self) -> tuple[str, datetime]:
         """`frontdoor coordinators invite`: a one-time code, and when it expires."""
         async with UnitOfWork(self._runtime.sessions) as uow:
-            code, expires_at = await uow.coordinators.invite(self._runtime.clock())
+            code, expires_at = await uow.roster.invite(self._runtime.clock())
             await uow.commit()
         return code, expires_at
 
     async def revoke_coordinator(self, channel: str, user_id: int) -> bool:
         """`frontdoor coordinators revoke ID`: access ended and the person told; False: no coordinator by code."""
-        return await self._telling(channel, lambda office: desk.revoke(office, user_id))
+        return await self._telling(channel, lambda office: commands.revoke(office, user_id))
 
     async def erase(self, channel: str, participant_id: int) -> bool:
         """`frontdoor erase --participant ID`; False when there is no such participant (or erased already)."""
-        return await self._telling(channel, lambda office: privacy.erase_on_behalf(office, participant_id))
+        return await self._telling(channel, lambda office: rights.erase_on_behalf(office, participant_id))
 
     async def _telling(self, channel: str, act: Callable[[Office], Awaitable[list[Outgoing] | None]]) -> bool:
         """An operator's act on someone, and the messages telling those concerned, in one transaction;

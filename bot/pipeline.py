@@ -17,11 +17,12 @@ from sqlalchemy import Row
 
 from bot.runtime import Runtime, queue
 from bot.sender import Leased
-from handlers import desk, frontdesk
-from handlers.bidi import lay_out
-from handlers.events import Event, EventKind, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
-from handlers.ports import Context
-from handlers.quoting import settled
+from handlers import front_desk
+from handlers.coordinators import commands
+from handlers.core.bidi import lay_out
+from handlers.core.events import Event, EventKind, Outgoing, Reply, event_to_payload, payload_to_event, reply_to_payload
+from handlers.core.ports import Context
+from handlers.core.quoting import settled
 from storage.incoming import Arrived
 from storage.unit_of_work import UnitOfWork
 
@@ -91,7 +92,7 @@ class Pipeline:
     async def _commit(self, uow: UnitOfWork) -> None:
         """Commit a transaction that handled updates, and wake the job runner if one asked for an export."""
         await uow.commit()
-        if desk.EXPORT in uow.scheduled:
+        if commands.EXPORT in uow.scheduled:
             self._runtime.jobs_due.set()
 
     async def receive_all(
@@ -203,7 +204,7 @@ class Pipeline:
             conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
             program, catalogs = self._runtime.program, self._runtime.catalogs
             t = catalogs.translator(conversation.language or program.default_language)
-            handled.chats = await queue(uow, [Outgoing(channel, event.chat_id, frontdesk.apology(t), t.language)], now)
+            handled.chats = await queue(uow, [Outgoing(channel, event.chat_id, front_desk.apology(t), t.language)], now)
         await uow.commit()
         return Received(event, handled, row.answer_id if give_up else None)
 
@@ -231,7 +232,7 @@ class Pipeline:
             now=now,
             capabilities=runtime.capabilities_of(channel),
         )
-        outcome = await frontdesk.handle(event, context, runtime.office(uow, channel, now))
+        outcome = await front_desk.handle(event, context, runtime.office(uow, channel, now))
         await uow.conversations.save(conversation, now)
         reader = conversation.language or runtime.program.default_language  # as the flow left it: a button may set it
         replies = [settled(lay_out(reply, reader)) for reply in outcome.replies]

@@ -14,15 +14,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import i18n
+from bot.catalogs import Catalogs
 from bot.channels import TELEGRAM
 from bot.exporting import ExportProcess
-from handlers.bidi import lay_out
-from handlers.channel import Capabilities
-from handlers.events import Outgoing, reply_to_payload
-from handlers.ports import Office
-from handlers.program import Program
-from handlers.quoting import settled
+from handlers.core.bidi import lay_out
+from handlers.core.channel import Capabilities
+from handlers.core.events import Outgoing, reply_to_payload
+from handlers.core.ports import Office
+from handlers.core.program import Program
+from handlers.core.quoting import settled
 from storage.database import session_factory
 from storage.unit_of_work import UnitOfWork
 
@@ -33,7 +33,7 @@ class Runtime:
         program: Program,
         engine: AsyncEngine,
         *,
-        catalogs: i18n.Catalogs,
+        catalogs: Catalogs,
         clock: Callable[[], datetime],
         coordinators: frozenset[int],
         exports: ExportProcess,
@@ -64,11 +64,11 @@ class Runtime:
             program=self.program,
             translations=self.catalogs.translator,
             now=now,
-            coordinators=self.coordinators,
+            named_coordinators=self.coordinators,
             channel=channel,
             follow_ups=uow.follow_ups,
             reports=uow.reports,
-            staff=uow.coordinators,
+            roster=uow.roster,
             exports=uow.exports,
             personal_data=uow.personal_data,
             retention=uow.retention,

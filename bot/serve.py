@@ -31,7 +31,7 @@ from bot.health import report
 from bot.incoming import Incoming
 from bot.polling import poll
 from bot.sender import Sender, repeat
-from handlers.conversation import COMMANDS
+from handlers.intake.conversation import COMMANDS
 
 log = logging.getLogger("frontdoor")
 JOB_TICK_SECONDS = 60.0

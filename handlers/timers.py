@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import coordination, digest, follow_ups, meeting_changes, meetings, privacy, proposals, retention
-from handlers.events import Outgoing
-from handlers.ports import Office
+from handlers.coordinators import digest, review
+from handlers.core.events import Outgoing
+from handlers.core.ports import Office
+from handlers.matching import proposals
+from handlers.meetings import booking, changes, follow_ups
+from handlers.privacy import retention, rights
 
 
 class UnknownJob(ValueError):
@@ -16,11 +19,11 @@ class UnknownJob(ValueError):
 async def run(kind: str, payload: dict[str, Any], office: Office) -> list[Outgoing]:
     if kind in (proposals.NUDGE, proposals.EXPIRE):
         return await proposals.on_timer(kind, int(payload["match"]), int(payload["version"]), office)
-    if kind == meetings.REMIND:
-        return await meeting_changes.on_reminder(int(payload["meeting"]), int(payload["hours"]), office)
-    if kind == coordination.SWEEP:
-        return await coordination.sweep(office)
-    if kind == meetings.FOLLOW_UP:
+    if kind == booking.REMIND:
+        return await changes.on_reminder(int(payload["meeting"]), int(payload["hours"]), office)
+    if kind == review.SWEEP:
+        return await review.sweep(office)
+    if kind == booking.FOLLOW_UP:
         return await follow_ups.on_ask(int(payload["meeting"]), office)
     if kind == follow_ups.WORK:
         return await follow_ups.on_work(int(payload["meeting"]), int(payload["days"]), office)
@@ -30,6 +33,6 @@ async def run(kind: str, payload: dict[str, Any], office: Office) -> list[Outgoi
         return await digest.daily(str(payload["day"]), office)
     if kind == retention.RETENTION:
         return await retention.on_retention(payload, office)
-    if kind == privacy.PRUNING:
-        return await privacy.on_pruning(office)
+    if kind == rights.PRUNING:
+        return await rights.on_pruning(office)
     raise UnknownJob(kind)

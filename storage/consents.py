@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.program import Program, with_consent_versions
+from handlers.core.program import Program, with_consent_versions
 from storage.database import inserted
 from storage.tables import ConsentTextRow
 

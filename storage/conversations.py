@@ -8,7 +8,7 @@ from typing import Any, Final
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Conversation, Role, Step
+from handlers.core.model import Conversation, Role, Step
 from storage import hot
 from storage.core_tables import CONVERSATIONS
 from storage.database import insert_for

@@ -1,5 +1,5 @@
 """Coordinators who joined with a one-time code, the digests they were sent and the audit of what they
-looked at (handlers.ports.Coordinators); and the lists `frontdoor coordinators list` and `audit` show."""
+looked at (handlers.core.ports.CoordinatorRoster); and the lists `frontdoor coordinators list` and `audit` show."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Status
+from handlers.core.model import Status
 from storage.database import inserted
 from storage.tables import (
     AnswerRow,
@@ -41,7 +41,7 @@ async def invite(session: AsyncSession, now: datetime) -> tuple[str, datetime]:
     return code, expires_at
 
 
-class SqlCoordinators:
+class SqlCoordinatorRoster:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 

@@ -17,10 +17,10 @@ from storage.tables import (
     AnswerRow,
     ConversationRow,
     IncomingUpdateRow,
-    MatchRow,
     OutboxRow,
     ParticipantRow,
     ProcessedUpdateRow,
+    ProposalRow,
     SlotHoldRow,
     WorkerRow,
 )
@@ -32,5 +32,5 @@ PROCESSED: Final = cast(Table, ProcessedUpdateRow.__table__)
 INCOMING: Final = cast(Table, IncomingUpdateRow.__table__)
 OUTBOX: Final = cast(Table, OutboxRow.__table__)
 WORKERS: Final = cast(Table, WorkerRow.__table__)
-MATCHES: Final = cast(Table, MatchRow.__table__)
+MATCHES: Final = cast(Table, ProposalRow.__table__)
 SLOT_HOLDS: Final = cast(Table, SlotHoldRow.__table__)

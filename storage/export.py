@@ -16,12 +16,12 @@ from sqlalchemy import ColumnElement, Row, Select, Table, Text, func, select, ty
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from handlers.program import Kind, Program
+from handlers.core.program import Kind, Program
 from storage.core_tables import ANSWERS, PARTICIPANTS
 from storage.export_cells import answer_columns, page_of, readable
 from storage.export_formats import Batch, Export, Sheet
 from storage.participants import answers_by_participant, answers_object, answers_of_each
-from storage.tables import FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow
+from storage.tables import FollowUpRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
 
 STREAM_BATCH: Final = 1000
 PARTICIPANT_COLUMNS: Final = (
@@ -189,7 +189,7 @@ async def _table_batches(
 
 
 def match_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
-    return _table_batches(session, MatchRow, MATCH_COLUMNS, MatchRow.created_at, period)
+    return _table_batches(session, ProposalRow, MATCH_COLUMNS, ProposalRow.created_at, period)
 
 
 def meeting_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
@@ -201,7 +201,7 @@ def referral_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Ba
 
 
 async def follow_up_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
-    """Follow-ups with one column per answer key (handlers.model.FollowUp), empty when not answered."""
+    """Follow-ups with one column per answer key (handlers.core.model.FollowUp), empty when not answered."""
     table = cast(Table, FollowUpRow.__table__)
     selected, cells = readable(session, table, FOLLOW_UP_FIELDS)
     # The answers as the database hands them over (SQLite: the JSON's text), decoded a page at a time.
@@ -232,7 +232,7 @@ async def record_counts(session: AsyncSession, period: Period) -> dict[str, int]
     """How many records of each kind the period holds (for a progress bar's total)."""
     kinds: dict[str, tuple[Any, InstrumentedAttribute[datetime]]] = {
         "participants": (ParticipantRow, ParticipantRow.created_at),
-        "matches": (MatchRow, MatchRow.created_at),
+        "matches": (ProposalRow, ProposalRow.created_at),
         "meetings": (MeetingRow, MeetingRow.starts_at),
         "follow_ups": (FollowUpRow, FollowUpRow.asked_at),
         "referrals": (ReferralRow, ReferralRow.created_at),
@@ -299,7 +299,7 @@ async def export_of(
 
 
 class SqlExports:
-    """handlers.ports.Exports on one session: the funders' counts for a coordinator's chat."""
+    """handlers.core.ports.Exports on one session: the funders' counts for a coordinator's chat."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -1,4 +1,4 @@
-"""Follow-ups and referrals (implements handlers.ports.FollowUps)."""
+"""Follow-ups and referrals (implements handlers.core.ports.FollowUps)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import FollowUp, FollowUpStatus, Meeting, Participant, Referral, Role
+from handlers.core.model import FollowUp, FollowUpStatus, Meeting, Participant, Referral, Role
 from storage.database import inserted
 from storage.tables import FollowUpRow, ReferralRow
 

@@ -1,4 +1,4 @@
-"""Jobs with a due time (implements handlers.ports.Jobs), and what the job runner needs to claim them."""
+"""Jobs with a due time (implements handlers.core.ports.Jobs), and what the job runner needs to claim them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Applications, proposals, slot holds and meetings (implements handlers.ports.Matchmaking)."""
+"""Applications, proposals, slot holds and meetings (implements handlers.core.ports.Matchmaking)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,21 @@ from sqlalchemy import Row, Select, and_, bindparam, delete, func, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from handlers.model import Match, MatchStatus, Meeting, MeetingOutcome, MeetingStatus, Participant, Role, Status
-from handlers.ports import ConnectorRecord
+from handlers.core.model import (
+    Meeting,
+    MeetingOutcome,
+    MeetingStatus,
+    Participant,
+    Proposal,
+    ProposalStatus,
+    Role,
+    Status,
+)
+from handlers.core.ports import ConnectorRecord
 from storage.core_tables import ANSWERS, MATCHES, PARTICIPANTS, SLOT_HOLDS
 from storage.database import insert_of, inserted
 from storage.participants import SqlParticipants, answers_by_participant, answers_object, participant_from_row
-from storage.tables import ConversationRow, MatchRow, MeetingRow, ParticipantRow, SlotHoldRow
+from storage.tables import ConversationRow, MeetingRow, ParticipantRow, ProposalRow, SlotHoldRow
 
 # Matches are read as plain rows (match, current_match), so a Core update leaves no ORM object stale.
 _SAVE_MATCH: Final = (
@@ -40,7 +49,7 @@ _CREATE_MATCH: Final = (
     .values(
         connectee_id=bindparam("new_connectee_id"),
         connector_id=bindparam("new_connector_id"),
-        status=MatchStatus.OFFERED.value,
+        status=ProposalStatus.OFFERED.value,
         version=1,
         slots=[],
         reasons=bindparam("new_reasons"),
@@ -69,8 +78,8 @@ IDS_PER_QUERY = 500  # ids in one IN (…): well under what SQLite and PostgreSQ
 # A sweep's answers are read for thousands at a time: fewer round trips, and still well under
 # SQLite's 32,766 bound parameters.
 IDS_PER_ANSWERS_QUERY = 5000
-OPEN = (MatchStatus.OFFERED.value, MatchStatus.PROPOSED.value)
-TAKEN = (*OPEN, MatchStatus.CONFIRMED.value)  # counts against a connector's capacity
+OPEN = (ProposalStatus.OFFERED.value, ProposalStatus.PROPOSED.value)
+TAKEN = (*OPEN, ProposalStatus.CONFIRMED.value)  # counts against a connector's capacity
 
 
 class SqlMatchmaking:
@@ -110,7 +119,7 @@ class SqlMatchmaking:
         return people, int(count or 0)
 
     async def waiting_connectees(self, limit: int, now: datetime) -> list[Participant]:
-        busy = select(MatchRow.connectee_id).where(MatchRow.status.in_(TAKEN))
+        busy = select(ProposalRow.connectee_id).where(ProposalRow.status.in_(TAKEN))
         return await self.load(
             select(ParticipantRow)
             .where(
@@ -132,7 +141,9 @@ class SqlMatchmaking:
             return []
         met = set(
             (
-                await self._session.execute(select(MatchRow.connector_id).where(MatchRow.connectee_id == connectee_id))
+                await self._session.execute(
+                    select(ProposalRow.connector_id).where(ProposalRow.connectee_id == connectee_id)
+                )
             ).scalars()
         )
         return [replace(record, met_before=record.participant.id in met) for record in records]
@@ -145,7 +156,7 @@ class SqlMatchmaking:
         for start in range(0, len(connectee_ids), IDS_PER_QUERY):
             chunk = connectee_ids[start : start + IDS_PER_QUERY]
             pairs = await self._session.execute(
-                select(MatchRow.connectee_id, MatchRow.connector_id).where(MatchRow.connectee_id.in_(chunk))
+                select(ProposalRow.connectee_id, ProposalRow.connector_id).where(ProposalRow.connectee_id.in_(chunk))
             )
             for connectee_id, connector_id in pairs:
                 proposed[connectee_id].add(connector_id)
@@ -164,14 +175,16 @@ class SqlMatchmaking:
             return []
         ids = [person.id for person in connectors]
         used = await self._pairs(
-            select(MatchRow.connector_id, func.count())
-            .where(MatchRow.connector_id.in_(ids), MatchRow.status.in_(TAKEN), MatchRow.created_at >= month_start)
-            .group_by(MatchRow.connector_id)
+            select(ProposalRow.connector_id, func.count())
+            .where(
+                ProposalRow.connector_id.in_(ids), ProposalRow.status.in_(TAKEN), ProposalRow.created_at >= month_start
+            )
+            .group_by(ProposalRow.connector_id)
         )
         last = await self._pairs(
-            select(MatchRow.connector_id, func.max(MatchRow.created_at))
-            .where(MatchRow.connector_id.in_(ids))
-            .group_by(MatchRow.connector_id)
+            select(ProposalRow.connector_id, func.max(ProposalRow.created_at))
+            .where(ProposalRow.connector_id.in_(ids))
+            .group_by(ProposalRow.connector_id)
         )
         busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
         holds = select(SlotHoldRow.connector_id, SlotHoldRow.starts_at, SlotHoldRow.ends_at).where(
@@ -199,46 +212,48 @@ class SqlMatchmaking:
     async def _pairs(self, query: Select[Any, Any]) -> dict[Any, Any]:
         return {key: value for key, value in await self._session.execute(query)}
 
-    async def create_match(self, connectee_id: int, connector_id: int, reasons: list[str], now: datetime) -> Match:
+    async def create_proposal(
+        self, connectee_id: int, connector_id: int, reasons: list[str], now: datetime
+    ) -> Proposal:
         values = {"new_connectee_id": connectee_id, "new_connector_id": connector_id, "new_reasons": reasons}
         row = (await self._session.execute(_CREATE_MATCH, values | {"now": now})).one()
         return match_from_row(row)
 
-    async def match(self, match_id: int, *, lock: bool = False) -> Match | None:
+    async def proposal(self, match_id: int, *, lock: bool = False) -> Proposal | None:
         query = select(MATCHES).where(MATCHES.c.id == match_id)
         row = (await self._session.execute(query.with_for_update() if lock else query)).one_or_none()
         return match_from_row(row) if row else None
 
-    async def save_match(self, match: Match, now: datetime) -> None:
-        match.updated_at = now
+    async def save_proposal(self, proposal: Proposal, now: datetime) -> None:
+        proposal.updated_at = now
         values = {
-            "match_id": match.id,
-            "new_status": match.status.value,
-            "new_version": match.version,
-            "new_slots": [start.isoformat() for start in match.slots],
-            "new_slot": match.slot,
-            "new_asked_by": match.asked_by.value if match.asked_by else None,
-            "new_reasons": match.reasons,
-            "new_ended_by": match.ended_by.value if match.ended_by else None,
+            "match_id": proposal.id,
+            "new_status": proposal.status.value,
+            "new_version": proposal.version,
+            "new_slots": [start.isoformat() for start in proposal.slots],
+            "new_slot": proposal.slot,
+            "new_asked_by": proposal.asked_by.value if proposal.asked_by else None,
+            "new_reasons": proposal.reasons,
+            "new_ended_by": proposal.ended_by.value if proposal.ended_by else None,
             "now": now,
         }
         await self._session.execute(_SAVE_MATCH, values)
 
-    async def current_match(self, participant_id: int, role: Role) -> list[Match]:
+    async def current_proposals(self, participant_id: int, role: Role) -> list[Proposal]:
         side = MATCHES.c.connectee_id if role is Role.CONNECTEE else MATCHES.c.connector_id
         rows = await self._session.execute(
             select(MATCHES).where(side == participant_id, MATCHES.c.status.in_(TAKEN)).order_by(MATCHES.c.id.desc())
         )
         return [match_from_row(row) for row in rows]
 
-    async def hold(self, match: Match, starts: list[datetime], minutes: int) -> list[datetime]:
+    async def hold(self, proposal: Proposal, starts: list[datetime], minutes: int) -> list[datetime]:
         if not starts:
             return []
         # One statement for them all; the key skips a slot another proposal holds, and only that one.
         rows = [
             {
-                "new_match_id": match.id,
-                "new_connector_id": match.connector_id,
+                "new_match_id": proposal.id,
+                "new_connector_id": proposal.connector_id,
                 "new_starts_at": start,
                 "new_ends_at": start + timedelta(minutes=minutes),
             }
@@ -251,11 +266,13 @@ class SqlMatchmaking:
     async def release(self, match_id: int) -> None:
         await self._session.execute(delete(SlotHoldRow).where(SlotHoldRow.match_id == match_id))
 
-    async def book(self, match: Match, start: datetime, end: datetime, mode: str, now: datetime) -> Meeting | None:
+    async def book(
+        self, proposal: Proposal, start: datetime, end: datetime, mode: str, now: datetime
+    ) -> Meeting | None:
         row = MeetingRow(
-            match_id=match.id,
-            connectee_id=match.connectee_id,
-            connector_id=match.connector_id,
+            match_id=proposal.id,
+            connectee_id=proposal.connectee_id,
+            connector_id=proposal.connector_id,
             starts_at=start,
             ends_at=end,
             mode=mode,
@@ -301,12 +318,12 @@ class SqlMatchmaking:
         return language
 
 
-def match_from_row(row: MatchRow | Row[Any]) -> Match:
-    return Match(
+def match_from_row(row: ProposalRow | Row[Any]) -> Proposal:
+    return Proposal(
         id=row.id,
         connectee_id=row.connectee_id,
         connector_id=row.connector_id,
-        status=MatchStatus(row.status),
+        status=ProposalStatus(row.status),
         slots=[datetime.fromisoformat(start) for start in row.slots],
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -1,4 +1,4 @@
-"""Registrations and their answers (handlers.ports.Participants), and the answers read in bulk."""
+"""Registrations and their answers (handlers.core.ports.Participants), and the answers read in bulk."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Row, Select, Text, bindparam, delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from handlers.model import Conversation, Participant, Role, Status
+from handlers.core.model import Conversation, Participant, Role, Status
 from storage import hot
 from storage.core_tables import ANSWERS, PARTICIPANTS
 from storage.database import insert_of
@@ -108,7 +108,7 @@ def _save_answer(dialect: str) -> Insert:
 
 
 class SqlParticipants:
-    """Registrations and their answers (implements handlers.ports.Participants)."""
+    """Registrations and their answers (implements handlers.core.ports.Participants)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

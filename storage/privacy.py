@@ -1,4 +1,4 @@
-"""A person's own records: all of them for /mydata, and their erasure (implements handlers.ports.PersonalData)."""
+"""A person's own records: all of them for /mydata, and their erasure (implements handlers.core.ports.PersonalData)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Erasure, FollowUpStatus, Status
-from storage.coordinators import SqlCoordinators
+from handlers.core.model import Erasure, FollowUpStatus, Status
+from storage.coordinators import SqlCoordinatorRoster
 from storage.outbox import SqlOutbox
 from storage.participants import SqlParticipants, naming
 from storage.tables import (
@@ -23,11 +23,11 @@ from storage.tables import (
     FollowUpRow,
     IncomingUpdateRow,
     JobRow,
-    MatchRow,
     MeetingRow,
     OutboxRow,
     ParticipantRow,
     ProcessedUpdateRow,
+    ProposalRow,
     ReferralRow,
 )
 
@@ -97,7 +97,7 @@ class SqlPersonalData:
         if participant is None or participant.status == Status.ERASED.value:
             return data
         pid = participant.id
-        mine = or_(MatchRow.connectee_id == pid, MatchRow.connector_id == pid)
+        mine = or_(ProposalRow.connectee_id == pid, ProposalRow.connector_id == pid)
         data["registration"] = _record(participant, REGISTRATION)
         answers = await self._session.execute(
             select(AnswerRow.question_key, AnswerRow.value).where(AnswerRow.participant_id == pid)
@@ -115,7 +115,7 @@ class SqlPersonalData:
         data["consents"] = [
             _record(row, ("version", "language", "agreed_at")) | {"text": text} for row, text in consents
         ]
-        data["proposals"] = await self._rows(MatchRow, mine, MatchRow.id)
+        data["proposals"] = await self._rows(ProposalRow, mine, ProposalRow.id)
         data["meetings"] = await self._rows(
             MeetingRow, or_(MeetingRow.connectee_id == pid, MeetingRow.connector_id == pid), MeetingRow.id
         )
@@ -156,7 +156,7 @@ class SqlPersonalData:
         referred contacts, their chat state, the messages to them, those waiting to go to others
         that name them, their failed updates, a coordinator's access. Kept: role, language,
         dates, status history as "erased", consent versions, meeting outcomes and choice answers.
-        Proposals and meetings under way are the flow's to cancel first (handlers.privacy).
+        Proposals and meetings under way are the flow's to cancel first (handlers.privacy.rights).
         """
         participant = await self._session.get(
             ParticipantRow, participant_id, with_for_update=True, populate_existing=True
@@ -224,7 +224,7 @@ class SqlPersonalData:
                 IncomingUpdateRow.status == "failed",
             )
         )
-        await SqlCoordinators(self._session).remove(channel, user_id)
+        await SqlCoordinatorRoster(self._session).remove(channel, user_id)
 
     async def prune(self, now: datetime) -> dict[str, int]:
         """Drop what served only delivery and bookkeeping once old (the ages above); how many rows, by table."""

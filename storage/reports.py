@@ -1,4 +1,4 @@
-"""What coordinators read: the digest's figures and /find (implements handlers.ports.Reports).
+"""What coordinators read: the digest's figures and /find (implements handlers.core.ports.Reports).
 
 Every figure is one query whatever the number of records; the lists are capped, since a
 digest is read on a phone.
@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import Select, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.ids import database_id
-from handlers.model import FollowUpStatus, MeetingOutcome, MeetingStatus, Participant, Role, Status
-from handlers.ports import DigestFigures, DigestWindow
+from handlers.core.ids import database_id
+from handlers.core.model import FollowUpStatus, MeetingOutcome, MeetingStatus, Participant, Role, Status
+from handlers.core.ports import DigestFigures, DigestWindow
 from storage.follow_ups import follow_up_from_row
 from storage.matchmaking import OPEN, SqlMatchmaking, match_from_row, meeting_from_row
 from storage.participants import SqlParticipants
-from storage.tables import AnswerRow, FollowUpRow, MatchRow, MeetingRow, ParticipantRow, ReferralRow
+from storage.tables import AnswerRow, FollowUpRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
 
 LISTED = 10  # at most this many names under each heading
 SEARCHED = ("name", "occupation", "job_title", "organization", "email", "phone")
@@ -52,7 +52,9 @@ class SqlReports:
             )
         }
         stale, stale_count = await self._first(
-            MatchRow, and_(MatchRow.status.in_(OPEN), MatchRow.updated_at < window.stale_before), MatchRow.updated_at
+            ProposalRow,
+            and_(ProposalRow.status.in_(OPEN), ProposalRow.updated_at < window.stale_before),
+            ProposalRow.updated_at,
         )
         soon, soon_count = await self._first(
             MeetingRow,

@@ -1,4 +1,4 @@
-"""What retention checks before it anonymizes anyone (implements handlers.ports.RetentionRecords)."""
+"""What retention checks before it anonymizes anyone (implements handlers.core.ports.RetentionRecords)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from handlers.model import Status
+from handlers.core.model import Status
 from storage.tables import ConversationRow, JobRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
 
 # Times written with the program's clock, by people's messages (their conversation, the update's id)

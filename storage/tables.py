@@ -153,7 +153,7 @@ class IncomingUpdateRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[int]
     user_id: Mapped[int]
-    event: Mapped[dict[str, Any]]  # handlers.events.event_to_payload
+    event: Mapped[dict[str, Any]]  # handlers.core.events.event_to_payload
     answer_id: Mapped[str | None] = mapped_column(String(64))  # a pressed button's query, answered after
     status: Mapped[str] = mapped_column(String(8))  # pending | failed
     attempts: Mapped[int] = mapped_column(Integer)
@@ -225,8 +225,8 @@ class OutboxRow(Base):
     )
 
 
-class MatchRow(Base):
-    """A proposal between a connectee and a connector (handlers.model.Match)."""
+class ProposalRow(Base):
+    """A proposal between a connectee and a connector (handlers.core.model.Match)."""
 
     __tablename__ = "matches"
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from storage.conversations import SqlConversations
-from storage.coordinators import SqlCoordinators
+from storage.coordinators import SqlCoordinatorRoster
 from storage.database import forget_erased_pages
 from storage.export import SqlExports
 from storage.follow_ups import SqlFollowUps
@@ -58,7 +58,7 @@ class UnitOfWork:
         self.matchmaking = SqlMatchmaking(self.session, self.participants)
         self.jobs = SqlJobs(self.session, self.scheduled)
         self.follow_ups = SqlFollowUps(self.session)
-        self.coordinators = SqlCoordinators(self.session)
+        self.roster = SqlCoordinatorRoster(self.session)
         self.reports = SqlReports(self.session, self.participants, self.matchmaking)
         self.personal_data = SqlPersonalData(self.session, self.participants, self.erased)
         self.retention = SqlRetentionRecords(self.session)

@@ -53,7 +53,7 @@ from aiogram.types import (
 
 from bot.channels import TELEGRAM
 from bot.delivery import Deliver, Delivery
-from handlers.events import Event, EventKind, Reply, payload_to_reply
+from handlers.core.events import Event, EventKind, Reply, payload_to_reply
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""What Telegram carries (handlers.channel.Capabilities), declared apart from the aiogram channel.
+"""What Telegram carries (handlers.core.channel.Capabilities), declared apart from the aiogram channel.
 
 Apart, because the commands that run Telegram's jobs (`frontdoor jobs run`, `digest`, `erase`…) need
 it and never import aiogram, which takes seconds (bot.serve); and because it is Telegram's, not
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from handlers.channel import Capabilities
-from handlers.i18n import N_
+from handlers.core.channel import Capabilities
+from handlers.core.translator import N_
 
 # The Bot API's published limits: callback_data "1-64 bytes"; a message's text "1-4096 characters";
 # "Bots can currently send files of any type of up to 50 MB" (counted here as 50,000,000 bytes).

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Final, TextIO
 
 from bot.channels import telegram_capabilities
-from handlers.channel import Capabilities
-from handlers.events import Button, Event, EventKind, Reply
-from handlers.ids import number
+from handlers.core.channel import Capabilities
+from handlers.core.events import Button, Event, EventKind, Reply
+from handlers.core.ids import number
 
 CHANNEL: Final = "terminal"
 # The terminal rehearses the conversation people have on Telegram, so it draws Telegram's lines

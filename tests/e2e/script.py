@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from handlers.bidi import FSI, PDI, is_rtl, isolate_latin
+from handlers.core.bidi import FSI, PDI, is_rtl, isolate_latin
 from tests.e2e.emulator import EmulatedUser
 
 WAIT: Final = 30.0

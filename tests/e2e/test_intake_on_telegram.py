@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import PROJECT_CATALOGS
-from handlers.program import load_program
+from bot.catalogs import PROJECT_CATALOGS
+from handlers.core.program import load_program
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.script import WAIT, act, answer

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
+from bot.catalogs import Catalogs
 from bot.channels.telegram import menu_languages
-from bot.i18n import Catalogs
-from handlers.conversation import COMMANDS
-from handlers.i18n import native_name
-from handlers.program import load_program
-from handlers.render import weekday_names
+from handlers.core.program import load_program
+from handlers.core.render import weekday_names
+from handlers.core.translator import native_name
+from handlers.intake.conversation import COMMANDS
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.script import answer, plain

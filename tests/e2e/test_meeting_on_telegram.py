@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from bot.i18n import PROJECT_CATALOGS
-from handlers.render import format_when
+from bot.catalogs import PROJECT_CATALOGS
+from handlers.core.render import format_when
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.people import (

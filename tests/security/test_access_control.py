@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from storage.tables import MatchRow, MeetingRow, ParticipantRow
+from storage.tables import MeetingRow, ParticipantRow, ProposalRow
 from tests.support.personas import AMAL, PRIYA, approve_all
 from tests.support.world import Phone, World
 
@@ -24,7 +24,7 @@ async def a_proposal(world: World) -> tuple[Phone, Phone, Phone]:
 
 async def match_status(world: World) -> str:
     async with world.app.sessions() as session:
-        return str((await session.execute(select(MatchRow.status))).scalar_one())
+        return str((await session.execute(select(ProposalRow.status))).scalar_one())
 
 
 async def meetings(world: World) -> int:

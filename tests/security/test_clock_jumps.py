@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.retention import AHEAD, AT_LEAST, SKEW, ClockCheck, allowance
+from handlers.privacy.retention import AHEAD, AT_LEAST, SKEW, ClockCheck, allowance
 from storage.tables import JobRow, ParticipantRow
 from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, approve_all
 from tests.support.world import CHANNEL, World

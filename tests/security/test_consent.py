@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from handlers.model import Step
-from handlers.program import Program, load_program
+from handlers.core.model import Step
+from handlers.core.program import Program, load_program
 from storage.tables import AnswerRow, ConsentRow, ConsentTextRow, ParticipantRow
 from tests.support.personas import AMAL, NOW
 from tests.support.world import World, world_on

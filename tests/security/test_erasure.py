@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.model import Erasure, Status
+from handlers.core.model import Erasure, Status
 from storage.export import Period, export_of, question_keys
 from storage.export_formats import write_csv, write_json
-from storage.tables import ConsentRow, ConversationRow, MatchRow, MeetingRow, OutboxRow, ParticipantRow
+from storage.tables import ConsentRow, ConversationRow, MeetingRow, OutboxRow, ParticipantRow, ProposalRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
 from tests.support.world import World
@@ -105,7 +105,7 @@ async def test_delete_cancels_the_meeting_tells_the_other_side_and_leaves_nothin
             await session.execute(select(ParticipantRow).where(ParticipantRow.role == "connectee"))
         ).scalar_one()
         meeting = (await session.execute(select(MeetingRow))).scalar_one()
-        match = (await session.execute(select(MatchRow))).scalar_one()
+        match = (await session.execute(select(ProposalRow))).scalar_one()
         chats = list((await session.execute(select(ConversationRow.user_id))).scalars())
         to_amal = list((await session.execute(select(OutboxRow).where(OutboxRow.chat_id == 101))).scalars())
         consents = list((await session.execute(select(ConsentRow.participant_id))).scalars())

@@ -18,8 +18,8 @@ from bot.flood import BURST, Allowance, Verdict
 from bot.incoming import Incoming
 from bot.pipeline import CHAT_QUEUE
 from bot.sender import Sender
-from handlers.events import Event, EventKind
-from handlers.program import load_program
+from handlers.core.events import Event, EventKind
+from handlers.core.program import load_program
 from storage.database import open_engine, upgrade
 from storage.hot import LoopSideSqlite
 from storage.tables import AnswerRow, IncomingUpdateRow, OutboxRow

@@ -19,11 +19,11 @@ from bot.app import Received
 from bot.channels.terminal import TerminalChat
 from bot.cli import webhook_of
 from bot.config import SettingsError, load_settings
-from handlers.events import Button, Event, EventKind, Reply
-from handlers.frontdesk import COORDINATOR_BUTTONS, FOLLOW_UP_BUTTONS, MEETING_BUTTONS, PROPOSAL_BUTTONS
-from handlers.ids import database_id, database_ids, number
-from handlers.model import MatchStatus, MeetingStatus
-from storage.tables import IncomingUpdateRow, MatchRow, MeetingRow, ParticipantRow
+from handlers.core.events import Button, Event, EventKind, Reply
+from handlers.core.ids import database_id, database_ids, number
+from handlers.core.model import MeetingStatus, ProposalStatus
+from handlers.front_desk import COORDINATOR_BUTTONS, FOLLOW_UP_BUTTONS, MEETING_BUTTONS, PROPOSAL_BUTTONS
+from storage.tables import IncomingUpdateRow, MeetingRow, ParticipantRow, ProposalRow
 from tests.support.autopilot import complete_intake, press
 from tests.support.chat import ChatClient
 from tests.support.personas import AMAL, COORDINATOR, PRIYA, approve_all
@@ -144,8 +144,8 @@ async def test_a_volunteer_pressing_forged_proposal_buttons_with_odd_ids_is_told
     for wrong in (f"pk:{proposal}:{turn}", f"px:{proposal}:{turn}:0", f"pk:{proposal}:{turn}:0:0"):
         assert (await press_forged(world, priya, wrong)).handled.notice == said(world, "ar", EXPIRED)
     async with world.app.sessions() as session:
-        stored = (await session.execute(select(MatchRow.status, MatchRow.version))).one()
-        assert tuple(stored) == (MatchStatus.OFFERED.value, int(turn)), "the proposal is as it was"
+        stored = (await session.execute(select(ProposalRow.status, ProposalRow.version))).one()
+        assert tuple(stored) == (ProposalStatus.OFFERED.value, int(turn)), "the proposal is as it was"
 
     await press_forged(world, priya, real)
     assert any(data.startswith("ca:") for data in amal.last.data()), "the real button proposed the time to Amal"

@@ -11,9 +11,9 @@ from email_validator import validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.answers import clean_text
-from handlers.model import Participant
-from handlers.program import Kind, Program, Question, load_program
+from handlers.core.model import Participant
+from handlers.core.program import Kind, Program, Question, load_program
+from handlers.intake.answers import clean_text
 from tests.support.autopilot import complete_intake, press
 from tests.support.chat import NOW, ChatClient
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from handlers.program import Kind
+from handlers.core.program import Kind
 from storage.export import Period, export_of, question_keys
 from storage.export_formats import FORMULA_STARTS, write_csv, write_xlsx
 from storage.tables import AnswerRow

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.answers import Invalid, check_typed
-from handlers.program import Kind, load_program
+from handlers.core.program import Kind, load_program
+from handlers.intake.answers import Invalid, check_typed
 
 PROGRAM = load_program()
 LINK_QUESTION = next(q for form in PROGRAM.forms.values() for q in form.questions if q.kind is Kind.LINK)

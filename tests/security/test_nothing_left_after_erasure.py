@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from handlers.events import Event, EventKind, event_to_payload
+from handlers.core.events import Event, EventKind, event_to_payload
 from storage.incoming import Arrived
 from storage.tables import (
     Base,

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from bot.catalogs import PROJECT_CATALOGS
 from bot.channels.telegram import make_bot, make_deliver
-from bot.i18n import PROJECT_CATALOGS
-from handlers.bidi import for_reader
-from handlers.events import Reply
-from handlers.quoting import quoted, settled
+from handlers.core.bidi import for_reader
+from handlers.core.events import Reply
+from handlers.core.quoting import quoted, settled
 from tests.e2e.emulator import BotApiEmulator
 from tests.support.personas import AMAL, COORDINATOR, PRIYA, approve_all
 from tests.support.world import Phone, Shown, World

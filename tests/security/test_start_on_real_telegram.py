@@ -12,9 +12,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.i18n import LOCALES, Catalogs
-from handlers.conversation import COMMANDS
-from handlers.program import DEFAULT_PROGRAM_FILE, load_program
+from bot.catalogs import LOCALES, Catalogs
+from handlers.core.program import DEFAULT_PROGRAM_FILE, load_program
+from handlers.intake.conversation import COMMANDS
 from tests.e2e.bot_process import BotProcess, free_port
 from tests.e2e.emulator import BotApiEmulator
 from tests.support.marked_catalogs import MARK, marked_catalogs

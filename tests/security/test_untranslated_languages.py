@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.program import DEFAULT_PROGRAM_FILE, load_program
+from handlers.core.program import DEFAULT_PROGRAM_FILE, load_program
 from storage.tables import ConsentRow, ParticipantRow
 from tests.security.test_consent import with_new_terms
 from tests.support.personas import NOW

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from handlers.model import Conversation, Role
+from handlers.core.model import Conversation, Role
 from storage.database import open_engine, session_factory, upgrade
 from storage.tables import MeetingRow
 from storage.unit_of_work import UnitOfWork
@@ -34,7 +34,7 @@ async def test_many_simultaneous_confirmations_of_one_slot_exactly_one_wins(data
                 consent_version="v",
                 now=NOW,
             )
-            match = await uow.matchmaking.create_match(connectee.id, connector.id, [], NOW)
+            match = await uow.matchmaking.create_proposal(connectee.id, connector.id, [], NOW)
             match_ids.append(match.id)
         await uow.commit()
 
@@ -43,7 +43,7 @@ async def test_many_simultaneous_confirmations_of_one_slot_exactly_one_wins(data
     async def confirm(match_id: int) -> bool:
         await start.wait()
         async with UnitOfWork(sessions) as uow:
-            match = await uow.matchmaking.match(match_id, lock=True)
+            match = await uow.matchmaking.proposal(match_id, lock=True)
             assert match is not None
             meeting = await uow.matchmaking.book(match, SLOT, SLOT + timedelta(minutes=30), "video", NOW)
             await uow.commit()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.channels import telegram_capabilities
 from bot.exporting import ExportProcess
-from handlers.events import Document
+from handlers.core.events import Document
 from storage.tables import ReferralRow
 from tests.support.personas import COORDINATOR, NOW, a_booked_meeting
 from tests.support.world import CHANNEL, World, world_on

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.exporting import ExportProcess
-from handlers.events import Document
+from handlers.core.events import Document
 from storage.coordinators import invite
 from storage.tables import DigestRow, JobRow, ParticipantRow
 from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all

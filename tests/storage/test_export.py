@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.exporting
 from bot.exporting import ExportFailed, ExportProcess, Helper, helping, snapshot, write_export
-from handlers.program import load_program
+from handlers.core.program import load_program
 from storage.database import open_engine, session_factory, upgrade
 from storage.export import (
     Period,
@@ -40,9 +40,9 @@ from storage.export_formats import Batch, Export, Sheet, escape_formula, escaped
 from storage.tables import (
     AnswerRow,
     FollowUpRow,
-    MatchRow,
     MeetingRow,
     ParticipantRow,
+    ProposalRow,
     ReferralRow,
 )
 
@@ -186,7 +186,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
                 AnswerRow(participant_id=participant_id, question_key=key, value=value, updated_at=AMAL_CREATED)
                 for key, value in values.items()
             )
-        match = MatchRow(
+        match = ProposalRow(
             connectee_id=amal.id,
             connector_id=bob.id,
             status="confirmed",
@@ -231,7 +231,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
         await session.commit()
 
 
-def meeting(match: MatchRow, starts_at: datetime, **fields: Any) -> MeetingRow:
+def meeting(match: ProposalRow, starts_at: datetime, **fields: Any) -> MeetingRow:
     values: dict[str, Any] = {"status": "scheduled", "mode": "video"} | fields
     return MeetingRow(
         match_id=match.id,

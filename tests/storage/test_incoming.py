@@ -17,9 +17,9 @@ from bot.app import Batch, Frontdoor, Lease
 from bot.delivery import Delivery
 from bot.incoming import Incoming
 from bot.sender import Leased, Sender
-from handlers.events import Event, EventKind, Outcome
-from handlers.ports import Context, Office
-from handlers.program import load_program
+from handlers.core.events import Event, EventKind, Outcome
+from handlers.core.ports import Context, Office
+from handlers.core.program import load_program
 from storage.database import open_engine, upgrade
 from storage.tables import IncomingUpdateRow, OutboxRow
 from storage.unit_of_work import UnitOfWork

@@ -9,8 +9,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from handlers.program import MatchingRules, MatchMode, load_program
-from storage.tables import MatchRow, MeetingRow, SlotHoldRow
+from handlers.core.program import MatchingRules, MatchMode, load_program
+from storage.tables import MeetingRow, ProposalRow, SlotHoldRow
 from tests.support.personas import AMAL, COORDINATOR, MARC, NOW, PRIYA, approve_all
 from tests.support.world import Phone, World, world_on
 
@@ -104,7 +104,7 @@ async def test_a_connector_who_cannot_take_it_passes_the_newcomer_to_the_next_co
     await marc.click("I can't take this one")
     assert "We are still looking for the right volunteer for you" in amal.last.text
     async with world.app.sessions() as session:
-        statuses = sorted(tuple(row) for row in await session.execute(select(MatchRow.status, MatchRow.ended_by)))
+        statuses = sorted(tuple(row) for row in await session.execute(select(ProposalRow.status, ProposalRow.ended_by)))
     assert statuses == [("declined", "connector"), ("declined", "connector")]
 
 

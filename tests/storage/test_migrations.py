@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, select, text, update
 
-from handlers.events import payload_to_reply
+from handlers.core.events import payload_to_reply
 from storage.database import alembic_config, open_engine, session_factory, upgrade
 from storage.outbox import SqlOutbox
 from storage.tables import Base, OutboxRow

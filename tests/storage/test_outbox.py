@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Delivery
 from bot.sender import LEASE, Sender
-from handlers.events import Document, Reply, payload_to_reply, reply_to_payload
+from handlers.core.events import Document, Reply, payload_to_reply, reply_to_payload
 from storage.database import open_engine, session_factory, upgrade
 from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork

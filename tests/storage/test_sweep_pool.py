@@ -1,6 +1,6 @@
 """A sweep proposes exactly what proposing to each waiting newcomer on their own would.
 
-The sweep loads every connector once (handlers.proposals.Pool) and keeps that pool up to date as it
+The sweep loads every connector once (handlers.matching.proposals.Pool) and keeps that pool up to date as it
 proposes; this compares it, on two copies of one program, with the one-at-a-time way that looks
 everything up again in the database for each newcomer.
 """
@@ -15,8 +15,9 @@ from sqlalchemy import select
 from benchmarks import population
 from bot.app import build
 from bot.config import Settings
-from handlers import coordination, proposals
-from storage.tables import MatchRow, SlotHoldRow
+from handlers.coordinators import review
+from handlers.matching import proposals
+from storage.tables import ProposalRow, SlotHoldRow
 from storage.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -42,7 +43,7 @@ async def proposed_by(folder: Path, *, one_at_a_time: bool) -> tuple[list[tuple[
         matched, waiting = newcomers.connectees[: sum(plan.values())], newcomers.connectees[sum(plan.values()) :]
         await population.month_of_matching(app.engine, plan, matched, waiting, now=NOW, past=40)
         async with app.sessions() as session:
-            before = int(await session.scalar(select(MatchRow.id).order_by(MatchRow.id.desc()).limit(1)) or 0)
+            before = int(await session.scalar(select(ProposalRow.id).order_by(ProposalRow.id.desc()).limit(1)) or 0)
         async with UnitOfWork(app.sessions) as uow:
             office = app.office(uow, CHANNEL, NOW)
             if one_at_a_time:
@@ -50,13 +51,13 @@ async def proposed_by(folder: Path, *, one_at_a_time: bool) -> tuple[list[tuple[
                 for connectee in await uow.matchmaking.waiting_connectees(500, NOW):
                     messages += await proposals.find_connector(office, connectee)
             else:
-                messages = await coordination.sweep(office, limit=500)
+                messages = await review.sweep(office, limit=500)
             await uow.commit()
         async with app.sessions() as session:
             matches = await session.execute(
-                select(MatchRow.connectee_id, MatchRow.connector_id, MatchRow.status)
-                .where(MatchRow.id > before)
-                .order_by(MatchRow.id)
+                select(ProposalRow.connectee_id, ProposalRow.connector_id, ProposalRow.status)
+                .where(ProposalRow.id > before)
+                .order_by(ProposalRow.id)
             )
             holds = await session.execute(
                 select(SlotHoldRow.connector_id, SlotHoldRow.starts_at)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Frontdoor
-from handlers.events import Event, EventKind
-from handlers.model import Step
-from handlers.program import load_program
+from handlers.core.events import Event, EventKind
+from handlers.core.model import Step
+from handlers.core.program import load_program
 from storage.database import open_engine, upgrade
 from storage.tables import AnswerRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
 from storage.unit_of_work import UnitOfWork

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.model import Step
-from handlers.program import Kind
+from handlers.core.model import Step
+from handlers.core.program import Kind
 from tests.support.chat import ChatClient, Shown
 
 TYPED = {

@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
+from bot.catalogs import PROJECT_CATALOGS, Catalogs
 from bot.channels import telegram_capabilities
-from bot.i18n import PROJECT_CATALOGS, Catalogs
-from handlers.bidi import lay_out
-from handlers.channel import Capabilities
-from handlers.conversation import handle
-from handlers.events import Button, Event, EventKind, Reply
-from handlers.model import Conversation, Participant
-from handlers.ports import Context
-from handlers.program import Program, load_program
+from handlers.core.bidi import lay_out
+from handlers.core.channel import Capabilities
+from handlers.core.events import Button, Event, EventKind, Reply
+from handlers.core.model import Conversation, Participant
+from handlers.core.ports import Context
+from handlers.core.program import Program, load_program
+from handlers.intake.conversation import handle
 from tests.support.memory import MemoryParticipants
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import Final
 
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import LOCALES, Catalogs
+from bot.catalogs import LOCALES, Catalogs
 
 MARK: Final = "¤"
 

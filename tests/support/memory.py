@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from handlers.model import Conversation, Participant, Role, Status
+from handlers.core.model import Conversation, Participant, Role, Status
 
 
 class MemoryParticipants:

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import Frontdoor, Received
-from handlers.events import Button, Event, EventKind, Reply, payload_to_reply
-from handlers.model import Step
-from handlers.program import Kind, Program, load_program
+from handlers.core.events import Button, Event, EventKind, Reply, payload_to_reply
+from handlers.core.model import Step
+from handlers.core.program import Kind, Program, load_program
 from storage.consents import numbered_consents
 from storage.database import open_engine, session_factory, upgrade
 from storage.tables import ConversationRow

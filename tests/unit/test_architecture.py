@@ -125,7 +125,7 @@ def test_no_flow_lays_out_its_own_messages_the_pipeline_does_it_once() -> None:
 
 
 def test_every_flow_answers_with_one_outcome_not_a_pair_of_lists() -> None:
-    """Replies, messages to others and a toast travel together as handlers.events.Outcome."""
+    """Replies, messages to others and a toast travel together as handlers.core.events.Outcome."""
     pair = re.compile(r"tuple\[\s*list\[Reply\],\s*list\[Outgoing\]\s*\]")
     offenders = [
         f"{path.relative_to(ROOT)}:{number}"

@@ -12,9 +12,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
+from bot.catalogs import LOCALES, PROJECT_CATALOGS, catalog_folder
 from bot.channels import telegram_capabilities
-from bot.i18n import LOCALES, PROJECT_CATALOGS, catalog_folder
-from handlers.program import load_program
+from handlers.core.program import load_program
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = load_program().languages

@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import export_period
 from bot.commands import retention_report
-from handlers.retention import ClockCheck, Plan
+from handlers.privacy.retention import ClockCheck, Plan
 
 ROOT = Path(__file__).resolve().parents[2]
 

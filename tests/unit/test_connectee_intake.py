@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.model import Status, Step
+from handlers.core.model import Status, Step
 from tests.support.chat import ChatClient
 
 LANGUAGE_MENU = [

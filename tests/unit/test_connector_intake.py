@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.model import Status
+from handlers.core.model import Status
 from tests.support.chat import ChatClient
 
 

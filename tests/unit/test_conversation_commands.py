@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.model import Status, Step
+from handlers.core.model import Status, Step
 from tests.support.autopilot import complete_intake
 from tests.support.chat import ChatClient, Shown
 from tests.unit.test_connectee_intake import LANGUAGE_MENU, NEWCOMER, answer_until, start_as_newcomer

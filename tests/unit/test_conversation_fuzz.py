@@ -7,8 +7,8 @@ import asyncio
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from handlers.model import Step
-from handlers.program import load_program
+from handlers.core.model import Step
+from handlers.core.program import load_program
 from tests.support.chat import ChatClient
 
 PROGRAM = load_program()

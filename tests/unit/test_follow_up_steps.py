@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES, catalog_folder
-from handlers.follow_up_steps import ABOUT_WORK, AFTER_MEETING, KEYS, STEPS, TYPED, Asking, ByRole, Step
-from handlers.model import MEETING_FOLLOW_UP, FollowUp, FollowUpStatus, Participant, Role, Status, work_follow_up
-from handlers.program import load_program
+from bot.catalogs import LOCALES, catalog_folder
+from handlers.core.model import MEETING_FOLLOW_UP, FollowUp, FollowUpStatus, Participant, Role, Status, work_follow_up
+from handlers.core.program import load_program
+from handlers.meetings.follow_up_steps import ABOUT_WORK, AFTER_MEETING, KEYS, STEPS, TYPED, Asking, ByRole, Step
 from storage.export import FOLLOW_UP_ANSWERS
 
 NOW = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.channels import telegram_capabilities
-from handlers.bidi import FSI, PDI, isolate_latin
-from handlers.i18n import negotiate_language
-from handlers.program import load_program
+from handlers.core.bidi import FSI, PDI, isolate_latin
+from handlers.core.program import load_program
+from handlers.core.translator import negotiate_language
 from tests.support.autopilot import complete_intake, press
 from tests.support.chat import ChatClient
 from tests.support.marked_catalogs import marked_catalogs, unmarked_lines

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.program import DEFAULT_PROGRAM_FILE, Kind, ProgramError, load_program
+from handlers.core.program import DEFAULT_PROGRAM_FILE, Kind, ProgramError, load_program
 
 
 def test_the_default_program_has_both_forms_starting_with_consent() -> None:

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.matching import Candidate, Seeker, Why, eligible, suggest, words
-from handlers.program import DAY_PART_HOURS, DAY_PARTS, WEEKDAYS
-from handlers.slots import find_slots, free_intervals, spread
+from handlers.core.program import DAY_PART_HOURS, DAY_PARTS, WEEKDAYS
+from handlers.matching.scoring import Candidate, Seeker, Why, eligible, suggest, words
+from handlers.matching.slots import find_slots, free_intervals, spread
 
 CELLS = [f"{day}-{part}" for day in WEEKDAYS for part in DAY_PARTS]
 ZONES = ["America/Toronto", "America/Vancouver", "America/Halifax", "America/St_Johns", "Asia/Kolkata"]

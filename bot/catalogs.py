@@ -1,0 +1,75 @@
+"""Gettext catalogs from locales/, compiled on first use when the .mo is missing or older than the .po."""
+
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES: Final = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN: Final = "messages"
+
+
+class Translator:
+    """handlers.core.translator.Translator over a gettext catalog."""
+
+    def __init__(self, language: str, catalog: gettext.NullTranslations) -> None:
+        self.language = language
+        self._catalog = catalog
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalog.ngettext(singular, plural, n)
+
+
+def catalog_folder(language: str) -> str:
+    """gettext's folder name for a language tag: zh-Hans -> zh_Hans."""
+    return language.replace("-", "_")
+
+
+class Catalogs:
+    """The catalogs of one locales/ folder; the project's own unless a preview or a test names another."""
+
+    def __init__(self, locales: Path = LOCALES) -> None:
+        self.locales = locales
+        self.translator = lru_cache(maxsize=None)(self._load)
+
+    def compile(self, language: str) -> Path | None:
+        """Compile the language's messages.po to .mo if needed; the .mo path, or None without a .po."""
+        folder = self.locales / catalog_folder(language) / "LC_MESSAGES"
+        po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+        if not po.is_file():
+            return None
+        if not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=catalog_folder(language))
+            temporary = mo.with_suffix(f".{id(self)}.tmp")
+            with temporary.open("wb") as target:
+                write_mo(target, catalog)
+            temporary.replace(mo)  # atomic, so a second process never reads half a file
+        return mo
+
+    def without_catalog(self, languages: tuple[str, ...]) -> list[str]:
+        """The languages that have no catalog here, the others compiled if needed.
+
+        Such a language would be offered and shown in English (gettext's fallback) while the
+        conversation believed it spoke it, and recorded consent as given in it.
+        """
+        return [language for language in languages if self.compile(language) is None]
+
+    def _load(self, language: str) -> Translator:
+        """The translator for a language; English msgids stand where a catalog has no entry."""
+        mo = self.compile(language)
+        if mo is None:
+            return Translator(language, gettext.NullTranslations())
+        with mo.open("rb") as source:
+            return Translator(language, gettext.GNUTranslations(source))
+
+
+PROJECT_CATALOGS: Final = Catalogs()

@@ -1,0 +1,1 @@
+"""The coordinators' side: reviewing applications, suggestions, their chat commands, the digest."""

@@ -1,0 +1,154 @@
+"""Coordinators: review applications (Approve / Decline), pick a connector in coordinator mode.
+
+Coordinator commands and buttons answer only coordinators; anyone else gets what an unknown
+command or a stale button gets, so nothing tells them these exist.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from handlers.coordinators.shortlist import pick_reply, tell_coordinators
+from handlers.core.events import Button, Outcome, Outgoing, Reply
+from handlers.core.ids import database_ids
+from handlers.core.model import Participant, Role, Status
+from handlers.core.people import answer, name, to, translator
+from handlers.core.ports import Office
+from handlers.core.translator import Translator
+from handlers.matching import proposals
+
+PENDING_SHOWN: Final = 10
+SWEEP: Final = "matching.sweep"
+SWEEP_BATCH: Final = 200
+
+
+def _role_name(t: Translator, person: Participant) -> str:
+    return t.gettext("newcomer") if person.role is Role.CONNECTEE else t.gettext("volunteer connector")
+
+
+def application(t: Translator, office: Office, person: Participant) -> str:
+    """An application in a few lines, for the coordinator who reviews it."""
+    keys = (
+        ("occupation", "sector", "goals") if person.role is Role.CONNECTEE else ("job_title", "organization", "sectors")
+    )
+    lines = [t.gettext("{name} (#{id}), {role}").format(name=name(person, t), id=person.id, role=_role_name(t, person))]
+    lines += [value for value in (answer(office, t, person, key) for key in (*keys, "languages")) if value]
+    return "\n".join(lines)
+
+
+async def on_submitted(office: Office, person: Participant) -> list[Outgoing]:
+    """A registration was submitted: approve it at once, or tell the coordinators it waits for them."""
+    if office.program.matching.auto_approve:
+        return await approve(office, person)
+
+    def notice(t: Translator) -> Reply:
+        text = t.gettext("New application to review:\n{application}\n\nSend /pending to review it.")
+        return Reply(text.format(application=application(t, office, person)))
+
+    return await tell_coordinators(office, notice)
+
+
+async def pending(office: Office, t: Translator) -> list[Reply]:
+    people, count = await office.matchmaking.applications(PENDING_SHOWN)
+    if not people:
+        return [Reply(t.gettext("No applications are waiting for review."))]
+    heading = t.ngettext(
+        "{count} application is waiting for review.", "{count} applications are waiting for review.", count
+    ).format(count=count)
+    if count > len(people):
+        heading += "\n" + t.gettext("Here are the {shown} oldest.").format(shown=len(people))
+    replies = [Reply(heading)]
+    for person in people:
+        buttons = ((Button(t.gettext("Approve"), f"ok:{person.id}"), Button(t.gettext("Decline"), f"no:{person.id}")),)
+        replies.append(Reply(application(t, office, person), buttons=buttons))
+    return replies
+
+
+async def on_button(kind: str, rest: str, t: Translator, office: Office) -> Outcome | None:
+    """ok:<id> approve, no:<id> decline, pick:<connectee>:<connector>; None when stale."""
+    ids = database_ids(rest, 2 if kind == "pick" else 1)
+    if ids is None:
+        return None
+    person = await office.participants.get(ids[0])
+    if person is None:
+        return None
+    if kind in ("ok", "no") and person.status is Status.SUBMITTED:
+        record = application(t, office, person)
+        if kind == "ok":
+            done = t.gettext("{application}\n\n✔ Approved").format(application=record)
+            return Outcome([Reply(done, edit=True)], await approve(office, person))
+        declined = t.gettext("{application}\n\n✖ Declined").format(application=record)
+        return Outcome([Reply(declined, edit=True)], await _decline(office, person))
+    if kind == "pick" and person.role is Role.CONNECTEE and person.status is Status.APPROVED:
+        return await _pick(office, person, ids[1], t)
+    return None
+
+
+async def approve(office: Office, person: Participant) -> list[Outgoing]:
+    person.status, person.reviewed_at = Status.APPROVED, office.now
+    await office.participants.update(person, office.now)
+    t = translator(office, person)
+    if person.role is Role.CONNECTOR:
+        told = t.gettext(
+            "Good news, {name}: your registration is approved! We will send you an introduction here "
+            "when a newcomer from your field is looking for a conversation."
+        )
+        # Newcomers waiting for a connector may now have one.
+        await office.jobs.schedule(SWEEP, f"sweep:approved:{person.id}", office.now, {})
+        return [to(person, Reply(told.format(name=name(person, t))))]
+    told = t.gettext(
+        "Good news, {name}: your registration is approved! We are now looking for a volunteer from "
+        "your field and will write to you here with a proposed meeting time."
+    )
+    return [to(person, Reply(told.format(name=name(person, t)))), *await proposals.find_connector(office, person)]
+
+
+async def _decline(office: Office, person: Participant) -> list[Outgoing]:
+    person.status, person.reviewed_at = Status.DECLINED, office.now
+    await office.participants.update(person, office.now)
+    t = translator(office, person)
+    told = t.gettext(
+        "Thank you for registering, {name}. We are sorry: the program cannot offer you a meeting at this "
+        "time. If you have questions, please contact the program's coordinators."
+    )
+    return [to(person, Reply(told.format(name=name(person, t))))]
+
+
+async def _pick(office: Office, connectee: Participant, connector_id: int, t: Translator) -> Outcome | None:
+    """A coordinator chose a connector: propose, if the pair is still possible."""
+    if await office.matchmaking.current_proposals(connectee.id, Role.CONNECTEE):
+        return Outcome([Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))])
+    found, records, slots = await proposals.suggestions(office, connectee, limit=None)
+    choice = next((s for s in found if s.connector_id == connector_id), None)
+    if choice is None:
+        fresh = pick_reply(t, office, connectee, found[:3], records)
+        note = t.gettext("That connector is no longer free for {name}. Here are the suggestions now:").format(
+            name=name(connectee, t)
+        )
+        return Outcome([Reply(note), fresh])
+    connector = records[connector_id].participant
+    messages = await proposals.propose(office, connectee, connector, slots[connector_id], choice)
+    done = t.gettext("✔ Proposed {connector} to {connectee}; we will tell you how it goes in the digest.").format(
+        connector=name(connector, t), connectee=name(connectee, t)
+    )
+    return Outcome([Reply(done, edit=True)], messages)
+
+
+async def sweep(office: Office, limit: int = SWEEP_BATCH) -> list[Outgoing]:
+    """Try again for every connectee still waiting (a new connector may suit them), the `limit` longest-waiting."""
+    messages: list[Outgoing] = []
+    connectees = await office.matchmaking.waiting_connectees(limit, office.now)
+    # Every connector loaded once for them all, not once for each (proposals.Pool).
+    pool = await proposals.Pool.load(office, connectees)
+    for connectee in connectees:
+        messages += await proposals.find_connector(office, connectee, pool)
+    return messages
+
+
+async def dry_run(office: Office, t: Translator) -> list[str]:
+    """What matching would suggest for everyone waiting, with reasons; nothing is stored or sent."""
+    lines = []
+    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now):
+        found, records, _ = await proposals.suggestions(office, connectee)
+        lines.append(pick_reply(t, office, connectee, found, records).text)
+    return lines or [t.gettext("Nobody is waiting for a connector.")]

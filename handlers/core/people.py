@@ -1,0 +1,66 @@
+"""Small helpers every program-wide flow uses: a person's language, time zone, name and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers.core.bidi import for_reader
+from handlers.core.events import Outgoing, Reply
+from handlers.core.model import Meeting, Participant, Proposal
+from handlers.core.ports import Office
+from handlers.core.quoting import mentioned, quoted
+from handlers.core.render import display_answer, in_own_words
+from handlers.core.translator import Translator
+
+
+def zone_of(office: Office, person: Participant) -> str:
+    return person.time_zone or office.program.time_zone
+
+
+def translator(office: Office, person: Participant) -> Translator:
+    return office.translations(person.language)
+
+
+def to(person: Participant, reply: Reply) -> Outgoing:
+    """A message for `person`, in their language."""
+    return Outgoing(person.channel, person.chat_id, reply, person.language)
+
+
+def answer(office: Office, t: Translator, person: Participant, key: str) -> str:
+    """One of the person's answers as the reader says it, or "" when not given; what they typed in
+    their own words (a text, a link, an "Other" choice) is quoted."""
+    value = person.answers.get(key)
+    if value is None:
+        return ""
+    try:
+        question = office.program.forms[person.role.value].question(key)
+    except KeyError:  # a key the person's form does not ask (a program file may leave it out)
+        return ""
+    shown = display_answer(t, question, value)
+    return quoted(shown, t) if in_own_words(question, value) else mentioned(shown)
+
+
+def name(person: Participant, t: Translator) -> str:
+    """The first name, isolated for a reader of the other direction (and marked as typed by them)."""
+    return mentioned(for_reader(person.first_name or "?", t.language))
+
+
+def month_start(office: Office) -> datetime:
+    """The first moment of this month in the program's time zone (capacity is per month)."""
+    local = office.now.astimezone(ZoneInfo(office.program.time_zone))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def coordinator_ids(office: Office) -> frozenset[int]:
+    """Everyone who coordinates: those in the settings and those who joined with an invite code."""
+    return office.named_coordinators | await office.roster.members(office.channel)
+
+
+async def both(office: Office, record: Proposal | Meeting) -> tuple[Participant, Participant] | None:
+    """The connectee and the connector of a proposal or a meeting; None when either is gone."""
+    connectee = await office.participants.get(record.connectee_id)
+    connector = await office.participants.get(record.connector_id)
+    if connectee is None or connector is None:
+        return None
+    return connectee, connector

@@ -1,0 +1,213 @@
+"""A form's questions as data (kinds, options, conditions) and how a program file's question tables are read.
+
+handlers.core.program reads the whole program file and hands each [[forms.<role>.questions]] table here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+KEY_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
+VALUE_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,23}$")
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri")
+DAY_PARTS: Final = ("morning", "midday", "afternoon", "evening")
+# Local clock hours each part of a day covers; the availability question's hint says the same.
+DAY_PART_HOURS: Final = {"morning": (9, 12), "midday": (12, 14), "afternoon": (14, 17), "evening": (17, 20)}
+THIS_YEAR: Final = "this_year"
+
+
+class Kind(StrEnum):
+    """The kinds of question a form can ask."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    MULTI = "multi"
+    YEAR = "year"
+    NUMBER = "number"
+    PHONE = "phone"
+    EMAIL = "email"
+    LINK = "link"
+    AVAILABILITY = "availability"
+    CONSENT = "consent"
+
+
+class ProgramError(ValueError):
+    """A program file that cannot be used; the message names the file, the question and the problem."""
+
+
+Fail = Callable[[str], ProgramError]  # makes the error for a problem, prefixed with where it is
+
+
+def within(fail: Fail, where: str) -> Fail:
+    return lambda problem: fail(f"{where}{problem}")
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str  # msgid, or a proper name when the list is not translated
+    translated: bool = True
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Ask a question only when another answer is one of `values`."""
+
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    kind: Kind
+    text: str  # msgid
+    label: str  # msgid: the short name on the review screen and its Edit button
+    optional: bool = False
+    options: tuple[Option, ...] = ()
+    other: bool = False  # an "Other" button that asks for a typed answer
+    minimum: int | None = None
+    maximum: int | None = None
+    this_year_max: bool = False  # a year question whose maximum is the current year
+    max_length: int = 200
+    min_choices: int = 1
+    ask_if: Condition | None = None
+    version: str = ""  # consent text version
+
+
+Lists = dict[str, tuple[Option, ...]]
+
+
+def parse_lists(raw: Any, fail: Fail) -> Lists:
+    if not isinstance(raw, dict):
+        raise fail("[lists] must be a table of named option lists")
+    lists: Lists = {}
+    for list_name, items in raw.items():
+        if not isinstance(items, list) or not items:
+            raise fail(f"list {list_name!r} must be a non-empty list")
+        lists[list_name] = tuple(_parse_option(item, within(fail, f"list {list_name!r}: ")) for item in items)
+    return lists
+
+
+def _parse_option(item: Any, fail: Fail) -> Option:
+    if isinstance(item, str):
+        # A bare name (a community, a town) is shown as written, not translated.
+        value = re.sub(r"[^a-z0-9]+", "_", item.lower()).strip("_")[:24]
+        return Option(value=value, label=item, translated=False)
+    if not isinstance(item, dict) or not isinstance(item.get("value"), str) or not isinstance(item.get("label"), str):
+        raise fail("each option needs a value and a label")
+    if not VALUE_PATTERN.match(item["value"]):
+        raise fail(f"option value {item['value']!r} must be 1-24 lowercase ASCII letters, digits, _ . -")
+    return Option(value=item["value"], label=item["label"], translated=bool(item.get("translate", True)))
+
+
+def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
+    if not isinstance(raw, dict):
+        raise fail("each question must be a table")
+    key = raw.get("key")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        raise fail(f"question {key!r}: key must be 1-24 lowercase ASCII letters, digits or _")
+
+    bad = within(fail, f"question {key!r}: ")
+
+    kind = _kind(raw, bad)
+    text = raw.get("question")
+    if not isinstance(text, str) or not text.strip():
+        raise bad("needs a question text")
+    options = _options(kind, raw.get("options"), lists, bad)
+    minimum, maximum, this_year_max = _limits(kind, raw, bad)
+    version = _version(kind, raw.get("version", ""), bad)
+    return Question(
+        key=key,
+        kind=kind,
+        text=text,
+        label=str(raw.get("label", key)),
+        optional=bool(raw.get("optional", False)),
+        options=options,
+        other=bool(raw.get("other", False)),
+        minimum=minimum,
+        maximum=maximum,
+        this_year_max=this_year_max,
+        max_length=_max_length(raw, bad),
+        min_choices=int(raw.get("min_choices", 1)),
+        ask_if=_condition(raw, bad),
+        version=version,
+    )
+
+
+def _kind(raw: dict[str, Any], bad: Fail) -> Kind:
+    try:
+        return Kind(str(raw.get("kind")))
+    except ValueError:
+        raise bad(f"unknown kind {raw.get('kind')!r} (one of {', '.join(k.value for k in Kind)})") from None
+
+
+def _options(kind: Kind, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:
+    if kind in (Kind.CHOICE, Kind.MULTI):
+        return _choices(raw_options, lists, bad)
+    if kind is Kind.AVAILABILITY:
+        return tuple(Option(value=f"{day}-{part}", label=part) for day in WEEKDAYS for part in DAY_PARTS)
+    if raw_options is not None:
+        raise bad(f"a {kind.value} question takes no options")
+    return ()
+
+
+def _choices(raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:
+    if isinstance(raw_options, str) and raw_options.startswith("@"):
+        if raw_options[1:] not in lists:
+            raise bad(f"options refer to unknown list {raw_options!r}")
+        options = lists[raw_options[1:]]
+    elif isinstance(raw_options, list) and raw_options:
+        options = tuple(_parse_option(item, bad) for item in raw_options)
+    else:
+        raise bad("a choice question needs options (a list, or '@name' of a [lists] entry)")
+    values = [option.value for option in options]
+    if len(set(values)) != len(values):
+        raise bad("two options share a value")
+    return options
+
+
+def _limits(kind: Kind, raw: dict[str, Any], bad: Fail) -> tuple[int | None, int | None, bool]:
+    """A year or number question's min and max; max may be "this_year"."""
+    maximum = raw.get("max")
+    this_year_max = maximum == THIS_YEAR
+    minimum = raw.get("min")
+    if kind in (Kind.YEAR, Kind.NUMBER):
+        if not isinstance(minimum, int) or not (this_year_max or isinstance(maximum, int)):
+            raise bad(f"a {kind.value} question needs whole-number min and max")
+        if isinstance(maximum, int) and minimum > maximum:
+            raise bad("min is larger than max")
+    return (
+        minimum if isinstance(minimum, int) else None,
+        maximum if isinstance(maximum, int) else None,
+        this_year_max,
+    )
+
+
+def _max_length(raw: dict[str, Any], bad: Fail) -> int:
+    max_length = raw.get("max_length", 200)
+    if not isinstance(max_length, int) or not 1 <= max_length <= 4000:
+        raise bad("max_length must be a whole number from 1 to 4000")
+    return max_length
+
+
+def _condition(raw: dict[str, Any], bad: Fail) -> Condition | None:
+    if "ask_if" not in raw:
+        return None
+    ask_if = raw["ask_if"]
+    if not isinstance(ask_if, dict) or not isinstance(ask_if.get("key"), str) or not isinstance(ask_if.get("in"), list):
+        raise bad("ask_if needs a key and a list 'in'")
+    return Condition(key=ask_if["key"], values=tuple(str(value) for value in ask_if["in"]))
+
+
+def _version(kind: Kind, version: Any, bad: Fail) -> str:
+    if kind is Kind.CONSENT and not (isinstance(version, str) and version):
+        raise bad("a consent question needs a version")
+    if kind is Kind.CONSENT and not re.fullmatch(r"[A-Za-z0-9._-]{1,24}", version):
+        # Room in the store's 32 characters for the ".2" a changed text adds (storage.consents).
+        raise bad("a consent version is 1 to 24 letters, digits, dots, dashes or underscores")
+    return version if isinstance(version, str) else ""

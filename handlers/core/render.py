@@ -1,0 +1,189 @@
+"""How questions, answers and the review screen look in a chat, in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from babel.lists import format_list
+
+from handlers.core.bidi import for_reader
+from handlers.core.events import Button, Reply
+from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Option, Question
+from handlers.core.translator import N_, Translator, babel_locale
+
+TICK: Final = "✅ "
+# Short names of the parts of a day, explained in the availability question's hint.
+PART_NAMES: Final = {
+    "morning": N_("am"),
+    "midday": N_("noon"),
+    "afternoon": N_("pm"),
+    "evening": N_("eve"),
+}
+MANY_OPTIONS: Final = 8  # above this, options go two to a row so the keyboard fits a phone screen
+
+
+def format_day(moment: datetime, language: str, time_zone: str) -> str:
+    """A date as the reader writes it ("23 novembre 2026"), in the program's time zone."""
+    return format_date(moment.astimezone(ZoneInfo(time_zone)), format="long", locale=babel_locale(language))
+
+
+def format_when(moment: datetime, t: Translator, time_zone: str, *, with_year: bool = False) -> str:
+    """A meeting time as the reader says it ("Tue, Nov 24, 10:00 AM"; "mar. 24 nov., 10 h 00"); with
+    the year where it may not be this one ("Tue, Nov 24, 2026, 10:00 AM")."""
+    local = moment.astimezone(ZoneInfo(time_zone))
+    locale = babel_locale(t.language)
+    return t.gettext("{date}, {time}").format(
+        date=format_skeleton("yMMMEd" if with_year else "MMMEd", local, locale=locale),
+        time=format_time(local, "short", locale=locale),
+    )
+
+
+def zone_name(zone: str, language: str) -> str:
+    """A time zone as the reader calls it ("Eastern Time", "heure de l’Est nord-américain")."""
+    return get_timezone_name(zone, width="long", zone_variant="generic", locale=babel_locale(language))
+
+
+def option_label(t: Translator, option: Option) -> str:
+    return t.gettext(option.label) if option.translated else option.label
+
+
+def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def weekday_names(language: str) -> list[str]:
+    """Abbreviated Monday..Friday in the reader's language (Babel's CLDR data)."""
+    days = babel_locale(language).days["format"]["abbreviated"]
+    return [days[index] for index in range(len(WEEKDAYS))]
+
+
+def display_answer(t: Translator, question: Question, value: Any) -> str:
+    """An answer as the person would say it, for the review screen and /status (isolated for RTL readers)."""
+    if value is None:
+        return t.gettext("(skipped)")
+    return for_reader(_answer_text(t, question, value), t.language)
+
+
+def in_own_words(question: Question, value: Any) -> bool:
+    """Whether an answer is the person's own words (a text, a link, an "Other" typed), not one of
+    the program's options or a number, a phone number or an address checked for its form."""
+    return question.kind in (Kind.TEXT, Kind.LINK) or (question.kind is Kind.CHOICE and isinstance(value, dict))
+
+
+def _answer_text(t: Translator, question: Question, value: Any) -> str:
+    if question.kind is Kind.CHOICE:
+        if isinstance(value, dict):
+            return str(value.get("other", ""))
+        return next((option_label(t, o) for o in question.options if o.value == value), str(value))
+    if question.kind is Kind.MULTI:
+        labels = [option_label(t, o) for o in question.options if o.value in value]
+        return format_list(labels, locale=babel_locale(t.language)) if labels else t.gettext("(none)")
+    if question.kind is Kind.AVAILABILITY:
+        return _display_availability(t, value)
+    if question.kind is Kind.PHONE:
+        return phonenumbers.format_number(phonenumbers.parse(value), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return str(value)
+
+
+def _display_availability(t: Translator, value: list[str]) -> str:
+    days = weekday_names(t.language)
+    lines = []
+    for index, day in enumerate(WEEKDAYS):
+        parts = [t.gettext(PART_NAMES[part]) for part in DAY_PARTS if f"{day}-{part}" in value]
+        if parts:
+            lines.append(
+                t.gettext("{day}: {times}").format(
+                    day=days[index], times=format_list(parts, locale=babel_locale(t.language))
+                )
+            )
+    return "; ".join(lines) if lines else t.gettext("(none)")
+
+
+def question_reply(
+    t: Translator,
+    question: Question,
+    *,
+    number: int,
+    total: int,
+    current: Any = None,
+    has_answer: bool = False,
+    pending: list[str] | None = None,
+    edit: bool = False,
+    buttons_per_row: int,
+) -> Reply:
+    """The message that asks `question`, with its buttons; `pending` are ticked options.
+
+    `buttons_per_row`: the channel's most side by side (Capabilities); a layout takes fewer where labels are words.
+    """
+    lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
+    if question.kind is Kind.AVAILABILITY:
+        lines.append(t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00"))
+    if has_answer:
+        lines.append(t.gettext("Your answer now: {answer}").format(answer=display_answer(t, question, current)))
+    text = "\n\n".join(lines)
+    skip = [Button(t.gettext("Skip"), f"s:{question.key}")] if question.optional else []
+
+    if question.kind is Kind.CHOICE:
+        buttons = [Button(option_label(t, o), f"a:{question.key}:{o.value}") for o in question.options]
+        if question.other:
+            buttons.append(Button(t.gettext("Other (type it)"), f"o:{question.key}"))
+        per_row = min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row)
+        return Reply(text, buttons=tuple(_rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
+    if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
+        numbers = [Button(str(n), f"a:{question.key}:{n}") for n in range(question.minimum, question.maximum + 1)]
+        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + _rows(skip, 1)), edit=edit)
+    if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
+        ticks = _ticks(t, question, pending or [], buttons_per_row)
+        return Reply(text, buttons=tuple(ticks + _rows(skip, 1)), edit=edit)
+    if question.kind is Kind.PHONE:
+        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.gettext("Skip"),))
+    return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
+
+
+def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row: int) -> list[tuple[Button, ...]]:
+    """Toggle buttons that say what a press will do, so a double tap cannot undo itself; a day's times
+    side by side (as many as the channel shows)."""
+
+    def toggle(value: str, label: str) -> Button:
+        on = value in ticked
+        return Button((TICK if on else "") + label, f"t:{question.key}:{value}:{0 if on else 1}")
+
+    if question.kind is Kind.AVAILABILITY:
+        days = weekday_names(t.language)
+        rows = []
+        for i, day in enumerate(WEEKDAYS):
+            times = [
+                toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
+                for part in DAY_PARTS
+            ]
+            rows += _rows(times, buttons_per_row)
+    else:
+        buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
+        rows = _rows(buttons, min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row))
+    return rows + [(Button(t.gettext("Done"), f"d:{question.key}"),)]
+
+
+def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, buttons_per_row: int) -> Reply:
+    """Every answer, an Edit button for each (two side by side, if the channel shows two), and Submit."""
+    lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
+    lines.append(summary(t, answers, visible))
+    edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), f"e:{q.key}") for q in visible]
+    rows = _rows(edits, min(2, buttons_per_row)) + [(Button(t.gettext("Submit"), "submit"),)]
+    return Reply("\n\n".join(lines), buttons=tuple(rows))
+
+
+def summary(t: Translator, answers: dict[str, Any], visible: list[Question]) -> str:
+    return "\n".join(
+        t.gettext("{label}: {answer}").format(label=t.gettext(q.label), answer=display_answer(t, q, answers.get(q.key)))
+        for q in visible
+        if q.key in answers
+    )
+
+
+def chosen(text: str, answer: str, t: Translator) -> Reply:
+    """The pressed message, rewritten to show the answer and lose its buttons."""
+    return Reply(t.gettext("{question}\n\n✔ {answer}").format(question=text, answer=answer), edit=True)

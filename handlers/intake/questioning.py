@@ -1,0 +1,288 @@
+"""The intake: ask the form's questions one by one, check answers, review, submit.
+
+The next question is always the first visible question without an answer, so /back, editing
+from the review screen and a restart all lead to the same place without extra bookkeeping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.core import ids
+from handlers.core.bidi import for_reader
+from handlers.core.events import Event, EventKind, Reply
+from handlers.core.model import Participant, Status, Step
+from handlers.core.ports import Context
+from handlers.core.program import Form, Kind, Question
+from handlers.core.render import chosen, display_answer, option_label, question_reply, review_reply, summary
+from handlers.core.translator import N_, Translator
+from handlers.intake.answers import Invalid, check_phone, check_typed
+
+
+def form_of(ctx: Context) -> Form:
+    assert ctx.conversation.role is not None
+    return ctx.program.forms[ctx.conversation.role.value]
+
+
+def visible_questions(form: Form, answers: dict[str, Any]) -> list[Question]:
+    """The questions this person is asked, consent aside, given their answers so far."""
+    return [q for q in form.questions[1:] if q.ask_if is None or _matches(answers.get(q.ask_if.key), q.ask_if.values)]
+
+
+def _matches(answer: Any, values: tuple[str, ...]) -> bool:
+    if isinstance(answer, list):
+        return any(item in values for item in answer)
+    return answer in values
+
+
+def next_question(form: Form, answers: dict[str, Any]) -> Question | None:
+    return next((q for q in visible_questions(form, answers) if q.key not in answers), None)
+
+
+async def participant_of(ctx: Context) -> Participant:
+    conversation = ctx.conversation
+    assert conversation.participant_id is not None
+    participant = await ctx.participants.get(conversation.participant_id)
+    assert participant is not None, "a conversation in an intake always has its participant"
+    return participant
+
+
+def ask(
+    t: Translator,
+    ctx: Context,
+    participant: Participant,
+    question: Question,
+    *,
+    editing: bool,
+    keep_pending: bool = False,
+) -> Reply:
+    """Open `question` and render it; `keep_pending` keeps boxes ticked before an interruption."""
+    conversation = ctx.conversation
+    form = form_of(ctx)
+    conversation.step = Step.QUESTION
+    conversation.question = question.key
+    conversation.editing = editing
+    current = participant.answers.get(question.key)
+    if not keep_pending:
+        conversation.pending = list(current) if isinstance(current, list) else []
+    visible = visible_questions(form, participant.answers)
+    number = next((i for i, q in enumerate(visible, 1) if q.key == question.key), len(visible))
+    return question_reply(
+        t,
+        question,
+        number=number,
+        total=len(visible),
+        current=current,
+        has_answer=question.key in participant.answers,
+        pending=conversation.pending,
+        buttons_per_row=ctx.capabilities.buttons_per_row,
+    )
+
+
+def advance(t: Translator, ctx: Context, participant: Participant) -> list[Reply]:
+    """After an answer: back to the review when editing, else the next open question or the review."""
+    conversation = ctx.conversation
+    form = form_of(ctx)
+    question = None if conversation.editing else next_question(form, participant.answers)
+    if question is None:
+        return [show_review(t, ctx, participant)]
+    return [ask(t, ctx, participant, question, editing=False)]
+
+
+def show_review(t: Translator, ctx: Context, participant: Participant) -> Reply:
+    conversation = ctx.conversation
+    conversation.step = Step.REVIEW
+    conversation.question = None
+    conversation.editing = False
+    conversation.pending = []
+    visible = visible_questions(form_of(ctx), participant.answers)
+    return review_reply(t, participant.answers, visible, buttons_per_row=ctx.capabilities.buttons_per_row)
+
+
+async def store_answer(ctx: Context, participant: Participant, question: Question, value: Any) -> None:
+    """Save an answer, forget answers to questions it hides, and remember it for /back."""
+    await ctx.participants.save_answer(participant, question.key, value, ctx.now)
+    form = form_of(ctx)
+    shown = {q.key for q in visible_questions(form, participant.answers)}
+    for hidden in [q.key for q in form.questions[1:] if q.key not in shown and q.key in participant.answers]:
+        await ctx.participants.forget_answer(participant, hidden, ctx.now)
+    history = ctx.conversation.history
+    if question.key in history:
+        history.remove(question.key)
+    history.append(question.key)
+
+
+async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[Reply]:
+    """Something typed, shared or sent while a question is open."""
+    participant = await participant_of(ctx)
+    question = form_of(ctx).question(ctx.conversation.question or "")
+    leaving_phone = question.kind is Kind.PHONE
+    if event.kind is EventKind.CONTACT and question.kind is Kind.PHONE:
+        value: Any = check_phone(event.text if event.text.startswith("+") else f"+{event.text}")
+    elif (
+        event.kind is EventKind.TEXT
+        and question.optional
+        and event.text.strip().casefold() == t.gettext("Skip").casefold()
+    ):
+        value = None
+    elif event.kind is EventKind.TEXT and question.kind is Kind.CHOICE:
+        value = _typed_option(t, question, event.text)
+    elif event.kind is EventKind.TEXT and question.kind in (Kind.MULTI, Kind.AVAILABILITY):
+        value = Invalid(N_("Please tap the buttons below, then Done."))
+    elif event.kind is EventKind.TEXT:
+        value = check_typed(question, event.text, ctx.now.year)
+    else:
+        value = Invalid(N_("I can only read text here. Please type your answer or tap a button."))
+    if isinstance(value, Invalid):
+        return [
+            Reply(t.gettext(value.message).format(**value.params)),
+            ask(t, ctx, participant, question, editing=ctx.conversation.editing, keep_pending=True),
+        ]
+    await store_answer(ctx, participant, question, value)
+    replies = []
+    if leaving_phone:
+        # The share-contact keyboard has done its job; a message of its own takes it away.
+        saved = display_answer(t, question, value)
+        replies.append(Reply(t.gettext("Saved: {answer}").format(answer=saved), remove_keyboard=True))
+    return replies + advance(t, ctx, participant)
+
+
+def _typed_option(t: Translator, question: Question, text: str) -> Any:
+    wanted = text.strip().casefold()
+    for option in question.options:
+        if option_label(t, option).casefold() == wanted:
+            return option.value
+    return Invalid(N_("Please tap one of the buttons below."))
+
+
+async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply]:
+    """The typed answer after "Other" was pressed."""
+    participant = await participant_of(ctx)
+    question = form_of(ctx).question(ctx.conversation.question or "")
+    value: Any = (
+        check_typed(
+            Question(key=question.key, kind=Kind.TEXT, text="", label="", max_length=80), event.text, ctx.now.year
+        )
+        if event.kind is EventKind.TEXT
+        else Invalid(N_("I can only read text here. Please type your answer or tap a button."))
+    )
+    if isinstance(value, Invalid):
+        return [Reply(t.gettext(value.message).format(**value.params)), Reply(t.gettext("Please type your answer."))]
+    await store_answer(ctx, participant, question, {"other": value})
+    ctx.conversation.step = Step.QUESTION
+    return advance(t, ctx, participant)
+
+
+async def on_question_button(kind: str, key: str, value: str, t: Translator, ctx: Context) -> list[Reply] | None:
+    """A button of the open question; None when the button belongs to no open question (stale)."""
+    conversation = ctx.conversation
+    if conversation.step is not Step.QUESTION or conversation.question != key:
+        return None
+    participant = await participant_of(ctx)
+    question = form_of(ctx).question(key)
+    picks_many = question.kind in (Kind.MULTI, Kind.AVAILABILITY)
+    if kind == "a":
+        return await _on_answer_button(value, t, ctx, participant, question)
+    if kind == "s" and question.optional:
+        await store_answer(ctx, participant, question, None)
+        return [chosen(t.gettext(question.text), t.gettext("(skipped)"), t), *advance(t, ctx, participant)]
+    if kind == "o" and question.other:
+        conversation.step = Step.OTHER
+        return [
+            chosen(t.gettext(question.text), t.gettext("Other (type it)"), t),
+            Reply(t.gettext("Please type your answer.")),
+        ]
+    if kind == "t" and picks_many:
+        return _on_tick_button(value, t, ctx, participant, question)
+    if kind == "d" and picks_many:
+        return await _on_done_button(t, ctx, participant, question)
+    return None
+
+
+async def _on_answer_button(
+    value: str, t: Translator, ctx: Context, participant: Participant, question: Question
+) -> list[Reply] | None:
+    """One option (or a number) pressed; None when it is no option of the question."""
+    answer: Any = value
+    if question.kind is Kind.NUMBER:
+        answer = ids.number(value, range(question.minimum or 0, (question.maximum or 0) + 1))
+        if answer is None:
+            return None
+    elif value not in {o.value for o in question.options}:
+        return None
+    await store_answer(ctx, participant, question, answer)
+    return [chosen(t.gettext(question.text), display_answer(t, question, answer), t), *advance(t, ctx, participant)]
+
+
+def _on_tick_button(
+    value: str, t: Translator, ctx: Context, participant: Participant, question: Question
+) -> list[Reply] | None:
+    """An option of a several-choice question ticked or unticked; None when it is no option of it."""
+    conversation = ctx.conversation
+    option, _, state = value.rpartition(":")
+    if option not in {o.value for o in question.options}:
+        return None
+    ticked = set(conversation.pending)
+    # Already so (a double tap, or a button of an older copy of the question): nothing changes,
+    # but the pressed message is shown as things are, so an older copy stops contradicting them.
+    if (state == "1") != (option in ticked):
+        ticked.symmetric_difference_update({option})
+        conversation.pending = [o.value for o in question.options if o.value in ticked]
+    reply = ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)
+    return [Reply(reply.text, buttons=reply.buttons, edit=True)]
+
+
+async def _on_done_button(t: Translator, ctx: Context, participant: Participant, question: Question) -> list[Reply]:
+    """Done under a several-choice question: the ticked options become the answer."""
+    conversation = ctx.conversation
+    if len(conversation.pending) < question.min_choices:
+        return [Reply(t.gettext("Please tap at least one option, then Done."))]
+    answer = list(conversation.pending)
+    await store_answer(ctx, participant, question, answer)
+    conversation.pending = []
+    return [chosen(t.gettext(question.text), display_answer(t, question, answer), t), *advance(t, ctx, participant)]
+
+
+async def on_review_button(kind: str, key: str, t: Translator, ctx: Context) -> list[Reply] | None:
+    """Edit or Submit on the review screen; None when stale."""
+    if ctx.conversation.step is not Step.REVIEW:
+        return None
+    participant = await participant_of(ctx)
+    form = form_of(ctx)
+    if kind == "e":
+        visible = {q.key for q in visible_questions(form, participant.answers)}
+        if key not in visible:
+            return None
+        return [ask(t, ctx, participant, form.question(key), editing=True)]
+    missing = next_question(form, participant.answers)
+    if missing is not None:
+        return [ask(t, ctx, participant, missing, editing=False)]
+    participant.status = Status.SUBMITTED
+    participant.submitted_at = ctx.now
+    await ctx.participants.update(participant, ctx.now)
+    ctx.submitted = participant.id
+    conversation = ctx.conversation
+    conversation.step = Step.DONE
+    conversation.history = []
+    name = participant.answers.get("name") or ""
+    if conversation.role is not None and conversation.role.value == "connector":
+        thanks = t.gettext(
+            "Thank you, {name}! Your registration as a volunteer connector is submitted.\n\n"
+            "What happens next: a coordinator reviews it, then we send you here a short introduction "
+            "to a newcomer from your field, with a few meeting times to choose from. "
+            "Send /status at any time to see where things stand."
+        )
+    else:
+        thanks = t.gettext(
+            "Thank you, {name}! Your registration is submitted.\n\n"
+            "What happens next: a coordinator reviews it within a few days, then we introduce you "
+            "to a volunteer from your field and propose meeting times here in this chat. "
+            "Send /status at any time to see where things stand."
+        )
+    # The review message keeps the answers as a record but loses its now useless buttons.
+    record = summary(t, participant.answers, visible_questions(form, participant.answers))
+    return [Reply(record, edit=True), Reply(thanks.format(name=for_reader(name, t.language)))]
+
+
+def answered_count(participant: Participant) -> int:
+    return len(participant.answers)

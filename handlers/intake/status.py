@@ -1,0 +1,81 @@
+"""/status and /timezone: what a participant registered, where it stands, and the zone of their meeting times."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from handlers.core.events import Button, Reply
+from handlers.core.ids import number
+from handlers.core.model import Role, Status
+from handlers.core.ports import Context
+from handlers.core.render import format_day, summary, zone_name
+from handlers.core.translator import N_, Translator
+from handlers.intake import questioning
+
+# Time zones a participant may choose for their meeting times (video and phone meetings cross
+# them); Babel names each in the reader's language.
+TIME_ZONES: Final = (
+    "America/Vancouver",
+    "America/Edmonton",
+    "America/Winnipeg",
+    "America/Toronto",
+    "America/Halifax",
+    "America/St_Johns",
+)
+# Where a submitted registration stands, for /status.
+STANDING: Final = {
+    Status.SUBMITTED: N_("Where it stands: waiting for a coordinator's review."),
+    Status.APPROVED: N_("Where it stands: approved."),
+    Status.DECLINED: N_("Where it stands: the program cannot offer a meeting at this time."),
+}
+
+
+async def status(t: Translator, ctx: Context) -> Reply:
+    """/status: what the person registered and where it stands."""
+    conversation = ctx.conversation
+    participant = await ctx.participants.get(conversation.participant_id) if conversation.participant_id else None
+    if participant is None:
+        return Reply(t.gettext("You have not registered yet. Send /start to begin."))
+    form = ctx.program.forms[participant.role.value]
+    record = summary(t, participant.answers, questioning.visible_questions(form, participant.answers))
+    if participant.status is Status.IN_PROGRESS:
+        count = questioning.answered_count(participant)
+        text = t.ngettext(
+            "Your registration is in progress: you have answered {count} question. Send /start to continue.",
+            "Your registration is in progress: you have answered {count} questions. Send /start to continue.",
+            count,
+        ).format(count=count)
+    else:
+        date = format_day(participant.submitted_at or participant.updated_at, t.language, ctx.program.time_zone)
+        if participant.role is Role.CONNECTOR:
+            text = t.gettext("You registered as a volunteer connector on {date}.").format(date=date)
+        else:
+            text = t.gettext("You registered as a newcomer on {date}.").format(date=date)
+        text += "\n" + t.gettext(STANDING[participant.status])
+    return Reply("\n\n".join(part for part in (text, record) if part))
+
+
+async def time_zone_question(t: Translator, ctx: Context) -> Reply:
+    """/timezone: the zone meeting times are shown in, and the zones to choose from."""
+    participant = await ctx.participants.get(ctx.conversation.participant_id or 0)
+    if participant is None:
+        return Reply(t.gettext("You have not registered yet. Send /start to begin."))
+    current = participant.time_zone or ctx.program.time_zone
+    text = t.gettext("Meeting times are shown to you in {zone}. Which time zone should we use?").format(
+        zone=zone_name(current, t.language)
+    )
+    buttons = tuple((Button(zone_name(zone, t.language), f"tz:{index}"),) for index, zone in enumerate(TIME_ZONES))
+    return Reply(text, buttons=buttons)
+
+
+async def on_time_zone(index: str, t: Translator, ctx: Context) -> list[Reply] | None:
+    """A zone chosen (tz:<index>); None when the button is stale or forged."""
+    chosen_index = number(index, range(len(TIME_ZONES)))
+    participant = await ctx.participants.get(ctx.conversation.participant_id or 0)
+    if participant is None or chosen_index is None:
+        return None
+    zone = TIME_ZONES[chosen_index]
+    participant.time_zone = None if zone == ctx.program.time_zone else zone
+    await ctx.participants.update(participant, ctx.now)
+    done = t.gettext("Done: your meeting times are now shown in {zone}.").format(zone=zone_name(zone, t.language))
+    return [Reply(done, edit=True)]

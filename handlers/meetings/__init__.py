@@ -1,0 +1,1 @@
+"""A confirmed meeting: booking, changes, reminders, the calendar file, and the follow-ups after it."""

@@ -1,0 +1,147 @@
+"""What a follow-up answer does beyond being stored: the meeting's outcome, a new time, a pause, a referral.
+
+Each effect is named by its step in the table of handlers/meetings/follow_up_steps.py and run by
+handlers/meetings/follow_ups.py after the answer is stored and before the next question is asked: it
+returns what the person reads in between and the messages others get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+
+from handlers.coordinators import review
+from handlers.core.events import Outcome, Outgoing, Reply
+from handlers.core.model import FollowUp, Meeting, MeetingOutcome, MeetingStatus, Participant, ProposalStatus, Role
+from handlers.core.people import name, to, translator
+from handlers.core.ports import Office
+from handlers.core.render import format_day
+from handlers.core.translator import Translator
+from handlers.matching import proposals
+
+WORK: Final = "follow_up.work"
+PAUSE_DAYS: Final = {"not_now": 14, "pause": 30}
+
+
+@dataclass(frozen=True)
+class Answering:
+    """An answer being taken: from whom, about which meeting and with whom, in the person's language."""
+
+    office: Office
+    follow_up: FollowUp
+    person: Participant
+    other: Participant
+    meeting: Meeting
+    t: Translator
+
+
+Effect = Callable[[Answering, str | None], Awaitable[Outcome]]
+"""An effect gets the answer once it is stored: a button's value or the typed text; None when skipped.
+It returns what the person who answered reads, and the messages for others."""
+
+
+async def meeting_happened(answering: Answering, value: str | None) -> Outcome:
+    """Did it happen? The first answer sets the meeting's outcome; a new time is booked here."""
+    office, meeting = answering.office, answering.meeting
+    if value == "rescheduled":
+        # They moved the meeting themselves: book the new time here, so that both are reminded.
+        return Outcome(messages=await _new_time(office, answering.person, answering.other, meeting))
+    if meeting.outcome is not None:
+        return Outcome()
+    if value == "yes":
+        meeting.outcome = MeetingOutcome.HELD
+        await office.matchmaking.save_meeting(meeting, office.now)
+        for days in office.program.follow_up.work_days:
+            due = meeting.starts_at + timedelta(days=days)
+            payload = {"meeting": meeting.id, "days": days}
+            await office.jobs.schedule(WORK, f"meeting:{meeting.id}:work:{days}", due, payload)
+    else:
+        meeting.outcome, meeting.absent_id = MeetingOutcome.NO_SHOW, answering.other.id
+        await office.matchmaking.save_meeting(meeting, office.now)
+    return Outcome()
+
+
+async def _new_time(office: Office, person: Participant, other: Participant, meeting: Meeting) -> list[Outgoing]:
+    """Offer the connector new slots for the same pair (the other side is told); none left: the pair ends."""
+    proposal = await office.matchmaking.proposal(meeting.match_id, lock=True)
+    if (
+        proposal is None
+        or proposal.status is not ProposalStatus.CONFIRMED
+        or meeting.status is not MeetingStatus.SCHEDULED
+    ):
+        return []  # the other side has already seen to it
+    meeting.status = MeetingStatus.RESCHEDULED
+    await office.matchmaking.save_meeting(meeting, office.now)
+    connectee, connector = (person, other) if person.role is Role.CONNECTEE else (other, person)
+    offer = await proposals.reoffer(office, proposal, connectee, connector)
+    t = translator(office, connectee)
+    if offer is None:
+        await proposals.end_match(office, proposal, ProposalStatus.CANCELLED, None)
+        sorry = t.gettext(
+            "There are no other times in the next days that suit you both. We will look for another connector for you."
+        )
+        return [to(connectee, Reply(sorry)), *await proposals.find_connector(office, connectee)]
+    asked = t.gettext("We have asked {name} to pick a new time; we will tell you here.").format(name=name(connector, t))
+    return [to(connector, offer), to(connectee, Reply(asked))]
+
+
+async def after_no_show(answering: Answering, value: str | None) -> Outcome:
+    """The present side chose: another time with the same person, someone else, or nothing more."""
+    office, person, other, t = answering.office, answering.person, answering.other, answering.t
+    if value == "again":
+        messages = await _new_time(office, person, other, answering.meeting)
+        if not messages:
+            return Outcome([Reply(t.gettext("Thank you. This meeting has already been seen to."))])
+        return Outcome(messages=messages)
+    proposal = await office.matchmaking.proposal(answering.meeting.match_id, lock=True)
+    if proposal is not None and proposal.status is ProposalStatus.CONFIRMED:
+        await proposals.end_match(office, proposal, ProposalStatus.CANCELLED, other.role)
+    if value == "other" and person.role is Role.CONNECTEE:
+        done = t.gettext("Thank you. We will look for another connector for you.")
+        return Outcome([Reply(done)], await proposals.find_connector(office, person))
+    return Outcome([Reply(t.gettext("Thank you for letting us know."))])
+
+
+async def available_again(answering: Answering, value: str | None) -> Outcome:
+    """The connector's answer to "meet another newcomer?": pause them, or look for a newcomer now."""
+    office, connector, t = answering.office, answering.person, answering.t
+    days = PAUSE_DAYS.get(value or "")
+    paused_until = office.now + timedelta(days=days) if days else None
+    connector.paused_until = paused_until
+    await office.participants.update(connector, office.now)
+    if paused_until is None:
+        await office.jobs.schedule(review.SWEEP, f"sweep:again:{answering.follow_up.id}", office.now, {})
+        return Outcome()
+    until = format_day(paused_until, t.language, office.program.time_zone)
+    return Outcome([Reply(t.gettext("You will get no new introductions until {date}.").format(date=until))])
+
+
+def referral_detail(field: str) -> Effect:
+    """A referral's `field` (name or role), kept in a draft until its organization completes it."""
+
+    async def remember(answering: Answering, value: str | None) -> Outcome:
+        answers = answering.follow_up.answers
+        answers["draft"] = {**(answers.get("draft") or {}), field: value}
+        return Outcome()
+
+    return remember
+
+
+async def referral_added(answering: Answering, value: str | None) -> Outcome:
+    """The organization completes the referral: store it and give the connectee the contact's personal link."""
+    office, follow_up, t = answering.office, answering.follow_up, answering.t
+    draft = dict(follow_up.answers.pop("draft", None) or {})
+    referral = await office.follow_ups.add_referral(
+        follow_up, answering.meeting, draft.get("name"), draft.get("role"), value, office.now
+    )
+    follow_up.answers["referral_count"] = int(follow_up.answers.get("referral_count", 0)) + 1
+    details = ", ".join(part for part in (referral.name, referral.role, referral.organization) if part)
+    link = office.capabilities.link(f"r{referral.invite_code}")
+    added = t.gettext("Added: {details}.").format(details=details) if details else t.gettext("Contact added.")
+    invite = t.gettext(
+        "Would they like to volunteer as a connector too? Send them this personal link; "
+        "it tells us that you invited them:\n{link}"
+    ).format(link=link)
+    return Outcome([Reply(added + "\n\n" + invite)])
