@@ -92,8 +92,8 @@ def make_parser() -> Parser:
     audit.add_argument("--since", type=day, help="from this day on, e.g. 2026-11-01 (the program's time zone)")
     audit.add_argument("--json", action="store_true", help="as JSON, for a script")
 
-    proposal = commands.add_parser("match", help="matching connectees with connectors")
-    proposal.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
+    matching = commands.add_parser("match", help="matching connectees with connectors")
+    matching.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
 
     erase = commands.add_parser(
         "erase", help="erase a participant's personal data, for a request made by e-mail, phone or letter"

@@ -1,68 +1,127 @@
-"""Every event's first stop, in the order of the program's rules: a flood's one note; a coordinator's
-buttons and commands; a person's own data (/mydata, /delete); new terms to agree to before anything
-else is stored; proposal, meeting and follow-up buttons; a typed follow-up answer; then the
-conversation (handlers.intake.conversation), with what the program adds to it (an invitation, a submitted
-registration, the coordinators' /help, the meeting in /status).
+"""Every event's first stop: the program's rules, in their order; the first that answers, answers.
 
-Proposal and meeting buttons carry the record's id and turn; the flows check that the presser
-is the person the button was sent to and that the turn is still open, so a forged or old
-button changes nothing and gets the same "expired" toast as any stale button.
+1. A flood's one note (the flooder's state stays as it was).
+2. A coordinator's buttons and commands; anyone else's fall through, as an unknown button or command would.
+3. A person's own data: /mydata, /delete and the answer to "Erase your data?".
+4. New terms to agree to, before anything new is stored (handlers.intake.consent).
+5. Proposal, meeting and follow-up buttons.
+6. A typed answer to an open follow-up question.
+7. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
+   invitation, a submitted registration, the coordinators' /help, the meeting in /status.
+
+Each button is read once, strictly, into its typed value (handlers.core.buttons) and routed by the
+route tables its flows declare. Proposal and meeting buttons carry the record's id and turn; the
+flows check that the presser is the person the button was sent to and that the turn is still open,
+so a forged or old button changes nothing and gets the same "expired" toast as any stale button.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Final
 
 from handlers.coordinators import commands, review
+from handlers.core.buttons import ButtonData, PressedInProgram, answer, read
 from handlers.core.events import Event, EventKind, Outcome, Reply
 from handlers.core.model import ProposalStatus, Role, Step
-from handlers.core.people import name, zone_of
+from handlers.core.people import coordinator_ids, name, zone_of
 from handlers.core.ports import Context, Office
 from handlers.core.render import format_when
 from handlers.core.translator import Translator
 from handlers.intake import consent, conversation
-from handlers.matching import proposals
+from handlers.matching import proposal_answers
 from handlers.meetings import changes, follow_ups
 from handlers.privacy import rights
 
-PROPOSAL_BUTTONS: Final = frozenset({"pk", "pn", "px", "ca", "co", "cs", "cd"})
-MEETING_BUTTONS: Final = frozenset({"mx", "my", "mn", "mr"})
-FOLLOW_UP_BUTTONS: Final = frozenset({"fu"})
-COORDINATOR_BUTTONS: Final = frozenset({"ok", "no", "pick", "ex"})
+COORDINATOR_ROUTES: Final = (*review.ROUTES, *commands.ROUTES)
+OWN_DATA_ROUTES: Final = rights.ROUTES
+PROGRAM_ROUTES: Final = (*proposal_answers.ROUTES, *changes.ROUTES, *follow_ups.ROUTES)
 TYPED: Final = frozenset({EventKind.TEXT, EventKind.OTHER, EventKind.CONTACT})
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One event at the desk, with what every rule reads: the button it carries, read once, and who pressed it."""
+
+    event: Event
+    ctx: Context
+    office: Office
+    t: Translator
+    button: ButtonData | None  # None: no button, or data that is no button of the desk's routes
+
+    @property
+    def pressed(self) -> PressedInProgram:
+        return PressedInProgram(self.event.user_id, self.t, self.ctx, self.office)
+
+    def command(self, *names: str) -> bool:
+        return self.event.kind is EventKind.COMMAND and self.event.text in names
 
 
 async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
     t = _translator(ctx)
-    if event.kind is EventKind.TOO_FAST:  # before any flow: the flooder's state stays as it was
-        return Outcome([slow_down(t)])
-    kind, _, rest = event.text.partition(":") if event.kind is EventKind.CHOICE else ("", "", "")
-    if kind in COORDINATOR_BUTTONS and await _is_coordinator(event, office):
-        return await _on_program_button(kind, rest, event, t, office)
-    if event.kind is EventKind.COMMAND:
-        if event.text == "coordinator":
-            return Outcome([await commands.join(event.args, event.user_id, t, office)])
-        if event.text in commands.COMMANDS and await _is_coordinator(event, office):
-            return await commands.on_command(event.text, event.args, event.user_id, t, office)
-        if event.text == "mydata":
-            return Outcome(await rights.my_data(ctx, office))
-        if event.text == "delete":
-            return Outcome(await rights.ask_to_delete(ctx, office))
-    if kind == "del":
-        return _or_expired(await rights.on_delete_button(rest, ctx, office), t)
-    waiting = await consent.check(event, ctx, office)
-    if waiting is not None:
-        return Outcome(waiting)
-    if kind in PROPOSAL_BUTTONS | MEETING_BUTTONS | FOLLOW_UP_BUTTONS:
-        return await _on_program_button(kind, rest, event, t, office)
-    if ctx.conversation.step is Step.DONE and ctx.conversation.participant_id:
-        await _reachable_again(ctx)
-    if event.kind in TYPED and ctx.conversation.step is Step.DONE and ctx.conversation.participant_id:
-        follow_up = await office.follow_ups.awaiting_text(ctx.conversation.participant_id, follow_ups.TEXT_STEPS)
-        if follow_up is not None:
-            answered = await follow_ups.on_text(follow_up, event.text, t, office)
-            if answered is not None:
-                return answered
+    button = read(event.text, DESK_ROUTES) if event.kind is EventKind.CHOICE else None
+    arrival = Arrival(event, ctx, office, t, button)
+    for rule in RULES:
+        outcome = await rule(arrival)
+        if outcome is not None:
+            return outcome
+    return await _conversation(arrival)
+
+
+async def _flood(arrival: Arrival) -> Outcome | None:
+    return Outcome([slow_down(arrival.t)]) if arrival.event.kind is EventKind.TOO_FAST else None
+
+
+async def _coordinators(arrival: Arrival) -> Outcome | None:
+    event, office, t = arrival.event, arrival.office, arrival.t
+    if arrival.command("coordinator"):
+        return Outcome([await commands.join(event.args, event.user_id, t, office)])
+    ours = arrival.button is not None and type(arrival.button) in _COORDINATOR_KINDS
+    if not (ours or arrival.command(*commands.COMMANDS)) or not await _is_coordinator(arrival):
+        return None
+    if arrival.button is not None:
+        return _or_expired(await answer(arrival.button, COORDINATOR_ROUTES, arrival.pressed), t)
+    return await commands.on_command(event.text, event.args, event.user_id, t, office)
+
+
+async def _own_data(arrival: Arrival) -> Outcome | None:
+    if arrival.command("mydata"):
+        return Outcome(await rights.my_data(arrival.ctx, arrival.office))
+    if arrival.command("delete"):
+        return Outcome(await rights.ask_to_delete(arrival.ctx, arrival.office))
+    if arrival.button is None or type(arrival.button) not in _OWN_DATA_KINDS:
+        return None
+    return _or_expired(await answer(arrival.button, OWN_DATA_ROUTES, arrival.pressed), arrival.t)
+
+
+async def _new_terms(arrival: Arrival) -> Outcome | None:
+    waiting = await consent.check(arrival.event, arrival.ctx, arrival.office)
+    return None if waiting is None else Outcome(waiting)
+
+
+async def _program_buttons(arrival: Arrival) -> Outcome | None:
+    if arrival.button is None or type(arrival.button) not in _PROGRAM_KINDS:
+        return None
+    return _or_expired(await answer(arrival.button, PROGRAM_ROUTES, arrival.pressed), arrival.t)
+
+
+async def _typed_follow_up(arrival: Arrival) -> Outcome | None:
+    ctx, office = arrival.ctx, arrival.office
+    registered = ctx.conversation.participant_id
+    if ctx.conversation.step is not Step.DONE or registered is None:
+        return None
+    await _reachable_again(ctx)
+    if arrival.event.kind not in TYPED:
+        return None
+    follow_up = await office.follow_ups.awaiting_text(registered, follow_ups.TEXT_STEPS)
+    if follow_up is None:
+        return None
+    return await follow_ups.on_text(follow_up, arrival.event.text, arrival.t, office)
+
+
+async def _conversation(arrival: Arrival) -> Outcome:
+    event, ctx, office = arrival.event, arrival.ctx, arrival.office
     invited = await _invitation(event, ctx, office)
     outcome = Outcome(invited) + await conversation.handle(event, ctx)
     if ctx.submitted is not None:
@@ -70,19 +129,36 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
         if person is not None:
             await office.follow_ups.invitee_registered(person.user_id, person.id)
             outcome += Outcome(messages=await review.on_submitted(office, person))
-    if event.kind is EventKind.COMMAND and event.text == "help" and await _is_coordinator(event, office):
-        t = _translator(ctx)
-        lines = [t.gettext("For coordinators:")]
-        lines += [
-            t.gettext("/{command}: {description}").format(command=command, description=t.gettext(description))
-            for command, description in commands.COMMANDS.items()
-        ]
-        outcome += Outcome([Reply("\n".join(lines))])
-    if event.kind is EventKind.COMMAND and event.text == "status" and ctx.conversation.participant_id:
+    if arrival.command("help") and await _is_coordinator(arrival):
+        outcome += Outcome([_coordinators_help(_translator(ctx))])
+    if arrival.command("status") and ctx.conversation.participant_id:
         line = await _meeting_status(ctx, office)
         if line:
             outcome += Outcome([Reply(line)])
     return outcome
+
+
+RULES: Final[tuple[Callable[[Arrival], Awaitable[Outcome | None]], ...]] = (
+    _flood,
+    _coordinators,
+    _own_data,
+    _new_terms,
+    _program_buttons,
+    _typed_follow_up,
+)
+DESK_ROUTES: Final = (*COORDINATOR_ROUTES, *OWN_DATA_ROUTES, *PROGRAM_ROUTES)
+_COORDINATOR_KINDS: Final = frozenset(route.button for route in COORDINATOR_ROUTES)
+_OWN_DATA_KINDS: Final = frozenset(route.button for route in OWN_DATA_ROUTES)
+_PROGRAM_KINDS: Final = frozenset(route.button for route in PROGRAM_ROUTES)
+
+
+def _coordinators_help(t: Translator) -> Reply:
+    lines = [t.gettext("For coordinators:")]
+    lines += [
+        t.gettext("/{command}: {description}").format(command=command, description=t.gettext(description))
+        for command, description in commands.COMMANDS.items()
+    ]
+    return Reply("\n".join(lines))
 
 
 async def _reachable_again(ctx: Context) -> None:
@@ -93,8 +169,8 @@ async def _reachable_again(ctx: Context) -> None:
         await ctx.participants.update(person, ctx.now)
 
 
-async def _is_coordinator(event: Event, office: Office) -> bool:
-    return event.user_id in office.named_coordinators or event.user_id in await office.roster.members(office.channel)
+async def _is_coordinator(arrival: Arrival) -> bool:
+    return arrival.event.user_id in await coordinator_ids(arrival.office)
 
 
 async def _invitation(event: Event, ctx: Context, office: Office) -> list[Reply]:
@@ -125,20 +201,6 @@ def _translator(ctx: Context) -> Translator:
 def _or_expired(outcome: Outcome | None, t: Translator) -> Outcome:
     """A button flow's outcome; None (not the presser's button, or no longer open) gets the "expired" toast."""
     return Outcome(notice=t.gettext(conversation.EXPIRED)) if outcome is None else outcome
-
-
-async def _on_program_button(kind: str, rest: str, event: Event, t: Translator, office: Office) -> Outcome:
-    if kind in PROPOSAL_BUTTONS:
-        outcome = await proposals.on_button(kind, rest, event.user_id, t, office)
-    elif kind in MEETING_BUTTONS:
-        outcome = await changes.on_button(kind, rest, event.user_id, t, office)
-    elif kind in FOLLOW_UP_BUTTONS:
-        outcome = await follow_ups.on_button(rest, event.user_id, t, office)
-    elif kind == "ex" and rest in commands.EXPORTS:
-        outcome = Outcome([await commands.export(rest, event.user_id, t, office)])
-    else:
-        outcome = await review.on_button(kind, rest, t, office)
-    return _or_expired(outcome, t)
 
 
 async def _meeting_status(ctx: Context, office: Office) -> str:

@@ -12,8 +12,10 @@ from typing import Any, Final
 from babel.numbers import format_decimal
 
 from handlers.coordinators import digest, review
+from handlers.coordinators.buttons import MakeExport
 from handlers.coordinators.shortlist import coordinator_translator, pick_reply
 from handlers.core.bidi import for_reader
+from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Document, Outcome, Outgoing, Reply
 from handlers.core.ids import database_id, number
 from handlers.core.model import Participant, Role, Status
@@ -21,7 +23,7 @@ from handlers.core.people import answer, coordinator_ids, month_start, name
 from handlers.core.ports import Office
 from handlers.core.render import format_day
 from handlers.core.translator import N_, Translator, babel_locale
-from handlers.matching import proposals
+from handlers.matching.pool import suggestions
 
 COMMANDS: Final = {
     "pending": N_("Applications waiting for review"),
@@ -60,7 +62,7 @@ async def on_command(command: str, args: str, user_id: int, t: Translator, offic
     if command == "export":
         if args.strip().lower() in EXPORTS:
             return Outcome([await export(args.strip().lower(), user_id, t, office)])
-        buttons = tuple((Button(t.gettext(label), f"ex:{kind}"),) for kind, label in EXPORTS.items())
+        buttons = tuple((Button(t.gettext(label), MakeExport(kind).pack()),) for kind, label in EXPORTS.items())
         return Outcome([Reply(t.gettext("Which format would you like?"), buttons=buttons)])
     return Outcome([await _stats(t, office)])
 
@@ -125,7 +127,7 @@ async def _match(args: str, t: Translator, office: Office) -> Reply:
         return Reply(t.gettext("#{id} is not an approved newcomer.").format(id=person.id))
     if await office.matchmaking.current_proposals(person.id, Role.CONNECTEE):
         return Reply(t.gettext("{name} already has a proposal under way.").format(name=name(person, t)))
-    found, records, _ = await proposals.suggestions(office, person)
+    found, records, _ = await suggestions(office, person)
     return pick_reply(t, office, person, found, records)
 
 
@@ -162,6 +164,12 @@ async def export(kind: str, user_id: int, t: Translator, office: Office) -> Repl
             "for a big program; you can go on using the bot meanwhile."
         ).format(format=t.gettext(EXPORTS[kind]))
     )
+
+
+async def _export_pressed(button: MakeExport, pressed: PressedInProgram) -> Outcome | None:
+    if button.format not in EXPORTS:
+        return None
+    return Outcome([await export(button.format, pressed.user_id, pressed.t, pressed.office)])
 
 
 async def on_export(payload: dict[str, Any], document: Document, office: Office) -> list[Outgoing]:
@@ -247,3 +255,6 @@ async def _stats(t: Translator, office: Office) -> Reply:
         for key, label in measures
     ]
     return Reply("\n".join(lines))
+
+
+ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (route(MakeExport, _export_pressed),)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Final
 
+from handlers.coordinators.buttons import Approve, Decline, PickConnector
 from handlers.coordinators.shortlist import pick_reply, tell_coordinators
+from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
-from handlers.core.ids import database_ids
 from handlers.core.model import Participant, Role, Status
 from handlers.core.people import answer, name, to, translator
 from handlers.core.ports import Office
 from handlers.core.translator import Translator
 from handlers.matching import proposals
+from handlers.matching.pool import Pool, suggestions
 
 PENDING_SHOWN: Final = 10
 SWEEP: Final = "matching.sweep"
@@ -59,29 +61,40 @@ async def pending(office: Office, t: Translator) -> list[Reply]:
         heading += "\n" + t.gettext("Here are the {shown} oldest.").format(shown=len(people))
     replies = [Reply(heading)]
     for person in people:
-        buttons = ((Button(t.gettext("Approve"), f"ok:{person.id}"), Button(t.gettext("Decline"), f"no:{person.id}")),)
+        buttons = (
+            (
+                Button(t.gettext("Approve"), Approve(person.id).pack()),
+                Button(t.gettext("Decline"), Decline(person.id).pack()),
+            ),
+        )
         replies.append(Reply(application(t, office, person), buttons=buttons))
     return replies
 
 
-async def on_button(kind: str, rest: str, t: Translator, office: Office) -> Outcome | None:
-    """ok:<id> approve, no:<id> decline, pick:<connectee>:<connector>; None when stale."""
-    ids = database_ids(rest, 2 if kind == "pick" else 1)
-    if ids is None:
+async def _approve(button: Approve, pressed: PressedInProgram) -> Outcome | None:
+    person = await pressed.office.participants.get(button.participant_id)
+    if person is None or person.status is not Status.SUBMITTED:
+        return None  # decided already, by this coordinator or another
+    done = pressed.t.gettext("{application}\n\n✔ Approved").format(
+        application=application(pressed.t, pressed.office, person)
+    )
+    return Outcome([Reply(done, edit=True)], await approve(pressed.office, person))
+
+
+async def _decline_pressed(button: Decline, pressed: PressedInProgram) -> Outcome | None:
+    person = await pressed.office.participants.get(button.participant_id)
+    if person is None or person.status is not Status.SUBMITTED:
         return None
-    person = await office.participants.get(ids[0])
-    if person is None:
+    record = application(pressed.t, pressed.office, person)
+    declined = pressed.t.gettext("{application}\n\n✖ Declined").format(application=record)
+    return Outcome([Reply(declined, edit=True)], await _decline(pressed.office, person))
+
+
+async def _pick_pressed(button: PickConnector, pressed: PressedInProgram) -> Outcome | None:
+    connectee = await pressed.office.participants.get(button.connectee_id)
+    if connectee is None or connectee.role is not Role.CONNECTEE or connectee.status is not Status.APPROVED:
         return None
-    if kind in ("ok", "no") and person.status is Status.SUBMITTED:
-        record = application(t, office, person)
-        if kind == "ok":
-            done = t.gettext("{application}\n\n✔ Approved").format(application=record)
-            return Outcome([Reply(done, edit=True)], await approve(office, person))
-        declined = t.gettext("{application}\n\n✖ Declined").format(application=record)
-        return Outcome([Reply(declined, edit=True)], await _decline(office, person))
-    if kind == "pick" and person.role is Role.CONNECTEE and person.status is Status.APPROVED:
-        return await _pick(office, person, ids[1], t)
-    return None
+    return await _pick(pressed.office, connectee, button.connector_id, pressed.t)
 
 
 async def approve(office: Office, person: Participant) -> list[Outgoing]:
@@ -118,7 +131,7 @@ async def _pick(office: Office, connectee: Participant, connector_id: int, t: Tr
     """A coordinator chose a connector: propose, if the pair is still possible."""
     if await office.matchmaking.current_proposals(connectee.id, Role.CONNECTEE):
         return Outcome([Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))])
-    found, records, slots = await proposals.suggestions(office, connectee, limit=None)
+    found, records, slots = await suggestions(office, connectee, limit=None)
     choice = next((s for s in found if s.connector_id == connector_id), None)
     if choice is None:
         fresh = pick_reply(t, office, connectee, found[:3], records)
@@ -138,8 +151,8 @@ async def sweep(office: Office, limit: int = SWEEP_BATCH) -> list[Outgoing]:
     """Try again for every connectee still waiting (a new connector may suit them), the `limit` longest-waiting."""
     messages: list[Outgoing] = []
     connectees = await office.matchmaking.waiting_connectees(limit, office.now)
-    # Every connector loaded once for them all, not once for each (proposals.Pool).
-    pool = await proposals.Pool.load(office, connectees)
+    # Every connector loaded once for them all, not once for each (handlers.matching.pool.Pool).
+    pool = await Pool.load(office, connectees)
     for connectee in connectees:
         messages += await proposals.find_connector(office, connectee, pool)
     return messages
@@ -149,6 +162,13 @@ async def dry_run(office: Office, t: Translator) -> list[str]:
     """What matching would suggest for everyone waiting, with reasons; nothing is stored or sent."""
     lines = []
     for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now):
-        found, records, _ = await proposals.suggestions(office, connectee)
+        found, records, _ = await suggestions(office, connectee)
         lines.append(pick_reply(t, office, connectee, found, records).text)
     return lines or [t.gettext("Nobody is waiting for a connector.")]
+
+
+ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (
+    route(Approve, _approve),
+    route(Decline, _decline_pressed),
+    route(PickConnector, _pick_pressed),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from handlers.coordinators.buttons import PickConnector
 from handlers.core.events import Button, Outgoing, Reply
 from handlers.core.model import Participant
 from handlers.core.people import answer, coordinator_ids, name
@@ -90,7 +91,7 @@ def pick_reply(
         (
             Button(
                 t.gettext("Propose {name}").format(name=records[s.connector_id].participant.first_name),
-                f"pick:{connectee.id}:{s.connector_id}",
+                PickConnector(connectee.id, s.connector_id).pack(),
             ),
         )
         for s in found

@@ -6,7 +6,8 @@ do: it is true for "²", which `int()` refuses, and for "٣" or "３", which `in
 forged button crashed its handler (retried, then "something went wrong") or named a record nobody
 was shown. A number past PostgreSQL's `integer` (or SQLite's 64 bits) fails in the database, so
 ids are checked against that range here too. The caller turns None into "This button has
-expired" for a button or the command's usage line for a command.
+expired" for a button (handlers.core.buttons reads every button's fields through here) or the
+command's usage line for a command.
 """
 
 from __future__ import annotations
@@ -31,16 +32,3 @@ def number(text: str, allowed: range) -> int | None:
 def database_id(text: str) -> int | None:
     """`text` as a record's id (or a proposal's turn); None if it cannot be one."""
     return number(text, DATABASE_IDS)
-
-
-def database_ids(data: str, count: int) -> list[int] | None:
-    """`data` as exactly `count` colon-separated record ids (a button's data after its kind); None otherwise."""
-    parts = fields(data, count)
-    ids = [value for value in map(database_id, parts or []) if value is not None]
-    return ids if parts is not None and len(ids) == count else None
-
-
-def fields(data: str, count: int) -> list[str] | None:
-    """`data`'s colon-separated fields, if there are exactly `count` of them (what a button carries after its kind)."""
-    parts = data.split(":")
-    return parts if len(parts) == count else None

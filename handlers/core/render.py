@@ -1,4 +1,4 @@
-"""How questions, answers and the review screen look in a chat, in the reader's language."""
+"""How dates, times, zones and answers read in a chat, in the reader's language."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from babel.dates import format_date, format_skeleton, format_time, get_timezone_
 from babel.lists import format_list
 
 from handlers.core.bidi import for_reader
-from handlers.core.events import Button, Reply
+from handlers.core.events import Reply
 from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Option, Question
 from handlers.core.translator import N_, Translator, babel_locale
 
-TICK: Final = "✅ "
 # Short names of the parts of a day, explained in the availability question's hint.
 PART_NAMES: Final = {
     "morning": N_("am"),
@@ -23,7 +22,6 @@ PART_NAMES: Final = {
     "afternoon": N_("pm"),
     "evening": N_("eve"),
 }
-MANY_OPTIONS: Final = 8  # above this, options go two to a row so the keyboard fits a phone screen
 
 
 def format_day(moment: datetime, language: str, time_zone: str) -> str:
@@ -49,10 +47,6 @@ def zone_name(zone: str, language: str) -> str:
 
 def option_label(t: Translator, option: Option) -> str:
     return t.gettext(option.label) if option.translated else option.label
-
-
-def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
-    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
 def weekday_names(language: str) -> list[str]:
@@ -101,79 +95,6 @@ def _display_availability(t: Translator, value: list[str]) -> str:
                 )
             )
     return "; ".join(lines) if lines else t.gettext("(none)")
-
-
-def question_reply(
-    t: Translator,
-    question: Question,
-    *,
-    number: int,
-    total: int,
-    current: Any = None,
-    has_answer: bool = False,
-    pending: list[str] | None = None,
-    edit: bool = False,
-    buttons_per_row: int,
-) -> Reply:
-    """The message that asks `question`, with its buttons; `pending` are ticked options.
-
-    `buttons_per_row`: the channel's most side by side (Capabilities); a layout takes fewer where labels are words.
-    """
-    lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
-    if question.kind is Kind.AVAILABILITY:
-        lines.append(t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00"))
-    if has_answer:
-        lines.append(t.gettext("Your answer now: {answer}").format(answer=display_answer(t, question, current)))
-    text = "\n\n".join(lines)
-    skip = [Button(t.gettext("Skip"), f"s:{question.key}")] if question.optional else []
-
-    if question.kind is Kind.CHOICE:
-        buttons = [Button(option_label(t, o), f"a:{question.key}:{o.value}") for o in question.options]
-        if question.other:
-            buttons.append(Button(t.gettext("Other (type it)"), f"o:{question.key}"))
-        per_row = min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row)
-        return Reply(text, buttons=tuple(_rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
-    if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
-        numbers = [Button(str(n), f"a:{question.key}:{n}") for n in range(question.minimum, question.maximum + 1)]
-        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + _rows(skip, 1)), edit=edit)
-    if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        ticks = _ticks(t, question, pending or [], buttons_per_row)
-        return Reply(text, buttons=tuple(ticks + _rows(skip, 1)), edit=edit)
-    if question.kind is Kind.PHONE:
-        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.gettext("Skip"),))
-    return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
-
-
-def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row: int) -> list[tuple[Button, ...]]:
-    """Toggle buttons that say what a press will do, so a double tap cannot undo itself; a day's times
-    side by side (as many as the channel shows)."""
-
-    def toggle(value: str, label: str) -> Button:
-        on = value in ticked
-        return Button((TICK if on else "") + label, f"t:{question.key}:{value}:{0 if on else 1}")
-
-    if question.kind is Kind.AVAILABILITY:
-        days = weekday_names(t.language)
-        rows = []
-        for i, day in enumerate(WEEKDAYS):
-            times = [
-                toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
-                for part in DAY_PARTS
-            ]
-            rows += _rows(times, buttons_per_row)
-    else:
-        buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
-        rows = _rows(buttons, min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row))
-    return rows + [(Button(t.gettext("Done"), f"d:{question.key}"),)]
-
-
-def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, buttons_per_row: int) -> Reply:
-    """Every answer, an Edit button for each (two side by side, if the channel shows two), and Submit."""
-    lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
-    lines.append(summary(t, answers, visible))
-    edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), f"e:{q.key}") for q in visible]
-    rows = _rows(edits, min(2, buttons_per_row)) + [(Button(t.gettext("Submit"), "submit"),)]
-    return Reply("\n\n".join(lines), buttons=tuple(rows))
 
 
 def summary(t: Translator, answers: dict[str, Any], visible: list[Question]) -> str:

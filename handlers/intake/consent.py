@@ -1,6 +1,6 @@
 """Asking again for consent when the privacy terms changed, before anything new is collected.
 
-Button data:  rc:yes  rc:no
+Its button: AgreeToNewTerms (handlers.intake.buttons).
 Someone who agreed to an earlier version of their form's consent text is shown the new one
 whatever they send, except what collects nothing: help, their data, erasing it, the language,
 their status, and stopping a registration. Agreeing records the new version, language and time
@@ -17,10 +17,13 @@ from handlers.core.ports import Context, Office
 from handlers.core.render import chosen
 from handlers.core.translator import Translator, language_shown
 from handlers.intake import conversation
+from handlers.intake.buttons import AgreeToNewTerms, ChooseLanguage, StopRegistering
 from handlers.meetings import follow_ups
+from handlers.privacy.buttons import EraseMyData, KeepMyData
 
 COLLECTS_NOTHING: Final = frozenset({"help", "mydata", "delete", "language", "status", "cancel"})
-BUTTONS_COLLECTING_NOTHING: Final = frozenset({"lang", "del", "cancel"})
+# Buttons that store nothing new: choosing a language, erasing one's data, stopping the registration.
+BUTTONS_COLLECTING_NOTHING: Final = (ChooseLanguage, EraseMyData, KeepMyData, StopRegistering)
 
 
 def _outdated(person: Participant, ctx: Context) -> bool:
@@ -31,15 +34,18 @@ async def check(event: Event, ctx: Context, office: Office) -> list[Reply] | Non
     """Replies when this event must wait for the person's consent to new terms; None to go on."""
     if ctx.conversation.participant_id is None:
         return None
-    kind = event.text.partition(":")[0] if event.kind is EventKind.CHOICE else None
-    if (event.kind is EventKind.COMMAND and event.text in COLLECTS_NOTHING) or kind in BUTTONS_COLLECTING_NOTHING:
+    pressed = event.text if event.kind is EventKind.CHOICE else ""
+    if event.kind is EventKind.COMMAND and event.text in COLLECTS_NOTHING:
+        return None
+    if any(kind.unpack(pressed) for kind in BUTTONS_COLLECTING_NOTHING):
         return None
     person = await ctx.participants.get(ctx.conversation.participant_id)
     if person is None or not _outdated(person, ctx):
         return None
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
-    if kind == "rc":
-        return await _answer(event.text == "rc:yes", person, t, ctx, office)
+    answer = AgreeToNewTerms.unpack(pressed)
+    if answer is not None:
+        return await _answer(answer.agreed, person, t, ctx, office)
     intro = t.gettext(
         "We have updated how we handle your information. Please read the new terms: we need your "
         "agreement before we go on."
@@ -51,7 +57,12 @@ def _question(person: Participant, t: Translator, ctx: Context) -> Reply:
     consent = ctx.program.forms[person.role.value].consent
     return Reply(
         t.gettext(consent.text),
-        buttons=((Button(t.gettext("I agree"), "rc:yes"), Button(t.gettext("Not now"), "rc:no")),),
+        buttons=(
+            (
+                Button(t.gettext("I agree"), AgreeToNewTerms(agreed=True).pack()),
+                Button(t.gettext("Not now"), AgreeToNewTerms(agreed=False).pack()),
+            ),
+        ),
     )
 
 

@@ -1,10 +1,9 @@
 """The conversation's entry point: commands, the welcome (language, role, consent) and routing.
 
 The front desk (handlers.front_desk) passes `handle(event, ctx)` whatever is not a program
-button or a coordinator's command. Button data is short ASCII:
-  lang:<code>  role:<role>  consent:yes|no  resume:go|over  cancel:yes|no
-  a|s|o|d|e:<question key>[:<value>]  t:<key>:<value>:<1 tick | 0 untick>  submit
-A button that belongs to no open step is stale: it changes nothing and says so in a toast.
+button or a coordinator's command. Its buttons (handlers.intake.buttons) are routed by `ROUTES`, the
+welcome's here and the form's in handlers.intake.questioning. A button that belongs to no open step
+is stale: it changes nothing and says so in a toast.
 """
 
 from __future__ import annotations
@@ -12,13 +11,16 @@ from __future__ import annotations
 from typing import Final
 
 from handlers.core.bidi import for_reader
+from handlers.core.buttons import Pressed, Route, answer, read, route
 from handlers.core.events import Event, EventKind, Outcome, Reply
 from handlers.core.model import Conversation, Participant, Role, Step
 from handlers.core.ports import Context
 from handlers.core.render import chosen
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
 from handlers.intake import questioning, status, welcome
+from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole, ChooseTimeZone, Resume, StopRegistering
 
+ROLES: Final = frozenset(role.value for role in Role)
 EXPIRED: Final = N_("This button has expired.")
 COMMANDS: Final = {
     "start": N_("Register, or continue where you left off"),
@@ -44,7 +46,8 @@ async def handle(event: Event, ctx: Context) -> Outcome:
     if event.kind is EventKind.COMMAND:
         replies: list[Reply] | None = await _on_command(event.text, t, ctx)
     elif event.kind is EventKind.CHOICE:
-        replies = await _on_button(event.text, t, ctx)
+        button = read(event.text, ROUTES)
+        replies = await answer(button, ROUTES, Pressed(event.user_id, t, ctx)) if button else None
     else:
         replies = await _on_message(event, t, ctx)
     if replies is None:
@@ -100,7 +103,9 @@ async def _on_start(t: Translator, ctx: Context) -> list[Reply]:
         ).format(count=count)
         return [
             welcome.choose(
-                text, (t.gettext("Continue"), "resume:go"), (t.gettext("Start over (delete my answers)"), "resume:over")
+                text,
+                (t.gettext("Continue"), Resume(carry_on=True).pack()),
+                (t.gettext("Start over (delete my answers)"), Resume(carry_on=False).pack()),
             )
         ]
     reset(conversation)
@@ -181,7 +186,9 @@ async def _on_cancel(t: Translator, ctx: Context) -> list[Reply]:
     ).format(count=count)
     return [
         welcome.choose(
-            text, (t.gettext("Yes, stop and delete"), "cancel:yes"), (t.gettext("No, continue"), "cancel:no")
+            text,
+            (t.gettext("Yes, stop and delete"), StopRegistering(confirmed=True).pack()),
+            (t.gettext("No, continue"), StopRegistering(confirmed=False).pack()),
         )
     ]
 
@@ -189,30 +196,8 @@ async def _on_cancel(t: Translator, ctx: Context) -> list[Reply]:
 # ---------------------------------------------------------------- buttons
 
 
-async def _on_button(data: str, t: Translator, ctx: Context) -> list[Reply] | None:
-    conversation = ctx.conversation
-    kind, _, rest = data.partition(":")
-    if kind == "lang":
-        return await _on_language(rest, ctx)
-    if kind == "tz":
-        return await status.on_time_zone(rest, t, ctx)
-    if kind == "role" and conversation.step is Step.ROLE:
-        return _on_role(rest, t, ctx)
-    if kind == "consent" and conversation.step is Step.CONSENT:
-        return await _on_consent(rest == "yes", t, ctx)
-    if kind == "resume" and conversation.step is Step.RESUME:
-        return await _on_resume(rest == "go", t, ctx)
-    if kind == "cancel" and conversation.step is Step.CANCEL:
-        return await _on_cancel_answer(rest == "yes", t, ctx)
-    if kind in ("a", "s", "o", "t", "d") and conversation.participant_id is not None:
-        key, _, value = rest.partition(":")
-        return await questioning.on_question_button(kind, key, value, t, ctx)
-    if kind in ("e", "submit") and conversation.participant_id is not None:
-        return await questioning.on_review_button(kind, rest, t, ctx)
-    return None
-
-
-async def _on_language(code: str, ctx: Context) -> list[Reply] | None:
+async def _on_language(button: ChooseLanguage, pressed: Pressed) -> list[Reply] | None:
+    ctx, code = pressed.ctx, button.language
     conversation = ctx.conversation
     if conversation.step is not Step.LANGUAGE or code not in ctx.program.languages:
         return None
@@ -231,20 +216,23 @@ async def _on_language(code: str, ctx: Context) -> list[Reply] | None:
     return replies + await _return_to_paused(t, ctx)
 
 
-def _on_role(value: str, t: Translator, ctx: Context) -> list[Reply] | None:
-    try:
-        role = Role(value)
-    except ValueError:
-        return None
+async def _on_role(button: ChooseRole, pressed: Pressed) -> list[Reply] | None:
+    t, ctx = pressed.t, pressed.ctx
     conversation = ctx.conversation
+    if conversation.step is not Step.ROLE or button.role not in ROLES:
+        return None
+    role = Role(button.role)
     conversation.role = role
     conversation.step = Step.CONSENT
     question = t.gettext("Are you new to the region, or a volunteer who would like to meet newcomers?")
     return [chosen(question, t.gettext(welcome.ROLE_LABELS[role]), t), welcome.consent_question(t, ctx)]
 
 
-async def _on_consent(agreed: bool, t: Translator, ctx: Context) -> list[Reply]:
+async def _on_consent(button: AgreeToTerms, pressed: Pressed) -> list[Reply] | None:
+    t, ctx, agreed = pressed.t, pressed.ctx, button.agreed
     conversation = ctx.conversation
+    if conversation.step is not Step.CONSENT:
+        return None
     assert conversation.role is not None
     consent = ctx.program.forms[conversation.role.value].consent
     text = t.gettext(consent.text)
@@ -267,9 +255,12 @@ async def _on_consent(agreed: bool, t: Translator, ctx: Context) -> list[Reply]:
     return [chosen(text, t.gettext("I agree"), t), *questioning.advance(t, ctx, participant)]
 
 
-async def _on_resume(go_on: bool, t: Translator, ctx: Context) -> list[Reply]:
+async def _on_resume(button: Resume, pressed: Pressed) -> list[Reply] | None:
+    t, ctx = pressed.t, pressed.ctx
     conversation = ctx.conversation
-    if go_on:
+    if conversation.step is not Step.RESUME:
+        return None
+    if button.carry_on:
         return await _return_to_paused(t, ctx)
     participant = await questioning.participant_of(ctx)
     await ctx.participants.delete(participant)
@@ -283,9 +274,12 @@ async def _on_resume(go_on: bool, t: Translator, ctx: Context) -> list[Reply]:
     ]
 
 
-async def _on_cancel_answer(stop: bool, t: Translator, ctx: Context) -> list[Reply]:
+async def _on_cancel_answer(button: StopRegistering, pressed: Pressed) -> list[Reply] | None:
+    t, ctx = pressed.t, pressed.ctx
     conversation = ctx.conversation
-    if not stop:
+    if conversation.step is not Step.CANCEL:
+        return None
+    if not button.confirmed:
         return await _return_to_paused(t, ctx)
     participant = await questioning.participant_of(ctx)
     await ctx.participants.delete(participant)
@@ -358,9 +352,9 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
         ]
     if step is Step.LANGUAGE:
         typed = event.text.strip().casefold()
-        proposal = next((code for code in ctx.program.languages if native_name(code).casefold() == typed), None)
-        if proposal is not None:
-            return await _on_language(proposal, ctx) or []
+        code = next((code for code in ctx.program.languages if native_name(code).casefold() == typed), None)
+        if code is not None:
+            return await _on_language(ChooseLanguage(code), Pressed(event.user_id, t, ctx)) or []
     return [Reply(t.gettext("Please tap one of the buttons below.")), *await show_step(t, ctx)]
 
 
@@ -389,3 +383,14 @@ def reset(conversation: Conversation) -> None:
     conversation.pending = []
     conversation.editing = False
     conversation.paused_step = None
+
+
+ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
+    route(ChooseLanguage, _on_language),
+    route(ChooseTimeZone, status.on_time_zone),
+    route(ChooseRole, _on_role),
+    route(AgreeToTerms, _on_consent),
+    route(Resume, _on_resume),
+    route(StopRegistering, _on_cancel_answer),
+    *questioning.ROUTES,
+)

@@ -6,17 +6,22 @@ from the review screen and a restart all lead to the same place without extra bo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from handlers.core import ids
 from handlers.core.bidi import for_reader
+from handlers.core.buttons import Pressed, Route, route
 from handlers.core.events import Event, EventKind, Reply
 from handlers.core.model import Participant, Status, Step
 from handlers.core.ports import Context
 from handlers.core.program import Form, Kind, Question
-from handlers.core.render import chosen, display_answer, option_label, question_reply, review_reply, summary
+from handlers.core.render import chosen, display_answer, option_label, summary
 from handlers.core.translator import N_, Translator
 from handlers.intake.answers import Invalid, check_phone, check_typed
+from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
+from handlers.intake.screens import question_reply, review_reply
+
+PICKS_MANY: Final = frozenset({Kind.MULTI, Kind.AVAILABILITY})  # questions answered by ticking, then Done
 
 
 def form_of(ctx: Context) -> Form:
@@ -173,30 +178,52 @@ async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply
     return advance(t, ctx, participant)
 
 
-async def on_question_button(kind: str, key: str, value: str, t: Translator, ctx: Context) -> list[Reply] | None:
-    """A button of the open question; None when the button belongs to no open question (stale)."""
+async def _open_question(key: str, ctx: Context) -> tuple[Participant, Question] | None:
+    """The participant and their open question, if `key` names it; None for a button of no open question."""
     conversation = ctx.conversation
-    if conversation.step is not Step.QUESTION or conversation.question != key:
+    if conversation.participant_id is None or conversation.step is not Step.QUESTION or conversation.question != key:
         return None
-    participant = await participant_of(ctx)
-    question = form_of(ctx).question(key)
-    picks_many = question.kind in (Kind.MULTI, Kind.AVAILABILITY)
-    if kind == "a":
-        return await _on_answer_button(value, t, ctx, participant, question)
-    if kind == "s" and question.optional:
-        await store_answer(ctx, participant, question, None)
-        return [chosen(t.gettext(question.text), t.gettext("(skipped)"), t), *advance(t, ctx, participant)]
-    if kind == "o" and question.other:
-        conversation.step = Step.OTHER
-        return [
-            chosen(t.gettext(question.text), t.gettext("Other (type it)"), t),
-            Reply(t.gettext("Please type your answer.")),
-        ]
-    if kind == "t" and picks_many:
-        return _on_tick_button(value, t, ctx, participant, question)
-    if kind == "d" and picks_many:
-        return await _on_done_button(t, ctx, participant, question)
-    return None
+    return await participant_of(ctx), form_of(ctx).question(key)
+
+
+async def _on_answer(button: Answer, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    return await _on_answer_button(button.value, pressed.t, pressed.ctx, *found) if found else None
+
+
+async def _on_skip(button: SkipQuestion, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    if found is None or not found[1].optional:
+        return None
+    (participant, question), t, ctx = found, pressed.t, pressed.ctx
+    await store_answer(ctx, participant, question, None)
+    return [chosen(t.gettext(question.text), t.gettext("(skipped)"), t), *advance(t, ctx, participant)]
+
+
+async def _on_other(button: OtherAnswer, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    if found is None or not found[1].other:
+        return None
+    question, t = found[1], pressed.t
+    pressed.ctx.conversation.step = Step.OTHER
+    return [
+        chosen(t.gettext(question.text), t.gettext("Other (type it)"), t),
+        Reply(t.gettext("Please type your answer.")),
+    ]
+
+
+async def _on_tick(button: Tick, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    if found is None or found[1].kind not in PICKS_MANY:
+        return None
+    return _on_tick_button(button.value, button.on, pressed.t, pressed.ctx, *found)
+
+
+async def _on_done(button: DoneTicking, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    if found is None or found[1].kind not in PICKS_MANY:
+        return None
+    return await _on_done_button(pressed.t, pressed.ctx, *found)
 
 
 async def _on_answer_button(
@@ -215,17 +242,16 @@ async def _on_answer_button(
 
 
 def _on_tick_button(
-    value: str, t: Translator, ctx: Context, participant: Participant, question: Question
+    option: str, on: bool, t: Translator, ctx: Context, participant: Participant, question: Question
 ) -> list[Reply] | None:
     """An option of a several-choice question ticked or unticked; None when it is no option of it."""
     conversation = ctx.conversation
-    option, _, state = value.rpartition(":")
     if option not in {o.value for o in question.options}:
         return None
     ticked = set(conversation.pending)
     # Already so (a double tap, or a button of an older copy of the question): nothing changes,
     # but the pressed message is shown as things are, so an older copy stops contradicting them.
-    if (state == "1") != (option in ticked):
+    if on != (option in ticked):
         ticked.symmetric_difference_update({option})
         conversation.pending = [o.value for o in question.options if o.value in ticked]
     reply = ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)
@@ -243,17 +269,25 @@ async def _on_done_button(t: Translator, ctx: Context, participant: Participant,
     return [chosen(t.gettext(question.text), display_answer(t, question, answer), t), *advance(t, ctx, participant)]
 
 
-async def on_review_button(kind: str, key: str, t: Translator, ctx: Context) -> list[Reply] | None:
-    """Edit or Submit on the review screen; None when stale."""
-    if ctx.conversation.step is not Step.REVIEW:
+async def _on_edit(button: EditAnswer, pressed: Pressed) -> list[Reply] | None:
+    """Edit on the review screen; None when stale."""
+    ctx = pressed.ctx
+    if ctx.conversation.participant_id is None or ctx.conversation.step is not Step.REVIEW:
         return None
     participant = await participant_of(ctx)
     form = form_of(ctx)
-    if kind == "e":
-        visible = {q.key for q in visible_questions(form, participant.answers)}
-        if key not in visible:
-            return None
-        return [ask(t, ctx, participant, form.question(key), editing=True)]
+    if button.question not in {q.key for q in visible_questions(form, participant.answers)}:
+        return None
+    return [ask(pressed.t, ctx, participant, form.question(button.question), editing=True)]
+
+
+async def _on_submit(button: Submit, pressed: Pressed) -> list[Reply] | None:
+    """Submit on the review screen; None when stale."""
+    t, ctx = pressed.t, pressed.ctx
+    if ctx.conversation.participant_id is None or ctx.conversation.step is not Step.REVIEW:
+        return None
+    participant = await participant_of(ctx)
+    form = form_of(ctx)
     missing = next_question(form, participant.answers)
     if missing is not None:
         return [ask(t, ctx, participant, missing, editing=False)]
@@ -286,3 +320,14 @@ async def on_review_button(kind: str, key: str, t: Translator, ctx: Context) -> 
 
 def answered_count(participant: Participant) -> int:
     return len(participant.answers)
+
+
+ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
+    route(Answer, _on_answer),
+    route(SkipQuestion, _on_skip),
+    route(OtherAnswer, _on_other),
+    route(Tick, _on_tick),
+    route(DoneTicking, _on_done),
+    route(EditAnswer, _on_edit),
+    route(Submit, _on_submit),
+)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from handlers.core.buttons import Pressed
 from handlers.core.events import Button, Reply
-from handlers.core.ids import number
 from handlers.core.model import Role, Status
 from handlers.core.ports import Context
 from handlers.core.render import format_day, summary, zone_name
 from handlers.core.translator import N_, Translator
 from handlers.intake import questioning
+from handlers.intake.buttons import ChooseTimeZone
 
 # Time zones a participant may choose for their meeting times (video and phone meetings cross
 # them); Babel names each in the reader's language.
@@ -64,17 +65,19 @@ async def time_zone_question(t: Translator, ctx: Context) -> Reply:
     text = t.gettext("Meeting times are shown to you in {zone}. Which time zone should we use?").format(
         zone=zone_name(current, t.language)
     )
-    buttons = tuple((Button(zone_name(zone, t.language), f"tz:{index}"),) for index, zone in enumerate(TIME_ZONES))
+    buttons = tuple(
+        (Button(zone_name(zone, t.language), ChooseTimeZone(index).pack()),) for index, zone in enumerate(TIME_ZONES)
+    )
     return Reply(text, buttons=buttons)
 
 
-async def on_time_zone(index: str, t: Translator, ctx: Context) -> list[Reply] | None:
-    """A zone chosen (tz:<index>); None when the button is stale or forged."""
-    chosen_index = number(index, range(len(TIME_ZONES)))
+async def on_time_zone(button: ChooseTimeZone, pressed: Pressed) -> list[Reply] | None:
+    """A zone chosen; None when the button is stale or forged."""
+    t, ctx = pressed.t, pressed.ctx
     participant = await ctx.participants.get(ctx.conversation.participant_id or 0)
-    if participant is None or chosen_index is None:
+    if participant is None or button.index >= len(TIME_ZONES):
         return None
-    zone = TIME_ZONES[chosen_index]
+    zone = TIME_ZONES[button.index]
     participant.time_zone = None if zone == ctx.program.time_zone else zone
     await ctx.participants.update(participant, ctx.now)
     done = t.gettext("Done: your meeting times are now shown in {zone}.").format(zone=zone_name(zone, t.language))

@@ -8,6 +8,7 @@ from handlers.core.events import Button, Reply
 from handlers.core.model import Role
 from handlers.core.ports import Context
 from handlers.core.translator import N_, Translator, native_name
+from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole
 
 ROLE_LABELS: Final = {
     Role.CONNECTEE: N_("I am new to the region"),
@@ -18,7 +19,7 @@ ROLE_LABELS: Final = {
 def language_question(t: Translator, ctx: Context, text: str) -> Reply:
     current = ctx.conversation.language
     ordered = sorted(ctx.program.languages, key=lambda code: code != current)
-    buttons = [Button(native_name(code), f"lang:{code}") for code in ordered]
+    buttons = [Button(native_name(code), ChooseLanguage(code).pack()) for code in ordered]
     per_row = min(2, ctx.capabilities.buttons_per_row)
     return Reply(text, buttons=tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)))
 
@@ -31,7 +32,9 @@ def choose(text: str, *choices: tuple[str, str]) -> Reply:
 def role_question(t: Translator) -> Reply:
     return Reply(
         t.gettext("Are you new to the region, or a volunteer who would like to meet newcomers?"),
-        buttons=tuple((Button(t.gettext(label), f"role:{role.value}"),) for role, label in ROLE_LABELS.items()),
+        buttons=tuple(
+            (Button(t.gettext(label), ChooseRole(role.value).pack()),) for role, label in ROLE_LABELS.items()
+        ),
     )
 
 
@@ -40,5 +43,10 @@ def consent_question(t: Translator, ctx: Context) -> Reply:
     consent = ctx.program.forms[ctx.conversation.role.value].consent
     return Reply(
         t.gettext(consent.text),
-        buttons=((Button(t.gettext("I agree"), "consent:yes"), Button(t.gettext("Not now"), "consent:no")),),
+        buttons=(
+            (
+                Button(t.gettext("I agree"), AgreeToTerms(agreed=True).pack()),
+                Button(t.gettext("Not now"), AgreeToTerms(agreed=False).pack()),
+            ),
+        ),
     )

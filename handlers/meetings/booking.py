@@ -12,6 +12,7 @@ from handlers.core.ports import Office
 from handlers.core.quoting import unmarked
 from handlers.core.render import format_when
 from handlers.core.translator import N_, Translator
+from handlers.meetings.buttons import AskToCancelMeeting, RescheduleMeeting
 from handlers.meetings.calendar import meeting_ics
 
 REMIND: Final = "meeting.reminder"
@@ -97,8 +98,8 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
     lines.append(t.gettext("We will remind you the day before and two hours before."))
     buttons = (
         (
-            Button(t.gettext("Reschedule"), f"mr:{meeting.id}"),
-            Button(t.gettext("Cancel the meeting"), f"mx:{meeting.id}"),
+            Button(t.gettext("Reschedule"), RescheduleMeeting(meeting.id).pack()),
+            Button(t.gettext("Cancel the meeting"), AskToCancelMeeting(meeting.id).pack()),
         ),
     )
     summary = t.gettext("{program}: meeting with {name}").format(program=office.program.name, name=other.first_name)

@@ -2,47 +2,82 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Final
+
+from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
-from handlers.core.ids import database_id
 from handlers.core.model import Meeting, MeetingStatus, Participant, ProposalStatus
 from handlers.core.people import both, name, to, translator, zone_of
 from handlers.core.ports import Office
 from handlers.core.render import format_when
 from handlers.core.translator import Translator
 from handlers.matching import proposals
+from handlers.meetings.buttons import AskToCancelMeeting, CancelMeeting, KeepMeeting, OnMeeting, RescheduleMeeting
 
 
-async def on_button(kind: str, rest: str, user_id: int, t: Translator, office: Office) -> Outcome | None:
-    """mx ask to cancel, my cancel, mn keep it, mr reschedule; None when stale or not the presser's."""
-    meeting_id = database_id(rest)
-    if meeting_id is None:
-        return None
-    meeting = await office.matchmaking.meeting(meeting_id, lock=True)
+@dataclass(frozen=True)
+class _Pressed:
+    """A scheduled meeting one of its two people pressed a button about."""
+
+    meeting: Meeting
+    presser: Participant
+    other: Participant
+    connectee: Participant
+    connector: Participant
+
+
+async def _scheduled(button: OnMeeting, pressed: PressedInProgram) -> _Pressed | None:
+    """The meeting, if it is still ahead and scheduled and the presser is one of its two people; None
+    for a stale or forged button, or someone else's."""
+    office = pressed.office
+    meeting = await office.matchmaking.meeting(button.meeting_id, lock=True)
     if meeting is None or meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= office.now:
         return None
     pair = await both(office, meeting)
     if pair is None:
         return None
     connectee, connector = pair
-    presser = next((p for p in (connectee, connector) if p.user_id == user_id), None)
+    presser = next((p for p in (connectee, connector) if p.user_id == pressed.user_id), None)
     if presser is None:
         return None
     other = connector if presser is connectee else connectee
-    when = format_when(meeting.starts_at, t, zone_of(office, presser))
-    if kind == "mx":
-        question = t.gettext("Cancel your meeting with {name} on {when}?").format(name=name(other, t), when=when)
-        buttons = (
-            (Button(t.gettext("Yes, cancel it"), f"my:{meeting.id}"),),
-            (Button(t.gettext("No, keep it"), f"mn:{meeting.id}"),),
-        )
-        return Outcome([Reply(question, buttons=buttons)])
-    if kind == "mn":
-        return Outcome([Reply(t.gettext("Good, the meeting stays as planned."), edit=True)])
-    if kind == "my":
-        return await _cancel(office, meeting, presser, other, connectee, t)
-    if kind == "mr":
-        return await _reschedule(office, meeting, presser, other, connectee, connector, t)
-    return None
+    return _Pressed(meeting, presser, other, connectee, connector)
+
+
+async def _ask_to_cancel(button: AskToCancelMeeting, pressed: PressedInProgram) -> Outcome | None:
+    found = await _scheduled(button, pressed)
+    if found is None:
+        return None
+    t, meeting = pressed.t, found.meeting
+    when = format_when(meeting.starts_at, t, zone_of(pressed.office, found.presser))
+    question = t.gettext("Cancel your meeting with {name} on {when}?").format(name=name(found.other, t), when=when)
+    buttons = (
+        (Button(t.gettext("Yes, cancel it"), CancelMeeting(meeting.id).pack()),),
+        (Button(t.gettext("No, keep it"), KeepMeeting(meeting.id).pack()),),
+    )
+    return Outcome([Reply(question, buttons=buttons)])
+
+
+async def _keep(button: KeepMeeting, pressed: PressedInProgram) -> Outcome | None:
+    if await _scheduled(button, pressed) is None:
+        return None
+    return Outcome([Reply(pressed.t.gettext("Good, the meeting stays as planned."), edit=True)])
+
+
+async def _cancel_pressed(button: CancelMeeting, pressed: PressedInProgram) -> Outcome | None:
+    found = await _scheduled(button, pressed)
+    if found is None:
+        return None
+    return await _cancel(pressed.office, found.meeting, found.presser, found.other, found.connectee, pressed.t)
+
+
+async def _reschedule_pressed(button: RescheduleMeeting, pressed: PressedInProgram) -> Outcome | None:
+    found = await _scheduled(button, pressed)
+    if found is None:
+        return None
+    office, t = pressed.office, pressed.t
+    return await _reschedule(office, found.meeting, found.presser, found.other, found.connectee, found.connector, t)
 
 
 async def _cancel(
@@ -52,7 +87,7 @@ async def _cancel(
     await office.matchmaking.save_meeting(meeting, office.now)
     proposal = await office.matchmaking.proposal(meeting.match_id, lock=True)
     if proposal is not None:
-        await proposals.end_match(office, proposal, ProposalStatus.CANCELLED, presser.role)
+        await proposals.end_proposal(office, proposal, ProposalStatus.CANCELLED, presser.role)
     other_t = translator(office, other)
     told = other_t.gettext("{name} has cancelled your meeting on {when}. We are sorry for the change.").format(
         name=name(presser, other_t),
@@ -99,7 +134,7 @@ async def _reschedule(
     ]
     if offer is None:
         # No other common time: the pair ends here and the connectee goes on to another connector.
-        await proposals.end_match(office, proposal, ProposalStatus.CANCELLED, presser.role)
+        await proposals.end_proposal(office, proposal, ProposalStatus.CANCELLED, presser.role)
         messages += await proposals.find_connector(office, connectee)
     elif presser is connector:
         mine.append(offer)
@@ -126,3 +161,11 @@ async def on_reminder(meeting_id: int, hours: int, office: Office) -> list[Outgo
         ).format(name=name(other, t), hours=hours, when=format_when(meeting.starts_at, t, zone_of(office, reader)))
         messages.append(to(reader, Reply(text)))
     return messages
+
+
+ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (
+    route(AskToCancelMeeting, _ask_to_cancel),
+    route(KeepMeeting, _keep),
+    route(CancelMeeting, _cancel_pressed),
+    route(RescheduleMeeting, _reschedule_pressed),
+)

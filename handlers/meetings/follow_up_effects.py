@@ -78,7 +78,7 @@ async def _new_time(office: Office, person: Participant, other: Participant, mee
     offer = await proposals.reoffer(office, proposal, connectee, connector)
     t = translator(office, connectee)
     if offer is None:
-        await proposals.end_match(office, proposal, ProposalStatus.CANCELLED, None)
+        await proposals.end_proposal(office, proposal, ProposalStatus.CANCELLED, None)
         sorry = t.gettext(
             "There are no other times in the next days that suit you both. We will look for another connector for you."
         )
@@ -97,7 +97,7 @@ async def after_no_show(answering: Answering, value: str | None) -> Outcome:
         return Outcome(messages=messages)
     proposal = await office.matchmaking.proposal(answering.meeting.match_id, lock=True)
     if proposal is not None and proposal.status is ProposalStatus.CONFIRMED:
-        await proposals.end_match(office, proposal, ProposalStatus.CANCELLED, other.role)
+        await proposals.end_proposal(office, proposal, ProposalStatus.CANCELLED, other.role)
     if value == "other" and person.role is Role.CONNECTEE:
         done = t.gettext("Thank you. We will look for another connector for you.")
         return Outcome([Reply(done)], await proposals.find_connector(office, person))

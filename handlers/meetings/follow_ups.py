@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
+from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
-from handlers.core.ids import database_id, fields
 from handlers.core.model import (
     MEETING_FOLLOW_UP,
     FollowUp,
@@ -31,6 +31,7 @@ from handlers.core.ports import Office
 from handlers.core.translator import Translator
 from handlers.intake.answers import Invalid
 from handlers.meetings import follow_up_steps
+from handlers.meetings.buttons import FollowUpAnswer
 from handlers.meetings.follow_up_effects import WORK as WORK
 from handlers.meetings.follow_up_effects import Answering
 from handlers.meetings.follow_up_steps import ABOUT_WORK, AFTER_MEETING, SKIP, Asking, Step, step_named
@@ -133,32 +134,37 @@ def _question(office: Office, follow_up: FollowUp, person: Participant, other: P
 
 
 def _buttons(step: Step, asking: Asking) -> tuple[tuple[Button, ...], ...]:
-    data, t = f"fu:{asking.follow_up.id}:{step.key}:", asking.t
+    t = asking.t
+
+    def answer(value: str) -> str:
+        return FollowUpAnswer(asking.follow_up.id, step.key, value).pack()
+
     if step.scale:
-        return (tuple(Button(number, data + number) for number in step.scale),)
+        return (tuple(Button(number, answer(number)) for number in step.scale),)
     if step.typed is not None:
-        return ((Button(t.gettext("Skip"), data + SKIP),),)
-    return tuple((Button(t.gettext(label), data + value),) for value, label in step.choices_for(asking).items())
+        return ((Button(t.gettext("Skip"), answer(SKIP)),),)
+    return tuple((Button(t.gettext(label), answer(value)),) for value, label in step.choices_for(asking).items())
 
 
 # ---------------------------------------------------------------- answering
 
 
-async def on_button(rest: str, user_id: int, t: Translator, office: Office) -> Outcome | None:
-    """fu:<id>:<step>:<value>, pressed by `user_id`; None when stale, forged or not theirs."""
-    parts = fields(rest, 3) or ["", "", ""]  # the wrong number of fields: no id, so expired
-    follow_up_id = database_id(parts[0])
-    if follow_up_id is None:
-        return None
-    follow_up = await office.follow_ups.get(follow_up_id, lock=True)
-    if follow_up is None or follow_up.status is not FollowUpStatus.ASKED or follow_up.step != parts[1]:
+async def _on_answer(button: FollowUpAnswer, pressed: PressedInProgram) -> Outcome | None:
+    """A follow-up's answer, pressed by `pressed.user_id`; None when stale, forged or not theirs."""
+    office = pressed.office
+    follow_up = await office.follow_ups.get(button.follow_up_id, lock=True)
+    if follow_up is None or follow_up.status is not FollowUpStatus.ASKED or follow_up.step != button.step:
         return None
     step = step_named(follow_up.step)
     pair = await _pair(office, follow_up)
-    if step is None or parts[2] not in step.accepts or pair is None or pair[0].user_id != user_id:
+    if step is None or button.value not in step.accepts or pair is None or pair[0].user_id != pressed.user_id:
         return None
-    answer = None if parts[2] == SKIP else parts[2]
-    return Outcome([_echo(step, parts[2], t)]) + await _answer(Answering(office, follow_up, *pair, t), step, answer)
+    answer = None if button.value == SKIP else button.value
+    answering = Answering(office, follow_up, *pair, pressed.t)
+    return Outcome([_echo(step, button.value, pressed.t)]) + await _answer(answering, step, answer)
+
+
+ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (route(FollowUpAnswer, _on_answer),)
 
 
 async def on_text(follow_up: FollowUp, text: str, t: Translator, office: Office) -> Outcome | None:

@@ -1,6 +1,6 @@
 """A person's rights over their data: see all of it (/mydata) and erase it (/delete).
 
-Button data:  del:yes:<participant id>  del:no
+Its buttons: EraseMyData and KeepMyData (handlers.privacy.buttons).
 Erasure cancels what is under way with someone else first (they are told), so nobody waits for a
 meeting with a person who is gone; then the store erases the personal data and keeps an
 anonymous record for the program's counts. The same erasure serves /delete, a coordinator's
@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from handlers.core.bidi import for_reader
+from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Document, Outcome, Outgoing, Reply
-from handlers.core.ids import database_id
 from handlers.core.model import Erasure, Meeting, MeetingStatus, Participant, ProposalStatus, Role
 from handlers.core.people import both, name, to, translator, zone_of
 from handlers.core.ports import Context, Office
@@ -23,8 +23,9 @@ from handlers.core.render import format_day, format_when, summary
 from handlers.intake import questioning
 from handlers.intake.conversation import reset
 from handlers.matching import proposals
+from handlers.privacy.buttons import EraseMyData, KeepMyData
 
-NOT_REGISTERED: Final = "0"  # del:yes:0, a coordinator by invitation who never registered
+NOT_REGISTERED: Final = 0  # the erasure button of a coordinator by invitation, who never registered
 PRUNING: Final = "privacy.prune"
 
 
@@ -102,9 +103,11 @@ async def ask_to_delete(ctx: Context, office: Office) -> list[Reply]:
         "A meeting or proposal under way is cancelled, and the other person is told. "
         "We keep only anonymous counts for the program's statistics.\n\nErase your data?"
     )
+    registered = ctx.conversation.participant_id
+    assert registered is not None  # the unregistered were answered above
     buttons = (
-        (Button(t.gettext("Yes, erase my data"), f"del:yes:{ctx.conversation.participant_id}"),),
-        (Button(t.gettext("No, keep it"), "del:no"),),
+        (Button(t.gettext("Yes, erase my data"), EraseMyData(registered).pack()),),
+        (Button(t.gettext("No, keep it"), KeepMyData().pack()),),
     )
     return [Reply(text, buttons=buttons)]
 
@@ -118,25 +121,26 @@ def _ask_to_leave(ctx: Context) -> Reply:
         "invite you again.\n\nErase your data?"
     ).format(program=for_reader(ctx.program.name, t.language))
     buttons = (
-        (Button(t.gettext("Yes, erase my data"), f"del:yes:{NOT_REGISTERED}"),),
-        (Button(t.gettext("No, keep it"), "del:no"),),
+        (Button(t.gettext("Yes, erase my data"), EraseMyData(NOT_REGISTERED).pack()),),
+        (Button(t.gettext("No, keep it"), KeepMyData().pack()),),
     )
     return Reply(text, buttons=buttons)
 
 
-async def on_delete_button(rest: str, ctx: Context, office: Office) -> Outcome | None:
-    """The answer to "Erase your data?"; None for a button that is not this person's or no longer open."""
-    t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
-    if rest == "no":
-        return Outcome([Reply(t.gettext("Good, nothing is erased."), edit=True)])
-    choice, _, participant_id = rest.partition(":")
+async def _keep(button: KeepMyData, pressed: PressedInProgram) -> Outcome | None:
+    return Outcome([Reply(pressed.t.gettext("Good, nothing is erased."), edit=True)])
+
+
+async def _erase_pressed(button: EraseMyData, pressed: PressedInProgram) -> Outcome | None:
+    """Yes, erase: the person's own registration, or (0) a coordinator by invitation's access; None for a
+    button that is not this person's or no longer open."""
+    ctx, office, t = pressed.ctx, pressed.office, pressed.t
     conversation = ctx.conversation
-    if choice == "yes" and participant_id == NOT_REGISTERED and conversation.participant_id is None:
+    if button.participant_id == NOT_REGISTERED and conversation.participant_id is None:
         return await _leave(ctx, office)
-    person_id = database_id(participant_id)
-    if choice != "yes" or person_id is None or person_id != conversation.participant_id:
+    if button.participant_id != conversation.participant_id:
         return None
-    person = await ctx.participants.get(person_id)
+    person = await ctx.participants.get(button.participant_id)
     if person is None:
         return None
     messages = await erase(office, person, Erasure.REQUEST)
@@ -182,7 +186,7 @@ async def erase(office: Office, person: Participant, reason: Erasure) -> list[Ou
         if meeting is not None:
             meeting.status = MeetingStatus.CANCELLED
             await office.matchmaking.save_meeting(meeting, office.now)
-        await proposals.end_match(office, proposal, ProposalStatus.CANCELLED, person.role)
+        await proposals.end_proposal(office, proposal, ProposalStatus.CANCELLED, person.role)
         under_way.append((meeting, pair[1] if person.role is Role.CONNECTEE else pair[0]))
     await office.personal_data.erase(person.id, reason, office.now)
     messages = []
@@ -229,3 +233,9 @@ async def on_pruning(office: Office) -> list[Outgoing]:
     failed updates, idle chats without a registration) once old: the store knows the ages."""
     await office.personal_data.prune(office.now)
     return []
+
+
+ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (
+    route(EraseMyData, _erase_pressed),
+    route(KeepMyData, _keep),
+)

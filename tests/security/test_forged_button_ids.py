@@ -19,10 +19,12 @@ from bot.app import Received
 from bot.channels.terminal import TerminalChat
 from bot.cli import webhook_of
 from bot.config import SettingsError, load_settings
+from handlers.coordinators.buttons import Approve, PickConnector
 from handlers.core.events import Button, Event, EventKind, Reply
-from handlers.core.ids import database_id, database_ids, number
+from handlers.core.ids import database_id, number
 from handlers.core.model import MeetingStatus, ProposalStatus
-from handlers.front_desk import COORDINATOR_BUTTONS, FOLLOW_UP_BUTTONS, MEETING_BUTTONS, PROPOSAL_BUTTONS
+from handlers.front_desk import DESK_ROUTES
+from handlers.intake.conversation import ROUTES as CONVERSATION_ROUTES
 from storage.tables import IncomingUpdateRow, MeetingRow, ParticipantRow, ProposalRow
 from tests.support.autopilot import complete_intake, press
 from tests.support.chat import ChatClient
@@ -217,13 +219,8 @@ async def test_a_forged_answer_button_with_a_superscript_at_a_number_question() 
 
 # ---------------------------------------------------------------- any button data at all
 
-BUTTON_KINDS = sorted(
-    PROPOSAL_BUTTONS
-    | MEETING_BUTTONS
-    | FOLLOW_UP_BUTTONS
-    | COORDINATOR_BUTTONS
-    | {"del", "tz", "lang", "role", "consent", "resume", "cancel", "a", "s", "o", "t", "d", "e", "submit"}
-)
+# Every kind of button's code ("del" once, for "del:yes" and "del:no"), followed by any fields at all.
+BUTTON_KINDS = sorted({route.button.code.split(":")[0] for route in (*DESK_ROUTES, *CONVERSATION_ROUTES)})
 FIELD = st.one_of(
     st.sampled_from(NOT_IDS),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
@@ -275,8 +272,8 @@ def test_no_text_at_all_makes_the_number_reader_raise_or_read_what_is_not_plain_
 @given(st.integers(1, 2**31 - 1))
 def test_every_real_id_reads_back(record_id: int) -> None:
     assert database_id(str(record_id)) == record_id
-    assert database_ids(f"{record_id}:{record_id}", 2) == [record_id, record_id]
-    assert database_ids(f"{record_id}:{record_id}", 1) is None, "one field too many"
+    assert PickConnector.unpack(f"pick:{record_id}:{record_id}") == PickConnector(record_id, record_id)
+    assert Approve.unpack(f"ok:{record_id}:{record_id}") is None, "one field too many"
 
 
 # ---------------------------------------------------------------- the terminal and the settings

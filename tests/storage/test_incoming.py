@@ -118,14 +118,14 @@ async def test_while_one_worker_handles_someone_another_takes_the_next_person_no
 async def test_an_update_that_keeps_failing_is_set_aside_the_person_is_told_and_their_next_one_goes_on(
     app: Frontdoor, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handle = pipeline.frontdesk.handle
+    handle = pipeline.front_desk.handle
 
     async def broken_on_boom(event: Event, ctx: Context, office: Office) -> Outcome:
         if event.text == "boom":
             raise RuntimeError("a bug")
         return await handle(event, ctx, office)
 
-    monkeypatch.setattr(pipeline.frontdesk, "handle", broken_on_boom)
+    monkeypatch.setattr(pipeline.front_desk, "handle", broken_on_boom)
     await app.receive("telegram", event(1, 101, EventKind.COMMAND, "start"))
     await handle_all(app)
     before = await replies_to(app, 1)
@@ -166,14 +166,14 @@ async def test_several_peoples_updates_are_handled_in_one_transaction_as_each_al
 async def test_when_one_update_of_a_batch_fails_the_others_are_handled_and_only_it_is_retried(
     app: Frontdoor, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handle = pipeline.frontdesk.handle
+    handle = pipeline.front_desk.handle
 
     async def broken_for_user_2(event: Event, ctx: Context, office: Office) -> Outcome:
         if event.user_id == 2:
             raise RuntimeError("a bug")
         return await handle(event, ctx, office)
 
-    monkeypatch.setattr(pipeline.frontdesk, "handle", broken_for_user_2)
+    monkeypatch.setattr(pipeline.front_desk, "handle", broken_for_user_2)
     for user_id in (1, 2, 3):
         await app.receive("telegram", event(user_id, 100 + user_id, EventKind.COMMAND, "start"))
 
@@ -214,12 +214,12 @@ async def test_if_handling_updates_as_they_arrive_fails_they_stay_stored_for_the
     async def broken(event: Event, ctx: Context, office: Office) -> Outcome:
         raise RuntimeError("a bug")
 
-    handle = pipeline.frontdesk.handle
-    monkeypatch.setattr(pipeline.frontdesk, "handle", broken)
+    handle = pipeline.front_desk.handle
+    monkeypatch.setattr(pipeline.front_desk, "handle", broken)
     new, batch = await app.receive_all("telegram", [(event(1, 101, EventKind.COMMAND, "start"), None)], handle=10)
     assert (new, batch.received) == (1, [])
 
-    monkeypatch.setattr(pipeline.frontdesk, "handle", handle)
+    monkeypatch.setattr(pipeline.front_desk, "handle", handle)
     assert await handle_all(app) == [(1, 101)]
     assert await replies_to(app, 1)
 

@@ -1,6 +1,6 @@
 """A sweep proposes exactly what proposing to each waiting newcomer on their own would.
 
-The sweep loads every connector once (handlers.matching.proposals.Pool) and keeps that pool up to date as it
+The sweep loads every connector once (handlers.matching.pool.Pool) and keeps that pool up to date as it
 proposes; this compares it, on two copies of one program, with the one-at-a-time way that looks
 everything up again in the database for each newcomer.
 """

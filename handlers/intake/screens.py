@@ -1,0 +1,93 @@
+"""The form's screens: a question with its buttons, and the review with an Edit button per answer."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from handlers.core.events import Button, Reply
+from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Question
+from handlers.core.render import PART_NAMES, display_answer, option_label, summary, weekday_names
+from handlers.core.translator import Translator
+from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
+
+TICK: Final = "✅ "
+MANY_OPTIONS: Final = 8  # above this, options go two to a row so the keyboard fits a phone screen
+
+
+def question_reply(
+    t: Translator,
+    question: Question,
+    *,
+    number: int,
+    total: int,
+    current: Any = None,
+    has_answer: bool = False,
+    pending: list[str] | None = None,
+    edit: bool = False,
+    buttons_per_row: int,
+) -> Reply:
+    """The message that asks `question`, with its buttons; `pending` are ticked options.
+
+    `buttons_per_row`: the channel's most side by side (Capabilities); a layout takes fewer where labels are words.
+    """
+    lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
+    if question.kind is Kind.AVAILABILITY:
+        lines.append(t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00"))
+    if has_answer:
+        lines.append(t.gettext("Your answer now: {answer}").format(answer=display_answer(t, question, current)))
+    text = "\n\n".join(lines)
+    skip = [Button(t.gettext("Skip"), SkipQuestion(question.key).pack())] if question.optional else []
+
+    if question.kind is Kind.CHOICE:
+        buttons = [Button(option_label(t, o), Answer(question.key, o.value).pack()) for o in question.options]
+        if question.other:
+            buttons.append(Button(t.gettext("Other (type it)"), OtherAnswer(question.key).pack()))
+        per_row = min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row)
+        return Reply(text, buttons=tuple(_rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
+    if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
+        numbers = [
+            Button(str(n), Answer(question.key, str(n)).pack()) for n in range(question.minimum, question.maximum + 1)
+        ]
+        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + _rows(skip, 1)), edit=edit)
+    if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
+        ticks = _ticks(t, question, pending or [], buttons_per_row)
+        return Reply(text, buttons=tuple(ticks + _rows(skip, 1)), edit=edit)
+    if question.kind is Kind.PHONE:
+        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.gettext("Skip"),))
+    return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
+
+
+def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row: int) -> list[tuple[Button, ...]]:
+    """Toggle buttons that say what a press will do, so a double tap cannot undo itself; a day's times
+    side by side (as many as the channel shows)."""
+
+    def toggle(value: str, label: str) -> Button:
+        on = value in ticked
+        return Button((TICK if on else "") + label, Tick(question.key, value, not on).pack())
+
+    if question.kind is Kind.AVAILABILITY:
+        days = weekday_names(t.language)
+        rows = []
+        for i, day in enumerate(WEEKDAYS):
+            times = [
+                toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
+                for part in DAY_PARTS
+            ]
+            rows += _rows(times, buttons_per_row)
+    else:
+        buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
+        rows = _rows(buttons, min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row))
+    return rows + [(Button(t.gettext("Done"), DoneTicking(question.key).pack()),)]
+
+
+def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, buttons_per_row: int) -> Reply:
+    """Every answer, an Edit button for each (two side by side, if the channel shows two), and Submit."""
+    lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
+    lines.append(summary(t, answers, visible))
+    edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), EditAnswer(q.key).pack()) for q in visible]
+    rows = _rows(edits, min(2, buttons_per_row)) + [(Button(t.gettext("Submit"), Submit().pack()),)]
+    return Reply("\n\n".join(lines), buttons=tuple(rows))
+
+
+def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
