@@ -4,9 +4,10 @@ the person the button was sent to and that the proposal is still at the turn the
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, TypeVar
 
 from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Outcome, Reply
@@ -39,8 +40,10 @@ from handlers.meetings import booking
 
 @dataclass(frozen=True)
 class _Turn:
-    """A proposal whose turn a button was pressed in, and its two sides."""
+    """A proposal whose turn a button was pressed in, its two sides, and the presser's translator."""
 
+    office: Office
+    t: Translator
     proposal: Proposal
     connectee: Participant
     connector: Participant
@@ -63,67 +66,32 @@ async def _turn(button: OnProposal, pressed: PressedInProgram, waiting_for: Prop
         return None
     connectee, connector = pair
     presser = connector if waiting_for is ProposalStatus.OFFERED else connectee
-    return _Turn(proposal, connectee, connector) if presser.user_id == pressed.user_id else None
+    return _Turn(office, pressed.t, proposal, connectee, connector) if presser.user_id == pressed.user_id else None
 
 
-async def _pick_slot(button: PickSlot, pressed: PressedInProgram) -> Outcome | None:
-    turn = await _turn(button, pressed, ProposalStatus.OFFERED)
-    slot = turn.held(button.index) if turn else None
-    if turn is None or slot is None:
+B = TypeVar("B", bound=OnProposal)
+
+
+def _in_turn(
+    waiting_for: ProposalStatus, act: Callable[[_Turn, B], Awaitable[Outcome | None]]
+) -> Callable[[B, PressedInProgram], Awaitable[Outcome | None]]:
+    """The answer to a button of `waiting_for`'s side: `act`, if the proposal is still at its turn."""
+
+    async def answer(button: B, pressed: PressedInProgram) -> Outcome | None:
+        turn = await _turn(button, pressed, waiting_for)
+        return None if turn is None else await act(turn, button)
+
+    return answer
+
+
+# ---------------------------------------------------------------- the connector's answers
+
+
+async def _pick_slot(turn: _Turn, button: PickSlot) -> Outcome | None:
+    slot = turn.held(button.index)
+    if slot is None:
         return None
-    return await _connector_picks(pressed.office, turn.proposal, turn.connectee, turn.connector, slot, pressed.t)
-
-
-async def _none_of_these(button: NoneOfTheseTimes, pressed: PressedInProgram) -> Outcome | None:
-    turn = await _turn(button, pressed, ProposalStatus.OFFERED)
-    if turn is None:
-        return None
-    return await _other_times(pressed.office, turn.proposal, turn.connectee, turn.connector, pressed.t)
-
-
-async def _cannot_take_it(button: CannotTakeIt, pressed: PressedInProgram) -> Outcome | None:
-    turn = await _turn(button, pressed, ProposalStatus.OFFERED)
-    if turn is None:
-        return None
-    declined, by = ProposalStatus.DECLINED, Role.CONNECTOR
-    return await _end(pressed.office, turn.proposal, turn.connectee, turn.connector, declined, by, pressed.t)
-
-
-async def _accept_time(button: AcceptTime, pressed: PressedInProgram) -> Outcome | None:
-    turn = await _turn(button, pressed, ProposalStatus.PROPOSED)
-    if turn is None or turn.proposal.slot is None:
-        return None
-    slot = turn.proposal.slot
-    office, t = pressed.office, pressed.t
-    return await booking.confirm(office, turn.proposal, turn.connectee, turn.connector, slot, t, turn.connectee)
-
-
-async def _another_time(button: AnotherTime, pressed: PressedInProgram) -> Outcome | None:
-    turn = await _turn(button, pressed, ProposalStatus.PROPOSED)
-    if turn is None:
-        return None
-    return Outcome(_choose_another(pressed.office, turn.proposal, turn.connectee, pressed.t))
-
-
-async def _choose_slot(button: ChooseSlot, pressed: PressedInProgram) -> Outcome | None:
-    turn = await _turn(button, pressed, ProposalStatus.PROPOSED)
-    slot = turn.held(button.index) if turn else None
-    if turn is None or slot is None:
-        return None
-    return await _connectee_asks(pressed.office, turn.proposal, turn.connectee, turn.connector, slot, pressed.t)
-
-
-async def _decline(button: DeclineProposal, pressed: PressedInProgram) -> Outcome | None:
-    turn = await _turn(button, pressed, ProposalStatus.PROPOSED)
-    if turn is None:
-        return None
-    declined, by = ProposalStatus.DECLINED, Role.CONNECTEE
-    return await _end(pressed.office, turn.proposal, turn.connectee, turn.connector, declined, by, pressed.t)
-
-
-async def _connector_picks(
-    office: Office, proposal: Proposal, connectee: Participant, connector: Participant, slot: datetime, t: Translator
-) -> Outcome:
+    office, proposal, connectee, connector, t = turn.office, turn.proposal, turn.connectee, turn.connector, turn.t
     if proposal.slot == slot and proposal.asked_by is Role.CONNECTEE:
         return await booking.confirm(office, proposal, connectee, connector, slot, t, connector)
     await next_turn(office, proposal, ProposalStatus.PROPOSED, slot, Role.CONNECTOR)
@@ -135,32 +103,47 @@ async def _connector_picks(
     )
 
 
-async def _other_times(
-    office: Office, proposal: Proposal, connectee: Participant, connector: Participant, t: Translator
-) -> Outcome:
+async def _other_times(turn: _Turn, button: NoneOfTheseTimes) -> Outcome | None:
     """New slots, none offered before; when there are none left, move on to another connector."""
-    if not await hold_fresh(office, proposal, connectee, connector):
-        return await _end(
-            office, proposal, connectee, connector, ProposalStatus.DECLINED, Role.CONNECTOR, t, no_time=True
-        )
-    text = t.gettext("Here are other times that suit {name}. Pick one:").format(name=name(connectee, t))
-    return Outcome([Reply(text, buttons=slot_buttons(office, proposal, connector, t), edit=True)])
+    if not await hold_fresh(turn.office, turn.proposal, turn.connectee, turn.connector):
+        return await _end(turn, Role.CONNECTOR, no_time=True)
+    t = turn.t
+    text = t.gettext("Here are other times that suit {name}. Pick one:").format(name=name(turn.connectee, t))
+    return Outcome([Reply(text, buttons=slot_buttons(turn.office, turn.proposal, turn.connector, t), edit=True)])
 
 
-def _choose_another(office: Office, proposal: Proposal, connectee: Participant, t: Translator) -> list[Reply]:
-    zone = zone_of(office, connectee)
+async def _cannot_take_it(turn: _Turn, button: CannotTakeIt) -> Outcome | None:
+    return await _end(turn, Role.CONNECTOR)
+
+
+# ---------------------------------------------------------------- the connectee's answers
+
+
+async def _accept_time(turn: _Turn, button: AcceptTime) -> Outcome | None:
+    slot = turn.proposal.slot
+    if slot is None:
+        return None
+    office, t = turn.office, turn.t
+    return await booking.confirm(office, turn.proposal, turn.connectee, turn.connector, slot, t, turn.connectee)
+
+
+async def _another_time(turn: _Turn, button: AnotherTime) -> Outcome | None:
+    proposal, t = turn.proposal, turn.t
+    zone = zone_of(turn.office, turn.connectee)
     rows = [
         (Button(format_when(start, t, zone), ChooseSlot(proposal.id, proposal.version, index).pack()),)
         for index, start in enumerate(proposal.slots)
         if start != proposal.slot
     ]
     rows.append((Button(t.gettext("No, thank you"), DeclineProposal(proposal.id, proposal.version).pack()),))
-    return [Reply(t.gettext("Which of these times would suit you better?"), buttons=tuple(rows), edit=True)]
+    return Outcome([Reply(t.gettext("Which of these times would suit you better?"), buttons=tuple(rows), edit=True)])
 
 
-async def _connectee_asks(
-    office: Office, proposal: Proposal, connectee: Participant, connector: Participant, slot: datetime, t: Translator
-) -> Outcome:
+async def _choose_slot(turn: _Turn, button: ChooseSlot) -> Outcome | None:
+    slot = turn.held(button.index)
+    if slot is None:
+        return None
+    office, proposal, connectee, connector, t = turn.office, turn.proposal, turn.connectee, turn.connector, turn.t
     if slot == proposal.slot:
         return await booking.confirm(office, proposal, connectee, connector, slot, t, connectee)
     await next_turn(office, proposal, ProposalStatus.OFFERED, slot, Role.CONNECTEE)
@@ -172,19 +155,14 @@ async def _connectee_asks(
     )
 
 
-async def _end(
-    office: Office,
-    proposal: Proposal,
-    connectee: Participant,
-    connector: Participant,
-    status: ProposalStatus,
-    by: Role,
-    t: Translator,
-    *,
-    no_time: bool = False,
-) -> Outcome:
-    """A proposal ends without a meeting: both are told, the connectee moves on to the next connector."""
-    await end_proposal(office, proposal, status, by)
+async def _decline(turn: _Turn, button: DeclineProposal) -> Outcome | None:
+    return await _end(turn, Role.CONNECTEE)
+
+
+async def _end(turn: _Turn, by: Role, *, no_time: bool = False) -> Outcome:
+    """The proposal is declined by `by`: both are told, the connectee moves on to the next connector."""
+    office, connectee, connector, t = turn.office, turn.connectee, turn.connector, turn.t
+    await end_proposal(office, turn.proposal, ProposalStatus.DECLINED, by)
     if by is Role.CONNECTOR:
         if no_time:
             text = t.gettext(
@@ -204,12 +182,13 @@ async def _end(
     return Outcome(mine, [to(connector, Reply(told)), *await find_connector(office, connectee)])
 
 
+OFFERED, PROPOSED = ProposalStatus.OFFERED, ProposalStatus.PROPOSED  # waiting for the connector, the connectee
 ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (
-    route(PickSlot, _pick_slot),
-    route(NoneOfTheseTimes, _none_of_these),
-    route(CannotTakeIt, _cannot_take_it),
-    route(AcceptTime, _accept_time),
-    route(AnotherTime, _another_time),
-    route(ChooseSlot, _choose_slot),
-    route(DeclineProposal, _decline),
+    route(PickSlot, _in_turn(OFFERED, _pick_slot)),
+    route(NoneOfTheseTimes, _in_turn(OFFERED, _other_times)),
+    route(CannotTakeIt, _in_turn(OFFERED, _cannot_take_it)),
+    route(AcceptTime, _in_turn(PROPOSED, _accept_time)),
+    route(AnotherTime, _in_turn(PROPOSED, _another_time)),
+    route(ChooseSlot, _in_turn(PROPOSED, _choose_slot)),
+    route(DeclineProposal, _in_turn(PROPOSED, _decline)),
 )
