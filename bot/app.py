@@ -24,7 +24,8 @@ from bot.pipeline import Batch, Handled, Lease, Pipeline, Received
 from bot.runtime import Runtime
 from handlers.core.channel import Capabilities
 from handlers.core.events import Event
-from handlers.core.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, check_buttons, load_program
+from handlers.core.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program
+from handlers.intake.screens import check_buttons
 from handlers.privacy import retention
 from storage.consents import numbered_consents
 from storage.database import open_engine, session_factory, upgrade

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import UnknownLocaleError
 
-from handlers.core.channel import Capabilities
 from handlers.core.questions import DAY_PART_HOURS as DAY_PART_HOURS
 from handlers.core.questions import DAY_PARTS as DAY_PARTS
 from handlers.core.questions import WEEKDAYS as WEEKDAYS
@@ -261,19 +260,6 @@ def _parse_follow_up(raw: Any, digest: Any, fail: Fail) -> FollowUpRules:
     except ValueError:
         raise fail('[digest] time must be a time of day like "08:00"') from None
     return FollowUpRules(work_days=tuple(sorted(set(work_days))), digest_time=digest_time, **numbers)
-
-
-def check_buttons(program: Program, channel: Capabilities) -> None:
-    """Raise ProgramError if an option's button (its longest data: a tick, t:key:value:1) would be
-    longer than `channel` takes back from a press."""
-    for role, form in program.forms.items():
-        for question in form.questions:
-            for option in question.options:
-                if len(f"t:{question.key}:{option.value}:1".encode("ascii")) > channel.most_button_data_bytes:
-                    raise ProgramError(
-                        f"{program.source}: form {role!r}, question {question.key!r}: key and option "
-                        f"{option.value!r} are too long for a button"
-                    )
 
 
 def _check_form(role: str, questions: tuple[Question, ...], fail: Fail) -> None:

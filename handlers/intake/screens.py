@@ -1,11 +1,13 @@
-"""The form's screens: a question with its buttons, and the review with an Edit button per answer."""
+"""The form's screens: a question with its buttons, and the review with an Edit button per answer;
+and the check, at start, that every option's button fits what a channel takes back."""
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from handlers.core.channel import Capabilities
 from handlers.core.events import Button, Reply
-from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Question
+from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Program, ProgramError, Question
 from handlers.core.render import PART_NAMES, display_answer, option_label, summary, weekday_names
 from handlers.core.translator import Translator
 from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
@@ -91,3 +93,19 @@ def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question]
 
 def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def check_buttons(program: Program, channel: Capabilities) -> None:
+    """Raise ProgramError if an option's button (its longest data: a tick) would be longer than
+    `channel` takes back from a press."""
+    for role, form in program.forms.items():
+        for question in form.questions:
+            for option in question.options:
+                if (
+                    len(Tick(question.key, option.value, on=True).pack().encode("ascii"))
+                    > channel.most_button_data_bytes
+                ):
+                    raise ProgramError(
+                        f"{program.source}: form {role!r}, question {question.key!r}: key and option "
+                        f"{option.value!r} are too long for a button"
+                    )

@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from bot.channels import telegram_capabilities
-from handlers.core.program import ProgramError, check_buttons, load_program
+from handlers.core.program import ProgramError, load_program
+from handlers.intake.screens import check_buttons
 from tests.support.chat import ChatClient
 
 TELEGRAM = telegram_capabilities.capabilities(bot_username=None)
