@@ -26,7 +26,7 @@ from handlers.privacy import rights
 
 log = logging.getLogger(__name__)
 
-RETENTION: Final = "rights.retention"  # the daily job's kind (the name older job rows carry)
+RETENTION: Final = "privacy.retention"  # the daily job's kind (the name older job rows carry)
 BATCH: Final = 500  # people anonymized in one transaction; a full batch schedules the next at once
 # One daily run anonymizes at most this share of the participants not yet anonymized. A program
 # keeps about `retention_days` of registrations, so in a steady state 5 % is some 36 days' worth of
