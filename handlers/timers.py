@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
 
 from handlers.coordinators import digest, review
 from handlers.core.events import Outgoing
@@ -16,23 +17,29 @@ class UnknownJob(ValueError):
     """A job kind this version does not know (written by a newer version?): kept for a later run."""
 
 
+Job = Callable[[dict[str, Any], Office], Awaitable[list[Outgoing]]]
+
+# Every kind of job, by the name its rows carry in the database: a name, once stored, is kept for good.
+JOBS: Final[dict[str, Job]] = {
+    proposals.NUDGE: lambda payload, office: proposals.on_timer(
+        proposals.NUDGE, int(payload["match"]), int(payload["version"]), office
+    ),
+    proposals.EXPIRE: lambda payload, office: proposals.on_timer(
+        proposals.EXPIRE, int(payload["match"]), int(payload["version"]), office
+    ),
+    booking.REMIND: lambda payload, office: changes.on_reminder(int(payload["meeting"]), int(payload["hours"]), office),
+    review.SWEEP: lambda payload, office: review.sweep(office),
+    booking.FOLLOW_UP: lambda payload, office: follow_ups.on_ask(int(payload["meeting"]), office),
+    follow_ups.WORK: lambda payload, office: follow_ups.on_work(int(payload["meeting"]), int(payload["days"]), office),
+    follow_ups.NUDGE: lambda payload, office: follow_ups.on_nudge(int(payload["follow_up"]), office),
+    digest.DAILY: lambda payload, office: digest.daily(str(payload["day"]), office),
+    retention.RETENTION: retention.on_retention,
+    rights.PRUNING: lambda payload, office: rights.on_pruning(office),
+}
+
+
 async def run(kind: str, payload: dict[str, Any], office: Office) -> list[Outgoing]:
-    if kind in (proposals.NUDGE, proposals.EXPIRE):
-        return await proposals.on_timer(kind, int(payload["match"]), int(payload["version"]), office)
-    if kind == booking.REMIND:
-        return await changes.on_reminder(int(payload["meeting"]), int(payload["hours"]), office)
-    if kind == review.SWEEP:
-        return await review.sweep(office)
-    if kind == booking.FOLLOW_UP:
-        return await follow_ups.on_ask(int(payload["meeting"]), office)
-    if kind == follow_ups.WORK:
-        return await follow_ups.on_work(int(payload["meeting"]), int(payload["days"]), office)
-    if kind == follow_ups.NUDGE:
-        return await follow_ups.on_nudge(int(payload["follow_up"]), office)
-    if kind == digest.DAILY:
-        return await digest.daily(str(payload["day"]), office)
-    if kind == retention.RETENTION:
-        return await retention.on_retention(payload, office)
-    if kind == rights.PRUNING:
-        return await rights.on_pruning(office)
-    raise UnknownJob(kind)
+    job = JOBS.get(kind)
+    if job is None:
+        raise UnknownJob(kind)
+    return await job(payload, office)
