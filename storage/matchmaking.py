@@ -28,8 +28,8 @@ from storage.database import insert_of, inserted
 from storage.participants import SqlParticipants, answers_by_participant, answers_object, participant_from_row
 from storage.tables import ConversationRow, MeetingRow, ParticipantRow, ProposalRow, SlotHoldRow
 
-# Matches are read as plain rows (match, current_match), so a Core update leaves no ORM object stale.
-_SAVE_MATCH: Final = (
+# Proposals are read as plain rows (proposal, current_proposals), so a Core update leaves no ORM object stale.
+_SAVE_PROPOSAL: Final = (
     update(MATCHES)
     .where(MATCHES.c.id == bindparam("match_id"))
     .values(
@@ -44,7 +44,7 @@ _SAVE_MATCH: Final = (
     )
 )
 # A sweep makes hundreds of proposals: their statements are built once, not once each.
-_CREATE_MATCH: Final = (
+_CREATE_PROPOSAL: Final = (
     MATCHES.insert()
     .values(
         connectee_id=bindparam("new_connectee_id"),
@@ -216,7 +216,7 @@ class SqlMatchmaking:
         self, connectee_id: int, connector_id: int, reasons: list[str], now: datetime
     ) -> Proposal:
         values = {"new_connectee_id": connectee_id, "new_connector_id": connector_id, "new_reasons": reasons}
-        row = (await self._session.execute(_CREATE_MATCH, values | {"now": now})).one()
+        row = (await self._session.execute(_CREATE_PROPOSAL, values | {"now": now})).one()
         return match_from_row(row)
 
     async def proposal(self, match_id: int, *, lock: bool = False) -> Proposal | None:
@@ -237,7 +237,7 @@ class SqlMatchmaking:
             "new_ended_by": proposal.ended_by.value if proposal.ended_by else None,
             "now": now,
         }
-        await self._session.execute(_SAVE_MATCH, values)
+        await self._session.execute(_SAVE_PROPOSAL, values)
 
     async def current_proposals(self, participant_id: int, role: Role) -> list[Proposal]:
         side = MATCHES.c.connectee_id if role is Role.CONNECTEE else MATCHES.c.connector_id
