@@ -39,6 +39,7 @@ class Settings:
     webhook_secret: str | None = None  # None: generated once and kept in the database for every worker
     send_rate: float = 30.0  # messages a second overall, shared by the live workers (Telegram: 30)
     chat_interval: float = 1.0  # seconds between two messages to one chat (Telegram: 1)
+    chat_burst: int = 2  # messages one chat may get at once before that pace (bot.pacing.ChatPace)
     person_burst: float = flood.BURST  # updates one person may send at once (bot.flood says why)
     person_rate: float = flood.PER_SECOND  # and a second after that
 
@@ -88,6 +89,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         webhook_secret=_webhook_secret(get),
         send_rate=_number(get, "FRONTDOOR_SEND_RATE", 30.0, low=0.1, high=1000.0),
         chat_interval=_number(get, "FRONTDOOR_CHAT_INTERVAL", 1.0, low=0.0, high=60.0),
+        chat_burst=_whole(get, "FRONTDOOR_CHAT_BURST", 2, low=1, high=5),
         person_burst=_number(get, "FRONTDOOR_PERSON_BURST", flood.BURST, low=1.0, high=1_000_000.0),
         person_rate=_number(get, "FRONTDOOR_PERSON_RATE", flood.PER_SECOND, low=0.01, high=1_000_000.0),
     )
@@ -143,3 +145,10 @@ def _number(get: Getter, name: str, default: float, *, low: float, high: float) 
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {text}")
     return value
+
+
+def _whole(get: Getter, name: str, default: int, *, low: int, high: int) -> int:
+    value = _number(get, name, default, low=low, high=high)
+    if value != int(value):
+        raise SettingsError(f"{name} must be a whole number, not {get(name)}")
+    return int(value)

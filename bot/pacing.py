@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Final
 
 # Sends leave evenly spaced, 1% apart more than the rate asks; what keeps Telegram's one-second
@@ -64,3 +65,42 @@ class RateLimiter:
         while len(self._turns) > self._count:
             self._turns.popleft()
         return turn
+
+
+class ChatPace:
+    """Each chat's pace: at most `burst` messages at once, then one every `interval` seconds, edits
+    included (a token bucket per chat). Telegram asks for about one message a second in a chat and
+    tolerates short bursts; a burst of two lets the next question and the ✔ of the answered one
+    leave together."""
+
+    def __init__(self, interval: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._interval = interval
+        self._burst = max(1, burst)
+        self._chats: dict[int, tuple[float, float]] = {}  # chat -> (allowance, self._clock() it was so)
+
+    def _allowance(self, chat_id: int, now: float) -> float:
+        allowance, at = self._chats.get(chat_id, (float(self._burst), now))
+        return min(float(self._burst), allowance + (now - at) / self._interval)
+
+    def wait(self, chat_id: int) -> float:
+        """Seconds before this chat may get its next message (0: now)."""
+        if self._interval <= 0:
+            return 0.0
+        now = self._clock()
+        return max(0.0, (1.0 - self._allowance(chat_id, now)) * self._interval)
+
+    def sent(self, chat_id: int, at: float | None = None) -> None:
+        """A message reached this chat (counted from Telegram's answer, as for the overall rate; or
+        `at`, when another worker sent it)."""
+        if self._interval <= 0:
+            return
+        now = self._clock() if at is None else at
+        self._chats[chat_id] = (self._allowance(chat_id, now) - 1.0, now)
+
+    def forget_idle(self) -> None:
+        """Drop the chats whose allowance is full again (they are as if never written to)."""
+        if self._interval <= 0:
+            return
+        now = self._clock()
+        self._chats = {chat: kept for chat, kept in self._chats.items() if self._allowance(chat, now) < self._burst}

@@ -236,13 +236,21 @@ class Pipeline:
         await uow.conversations.save(conversation, now)
         reader = conversation.language or runtime.program.default_language  # as the flow left it: a button may set it
         replies = [settled(lay_out(reply, reader)) for reply in outcome.replies]
-        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in replies]
+        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in next_first(replies)]
         if payloads and event.kind is not EventKind.TOO_FAST and not await _room(uow, channel, event, payloads):
             payloads = []
         ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
         others = await queue(uow, outcome.messages, now)
         chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
         return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
+
+
+def next_first(replies: list[Reply]) -> list[Reply]:
+    """The order a chat receives one update's replies in: new messages (the next question) first,
+    then the edits of the pressed message (its ✔). A chat gets about one message a second, edits
+    included, so the edit first would hold the next question back a second after every tap; after
+    it, the person reads the question at once and the ✔ follows at the chat's next turn."""
+    return [reply for reply in replies if not reply.edit] + [reply for reply in replies if reply.edit]
 
 
 async def _room(uow: UnitOfWork, channel: str, event: Event, payloads: list[dict[str, Any]]) -> bool:

@@ -21,7 +21,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Deliver, Delivery
-from bot.pacing import RateLimiter, Turn
+from bot.pacing import ChatPace, RateLimiter, Turn
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ class Sender:
         *,
         per_second: float = 30.0,
         chat_interval: float = 1.0,
+        chat_burst: int = 1,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -85,7 +86,9 @@ class Sender:
         self._per_second = per_second
         self._limiter = RateLimiter(per_second)
         self._chat_interval = chat_interval
-        self._chat_ready: dict[int, float] = {}  # chat -> time.monotonic() it may get its next message
+        self._chat_burst = chat_burst
+        self._chats = ChatPace(chat_interval, chat_burst)
+        self._noticed: dict[int, datetime] = {}  # chat -> the newest message another worker sent it, counted
         self._worker = worker  # set when this sender beats in the workers table (frontdoor run)
         self._clock = clock
         self._blocked_until = 0.0  # a 429's retry_after holds every send, as Telegram asks
@@ -151,7 +154,7 @@ class Sender:
         """Lease due messages to this sender inside the caller's transaction (`deliver_leased` once
         it is committed): the replies of updates are leased in the transaction that writes them."""
         now = self._clock()
-        per_chat = max(1, int(WINDOW / self._chat_interval)) if self._chat_interval > 0 else None
+        per_chat = max(1, int(WINDOW / self._chat_interval)) + self._chat_burst - 1 if self._chat_interval > 0 else None
         rows = await uow.outbox.claim(
             self._channel, now, now + LEASE, self.batch, chat_ids, worker=self._worker, per_chat=per_chat
         )
@@ -160,8 +163,10 @@ class Sender:
         if chat_ids is not None:
             # Those not taken wait behind a message of theirs being sent: taken when it is sent.
             self._behind.update(set(chat_ids) - chats)
-        # Another worker may have written to these chats a moment ago.
-        last = await uow.outbox.last_sent(self._channel, chats, now - timedelta(seconds=self._chat_interval))
+        # Another worker may have written to these chats a moment ago (a sender with no worker name is
+        # the only one: `frontdoor run` always names its worker).
+        since = now - timedelta(seconds=self._chat_interval)
+        last = await uow.outbox.last_sent(self._channel, chats, since, self._worker) if self._worker else {}
         return Leased(now, claimed, last)
 
     def deliver_leased(self, leased: Leased) -> None:
@@ -172,9 +177,10 @@ class Sender:
 
     def _by_chat(self, leased: Leased) -> ByChat:
         """The leased messages by chat, in order; each chat's next turn after its last message anywhere."""
-        for chat_id, sent_at in leased.last_sent.items():
-            ready = time.monotonic() + (sent_at - leased.at).total_seconds() + self._chat_interval
-            self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), ready)
+        for chat_id, sent_at in leased.last_sent.items():  # by another worker, a moment ago
+            if sent_at > self._noticed.get(chat_id, sent_at - timedelta(seconds=1)):  # counted once
+                self._noticed[chat_id] = sent_at
+                self._chats.sent(chat_id, at=time.monotonic() + (sent_at - leased.at).total_seconds())
         by_chat: ByChat = {}
         for outbox_id, chat_id, payload, attempts in leased.messages:
             by_chat.setdefault(chat_id, []).append((outbox_id, payload, attempts))
@@ -202,7 +208,7 @@ class Sender:
                     delivery = Delivery("retry", detail=type(error).__name__)
             finally:
                 turn.finish()
-            self._chat_ready[chat_id] = time.monotonic() + self._chat_interval  # from the answer, as for the rate
+            self._chats.sent(chat_id)  # from the answer, as for the rate
             if delivery.retry_after:  # every send holds, from now, not from when it is recorded
                 self._blocked_until = time.monotonic() + delivery.retry_after
             if not await self._record(
@@ -218,7 +224,7 @@ class Sender:
 
     async def _wait_for_turn(self, chat_id: int) -> Turn:
         """This chat's spacing first, then a turn of the overall rate and the end of any 429 pause."""
-        pause = self._chat_ready.get(chat_id, 0.0) - time.monotonic()
+        pause = self._chats.wait(chat_id)
         if pause > 0:
             await asyncio.sleep(pause)
         while True:
@@ -310,8 +316,9 @@ class Sender:
             log.info("%s workers share the sending rate", live)
         self.health.workers = live
         self._limiter.set_rate(self._per_second / live)
-        horizon = time.monotonic() - self._chat_interval
-        self._chat_ready = {chat: ready for chat, ready in self._chat_ready.items() if ready > horizon}
+        self._chats.forget_idle()
+        horizon = self._clock() - timedelta(seconds=self._chat_interval)
+        self._noticed = {chat: sent_at for chat, sent_at in self._noticed.items() if sent_at > horizon}
 
     async def leave(self) -> None:
         """A clean stop: the other workers take the whole rate at once."""

@@ -123,6 +123,7 @@ def wire(app: Frontdoor, bot: Bot, settings: Settings, *, worker: str | None) ->
         telegram.make_deliver(bot),
         per_second=settings.send_rate,
         chat_interval=settings.chat_interval,
+        chat_burst=settings.chat_burst,
         worker=worker,
     )
     # SQLite lets one transaction write at a time: more consumers would only queue for the lock.

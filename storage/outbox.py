@@ -64,6 +64,7 @@ _LAST_SENT: Final = (
         OUTBOX.c.chat_id.in_(bindparam("chat_ids", expanding=True)),
         unindexed(OUTBOX.c.status) == "sent",  # these chats' few messages, not every message ever sent
         OUTBOX.c.sent_at > bindparam("since"),
+        OUTBOX.c.claimed_by.is_distinct_from(bindparam("worker")),
     )
     .group_by(OUTBOX.c.chat_id)
 )
@@ -186,11 +187,13 @@ class SqlOutbox:
         counted = await hot.run(self._session, _WAITING, {"channel": channel, "chat_id": chat_id, "most": most})
         return int(counted.one()[0])
 
-    async def last_sent(self, channel: str, chat_ids: set[int], since: datetime) -> dict[int, datetime]:
-        """When each of these chats last got a message (from any worker), if after `since`."""
+    async def last_sent(
+        self, channel: str, chat_ids: set[int], since: datetime, other_than: str
+    ) -> dict[int, datetime]:
+        """When each of these chats last got a message from a worker other than `other_than`, if after `since`."""
         if not chat_ids:
             return {}
-        chats = {"channel": channel, "chat_ids": list(chat_ids), "since": since}
+        chats = {"channel": channel, "chat_ids": list(chat_ids), "since": since, "worker": other_than}
         found = await hot.run(self._session, _LAST_SENT, chats)
         return {chat_id: sent_at for chat_id, sent_at in found if sent_at is not None}
 

@@ -89,6 +89,9 @@ WEBHOOK_HOSTS: Final = frozenset({"127.0.0.1", "localhost"})  # the only places 
 WEBHOOK_TIMEOUT: Final = 10.0  # seconds to wait for the webhook's answer
 WEBHOOK_FIRST_RETRY: Final = 0.2  # seconds; doubled after each failure, up to WEBHOOK_LAST_RETRY
 WEBHOOK_LAST_RETRY: Final = 2.0
+# Messages a chat may take at once before its one a second (sends and edits alike): Telegram tolerates
+# short bursts; the bot allows itself fewer (FRONTDOOR_CHAT_BURST, 2).
+CHAT_BURST: Final = 3
 # Methods Telegram does not run when a webhook answers with them.
 NOT_IN_WEBHOOK_REPLY: Final = frozenset({"setwebhook", "deletewebhook", "close", "logout"})
 
@@ -398,12 +401,14 @@ class BotApiEmulator:
         self.webhook_allowed_updates: list[str] = []  # empty: every type the emulator makes
         self.webhook_timeout = WEBHOOK_TIMEOUT  # seconds; a test may shorten it
         self.webhook_deliveries: list[WebhookDelivery] = []  # every POST of an update, in order
-        # Fault injection: (global sends per second, sends per chat per second), or None for no limit.
+        # Fault injection: (global sends per second, messages per chat per second), or None for no
+        # limit. A chat's messages are sends and edits alike, and it may take `chat_burst` at once.
         self.rate_limit: tuple[float, float] | None = None
+        self.chat_burst = CHAT_BURST
         self._faults: dict[str, deque[_Fault]] = {}
         self._blocked: set[int] = set()
         self._global_sends: deque[float] = deque()
-        self._chat_sends: dict[int, deque[float]] = {}
+        self._chat_allowance: dict[int, tuple[float, float]] = {}  # chat -> (messages it may take, at)
         # Chats, messages, files.
         self._users: dict[int, EmulatedUser] = {}
         self._known_chats: set[int] = set()
@@ -682,22 +687,30 @@ class BotApiEmulator:
         self._blocked.discard(chat_id)
 
     def _check_rate_limit(self, method: str, params: Params) -> None:
-        """429 for a send over the global or per-chat rate (sliding window of one second)."""
-        if self.rate_limit is None or not method.lower().startswith("send") or method.lower() == "sendchataction":
+        """429 for a message over the global rate (a sliding window of one second) or over a chat's:
+        a short burst, then `chat_rate` a second, sends and edits alike, as Telegram counts them."""
+        name = method.lower()
+        if self.rate_limit is None or not name.startswith(("send", "edit")) or name == "sendchataction":
             return
         now = time.monotonic()
         global_rate, chat_rate = self.rate_limit
         chat_id = params.get("chat_id")
-        chat_sends = self._chat_sends.setdefault(chat_id, deque()) if isinstance(chat_id, int) else deque()
-        wait = max(
-            self._window_wait(self._global_sends, global_rate, now),
-            self._window_wait(chat_sends, chat_rate, now),
-        )
+        allowance = self._chat_allowance_at(chat_id, chat_rate, now) if isinstance(chat_id, int) else None
+        chat_wait = 0.0 if allowance is None or allowance >= 1 else (1 - allowance) / max(chat_rate, 1e-9)
+        global_wait = self._window_wait(self._global_sends, global_rate, now) if name.startswith("send") else 0.0
+        wait = max(global_wait, chat_wait)
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
-        self._global_sends.append(now)
-        chat_sends.append(now)
+        if name.startswith("send"):
+            self._global_sends.append(now)
+        if allowance is not None and isinstance(chat_id, int):
+            self._chat_allowance[chat_id] = (allowance - 1, now)
+
+    def _chat_allowance_at(self, chat_id: int, chat_rate: float, now: float) -> float:
+        """How many messages this chat may take at `now`: up to the burst, refilled at `chat_rate` a second."""
+        allowance, at = self._chat_allowance.get(chat_id, (float(self.chat_burst), now))
+        return min(float(self.chat_burst), allowance + (now - at) * chat_rate)
 
     @staticmethod
     def _window_wait(sends: deque[float], rate: float, now: float) -> float:

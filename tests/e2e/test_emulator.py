@@ -362,16 +362,19 @@ async def test_block_rate_limit_and_fail_next(telegram: BotApiEmulator, http: ai
         {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
     )
 
-    telegram.rate_limit = (100, 1)
+    telegram.rate_limit = (100, 1)  # a chat: a short burst (3), then one message a second, edits included
     assert (await api(http, telegram, "sendMessage", chat_id=2, text="one"))[0] == 200
-    status, body = await api(http, telegram, "sendMessage", chat_id=2, text="two")
+    first = telegram.messages(2)[-1].message_id
+    assert (await api(http, telegram, "sendMessage", chat_id=2, text="two"))[0] == 200
+    assert (await api(http, telegram, "editMessageText", chat_id=2, message_id=first, text="one ✔"))[0] == 200
+    status, body = await api(http, telegram, "editMessageText", chat_id=2, message_id=first, text="one ✔✔")
     assert (status, body["parameters"]) == (429, {"retry_after": 1})
     assert body["description"] == "Too Many Requests: retry after 1"
     telegram.rate_limit = None
 
     telegram.fail_next("sendMessage", status=500, times=2)
     assert [(await api(http, telegram, "sendMessage", chat_id=2, text="x"))[0] for _ in range(3)] == [500, 500, 200]
-    assert [m.text for m in telegram.messages(2)] == ["one", "x"]
+    assert [m.text for m in telegram.messages(2)] == ["one ✔", "two", "x"]
 
 
 async def test_wait_for_and_wait_idle(telegram: BotApiEmulator, http: aiohttp.ClientSession) -> None:

@@ -78,6 +78,19 @@ async def test_answers_conversation_and_replies_are_committed_together(app: Fron
     assert await count(app, ProcessedUpdateRow) == 5
 
 
+async def test_after_a_tap_the_next_question_leaves_before_the_tick_on_the_answered_one(app: Frontdoor) -> None:
+    """A chat gets about one message a second: the ✔ edit first would hold the question back a second."""
+    amal = Person(app, 503)
+    await amal.do(EventKind.COMMAND, "start")
+    handled = await amal.do(EventKind.CHOICE, "lang:en")
+    assert [reply.edit for reply in handled.replies] == [True, False], "shown in the order they read"
+    async with app.sessions() as session:
+        rows = (await session.execute(select(OutboxRow).where(OutboxRow.id.in_(handled.outbox_ids)))).scalars().all()
+    sent_in_order = sorted(rows, key=lambda row: row.id)
+    assert "Are you new to the region" in sent_in_order[0].payload["text"]
+    assert "edit_message_id" in sent_in_order[1].payload and "✔ English" in sent_in_order[1].payload["text"]
+
+
 async def test_a_redelivered_update_has_no_second_effect(app: Frontdoor) -> None:
     amal = Person(app, 502)
     for kind, text in [
