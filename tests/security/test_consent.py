@@ -10,7 +10,8 @@ from sqlalchemy import select
 from handlers.core.model import Step
 from handlers.core.program import Program, load_program
 from storage.tables import AnswerRow, ConsentRow, ConsentTextRow, ParticipantRow
-from tests.support.personas import AMAL, NOW
+from tests.support.clock import NOW
+from tests.support.personas import AMAL
 from tests.support.world import World, world_on
 
 

@@ -15,7 +15,8 @@ from handlers.core.model import Participant
 from handlers.core.program import Kind, Program, Question, load_program
 from handlers.intake.answers import clean_text
 from tests.support.autopilot import complete_intake, press
-from tests.support.chat import NOW, ChatClient
+from tests.support.chat import ChatClient
+from tests.support.clock import NOW
 
 PROGRAM = load_program()
 QUESTIONS = sorted(

@@ -14,7 +14,8 @@ from handlers.core.program import Kind
 from storage.export import Period, export_of, question_keys
 from storage.export_formats import FORMULA_STARTS, write_csv, write_xlsx
 from storage.tables import AnswerRow
-from tests.support.personas import AMAL, NOW, PRIYA, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, PRIYA, approve_all
 from tests.support.world import Phone, World
 
 FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+1+cmd|'/c calc'!A0", "-2+3", "@SUM(1+1)")

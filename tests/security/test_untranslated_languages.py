@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers.core.program import DEFAULT_PROGRAM_FILE, load_program
 from storage.tables import ConsentRow, ParticipantRow
 from tests.security.test_consent import with_new_terms
-from tests.support.personas import NOW
+from tests.support.clock import NOW
 from tests.support.world import World, world_on
 from tests.unit.test_cli import frontdoor
 

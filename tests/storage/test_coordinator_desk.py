@@ -18,7 +18,8 @@ from bot.exporting import ExportProcess
 from handlers.core.events import Document
 from storage.coordinators import invite
 from storage.tables import DigestRow, JobRow, ParticipantRow
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, PRIYA, a_booked_meeting, approve_all
 from tests.support.world import World, world_on
 
 UNKNOWN = "Sorry, I do not know that command. Send /help to see what I can do."

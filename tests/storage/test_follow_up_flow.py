@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.tables import FollowUpRow, JobRow, MeetingRow, ParticipantRow, ReferralRow
-from tests.support.personas import COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import COORDINATOR, PRIYA, a_booked_meeting, approve_all
 from tests.support.world import Phone, World, world_on
 
 MEETING_END = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # Thu, Nov 26, 9:30 in Toronto

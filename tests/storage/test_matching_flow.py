@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from handlers.core.program import MatchingRules, MatchMode, load_program
 from storage.tables import MeetingRow, ProposalRow, SlotHoldRow
-from tests.support.personas import AMAL, COORDINATOR, MARC, NOW, PRIYA, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, MARC, PRIYA, approve_all
 from tests.support.world import Phone, World, world_on
 
 
