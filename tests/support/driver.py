@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from handlers.core.bidi import FSI, PDI
 from handlers.core.events import Button
@@ -47,7 +47,6 @@ class Shown:
         return next(b.data for row in self.buttons for b in row if same_label(b.label, label))
 
 
-@runtime_checkable
 class Driver(Protocol):
     """A person in a chat with the bot. What an action returns is the implementation's own."""
 

@@ -6,7 +6,7 @@ proposal, a coordinator's notice, a reminder) are delivered from the outbox as t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -220,8 +220,13 @@ DEFAULTS: dict[Kind, Any] = {Kind.TEXT: "Sam Lee", Kind.YEAR: 2023, Kind.NUMBER:
 
 @asynccontextmanager
 async def world_on(
-    database_url: str, now: datetime, *, program: Program | None = None, coordinators=(), first_update: int = 1
-) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
+    database_url: str,
+    now: datetime,
+    *,
+    program: Program | None = None,
+    coordinators: Iterable[int] = (),
+    first_update: int = 1,
+) -> AsyncIterator[World]:
     """A world on this database; a second world on the same one starts its update ids past the first's."""
     engine = open_engine(database_url)
     await upgrade(engine)

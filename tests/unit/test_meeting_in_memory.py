@@ -5,6 +5,7 @@ a database, and what the in-memory ports keep of it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from icalendar import Calendar
 
@@ -18,7 +19,7 @@ MEETING_START = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 ASKED = MEETING_START + timedelta(minutes=30, hours=2)  # two hours after the meeting ends: the follow-ups
 
 
-async def approved(desk: Desk, *people: tuple[ChatClient, str, dict[str, object]]) -> ChatClient:
+async def approved(desk: Desk, *people: tuple[ChatClient, str, dict[str, Any]]) -> ChatClient:
     """These people registered (the short way), and the coordinator approves each from /pending."""
     for chat, role, answers in people:
         await desk.registered(chat, role, answers)
@@ -73,7 +74,7 @@ async def test_a_newcomer_and_a_volunteer_agree_on_a_time_meet_and_both_answer_t
         assert f"When: {THURSDAY_9AM}" in details.text and "How: by video call" in details.text
         assert other_contact in details.text
         assert details.labels() == ["Reschedule", "Cancel the meeting"]
-        event = Calendar.from_ical(reader.last.document).walk("VEVENT")[0]
+        event = Calendar.from_ical(reader.last.document or b"").walk("VEVENT")[0]
         assert event.decoded("dtstart") == MEETING_START
     (meeting,) = desk.matchmaking.meetings.values()
     assert (meeting.status, meeting.starts_at, meeting.mode) == (MeetingStatus.SCHEDULED, MEETING_START, "video")
