@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from handlers.core.model import FollowUpStatus, MeetingOutcome, MeetingStatus, ProposalStatus, Status
 from tests.support.chat import ChatClient
+from tests.support.clock import NOW
 from tests.support.desk import Desk
 from tests.support.personas import AMAL, COORDINATOR, DETAILS, INTRODUCTION, MARC, OFFER, PRIYA
 
@@ -159,3 +160,34 @@ async def test_a_stale_slot_button_changes_nothing() -> None:
     assert priya.notices == ["This button has expired."]
     assert desk.matchmaking.proposals[1].slot == MEETING_START
     assert [message.text for message in amal.screen if message.shows(OFFER)] == [amal.showing(OFFER).text]
+
+
+async def test_the_in_memory_ports_refuse_what_the_database_refuses() -> None:
+    """What the flows rely on storage for (tests/storage/test_booking_race.py has the database's side)."""
+    desk = Desk()
+    priya, amal, nadia = desk.person(201), desk.person(101), desk.person(102)
+    connector = await desk.registered(priya, "connector", PRIYA)
+    first, second = [
+        await desk.matchmaking.create_proposal(
+            (await desk.registered(chat, "connectee", AMAL)).id, connector.id, [], NOW
+        )
+        for chat in (amal, nadia)
+    ]
+    later = MEETING_START + timedelta(days=5)
+    assert await desk.matchmaking.hold(first, [MEETING_START, later], 30) == [MEETING_START, later]
+    assert await desk.matchmaking.hold(second, [MEETING_START], 30) == [], "a slot is held for one proposal"
+
+    end = MEETING_START + timedelta(minutes=30)
+    assert await desk.matchmaking.book(first, MEETING_START, end, "video", NOW) is not None
+    assert await desk.matchmaking.book(second, MEETING_START, end, "video", NOW) is None, "the connector is busy then"
+    assert await desk.matchmaking.book(first, later, later + timedelta(minutes=30), "video", NOW) is None, "booked"
+
+    read = await desk.matchmaking.proposal(first.id)
+    assert read is not None
+    read.version += 1  # a turn taken but not saved is not taken
+    assert (await desk.matchmaking.proposal(first.id)) == first
+
+    meeting = await desk.matchmaking.scheduled_meeting(first.id)
+    assert meeting is not None
+    assert await desk.follow_ups.start(meeting, connector, "meeting", "happened", NOW) is not None
+    assert await desk.follow_ups.start(meeting, connector, "meeting", "happened", NOW) is None, "asked once"
