@@ -6,7 +6,7 @@ answers 429 to anything faster than Telegram allows (30 a second overall; a chat
 then one a second). A few people (--tiny: two) register at once, each at a brisk pace (a short
 pause to read, then the answer), through the connectee's whole intake: a figure is the time from
 the moment an answer is given (the bot's waiting long poll takes it at once) to the moment the next
-question is in the chat, for every answer that brings one (ticking a box only changes the box in place, and is not counted).
+question is in the chat, for every answer that brings one (a tick only changes its box: not counted).
 """
 
 from __future__ import annotations
@@ -77,9 +77,11 @@ async def _register(person: EmulatedUser, script: Script, pause: float) -> list[
         act(person, action)  # the bot's long poll takes it at once
         if action.startswith("tick:"):
             ticked = f"✅ {action.removeprefix('tick:')}"
-            await person.wait_for(lambda message: any(plain(b) == ticked for b in message.buttons()), timeout=WAIT)
+            await person.wait_for(
+                lambda message, box=ticked: any(plain(b) == box for b in message.buttons()), timeout=WAIT
+            )
             continue
         answered = time.monotonic()
-        await person.wait_for(lambda message: expect in plain(message.text), after=seen, timeout=WAIT)
+        await person.wait_for(lambda message, text=expect: text in plain(message.text), after=seen, timeout=WAIT)
         waits.append(time.monotonic() - answered)
     return waits

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.e2e.bot_process import ROOT, BotProcess
-from tests.e2e.emulator import EmulatedUser, SentMessage
-from tests.e2e.script import WAIT, answer
+from tests.e2e.emulator import EmulatedUser
+from tests.e2e.person import Person, shown
+from tests.e2e.script import answer
+from tests.support.driver import Shown
 
 COORDINATOR = 9000
 ZONE = "America/Toronto"
@@ -74,18 +76,18 @@ async def run_script(user: EmulatedUser, script: Script, **values: str) -> None:
         await answer(user, action.format(**values), expect)
 
 
-async def wait_for_button(user: EmulatedUser, prefix: str) -> SentMessage:
-    return await user.wait_for(lambda m: any(d.startswith(prefix) for d in m.button_data()), timeout=WAIT)
-
-
-async def approve_everyone(coordinator: EmulatedUser, count: int) -> None:
+async def approve_everyone(coordinator: Person, count: int) -> None:
     """/pending, then Approve on each application it lists."""
-    seen = len(coordinator.inbox)
-    await answer(coordinator, "/pending", f"{count} applications are waiting for review.")
-    await coordinator.wait_for(lambda m: len([x for x in coordinator.inbox[seen:] if x.button_data()]) == count)
-    for message in [m for m in coordinator.inbox[seen:] if m.button_data()]:
-        coordinator.press("Approve", message=message)
-        await coordinator.wait_for(lambda m, message=message: m is message and "✔ Approved" in m.text, timeout=WAIT)
+    seen = len(coordinator.user.inbox)
+    await coordinator.send("/pending", expect=f"{count} applications are waiting for review.")
+
+    def listed() -> list[Shown]:
+        return [shown(m) for m in coordinator.user.inbox[seen:] if "Approve" in m.buttons()]
+
+    await coordinator.wait_for(lambda _: len(listed()) == count)
+    for application in listed():
+        await coordinator.click("Approve", on=application, expect=None)
+        await coordinator.wait_for(lambda m, application=application: m.id == application.id and "✔ Approved" in m.text)
 
 
 def jobs_run(bot: BotProcess, now: datetime) -> None:

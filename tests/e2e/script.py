@@ -1,4 +1,4 @@
-"""What a person does in an end-to-end test, one line of a script at a time.
+"""What a person does in an end-to-end test, one line of a script at a time (tests.e2e.person.Person).
 
 Actions: "press:Label", "tick:Label" (a box of a several-choice question), "contact:+1…", or text
 to type. Labels are written as the catalog has them; for a right-to-left reader the bot isolates
@@ -7,21 +7,15 @@ their Latin runs, so the press and the comparisons allow for it.
 
 from __future__ import annotations
 
-from typing import Final
-
-from handlers.core.bidi import FSI, PDI, is_rtl, isolate_latin
+from handlers.core.bidi import is_rtl, isolate_latin
 from tests.e2e.emulator import EmulatedUser
-
-WAIT: Final = 30.0
-
-
-def plain(text: str) -> str:
-    """The text without the isolates a right-to-left reader's messages carry."""
-    return text.replace(FSI, "").replace(PDI, "")
+from tests.e2e.person import WAIT as WAIT
+from tests.e2e.person import Person
+from tests.support.driver import plain as plain  # the text without a right-to-left reader's isolates
 
 
 def act(user: EmulatedUser, action: str) -> None:
-    """Do one thing, without waiting for the bot."""
+    """Do one thing, without waiting for the bot (to queue several updates before it runs them)."""
     if action.startswith(("press:", "tick:")):
         label = action.partition(":")[2]
         user.press(isolate_latin(label) if is_rtl(user.language_code or "en") else label)
@@ -31,13 +25,15 @@ def act(user: EmulatedUser, action: str) -> None:
         user.send(action)
 
 
-async def answer(user: EmulatedUser, action: str, expect: str) -> None:
+async def answer(user: EmulatedUser | Person, action: str, expect: str) -> None:
     """Do one thing and wait for the bot's reply containing `expect` (a tick: for the ticked box)."""
-    seen = len(user.inbox)
-    act(user, action)
+    person = user if isinstance(user, Person) else Person(user)
+    label = action.partition(":")[2]
     if action.startswith("tick:"):
-        ticked = f"✅ {action.removeprefix('tick:')}"
-        # A tick edits the question in place: wait for the ticked box, not a new message.
-        await user.wait_for(lambda message: any(plain(b) == ticked for b in message.buttons()), timeout=WAIT)
-        return
-    await user.wait_for(lambda message: expect in plain(message.text), after=seen, timeout=WAIT)
+        await person.tick(label)
+    elif action.startswith("press:"):
+        await person.click(label, expect=expect)
+    elif action.startswith("contact:"):
+        await person.share_contact(label, expect=expect)
+    else:
+        await person.send(action, expect=expect)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.emulator import BotApiEmulator, EmulatedUser
+from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.people import (
     CONNECTEE_SCRIPT,
     CONNECTOR_SCRIPT,
@@ -22,9 +22,9 @@ from tests.e2e.people import (
     jobs_run,
     meeting_start,
     run_script,
-    wait_for_button,
 )
-from tests.e2e.script import WAIT, answer
+from tests.e2e.person import WAIT, Person
+from tests.support.personas import INTRODUCTION, OFFER
 
 REFERRALS = [
     ("Omar Khalil", "Engineering manager", "OpenText"),
@@ -41,50 +41,48 @@ async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProc
     process.stop()
 
 
-async def press(user: EmulatedUser, label: str, expect: str) -> None:
-    await answer(user, f"press:{label}", expect)
-
-
-def digests_for(coordinator: EmulatedUser, day: str) -> list[str]:
-    return [m.text for m in coordinator.inbox if m.text.startswith(f"Daily digest for Connector Program, {day}")]
+def digests_for(coordinator: Person, day: str) -> list[str]:
+    return [text for text in coordinator.texts() if text.startswith(f"Daily digest for Connector Program, {day}")]
 
 
 async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_the_digest_comes_once(
     telegram: BotApiEmulator, bot: BotProcess
 ) -> None:
-    coordinator = telegram.user(COORDINATOR, first_name="Chris")
-    priya = telegram.user(7101, first_name="Priya")
-    amal = telegram.user(7201, first_name="Amal")
-    await answer(coordinator, "/start", "")
-    await run_script(priya, CONNECTOR_SCRIPT, name="Priya Sharma", email="priya@example.com")
-    await run_script(amal, CONNECTEE_SCRIPT)
+    coordinator = Person(telegram.user(COORDINATOR, first_name="Chris"))
+    priya = Person(telegram.user(7101, first_name="Priya"))
+    amal = Person(telegram.user(7201, first_name="Amal"))
+    await coordinator.send("/start")
+    await run_script(priya.user, CONNECTOR_SCRIPT, name="Priya Sharma", email="priya@example.com")
+    await run_script(amal.user, CONNECTEE_SCRIPT)
     await approve_everyone(coordinator, 2)
-    introduction = await wait_for_button(priya, "pk:")
-    priya.press(introduction.buttons()[0], message=introduction)
-    offer = await wait_for_button(amal, "ca:")
-    amal.press("Yes, that works", message=offer)
-    await amal.wait_for(lambda m: m.document_name == "meeting.ics", timeout=WAIT)
+    introduction = await priya.wait_showing(INTRODUCTION)
+    await priya.click(introduction.labels()[0], on=introduction, expect=None)
+    offer = await amal.wait_showing(OFFER)
+    await amal.click(OFFER, on=offer, expect=None)
+    await amal.user.wait_for(lambda m: m.document_name == "meeting.ics", timeout=WAIT)
     start = meeting_start(bot.workdir / "frontdoor.db")
 
     # The meeting is over: time moves on with `frontdoor jobs run --now`.
     jobs_run(bot, start + timedelta(hours=2, minutes=30))
     for user, other in ((amal, "Priya"), (priya, "Amal")):
-        await user.wait_for(lambda m, other=other: f"How did your meeting with {other} go?" in m.text, timeout=WAIT)
+        await user.wait_for(f"How did your meeting with {other} go?")
 
-    await press(amal, "Yes, we met", "How useful was the conversation")
-    await press(amal, "5", "Did Priya refer you to other people?")
+    await amal.click("Yes, we met", expect="How useful was the conversation")
+    await amal.click("5", expect="Did Priya refer you to other people?")
     for number, (name, role, organization) in enumerate(REFERRALS, 1):
-        await press(amal, "Add a contact" if number == 1 else "Add another contact", "What is the contact's name?")
-        await answer(amal, name, "What is their role or job title?")
-        await answer(amal, role, "Which organization do they work for?")
-        await answer(amal, organization, f"You have added {number} contact")
-    await press(amal, "That's all", "what is your next step?")
-    await answer(amal, "Apply to OpenText", "Thank you for your answers!")
+        await amal.click(
+            "Add a contact" if number == 1 else "Add another contact", expect="What is the contact's name?"
+        )
+        await amal.send(name, expect="What is their role or job title?")
+        await amal.send(role, expect="Which organization do they work for?")
+        await amal.send(organization, expect=f"You have added {number} contact")
+    await amal.click("That's all", expect="what is your next step?")
+    await amal.send("Apply to OpenText", expect="Thank you for your answers!")
 
-    await press(priya, "Yes, we met", "How useful was the conversation")
-    await press(priya, "4", "How many people did you refer Amal to?")
-    await press(priya, "3", "Would you like to meet another newcomer?")
-    await press(priya, "Yes, gladly", "Thank you for your answers!")
+    await priya.click("Yes, we met", expect="How useful was the conversation")
+    await priya.click("4", expect="How many people did you refer Amal to?")
+    await priya.click("3", expect="Would you like to meet another newcomer?")
+    await priya.click("Yes, gladly", expect="Thank you for your answers!")
 
     with sqlite3.connect(bot.workdir / "frontdoor.db") as database:
         stored = database.execute("SELECT name, role, organization FROM referrals ORDER BY id").fetchall()
@@ -93,7 +91,7 @@ async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_th
         codes = [code for (code,) in database.execute("SELECT invite_code FROM referrals ORDER BY id")]
     assert stored == REFERRALS
     # Each personal link opens this bot by the name getMe gave it, as Telegram's deep links do.
-    links = [m.text.rsplit("\n", 1)[-1] for m in amal.inbox if "Send them this personal link" in m.text]
+    links = [text.rsplit("\n", 1)[-1] for text in amal.texts() if "Send them this personal link" in text]
     assert links == [f"https://t.me/frontdoor_test_bot?start=r{code}" for code in codes]
     assert outcome == ("held",)
     assert answered == [("connectee", "done"), ("connector", "done")]
@@ -103,27 +101,25 @@ async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_th
     eight = datetime(day.year, day.month, day.day, 8, 0, tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
     label = f"{day:%B} {day.day}, {day.year}"
     jobs_run(bot, eight)
-    await coordinator.wait_for(
-        lambda m: m.text.startswith(f"Daily digest for Connector Program, {label}"), timeout=WAIT
-    )
+    await coordinator.wait_for(lambda m: m.text.startswith(f"Daily digest for Connector Program, {label}"))
     jobs_run(bot, eight + timedelta(minutes=5))
     bot.stop()
     await bot.start()
     jobs_run(bot, eight + timedelta(hours=1))
-    await answer(coordinator, "/stats", "Figures for Connector Program")  # everything before it has arrived
+    await coordinator.send("/stats", expect="Figures for Connector Program")  # everything before it has arrived
     (digest,) = digests_for(coordinator, label)
     assert "Applications waiting for review: 0" in digest and "People the bot can no longer reach: 0" in digest
     # The answers were stored at the real time, before the pretended days: /stats counts them all.
-    figures = coordinator.inbox[-1].text
+    figures = coordinator.user.inbox[-1].text
     assert "Meetings held: 1 (1)" in figures and "Referrals recorded: 3 (3)" in figures
 
     # Exports are for coordinators only.
-    await answer(amal, "/export", "Sorry, I do not know that command.")
-    assert not any(m.document_name for m in amal.inbox if m.document_name != "meeting.ics")
-    await answer(coordinator, "/export", "Which format would you like?")
-    seen = len(coordinator.inbox)
-    coordinator.press("JSON")
-    document = await coordinator.wait_for(lambda m: m.document_name is not None, after=seen, timeout=WAIT)
+    await amal.send("/export", expect="Sorry, I do not know that command.")
+    assert not any(m.document_name for m in amal.user.inbox if m.document_name != "meeting.ics")
+    await coordinator.send("/export", expect="Which format would you like?")
+    seen = len(coordinator.user.inbox)
+    await coordinator.click("JSON", expect=None)
+    document = await coordinator.user.wait_for(lambda m: m.document_name is not None, after=seen, timeout=WAIT)
     exported = json.loads(document.document_bytes or b"")
     assert [(r["name"], r["role"], r["organization"]) for r in exported["referrals"]] == REFERRALS
     assert exported["summary"]["referrals"] == 3 and exported["summary"]["meetings_held"] == 1

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.support.personas import COORDINATOR, NOW
+from tests.support.clock import NOW
+from tests.support.personas import COORDINATOR
 from tests.support.world import World, world_on
 
 

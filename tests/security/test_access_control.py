@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.tables import MeetingRow, ParticipantRow, ProposalRow
-from tests.support.personas import AMAL, PRIYA, approve_all
+from tests.support.personas import AMAL, INTRODUCTION, OFFER, PRIYA, approve_all
 from tests.support.world import Phone, World
 
 UNKNOWN = "Sorry, I do not know that command. Send /help to see what I can do."
@@ -34,12 +34,13 @@ async def meetings(world: World) -> int:
 
 async def test_forged_callback_for_another_users_proposal(world: World) -> None:
     priya, amal, mallory = await a_proposal(world)
-    pick = priya.find("pk:").data()[0]
-    await mallory.press_forged(pick)
+    introduction = priya.showing(INTRODUCTION)
+    first_time = introduction.labels()[0]
+    await mallory.press_forged(introduction.data_of(first_time))  # Priya's button
     assert mallory.notices == [EXPIRED]
     assert await match_status(world) == "offered"
-    await priya.press(pick)
-    await mallory.press_forged(amal.find("ca:").data()[0])  # Amal's "Yes, that works"
+    await priya.click(first_time)
+    await mallory.press_forged(amal.showing(OFFER).data_of(OFFER))  # Amal's "Yes, that works"
     assert mallory.notices == [EXPIRED, EXPIRED]
     assert (await match_status(world), await meetings(world)) == ("proposed", 0)
     assert not any("Mallory" in text or "@" in text for text in mallory.texts()), "nothing of theirs shown to her"
@@ -47,12 +48,14 @@ async def test_forged_callback_for_another_users_proposal(world: World) -> None:
 
 async def test_replayed_old_callback(world: World) -> None:
     priya, amal, _ = await a_proposal(world)
-    pick = priya.find("pk:").data()[0]
-    await priya.press(pick)
+    introduction = priya.showing(INTRODUCTION)
+    first_time = introduction.labels()[0]
+    pick = introduction.data_of(first_time)
+    await priya.click(first_time)
     await priya.press_forged(pick)  # the same button again: the turn has moved on
     assert priya.notices == [EXPIRED]
-    accept = amal.find("ca:").data()[0]
-    await amal.press(accept)
+    accept = amal.showing(OFFER).data_of(OFFER)
+    await amal.click(OFFER)
     await amal.press_forged(accept)
     assert amal.notices == [EXPIRED]
     assert (await match_status(world), await meetings(world)) == ("confirmed", 1), "booked once"

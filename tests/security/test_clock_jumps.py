@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from handlers.privacy.retention import AHEAD, AT_LEAST, SKEW, ClockCheck, allowance
 from storage.tables import JobRow, ParticipantRow
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, PRIYA, approve_all
 from tests.support.world import CHANNEL, World
 
 THREE_YEARS = timedelta(days=3 * 365)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from handlers.core.model import Step
 from handlers.core.program import Program, load_program
 from storage.tables import AnswerRow, ConsentRow, ConsentTextRow, ParticipantRow
-from tests.support.personas import AMAL, NOW
+from tests.support.clock import NOW
+from tests.support.personas import AMAL
 from tests.support.world import World, world_on
 
 
@@ -33,10 +34,7 @@ async def consents(world: World) -> list[tuple[str, str]]:
 async def test_consent_is_stored_with_version_language_and_time(tmp_path: Path) -> None:
     async with world_on(f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}", NOW) as world:
         amal = world.phone(101, "ar")
-        await amal.send("/start")
-        await amal.press("lang:ar")
-        await amal.press("role:connectee")
-        await amal.press("consent:yes")
+        await world.welcome(amal, "connectee")
         async with world.app.sessions() as session:
             row = (await session.execute(select(ParticipantRow))).scalar_one()
         assert (row.consent_version, row.consent_language, row.consented_at) == ("2026-12", "ar", NOW)
@@ -66,10 +64,7 @@ async def test_people_who_agreed_to_older_terms_are_asked_again_before_anything_
     url = f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"
     async with world_on(url, NOW) as world:
         amal = world.phone(101)
-        await amal.send("/start")
-        await amal.press("lang:en")
-        await amal.press("role:connectee")
-        await amal.press("consent:yes")
+        await world.welcome(amal, "connectee")
         await amal.send(AMAL["name"])  # the first question, then she stops for the day
     new_terms = with_new_terms(load_program(), "connectee", version="2027-01")
     async with world_on(url, NOW, program=new_terms, first_update=1000) as world:

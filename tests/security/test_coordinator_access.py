@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from storage.coordinators import invite
 from storage.tables import CoordinatorAuditRow, CoordinatorInviteRow, CoordinatorRow, ParticipantRow
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, PRIYA
 from tests.support.world import Phone, World
 
 UNKNOWN = "Sorry, I do not know that command. Send /help to see what I can do."

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from storage.coordinators import invite
 from storage.tables import OutboxRow
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, PRIYA
 from tests.support.world import world_on
 from tests.unit.test_cli import frontdoor
 

@@ -14,7 +14,8 @@ from storage.export import Period, export_of, question_keys
 from storage.export_formats import write_csv, write_json
 from storage.tables import ConsentRow, ConversationRow, MeetingRow, OutboxRow, ParticipantRow, ProposalRow
 from storage.unit_of_work import UnitOfWork
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, PRIYA, a_booked_meeting, approve_all
 from tests.support.world import World
 
 # What Amal told us that identifies her; none of it may survive her /delete.

@@ -25,11 +25,10 @@ from storage.hot import LoopSideSqlite
 from storage.tables import AnswerRow, IncomingUpdateRow, OutboxRow
 from storage.unit_of_work import UnitOfWork
 from tests.security.test_hostile_input import at_the_name_question, stored_answers
-from tests.support.clock import Clock
+from tests.support.clock import NOW, Clock
 from tests.support.personas import COORDINATOR
 from tests.support.world import World
 
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 SLOW_DOWN = (
     "You are sending messages very quickly, so we skipped some of them. "
     "Please wait a few seconds, then send your answer again."

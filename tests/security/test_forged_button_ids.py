@@ -23,12 +23,13 @@ from handlers.coordinators.buttons import Approve, PickConnector
 from handlers.core.events import Button, Event, EventKind, Reply
 from handlers.core.ids import database_id, number
 from handlers.core.model import MeetingStatus, ProposalStatus
+from handlers.core.translator import native_name
 from handlers.front_desk import DESK_ROUTES
 from handlers.intake.conversation import ROUTES as CONVERSATION_ROUTES
 from storage.tables import IncomingUpdateRow, MeetingRow, ParticipantRow, ProposalRow
-from tests.support.autopilot import complete_intake, press
+from tests.support.autopilot import complete_intake
 from tests.support.chat import ChatClient
-from tests.support.personas import AMAL, COORDINATOR, PRIYA, approve_all
+from tests.support.personas import AMAL, COORDINATOR, INTRODUCTION, OFFER, PRIYA, approve_all
 from tests.support.world import Phone, World
 from tests.unit.test_cli import frontdoor
 
@@ -97,14 +98,15 @@ async def a_meeting_booked_in_french_and_arabic(world: World) -> tuple[Phone, Ph
     await world.register(priya, "connector", PRIYA)
     await world.register(amal, "connectee", AMAL)
     await approve_all(world)
-    await priya.press(priya.find("pk:").data()[0])
-    await amal.press(next(data for data in amal.find("ca:").data() if data.startswith("ca:")))
+    await priya.click(priya.showing(priya.text(INTRODUCTION)).labels()[0])
+    await amal.click(amal.text(OFFER))
     return priya, amal
 
 
 async def test_a_newcomer_pressing_forged_buttons_with_odd_ids_is_told_they_expired(world: World) -> None:
     _, amal = await a_meeting_booked_in_french_and_arabic(world)
-    meeting = next(data for data in amal.find("mx:").data() if data.startswith("mx:")).removeprefix("mx:")
+    cancel = amal.text("Cancel the meeting")
+    meeting = amal.showing(cancel).data_of(cancel).removeprefix("mx:")  # the real meeting's id, to forge around
     forged = ["tz:{}", "del:yes:{}", "mr:{}", "mx:{}", "my:{}", "mn:{}", "fu:{}:happened:yes", "ca:{}:1", "cd:1:{}"]
     screen = amal.texts()
     for template in forged:
@@ -133,7 +135,8 @@ async def test_a_volunteer_pressing_forged_proposal_buttons_with_odd_ids_is_told
     await world.register(priya, "connector", PRIYA)
     await world.register(amal, "connectee", AMAL)
     await approve_all(world)
-    real = priya.find("pk:").data()[0]  # pk:<proposal>:<turn>:<slot index>
+    introduction = priya.showing(priya.text(INTRODUCTION))
+    real = introduction.data_of(introduction.labels()[0])  # pk:<proposal>:<turn>:<slot index>
     _, proposal, turn, index = real.split(":")
     forged = [f"pk:{{}}:{turn}:{index}", f"pk:{proposal}:{{}}:{index}", f"pn:{{}}:{turn}", f"px:{proposal}:{{}}"]
     for template in forged:
@@ -150,7 +153,7 @@ async def test_a_volunteer_pressing_forged_proposal_buttons_with_odd_ids_is_told
         assert tuple(stored) == (ProposalStatus.OFFERED.value, int(turn)), "the proposal is as it was"
 
     await press_forged(world, priya, real)
-    assert any(data.startswith("ca:") for data in amal.last.data()), "the real button proposed the time to Amal"
+    assert amal.last.shows(OFFER), "the real button proposed the time to Amal"
 
 
 async def test_a_coordinator_typing_odd_numbers_gets_the_usage_line(world: World) -> None:
@@ -159,7 +162,7 @@ async def test_a_coordinator_typing_odd_numbers_gets_the_usage_line(world: World
     await world.register(amal, "connectee", AMAL)
     coordinator = world.phone(COORDINATOR, "fr")
     await coordinator.send("/start")
-    await coordinator.press("lang:fr")
+    await coordinator.click(native_name("fr"))
     await approve_all(world)
     amal_id = await id_of(world, amal)
     usage = said(world, "fr", "Please add the participant's number, for example: /match 12")
@@ -191,7 +194,7 @@ async def test_a_coordinator_pressing_forged_review_buttons_with_odd_ids_is_told
     await world.register(amal, "connectee", AMAL)
     coordinator = world.phone(COORDINATOR, "fr")
     await coordinator.send("/start")
-    await coordinator.press("lang:fr")
+    await coordinator.click(native_name("fr"))
     amal_id = await id_of(world, amal)
     for template in ("ok:{}", "no:{}", "pick:{}:1", f"pick:{amal_id}:{{}}", f"ok:{amal_id}:{{}}"):
         for odd in NOT_IDS:
@@ -208,12 +211,13 @@ async def test_a_coordinator_pressing_forged_review_buttons_with_odd_ids_is_told
 async def test_a_forged_answer_button_with_a_superscript_at_a_number_question() -> None:
     chat = ChatClient(language_code="ur")
     await complete_intake(chat, "ur", "connector")
-    await press(chat, "e:capacity")
+    capacity = chat.program.forms["connector"].question("capacity")
+    await chat.click(chat.text("✏️ {label}").format(label=chat.text(capacity.label)))
     for odd in (*NOT_IDS, "5"):  # from 1 to 4
-        await chat.press_data(f"a:capacity:{odd}", chat.last.id)
+        await chat.press_forged(f"a:capacity:{odd}")
         assert chat.notices[-1] == chat.text(EXPIRED)
     assert chat.participant.answers["capacity"] == 1, "the answer given before is kept"
-    await press(chat, "a:capacity:3")
+    await chat.click("3")
     assert chat.participant.answers["capacity"] == 3
 
 

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from handlers.core.model import Participant
 from handlers.core.program import Kind, Program, Question, load_program
 from handlers.intake.answers import clean_text
-from tests.support.autopilot import complete_intake, press
-from tests.support.chat import NOW, ChatClient
+from tests.support.autopilot import complete_intake
+from tests.support.chat import ChatClient
+from tests.support.clock import NOW
 
 PROGRAM = load_program()
 QUESTIONS = sorted(
@@ -108,7 +109,8 @@ def _among_options(question: Question, value: Any) -> bool:
 async def play(language: str, role: str, key: str, actions: list[tuple[str, Any]]) -> None:
     chat = ChatClient(language_code=language)
     await complete_intake(chat, language, role)
-    await press(chat, f"e:{key}")  # from the review screen, straight to this question
+    edit = chat.text("✏️ {label}").format(label=chat.text(chat.program.forms[role].question(key).label))
+    await chat.click(edit)  # from the review screen, straight to this question
     for kind, value in actions:
         before = len(chat.screen), len(chat.notices), [(m.text, m.buttons) for m in chat.screen]
         if kind == "text":
@@ -120,13 +122,13 @@ async def play(language: str, role: str, key: str, actions: list[tuple[str, Any]
         elif kind in ("sticker", "photo"):
             await chat.send_photo()
         elif kind == "button":
-            buttons = [(m.id, b.data) for m in chat.screen[-3:] for row in m.buttons for b in row]
+            buttons = [(message, label) for message in chat.screen[-3:] for label in message.labels()]
             if not buttons:
                 continue
-            message_id, data = buttons[value % len(buttons)]
-            await chat.press_data(data, message_id)
+            message, label = buttons[value % len(buttons)]
+            await chat.click(label, on=message)
         else:
-            await chat.press_data(value, chat.last.id)
+            await chat.press_forged(value)
         changed = [(m.text, m.buttons) for m in chat.screen[: before[0]]] != before[2]
         assert len(chat.screen) > before[0] or len(chat.notices) > before[1] or changed, f"no answer to {kind}"
         assert all(0 < len(message.text) <= 4096 for message in chat.screen), "Telegram takes 1 to 4096 characters"

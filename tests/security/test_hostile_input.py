@@ -14,7 +14,8 @@ from handlers.core.program import Kind
 from storage.export import Period, export_of, question_keys
 from storage.export_formats import FORMULA_STARTS, write_csv, write_xlsx
 from storage.tables import AnswerRow
-from tests.support.personas import AMAL, NOW, PRIYA, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, INTRODUCTION, PRIYA, approve_all
 from tests.support.world import Phone, World
 
 FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+1+cmd|'/c calc'!A0", "-2+3", "@SUM(1+1)")
@@ -22,10 +23,7 @@ FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+1+cmd|'/c calc'!A0", "-2+
 
 async def at_the_name_question(world: World) -> Phone:
     amal = world.phone(101)
-    await amal.send("/start")
-    await amal.press("lang:en")
-    await amal.press("role:connectee")
-    await amal.press("consent:yes")
+    await world.welcome(amal, "connectee")
     return amal
 
 
@@ -66,7 +64,7 @@ async def test_a_formula_in_every_exported_text_field(world: World) -> None:
     await world.register(priya, "connector", with_formulas("connector", world, PRIYA))
     await world.register(amal, "connectee", with_formulas("connectee", world, AMAL))
     await approve_all(world)
-    await priya.click(priya.find("pk:").labels()[0])
+    await priya.click(priya.showing(INTRODUCTION).labels()[0])
     await amal.click("Yes, that works")
     await world.run_jobs(datetime(2026, 11, 27, tzinfo=UTC))
     await amal.click("Yes, we met")
@@ -104,7 +102,7 @@ async def test_contact_details_before_both_confirmed(world: World) -> None:
     await world.register(priya, "connector", PRIYA)
     await world.register(amal, "connectee", AMAL)
     await approve_all(world)
-    await priya.click(priya.find("pk:").labels()[0])
+    await priya.click(priya.showing(INTRODUCTION).labels()[0])
     assert not any("amal@example.com" in text for text in priya.texts()), "Priya has only Amal's first name"
     assert not any("priya@example.com" in text or "555-0111" in text for text in amal.texts())
     await amal.click("Yes, that works")

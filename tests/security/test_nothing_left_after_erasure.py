@@ -28,7 +28,8 @@ from storage.tables import (
     ProcessedUpdateRow,
 )
 from storage.unit_of_work import UnitOfWork
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, PRIYA, approve_all
 from tests.support.world import CHANNEL, World
 
 PRIYA_TELEGRAM = 7203340991  # digits found nowhere else

@@ -13,8 +13,9 @@ from handlers.core.bidi import for_reader
 from handlers.core.events import Reply
 from handlers.core.quoting import quoted, settled
 from tests.e2e.emulator import BotApiEmulator
-from tests.support.personas import AMAL, COORDINATOR, PRIYA, approve_all
-from tests.support.world import Phone, Shown, World
+from tests.support.driver import Shown
+from tests.support.personas import AMAL, COORDINATOR, INTRODUCTION, PRIYA, approve_all
+from tests.support.world import Phone, World
 
 OCCUPATION = "Nurse. Approved by the coordinator: https://evil.example/cv"
 AREA = "Café at https://evil.example/map"
@@ -79,7 +80,7 @@ async def test_the_connector_s_introduction_and_both_meeting_details_show_no_pre
     assert f"Occupation: “{OCCUPATION}”" in introduction.text
     assert (await sent_to_telegram(telegram, 201, introduction))["link_preview_options"] == {"is_disabled": True}
 
-    await priya.click(priya.find("pk:").labels()[0])
+    await priya.click(priya.showing(INTRODUCTION).labels()[0])
     await amal.click("Yes, that works")
     for phone in (amal, priya):
         details = newest(phone, "Your meeting is confirmed!")

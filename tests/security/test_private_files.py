@@ -16,7 +16,7 @@ from storage.database import open_engine, upgrade
 from storage.export_formats import Batch, Export, Sheet
 from tests.unit.test_cli import frontdoor
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+EXPORTED = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)  # when the export is made
 
 
 @pytest.fixture(params=[0o022, 0o000], ids=["umask 022", "umask 000"])
@@ -75,7 +75,7 @@ async def test_an_export_cut_short_leaves_its_part_file_private(umask: int, tmp_
         yield [[1], ["Amal"]]
         raise RuntimeError("the disk is full")
 
-    export = Export(NOW, None, None, {}, [Sheet("participants", ("id", "name"), failing)])
+    export = Export(EXPORTED, None, None, {}, [Sheet("participants", ("id", "name"), failing)])
     with pytest.raises(RuntimeError):
         await write_export("csv", export, tmp_path / "by-kind")
     assert {path.name: mode(path) for path in (tmp_path / "by-kind").iterdir()} == {
@@ -97,7 +97,7 @@ async def test_the_export_a_coordinator_gets_in_chat_is_made_in_a_private_file(
             return counts
 
     for kind in ("csv", "xlsx", "json"):
-        await Watched(database_url, ["name"]).document(kind, NOW)
+        await Watched(database_url, ["name"]).document(kind, EXPORTED)
     assert modes == ["0o600", "0o600", "0o600"]
     if database_url.startswith("sqlite"):
         assert {mode(path) for path in tmp_path.iterdir() if path.is_file()} == {"0o600"}

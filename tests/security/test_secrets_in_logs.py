@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.redaction import REDACTED, install, secrets_of_token
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
-from tests.e2e.people import CONNECTEE_SCRIPT, COORDINATOR, run_script, wait_for_button
-from tests.e2e.script import WAIT, answer
+from tests.e2e.people import CONNECTEE_SCRIPT, COORDINATOR, run_script
+from tests.e2e.person import WAIT, Person
 
 TOKEN = f"7{secrets.randbelow(10**9):09d}:AA{secrets.token_urlsafe(30)}"
 WHAT_AMAL_TOLD_US = ("Amal", "Haddad", "amal@example.com", "Software developer", "Kitchener")
@@ -42,10 +42,10 @@ async def test_the_token_never_appears_in_the_logs_of_a_full_run_with_faults(tmp
             telegram.fail_next("sendMessage", status=500, times=2)  # retried, and logged
             telegram.fail_next("editMessageText", status=400, description="Bad Request: message is not modified")
             await run_script(amal, CONNECTEE_SCRIPT)
-            coordinator = telegram.user(COORDINATOR, first_name="Coordinator")
-            await answer(coordinator, "/pending", "1 application is waiting for review.")
-            application = await wait_for_button(coordinator, "ok:")
-            coordinator.press("Approve", message=application)
+            coordinator = Person(telegram.user(COORDINATOR, first_name="Coordinator"))
+            await coordinator.send("/pending", expect="1 application is waiting for review.")
+            application = await coordinator.wait_showing("Approve")
+            await coordinator.click("Approve", on=application, expect=None)
             await telegram.refuse_connections(2.0)  # an outage: polling fails, and says so in the log
             await telegram.wait_listening(timeout=WAIT)
             await amal.wait_for(lambda m: "still looking" in m.text, timeout=WAIT)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers.core.program import DEFAULT_PROGRAM_FILE, load_program
 from storage.tables import ConsentRow, ParticipantRow
 from tests.security.test_consent import with_new_terms
-from tests.support.personas import NOW
+from tests.support.clock import NOW
 from tests.support.world import World, world_on
 from tests.unit.test_cli import frontdoor
 
@@ -55,13 +55,11 @@ async def test_consent_is_recorded_in_the_language_whose_text_was_shown_not_the_
     async with world_on(database_url, NOW, program=program) as world:
         marc, sophie = world.phone(101, "fr"), world.phone(102, "fr")
         for person, role in ((marc, "connectee"), (sophie, "connector")):
-            await person.send("/start")
-            await person.press("lang:fr")
-            await person.press(f"role:{role}")
+            await world.welcome(person, role, agree=False)
         assert marc.last.text.endswith("New: we also share counts with our funder."), "shown in English"
         assert sophie.last.labels() == ["J'accepte", "Pas maintenant"] and "New:" not in sophie.last.text
-        await marc.press("consent:yes")
-        await sophie.press("consent:yes")
+        await marc.click(marc.text("I agree"))
+        await sophie.click(sophie.text("I agree"))
         assert await consent_languages(world, 101) == ("en", ["en"])
         assert await consent_languages(world, 102) == ("fr", ["fr"])
 
@@ -71,14 +69,11 @@ async def test_new_terms_agreed_to_before_they_are_translated_are_recorded_as_re
 ) -> None:
     async with world_on(database_url, NOW) as world:
         sophie = world.phone(101, "fr")
-        await sophie.send("/start")
-        await sophie.press("lang:fr")
-        await sophie.press("role:connectee")
-        await sophie.press("consent:yes")
+        await world.welcome(sophie, "connectee")
     new_terms = with_new_terms(load_program(), "connectee", version="2027-01")
     async with world_on(database_url, NOW, program=new_terms, first_update=1000) as world:
         sophie = world.phone(101, "fr")
         await sophie.send("Sophie")
         assert sophie.last.text.endswith("New: we also share counts with our funder.")
-        await sophie.press("rc:yes")
+        await sophie.click(sophie.text("I agree"))
         assert await consent_languages(world, 101) == ("en", ["fr", "en"])

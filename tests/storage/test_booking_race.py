@@ -11,8 +11,8 @@ from handlers.core.model import Conversation, Role
 from storage.database import open_engine, session_factory, upgrade
 from storage.tables import MeetingRow
 from storage.unit_of_work import UnitOfWork
+from tests.support.clock import NOW
 
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 SLOT = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 RIVALS = 12
 

@@ -13,7 +13,8 @@ from bot.channels import telegram_capabilities
 from bot.exporting import ExportProcess
 from handlers.core.events import Document
 from storage.tables import ReferralRow
-from tests.support.personas import COORDINATOR, NOW, a_booked_meeting
+from tests.support.clock import NOW
+from tests.support.personas import COORDINATOR, a_booked_meeting
 from tests.support.world import CHANNEL, World, world_on
 
 ASKED = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)  # two hours after the booked meeting ends

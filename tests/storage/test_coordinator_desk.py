@@ -18,7 +18,8 @@ from bot.exporting import ExportProcess
 from handlers.core.events import Document
 from storage.coordinators import invite
 from storage.tables import DigestRow, JobRow, ParticipantRow
-from tests.support.personas import AMAL, COORDINATOR, NOW, PRIYA, a_booked_meeting, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, INTRODUCTION, PRIYA, a_booked_meeting, approve_all
 from tests.support.world import World, world_on
 
 UNKNOWN = "Sorry, I do not know that command. Send /help to see what I can do."
@@ -119,7 +120,7 @@ async def test_find_match_and_pause(world: World) -> None:
     await coordinator.send("/pause 1")
     assert coordinator.last.text == "Priya (#1) will not be matched until December 23, 2026."
     await approve_all(world)
-    assert not any(d.startswith("pk:") for m in priya.screen for d in m.data()), "paused: not proposed"
+    assert not any(message.shows(INTRODUCTION) for message in priya.screen), "paused: not proposed"
     await coordinator.send("/match 2")
     assert coordinator.last.text.startswith("No connector is free for أمل (#2)")
     await coordinator.send("/pause 1 0")
@@ -127,7 +128,7 @@ async def test_find_match_and_pause(world: World) -> None:
     await coordinator.send("/match 2")
     assert coordinator.last.text.startswith("Suggested connectors for أمل (#2), “Software developer”:")
     await coordinator.click("Propose Priya")
-    assert "introduce you to a newcomer" in priya.find("pk:").text
+    assert "introduce you to a newcomer" in priya.showing(INTRODUCTION).text
     await coordinator.send("/match 1")
     assert coordinator.last.text == "#1 is not an approved newcomer."
     await coordinator.send("/match")

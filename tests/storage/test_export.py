@@ -46,7 +46,7 @@ from storage.tables import (
     ReferralRow,
 )
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+EXPORTED = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)  # months after every record below
 KEYS = ["name", "phone", "languages", "arrival_year", "organization"]
 FORMULA = '=HYPERLINK("http://x")'
 
@@ -258,14 +258,14 @@ def read_zip(content: bytes) -> dict[str, list[list[str]]]:
 async def exported_csv(sessions: async_sessionmaker[AsyncSession], period: Period) -> dict[str, list[list[str]]]:
     out = io.BytesIO()
     async with sessions() as session:
-        await write_csv(await export_of(session, KEYS, period, NOW), out)
+        await write_csv(await export_of(session, KEYS, period, EXPORTED), out)
     return read_zip(out.getvalue())
 
 
 async def exported_json(sessions: async_sessionmaker[AsyncSession], period: Period | None = None) -> dict[str, Any]:
     out = io.StringIO()
     async with sessions() as session:
-        await write_json(await export_of(session, KEYS, period or Period(), NOW), out)
+        await write_json(await export_of(session, KEYS, period or Period(), EXPORTED), out)
     document: dict[str, Any] = json.loads(out.getvalue())
     return document
 
@@ -306,7 +306,7 @@ async def test_the_csv_zip_holds_each_kind_with_formulas_escaped(sessions: async
 async def test_the_invite_code_is_never_exported(sessions: async_sessionmaker[AsyncSession], database_url: str) -> None:
     await seed(sessions)
     exports = ExportProcess(database_url, KEYS)
-    as_json, as_csv = await exports.document("json", NOW), await exports.document("csv", NOW)
+    as_json, as_csv = await exports.document("json", EXPORTED), await exports.document("csv", EXPORTED)
     assert b"Li Wei" in as_json.content and b"SECRET" not in as_json.content
     assert "SECRET" not in repr(read_zip(as_csv.content))
 
@@ -319,7 +319,7 @@ async def test_an_export_reads_the_records_as_they_were_when_it_began(
     async with snapshot(database_url) as reading:
         first = await participant_ids(reading)
         async with sessions() as session, session.begin():
-            session.add(participant(104, "connector", "approved", NOW))
+            session.add(participant(104, "connector", "approved", EXPORTED))
         assert await participant_ids(reading) == first and len(first) == 3
     async with sessions() as session:
         assert len(await participant_ids(session)) == 4
@@ -335,7 +335,7 @@ async def exported_by_two(
         if between is not None:
             helper.connection = CallingFirst(helper.connection, between)  # type: ignore[assignment]
         async with snapshot(database_url, helper) as session:
-            source = await export_of(session, KEYS, period or Period(), NOW)
+            source = await export_of(session, KEYS, period or Period(), EXPORTED)
             source = await helper.take_part(session, source, KEYS)
             return await write_export("csv", source, out), helper
 
@@ -369,7 +369,7 @@ async def test_two_processes_write_the_very_csv_one_writes(
     await seed(sessions)
     alone = io.BytesIO()
     async with sessions() as session:
-        counted = await write_csv(await export_of(session, KEYS, period, NOW), alone)
+        counted = await write_csv(await export_of(session, KEYS, period, EXPORTED), alone)
     counts, helper = await exported_by_two(database_url, tmp_path / "export.zip", period)
     assert counts == counted
     assert unzipped((tmp_path / "export.zip").read_bytes()) == unzipped(alone.getvalue())
@@ -404,7 +404,7 @@ async def add_participant(database_url: str) -> None:
     engine = open_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            session.add(participant(104, "connector", "approved", NOW))
+            session.add(participant(104, "connector", "approved", EXPORTED))
     finally:
         await engine.dispose()
 
@@ -450,7 +450,7 @@ async def test_a_csv_folder_gets_one_file_per_kind(sessions: async_sessionmaker[
     await seed(sessions)
     folder = tmp_path / "out" / "export"
     async with sessions() as session:
-        counts = await write_csv(await export_of(session, KEYS, Period(), NOW), folder)
+        counts = await write_csv(await export_of(session, KEYS, Period(), EXPORTED), folder)
     assert counts == {"participants": 3, "matches": 1, "meetings": 2, "follow_ups": 4, "referrals": 3}
     assert sorted(path.name for path in folder.iterdir()) == [
         "follow_ups.csv",
@@ -470,7 +470,7 @@ async def test_the_xlsx_has_a_summary_sheet_first_texts_as_escaped_strings_and_n
     await seed(sessions)
     out = io.BytesIO()
     async with sessions() as session:
-        counts = await write_xlsx(await export_of(session, KEYS, Period(), NOW), out)
+        counts = await write_xlsx(await export_of(session, KEYS, Period(), EXPORTED), out)
     assert counts == {"participants": 3, "matches": 1, "meetings": 2, "follow_ups": 4, "referrals": 3}
     workbook = openpyxl.load_workbook(out, read_only=True)
     sheets = {name: [list(row) for row in workbook[name].iter_rows(values_only=True)] for name in workbook.sheetnames}
@@ -489,7 +489,7 @@ async def test_the_xlsx_header_is_bold_and_frozen_on_every_sheet(sessions: async
     await seed(sessions)
     out = io.BytesIO()
     async with sessions() as session:
-        await write_xlsx(await export_of(session, KEYS, NOVEMBER, NOW), out)  # no match created in November
+        await write_xlsx(await export_of(session, KEYS, NOVEMBER, EXPORTED), out)  # no match created in November
     workbook = openpyxl.load_workbook(out)
     for name in workbook.sheetnames:
         sheet = workbook[name]
@@ -506,7 +506,7 @@ async def test_xlsx_cells_follow_the_rules_of_xlsxwriter_for_odd_values() -> Non
     async def batches() -> AsyncGenerator[Batch]:
         yield [[1, 2, 3], ["x" * 40_000, True, "=1+1"], [None, 2.5, "plain"]]
 
-    export = Export(NOW, None, None, {"things": 3}, [Sheet("things", ("id", "odd", "other"), batches)])
+    export = Export(EXPORTED, None, None, {"things": 3}, [Sheet("things", ("id", "odd", "other"), batches)])
     out = io.BytesIO()
     assert await write_xlsx(export, out) == {"things": 3}
     rows = list(openpyxl.load_workbook(out)["things"].iter_rows(values_only=True))
@@ -525,7 +525,7 @@ async def test_an_xlsx_export_cancelled_midway_stops_reading_and_closes_its_stre
         finally:
             closed.append(True)
 
-    export = Export(NOW, None, None, {}, [Sheet("things", ("id", "text"), batches)])
+    export = Export(EXPORTED, None, None, {}, [Sheet("things", ("id", "text"), batches)])
     writing = asyncio.ensure_future(write_xlsx(export, tmp_path / "export.xlsx"))
     while not read:
         await asyncio.sleep(0.01)
@@ -544,7 +544,7 @@ async def test_a_csv_export_cancelled_midway_leaves_no_file_that_looks_complete(
             yield [[number], ["text"]]
             await asyncio.sleep(0.01)
 
-    export = Export(NOW, None, None, {}, [Sheet("things", ("id", "text"), batches)])
+    export = Export(EXPORTED, None, None, {}, [Sheet("things", ("id", "text"), batches)])
     writing = asyncio.ensure_future(write_csv(export, tmp_path / "export"))
     while len(read) < 3:
         await asyncio.sleep(0.01)
@@ -642,7 +642,7 @@ async def test_the_document_for_a_coordinator_is_the_whole_export(
 ) -> None:
     """Made in a process of its own (`python -m bot.exporting`), from the same database."""
     await seed(sessions)
-    document = await ExportProcess(database_url, KEYS).document(kind, NOW)
+    document = await ExportProcess(database_url, KEYS).document(kind, EXPORTED)
     assert document.filename == filename
     assert document.records == 3, "how many participants it holds, for the coordinators' audit"
     if kind == "csv":
@@ -655,7 +655,7 @@ async def test_the_document_for_a_coordinator_is_the_whole_export(
 
 async def test_an_unknown_format_is_refused(database_url: str) -> None:
     with pytest.raises(ValueError, match="pdf"):
-        await ExportProcess(database_url, KEYS).document("pdf", NOW)
+        await ExportProcess(database_url, KEYS).document("pdf", EXPORTED)
 
 
 def test_answer_columns_are_the_connectee_form_then_the_connector_s_own_without_consent() -> None:
@@ -762,7 +762,7 @@ async def test_memory_does_not_grow_with_the_number_of_records(sessions: async_s
 
     async def peak(until: datetime | None) -> int:
         async with sessions() as session:
-            source = await export_of(session, KEYS, Period(None, until), NOW)
+            source = await export_of(session, KEYS, Period(None, until), EXPORTED)
             tracemalloc.start()
             try:
                 counts = await write_csv(source, Discard())

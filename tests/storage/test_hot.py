@@ -14,7 +14,8 @@ from storage import hot
 from storage.core_tables import CONVERSATIONS, OUTBOX
 from storage.tables import OutboxRow
 
-NOW = datetime(2026, 11, 23, 15, 0, 0, 250_000, tzinfo=UTC)
+# A quarter second past: what is stored must come back to the microsecond.
+TO_THE_MICROSECOND = datetime(2026, 11, 23, 15, 0, 0, 250_000, tzinfo=UTC)
 _NEW_CONVERSATION = CONVERSATIONS.insert().values(
     channel="telegram",
     user_id=bindparam("user_id"),
@@ -30,16 +31,20 @@ _CONVERSATIONS = (
     .order_by(CONVERSATIONS.c.user_id)
 )
 _QUEUED = OUTBOX.insert().values(
-    channel="telegram", chat_id=bindparam("chat_id"), payload={"text": "hi"}, next_attempt_at=NOW, created_at=NOW
+    channel="telegram",
+    chat_id=bindparam("chat_id"),
+    payload={"text": "hi"},
+    next_attempt_at=TO_THE_MICROSECOND,
+    created_at=TO_THE_MICROSECOND,
 )
 
 
 async def test_rows_come_back_as_sqlalchemy_would_give_them(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session, session.begin():
         state = {"question": "field", "history": ["role", "name"], "note": None}
-        written = await hot.run(session, _NEW_CONVERSATION, [{"user_id": 7, "state": state, "now": NOW}])
+        written = await hot.run(session, _NEW_CONVERSATION, [{"user_id": 7, "state": state, "now": TO_THE_MICROSECOND}])
         assert written.rowcount == 1
-        await hot.run(session, _NEW_CONVERSATION, {"user_id": 8, "state": {}, "now": NOW})
+        await hot.run(session, _NEW_CONVERSATION, {"user_id": 8, "state": {}, "now": TO_THE_MICROSECOND})
 
         found = (await hot.run(session, _CONVERSATIONS, {"users": [7, 8, 9]})).all()
         expected = (await session.execute(_CONVERSATIONS, {"users": [7, 8, 9]})).all()
@@ -47,7 +52,9 @@ async def test_rows_come_back_as_sqlalchemy_would_give_them(sessions: async_sess
     assert [tuple(row) for row in found] == [tuple(row) for row in expected]
     first = found[0]
     assert (first.user_id, first.language, first.state) == (7, "fa", state), "JSON decoded, by column name"
-    assert first.updated_at == NOW and first.updated_at.tzinfo is UTC, "an aware UTC time, to the microsecond"
+    assert first.updated_at == TO_THE_MICROSECOND and first.updated_at.tzinfo is UTC, (
+        "an aware UTC time, to the microsecond"
+    )
 
 
 async def test_what_a_savepoint_rolls_back_is_gone_and_the_rest_of_the_transaction_stays(
@@ -55,14 +62,14 @@ async def test_what_a_savepoint_rolls_back_is_gone_and_the_rest_of_the_transacti
 ) -> None:
     async with sessions() as session:
         async with session.begin():
-            await hot.run(session, _NEW_CONVERSATION, {"user_id": 1, "state": {}, "now": NOW})
+            await hot.run(session, _NEW_CONVERSATION, {"user_id": 1, "state": {}, "now": TO_THE_MICROSECOND})
             with pytest.raises(RuntimeError):
                 async with session.begin_nested():
-                    await hot.run(session, _NEW_CONVERSATION, {"user_id": 2, "state": {}, "now": NOW})
+                    await hot.run(session, _NEW_CONVERSATION, {"user_id": 2, "state": {}, "now": TO_THE_MICROSECOND})
                     raise RuntimeError("a bug while handling user 2")
-            await hot.run(session, _NEW_CONVERSATION, {"user_id": 3, "state": {}, "now": NOW})
+            await hot.run(session, _NEW_CONVERSATION, {"user_id": 3, "state": {}, "now": TO_THE_MICROSECOND})
         async with session.begin():
-            await hot.run(session, _NEW_CONVERSATION, {"user_id": 4, "state": {}, "now": NOW})
+            await hot.run(session, _NEW_CONVERSATION, {"user_id": 4, "state": {}, "now": TO_THE_MICROSECOND})
             await session.rollback()
 
     async with sessions() as session:
@@ -82,8 +89,8 @@ async def test_a_statement_leaving_columns_to_python_defaults_gets_them(
 
 async def test_a_refused_statement_raises_what_sqlalchemy_raises(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session, session.begin():
-        await hot.run(session, _NEW_CONVERSATION, {"user_id": 1, "state": {}, "now": NOW})
+        await hot.run(session, _NEW_CONVERSATION, {"user_id": 1, "state": {}, "now": TO_THE_MICROSECOND})
         with pytest.raises(IntegrityError):
             async with session.begin_nested():
-                await hot.run(session, _NEW_CONVERSATION, {"user_id": 1, "state": {}, "now": NOW})
+                await hot.run(session, _NEW_CONVERSATION, {"user_id": 1, "state": {}, "now": TO_THE_MICROSECOND})
         assert len((await hot.run(session, _CONVERSATIONS, {"users": [1]})).all()) == 1, "the transaction goes on"

@@ -29,7 +29,8 @@ from storage.hot import LoopSideSqlite
 
 # The minor versions storage/hot.py was checked against, as pinned in pyproject.toml.
 CHECKED: Final = {"SQLAlchemy": "2.1", "aiosqlite": "0.22"}
-NOW: Final = datetime(2026, 12, 6, 9, 0, 0, 250_000, tzinfo=UTC)
+# A quarter second past: what is stored must come back to the microsecond.
+TO_THE_MICROSECOND: Final = datetime(2026, 12, 6, 9, 0, 0, 250_000, tzinfo=UTC)
 DIALECT: Final = SQLiteDialect_aiosqlite()
 
 
@@ -91,8 +92,8 @@ async def _processors(_: Path) -> None:
     assert from_sqlite(to_sqlite({"text": "سلام"})) == {"text": "سلام"}
     moment = OUTBOX.c.created_at.type.dialect_impl(DIALECT)
     write, read = moment.bind_processor(DIALECT), moment.result_processor(DIALECT, None)
-    stored = write(NOW) if write is not None else NOW
-    assert (read(stored) if read is not None else stored) == NOW, "an aware UTC time, to the microsecond"
+    stored = write(TO_THE_MICROSECOND) if write is not None else TO_THE_MICROSECOND
+    assert (read(stored) if read is not None else stored) == TO_THE_MICROSECOND, "an aware UTC time, to the microsecond"
 
 
 async def _dbapi_error(_: Path) -> None:

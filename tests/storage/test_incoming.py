@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,9 +23,7 @@ from handlers.core.program import load_program
 from storage.database import open_engine, upgrade
 from storage.tables import IncomingUpdateRow, OutboxRow
 from storage.unit_of_work import UnitOfWork
-from tests.support.clock import Clock
-
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+from tests.support.clock import NOW, Clock
 
 
 @pytest.fixture

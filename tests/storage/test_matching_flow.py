@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from handlers.core.program import MatchingRules, MatchMode, load_program
 from storage.tables import MeetingRow, ProposalRow, SlotHoldRow
-from tests.support.personas import AMAL, COORDINATOR, MARC, NOW, PRIYA, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import AMAL, COORDINATOR, DETAILS, INTRODUCTION, MARC, OFFER, PRIYA, approve_all
 from tests.support.world import Phone, World, world_on
 
 
@@ -47,7 +48,7 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
     assert "✔ Approved" in coordinator.last.text
     assert any("your registration is approved" in text for text in amal.texts())
 
-    introduction = priya.find("pk:")
+    introduction = priya.showing(INTRODUCTION)
     assert "introduce you to a newcomer" in introduction.text
     assert "Software developer" in introduction.text and "Information technology" in introduction.text
     assert "amal@example.com" not in introduction.text, "no contact details before both confirm"
@@ -60,7 +61,7 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
 
     await priya.click("Thu, Nov 26, 9:00\u202fAM")
     assert "You proposed Thu, Nov 26, 9:00\u202fAM" in introduction.text
-    offer = amal.find("ca:")
+    offer = amal.showing(OFFER)
     assert (
         "Priya (“Software engineer”, “Shopify”) would like to meet you for 30 minutes on Thu, Nov 26, 9:00\u202fAM"
         in (offer.text)
@@ -68,7 +69,7 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
 
     await amal.click("Yes, that works")
     for reader, other_contact in ((amal, "priya@example.com"), (priya, "amal@example.com")):
-        details = reader.find("mr:")
+        details = reader.showing(DETAILS)
         assert "Your meeting is confirmed!" in details.text
         assert "When: Thu, Nov 26, 9:00\u202fAM" in details.text and "How: by video call" in details.text
         assert other_contact in details.text
@@ -76,7 +77,7 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
         event = calendar.walk("VEVENT")[0]
         assert event.decoded("dtstart") == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
         assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=30)
-    assert "+1 519-555-0111" in amal.find("mr:").text
+    assert "+1 519-555-0111" in amal.showing(DETAILS).text
     assert await count(world, SlotHoldRow) == 0, "the other held slots are free again"
     assert await count(world, MeetingRow) == 1
 
@@ -92,12 +93,12 @@ async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_deta
 
 async def test_a_connector_who_cannot_take_it_passes_the_newcomer_to_the_next_connector(world: World) -> None:
     priya, marc, amal = await two_connectors_and_a_newcomer(world)
-    first = priya.find("pk:")  # Priya speaks Arabic too: she comes first
-    assert not any(d.startswith("pk:") for m in marc.screen for d in m.data())
+    first = priya.showing(INTRODUCTION)  # Priya speaks Arabic too: she comes first
+    assert not any(message.shows(INTRODUCTION) for message in marc.screen)
 
     await priya.click("I can't take this one")
     assert "We will introduce Amal to someone else" in first.text
-    assert "introduce you to a newcomer" in marc.find("pk:").text
+    assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
 
     await marc.click("None of these times work")
     assert "Here are other times that suit Amal" in marc.last.text
@@ -117,18 +118,18 @@ async def test_no_answer_gets_one_nudge_then_the_proposal_expires_and_matching_m
     assert priya.texts().count(priya.screen[-2].text) == 1, "one nudge only"
     await world.run_jobs(NOW + timedelta(hours=96, minutes=1))
     assert "This meeting proposal has expired" in priya.last.text
-    assert "introduce you to a newcomer" in marc.find("pk:").text
+    assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
 
 
 async def test_a_cancelled_meeting_tells_the_other_side_and_finds_another_connector(world: World) -> None:
     priya, marc, amal = await two_connectors_and_a_newcomer(world)
-    await priya.press(priya.find("pk:").data()[0])
+    await priya.click(priya.showing(INTRODUCTION).labels()[0])  # the first time offered
     await amal.click("Yes, that works")
     await priya.click("Cancel the meeting")
     assert priya.last.text == "Cancel your meeting with Amal on Tue, Nov 24, 10:00\u202fAM?"
     await priya.click("Yes, cancel it")
     assert "Priya has cancelled your meeting on Tue, Nov 24, 10:00\u202fAM" in "\n".join(amal.texts())
-    assert "introduce you to a newcomer" in marc.find("pk:").text
+    assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
     async with world.app.sessions() as session:
         assert (await session.execute(select(MeetingRow.status))).scalar_one() == "cancelled"
 
@@ -144,7 +145,7 @@ async def test_the_newcomer_asks_for_another_of_the_held_times_and_the_connector
     await amal.click("Tue, Dec 1, 9:00\u202fAM")
     assert "Amal would prefer to meet on Tue, Dec 1, 9:00\u202fAM" in priya.last.text
     await priya.click("Yes, Tue, Dec 1, 9:00\u202fAM works")
-    assert "When: Tue, Dec 1, 9:00\u202fAM" in amal.find("mr:").text
+    assert "When: Tue, Dec 1, 9:00\u202fAM" in amal.showing(DETAILS).text
 
 
 async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons(database_url: str) -> None:
@@ -153,14 +154,14 @@ async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons
     async with world_on(database_url, NOW, program=program, coordinators=[COORDINATOR]) as world:
         priya, marc, amal = await two_connectors_and_a_newcomer(world)
         coordinator = world.phones[COORDINATOR]
-        suggestions = coordinator.find("pick:")
+        suggestions = coordinator.showing("Propose Priya")
         assert "Suggested connectors for Amal" in suggestions.text
         assert "1. Priya (“Software engineer”, “Shopify”)" in suggestions.text
         assert "same sector; occupation in common: software; speaks Arabic too" in suggestions.text
         assert suggestions.labels() == ["Propose Priya", "Propose Marc"]
         await coordinator.click("Propose Marc")
         assert "Proposed Marc to Amal" in coordinator.last.text
-        assert "introduce you to a newcomer" in marc.find("pk:").text
+        assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
 
 
 async def test_a_newcomer_waiting_for_a_connector_is_matched_when_one_is_approved(world: World) -> None:
@@ -174,10 +175,10 @@ async def test_a_newcomer_waiting_for_a_connector_is_matched_when_one_is_approve
     await approve_all(world)
     (suggestion,) = await world.app.dry_run()
     assert suggestion.startswith("Suggested connectors for Amal (#1), “Software developer”:\n1. Priya")
-    assert not any(d.startswith("pk:") for m in priya.screen for d in m.data()), "a dry run proposes nothing"
+    assert not any(message.shows(INTRODUCTION) for message in priya.screen), "a dry run proposes nothing"
 
     await world.run_jobs(NOW)  # the approval's sweep
-    assert "introduce you to a newcomer" in priya.find("pk:").text
+    assert "introduce you to a newcomer" in priya.showing(INTRODUCTION).text
     assert await world.app.dry_run() == ["Nobody is waiting for a connector."]
 
 

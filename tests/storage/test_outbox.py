@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, select
@@ -17,8 +17,7 @@ from storage.database import open_engine, session_factory, upgrade
 from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
 from storage.workers import SILENCE
-
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+from tests.support.clock import NOW
 
 
 async def write(sessions: async_sessionmaker[AsyncSession], chat_id: int, *texts: str) -> list[int]:

@@ -7,7 +7,6 @@ everything up again in the database for each newcomer.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,8 +18,8 @@ from handlers.coordinators import review
 from handlers.matching import proposals
 from storage.tables import ProposalRow, SlotHoldRow
 from storage.unit_of_work import UnitOfWork
+from tests.support.clock import NOW
 
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 CHANNEL = "telegram"
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.tables import ProcessedUpdateRow
 from storage.unit_of_work import UnitOfWork
-
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+from tests.support.clock import NOW
 
 
 async def test_what_fails_inside_a_savepoint_is_undone_alone_and_the_transaction_goes_on(

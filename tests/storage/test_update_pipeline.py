@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -15,8 +14,7 @@ from handlers.core.program import load_program
 from storage.database import open_engine, upgrade
 from storage.tables import AnswerRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
 from storage.unit_of_work import UnitOfWork
-
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+from tests.support.clock import NOW
 
 
 @pytest.fixture

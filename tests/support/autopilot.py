@@ -1,10 +1,17 @@
-"""Answer a whole intake in any language without knowing its words: by button data and by kind."""
+"""Answer a whole intake in any language without knowing its words: each question by its kind, each
+button by the label the catalogs and the program file give it."""
 
 from __future__ import annotations
 
-from handlers.core.model import Step
-from handlers.core.program import Kind
-from tests.support.chat import ChatClient, Shown
+from typing import Any
+
+from handlers.core.model import Role, Step
+from handlers.core.program import WEEKDAYS, Kind, Question
+from handlers.core.render import PART_NAMES, option_label, weekday_names
+from handlers.core.translator import Translator, native_name
+from handlers.intake.welcome import ROLE_LABELS
+from tests.support.chat import ChatClient
+from tests.support.driver import Shown
 
 TYPED = {
     Kind.TEXT: "John Smith",
@@ -17,10 +24,11 @@ TYPED = {
 async def complete_intake(chat: ChatClient, language: str, role: str = "connectee") -> list[Shown]:
     """/start, pick `language` and `role`, agree, answer every question, stop at the review screen."""
     await chat.send("/start")
-    await press(chat, f"lang:{language}")
-    await press(chat, f"role:{role}")
-    await press(chat, "consent:yes")
+    await chat.click(native_name(language))
+    await chat.click(chat.text(ROLE_LABELS[Role(role)]))
+    await chat.click(chat.text("I agree"))
     form = chat.program.forms[role]
+    t = chat.catalogs.translator(language)
     while chat.conversation.step is Step.QUESTION:
         question = form.question(chat.conversation.question or "")
         if question.kind is Kind.PHONE:
@@ -28,20 +36,24 @@ async def complete_intake(chat: ChatClient, language: str, role: str = "connecte
         elif question.kind in TYPED:
             await chat.send(TYPED[question.kind])
         elif question.kind is Kind.NUMBER:
-            await press(chat, f"a:{question.key}:{question.minimum}")
+            await chat.click(answer_label(t, question, question.minimum))
         elif question.kind is Kind.CHOICE:
-            await press(chat, f"a:{question.key}:{question.options[0].value}")
+            await chat.click(answer_label(t, question, question.options[0].value))
         else:
-            await press(chat, f"t:{question.key}:{question.options[0].value}:1")
-            await press(chat, f"d:{question.key}")
+            await chat.click(answer_label(t, question, question.options[0].value))
+            await chat.click(chat.text("Done"))
     assert chat.conversation.step is Step.REVIEW
     return chat.screen
 
 
-async def press(chat: ChatClient, data: str) -> None:
-    """Press the button with this callback data on the newest message that has it."""
-    for message in reversed(chat.screen):
-        if any(button.data == data for row in message.buttons for button in row):
-            await chat.press_data(data, message.id)
-            return
-    raise LookupError(f"no button with data {data!r}; last message: {chat.last.text[:80]!r}")
+def answer_label(t: Translator, question: Question, value: Any) -> str:
+    """The label of the button that answers `question` with `value` (or ticks it), as the question
+    shows it to `t`'s reader (handlers.core.render)."""
+    if question.kind is Kind.NUMBER:
+        return str(value)
+    if question.kind is Kind.AVAILABILITY:
+        day, _, part = str(value).partition("-")
+        return t.gettext("{day} {time}").format(
+            day=weekday_names(t.language)[WEEKDAYS.index(day)], time=t.gettext(PART_NAMES[part])
+        )
+    return option_label(t, next(option for option in question.options if option.value == value))

@@ -1,7 +1,8 @@
-"""An in-memory Participants port, so flow tests run without a database."""
+"""In-memory ports (handlers.core.ports) the flow tests share: Participants, Jobs, the coordinators' roster."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,3 +60,34 @@ class MemoryParticipants:
 
     async def delete(self, participant: Participant) -> None:
         self.rows.pop(participant.id, None)
+
+
+@dataclass
+class Job:
+    kind: str
+    key: str
+    due_at: datetime
+    payload: dict[str, Any]
+    done: bool = False
+
+
+class MemoryJobs:
+    """Jobs with a due time, one per key (a second schedule of a key keeps the first), as storage/jobs.py."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Job] = {}
+
+    async def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> None:
+        self.rows.setdefault(key, Job(kind, key, due_at, dict(payload)))
+
+    def next_due(self, now: datetime) -> Job | None:
+        """The oldest job due at `now` and not done, as the job runner claims them."""
+        due = [job for job in self.rows.values() if not job.done and job.due_at <= now]
+        return min(due, key=lambda job: job.due_at, default=None)  # min keeps the first scheduled of a tie
+
+
+class MemoryRoster:
+    """Coordinators who joined with a code: none in memory; the settings' coordinators are the Desk's."""
+
+    async def members(self, channel: str) -> frozenset[int]:
+        return frozenset()

@@ -6,7 +6,7 @@ proposal, a coordinator's notice, a reminder) are delivered from the outbox as t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,30 +16,20 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import Frontdoor, Received
-from handlers.core.events import Button, Event, EventKind, Reply, payload_to_reply
-from handlers.core.model import Step
+from handlers.core.events import Event, EventKind, Reply, payload_to_reply
+from handlers.core.model import Role, Step
 from handlers.core.program import Kind, Program, load_program
+from handlers.core.translator import native_name
+from handlers.intake.welcome import ROLE_LABELS
 from storage.consents import numbered_consents
 from storage.database import open_engine, session_factory, upgrade
 from storage.tables import ConversationRow
 from storage.unit_of_work import UnitOfWork
+from tests.support import driver
+from tests.support.autopilot import answer_label
+from tests.support.driver import Shown
 
 CHANNEL = "telegram"
-
-
-@dataclass
-class Shown:
-    id: int
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    document: bytes | None = None
-    payload: dict[str, Any] = field(default_factory=dict)  # as the outbox holds it, for a channel to deliver
-
-    def labels(self) -> list[str]:
-        return [button.label for row in self.buttons for button in row]
-
-    def data(self) -> list[str]:
-        return [button.data for row in self.buttons for button in row]
 
 
 @dataclass
@@ -57,25 +47,16 @@ class Phone:
         else:
             await self.world.event(self, EventKind.TEXT, text)
 
-    async def press(self, data: str) -> None:
-        """Press the button with this callback data on the newest message that has it."""
-        for message in reversed(self.screen):
-            if data in message.data():
-                await self.world.event(self, EventKind.CHOICE, data, message_id=message.id)
-                return
-        raise LookupError(f"no button {data!r} for user {self.user_id}; last: {self.last.text[:100]!r}")
+    async def click(self, label: str, *, on: Shown | None = None) -> None:
+        pressed = driver.press(self.screen, label, on)
+        if pressed.message is None:
+            await self.send(pressed.data)
+        else:
+            await self.world.event(self, EventKind.CHOICE, pressed.data, message_id=pressed.message.id)
 
-    async def click(self, label: str) -> None:
-        for message in reversed(self.screen):
-            for button in (b for row in message.buttons for b in row):
-                if button.label == label:
-                    await self.world.event(self, EventKind.CHOICE, button.data, message_id=message.id)
-                    return
-        raise LookupError(f"no button {label!r}; visible: {self.last.labels()}")
-
-    async def press_forged(self, data: str) -> None:
+    async def press_forged(self, data: str, *, on: Shown | None = None) -> None:
         """A callback the person's app never showed them (a forged or replayed button)."""
-        await self.world.event(self, EventKind.CHOICE, data, message_id=self.last.id)
+        await self.world.event(self, EventKind.CHOICE, data, message_id=(on or self.last).id)
 
     async def share_contact(self, phone: str) -> None:
         await self.world.event(self, EventKind.CONTACT, phone)
@@ -84,12 +65,18 @@ class Phone:
     def last(self) -> Shown:
         return self.screen[-1]
 
-    def find(self, prefix: str) -> Shown:
-        """The newest message with a button whose data starts with `prefix`."""
-        return next(m for m in reversed(self.screen) if any(d.startswith(prefix) for d in m.data()))
-
     def texts(self) -> list[str]:
         return [message.text for message in self.screen]
+
+    def labels(self) -> list[str]:
+        return driver.labels(self.screen)
+
+    def showing(self, label: str) -> Shown:
+        return driver.showing(self.screen, label)
+
+    def text(self, message: str) -> str:
+        """A msgid in this person's language (the one `World.register` chooses)."""
+        return self.world.app.catalogs.translator(self.language).gettext(message)
 
     def show(self, reply: Reply, edit_of: int | None, payload: dict[str, Any]) -> None:
         if edit_of is not None:
@@ -99,7 +86,10 @@ class Phone:
                     return
         document = reply.document.content if reply.document else None
         text = reply.document.caption if reply.document else reply.text
-        self.screen.append(Shown(self.world.next_message_id(), text, reply.buttons, document, payload))
+        shown = Shown(
+            self.world.next_message_id(), text, reply.buttons, reply.contact_button, reply.keyboard, document, payload
+        )
+        self.screen.append(shown)
 
 
 class World:
@@ -188,36 +178,41 @@ class World:
             ).scalar_one()
             return Step(row.step), (row.state or {}).get("question")
 
+    async def welcome(self, phone: Phone, role: str, *, agree: bool = True) -> None:
+        """/start, their language (the phone's), `role` and, unless `agree` is False, I agree: the
+        registration exists and its first question is open."""
+        await phone.send("/start")
+        await phone.click(native_name(phone.language))
+        await phone.click(phone.text(ROLE_LABELS[Role(role)]))
+        if agree:
+            await phone.click(phone.text("I agree"))
+
     async def register(self, phone: Phone, role: str, answers: dict[str, Any], *, submit: bool = True) -> None:
         """/start, language, role, agree; answer each question from `answers` (or a plain default); Submit
         (unless `submit` is False: then they stay on the review screen)."""
-        await phone.send("/start")
-        await phone.press(f"lang:{phone.language}")
-        await phone.press(f"role:{role}")
-        await phone.press("consent:yes")
+        await self.welcome(phone, role)
         form = self.app.program.forms[role]
+        t = self.app.catalogs.translator(phone.language)
         while True:
             step, key = await self.open_question(phone)
             if step is not Step.QUESTION or key is None:
                 break
             question = form.question(key)
             value = answers.get(key, DEFAULTS.get(question.kind))
-            if value is None and question.kind is Kind.PHONE:
-                await phone.send(self.app.catalogs.translator(phone.language).gettext("Skip"))  # a keyboard button
-            elif value is None and question.optional:
-                await phone.press(f"s:{key}")
+            if value is None and (question.optional or question.kind is Kind.PHONE):
+                await phone.click(t.gettext("Skip"))  # the phone question's is a reply keyboard button
             elif question.kind is Kind.PHONE:
                 await phone.share_contact(str(value))
             elif question.kind in (Kind.CHOICE, Kind.NUMBER):
-                await phone.press(f"a:{key}:{value if value is not None else question.options[0].value}")
+                await phone.click(answer_label(t, question, value if value is not None else question.options[0].value))
             elif question.kind in (Kind.MULTI, Kind.AVAILABILITY):
                 for item in value or [question.options[0].value]:
-                    await phone.press(f"t:{key}:{item}:1")
-                await phone.press(f"d:{key}")
+                    await phone.click(answer_label(t, question, item))
+                await phone.click(t.gettext("Done"))
             else:
                 await phone.send(str(value))
         if submit:
-            await phone.press("submit")
+            await phone.click(t.gettext("Submit"))
 
 
 DEFAULTS: dict[Kind, Any] = {Kind.TEXT: "Sam Lee", Kind.YEAR: 2023, Kind.NUMBER: 2}
@@ -225,8 +220,13 @@ DEFAULTS: dict[Kind, Any] = {Kind.TEXT: "Sam Lee", Kind.YEAR: 2023, Kind.NUMBER:
 
 @asynccontextmanager
 async def world_on(
-    database_url: str, now: datetime, *, program: Program | None = None, coordinators=(), first_update: int = 1
-) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
+    database_url: str,
+    now: datetime,
+    *,
+    program: Program | None = None,
+    coordinators: Iterable[int] = (),
+    first_update: int = 1,
+) -> AsyncIterator[World]:
     """A world on this database; a second world on the same one starts its update ids past the first's."""
     engine = open_engine(database_url)
     await upgrade(engine)

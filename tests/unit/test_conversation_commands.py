@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.core.model import Status, Step
 from tests.support.autopilot import complete_intake
-from tests.support.chat import ChatClient, Shown
+from tests.support.chat import ChatClient
 from tests.unit.test_connectee_intake import LANGUAGE_MENU, NEWCOMER, answer_until, start_as_newcomer
 
 
@@ -69,10 +69,10 @@ async def test_a_double_tap_changes_nothing_twice() -> None:
     chat = ChatClient()
     await start_as_newcomer(chat)
     await answer_until(chat, "community")
-    question = next(m for m in reversed(chat.screen) if "Kitchener" in m.labels())
-    await chat.press_data("a:community:kitchener", question.id)
+    tapped = chat.showing("Kitchener").copy()  # as the phone shows it while the first tap is on its way
+    await chat.click("Kitchener", on=tapped)
     shown = len(chat.screen)
-    replies = await chat.press_data("a:community:kitchener", question.id)
+    replies = await chat.click("Kitchener", on=tapped)
     assert replies == [] and len(chat.screen) == shown
     assert chat.notices == ["This button has expired."]
     assert chat.participant.answers["community"] == "kitchener"
@@ -81,9 +81,9 @@ async def test_a_double_tap_changes_nothing_twice() -> None:
 async def test_a_double_tap_on_a_tick_box_ticks_it_once() -> None:
     chat = await at_the_languages_question()
     message = chat.last
-    data = arabic(message)
-    await chat.press_data(data, message.id)
-    await chat.press_data(data, message.id)
+    tapped = message.copy()  # as the phone shows it while the first tap is on its way
+    await chat.click("Arabic", on=tapped)
+    await chat.click("Arabic", on=tapped)
     assert "✅ Arabic" in message.labels()
     await chat.click("Done")
     assert chat.participant.answers["languages"] == ["ar"]
@@ -92,12 +92,11 @@ async def test_a_double_tap_on_a_tick_box_ticks_it_once() -> None:
 async def test_a_tick_box_on_an_older_copy_of_the_question_shows_how_things_stand() -> None:
     chat = await at_the_languages_question()
     older = chat.last
-    stale = arabic(older)
     await chat.send("Arabic")  # typed, not tapped: the question comes again
-    newer = next(m for m in reversed(chat.screen) if "Arabic" in m.labels())
+    newer = chat.showing("Arabic")
     assert newer.id != older.id
-    await chat.press_data(arabic(newer), newer.id)
-    await chat.press_data(stale, older.id)  # the older copy still offers to tick what is ticked
+    await chat.click("Arabic")
+    await chat.click("Arabic", on=older)  # the older copy still offers to tick what is ticked
     assert "✅ Arabic" in older.labels() and "✅ Arabic" in newer.labels()
     await chat.click("Done")
     assert chat.participant.answers["languages"] == ["ar"]
@@ -108,11 +107,6 @@ async def at_the_languages_question() -> ChatClient:
     await start_as_newcomer(chat)
     await answer_until(chat, "languages")
     return chat
-
-
-def arabic(question: Shown) -> str:
-    """What the Arabic tick box of this copy of the languages question sends."""
-    return next(b.data for row in question.buttons for b in row if b.label == "Arabic")
 
 
 async def test_done_with_nothing_ticked_asks_for_a_choice() -> None:
@@ -142,9 +136,10 @@ async def test_language_can_change_mid_intake_without_losing_answers() -> None:
 async def test_an_old_button_from_an_earlier_question_has_expired() -> None:
     chat = ChatClient()
     await start_as_newcomer(chat)
-    await chat.press_data("e:name", 1)
+    welcome = chat.screen[0]  # the language menu /start showed, answered since: its buttons are gone
+    await chat.press_forged("e:name", on=welcome)  # the review screen's button, never shown yet
     assert chat.notices == ["This button has expired."]
-    await chat.press_data("lang:fr", 1)
+    await chat.press_forged("lang:fr", on=welcome)  # its "Français", pressed again from an old screen
     assert chat.conversation.language == "en"
 
 
@@ -226,5 +221,5 @@ async def test_a_registered_person_chooses_the_time_zone_of_their_meeting_times(
     await chat.click("Pacific Time")
     assert chat.last.text == "Done: your meeting times are now shown in Pacific Time."
     assert chat.participant.time_zone == "America/Vancouver"
-    await chat.press_data("tz:99", chat.last.id)
+    await chat.press_forged("tz:99")  # no 100th time zone
     assert chat.notices == ["This button has expired."]

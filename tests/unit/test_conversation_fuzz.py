@@ -7,8 +7,10 @@ import asyncio
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from handlers.core.model import Step
+from handlers.core.model import Role, Step
 from handlers.core.program import load_program
+from handlers.core.translator import native_name
+from handlers.intake.welcome import ROLE_LABELS
 from tests.support.chat import ChatClient
 
 PROGRAM = load_program()
@@ -35,8 +37,9 @@ async def play(language: str, role: str | None, actions: list[tuple[str, object]
     chat = ChatClient(language_code=language)
     await chat.send("/start")
     if role is not None:  # half the runs start inside the intake, where most of the rules are
-        for data in (f"lang:{language}", f"role:{role}", "consent:yes"):
-            await chat.press_data(data, chat.last.id)
+        await chat.click(native_name(language))
+        await chat.click(chat.text(ROLE_LABELS[Role(role)]))
+        await chat.click(chat.text("I agree"))
     for kind, value in actions:
         before = len(chat.screen), len(chat.notices)
         if kind == "text":
@@ -44,13 +47,13 @@ async def play(language: str, role: str | None, actions: list[tuple[str, object]
         elif kind == "command":
             await chat.send(str(value))
         elif kind == "button":
-            buttons = [(m.id, b.data) for m in chat.screen[-2:] for row in m.buttons for b in row]
+            buttons = [(message, label) for message in chat.screen[-2:] for label in message.labels()]
             if not buttons:
                 continue
-            message_id, data = buttons[int(value) % len(buttons)]  # type: ignore[call-overload]
-            await chat.press_data(data, message_id)
+            message, label = buttons[int(value) % len(buttons)]  # type: ignore[call-overload]
+            await chat.click(label, on=message)
         elif kind == "forged":
-            await chat.press_data(str(value), 1)
+            await chat.press_forged(str(value), on=chat.screen[0])
         elif kind == "contact":
             await chat.share_contact(str(value))
         else:

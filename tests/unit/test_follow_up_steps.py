@@ -14,7 +14,7 @@ from handlers.core.program import load_program
 from handlers.meetings.follow_up_steps import ABOUT_WORK, AFTER_MEETING, KEYS, STEPS, TYPED, Asking, ByRole, Step
 from storage.export import FOLLOW_UP_ANSWERS
 
-NOW = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)
+ASKED = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)  # two hours after a meeting Thu, Nov 26, 9:00 in Toronto ends
 LANGUAGES = load_program().languages
 
 
@@ -45,9 +45,9 @@ def person(role: Role, name: str) -> Participant:
         language="en",
         status=Status.SUBMITTED,
         consent_version="1",
-        consented_at=NOW,
-        created_at=NOW,
-        updated_at=NOW,
+        consented_at=ASKED,
+        created_at=ASKED,
+        updated_at=ASKED,
         answers={"name": name},
     )
 
@@ -67,7 +67,7 @@ def askings(step: Step, reader: CatalogReader) -> Iterator[Asking]:
                 status=FollowUpStatus.ASKED,
                 step=step.key,
                 answers={"referral_count": referrals},
-                asked_at=NOW,
+                asked_at=ASKED,
             )
             yield Asking(asked, other, follow_up, reader)
 

@@ -9,8 +9,8 @@ import pytest
 from bot.channels import telegram_capabilities
 from handlers.core.bidi import FSI, PDI, isolate_latin
 from handlers.core.program import load_program
-from handlers.core.translator import negotiate_language
-from tests.support.autopilot import complete_intake, press
+from handlers.core.translator import native_name, negotiate_language
+from tests.support.autopilot import complete_intake
 from tests.support.chat import ChatClient
 from tests.support.marked_catalogs import marked_catalogs, unmarked_lines
 from tests.unit.test_connectee_intake import LANGUAGE_MENU
@@ -65,7 +65,7 @@ async def test_every_text_a_newcomer_sees_comes_from_the_catalog(language: str, 
     await chat.send("/back")
     await chat.send("1066")
     await chat.send_photo()
-    await press(chat, "submit")
+    await chat.click(chat.text("Submit"))
     leaks = [(message.text[:60], line) for message in chat.screen for line in unmarked_lines(message.text)]
     assert leaks == []
     proper_names = {option.label for option in PROGRAM.forms["connectee"].questions[2].options}
@@ -124,7 +124,7 @@ async def test_switching_language_keeps_every_answer() -> None:
     await complete_intake(chat, "ur")
     answers = dict(chat.participant.answers)
     await chat.send("/language")
-    await press(chat, "lang:zh-Hans")
+    await chat.click(native_name("zh-Hans"))
     assert chat.participant.answers == answers
     assert chat.text("Please check your answers. Tap an answer's button to change it, or Submit.") in chat.last.text
 

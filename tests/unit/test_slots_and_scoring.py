@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from handlers.core.program import DAY_PART_HOURS, DAY_PARTS, WEEKDAYS
 from handlers.matching.scoring import Candidate, Seeker, Why, eligible, suggest, words
 from handlers.matching.slots import find_slots, free_intervals, spread
+from tests.support.clock import NOW  # Monday 10:00 in Toronto
 
 CELLS = [f"{day}-{part}" for day in WEEKDAYS for part in DAY_PARTS]
 ZONES = ["America/Toronto", "America/Vancouver", "America/Halifax", "America/St_Johns", "Asia/Kolkata"]
@@ -18,7 +19,6 @@ grids = st.lists(st.sampled_from(CELLS), unique=True, max_size=len(CELLS))
 moments = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
 )  # spans both daylight-saving changes
-MONDAY_10AM_TORONTO = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
 def inside_grid(start: datetime, end: datetime, grid: list[str], zone: str) -> bool:
@@ -77,7 +77,7 @@ def test_two_people_free_on_tuesday_mornings_get_tuesday_morning_slots_in_toront
         connector_zone="America/Toronto",
         connectee_grid=["tue-morning", "tue-midday"],
         connectee_zone="America/Toronto",
-        now=MONDAY_10AM_TORONTO,
+        now=NOW,
         minutes=30,
         notice=timedelta(hours=24),
         horizon=timedelta(days=7),
@@ -95,7 +95,7 @@ def test_a_vancouver_connectee_and_a_toronto_connector_meet_when_both_are_free()
         connector_zone="America/Toronto",
         connectee_grid=["wed-morning"],
         connectee_zone="America/Vancouver",
-        now=MONDAY_10AM_TORONTO,
+        now=NOW,
         minutes=30,
         notice=timedelta(hours=24),
         horizon=timedelta(days=3),
@@ -140,7 +140,7 @@ def test_a_suggestion_is_never_paused_at_capacity_met_before_or_without_a_common
 
 
 def test_same_sector_outranks_everything_then_words_then_a_shared_language() -> None:
-    now = MONDAY_10AM_TORONTO
+    now = NOW
     base = Candidate(1, frozenset(), "", frozenset({"en"}), 4, 0, None, (now,))
     pool = [
         base,
@@ -156,7 +156,7 @@ def test_same_sector_outranks_everything_then_words_then_a_shared_language() -> 
 
 
 def test_ties_go_to_whoever_was_matched_least_recently() -> None:
-    now = MONDAY_10AM_TORONTO
+    now = NOW
     recent = Candidate(1, frozenset(), "", frozenset(), 2, 0, now, (now,))
     longer_ago = Candidate(2, frozenset(), "", frozenset(), 2, 0, now - timedelta(days=30), (now,))
     never = Candidate(3, frozenset(), "", frozenset(), 2, 0, None, (now,))
