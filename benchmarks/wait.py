@@ -6,7 +6,8 @@ answers 429 to anything faster than Telegram allows (30 a second overall; a chat
 then one a second). A few people (--tiny: two) register at once, each at a brisk pace (a short
 pause to read, then the answer), through the connectee's whole intake: a figure is the time from
 the moment an answer is given (the bot's waiting long poll takes it at once) to the moment the next
-question is in the chat, for every answer that brings one (a tick only changes its box: not counted).
+question is in the chat, for every answer that brings one (a tick only changes its box, and /start is
+no answer: neither is counted).
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ async def _register(person: EmulatedUser, script: Script, pause: float) -> list[
         await asyncio.sleep(pause)
         seen = len(person.inbox)
         act(person, action)  # the bot's long poll takes it at once
+        if action.startswith("/"):  # a command, not an answer: /start's welcome is not counted
+            await person.wait_for(lambda message, text=expect: text in plain(message.text), after=seen, timeout=WAIT)
+            continue
         if action.startswith("tick:"):
             ticked = f"✅ {action.removeprefix('tick:')}"
             await person.wait_for(
