@@ -127,8 +127,7 @@ async def _match(args: str, t: Translator, office: Office) -> Reply:
         return Reply(t.gettext("#{id} is not an approved newcomer.").format(id=person.id))
     if await office.matchmaking.current_proposals(person.id, Role.CONNECTEE):
         return Reply(t.gettext("{name} already has a proposal under way.").format(name=name(person, t)))
-    found, records, _ = await suggestions(office, person)
-    return pick_reply(t, office, person, found, records)
+    return pick_reply(t, office, person, await suggestions(office, person))
 
 
 async def _pause(args: str, t: Translator, office: Office) -> Reply:

@@ -6,6 +6,7 @@ command or a stale button gets, so nothing tells them these exist.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 from handlers.coordinators.buttons import Approve, Decline, PickConnector
@@ -128,19 +129,19 @@ async def _decline(office: Office, person: Participant) -> list[Outgoing]:
 
 
 async def _pick(office: Office, connectee: Participant, connector_id: int, t: Translator) -> Outcome | None:
-    """A coordinator chose a connector: propose, if the pair is still possible."""
+    """A coordinator chose a connector: propose, if the pair still meets every requirement."""
     if await office.matchmaking.current_proposals(connectee.id, Role.CONNECTEE):
         return Outcome([Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))])
-    found, records, slots = await suggestions(office, connectee, limit=None)
-    choice = next((s for s in found if s.connector_id == connector_id), None)
+    suggested = await suggestions(office, connectee, limit=None)
+    choice = next((s for s in suggested.found if s.connector_id == connector_id), None)
     if choice is None:
-        fresh = pick_reply(t, office, connectee, found[:3], records)
+        fresh = pick_reply(t, office, connectee, replace(suggested, found=suggested.found[:3]))
         note = t.gettext("That connector is no longer free for {name}. Here are the suggestions now:").format(
             name=name(connectee, t)
         )
         return Outcome([Reply(note), fresh])
-    connector = records[connector_id].participant
-    messages = await proposals.propose(office, connectee, connector, slots[connector_id], choice)
+    connector = suggested.records[connector_id].participant
+    messages = await proposals.propose(office, connectee, connector, suggested.slots[connector_id], choice)
     done = t.gettext("✔ Proposed {connector} to {connectee}; we will tell you how it goes in the digest.").format(
         connector=name(connector, t), connectee=name(connectee, t)
     )
@@ -159,11 +160,11 @@ async def sweep(office: Office, limit: int = SWEEP_BATCH) -> list[Outgoing]:
 
 
 async def dry_run(office: Office, t: Translator) -> list[str]:
-    """What matching would suggest for everyone waiting, with reasons; nothing is stored or sent."""
+    """What matching would suggest for everyone waiting, with reasons (or why nobody suits); nothing is
+    stored or sent."""
     lines = []
     for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now):
-        found, records, _ = await suggestions(office, connectee)
-        lines.append(pick_reply(t, office, connectee, found, records).text)
+        lines.append(pick_reply(t, office, connectee, await suggestions(office, connectee)).text)
     return lines or [t.gettext("Nobody is waiting for a connector.")]
 
 
