@@ -78,3 +78,12 @@ def pick_reply(t: Translator, office: Office, connectee: Participant, suggested:
     )
     return Reply("\n".join(lines), buttons=buttons)
 
+
+def why_waiting(t: Translator, connectee: Participant, suggested: Suggested) -> str:
+    """Why a connectee waits, in a few words: what keeps every connector from them, or that only
+    connectors from other fields are free, or that a coordinator's pick is awaited."""
+    if not suggested.found:
+        return left_out_text(t, suggested.left_out) or t.gettext("no connector is approved yet")
+    if not suggested.found[0].in_field:
+        return t.gettext("only connectors from other fields are free (/match {id})").format(id=connectee.id)
+    return t.gettext("a connector is free for them (/match {id})").format(id=connectee.id)

@@ -85,6 +85,9 @@ class Participant:
     # Since when a connectee waits with no proposal, told so once (or their suggestions shown to coordinators).
     unmatched_since: datetime | None = None
     unreachable_since: datetime | None = None  # the channel said they blocked the bot
+    # A connectee who did not come to a meeting: not matched again until they ask to be (the kind note's
+    # button) or a coordinator /matches them.
+    missed_meeting_at: datetime | None = None
     consent_language: str | None = None  # the language of the consent text they agreed to
 
     @property

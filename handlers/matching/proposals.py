@@ -60,8 +60,9 @@ async def find_connector(office: Office, connectee: Participant, pool: Pool | No
 
 
 def _held(office: Office, connectee: Participant) -> bool:
-    """Paused by a coordinator (/pause): matched again when the pause ends."""
-    return connectee.paused_until is not None and connectee.paused_until > office.now
+    """Paused by a coordinator (/pause), or missed a meeting: matched again when they or a coordinator ask."""
+    paused = connectee.paused_until is not None and connectee.paused_until > office.now
+    return paused or connectee.missed_meeting_at is not None
 
 
 async def _first_time(office: Office, connectee: Participant) -> bool:

@@ -172,7 +172,7 @@ def test_jobs_run_and_a_dry_run_on_an_empty_program(tmp_path: Path) -> None:
     env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
     jobs = frontdoor("jobs", "run", "--now", "2026-12-01T09:00", cwd=tmp_path, env=env)
     assert jobs.returncode == 0, jobs.stderr
-    assert "ran 1 jobs, 0 failed" in jobs.stderr  # the day's digest, to nobody yet
+    assert "ran 2 jobs, 0 failed" in jobs.stderr  # the day's sweep, of nobody, and its digest, to nobody yet
     assert "retention was left for the real clock: it never runs at a pretended --now" in jobs.stderr
     dry = frontdoor("match", "--dry-run", cwd=tmp_path, env=env)
     assert dry.returncode == 0, dry.stderr
