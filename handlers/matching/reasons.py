@@ -30,28 +30,42 @@ PLAIN: Final = {
     Why.CAPACITY_LEFT: N_("room left this month"),
     Why.SHARED_LANGUAGE: N_("a language in common"),
 }
-COUNTED: Final = {
-    Why.OCCUPATION_WORDS: (N_("{count} occupation word in common"), N_("{count} occupation words in common")),
-    Why.COMMON_TIMES: (N_("{count} meeting time in common"), N_("{count} meeting times in common")),
-    Why.CAPACITY_LEFT: (
-        N_("{count} more meeting possible this month"),
-        N_("{count} more meetings possible this month"),
-    ),
-}
-LEFT_OUT: Final = {
-    Unmet.LANGUAGE: (N_("{count} connector shares no language"), N_("{count} connectors share no language")),
-    Unmet.WAY_TO_MEET: (
-        N_("{count} connector has no way to meet in common"),
-        N_("{count} connectors have no way to meet in common"),
-    ),
-    Unmet.MET_BEFORE: (N_("{count} connector was proposed before"), N_("{count} connectors were proposed before")),
-    Unmet.PAUSED: (N_("{count} connector is paused"), N_("{count} connectors are paused")),
-    Unmet.FULL: (
-        N_("{count} connector has no room left this month"),
-        N_("{count} connectors have no room left this month"),
-    ),
-    Unmet.NO_TIME: (N_("{count} connector has no common time"), N_("{count} connectors have no common time")),
-}
+COUNTED: Final = frozenset({Why.OCCUPATION_WORDS, Why.COMMON_TIMES, Why.CAPACITY_LEFT})
+
+
+def _counted(t: Translator, why: Why, count: int) -> str:
+    # Each plural written out where it is translated, so that the extractor sees it as one.
+    if why is Why.OCCUPATION_WORDS:
+        text = t.ngettext("{count} occupation word in common", "{count} occupation words in common", count)
+    elif why is Why.COMMON_TIMES:
+        text = t.ngettext("{count} meeting time in common", "{count} meeting times in common", count)
+    else:
+        text = t.ngettext(
+            "{count} more meeting possible this month", "{count} more meetings possible this month", count
+        )
+    return text.format(count=count)
+
+
+def _left_out(t: Translator, cause: Unmet, count: int) -> str:
+    texts: dict[Unmet, Callable[[], str]] = {
+        Unmet.LANGUAGE: lambda: t.ngettext(
+            "{count} connector shares no language", "{count} connectors share no language", count
+        ),
+        Unmet.WAY_TO_MEET: lambda: t.ngettext(
+            "{count} connector has no way to meet in common", "{count} connectors have no way to meet in common", count
+        ),
+        Unmet.MET_BEFORE: lambda: t.ngettext(
+            "{count} connector was proposed before", "{count} connectors were proposed before", count
+        ),
+        Unmet.PAUSED: lambda: t.ngettext("{count} connector is paused", "{count} connectors are paused", count),
+        Unmet.FULL: lambda: t.ngettext(
+            "{count} connector has no room left this month", "{count} connectors have no room left this month", count
+        ),
+        Unmet.NO_TIME: lambda: t.ngettext(
+            "{count} connector has no common time", "{count} connectors have no common time", count
+        ),
+    }
+    return texts[cause]().format(count=count)
 
 
 def languages_named(t: Translator, program: Program, codes: str) -> str:
@@ -72,8 +86,7 @@ def reason_text(t: Translator, program: Program, reason: Reason) -> str:
             languages=languages_named(t, program, str(values.get("languages", "")))
         )
     if reason.why in COUNTED and "count" in values:
-        count = int(values["count"])
-        return t.ngettext(*COUNTED[reason.why], count).format(count=count)
+        return _counted(t, reason.why, int(values["count"]))
     return t.gettext(PLAIN.get(reason.why, PLAIN[Why.NEVER_MATCHED]))
 
 
@@ -97,7 +110,7 @@ def stored_in_words(t: Translator, program: Program) -> Callable[[list[str]], st
 def left_out_text(t: Translator, left_out: Counter[Unmet]) -> str:
     """Why connectors were left out, biggest cause first: "3 connectors share no language and 1 is paused"."""
     parts = [
-        t.ngettext(*LEFT_OUT[cause], count).format(count=count)
+        _left_out(t, cause, count)
         for cause, count in sorted(left_out.items(), key=lambda item: (-item[1], list(Unmet).index(item[0])))
     ]
     return format_list(parts, locale=babel_locale(t.language)) if parts else ""
