@@ -54,3 +54,46 @@ async def a_booked_meeting(world: World) -> tuple[Phone, Phone]:
     await priya.click("Thu, Nov 26, 9:00\u202fAM")
     await amal.click("Yes, that works")
     return priya, amal
+
+
+# Issue 23's people: a nurse who speaks French and Arabic, a volunteer she shares no language with, and
+# one from her field who speaks French.
+NADIA = {
+    "name": "Nadia Benali",
+    "community": "kitchener",
+    "occupation": "Registered nurse",
+    "sector": "health",
+    "languages": ["fr", "ar"],
+    "availability": ["tue-morning", "thu-morning"],
+    "meeting_mode": "video",
+    "phone": None,
+    "email": "nadia@example.com",
+}
+WEI = {
+    "name": "Wei Zhang",
+    "organization": "OpenText",
+    "job_title": "Software engineer",
+    "sectors": ["it"],
+    "languages": ["en", "zh"],
+    "availability": ["tue-morning", "wed-afternoon", "thu-morning"],
+    "meeting_mode": "any",
+    "meeting_communities": ["kitchener", "waterloo"],
+    "meeting_area": "OpenText, Frank Tompa Drive",
+    "capacity": 2,
+    "phone": None,
+    "email": "wei@example.com",
+}
+CLAIRE = {
+    "name": "Claire Dubois",
+    "organization": "Grand River Hospital",
+    "job_title": "Nurse manager",
+    "sectors": ["health"],
+    "languages": ["en", "fr"],
+    "availability": ["tue-morning", "thu-morning"],
+    "meeting_mode": "any",
+    "meeting_communities": ["kitchener", "waterloo"],
+    "meeting_area": "Grand River Hospital, King Street",
+    "capacity": 2,
+    "phone": None,
+    "email": "claire@example.com",
+}
