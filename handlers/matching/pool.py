@@ -22,8 +22,8 @@ from handlers.matching.scoring import (
     at_most_outside_field,
     best_possible,
     open_to_proposals,
+    points,
     rank,
-    suggestion,
     unmet_before_times,
     waited,
     words,
@@ -242,7 +242,7 @@ class Pool:
             search.evaluate(related, compare)
         if search.could_rank(rest):
             search.evaluate(list(self.open), compare)
-        found = rank(seeker, search.evaluated, limit=limit).found
+        found = rank(seeker, search.evaluated, limit=limit).found if search.evaluated else []
         return Suggested(found, {s.connector_id: self.records[s.connector_id] for s in found}, search.slots)
 
 
@@ -258,12 +258,14 @@ class _Search:
     slots: dict[int, list[datetime]] = field(default_factory=dict)
     best: list[tuple[int, float, int]] = field(default_factory=list)  # the top `limit` (points, waited, -id)
 
-    def could_rank(self, points: int) -> bool:
-        """Whether a connector with at most `points` could still enter the top `limit`."""
-        return len(self.best) < self.limit or self.best[self.limit - 1][0] <= points
+    def could_rank(self, most: int) -> bool:
+        """Whether a connector with at most `most` points could still enter the top `limit`."""
+        return len(self.best) < self.limit or self.best[self.limit - 1][0] <= most
 
     def evaluate(self, ids: list[int], compare: Callable[[int], list[datetime]]) -> None:
         """Find the times in common with these connectors, best possible first, while they could still rank."""
+        if not ids:
+            return
         seeker, candidates = self.seeker, self.pool.open
         seeker_words = words(seeker.occupation)
         bounds = [
@@ -279,5 +281,5 @@ class _Search:
             candidate = replace(candidates[connector_id], slots=tuple(common))
             self.evaluated.append(candidate)
             if common:
-                self.best.append((suggestion(seeker, candidate, seeker_words).score, bound[1], bound[2]))
+                self.best.append((points(seeker, seeker_words, candidate, len(common)), bound[1], bound[2]))
                 self.best.sort(reverse=True)

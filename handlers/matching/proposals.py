@@ -46,10 +46,12 @@ async def find_connector(office: Office, connectee: Participant, pool: Pool | No
         return []  # already in a proposal or a meeting
     if _held(office, connectee):
         return []
-    suggested = await suggestions(office, connectee, pool=pool)
+    rules = office.program.matching
+    # Automatic matching proposes the best one: finding only that one costs a sweep a fraction of three.
+    suggested = await suggestions(office, connectee, limit=1 if rules.match_mode is MatchMode.AUTO else 3, pool=pool)
     if not suggested.found:
         return await _none_left(office, connectee, suggested, pool)
-    rules, best = office.program.matching, suggested.found[0]
+    best = suggested.found[0]
     outside = None if best.in_field else rules.outside_field
     if rules.match_mode is MatchMode.COORDINATOR or outside is OutsideField.COORDINATOR:
         return await _to_coordinators(office, connectee, suggested, pool)
@@ -96,11 +98,15 @@ async def _none_left(
 async def _to_coordinators(
     office: Office, connectee: Participant, suggested: Suggested, pool: Pool | None
 ) -> list[Outgoing]:
-    """Coordinators choose: shown once, and again by a sweep that may bring someone new (not the daily one).
-    A connectee whose best match is from another field is told, once, that a coordinator will help."""
+    """Coordinators choose: shown once; in coordinator mode, where they make every match, again by a sweep
+    that may bring someone new (not the daily one). A connectee whose best match is from another field is
+    told, once, that a coordinator will help; the digest lists them after waiting_alert_days."""
     first = await _first_time(office, connectee)
-    if not first and pool is not None and not pool.news:
+    again = office.program.matching.match_mode is MatchMode.COORDINATOR and (pool is None or pool.news)
+    if not (first or again):
         return []
+    if len(suggested.found) < 3:  # automatic matching looked for the best one only: coordinators choose from three
+        suggested = await suggestions(office, connectee, pool=pool)
     messages = await shortlist.to_coordinators(office, connectee, suggested)
     if first and not suggested.found[0].in_field:
         t = translator(office, connectee)

@@ -244,9 +244,20 @@ def waited(candidate: Candidate) -> float:
     return -candidate.last_matched_at.timestamp() if candidate.last_matched_at else float("inf")
 
 
+def points(seeker: Seeker, seeker_words: frozenset[str], candidate: Candidate, common: int) -> int:
+    """The candidate's points with `common` meeting times in common, as `_score` counts them but without
+    its reasons: a sweep weighs every connector with room against every newcomer (docs/benchmarks.md)."""
+    field_ = in_field(seeker, candidate)
+    score = SECTOR_POINTS if field_ is Why.SAME_SECTOR else RELATED_POINTS if field_ is Why.RELATED_SECTOR else 0
+    score += WORD_POINTS * min(len(seeker_words & words(candidate.job_title)), MAX_WORDS)
+    if (seeker.languages & candidate.languages) - NOBODYS - OFFICIAL_LANGUAGES:
+        score += LANGUAGE_POINTS
+    return score + min(common, MAX_TIMES) * TIME_POINTS + candidate.capacity - candidate.used_this_month
+
+
 def best_possible(seeker: Seeker, seeker_words: frozenset[str], candidate: Candidate) -> int:
     """The most points the candidate could have, whatever their meeting times in common."""
-    return _score(seeker, seeker_words, candidate, MAX_TIMES)[0]
+    return points(seeker, seeker_words, candidate, MAX_TIMES)
 
 
 def at_most_outside_field(left: int) -> int:

@@ -9,6 +9,7 @@ person if it is open, else video.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 IN_PERSON: Final = "in_person"
@@ -23,6 +24,7 @@ def modes(choice: str | None) -> frozenset[str]:
     return frozenset(MODES) if choice in (ANY, None, "") else frozenset({str(choice)})
 
 
+@lru_cache(maxsize=256)  # a sweep asks it for every newcomer and connector with room: a few answers in all
 def open_ways(wanted: str | None, offered: str | None, *, in_person_nearby: bool) -> frozenset[str]:
     """The ways a newcomer who wants `wanted` and a volunteer who offers `offered` can meet."""
     both = modes(wanted) & modes(offered)

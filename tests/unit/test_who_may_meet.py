@@ -12,7 +12,18 @@ from hypothesis import strategies as st
 from bot.catalogs import PROJECT_CATALOGS
 from handlers.core.program import load_program
 from handlers.matching.reasons import left_out_text, stored_in_words
-from handlers.matching.scoring import Candidate, Reason, Seeker, Unmet, Why, rank, stored_reason, way
+from handlers.matching.scoring import (
+    Candidate,
+    Reason,
+    Seeker,
+    Unmet,
+    Why,
+    points,
+    rank,
+    stored_reason,
+    way,
+    words,
+)
 from handlers.matching.ways import agreed_way, open_ways
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -81,6 +92,7 @@ def test_no_suggestion_ever_breaks_a_hard_requirement_and_every_other_connector_
         assert first_unmet(seeker, candidate) is None
         assert (seeker.languages & candidate.languages) - {"other"}, "a language both speak"
         assert suggestion.way in accepts(seeker.mode) & accepts(candidate.mode)
+        assert suggestion.score == points(seeker, words(seeker.occupation), candidate, len(candidate.slots))
         if suggestion.way == "in_person":
             assert seeker.reach & candidate.communities, "in person only where the volunteer meets near them"
     expected = Counter(first_unmet(seeker, c) for c in pool)
