@@ -18,7 +18,7 @@ from handlers.core.people import coordinator_ids, name
 from handlers.core.ports import DigestWindow, Office
 from handlers.core.render import format_day, format_when
 from handlers.core.translator import Translator
-from handlers.matching.pool import suggestions
+from handlers.matching.pool import suggestions_for_each
 
 DAILY: Final = "digest.daily"
 
@@ -141,9 +141,10 @@ async def render(office: Office, t: Translator, *, since: datetime) -> str:
 async def _waiting_and_why(office: Office, t: Translator, people: list[Participant]) -> list[str]:
     """Each newcomer waiting too long, since when, and why: what keeps every connector from them."""
     lines = []
+    found = await suggestions_for_each(office, people) if people else {}
     for person in people:
         since = format_day(person.unmatched_since or office.now, t.language, office.program.time_zone)
-        why = why_waiting(t, person, await suggestions(office, person))
+        why = why_waiting(t, person, found[person.id])
         lines.append(
             t.gettext("{name} (#{id}), since {date}: {why}").format(
                 name=name(person, t), id=person.id, date=since, why=why

@@ -20,7 +20,7 @@ from handlers.core.people import answer, name, to, translator
 from handlers.core.ports import Office
 from handlers.core.translator import Translator
 from handlers.matching import again, proposals
-from handlers.matching.pool import Pool, suggestions
+from handlers.matching.pool import Pool, suggestions, suggestions_for_each
 
 PENDING_SHOWN: Final = 10
 SWEEP: Final = "matching.sweep"
@@ -190,9 +190,9 @@ async def sweep(office: Office, payload: dict[str, Any] | None = None, limit: in
 async def dry_run(office: Office, t: Translator) -> list[str]:
     """What matching would suggest for everyone waiting, with reasons (or why nobody suits); nothing is
     stored or sent."""
-    lines = []
-    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now):
-        lines.append(pick_reply(t, office, connectee, await suggestions(office, connectee)).text)
+    connectees = await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now)
+    found = await suggestions_for_each(office, connectees) if connectees else {}
+    lines = [pick_reply(t, office, connectee, found[connectee.id]).text for connectee in connectees]
     return lines or [t.gettext("Nobody is waiting for a connector.")]
 
 

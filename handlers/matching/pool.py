@@ -123,6 +123,22 @@ async def suggestions(
     if pool is not None and limit is not None:
         return pool.suggestions(office, connectee, limit)
     records = await office.matchmaking.connectors_for(connectee.id, month_start(office), office.now)
+    return _ranked(office, connectee, records, limit)
+
+
+async def suggestions_for_each(office: Office, connectees: list[Participant]) -> dict[int, Suggested]:
+    """`suggestions` for each of these connectees (the digest's longest waiting), every connector loaded once."""
+    records = await office.matchmaking.connectors(month_start(office), office.now)
+    before = await office.matchmaking.proposed_before([person.id for person in connectees])
+    return {
+        person.id: _ranked(
+            office, person, [replace(r, met_before=r.participant.id in before.get(person.id, ())) for r in records], 3
+        )
+        for person in connectees
+    }
+
+
+def _ranked(office: Office, connectee: Participant, records: list[ConnectorRecord], limit: int | None) -> Suggested:
     seeker = seeker_of(office, connectee)
     candidates, slots, by_id = [], {}, {}
     for record in records:
