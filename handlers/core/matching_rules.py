@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
@@ -57,10 +58,15 @@ class MatchingRules:
 
     def reachable(self, community: str) -> frozenset[str]:
         """Where a newcomer living in `community` can meet in person: there, and the nearby communities."""
-        return frozenset({community}) | self.nearby.get(community, frozenset())
+        return _reach(community, self.nearby.get(community, frozenset()))
 
     def related(self, sector: str) -> frozenset[str]:
         return self.related_sectors.get(sector, frozenset())
+
+
+@lru_cache(maxsize=256)  # asked for every newcomer of a sweep: a program has a few communities
+def _reach(community: str, nearby: frozenset[str]) -> frozenset[str]:
+    return nearby | {community}
 
 
 # Whole-number settings of [matching]: the smallest and largest value that makes sense.

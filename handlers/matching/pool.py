@@ -173,6 +173,7 @@ class Pool:
     # Whether the sweep may bring someone new (a connector approved, a month begun): then coordinators
     # are shown again the suggestions for newcomers they have seen before (handlers.matching.proposals).
     news: bool = True
+    room: int | None = None  # _most_left, until a proposal changes it
 
     @classmethod
     async def load(cls, office: Office, connectees: list[Participant], *, news: bool = True) -> Pool:
@@ -185,8 +186,15 @@ class Pool:
             pool._refresh(connector_id)
         return pool
 
+    def _most_left(self) -> int:
+        """The most room any connector who may be proposed has left this month (worked out once a change)."""
+        if self.room is None:
+            self.room = max((c.capacity - c.used_this_month for c in self.open.values()), default=0)
+        return self.room
+
     def _refresh(self, connector_id: int) -> None:
         """After a change to this connector's record: whether they may be proposed, and their times again."""
+        self.room = None
         candidate = _candidate(self.records[connector_id], self.now, [])
         self.starts.pop(connector_id, None)
         was_open = connector_id in self.open
@@ -252,7 +260,7 @@ class Pool:
         seeker = search.seeker
         own = seeker.sector if seeker.sector not in NOBODYS else None
         search.evaluate(self.by_sector.get(own, []) if own is not None else [], compare)
-        rest = at_most_outside_field(max((c.capacity - c.used_this_month for c in self.open.values()), default=0))
+        rest = at_most_outside_field(self._most_left())
         if search.could_rank(RELATED_POINTS + rest):
             related = [i for sector in sorted(seeker.related) for i in self.by_sector.get(sector, [])]
             search.evaluate(related, compare)
