@@ -18,7 +18,20 @@ from sqlalchemy import select
 
 from handlers.core.program import OutsideField, Program, load_program
 from storage.tables import MeetingRow, ParticipantRow, ProposalRow
-from tests.support.personas import AMAL, CLAIRE, COORDINATOR, MARC, NADIA, NOW, PRIYA, WEI, approve_all
+from tests.support.clock import NOW
+from tests.support.personas import (
+    AMAL,
+    CLAIRE,
+    COORDINATOR,
+    DETAILS,
+    INTRODUCTION,
+    MARC,
+    NADIA,
+    OFFER,
+    PRIYA,
+    WEI,
+    approve_all,
+)
 from tests.support.world import Phone, World, world_on
 
 STILL_LOOKING = "We are still looking for the right volunteer for you."
@@ -45,7 +58,7 @@ async def approved(world: World, connector: Phone, volunteer: dict[str, object],
 
 
 def proposed_to(phone: Phone) -> bool:
-    return any(data.startswith("pk:") for message in phone.screen for data in message.data())
+    return any(message.shows(INTRODUCTION) for message in phone.screen)
 
 
 async def stored_reasons(world: World) -> list[list[str]]:
@@ -77,18 +90,18 @@ async def test_a_nurse_who_shares_no_language_with_the_only_volunteer_waits_unti
     await approve_all(world)
     await world.run_jobs(world.now)  # the approval's sweep
     assert not proposed_to(wei)
-    introduction = claire.find("pk:")
+    introduction = claire.showing(INTRODUCTION)
     for line in ("Who: Nadia, newcomer", "Field: Health care", "Languages: French and Arabic", "How: by video call"):
         assert line in introduction.text
     assert "Where:" not in introduction.text, "by video: no place"
 
-    await claire.press(introduction.data()[0])
-    offer = nadia.find("ca:")
+    await claire.click(introduction.labels()[0], on=introduction)
+    offer = nadia.showing(OFFER)
     assert offer.text.startswith("Good news, Nadia! Claire (“Nurse manager”, “Grand River Hospital”) would like")
     for line in ("Who: Claire, volunteer connector", "Field: Health care", "How: by video call"):
         assert line in offer.text, "she reads how they will meet before she accepts"
     await nadia.click("Yes, that works")
-    assert "How: by video call" in nadia.find("mr:").text
+    assert "How: by video call" in nadia.showing(DETAILS).text
     async with world.app.sessions() as session:
         assert await session.scalar(select(MeetingRow.mode)) == "video", "the newcomer's own choice"
     [reasons] = await stored_reasons(world)
@@ -104,7 +117,7 @@ async def test_outside_her_field_the_coordinators_choose_and_she_is_told_once_th
 
     assert not proposed_to(marc), "not proposed silently from another field"
     assert nadia.last.text.startswith("We are looking for a volunteer from your field for you.")
-    shortlist = coordinator.find("pick:")
+    shortlist = coordinator.showing("Propose Marc")
     assert shortlist.text.startswith(
         "Suggested connectors for Nadia (#2), “Registered nurse”, none from their field or a related one:\n"
         "1. Marc (“Software engineer”, “OpenText”), #1: shares French; "
@@ -117,10 +130,10 @@ async def test_outside_her_field_the_coordinators_choose_and_she_is_told_once_th
     assert (len(coordinator.screen), len(nadia.screen)) == told, "the daily sweep repeats nothing"
 
     await coordinator.click("Propose Marc")
-    introduction = marc.find("pk:")
+    introduction = marc.showing(INTRODUCTION)
     assert "Please note: Nadia is looking for work in another field than yours" in introduction.text
-    await marc.press(introduction.data()[0])
-    assert "Please note: Marc works in another field than yours." in nadia.find("ca:").text
+    await marc.click(introduction.labels()[0], on=introduction)
+    assert "Please note: Marc works in another field than yours." in nadia.showing(OFFER).text
     assert (await stored_reasons(world))[0][-1] == "outside"
 
 
@@ -132,10 +145,10 @@ async def test_a_program_that_offers_outside_the_field_proposes_and_says_so_one_
     ) as world:
         marc, nadia = world.phone(211), world.phone(111)
         await approved(world, marc, FRENCH_IT, nadia)
-        introduction = marc.find("pk:")
+        introduction = marc.showing(INTRODUCTION)
         assert "Please note: Nadia is looking for work in another field than yours" in introduction.text
-        await marc.press(introduction.data()[0])
-        offer = nadia.find("ca:").text
+        await marc.click(introduction.labels()[0], on=introduction)
+        offer = nadia.showing(OFFER).text
         assert "Field: Information technology" in offer and "Please note: Marc works in another field" in offer
 
     async with world_on(
@@ -165,11 +178,11 @@ async def test_in_person_only_where_the_volunteer_meets_near_her_and_the_offer_s
     await world.register(near, "connector", CLAIRE | olena)
     await approve_all(world)
     await world.run_jobs(world.now)
-    introduction = near.find("pk:")
+    introduction = near.showing(INTRODUCTION)
     assert "How: in person" in introduction.text
     assert "Where: “Grand River Hospital, King Street” (agree on the exact place together)" in introduction.text
-    await near.press(introduction.data()[0])
-    offer = sam.find("ca:").text
+    await near.click(introduction.labels()[0], on=introduction)
+    offer = sam.showing(OFFER).text
     assert "How: in person\nWhere: “Grand River Hospital, King Street”" in offer
     assert not proposed_to(far)
 
@@ -203,7 +216,7 @@ async def test_a_newcomer_who_did_not_come_is_not_offered_to_anyone_else_until_s
 
     await amal.click("Please match me again")
     assert note.text == "Thank you, Amal! We are looking for a volunteer for you again."
-    assert "introduce you to a newcomer" in marc.find("pk:").text
+    assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
     async with world.app.sessions() as session:
         assert await session.scalar(select(ParticipantRow.missed_meeting_at).where(ParticipantRow.id == 3)) is None
 
@@ -216,8 +229,8 @@ async def test_a_coordinators_match_releases_a_newcomer_held_after_a_missed_meet
     assert coordinator.last.text.startswith("Suggested connectors for Amal (#3), “Software developer”:\n1. Marc")
     assert coordinator.last.labels() == ["Propose Marc"], "never Priya again"
     await coordinator.click("Propose Marc")
-    assert "introduce you to a newcomer" in marc.find("pk:").text
-    await amal.press(amal.find("ag:").data()[0])  # her own button, pressed after the coordinator's call
+    assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
+    await amal.click("Please match me again")  # her own button, pressed after the coordinator's call
     assert amal.notices[-1] == "This button has expired."
 
 
@@ -244,7 +257,7 @@ async def test_the_daily_sweep_tries_again_when_the_month_frees_capacity_and_the
         assert len(await stored_reasons(world)) == proposals, "still November: no room"
         await world.run_jobs(datetime(2026, 12, 1, 14, 0, tzinfo=UTC))  # the first of the month
         assert len(await stored_reasons(world)) == proposals + 1
-        assert "Sami" in priya.find("pk:").text
+        assert "Sami" in priya.showing(INTRODUCTION).text
 
 
 async def test_the_exports_matches_sheet_gives_the_reasons_in_words_in_the_programs_language(world: World) -> None:
