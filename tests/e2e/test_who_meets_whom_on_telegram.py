@@ -15,8 +15,9 @@ from handlers.core.program import load_program
 from handlers.core.render import weekday_names
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
-from tests.e2e.people import COORDINATOR, Script, approve_everyone, jobs_run, run_script, wait_for_button
-from tests.e2e.script import WAIT, answer
+from tests.e2e.people import COORDINATOR, Script, approve_everyone, jobs_run, run_script
+from tests.e2e.person import Person
+from tests.support.personas import INTRODUCTION, OFFER
 
 FR = PROJECT_CATALOGS.translator("fr").gettext
 CONNECTEE_FORM = load_program().forms["connectee"]
@@ -87,41 +88,40 @@ async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProc
 async def test_a_nurse_waits_for_a_volunteer_she_can_talk_to_and_reads_how_they_will_meet_before_accepting(
     telegram: BotApiEmulator, bot: BotProcess
 ) -> None:
-    coordinator = telegram.user(COORDINATOR, first_name="Chris")
-    wei = telegram.user(7301, first_name="Wei")
-    nadia = telegram.user(7401, first_name="Nadia", language_code="fr")
-    await answer(coordinator, "/start", "")
-    await run_script(wei, volunteer("Wei Zhang", "Information technology", ["English", "Chinese"]))
-    await run_script(nadia, NURSE_SCRIPT)
+    coordinator = Person(telegram.user(COORDINATOR, first_name="Chris"))
+    wei = Person(telegram.user(7301, first_name="Wei"))
+    nadia = Person(telegram.user(7401, first_name="Nadia", language_code="fr"))
+    await coordinator.send("/start")  # Telegram lets a bot write only to people who wrote to it first
+    await run_script(wei.user, volunteer("Wei Zhang", "Information technology", ["English", "Chinese"]))
+    await run_script(nadia.user, NURSE_SCRIPT)
     await approve_everyone(coordinator, 2)
 
-    told = await coordinator.wait_for(lambda m: m.text.startswith("No connector is free for Nadia"), timeout=WAIT)
+    told = await coordinator.wait_for(lambda m: m.text.startswith("No connector is free for Nadia"))
     assert told.text.endswith("Why: 1 connector shares no language.")
     still = FR(
         "We are still looking for the right volunteer for you. No connector in your field is free at the moment; "
         "we will write to you here as soon as one is. Thank you for your patience!"
     )
-    await nadia.wait_for(lambda m: m.text == still, timeout=WAIT)
-    assert not any(data.startswith("pk:") for message in wei.inbox for data in message.button_data())
+    await nadia.wait_for(lambda m: m.text == still)
+    assert not any(message.shows(INTRODUCTION) for message in wei.screen), "no language in common: never proposed"
 
-    claire = telegram.user(7302, first_name="Claire")
-    await run_script(claire, volunteer("Claire Dubois", "Health care", ["English", "French"]))
-    seen = len(coordinator.inbox)
-    await answer(coordinator, "/pending", "1 application is waiting for review.")
-    application = await coordinator.wait_for(lambda m: bool(m.button_data()), after=seen, timeout=WAIT)
-    coordinator.press("Approve", message=application)
-    await coordinator.wait_for(lambda m: m is application and "✔ Approved" in m.text, timeout=WAIT)
+    claire = Person(telegram.user(7302, first_name="Claire"))
+    await run_script(claire.user, volunteer("Claire Dubois", "Health care", ["English", "French"]))
+    await coordinator.send("/pending", expect="1 application is waiting for review.")
+    application = await coordinator.wait_showing("Approve")
+    await coordinator.click("Approve", on=application, expect=None)
+    await coordinator.wait_for(lambda m: m.id == application.id and "✔ Approved" in m.text)
     jobs_run(bot, datetime.now(UTC))  # the sweep the approval asked for, as the running bot would within a minute
 
-    introduction = await wait_for_button(claire, "pk:")
+    introduction = await claire.wait_showing(INTRODUCTION)
     assert "Who: Nadia, newcomer" in introduction.text and "Field: Health care" in introduction.text
     assert "How: by video call" in introduction.text
-    claire.press(introduction.buttons()[0], message=introduction)
-    offer = await wait_for_button(nadia, "ca:")
+    await claire.click(introduction.labels()[0], on=introduction, expect=None)
+    offer = await nadia.wait_showing(FR(OFFER))
     for line in (
         FR("{label}: {answer}").format(label=FR("Who"), answer=f"Claire, {FR('volunteer connector')}"),
         FR("{label}: {answer}").format(label=FR("Field"), answer=FR("Health care")),
         FR("How: {how}").format(how=FR("by video call")),
     ):
         assert line in offer.text, "she reads who, their field and how they will meet before she accepts"
-    assert not any(data.startswith("pk:") for message in wei.inbox for data in message.button_data())
+    assert not any(message.shows(INTRODUCTION) for message in wei.screen)
