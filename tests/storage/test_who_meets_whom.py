@@ -25,12 +25,12 @@ from tests.support.personas import (
     COORDINATOR,
     DETAILS,
     INTRODUCTION,
-    MARC,
     NADIA,
     OFFER,
     PRIYA,
     WEI,
     approve_all,
+    two_connectors_and_a_newcomer,
 )
 from tests.support.world import Phone, World, world_on
 
@@ -189,11 +189,7 @@ async def test_in_person_only_where_the_volunteer_meets_near_her_and_the_offer_s
 
 async def amal_did_not_come(world: World) -> tuple[Phone, Phone, Phone]:
     """Priya and Marc volunteer; Amal meets Priya on Thursday, and Priya says Amal did not come."""
-    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
-    await world.register(priya, "connector", PRIYA)
-    await world.register(marc, "connector", MARC)
-    await world.register(amal, "connectee", AMAL)
-    await approve_all(world)
+    priya, marc, amal = await two_connectors_and_a_newcomer(world)
     await priya.click("Thu, Nov 26, 9:00\u202fAM")
     await amal.click("Yes, that works")
     await world.run_jobs(MEETING_END + timedelta(hours=2))  # how did it go?

@@ -45,6 +45,16 @@ async def approve_all(world: World) -> None:
         await coordinator.click(approve, on=application)
 
 
+async def two_connectors_and_a_newcomer(world: World) -> tuple[Phone, Phone, Phone]:
+    """Priya and Marc volunteer, Amal registers, the coordinator approves all three."""
+    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(marc, "connector", MARC)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    return priya, marc, amal
+
+
 async def a_booked_meeting(world: World) -> tuple[Phone, Phone]:
     """Priya volunteers, Amal registers, both are approved, and they agree on Thu, Nov 26, 9:00 in Toronto."""
     priya, amal = world.phone(201), world.phone(101)
