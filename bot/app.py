@@ -62,7 +62,8 @@ class Frontdoor(Runtime):
             catalogs=catalogs,
             clock=clock,
             coordinators=coordinators,
-            exports=exports or ExportProcess(url, question_keys(program)),
+            exports=exports
+            or ExportProcess(url, question_keys(program), program_file=program.source, locales=str(catalogs.locales)),
             capabilities=declared_capabilities(),
         )
         # How fast one person's updates are taken in: weighed by the channel's Incoming as they arrive.

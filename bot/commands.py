@@ -20,6 +20,7 @@ from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
 from bot.exporting import PARTICIPANTS, helping, snapshot, write_export
 from handlers.core.events import Event, Reply
+from handlers.matching.reasons import stored_in_words
 from handlers.privacy.retention import AT_LEAST, SHARE, Plan
 from storage.export import Period, export_of, question_keys, record_counts
 from storage.unit_of_work import UnitOfWork
@@ -66,7 +67,8 @@ async def export(
             total = sum((await record_counts(session, period)).values())
             # A bar only on a terminal (disable=None): a pipe or a log gets just the last line.
             with tqdm(total=total, unit=" records", file=sys.stderr, disable=None, leave=False) as bar:
-                source = await export_of(session, keys, period, datetime.now(UTC), bar.update)
+                reasons = stored_in_words(app.catalogs.translator(app.program.default_language), app.program)
+                source = await export_of(session, keys, period, datetime.now(UTC), bar.update, reasons)
                 if helper is not None:
                     source = await helper.take_part(session, source, keys)
                 counts = await write_export(kind, source, out)

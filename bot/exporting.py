@@ -43,9 +43,12 @@ from typing import Any, Final
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.catalogs import Catalogs
 from handlers.core.events import Document
+from handlers.core.program import load_program
+from handlers.matching.reasons import stored_in_words
 from storage.database import open_engine, session_factory
-from storage.export import SUFFIXES, Ids, Period, export_of, participant_at, sheets
+from storage.export import SUFFIXES, Ids, Period, Reasons, export_of, participant_at, sheets
 from storage.export_formats import Batch, Export, write_csv, write_csv_rows, write_json, write_xlsx
 from storage.private_files import private_opener
 from storage.tables import ParticipantRow
@@ -284,11 +287,17 @@ async def write_export(kind: str, source: Export, out: Path | None) -> dict[str,
 
 
 class ExportProcess:
-    """The whole export as one document for a coordinator's chat, made by `python -m bot.exporting`."""
+    """The whole export as one document for a coordinator's chat, made by `python -m bot.exporting`.
 
-    def __init__(self, database_url: str, keys: Sequence[str]) -> None:
+    With `program_file` and `locales`, the matches' reasons are in words in the program's language.
+    """
+
+    def __init__(
+        self, database_url: str, keys: Sequence[str], *, program_file: str | None = None, locales: str | None = None
+    ) -> None:
         self.database_url = database_url
         self.keys = list(keys)
+        self.worded = {"program_file": program_file, "locales": locales} if program_file and locales else {}
 
     async def document(self, kind: str, now: datetime) -> Document:
         """Every record as `kind` (csv: a zip of CSV files, xlsx, json), as of `now`; the bot's loop stays free."""
@@ -298,7 +307,7 @@ class ExportProcess:
         with tempfile.TemporaryDirectory(prefix="frontdoor-export-") as folder:
             out = Path(folder) / filename
             request = {"database_url": self.database_url, "kind": kind, "out": str(out), "now": now.isoformat()}
-            counts = await self._run(json.dumps(request | {"keys": self.keys}).encode())
+            counts = await self._run(json.dumps(request | {"keys": self.keys} | self.worded).encode())
             content = await asyncio.to_thread(out.read_bytes)
             return Document(filename, content, records=counts.get(PARTICIPANTS, 0))
 
@@ -328,12 +337,23 @@ class ExportProcess:
         return counts
 
 
+def _reasons(request: dict[str, str | list[str]]) -> Reasons | None:
+    """The matches' reasons in words, in the program's language, if the request names its program file."""
+    program_file = Path(str(request.get("program_file", "")))
+    if "program_file" not in request or not program_file.is_file():
+        return None
+    program = load_program(program_file)
+    t = Catalogs(Path(str(request["locales"]))).translator(program.default_language)
+    return stored_in_words(t, program)
+
+
 async def _child(request: dict[str, str | list[str]]) -> None:
     now = datetime.fromisoformat(str(request["now"]))
     database_url, kind, keys = str(request["database_url"]), str(request["kind"]), list(request["keys"])
     out = Path(str(request["out"]))
+    reasons = _reasons(request)
     async with helping(database_url, kind, out) as helper, snapshot(database_url, helper) as session:
-        source = await export_of(session, keys, Period(), now)
+        source = await export_of(session, keys, Period(), now, reasons=reasons)
         source = source if helper is None else await helper.take_part(session, source, keys)
         counts = await write_export(kind, source, out)
     print(json.dumps(counts))  # for the parent's audit of what left the program

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from bot.runtime import Runtime, queue
 from handlers import timers
-from handlers.coordinators import commands, digest
+from handlers.coordinators import commands, digest, review
 from handlers.core.events import Document, JobRefused, Outgoing
 from handlers.privacy import retention, rights
 from storage.unit_of_work import UnitOfWork
@@ -63,9 +63,11 @@ class JobRunner:
         return run
 
     async def _schedule(self, channel: str, moment: datetime, *, on_the_clock: bool) -> None:
-        """The recurring jobs due by `moment`: the digest; retention and pruning only on the real clock."""
+        """The recurring jobs due by `moment`: the daily sweep and the digest; retention and pruning only on
+        the real clock."""
         async with UnitOfWork(self._runtime.sessions) as uow:
             office = self._runtime.office(uow, channel, moment)
+            await review.schedule_sweeps(office)  # before the digest: it reports what the sweep left waiting
             await digest.schedule(office)
             if on_the_clock:
                 await retention.schedule(office)

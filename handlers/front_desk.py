@@ -30,13 +30,13 @@ from handlers.core.ports import Context, Office
 from handlers.core.render import format_when
 from handlers.core.translator import Translator
 from handlers.intake import consent, conversation
-from handlers.matching import proposal_answers
+from handlers.matching import again, proposal_answers
 from handlers.meetings import changes, follow_ups
 from handlers.privacy import rights
 
 COORDINATOR_ROUTES: Final = (*review.ROUTES, *commands.ROUTES)
 OWN_DATA_ROUTES: Final = rights.ROUTES
-PROGRAM_ROUTES: Final = (*proposal_answers.ROUTES, *changes.ROUTES, *follow_ups.ROUTES)
+PROGRAM_ROUTES: Final = (*proposal_answers.ROUTES, *again.ROUTES, *changes.ROUTES, *follow_ups.ROUTES)
 TYPED: Final = frozenset({EventKind.TEXT, EventKind.OTHER, EventKind.CONTACT})
 
 

@@ -28,7 +28,7 @@ JOBS: Final[dict[str, Job]] = {
         proposals.EXPIRE, int(payload["match"]), int(payload["version"]), office
     ),
     booking.REMIND: lambda payload, office: changes.on_reminder(int(payload["meeting"]), int(payload["hours"]), office),
-    review.SWEEP: lambda payload, office: review.sweep(office),
+    review.SWEEP: lambda payload, office: review.sweep(office, payload),
     booking.FOLLOW_UP: lambda payload, office: follow_ups.on_ask(int(payload["meeting"]), office),
     follow_ups.WORK: lambda payload, office: follow_ups.on_work(int(payload["meeting"]), int(payload["days"]), office),
     follow_ups.NUDGE: lambda payload, office: follow_ups.on_nudge(int(payload["follow_up"]), office),

@@ -89,6 +89,7 @@ WORK_KINDS: Final = ("work_30", "work_90")
 EMPLOYED: Final = frozenset({"employed_in_field", "employed_outside_field"})
 SUFFIXES: Final = {"csv": "zip", "xlsx": "xlsx", "json": "json"}
 NO_ANSWERS: Final[dict[str, Any]] = {}
+Reasons = Callable[[list[str]], str]  # a match's reasons as stored ("sector", "times:4") -> one cell in words
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,15 @@ async def _table_batches(
         yield page_of(batch, cells)
 
 
-def match_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
-    return _table_batches(session, ProposalRow, MATCH_COLUMNS, ProposalRow.created_at, period)
+async def match_batches(session: AsyncSession, period: Period, reasons: Reasons | None = None) -> AsyncGenerator[Batch]:
+    """Matches; their reasons in words by `reasons` (None: as stored, joined with "; ")."""
+    table = cast(Table, ProposalRow.__table__)
+    selected, cells = readable(session, table, MATCH_COLUMNS)
+    if reasons is not None:
+        cells[MATCH_COLUMNS.index("reasons")] = lambda column: [reasons(list(stored or ())) for stored in column]
+    query = select(*selected).where(*period.within(ProposalRow.created_at)).order_by(table.c.id)
+    async for batch in _batches(session, query):
+        yield page_of(batch, cells)
 
 
 def meeting_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
@@ -213,15 +221,18 @@ async def follow_up_batches(session: AsyncSession, period: Period) -> AsyncGener
         yield columns + answer_columns(answers, FOLLOW_UP_ANSWERS)
 
 
-def sheets(session: AsyncSession, keys: Sequence[str], period: Period, ids: Ids = Ids()) -> list[Sheet]:
-    """The five kinds of record, in the order every format writes them; the participants within `ids`."""
+def sheets(
+    session: AsyncSession, keys: Sequence[str], period: Period, ids: Ids = Ids(), reasons: Reasons | None = None
+) -> list[Sheet]:
+    """The five kinds of record, in the order every format writes them; the participants within `ids`;
+    the matches' reasons in words by `reasons` (handlers.matching.reasons.stored_in_words)."""
     return [
         Sheet(
             "participants",
             (*PARTICIPANT_COLUMNS, *(f"answer_{key}" for key in keys)),
             lambda: participant_batches(session, keys, period, ids),
         ),
-        Sheet("matches", MATCH_COLUMNS, lambda: match_batches(session, period)),
+        Sheet("matches", MATCH_COLUMNS, lambda: match_batches(session, period, reasons)),
         Sheet("meetings", MEETING_COLUMNS, lambda: meeting_batches(session, period)),
         Sheet("follow_ups", (*FOLLOW_UP_FIELDS, *FOLLOW_UP_ANSWERS), lambda: follow_up_batches(session, period)),
         Sheet("referrals", REFERRAL_COLUMNS, lambda: referral_batches(session, period)),
@@ -292,10 +303,11 @@ async def export_of(
     period: Period,
     now: datetime,
     progress: Callable[[int], object] | None = None,
+    reasons: Reasons | None = None,
 ) -> Export:
     """The summary (counted now) and the record streams (opened as each is written) for one period."""
     figures = await summary(session, period)
-    return Export(now, period.since, period.until, figures, sheets(session, keys, period), progress)
+    return Export(now, period.since, period.until, figures, sheets(session, keys, period, reasons=reasons), progress)
 
 
 class SqlExports:

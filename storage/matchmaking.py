@@ -118,20 +118,27 @@ class SqlMatchmaking:
         )
         return people, int(count or 0)
 
-    async def waiting_connectees(self, limit: int, now: datetime) -> list[Participant]:
+    async def waiting_connectees(
+        self, limit: int, now: datetime, *, after: tuple[datetime, int] | None = None
+    ) -> list[Participant]:
         busy = select(ProposalRow.connectee_id).where(ProposalRow.status.in_(TAKEN))
-        return await self.load(
-            select(ParticipantRow)
-            .where(
-                ParticipantRow.role == Role.CONNECTEE.value,
-                ParticipantRow.status == Status.APPROVED.value,
-                ParticipantRow.id.not_in(busy),
-                ParticipantRow.unreachable_since.is_(None),
-                or_(ParticipantRow.paused_until.is_(None), ParticipantRow.paused_until <= now),
-            )
-            .order_by(ParticipantRow.reviewed_at, ParticipantRow.id)
-            .limit(limit)
+        query = select(ParticipantRow).where(
+            ParticipantRow.role == Role.CONNECTEE.value,
+            ParticipantRow.status == Status.APPROVED.value,
+            ParticipantRow.id.not_in(busy),
+            ParticipantRow.unreachable_since.is_(None),
+            ParticipantRow.missed_meeting_at.is_(None),
+            or_(ParticipantRow.paused_until.is_(None), ParticipantRow.paused_until <= now),
         )
+        if after is not None:
+            reviewed, last = after
+            query = query.where(
+                or_(
+                    ParticipantRow.reviewed_at > reviewed,
+                    and_(ParticipantRow.reviewed_at == reviewed, ParticipantRow.id > last),
+                )
+            )
+        return await self.load(query.order_by(ParticipantRow.reviewed_at, ParticipantRow.id).limit(limit))
 
     async def connectors_for(
         self, connectee_id: int, month_start: datetime, now: datetime, *, only: int | None = None

@@ -34,6 +34,7 @@ _UPDATE_PARTICIPANT: Final = (
         paused_until=bindparam("new_paused_until"),
         unmatched_since=bindparam("new_unmatched_since"),
         unreachable_since=bindparam("new_unreachable_since"),
+        missed_meeting_at=bindparam("new_missed_meeting_at"),
         updated_at=bindparam("now"),
     )
 )
@@ -193,6 +194,7 @@ class SqlParticipants:
             "new_paused_until": participant.paused_until,
             "new_unmatched_since": participant.unmatched_since,
             "new_unreachable_since": participant.unreachable_since,
+            "new_missed_meeting_at": participant.missed_meeting_at,
             "now": now,
         }
         await hot.run(self._session, _UPDATE_PARTICIPANT, values)
@@ -252,6 +254,7 @@ def participant_from_row(row: ParticipantRow | Row[Any], answers: dict[str, Any]
         paused_until=row.paused_until,
         unmatched_since=row.unmatched_since,
         unreachable_since=row.unreachable_since,
+        missed_meeting_at=row.missed_meeting_at,
     )
 
 

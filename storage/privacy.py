@@ -48,6 +48,7 @@ REGISTRATION: Final = (
     "paused_until",
     "unmatched_since",
     "unreachable_since",
+    "missed_meeting_at",
     "consent_version",
     "consent_language",
     "consented_at",
@@ -198,6 +199,7 @@ class SqlPersonalData:
                 paused_until=None,
                 unmatched_since=None,
                 unreachable_since=None,
+                missed_meeting_at=None,
                 updated_at=now,
             )
         )

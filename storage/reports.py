@@ -16,7 +16,7 @@ from handlers.core.ids import database_id
 from handlers.core.model import FollowUpStatus, MeetingOutcome, MeetingStatus, Participant, Role, Status
 from handlers.core.ports import DigestFigures, DigestWindow
 from storage.follow_ups import follow_up_from_row
-from storage.matchmaking import OPEN, SqlMatchmaking, match_from_row, meeting_from_row
+from storage.matchmaking import OPEN, TAKEN, SqlMatchmaking, match_from_row, meeting_from_row
 from storage.participants import SqlParticipants
 from storage.tables import AnswerRow, FollowUpRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
 
@@ -77,9 +77,9 @@ class SqlReports:
         unreachable_rows, unreachable_count = await self._first(
             ParticipantRow, ParticipantRow.unreachable_since.is_not(None), ParticipantRow.unreachable_since
         )
-        ids = {row.connectee_id for row in stale} | {row.connector_id for row in stale}
-        ids |= {row.connectee_id for row in soon} | {row.connector_id for row in soon}
-        ids |= {row.participant_id for row in overdue} | {row.id for row in unreachable_rows}
+        (waiting_rows, waiting_count), (missed_rows, missed_count) = await self._waiting(window)
+        listed = [*unreachable_rows, *waiting_rows, *missed_rows]
+        ids = _pairs(stale) | _pairs(soon) | {row.participant_id for row in overdue} | {row.id for row in listed}
         people = {person.id: person for person in await self._people(ids)}
         outcomes = await self._outcomes(window)
         return DigestFigures(
@@ -110,9 +110,39 @@ class SqlReports:
                 )
             ),
             jobs=await self._jobs(window),
-            unreachable=[people[row.id] for row in unreachable_rows],
+            unreachable=_named(people, unreachable_rows),
             unreachable_count=unreachable_count,
+            long_waiting=_named(people, waiting_rows),
+            long_waiting_count=waiting_count,
+            missed_meeting=_named(people, missed_rows),
+            missed_meeting_count=missed_count,
         )
+
+    async def _waiting(self, window: DigestWindow) -> tuple[tuple[list[Any], int], tuple[list[Any], int]]:
+        """Approved connectees waiting for a connector since before `waiting_before` (with no proposal
+        under way), and those held after a missed meeting: the first few of each, and how many."""
+        approved = and_(
+            ParticipantRow.role == Role.CONNECTEE.value,
+            ParticipantRow.status == Status.APPROVED.value,
+        )
+        busy = select(ProposalRow.connectee_id).where(ProposalRow.status.in_(TAKEN))
+        waiting = await self._first(
+            ParticipantRow,
+            and_(
+                approved,
+                ParticipantRow.unmatched_since < window.waiting_before,
+                ParticipantRow.missed_meeting_at.is_(None),
+                ParticipantRow.unreachable_since.is_(None),  # listed with those the bot cannot reach
+                ParticipantRow.id.not_in(busy),
+            ),
+            ParticipantRow.unmatched_since,
+        )
+        missed = await self._first(
+            ParticipantRow,
+            and_(approved, ParticipantRow.missed_meeting_at.is_not(None)),
+            ParticipantRow.missed_meeting_at,
+        )
+        return waiting, missed
 
     async def _people(self, ids: set[int]) -> list[Participant]:
         if not ids:
@@ -165,6 +195,15 @@ class SqlReports:
             .order_by(ParticipantRow.id)
             .limit(limit)
         )
+
+
+def _pairs(rows: list[Any]) -> set[int]:
+    """The connectees and connectors of these proposals or meetings."""
+    return {person for row in rows for person in (row.connectee_id, row.connector_id)}
+
+
+def _named(people: dict[int, Participant], rows: list[Any]) -> list[Participant]:
+    return [people[row.id] for row in rows]
 
 
 def _contains(text: str) -> str:

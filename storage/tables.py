@@ -52,6 +52,7 @@ class ParticipantRow(Base):
     paused_until: Mapped[datetime | None]
     unmatched_since: Mapped[datetime | None]
     unreachable_since: Mapped[datetime | None]  # Telegram said the person blocked the bot
+    missed_meeting_at: Mapped[datetime | None]  # a connectee held from matching after a no-show (migration 0011)
     # Erased (status "erased"): what is left is anonymous, kept for the program's counts.
     erased_at: Mapped[datetime | None]
     erased_reason: Mapped[str | None] = mapped_column(String(16))  # request | coordinator | retention

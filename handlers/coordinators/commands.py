@@ -23,6 +23,7 @@ from handlers.core.people import answer, coordinator_ids, month_start, name
 from handlers.core.ports import Office
 from handlers.core.render import format_day
 from handlers.core.translator import N_, Translator, babel_locale
+from handlers.matching import again
 from handlers.matching.pool import suggestions
 
 COMMANDS: Final = {
@@ -127,8 +128,8 @@ async def _match(args: str, t: Translator, office: Office) -> Reply:
         return Reply(t.gettext("#{id} is not an approved newcomer.").format(id=person.id))
     if await office.matchmaking.current_proposals(person.id, Role.CONNECTEE):
         return Reply(t.gettext("{name} already has a proposal under way.").format(name=name(person, t)))
-    found, records, _ = await suggestions(office, person)
-    return pick_reply(t, office, person, found, records)
+    await again.release(office, person)  # after a missed meeting: the coordinator's call, now made
+    return pick_reply(t, office, person, await suggestions(office, person))
 
 
 async def _pause(args: str, t: Translator, office: Office) -> Reply:

@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from handlers.coordinators.shortlist import coordinator_translator
+from handlers.coordinators.shortlist import coordinator_translator, why_waiting
 from handlers.core.events import Outgoing, Reply
 from handlers.core.model import Erasure, Participant, Role
 from handlers.core.people import coordinator_ids, name
 from handlers.core.ports import DigestWindow, Office
 from handlers.core.render import format_day, format_when
 from handlers.core.translator import Translator
+from handlers.matching.pool import suggestions_for_each
 
 DAILY: Final = "digest.daily"
 
@@ -71,6 +72,7 @@ async def render(office: Office, t: Translator, *, since: datetime) -> str:
         ),
         stale_before=now - timedelta(hours=rules.matching.nudge_after_hours),
         overdue_before=now - timedelta(hours=rules.follow_up.nudge_after_hours),
+        waiting_before=now - timedelta(days=rules.matching.waiting_alert_days),
     )
     figures = await office.reports.digest(window)
     erased = await office.personal_data.erased(since)
@@ -100,6 +102,18 @@ async def render(office: Office, t: Translator, *, since: datetime) -> str:
         "",
         t.gettext("Applications waiting for review: {count}").format(count=figures.waiting_review),
         t.gettext("Newcomers waiting for a free connector: {count}").format(count=figures.waiting_connectees),
+        t.gettext("Waiting for longer than {days} days: {count}").format(
+            days=rules.matching.waiting_alert_days, count=figures.long_waiting_count
+        ),
+    ]
+    lines += _listed(t, await _waiting_and_why(office, t, figures.long_waiting), figures.long_waiting_count)
+    lines.append(
+        t.gettext("Missed their meeting, not matched again until they ask or you /match them: {count}").format(
+            count=figures.missed_meeting_count
+        )
+    )
+    lines += _listed(t, [who(person) for person in figures.missed_meeting], figures.missed_meeting_count)
+    lines += [
         t.gettext("Proposals with no answer for over {hours} hours: {count}").format(
             hours=rules.matching.nudge_after_hours, count=figures.unanswered_count
         ),
@@ -122,6 +136,21 @@ async def render(office: Office, t: Translator, *, since: datetime) -> str:
     lines.append(t.gettext("People the bot can no longer reach: {count}").format(count=figures.unreachable_count))
     lines += _listed(t, [who(person) for person in figures.unreachable], figures.unreachable_count)
     return "\n".join(lines)
+
+
+async def _waiting_and_why(office: Office, t: Translator, people: list[Participant]) -> list[str]:
+    """Each newcomer waiting too long, since when, and why: what keeps every connector from them."""
+    lines = []
+    found = await suggestions_for_each(office, people) if people else {}
+    for person in people:
+        since = format_day(person.unmatched_since or office.now, t.language, office.program.time_zone)
+        why = why_waiting(t, person, found[person.id])
+        lines.append(
+            t.gettext("{name} (#{id}), since {date}: {why}").format(
+                name=name(person, t), id=person.id, date=since, why=why
+            )
+        )
+    return lines
 
 
 def _listed(t: Translator, items: list[str], count: int) -> list[str]:

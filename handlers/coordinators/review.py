@@ -6,7 +6,10 @@ command or a stale button gets, so nothing tells them these exist.
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from handlers.coordinators.buttons import Approve, Decline, PickConnector
 from handlers.coordinators.shortlist import pick_reply, tell_coordinators
@@ -16,12 +19,13 @@ from handlers.core.model import Participant, Role, Status
 from handlers.core.people import answer, name, to, translator
 from handlers.core.ports import Office
 from handlers.core.translator import Translator
-from handlers.matching import proposals
-from handlers.matching.pool import Pool, suggestions
+from handlers.matching import again, proposals
+from handlers.matching.pool import Pool, suggestions, suggestions_for_each
 
 PENDING_SHOWN: Final = 10
 SWEEP: Final = "matching.sweep"
-SWEEP_BATCH: Final = 200
+SWEEP_BATCH: Final = 200  # newcomers in one sweep's transaction; a next job takes the next ones
+SWEEP_BEFORE_DIGEST: Final = timedelta(hours=1)
 
 
 def _role_name(t: Translator, person: Participant) -> str:
@@ -128,42 +132,67 @@ async def _decline(office: Office, person: Participant) -> list[Outgoing]:
 
 
 async def _pick(office: Office, connectee: Participant, connector_id: int, t: Translator) -> Outcome | None:
-    """A coordinator chose a connector: propose, if the pair is still possible."""
+    """A coordinator chose a connector: propose, if the pair still meets every requirement."""
     if await office.matchmaking.current_proposals(connectee.id, Role.CONNECTEE):
         return Outcome([Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))])
-    found, records, slots = await suggestions(office, connectee, limit=None)
-    choice = next((s for s in found if s.connector_id == connector_id), None)
+    suggested = await suggestions(office, connectee, limit=None)
+    choice = next((s for s in suggested.found if s.connector_id == connector_id), None)
     if choice is None:
-        fresh = pick_reply(t, office, connectee, found[:3], records)
+        fresh = pick_reply(t, office, connectee, replace(suggested, found=suggested.found[:3]))
         note = t.gettext("That connector is no longer free for {name}. Here are the suggestions now:").format(
             name=name(connectee, t)
         )
         return Outcome([Reply(note), fresh])
-    connector = records[connector_id].participant
-    messages = await proposals.propose(office, connectee, connector, slots[connector_id], choice)
+    connector = suggested.records[connector_id].participant
+    await again.release(office, connectee)  # a coordinator's call after a missed meeting
+    messages = await proposals.propose(office, connectee, connector, suggested.slots[connector_id], choice)
     done = t.gettext("✔ Proposed {connector} to {connectee}; we will tell you how it goes in the digest.").format(
         connector=name(connector, t), connectee=name(connectee, t)
     )
     return Outcome([Reply(done, edit=True)], messages)
 
 
-async def sweep(office: Office, limit: int = SWEEP_BATCH) -> list[Outgoing]:
-    """Try again for every connectee still waiting (a new connector may suit them), the `limit` longest-waiting."""
-    messages: list[Outgoing] = []
-    connectees = await office.matchmaking.waiting_connectees(limit, office.now)
+async def schedule_sweeps(office: Office) -> None:
+    """Make sure today's sweep exists (the job runner calls this at every run; the key dedupes).
+
+    Every day, so that nobody waiting is forgotten; an hour before the digest, so that the digest
+    tells what it left waiting. On the first of a month, when capacity frees up, it shows coordinators
+    again the suggestions for newcomers they have seen before (`news`).
+    """
+    zone = ZoneInfo(office.program.time_zone)
+    today = office.now.astimezone(zone).date()
+    digest_at = datetime.combine(today, office.program.follow_up.digest_time, tzinfo=zone)
+    due = max(digest_at - SWEEP_BEFORE_DIGEST, datetime.combine(today, time(0), tzinfo=zone))
+    run = f"daily:{today.isoformat()}"
+    await office.jobs.schedule(SWEEP, f"sweep:{run}", due, {"run": run, "news": today.day == 1})
+
+
+async def sweep(office: Office, payload: dict[str, Any] | None = None, limit: int = SWEEP_BATCH) -> list[Outgoing]:
+    """Try again for every connectee still waiting (a new connector may suit them), `limit` at a time,
+    longest-waiting first; a job for the next `limit` follows when there are more."""
+    given = payload or {}
+    after = given.get("after")
+    start = (datetime.fromisoformat(after[0]), int(after[1])) if isinstance(after, list) else None
+    connectees = await office.matchmaking.waiting_connectees(limit, office.now, after=start)
     # Every connector loaded once for them all, not once for each (handlers.matching.pool.Pool).
-    pool = await Pool.load(office, connectees)
+    pool = await Pool.load(office, connectees, news=bool(given.get("news", True)))
+    messages: list[Outgoing] = []
     for connectee in connectees:
         messages += await proposals.find_connector(office, connectee, pool)
+    last = connectees[-1] if len(connectees) == limit else None
+    if last is not None and last.reviewed_at is not None:
+        run = str(given.get("run", f"at:{office.now.isoformat()}"))
+        rest = {"run": run, "news": pool.news, "after": [last.reviewed_at.isoformat(), last.id]}
+        await office.jobs.schedule(SWEEP, f"sweep:{run}:after:{last.id}", office.now, rest)
     return messages
 
 
 async def dry_run(office: Office, t: Translator) -> list[str]:
-    """What matching would suggest for everyone waiting, with reasons; nothing is stored or sent."""
-    lines = []
-    for connectee in await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now):
-        found, records, _ = await suggestions(office, connectee)
-        lines.append(pick_reply(t, office, connectee, found, records).text)
+    """What matching would suggest for everyone waiting, with reasons (or why nobody suits); nothing is
+    stored or sent."""
+    connectees = await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now)
+    found = await suggestions_for_each(office, connectees) if connectees else {}
+    lines = [pick_reply(t, office, connectee, found[connectee.id]).text for connectee in connectees]
     return lines or [t.gettext("Nobody is waiting for a connector.")]
 
 

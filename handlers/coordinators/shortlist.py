@@ -8,41 +8,16 @@ from handlers.coordinators.buttons import PickConnector
 from handlers.core.events import Button, Outgoing, Reply
 from handlers.core.model import Participant
 from handlers.core.people import answer, coordinator_ids, name
-from handlers.core.ports import ConnectorRecord, Office
-from handlers.core.render import display_answer
+from handlers.core.ports import Office
 from handlers.core.translator import Translator
-from handlers.matching.scoring import Reason, Suggestion, Why
+from handlers.matching.pool import Suggested
+from handlers.matching.reasons import left_out_text, reasons_text
 
 
-def reason_text(t: Translator, office: Office, connectee: Participant, reason: Reason) -> str:
-    values = reason.values
-    if reason.why is Why.SAME_SECTOR:
-        return t.gettext("same sector")
-    if reason.why is Why.OCCUPATION_WORDS:
-        return t.gettext("occupation in common: {words}").format(words=values["words"])
-    if reason.why is Why.SHARED_LANGUAGE:
-        shared = str(values["languages"]).split(", ")
-        languages = display_answer(t, office.program.forms["connectee"].question("languages"), shared)
-        return t.gettext("speaks {languages} too").format(languages=languages)
-    count = int(values.get("count", 0))
-    if reason.why is Why.COMMON_TIMES:
-        return t.ngettext("{count} meeting time in common", "{count} meeting times in common", count).format(
-            count=count
-        )
-    if reason.why is Why.CAPACITY_LEFT:
-        return t.ngettext(
-            "{count} more meeting possible this month", "{count} more meetings possible this month", count
-        ).format(count=count)
-    return t.gettext("not matched before")
-
-
-def suggestion_lines(
-    t: Translator, office: Office, connectee: Participant, found: list[Suggestion], records: dict[int, ConnectorRecord]
-) -> list[str]:
+def suggestion_lines(t: Translator, office: Office, suggested: Suggested) -> list[str]:
     lines = []
-    for number, suggestion in enumerate(found, 1):
-        connector = records[suggestion.connector_id].participant
-        reasons = "; ".join(reason_text(t, office, connectee, reason) for reason in suggestion.reasons)
+    for number, suggestion in enumerate(suggested.found, 1):
+        connector = suggested.records[suggestion.connector_id].participant
         lines.append(
             t.gettext("{number}. {name} ({title}, {organization}), #{id}: {reasons}").format(
                 number=number,
@@ -50,7 +25,7 @@ def suggestion_lines(
                 title=answer(office, t, connector, "job_title"),
                 organization=answer(office, t, connector, "organization"),
                 id=connector.id,
-                reasons=reasons,
+                reasons=reasons_text(t, office.program, suggestion.reasons),
             )
         )
     return lines
@@ -70,30 +45,45 @@ async def tell_coordinators(office: Office, render: Callable[[Translator], Reply
     return messages
 
 
-async def to_coordinators(
-    office: Office, connectee: Participant, found: list[Suggestion], records: dict[int, ConnectorRecord]
-) -> list[Outgoing]:
-    """Each coordinator gets the top suggestions with a button to propose each."""
-    return await tell_coordinators(office, lambda t: pick_reply(t, office, connectee, found, records))
+async def to_coordinators(office: Office, connectee: Participant, suggested: Suggested) -> list[Outgoing]:
+    """Each coordinator gets the top suggestions with a button to propose each (or why there are none)."""
+    return await tell_coordinators(office, lambda t: pick_reply(t, office, connectee, suggested))
 
 
-def pick_reply(
-    t: Translator, office: Office, connectee: Participant, found: list[Suggestion], records: dict[int, ConnectorRecord]
-) -> Reply:
+def pick_reply(t: Translator, office: Office, connectee: Participant, suggested: Suggested) -> Reply:
+    """The suggestions for a connectee, each with its reasons and a Propose button; when there are
+    none, why (how many connectors fail which requirement); from other fields only, said so."""
     who = t.gettext("{name} (#{id}), {occupation}").format(
         name=name(connectee, t), id=connectee.id, occupation=answer(office, t, connectee, "occupation")
     )
+    found = suggested.found
     if not found:
-        return Reply(t.gettext("No connector is free for {who} at the moment.").format(who=who))
-    lines = [t.gettext("Suggested connectors for {who}:").format(who=who)]
-    lines += suggestion_lines(t, office, connectee, found, records)
+        lines = [t.gettext("No connector is free for {who} at the moment.").format(who=who)]
+        if suggested.left_out:
+            lines.append(t.gettext("Why: {causes}.").format(causes=left_out_text(t, suggested.left_out)))
+        return Reply("\n".join(lines))
+    if found[0].in_field:
+        heading = t.gettext("Suggested connectors for {who}:")
+    else:
+        heading = t.gettext("Suggested connectors for {who}, none from their field or a related one:")
+    lines = [heading.format(who=who), *suggestion_lines(t, office, suggested)]
     buttons = tuple(
         (
             Button(
-                t.gettext("Propose {name}").format(name=records[s.connector_id].participant.first_name),
+                t.gettext("Propose {name}").format(name=suggested.records[s.connector_id].participant.first_name),
                 PickConnector(connectee.id, s.connector_id).pack(),
             ),
         )
         for s in found
     )
     return Reply("\n".join(lines), buttons=buttons)
+
+
+def why_waiting(t: Translator, connectee: Participant, suggested: Suggested) -> str:
+    """Why a connectee waits, in a few words: what keeps every connector from them, or that only
+    connectors from other fields are free, or that a coordinator's pick is awaited."""
+    if not suggested.found:
+        return left_out_text(t, suggested.left_out) or t.gettext("no connector is approved yet")
+    if not suggested.found[0].in_field:
+        return t.gettext("only connectors from other fields are free (/match {id})").format(id=connectee.id)
+    return t.gettext("a connector is free for them (/match {id})").format(id=connectee.id)

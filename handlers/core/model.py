@@ -82,8 +82,12 @@ class Participant:
     time_zone: str | None = None  # their own, for video or phone meetings; None = the program's
     reviewed_at: datetime | None = None
     paused_until: datetime | None = None  # a connector on a break is not matched until then
-    unmatched_since: datetime | None = None  # a connectee told that no connector is free yet
+    # Since when a connectee waits with no proposal, told so once (or their suggestions shown to coordinators).
+    unmatched_since: datetime | None = None
     unreachable_since: datetime | None = None  # the channel said they blocked the bot
+    # A connectee who did not come to a meeting: not matched again until they ask to be (the kind note's
+    # button) or a coordinator /matches them.
+    missed_meeting_at: datetime | None = None
     consent_language: str | None = None  # the language of the consent text they agreed to
 
     @property

@@ -84,8 +84,11 @@ class Matchmaking(Protocol):
     async def applications(self, limit: int) -> tuple[list[Participant], int]:
         """Submitted registrations waiting for review, oldest first, and how many there are."""
 
-    async def waiting_connectees(self, limit: int, now: datetime) -> list[Participant]:
-        """Approved connectees with no open or confirmed proposal and not paused, longest waiting first."""
+    async def waiting_connectees(
+        self, limit: int, now: datetime, *, after: tuple[datetime, int] | None = None
+    ) -> list[Participant]:
+        """Approved connectees with no open or confirmed proposal, not paused and not held after a missed
+        meeting, longest waiting first (by approval, then id); `after`: those after this (reviewed_at, id)."""
 
     async def connectors_for(
         self, connectee_id: int, month_start: datetime, now: datetime, *, only: int | None = None
@@ -180,6 +183,7 @@ class DigestWindow:
     soon_until: datetime  # the end of tomorrow, in the program's time zone
     stale_before: datetime  # a proposal not answered since then is late
     overdue_before: datetime  # a follow-up nudged before then and still not answered is overdue
+    waiting_before: datetime  # a connectee waiting for a connector since before then waits too long
 
 
 @dataclass
@@ -201,6 +205,10 @@ class DigestFigures:
     jobs: int
     unreachable: list[Participant]  # the bot cannot write to them (they blocked it)
     unreachable_count: int
+    long_waiting: list[Participant]  # waiting for a connector since before `waiting_before`, longest first
+    long_waiting_count: int
+    missed_meeting: list[Participant]  # held from matching after a missed meeting, until they or a coordinator ask
+    missed_meeting_count: int
 
 
 class Reports(Protocol):

@@ -10,13 +10,16 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import UnknownLocaleError
 
+from handlers.core.matching_rules import MatchingRules as MatchingRules
+from handlers.core.matching_rules import MatchMode as MatchMode
+from handlers.core.matching_rules import OutsideField as OutsideField
+from handlers.core.matching_rules import parse_matching
 from handlers.core.questions import DAY_PART_HOURS as DAY_PART_HOURS
 from handlers.core.questions import DAY_PARTS as DAY_PARTS
 from handlers.core.questions import WEEKDAYS as WEEKDAYS
@@ -45,26 +48,6 @@ class Form:
     @property
     def consent(self) -> Question:
         return self.questions[0]
-
-
-class MatchMode(StrEnum):
-    AUTO = "auto"  # the best connector is asked directly
-    COORDINATOR = "coordinator"  # a coordinator picks from the top three
-
-
-@dataclass(frozen=True)
-class MatchingRules:
-    """How matching, meeting slots and their timings work ([matching] in the program file)."""
-
-    auto_approve: bool = False
-    match_mode: MatchMode = MatchMode.AUTO
-    meeting_minutes: int = 30
-    horizon_days: int = 14
-    notice_hours: int = 24
-    slots_offered: int = 3
-    nudge_after_hours: int = 48
-    expire_after_hours: int = 48
-    reminder_hours: tuple[int, ...] = (24, 2)
 
 
 @dataclass(frozen=True)
@@ -136,7 +119,7 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         default_language=str(default_language),
         forms=forms,
         source=source,
-        matching=_parse_matching(data.get("matching", {}), within(fail, "[matching] ")),
+        matching=_parse_matching(data.get("matching", {}), forms, fail),
         follow_up=_parse_follow_up(data.get("follow_up", {}), data.get("digest", {}), fail),
         retention_days=_parse_privacy(data.get("privacy", {}), within(fail, "[privacy] ")),
     )
@@ -179,6 +162,17 @@ def _parse_forms(forms_data: Any, lists: Lists, fail: Fail) -> dict[str, Form]:
     return forms
 
 
+def _parse_matching(raw: Any, forms: dict[str, Form], fail: Fail) -> MatchingRules:
+    """[matching], its tables checked against the newcomers' form: communities and sectors it offers."""
+    asked = {question.key: question.options for question in forms["connectee"].questions}
+    return parse_matching(
+        raw,
+        within(fail, "[matching] "),
+        communities=asked.get("community", ()),
+        sectors=asked.get("sector", ()),
+    )
+
+
 def _parse_privacy(raw: Any, fail: Fail) -> int:
     if not isinstance(raw, dict):
         raise fail("must be a table of settings")
@@ -190,50 +184,6 @@ def _parse_privacy(raw: Any, fail: Fail) -> int:
     if not isinstance(days, int) or isinstance(days, bool) or not 90 <= days <= 3650:
         raise fail("retention_days must be a whole number of days from 90 to 3650")
     return days
-
-
-# Whole-number settings of [matching]: the smallest and largest value that makes sense.
-_MATCHING_NUMBERS: Final = {
-    "meeting_minutes": (15, 120),
-    "horizon_days": (2, 60),
-    "notice_hours": (1, 168),
-    "slots_offered": (1, 5),
-    "nudge_after_hours": (1, 720),
-    "expire_after_hours": (1, 720),
-}
-
-
-def _parse_matching(raw: Any, fail: Fail) -> MatchingRules:
-    if not isinstance(raw, dict):
-        raise fail("must be a table of settings")
-    known = {"auto_approve", "match_mode", "reminder_hours", *_MATCHING_NUMBERS}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise fail(f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})")
-    numbers: dict[str, int] = {}
-    for name, (low, high) in _MATCHING_NUMBERS.items():
-        value = raw.get(name, getattr(MatchingRules, name))
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise fail(f"{name} must be a whole number from {low} to {high}")
-        numbers[name] = value
-    auto_approve = raw.get("auto_approve", False)
-    if not isinstance(auto_approve, bool):
-        raise fail("auto_approve must be true or false")
-    try:
-        mode = MatchMode(raw.get("match_mode", MatchMode.AUTO.value))
-    except ValueError:
-        raise fail('match_mode must be "auto" or "coordinator"') from None
-    reminders = raw.get("reminder_hours", [24, 2])
-    if not isinstance(reminders, list) or not all(
-        isinstance(hours, int) and not isinstance(hours, bool) and 1 <= hours <= 168 for hours in reminders
-    ):
-        raise fail("reminder_hours must be a list of whole numbers of hours from 1 to 168")
-    return MatchingRules(
-        auto_approve=auto_approve,
-        match_mode=mode,
-        reminder_hours=tuple(sorted(set(reminders), reverse=True)),
-        **numbers,
-    )
 
 
 def _parse_follow_up(raw: Any, digest: Any, fail: Fail) -> FollowUpRules:

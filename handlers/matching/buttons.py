@@ -51,3 +51,10 @@ class ChooseSlot(OnProposal, code="cs"):
 @dataclass(frozen=True)
 class DeclineProposal(OnProposal, code="cd"):
     pass
+
+
+@dataclass(frozen=True)
+class MatchMeAgain(ButtonData, code="ag"):
+    """A newcomer who missed a meeting asks to be matched again (handlers.matching.again)."""
+
+    participant_id: Id

@@ -26,15 +26,8 @@ from handlers.matching.buttons import (
     OnProposal,
     PickSlot,
 )
-from handlers.matching.proposals import (
-    counter_to_connector,
-    end_proposal,
-    find_connector,
-    hold_fresh,
-    next_turn,
-    offer_to_connectee,
-    slot_buttons,
-)
+from handlers.matching.offers import counter_to_connector, offer_to_connectee, slot_buttons
+from handlers.matching.proposals import end_proposal, find_connector, hold_fresh, next_turn
 from handlers.meetings import booking
 
 

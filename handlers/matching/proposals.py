@@ -4,6 +4,10 @@ The connector is asked first (pick one of the held slots, none work, or can't ta
 connectee then accepts the slot, asks for another of the held ones (which goes back to the
 connector), or declines. Every turn raises the proposal's version, so buttons and timers of an
 earlier turn expire. A decline, a timeout or a cancellation moves on to the next best connector.
+What each side reads is in handlers/matching/offers.py.
+
+A connectee with no proposal is told so once (`unmatched_since`), whether nobody meets the hard
+requirements, only volunteers from other fields are free, or coordinators choose for them.
 """
 
 from __future__ import annotations
@@ -12,18 +16,14 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from handlers.coordinators import shortlist
-from handlers.core.events import Button, Outgoing, Reply
+from handlers.core.events import Outgoing, Reply
 from handlers.core.model import Participant, Proposal, ProposalStatus, Role
-from handlers.core.people import answer, both, month_start, name, to, translator, zone_of
+from handlers.core.people import both, month_start, name, to, translator, zone_of
 from handlers.core.ports import Office
-from handlers.core.program import MatchMode
-from handlers.core.render import format_when
-from handlers.core.translator import Translator
-from handlers.matching.buttons import AcceptTime, AnotherTime, CannotTakeIt, DeclineProposal, NoneOfTheseTimes, PickSlot
-from handlers.matching.pool import Pool, slots_for, suggestions
-from handlers.matching.scoring import (
-    Suggestion,
-)
+from handlers.core.program import MatchMode, OutsideField
+from handlers.matching.offers import introduction, slot_buttons, waiting_view
+from handlers.matching.pool import Pool, Suggested, slots_for, suggestions
+from handlers.matching.scoring import Suggestion
 from handlers.matching.slots import spread
 
 NUDGE: Final = "proposal.nudge"
@@ -36,34 +36,86 @@ EXPIRE: Final = "proposal.expire"
 async def find_connector(office: Office, connectee: Participant, pool: Pool | None = None) -> list[Outgoing]:
     """Propose the best connector (or show coordinators the best three); say so kindly when none is free.
 
-    With a `pool` (a sweep): the connectee was waiting when the sweep began, and only this call
-    proposes to them, so they have no proposal under way and that need not be asked again.
+    Field first: when the best connector free is from neither the connectee's sector nor a related
+    one, the program file's `outside_field` says what happens (coordinators choose, the connectee
+    waits, or the proposal is made and says so). With a `pool` (a sweep): the connectee was waiting
+    when the sweep began, and only this call proposes to them, so they have no proposal under way
+    and that need not be asked again.
     """
     if pool is None and await office.matchmaking.current_proposals(connectee.id, Role.CONNECTEE):
         return []  # already in a proposal or a meeting
-    if connectee.paused_until is not None and connectee.paused_until > office.now:
-        return []  # a coordinator paused them (/pause)
-    found, records, slots = await suggestions(office, connectee, pool=pool)
-    if not found:
-        return await _none_left(office, connectee)
-    if office.program.matching.match_mode is MatchMode.COORDINATOR:
-        return await shortlist.to_coordinators(office, connectee, found, records)
-    best = found[0]
-    connector = records[best.connector_id].participant
-    return await propose(office, connectee, connector, slots[best.connector_id], best, pool=pool)
+    if _held(office, connectee):
+        return []
+    rules = office.program.matching
+    # Automatic matching proposes the best one: finding only that one costs a sweep a fraction of three.
+    suggested = await suggestions(office, connectee, limit=1 if rules.match_mode is MatchMode.AUTO else 3, pool=pool)
+    if not suggested.found:
+        return await _none_left(office, connectee, suggested, pool)
+    best = suggested.found[0]
+    outside = None if best.in_field else rules.outside_field
+    if rules.match_mode is MatchMode.COORDINATOR or outside is OutsideField.COORDINATOR:
+        return await _to_coordinators(office, connectee, suggested, pool)
+    if outside is OutsideField.WAIT:
+        return await _none_left(office, connectee, suggested, pool, tell_coordinators=False)
+    connector = suggested.records[best.connector_id].participant
+    return await propose(office, connectee, connector, suggested.slots[best.connector_id], best, pool=pool)
 
 
-async def _none_left(office: Office, connectee: Participant) -> list[Outgoing]:
+def _held(office: Office, connectee: Participant) -> bool:
+    """Paused by a coordinator (/pause), or missed a meeting: matched again when they or a coordinator ask."""
+    paused = connectee.paused_until is not None and connectee.paused_until > office.now
+    return paused or connectee.missed_meeting_at is not None
+
+
+async def _first_time(office: Office, connectee: Participant) -> bool:
+    """Whether the connectee is told for the first time that they wait (and from now on, waiting since now)."""
     if connectee.unmatched_since is not None:
-        return []  # told already; the digest shows them to coordinators
+        return False
     connectee.unmatched_since = office.now
     await office.participants.update(connectee, office.now)
+    return True
+
+
+async def _none_left(
+    office: Office, connectee: Participant, suggested: Suggested, pool: Pool | None, *, tell_coordinators: bool = True
+) -> list[Outgoing]:
+    """Nobody to propose: the connectee is told once, and the coordinators, with why nobody suits."""
+    if not await _first_time(office, connectee):
+        return []  # told already; the digest shows them to coordinators
     t = translator(office, connectee)
     text = t.gettext(
         "We are still looking for the right volunteer for you. No connector in your field is free "
         "at the moment; we will write to you here as soon as one is. Thank you for your patience!"
     )
-    return [to(connectee, Reply(text))]
+    told = [to(connectee, Reply(text))]
+    if not tell_coordinators:
+        return told
+    if pool is not None:  # a sweep's pool counts nobody left out: look at every connector, for this one
+        suggested = await suggestions(office, connectee)
+    return told + await shortlist.to_coordinators(office, connectee, suggested)
+
+
+async def _to_coordinators(
+    office: Office, connectee: Participant, suggested: Suggested, pool: Pool | None
+) -> list[Outgoing]:
+    """Coordinators choose: shown once; in coordinator mode, where they make every match, again by a sweep
+    that may bring someone new (not the daily one). A connectee whose best match is from another field is
+    told, once, that a coordinator will help; the digest lists them after waiting_alert_days."""
+    first = await _first_time(office, connectee)
+    again = office.program.matching.match_mode is MatchMode.COORDINATOR and (pool is None or pool.news)
+    if not (first or again):
+        return []
+    if len(suggested.found) < 3:  # automatic matching looked for the best one only: coordinators choose from three
+        suggested = await suggestions(office, connectee, pool=pool)
+    messages = await shortlist.to_coordinators(office, connectee, suggested)
+    if first and not suggested.found[0].in_field:
+        t = translator(office, connectee)
+        text = t.gettext(
+            "We are looking for a volunteer from your field for you. None is free at the moment, so a "
+            "coordinator will help find the right person; we will write to you here. Thank you for your patience!"
+        )
+        messages.insert(0, to(connectee, Reply(text)))
+    return messages
 
 
 async def propose(
@@ -78,7 +130,7 @@ async def propose(
     """Hold up to `slots_offered` slots and ask the connector."""
     rules = office.program.matching
     proposal = await office.matchmaking.create_proposal(
-        connectee.id, connector.id, [reason.why.value for reason in why.reasons], office.now
+        connectee.id, connector.id, [reason.stored for reason in why.reasons], office.now
     )
     held = await office.matchmaking.hold(
         proposal, spread(common, rules.slots_offered, zone_of(office, connector)), rules.meeting_minutes
@@ -96,7 +148,7 @@ async def propose(
         connectee.unmatched_since = None
         await office.participants.update(connectee, office.now)
     await _set_timers(office, proposal)
-    return [to(connector, _introduction(office, proposal, connectee, connector))]
+    return [to(connector, introduction(office, proposal, connectee, connector))]
 
 
 async def _set_timers(office: Office, proposal: Proposal) -> None:
@@ -106,99 +158,6 @@ async def _set_timers(office: Office, proposal: Proposal) -> None:
     await office.jobs.schedule(NUDGE, f"match:{proposal.id}:{proposal.version}:nudge", nudge, payload)
     expire = nudge + timedelta(hours=rules.expire_after_hours)
     await office.jobs.schedule(EXPIRE, f"match:{proposal.id}:{proposal.version}:expire", expire, payload)
-
-
-# ---------------------------------------------------------------- what each side sees
-
-
-def _introduction(office: Office, proposal: Proposal, connectee: Participant, connector: Participant) -> Reply:
-    """To the connector: who the connectee is (no contact details yet) and the slots to pick from."""
-    t = translator(office, connector)
-    lines = [
-        t.gettext(
-            "Hello {name}! We would like to introduce you to a newcomer for a {minutes}-minute conversation."
-        ).format(name=name(connector, t), minutes=office.program.matching.meeting_minutes)
-    ]
-    about = [
-        (t.gettext("Name"), name(connectee, t)),
-        (t.gettext("Occupation"), answer(office, t, connectee, "occupation")),
-        (t.gettext("Sector"), answer(office, t, connectee, "sector")),
-        (t.gettext("Goals"), answer(office, t, connectee, "goals")),
-        (t.gettext("Languages"), answer(office, t, connectee, "languages")),
-        (t.gettext("Meeting"), answer(office, t, connectee, "meeting_mode")),
-    ]
-    lines.append("\n".join(t.gettext("{label}: {answer}").format(label=k, answer=v) for k, v in about if v))
-    lines.append(
-        t.gettext("Could you meet them? Pick a time that suits you. Contact details are shared once you both confirm.")
-    )
-    return Reply("\n\n".join(lines), buttons=slot_buttons(office, proposal, connector, t))
-
-
-def slot_buttons(
-    office: Office, proposal: Proposal, connector: Participant, t: Translator
-) -> tuple[tuple[Button, ...], ...]:
-    zone = zone_of(office, connector)
-    rows = [
-        (Button(format_when(start, t, zone), PickSlot(proposal.id, proposal.version, index).pack()),)
-        for index, start in enumerate(proposal.slots)
-    ]
-    rows.append(
-        (Button(t.gettext("None of these times work"), NoneOfTheseTimes(proposal.id, proposal.version).pack()),)
-    )
-    rows.append((Button(t.gettext("I can't take this one"), CannotTakeIt(proposal.id, proposal.version).pack()),))
-    return tuple(rows)
-
-
-def offer_to_connectee(office: Office, proposal: Proposal, connectee: Participant, connector: Participant) -> Reply:
-    assert proposal.slot is not None
-    t = translator(office, connectee)
-    title = answer(office, t, connector, "job_title")
-    organization = answer(office, t, connector, "organization")
-    text = t.gettext(
-        "Good news, {name}! {connector} ({title}, {organization}) would like to meet you for "
-        "{minutes} minutes on {when}.\n\nDoes this time work for you?"
-    ).format(
-        name=name(connectee, t),
-        connector=name(connector, t),
-        title=title,
-        organization=organization,
-        minutes=office.program.matching.meeting_minutes,
-        when=format_when(proposal.slot, t, zone_of(office, connectee)),
-    )
-    rows = [(Button(t.gettext("Yes, that works"), AcceptTime(proposal.id, proposal.version).pack()),)]
-    if len(proposal.slots) > 1:
-        rows.append((Button(t.gettext("Another time, please"), AnotherTime(proposal.id, proposal.version).pack()),))
-    rows.append((Button(t.gettext("No, thank you"), DeclineProposal(proposal.id, proposal.version).pack()),))
-    return Reply(text, buttons=tuple(rows))
-
-
-def counter_to_connector(office: Office, proposal: Proposal, connectee: Participant, connector: Participant) -> Reply:
-    assert proposal.slot is not None
-    t = translator(office, connector)
-    when = format_when(proposal.slot, t, zone_of(office, connector))
-    text = t.gettext("{name} would prefer to meet on {when}. Does that work for you?").format(
-        name=name(connectee, t), when=when
-    )
-    index = proposal.slots.index(proposal.slot)
-    rows = (
-        (
-            Button(
-                t.gettext("Yes, {when} works").format(when=when), PickSlot(proposal.id, proposal.version, index).pack()
-            ),
-        ),
-        (Button(t.gettext("None of these times work"), NoneOfTheseTimes(proposal.id, proposal.version).pack()),),
-        (Button(t.gettext("I can't take this one"), CannotTakeIt(proposal.id, proposal.version).pack()),),
-    )
-    return Reply(text, buttons=rows)
-
-
-def waiting_view(office: Office, proposal: Proposal, connectee: Participant, connector: Participant) -> Outgoing:
-    """The question the waiting side has in front of them, again (for a nudge)."""
-    if proposal.status is ProposalStatus.PROPOSED:
-        return to(connectee, offer_to_connectee(office, proposal, connectee, connector))
-    if proposal.slot is not None:
-        return to(connector, counter_to_connector(office, proposal, connectee, connector))
-    return to(connector, _introduction(office, proposal, connectee, connector))
 
 
 # ---------------------------------------------------------------- the buttons

@@ -12,6 +12,7 @@ from handlers.core.ports import Office
 from handlers.core.quoting import unmarked
 from handlers.core.render import format_when
 from handlers.core.translator import N_, Translator
+from handlers.matching.pool import way_to_meet
 from handlers.meetings.buttons import AskToCancelMeeting, RescheduleMeeting
 from handlers.meetings.calendar import meeting_ics
 
@@ -24,15 +25,11 @@ MODE_NAMES: Final = {
 }
 
 
-def meeting_mode(connectee: Participant, connector: Participant) -> str:
-    """The way both asked for; "any" takes the other's; when they differ, the volunteer's choice wins."""
-    wanted = str(connectee.answers.get("meeting_mode") or "any")
-    offered = str(connector.answers.get("meeting_mode") or "any")
-    if offered == "any":
-        offered = wanted
-    if offered == "any":
-        offered = "in_person" if connector.answers.get("meeting_area") else "video"
-    return offered if offered in MODE_NAMES else "video"
+def meeting_mode(office: Office, connectee: Participant, connector: Participant) -> str:
+    """The way this pair meets: the newcomer's choice if both can, else the volunteer's, else in person
+    if it is possible, else video (handlers.matching.ways); the offer said it before anyone accepted."""
+    mode = way_to_meet(office, connectee, connector)
+    return mode if mode in MODE_NAMES else "video"  # no way in common any more (answers changed since)
 
 
 async def confirm(
@@ -47,7 +44,7 @@ async def confirm(
     """Both agreed on `slot`: book it (the database refuses a double booking), tell both, set reminders."""
     length = timedelta(minutes=office.program.matching.meeting_minutes)
     meeting = await office.matchmaking.book(
-        proposal, slot, slot + length, meeting_mode(connectee, connector), office.now
+        proposal, slot, slot + length, meeting_mode(office, connectee, connector), office.now
     )
     if meeting is None:
         return Outcome([Reply(t.gettext("Sorry, that time has just been taken. Please choose another one."))])

@@ -19,7 +19,7 @@ from handlers.core.people import name, to, translator
 from handlers.core.ports import Office
 from handlers.core.render import format_day
 from handlers.core.translator import Translator
-from handlers.matching import proposals
+from handlers.matching import again, proposals
 
 WORK: Final = "follow_up.work"
 PAUSE_DAYS: Final = {"not_now": 14, "pause": 30}
@@ -96,12 +96,15 @@ async def after_no_show(answering: Answering, value: str | None) -> Outcome:
             return Outcome([Reply(t.gettext("Thank you. This meeting has already been seen to."))])
         return Outcome(messages=messages)
     proposal = await office.matchmaking.proposal(answering.meeting.match_id, lock=True)
-    if proposal is not None and proposal.status is ProposalStatus.CONFIRMED:
+    ended = proposal is not None and proposal.status is ProposalStatus.CONFIRMED
+    if proposal is not None and ended:
         await proposals.end_proposal(office, proposal, ProposalStatus.CANCELLED, other.role)
     if value == "other" and person.role is Role.CONNECTEE:
         done = t.gettext("Thank you. We will look for another connector for you.")
         return Outcome([Reply(done)], await proposals.find_connector(office, person))
-    return Outcome([Reply(t.gettext("Thank you for letting us know."))])
+    # The newcomer did not come: not offered to anyone else until they or a coordinator ask (a kind note).
+    held = [await again.missed(office, other, person)] if ended and person.role is Role.CONNECTOR else []
+    return Outcome([Reply(t.gettext("Thank you for letting us know."))], held)
 
 
 async def available_again(answering: Answering, value: str | None) -> Outcome:

@@ -55,6 +55,7 @@ CONNECTEE_SCRIPT: Script = [
     "press:Information technology",
     "press:5 to 10 years",
     "press:Master's degree",
+    "tick:English",  # a language in common with the volunteer (CONNECTOR_SCRIPT): matching requires one
     "tick:Arabic",
     "press:Done",
     "tick:Work in my field",

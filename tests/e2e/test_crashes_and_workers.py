@@ -122,7 +122,7 @@ class Person:
             "sector": "it",
             "experience": "5-10",
             "education": "master",
-            "languages": ["ar"],
+            "languages": ["en", "ar"],
             "goals": ["field"],
             "availability": AVAILABILITY,
             "meeting_mode": "any",

@@ -117,7 +117,9 @@ CONNECTOR = [
     ("press:Done", "When are you usually free"),
     ("tick:Mon am", ""),
     ("press:Done", "How would you like to meet?"),
-    ("press:In person", "Where could you meet in person?"),
+    ("press:In person", "In which communities could you meet a newcomer in person?"),
+    ("tick:Kitchener", ""),
+    ("press:Done", "Where could you meet in person?"),
     ("Downtown Kitchener library", "How many newcomers could you meet each month?"),
     ("press:3", "What phone number can your connectee reach you on?"),
     ("press:Skip", "What is your e-mail address?"),
@@ -158,6 +160,7 @@ async def test_a_connector_registers_across_crashes_and_loses_nothing(
         "offers": ["job_shadow"],
         "availability": ["mon-morning"],
         "meeting_mode": "in_person",
+        "meeting_communities": ["kitchener"],
         "meeting_area": "Downtown Kitchener library",
         "capacity": 3,
         "phone": None,
@@ -165,4 +168,4 @@ async def test_a_connector_registers_across_crashes_and_loses_nothing(
     }
     sent = [call.params["text"] for call in telegram.calls_to("sendMessage") if call.chat_id == 7002]
     questions = [text.split("\n\n")[1] for text in sent if text.startswith("Question ")]
-    assert len(questions) == len(set(questions)) == 12, "every question asked once, none twice"
+    assert len(questions) == len(set(questions)) == 13, "every question asked once, none twice"

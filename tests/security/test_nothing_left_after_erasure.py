@@ -143,7 +143,11 @@ async def test_an_erased_connector_is_found_in_no_table_and_no_database_file(
     assert await found_in_tables(world, (*PRIYA_SAYS, "Priya"), PRIYA_TELEGRAM) == []
     assert found_in_files(database_url, PRIYA_SAYS) == []
     if route != "retention":  # which anonymizes Amal too, as inactive as Priya
-        assert await waiting_texts(world) == ["#2 Amal Haddad, newcomer, amal@example.com"], "not Amal's"
+        # Not Amal's; and Amal has nobody left: the coordinators are told so, behind what waits for them.
+        assert sorted(await waiting_texts(world)) == [
+            "#2 Amal Haddad, newcomer, amal@example.com",
+            "No connector is free for Amal (#2), “Software developer” at the moment.",
+        ], "not Amal's"
     async with world.app.sessions() as session:
         erased = await session.get(ParticipantRow, await priya_id_of_erased(world))
     assert erased is not None and erased.status == "erased", "an anonymous record stays for the counts"

@@ -12,8 +12,17 @@ from sqlalchemy import func, select
 from handlers.core.program import MatchingRules, MatchMode, load_program
 from storage.tables import MeetingRow, ProposalRow, SlotHoldRow
 from tests.support.clock import NOW
-from tests.support.personas import AMAL, COORDINATOR, DETAILS, INTRODUCTION, MARC, OFFER, PRIYA, approve_all
-from tests.support.world import Phone, World, world_on
+from tests.support.personas import (
+    AMAL,
+    COORDINATOR,
+    DETAILS,
+    INTRODUCTION,
+    OFFER,
+    PRIYA,
+    approve_all,
+    two_connectors_and_a_newcomer,
+)
+from tests.support.world import World, world_on
 
 
 @pytest.fixture
@@ -25,16 +34,6 @@ async def world(database_url: str) -> AsyncIterator[World]:
 async def count(world: World, table: type) -> int:
     async with world.app.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
-
-
-async def two_connectors_and_a_newcomer(world: World) -> tuple[Phone, Phone, Phone]:
-    """Priya and Marc volunteer, Amal registers, the coordinator approves all three."""
-    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
-    await world.register(priya, "connector", PRIYA)
-    await world.register(marc, "connector", MARC)
-    await world.register(amal, "connectee", AMAL)
-    await approve_all(world)
-    return priya, marc, amal
 
 
 async def test_approved_newcomer_meets_a_connector_both_confirm_and_get_the_details(world: World) -> None:
@@ -157,7 +156,7 @@ async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons
         suggestions = coordinator.showing("Propose Priya")
         assert "Suggested connectors for Amal" in suggestions.text
         assert "1. Priya (“Software engineer”, “Shopify”)" in suggestions.text
-        assert "same sector; occupation in common: software; speaks Arabic too" in suggestions.text
+        assert "same sector; occupation in common: software; shares English and Arabic" in suggestions.text
         assert suggestions.labels() == ["Propose Priya", "Propose Marc"]
         await coordinator.click("Propose Marc")
         assert "Proposed Marc to Amal" in coordinator.last.text

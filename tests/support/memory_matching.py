@@ -39,14 +39,18 @@ class MemoryMatchmaking:
         submitted.sort(key=lambda p: (p.submitted_at or p.created_at, p.id))
         return submitted[:limit], len(submitted)
 
-    async def waiting_connectees(self, limit: int, now: datetime) -> list[Participant]:
+    async def waiting_connectees(
+        self, limit: int, now: datetime, *, after: tuple[datetime, int] | None = None
+    ) -> list[Participant]:
         busy = {p.connectee_id for p in self.proposals.values() if p.status in TAKEN}
         waiting = [
             person
             for person in self._people(Role.CONNECTEE, Status.APPROVED)
             if person.id not in busy
             and person.unreachable_since is None
+            and person.missed_meeting_at is None
             and (person.paused_until is None or person.paused_until <= now)
+            and (after is None or (person.reviewed_at or person.created_at, person.id) > after)
         ]
         waiting.sort(key=lambda p: (p.reviewed_at or p.created_at, p.id))
         return waiting[:limit]

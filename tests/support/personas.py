@@ -45,6 +45,16 @@ async def approve_all(world: World) -> None:
         await coordinator.click(approve, on=application)
 
 
+async def two_connectors_and_a_newcomer(world: World) -> tuple[Phone, Phone, Phone]:
+    """Priya and Marc volunteer, Amal registers, the coordinator approves all three."""
+    priya, marc, amal = world.phone(201), world.phone(202), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(marc, "connector", MARC)
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    return priya, marc, amal
+
+
 async def a_booked_meeting(world: World) -> tuple[Phone, Phone]:
     """Priya volunteers, Amal registers, both are approved, and they agree on Thu, Nov 26, 9:00 in Toronto."""
     priya, amal = world.phone(201), world.phone(101)
@@ -54,3 +64,46 @@ async def a_booked_meeting(world: World) -> tuple[Phone, Phone]:
     await priya.click("Thu, Nov 26, 9:00\u202fAM")
     await amal.click("Yes, that works")
     return priya, amal
+
+
+# Issue 23's people: a nurse who speaks French and Arabic, a volunteer she shares no language with, and
+# one from her field who speaks French.
+NADIA = {
+    "name": "Nadia Benali",
+    "community": "kitchener",
+    "occupation": "Registered nurse",
+    "sector": "health",
+    "languages": ["fr", "ar"],
+    "availability": ["tue-morning", "thu-morning"],
+    "meeting_mode": "video",
+    "phone": None,
+    "email": "nadia@example.com",
+}
+WEI = {
+    "name": "Wei Zhang",
+    "organization": "OpenText",
+    "job_title": "Software engineer",
+    "sectors": ["it"],
+    "languages": ["en", "zh"],
+    "availability": ["tue-morning", "wed-afternoon", "thu-morning"],
+    "meeting_mode": "any",
+    "meeting_communities": ["kitchener", "waterloo"],
+    "meeting_area": "OpenText, Frank Tompa Drive",
+    "capacity": 2,
+    "phone": None,
+    "email": "wei@example.com",
+}
+CLAIRE = {
+    "name": "Claire Dubois",
+    "organization": "Grand River Hospital",
+    "job_title": "Nurse manager",
+    "sectors": ["health"],
+    "languages": ["en", "fr"],
+    "availability": ["tue-morning", "thu-morning"],
+    "meeting_mode": "any",
+    "meeting_communities": ["kitchener", "waterloo"],
+    "meeting_area": "Grand River Hospital, King Street",
+    "capacity": 2,
+    "phone": None,
+    "email": "claire@example.com",
+}

@@ -53,10 +53,10 @@ async def test_on_telegram_a_days_times_and_the_numbers_share_one_row() -> None:
 
 def test_a_program_whose_buttons_a_channel_cannot_carry_back_is_refused_naming_the_option() -> None:
     program = load_program()
-    check_buttons(program, replace(TELEGRAM, most_button_data_bytes=30))  # t:availability:mon-afternoon:1
+    check_buttons(program, replace(TELEGRAM, most_button_data_bytes=38))  # t:meeting_communities:north_dumfries:1
     with pytest.raises(ProgramError) as refused:
-        check_buttons(program, replace(TELEGRAM, most_button_data_bytes=29))
+        check_buttons(program, replace(TELEGRAM, most_button_data_bytes=37))
     assert str(refused.value).endswith(
-        "default_program.toml: form 'connectee', question 'availability': key and option 'mon-afternoon' "
+        "default_program.toml: form 'connector', question 'meeting_communities': key and option 'north_dumfries' "
         "are too long for a button"
     )

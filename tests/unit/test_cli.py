@@ -8,6 +8,7 @@ import sys
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -172,7 +173,7 @@ def test_jobs_run_and_a_dry_run_on_an_empty_program(tmp_path: Path) -> None:
     env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
     jobs = frontdoor("jobs", "run", "--now", "2026-12-01T09:00", cwd=tmp_path, env=env)
     assert jobs.returncode == 0, jobs.stderr
-    assert "ran 1 jobs, 0 failed" in jobs.stderr  # the day's digest, to nobody yet
+    assert "ran 2 jobs, 0 failed" in jobs.stderr  # the day's sweep, of nobody, and its digest, to nobody yet
     assert "retention was left for the real clock: it never runs at a pretended --now" in jobs.stderr
     dry = frontdoor("match", "--dry-run", cwd=tmp_path, env=env)
     assert dry.returncode == 0, dry.stderr
@@ -182,7 +183,10 @@ def test_jobs_run_and_a_dry_run_on_an_empty_program(tmp_path: Path) -> None:
 def test_jobs_run_three_years_ahead_leaves_retention_and_retention_run_erases_nobody_active(tmp_path: Path) -> None:
     registered = frontdoor("chat", "--language", "en", cwd=tmp_path, stdin=AMAL_TYPED + "\n")
     assert registered.returncode == 0, registered.stderr
-    three_years_on = (datetime.now(UTC) + timedelta(days=3 * 365)).isoformat()
+    # At 5:00 in the program's time zone, before the day's sweep (7:00) and digest (8:00): a job done at a
+    # pretended time is activity on record, which retention's real clock would then be behind.
+    later = datetime.now(ZoneInfo("America/Toronto")) + timedelta(days=3 * 365)
+    three_years_on = later.replace(hour=5, minute=0, second=0, microsecond=0).isoformat()
     jobs = frontdoor("jobs", "run", "--now", three_years_on, cwd=tmp_path)
     assert jobs.returncode == 0, jobs.stderr
     assert "retention was left for the real clock: it never runs at a pretended --now" in jobs.stderr

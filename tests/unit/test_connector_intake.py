@@ -33,6 +33,10 @@ async def register_connector(chat: ChatClient, meeting: str) -> None:
 async def test_a_connector_meeting_in_person_is_asked_for_the_area() -> None:
     chat = ChatClient()
     await register_connector(chat, "In person")
+    assert "In which communities could you meet a newcomer in person?" in chat.last.text
+    await chat.click("Waterloo")
+    await chat.click("Kitchener")
+    await chat.click("Done")
     assert "Where could you meet in person?" in chat.last.text
     await chat.send("Uptown Waterloo")
     assert "How many newcomers could you meet each month?" in chat.last.text
@@ -50,18 +54,22 @@ async def test_a_connector_meeting_in_person_is_asked_for_the_area() -> None:
     assert participant.answers["offers"] == ["meeting", "introductions"]
     assert participant.answers["availability"] == ["tue-midday", "thu-evening"]
     assert participant.answers["capacity"] == 2
+    assert participant.answers["meeting_communities"] == ["kitchener", "waterloo"]
     assert participant.answers["phone"] is None
 
 
 async def test_a_connector_meeting_by_video_is_not_asked_for_an_area_and_a_changed_mode_forgets_it() -> None:
     chat = ChatClient()
     await register_connector(chat, "In person")
+    await chat.click("Cambridge")
+    await chat.click("Done")
     await chat.send("Uptown Waterloo")
-    await chat.send("/back")
-    await chat.send("/back")
+    for _ in range(3):  # the number per month, the area, the communities
+        await chat.send("/back")
     assert "How would you like to meet?" in chat.last.text
     await chat.click("Video call")
     assert "meeting_area" not in chat.participant.answers
+    assert "meeting_communities" not in chat.participant.answers
     assert "How many newcomers could you meet each month?" in chat.last.text
     await chat.send("9")
     assert chat.screen[-2].text == "Please choose a number from 1 to 4."

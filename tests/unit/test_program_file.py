@@ -43,6 +43,22 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ('in = ["in_person", "any"]', 'in = ["in_person", "teleport"]', "ask_if values ['teleport'] are not options"),
         ('name = "Connector Program"', "name = [", "not valid TOML"),
+        (
+            '"North Dumfries" = ["Cambridge", "Kitchener"]',
+            '"North Dumfries" = ["Cambridge", "Kitchner"]',
+            "[matching] nearby names 'Kitchner', which is not a community (one of Kitchener, Waterloo,",
+        ),
+        (
+            '["accounting", "admin"]',
+            '["accounting", "finance"]',
+            "[matching] related_sectors names 'finance', which is not a sector (one of accounting, admin,",
+        ),
+        (
+            'outside_field = "coordinator"',
+            'outside_field = "ask"',
+            '[matching] outside_field must be "wait" or "offer" or "coordinator"',
+        ),
+        ("waiting_alert_days = 14", "waiting_alert_days = 0", "[matching] waiting_alert_days must be a whole number"),
     ],
 )
 def test_a_broken_program_file_names_the_file_the_question_and_the_problem(
@@ -75,3 +91,15 @@ def test_a_button_value_too_long_for_telegram_is_refused(tmp_path: Path) -> None
     path = broken(tmp_path, 'value = "accounting"', 'value = "accounting-and-finance-xyz"')
     with pytest.raises(ProgramError, match="option value 'accounting-and-finance-xyz' must be 1-24"):
         load_program(path)
+
+
+def test_the_default_program_says_who_can_meet_in_person_where_and_which_sectors_are_related() -> None:
+    rules = load_program().matching
+    assert rules.reachable("kitchener") == {"kitchener", "waterloo", "cambridge", "woolwich", "wilmot"}
+    assert rules.reachable("north_dumfries") == {"north_dumfries", "cambridge", "kitchener"}
+    assert rules.related("it") == {"engineering", "science"} and "it" in rules.related("engineering")
+    assert rules.related("accounting") == {"admin"} and rules.related("other") == frozenset()
+    assert (rules.outside_field.value, rules.waiting_alert_days) == ("coordinator", 14)
+    asked = load_program().forms["connector"].question("meeting_communities")
+    assert asked.kind is Kind.MULTI and asked.ask_if is not None and asked.ask_if.values == ("in_person", "any")
+    assert [option.label for option in asked.options][:3] == ["Kitchener", "Waterloo", "Cambridge"]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.core.program import DAY_PART_HOURS, DAY_PARTS, WEEKDAYS
-from handlers.matching.scoring import Candidate, Seeker, Why, eligible, suggest, words
+from handlers.matching.scoring import Candidate, Seeker, Why, suggest, unmet, words
 from handlers.matching.slots import find_slots, free_intervals, spread
 from tests.support.clock import NOW  # Monday 10:00 in Toronto
 
@@ -114,32 +114,33 @@ candidates = st.builds(
     id=st.integers(min_value=1, max_value=10_000),
     sectors=st.frozensets(st.sampled_from(["it", "health", "legal", "arts"]), max_size=3),
     job_title=st.sampled_from(["Software engineer", "Nurse", "Lawyer", "Data analyst", ""]),
-    languages=st.frozensets(st.sampled_from(["en", "fr", "ar", "pa", "uk"]), max_size=3),
+    languages=st.frozensets(st.sampled_from(["en", "fr", "ar", "pa", "uk"]), min_size=1, max_size=3),
     capacity=st.integers(min_value=1, max_value=4),
     used_this_month=st.integers(min_value=0, max_value=6),
     last_matched_at=st.none() | moments,
     slots=st.lists(moments, max_size=4).map(tuple),
     paused=st.booleans(),
     met_before=st.booleans(),
+    mode=st.sampled_from(["video", "any"]),
 )
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(candidates, max_size=12, unique_by=lambda c: c.id))
 def test_a_suggestion_is_never_paused_at_capacity_met_before_or_without_a_common_time(pool: list[Candidate]) -> None:
-    seeker = Seeker(id=1, sector="it", occupation="software developer", languages=frozenset({"ar", "en"}))
+    seeker = Seeker(id=1, sector="it", occupation="software developer", languages=frozenset({"ar", "en"}), mode="any")
     found = suggest(seeker, pool)
     by_id = {candidate.id: candidate for candidate in pool}
     assert len(found) <= 3
     assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
     for suggestion in found:
         candidate = by_id[suggestion.connector_id]
-        assert eligible(candidate)
+        assert unmet(seeker, candidate) is None
         assert candidate.used_this_month < candidate.capacity, "never over capacity"
-    assert len(found) == min(3, sum(eligible(c) for c in pool))
+    assert len(found) == min(3, sum(unmet(seeker, c) is None for c in pool))
 
 
-def test_same_sector_outranks_everything_then_words_then_a_shared_language() -> None:
+def test_same_sector_outranks_everything_then_a_related_sector_then_words_then_a_shared_language() -> None:
     now = NOW
     base = Candidate(1, frozenset(), "", frozenset({"en"}), 4, 0, None, (now,))
     pool = [
@@ -147,18 +148,28 @@ def test_same_sector_outranks_everything_then_words_then_a_shared_language() -> 
         Candidate(2, frozenset({"it"}), "", frozenset({"en"}), 1, 0, now, (now,)),
         Candidate(3, frozenset(), "Senior software engineer", frozenset({"en"}), 4, 0, None, (now,) * 10),
         Candidate(4, frozenset(), "", frozenset({"ar"}), 4, 0, None, (now,)),
+        Candidate(5, frozenset({"engineering"}), "", frozenset({"en"}), 1, 0, now, (now,)),
     ]
-    seeker = Seeker(id=9, sector="it", occupation="Software developer", languages=frozenset({"ar", "en"}))
-    found = suggest(seeker, pool, limit=4)
-    assert [s.connector_id for s in found] == [2, 3, 4, 1]
+    seeker = Seeker(
+        id=9,
+        sector="it",
+        occupation="Software developer",
+        languages=frozenset({"ar", "en"}),
+        related=frozenset({"engineering"}),
+    )
+    found = suggest(seeker, pool, limit=5)
+    assert [s.connector_id for s in found] == [2, 5, 3, 4, 1]
     assert found[0].reasons[0].why is Why.SAME_SECTOR
+    assert found[1].reasons[0].why is Why.RELATED_SECTOR
+    assert [s.in_field for s in found] == [True, True, False, False, False]
+    assert found[2].reasons[-1].why is Why.OUTSIDE_FIELD
     assert words("Ingénieure logicielle, Software Engineers") == {"ingenieure", "logicielle", "software", "engineer"}
 
 
 def test_ties_go_to_whoever_was_matched_least_recently() -> None:
     now = NOW
-    recent = Candidate(1, frozenset(), "", frozenset(), 2, 0, now, (now,))
-    longer_ago = Candidate(2, frozenset(), "", frozenset(), 2, 0, now - timedelta(days=30), (now,))
-    never = Candidate(3, frozenset(), "", frozenset(), 2, 0, None, (now,))
-    seeker = Seeker(id=9, sector=None, occupation="", languages=frozenset())
+    recent = Candidate(1, frozenset(), "", frozenset({"en"}), 2, 0, now, (now,))
+    longer_ago = Candidate(2, frozenset(), "", frozenset({"en"}), 2, 0, now - timedelta(days=30), (now,))
+    never = Candidate(3, frozenset(), "", frozenset({"en"}), 2, 0, None, (now,))
+    seeker = Seeker(id=9, sector=None, occupation="", languages=frozenset({"en"}))
     assert [s.connector_id for s in suggest(seeker, [recent, longer_ago, never])] == [3, 2, 1]
