@@ -156,7 +156,3 @@ async def answer(button: ButtonData, routes: Sequence[Route[E, R]], given: E) ->
         if type(button) is line.button:
             return await line.answer(button, given)
     return None
-
-
-def kinds(routes: Sequence[Route[Any, Any]]) -> frozenset[type[ButtonData]]:
-    return frozenset(line.button for line in routes)
