@@ -94,7 +94,7 @@ def _display_availability(t: Translator, value: list[str]) -> str:
                     day=days[index], times=format_list(parts, locale=babel_locale(t.language))
                 )
             )
-    return "; ".join(lines) if lines else t.gettext("(none)")
+    return format_list(lines, locale=babel_locale(t.language)) if lines else t.gettext("(none)")
 
 
 def summary(t: Translator, answers: dict[str, Any], visible: list[Question]) -> str:

@@ -91,18 +91,19 @@ def reason_text(t: Translator, program: Program, reason: Reason) -> str:
 
 
 def reasons_text(t: Translator, program: Program, reasons: Iterable[Reason]) -> str:
-    return "; ".join(reason_text(t, program, reason) for reason in reasons)
+    return format_list([reason_text(t, program, reason) for reason in reasons], locale=babel_locale(t.language))
 
 
 def stored_in_words(t: Translator, program: Program) -> Callable[[list[str]], str]:
-    """The reasons a proposal keeps ("sector", "language:fr", "times:4") in words, joined with "; ";
-    what is no reason of ours (written by hand, say) stays as it is. Remembers what it worded: a
-    program's proposals share a few hundred sets of reasons."""
+    """The reasons a proposal keeps ("sector", "language:fr", "times:4") in words, listed as the
+    reader's language lists; what is no reason of ours (written by hand, say) stays as it is.
+    Remembers what it worded: a program's proposals share a few hundred sets of reasons."""
 
     @lru_cache(maxsize=4096)
     def worded(stored: tuple[str, ...]) -> str:
         read = [(text, stored_reason(text)) for text in stored]
-        return "; ".join(text if reason is None else reason_text(t, program, reason) for text, reason in read)
+        worded = [text if reason is None else reason_text(t, program, reason) for text, reason in read]
+        return format_list(worded, locale=babel_locale(t.language))
 
     return lambda stored: worded(tuple(str(text) for text in stored or ()))
 

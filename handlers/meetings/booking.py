@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Final
 
+from babel.lists import format_list
+
 from handlers.core.events import Button, Document, Outcome, Reply
 from handlers.core.model import Meeting, Participant, Proposal, ProposalStatus, Role
 from handlers.core.people import answer, name, to, translator, zone_of
 from handlers.core.ports import Office
 from handlers.core.quoting import unmarked
 from handlers.core.render import format_when
-from handlers.core.translator import N_, Translator
+from handlers.core.translator import N_, Translator, babel_locale
 from handlers.matching.pool import way_to_meet
 from handlers.meetings.buttons import AskToCancelMeeting, RescheduleMeeting
 from handlers.meetings.calendar import meeting_ics
@@ -85,7 +87,9 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
     lines.append(t.gettext("With: {name}, {about}").format(name=name(other, t), about=about))
     contacts = [value for value in (answer(office, t, other, "phone"), answer(office, t, other, "email")) if value]
     if contacts:
-        lines.append(t.gettext("Contact: {contacts}").format(contacts=", ".join(contacts)))
+        lines.append(
+            t.gettext("Contact: {contacts}").format(contacts=format_list(contacts, locale=babel_locale(t.language)))
+        )
     else:
         lines.append(
             t.gettext("{name} shared no phone number or e-mail; a coordinator can help you reach them.").format(

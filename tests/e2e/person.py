@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from handlers.core.bidi import is_rtl, isolate_latin
+from handlers.core.bidi import isolate_foreign
 from handlers.core.events import Button
 from tests.e2e.emulator import EmulatedUser, SentMessage
 from tests.support import driver
@@ -106,7 +106,7 @@ class Person:
 
     def _laid_out(self, label: str) -> str:
         """A label as the catalog has it, as the bot shows it: a right-to-left reader's Latin runs isolated."""
-        return isolate_latin(label) if is_rtl(self.user.language_code or "en") else label
+        return isolate_foreign(label, self.user.language_code or "en")
 
     async def _answered(self, update: int, seen: int, expect: str | None) -> int:
         if expect is not None:

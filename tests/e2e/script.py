@@ -7,7 +7,7 @@ their Latin runs, so the press and the comparisons allow for it.
 
 from __future__ import annotations
 
-from handlers.core.bidi import is_rtl, isolate_latin
+from handlers.core.bidi import isolate_foreign
 from tests.e2e.emulator import EmulatedUser
 from tests.e2e.person import WAIT as WAIT
 from tests.e2e.person import Person
@@ -18,7 +18,7 @@ def act(user: EmulatedUser, action: str) -> None:
     """Do one thing, without waiting for the bot (to queue several updates before it runs them)."""
     if action.startswith(("press:", "tick:")):
         label = action.partition(":")[2]
-        user.press(isolate_latin(label) if is_rtl(user.language_code or "en") else label)
+        user.press(isolate_foreign(label, user.language_code or "en"))
     elif action.startswith("contact:"):
         user.share_contact(action.removeprefix("contact:"))
     else:

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.exporting import ExportProcess
+from handlers.core.bidi import FSI, PDI
 from handlers.core.events import Document
 from storage.coordinators import invite
 from storage.tables import DigestRow, JobRow, ParticipantRow
@@ -108,7 +109,7 @@ async def test_find_match_and_pause(world: World) -> None:
     await coordinator.send("/find soft")
     assert coordinator.last.text.splitlines() == [
         "#1 Priya, volunteer connector, waiting for review: “Software engineer”",
-        "#2 أمل, newcomer, waiting for review: “Software developer”",
+        f"#2 {FSI}أمل{PDI}, newcomer, waiting for review: “Software developer”",  # isolated in an English line
     ]
     await coordinator.send("/find أمل")
     assert coordinator.last.text.startswith("#2 ")
@@ -122,11 +123,11 @@ async def test_find_match_and_pause(world: World) -> None:
     await approve_all(world)
     assert not any(message.shows(INTRODUCTION) for message in priya.screen), "paused: not proposed"
     await coordinator.send("/match 2")
-    assert coordinator.last.text.startswith("No connector is free for أمل (#2)")
+    assert coordinator.last.text.startswith(f"No connector is free for {FSI}أمل{PDI} (#2)")
     await coordinator.send("/pause 1 0")
     assert coordinator.last.text == "Priya (#1) can be matched again."
     await coordinator.send("/match 2")
-    assert coordinator.last.text.startswith("Suggested connectors for أمل (#2), “Software developer”:")
+    assert coordinator.last.text.startswith(f"Suggested connectors for {FSI}أمل{PDI} (#2), “Software developer”:")
     await coordinator.click("Propose Priya")
     assert "introduce you to a newcomer" in priya.showing(INTRODUCTION).text
     await coordinator.send("/match 1")

@@ -156,7 +156,7 @@ async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons
         suggestions = coordinator.showing("Propose Priya")
         assert "Suggested connectors for Amal" in suggestions.text
         assert "1. Priya (“Software engineer”, “Shopify”)" in suggestions.text
-        assert "same sector; occupation in common: software; shares English and Arabic" in suggestions.text
+        assert "same sector, occupation in common: software, shares English and Arabic" in suggestions.text
         assert suggestions.labels() == ["Propose Priya", "Propose Marc"]
         await coordinator.click("Propose Marc")
         assert "Proposed Marc to Amal" in coordinator.last.text

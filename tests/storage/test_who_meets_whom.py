@@ -120,9 +120,9 @@ async def test_outside_her_field_the_coordinators_choose_and_she_is_told_once_th
     shortlist = coordinator.showing("Propose Marc")
     assert shortlist.text.startswith(
         "Suggested connectors for Nadia (#2), “Registered nurse”, none from their field or a related one:\n"
-        "1. Marc (“Software engineer”, “OpenText”), #1: shares French; "
+        "1. Marc (“Software engineer”, “OpenText”), #1: shares French, "
     )
-    assert shortlist.text.endswith("not matched before; from another field")
+    assert shortlist.text.endswith("not matched before, and from another field")
 
     await world.run_jobs(NOW)  # the sweep Marc's approval asked for
     told = len(coordinator.screen), len(nadia.screen)
@@ -264,5 +264,7 @@ async def test_the_exports_matches_sheet_gives_the_reasons_in_words_in_the_progr
     await approve_all(world)
     document = await world.app.exports.document("json", world.now)  # what a coordinator's /export makes
     [match] = json.loads(document.content)["matches"]
-    assert match["reasons"].startswith("same sector; 1 occupation word in common; shares French; ")
-    assert match["reasons"].endswith("meeting times in common; 2 more meetings possible this month; not matched before")
+    assert match["reasons"].startswith("same sector, 1 occupation word in common, shares French, ")
+    assert match["reasons"].endswith(
+        "meeting times in common, 2 more meetings possible this month, and not matched before"
+    )

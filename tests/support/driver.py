@@ -79,7 +79,7 @@ class Driver(Protocol):
 
 
 def plain(text: str) -> str:
-    """The text without the isolates a right-to-left reader's messages carry around Latin runs."""
+    """The text without the isolates a message carries around runs against its reader's direction."""
     return text.replace(FSI, "").replace(PDI, "")
 
 

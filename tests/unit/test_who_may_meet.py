@@ -138,12 +138,12 @@ def test_reasons_are_stored_with_their_values_and_read_back_in_words() -> None:
     worded = stored_in_words(EN, load_program())
     assert (
         worded(stored)
-        == "same sector; 1 occupation word in common; shares English and French; 4 meeting times in common"
+        == "same sector, 1 occupation word in common, shares English and French, and 4 meeting times in common"
     )
     assert worded(["sector", "times", "capacity", "new"]) == (
-        "same sector; meeting times in common; room left this month; not matched before"
+        "same sector, meeting times in common, room left this month, and not matched before"
     ), "a proposal stored before reasons kept their values"
-    assert worded(["related", "outside", "same sector"]) == "related sector; from another field; same sector"
+    assert worded(["related", "outside", "same sector"]) == "related sector, from another field, and same sector"
 
 
 def test_why_nobody_suits_is_counted_biggest_cause_first() -> None:
