@@ -2,11 +2,14 @@
 
 1. A flood's one note (the flooder's state stays as it was).
 2. A coordinator's buttons and commands; anyone else's fall through, as an unknown button or command would.
+   A coordinator's reply to a message relayed from someone is the answer to it.
 3. A person's own data: /mydata, /delete and the answer to "Erase your data?".
-4. New terms to agree to, before anything new is stored (handlers.intake.consent).
-5. Proposal, meeting and follow-up buttons.
-6. An open follow-up question: what is typed answers it, /start shows it again.
-7. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
+4. A person to talk to: /contact, and the message that follows it (handlers.coordinators.contact).
+5. New terms to agree to, before anything new is stored (handlers.intake.consent).
+6. Proposal, meeting and follow-up buttons.
+7. An open follow-up question: what is typed answers it, /start shows it again.
+8. Words from a registered person with nothing asked: where to find a person (/contact).
+9. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
    invitation, a submitted registration, the coordinators' /help, the meeting in /status.
 
 Each button is read once, strictly, into its typed value (handlers.core.buttons) and routed by the
@@ -21,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
-from handlers.coordinators import commands, review
+from handlers.coordinators import commands, contact, review
 from handlers.core.bidi import for_reader
 from handlers.core.buttons import ButtonData, PressedInProgram, answer, read
 from handlers.core.events import Event, EventKind, Outcome, Reply
@@ -78,6 +81,9 @@ async def _coordinators(arrival: Arrival) -> Outcome | None:
     event, office, t = arrival.event, arrival.office, arrival.t
     if arrival.command("coordinator"):
         return Outcome([await commands.join(event.args, event.user_id, t, office)])
+    answering = contact.relayed_id(event.replying_to) if event.kind is EventKind.TEXT else None
+    if answering is not None and await _is_coordinator(arrival):
+        return await contact.answer(answering, event.text, t, office)
     ours = arrival.button is not None and type(arrival.button) in _COORDINATOR_KINDS
     if not (ours or arrival.command(*commands.COMMANDS)) or not await _is_coordinator(arrival):
         return None
@@ -94,6 +100,31 @@ async def _own_data(arrival: Arrival) -> Outcome | None:
     if arrival.button is None or type(arrival.button) not in _OWN_DATA_KINDS:
         return None
     return _or_expired(await answer(arrival.button, OWN_DATA_ROUTES, arrival.pressed), arrival.t)
+
+
+async def _team(arrival: Arrival) -> Outcome | None:
+    """/contact, and the message that follows it, for the program's team; anything else drops it."""
+    event, ctx, office, t = arrival.event, arrival.ctx, arrival.office, arrival.t
+    if arrival.command("contact"):
+        return await contact.start(event.args, ctx, office, t)
+    if not ctx.conversation.writing_to_team or event.kind not in (EventKind.TEXT, EventKind.OTHER):
+        ctx.conversation.writing_to_team = False
+        return None
+    sent = await contact.write(event.text, ctx, office, t)
+    if ctx.conversation.writing_to_team or ctx.conversation.step in (Step.IDLE, Step.DONE):
+        return sent
+    return sent + Outcome(await conversation.show_step(t, ctx))  # back to the question they left
+
+
+async def _nothing_asked(arrival: Arrival) -> Outcome | None:
+    """Words from a registered person when no question is open: say where a person can read them."""
+    if arrival.ctx.conversation.step is not Step.DONE or arrival.event.kind not in TYPED:
+        return None
+    text = arrival.t.gettext(
+        "I cannot answer messages myself. To write to a person on the program's team, send /contact. "
+        "/status shows your registration; /help shows what I can do."
+    )
+    return Outcome([Reply(text)])
 
 
 async def _new_terms(arrival: Arrival) -> Outcome | None:
@@ -152,9 +183,11 @@ RULES: Final[tuple[Callable[[Arrival], Awaitable[Outcome | None]], ...]] = (
     _flood,
     _coordinators,
     _own_data,
+    _team,
     _new_terms,
     _program_buttons,
     _open_follow_up,
+    _nothing_asked,
 )
 DESK_ROUTES: Final = (*COORDINATOR_ROUTES, *OWN_DATA_ROUTES, *PROGRAM_ROUTES)
 _COORDINATOR_KINDS: Final = frozenset(route.button for route in COORDINATOR_ROUTES)
