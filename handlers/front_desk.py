@@ -3,8 +3,9 @@
 1. A flood's one note (the flooder's state stays as it was).
 2. A coordinator's buttons and commands; anyone else's fall through, as an unknown button or command would.
    A coordinator's reply to a message relayed from someone is the answer to it.
-3. A person's own data: /mydata, /delete and the answer to "Erase your data?".
-4. A person to talk to: /contact, and the message that follows it (handlers.coordinators.contact).
+3. A person to talk to: /contact, and the message that follows it (handlers.coordinators.contact);
+   anything else they do instead drops it.
+4. A person's own data: /mydata, /delete and the answer to "Erase your data?".
 5. New terms to agree to, before anything new is stored (handlers.intake.consent).
 6. Proposal, meeting and follow-up buttons.
 7. An open follow-up question: what is typed answers it, /start shows it again.
@@ -182,8 +183,8 @@ async def _conversation(arrival: Arrival) -> Outcome:
 RULES: Final[tuple[Callable[[Arrival], Awaitable[Outcome | None]], ...]] = (
     _flood,
     _coordinators,
-    _own_data,
     _team,
+    _own_data,
     _new_terms,
     _program_buttons,
     _open_follow_up,

@@ -46,13 +46,13 @@ async def start(args: str, ctx: Context, office: Office, t: Translator) -> Outco
 
 async def write(text: str, ctx: Context, office: Office, t: Translator) -> Outcome:
     """The person's message: stored, relayed to every coordinator, and they are told it went."""
-    ctx.conversation.writing_to_team = False
     words = _clean(text)
+    # A photo, or too many words: still listening, for the message they send instead.
+    ctx.conversation.writing_to_team = not words or len(words) > LIMIT
     if not words:
         return Outcome([Reply(t.gettext("Please write your message as text, then send it."))])
     if len(words) > LIMIT:
         too_long = t.gettext("Your message is too long: please keep it under {limit} characters and send it again.")
-        ctx.conversation.writing_to_team = True  # what they wrote is theirs to shorten: still listening
         return Outcome([Reply(too_long.format(limit=LIMIT))])
     message = await office.team_messages.add(ctx.conversation, words, office.now)
     person = await ctx.participants.get(message.participant_id) if message.participant_id else None

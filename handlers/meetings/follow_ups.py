@@ -10,7 +10,7 @@ recorded for the absent side, and the present one is offered another time or som
 
 from __future__ import annotations
 
-import re
+import itertools
 import unicodedata
 from dataclasses import replace
 from datetime import timedelta
@@ -205,18 +205,11 @@ async def _answer(answering: Answering, step: Step, answer: str | None) -> Outco
 async def _typed_for_button(answering: Answering, step: Step, text: str) -> Outcome:
     """Text where buttons wait: the button it names (its label, its number, a label's first word)
     is taken as pressed; anything else gets a short line and the question again."""
-    office, follow_up, person, other, t = (
-        answering.office,
-        answering.follow_up,
-        answering.person,
-        answering.other,
-        answering.t,
-    )
-    asking = Asking(person, other, follow_up, t)
+    asking = Asking(answering.person, answering.other, answering.follow_up, answering.t)
     value = _named_button(step, asking, text)
     if value is None:
-        again = Reply(t.gettext("Please tap one of the buttons below, or type what one of them says."))
-        return Outcome([again, _question(office, follow_up, person, other)])
+        again = Reply(asking.t.gettext("Please tap one of the buttons below, or type what one of them says."))
+        return Outcome([again, _question(answering.office, answering.follow_up, asking.person, asking.other)])
     return Outcome([_echo(step, value, asking)]) + await _answer(answering, step, value)
 
 
@@ -249,8 +242,10 @@ def _folded(text: str) -> str:
 
 
 def _first_word(label: str) -> str:
-    words = re.split(r"[\W_]+", label)
-    return next((word for word in words if word), "")
+    """Up to the first space or punctuation ("Yes, we met": "yes"; "是的，我们见面了": "是的"). Not regex
+    \\W, which also stops at the vowel signs that are part of a word in Gurmukhi or Devanagari."""
+    word = itertools.takewhile(lambda c: unicodedata.category(c)[0] not in "PZS", label.strip())
+    return "".join(word)
 
 
 # Digits as people type them on a phone in any of the program's scripts (Arabic-Indic, Persian…).

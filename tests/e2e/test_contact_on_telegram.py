@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.people import COORDINATOR
 from tests.e2e.person import WAIT, Person
-
-
-@pytest.fixture
-async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = BotProcess(telegram, tmp_path, environment={"FRONTDOOR_COORDINATORS": str(COORDINATOR)})
-    await process.start()
-    yield process
-    process.stop()
 
 
 async def test_a_coordinator_answers_by_replying_to_the_relayed_message(

@@ -26,6 +26,7 @@ from storage.tables import (
     OutboxRow,
     ParticipantRow,
     ProcessedUpdateRow,
+    TeamMessageRow,
 )
 from storage.unit_of_work import UnitOfWork
 from tests.support.clock import NOW
@@ -210,6 +211,8 @@ async def test_what_serves_only_delivery_and_bookkeeping_is_pruned_once_old(worl
     await world.register(amal, "connectee", AMAL)
     await visitor.send("/start")  # looked, and never came back
     await set_aside_update(world, AMAL_TELEGRAM, "a message that broke a handler")
+    await amal.send("/contact Is the program free?")  # a question to the team, long answered
+    await world.phones[COORDINATOR].send("/reply 1 Yes, it is.")
     await world.tick(NOW + timedelta(hours=1))  # today's jobs, done
 
     later = NOW + timedelta(days=100)
@@ -231,4 +234,6 @@ async def test_what_serves_only_delivery_and_bookkeeping_is_pruned_once_old(worl
         assert await session.scalar(select(func.count()).where(JobRow.status == "done")), "today's, done"
         assert (await session.execute(select(IncomingUpdateRow))).all() == []
         chats = (await session.execute(select(ConversationRow.user_id))).scalars().all()
+        to_the_team = (await session.execute(select(TeamMessageRow.text))).scalars().all()
     assert chats == [AMAL_TELEGRAM], "the idle visitor's chat goes; a registered person's stays for retention"
+    assert to_the_team == [], "messages with the team go after 90 days"
