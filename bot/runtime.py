@@ -73,6 +73,7 @@ class Runtime:
             personal_data=uow.personal_data,
             retention=uow.retention,
             capabilities=self.capabilities_of(channel),
+            team_messages=uow.team_messages,
         )
 
 

@@ -1,10 +1,11 @@
-"""The coordinators' tables: invite codes, who joined with one, the digests sent, and the audit of /find and exports."""
+"""The coordinators' tables: invite codes, who joined with one, the digests sent, the audit of /find and exports,
+and the messages people write to the team."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.table_types import Base
@@ -62,3 +63,29 @@ class CoordinatorAuditRow(Base):
     records: Mapped[int] = mapped_column(Integer)  # participants shown or exported
 
     __table_args__ = (Index("ix_coordinator_audit_at", "at"),)
+
+
+class TeamMessageRow(Base):
+    """A message a person wrote to the team with /contact, or the team's answer to one (`answers`).
+
+    Personal data, kept by the person's account (`channel`, `user_id`), registered or not: /mydata
+    shows it, /delete and `frontdoor erase` remove it, pruning removes it once old.
+    """
+
+    __tablename__ = "team_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int]
+    chat_id: Mapped[int]
+    participant_id: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    from_team: Mapped[bool] = mapped_column(Boolean)
+    answers: Mapped[int | None] = mapped_column(Integer)  # the person's message the team's answer answers
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_team_messages_user", "channel", "user_id"),
+        Index("ix_team_messages_created", "created_at"),
+    )

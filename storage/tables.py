@@ -25,6 +25,7 @@ from storage.coordinator_tables import CoordinatorAuditRow as CoordinatorAuditRo
 from storage.coordinator_tables import CoordinatorInviteRow as CoordinatorInviteRow
 from storage.coordinator_tables import CoordinatorRow as CoordinatorRow
 from storage.coordinator_tables import DigestRow as DigestRow
+from storage.coordinator_tables import TeamMessageRow as TeamMessageRow
 from storage.table_types import Base as Base
 from storage.table_types import UtcDateTime as UtcDateTime
 

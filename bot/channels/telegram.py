@@ -105,7 +105,15 @@ def message_event(update_id: int, message: Message) -> Event:
     if text.startswith("/") and len(text) > 1:
         command, _, args = text[1:].partition(" ")
         return Event(kind=EventKind.COMMAND, text=command.split("@")[0].lower(), args=args.strip(), **base)
-    return Event(kind=EventKind.TEXT, text=text, **base)
+    return Event(kind=EventKind.TEXT, text=text, replying_to=_replying_to(message), **base)
+
+
+def _replying_to(message: Message) -> str | None:
+    """The text of the bot's own message this one replies to (Telegram's reply_to_message), if any."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return None
+    return replied.text or replied.caption
 
 
 def sender_of(update: Update) -> int | None:

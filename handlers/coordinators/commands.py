@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from babel.numbers import format_decimal
 
-from handlers.coordinators import digest, review
+from handlers.coordinators import contact, digest, review
 from handlers.coordinators.buttons import MakeExport
 from handlers.coordinators.shortlist import coordinator_translator, pick_reply
 from handlers.core.bidi import for_reader
@@ -34,6 +34,7 @@ COMMANDS: Final = {
     "digest": N_("The daily digest, now"),
     "export": N_("Every record as a file (CSV, Excel or JSON)"),
     "stats": N_("The program's figures"),
+    "reply": N_("Answer a message to the team: /reply number and your answer"),
 }
 EXPORTS: Final = {"csv": N_("CSV (zip)"), "xlsx": N_("Excel (xlsx)"), "json": N_("JSON")}
 EXPORT: Final = "export"  # the job making a coordinator's export
@@ -60,6 +61,8 @@ async def on_command(command: str, args: str, user_id: int, t: Translator, offic
     if command == "digest":
         since = await office.roster.last_digest(office.channel, user_id) or office.now - timedelta(days=1)
         return Outcome([Reply(await digest.render(office, t, since=since))])
+    if command == "reply":
+        return await contact.reply_command(args, t, office)
     if command == "export":
         if args.strip().lower() in EXPORTS:
             return Outcome([await export(args.strip().lower(), user_id, t, office)])

@@ -33,6 +33,9 @@ class Event:
     args: str = ""  # what followed a command ("/start abc" -> args "abc")
     language_code: str | None = None  # the language the person's app uses, if the channel knows it
     message_id: int | None = None  # the message whose button was pressed, for in-place edits
+    # A message sent as a reply to one of the bot's: that message's text (a coordinator answering a
+    # message relayed from someone, handlers.coordinators.contact), as the channel delivered it.
+    replying_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,8 @@ def event_to_payload(event: Event) -> dict[str, object]:
         payload["language_code"] = event.language_code
     if event.message_id is not None:
         payload["message_id"] = event.message_id
+    if event.replying_to is not None:
+        payload["replying_to"] = event.replying_to
     return payload
 
 
@@ -203,4 +208,5 @@ def payload_to_event(payload: dict[str, Any]) -> Event:
         args=str(payload.get("args", "")),
         language_code=payload.get("language_code"),
         message_id=payload.get("message_id"),
+        replying_to=payload.get("replying_to"),
     )

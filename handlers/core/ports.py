@@ -16,6 +16,7 @@ from handlers.core.model import (
     Proposal,
     Referral,
     Role,
+    TeamMessage,
 )
 from handlers.core.program import Program
 from handlers.core.translator import Translations
@@ -174,6 +175,18 @@ class FollowUps(Protocol):
         """A registration by someone who opened a referral link: record who registered through it."""
 
 
+class TeamMessages(Protocol):
+    """What people wrote to the program's team (/contact) and the team's answers. Never commits."""
+
+    async def add(self, conversation: Conversation, text: str, now: datetime) -> TeamMessage:
+        """A person's message to the team, from this chat; it gets its number."""
+
+    async def get(self, message_id: int) -> TeamMessage | None: ...
+
+    async def answered(self, message: TeamMessage, text: str, now: datetime) -> None:
+        """The team's answer to `message`, kept with it (the person's data as much as their question)."""
+
+
 @dataclass(frozen=True)
 class DigestWindow:
     """The moments a digest counts from: what is new `since`, meetings until `soon_until`, what is late."""
@@ -301,3 +314,4 @@ class Office:
     personal_data: PersonalData
     retention: RetentionRecords
     capabilities: Capabilities  # of `channel`
+    team_messages: TeamMessages

@@ -31,6 +31,7 @@ COMMANDS: Final = {
     "timezone": N_("The time zone of my meeting times"),
     "mydata": N_("See everything stored about me"),
     "delete": N_("Erase my data"),
+    "contact": N_("Talk to a person: write to the program's team"),
     "help": N_("What this bot does and how to use it"),
 }
 

@@ -45,6 +45,12 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
         json.dumps(records, default=_json_value, ensure_ascii=False, indent=2).encode(),
         t.gettext("Everything {program} stores about you").format(program=ctx.program.name),
     )
+    if person is None and records.get("messages_with_the_team"):
+        text = t.gettext(
+            "You have no registration with us. We keep this chat's language, where you are in the "
+            "conversation and your messages with the program's team; the file below shows it."
+        )
+        return [Reply(text), Reply("", document=document)]
     if person is None:
         text = t.gettext(
             "You have no registration with us. We keep only this chat's language and where you are in "
@@ -66,6 +72,7 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
         (t.gettext("Meetings"), len(records.get("meetings", []))),
         (t.gettext("Follow-ups after meetings"), len(records.get("follow_ups", []))),
         (t.gettext("Contacts you told us about"), len(records.get("referrals", []))),
+        (t.gettext("Messages with the program's team"), len(records.get("messages_with_the_team", []))),
     )
     figures = [t.gettext("{measure}: {total}").format(measure=label, total=total) for label, total in counts]
     closing = t.gettext("The file below holds all of it. Send /delete if you would like us to erase your data.")

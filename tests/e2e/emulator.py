@@ -1348,6 +1348,12 @@ class EmulatedUser:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command.group())}]
         return self._message(content)
 
+    def reply(self, text: str, to_message_id: int) -> int:
+        """Reply to one of the bot's messages: Telegram sends the replied-to message along, whole."""
+        emulator = self.emulator
+        replied = next(m for m in emulator._messages.get(self.user_id, []) if m.message_id == to_message_id)
+        return self._message({"text": text, "reply_to_message": emulator._message_json(replied)})
+
     def send_photo(self) -> int:
         """Send a photo (two sizes, no caption, no text)."""
         sizes = [(90, 67, 1200), (800, 600, 48000)]

@@ -29,6 +29,7 @@ from handlers.core.ports import (
     PersonalData,
     Reports,
     RetentionRecords,
+    TeamMessages,
 )
 from handlers.core.program import Program, load_program
 from handlers.core.quoting import settled
@@ -120,6 +121,7 @@ class Desk:
             personal_data=cast(PersonalData, Missing("PersonalData")),
             retention=cast(RetentionRecords, Missing("RetentionRecords")),
             capabilities=self.capabilities,
+            team_messages=cast(TeamMessages, Missing("TeamMessages")),
         )
 
     def deliver(self, messages: list[Outgoing]) -> None:

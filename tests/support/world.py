@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
@@ -61,6 +61,10 @@ class Phone:
     async def share_contact(self, phone: str) -> None:
         await self.world.event(self, EventKind.CONTACT, phone)
 
+    async def reply(self, text: str, *, to: Shown) -> None:
+        """`text` sent as a reply to one of the bot's messages (Telegram's "Reply" on a message)."""
+        await self.world.event(self, EventKind.TEXT, text, replying_to=to.text)
+
     @property
     def last(self) -> Shown:
         return self.screen[-1]
@@ -109,9 +113,17 @@ class World:
         return self.phones[user_id]
 
     async def event(
-        self, phone: Phone, kind: EventKind, text: str, *, args: str = "", message_id: int | None = None
+        self,
+        phone: Phone,
+        kind: EventKind,
+        text: str,
+        *,
+        args: str = "",
+        message_id: int | None = None,
+        replying_to: str | None = None,
     ) -> None:
-        handled = await self.app.handle(CHANNEL, self._event(phone, kind, text, args, message_id))
+        event = replace(self._event(phone, kind, text, args, message_id), replying_to=replying_to)
+        handled = await self.app.handle(CHANNEL, event)
         if handled.notice:
             phone.notices.append(handled.notice)
         await self.deliver()
