@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from handlers.core.bidi import for_reader
 from handlers.core.events import Outgoing, Reply
-from handlers.core.model import Meeting, Participant, Proposal
+from handlers.core.model import Meeting, Participant, Proposal, Role
 from handlers.core.ports import Office
 from handlers.core.quoting import mentioned, quoted
 from handlers.core.render import display_answer, in_own_words
-from handlers.core.translator import Translator
+from handlers.core.translator import N_, Translator
+
+ROLE_NAMES: Final = {Role.CONNECTEE: N_("newcomer"), Role.CONNECTOR: N_("volunteer connector")}
+
+
+def role_name(t: Translator, role: Role) -> str:
+    """A role as the program's people call it ("newcomer", "volunteer connector")."""
+    return t.gettext(ROLE_NAMES[role])
 
 
 def zone_of(office: Office, person: Participant) -> str:
