@@ -199,7 +199,7 @@ _PROGRAM_KINDS: Final = frozenset(route.button for route in PROGRAM_ROUTES)
 def _coordinators_help(t: Translator) -> Reply:
     lines = [t.gettext("For coordinators:")]
     lines += [
-        t.gettext("/{command}: {description}").format(command=command, description=t.gettext(description))
+        t.pgettext("help", "/{command}: {description}").format(command=command, description=t.gettext(description))
         for command, description in commands.COMMANDS.items()
     ]
     return Reply("\n".join(lines))

@@ -19,7 +19,7 @@ from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Document, Outcome, Outgoing, Reply
 from handlers.core.ids import database_id, number
 from handlers.core.model import Participant, Role, Status
-from handlers.core.people import answer, coordinator_ids, month_start, name
+from handlers.core.people import answer, coordinator_ids, month_start, name, role_name
 from handlers.core.ports import Office
 from handlers.core.render import format_day
 from handlers.core.translator import N_, Translator, babel_locale
@@ -87,7 +87,7 @@ async def join(args: str, user_id: int, t: Translator, office: Office) -> Reply:
 
 
 def _line(t: Translator, office: Office, person: Participant) -> str:
-    role = t.gettext("newcomer") if person.role is Role.CONNECTEE else t.gettext("volunteer connector")
+    role = role_name(t, person.role)
     about = answer(office, t, person, "occupation" if person.role is Role.CONNECTEE else "job_title")
     line = t.gettext("#{id} {name}, {role}, {status}").format(
         id=person.id, name=name(person, t), role=role, status=t.gettext(STATUS_NAMES[person.status])
@@ -130,7 +130,7 @@ async def _match(args: str, t: Translator, office: Office) -> Reply:
     if person.role is not Role.CONNECTEE or person.status is not Status.APPROVED:
         return Reply(t.gettext("#{id} is not an approved newcomer.").format(id=person.id))
     if await office.matchmaking.current_proposals(person.id, Role.CONNECTEE):
-        return Reply(t.gettext("{name} already has a proposal under way.").format(name=name(person, t)))
+        return Reply(t.pgettext("coordinator", "{name} already has a proposal under way.").format(name=name(person, t)))
     await again.release(office, person)  # after a missed meeting: the coordinator's call, now made
     return pick_reply(t, office, person, await suggestions(office, person))
 

@@ -22,7 +22,7 @@ from handlers.core.bidi import for_reader
 from handlers.core.events import Outcome, Outgoing, Reply
 from handlers.core.ids import database_id
 from handlers.core.model import Participant, TeamMessage
-from handlers.core.people import name
+from handlers.core.people import name_and_number
 from handlers.core.ports import Context, Office
 from handlers.core.quoting import mentioned, quoted
 from handlers.core.translator import Translator
@@ -66,7 +66,7 @@ def _relayed(message: TeamMessage, person: Participant | None, t: Translator) ->
     if person is None:
         who = t.gettext("Someone who has not registered")
     else:
-        who = t.gettext("{name} (#{id})").format(name=name(person, t), id=person.id)
+        who = name_and_number(person, t)
     body = t.gettext(
         "{who} writes to the team:\n{message}\n\nReply to this message to answer, or send /reply {id} and your answer."
     ).format(who=who, message=quoted(message.text, t), id=message.id)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from handlers.coordinators.shortlist import coordinator_translator, why_waiting
 from handlers.core.events import Outgoing, Reply
 from handlers.core.model import Erasure, Participant, Role
-from handlers.core.people import coordinator_ids, name
+from handlers.core.people import coordinator_ids, name, name_and_number
 from handlers.core.ports import DigestWindow, Office
 from handlers.core.render import format_day, format_when
 from handlers.core.translator import Translator
@@ -79,7 +79,7 @@ async def render(office: Office, t: Translator, *, since: datetime) -> str:
     zone = rules.time_zone
 
     def who(person: Participant) -> str:
-        return t.gettext("{name} (#{id})").format(name=name(person, t), id=person.id)
+        return name_and_number(person, t)
 
     lines = [
         t.gettext("Daily digest for {program}, {date}").format(

@@ -59,9 +59,9 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
         return [Reply(text), Reply("", document=document)]
     when = format_day(person.created_at, t.language, ctx.program.time_zone)
     if person.role is Role.CONNECTOR:
-        registered = t.gettext("You registered as a volunteer connector on {date}.").format(date=when)
+        registered = t.pgettext("status", "You registered as a volunteer connector on {date}.").format(date=when)
     else:
-        registered = t.gettext("You registered as a newcomer on {date}.").format(date=when)
+        registered = t.pgettext("status", "You registered as a newcomer on {date}.").format(date=when)
     agreed = t.gettext("You agreed to our privacy terms (version {version}) on {date}.").format(
         version=person.consent_version, date=format_day(person.consented_at, t.language, ctx.program.time_zone)
     )
@@ -114,7 +114,7 @@ async def ask_to_delete(ctx: Context, office: Office) -> list[Reply]:
     assert registered is not None  # the unregistered were answered above
     buttons = (
         (Button(t.gettext("Yes, erase my data"), EraseMyData(registered).pack()),),
-        (Button(t.gettext("No, keep it"), KeepMyData().pack()),),
+        (Button(t.pgettext("my data", "No, keep it"), KeepMyData().pack()),),
     )
     return [Reply(text, buttons=buttons)]
 
@@ -129,7 +129,7 @@ def _ask_to_leave(ctx: Context) -> Reply:
     ).format(program=for_reader(ctx.program.name, t.language))
     buttons = (
         (Button(t.gettext("Yes, erase my data"), EraseMyData(NOT_REGISTERED).pack()),),
-        (Button(t.gettext("No, keep it"), KeepMyData().pack()),),
+        (Button(t.pgettext("my data", "No, keep it"), KeepMyData().pack()),),
     )
     return Reply(text, buttons=buttons)
 
@@ -207,7 +207,7 @@ async def erase(office: Office, person: Participant, reason: Erasure) -> list[Ou
             told = t.gettext("{name} has left the program, so the proposed meeting is off. Thank you for your time.")
             messages.append(to(other, Reply(told.format(name=name(person, t)))))
         if other.role is Role.CONNECTEE:
-            messages.append(to(other, Reply(t.gettext("We will look for another connector for you."))))
+            messages.append(to(other, Reply(t.pgettext("matching", "We will look for another connector for you."))))
             messages += await proposals.find_connector(office, other)
     return messages
 

@@ -96,9 +96,11 @@ class ChatClient:
         assert participant is not None
         return participant
 
-    def text(self, message: str) -> str:
-        """A msgid as this person's language shows it."""
-        return self.catalogs.translator(self.conversation.language or "en").gettext(message)
+    def text(self, message: str, context: str | None = None) -> str:
+        """A msgid (in the sense `context` names, if any) as this person's language shows it."""
+        return driver.translated(
+            self.catalogs.translator(self.conversation.language or "en"), self.program, message, context
+        )
 
     # ---- behind the screen
 

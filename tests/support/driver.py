@@ -10,12 +10,14 @@ name finds them all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from handlers.core.bidi import FSI, PDI
 from handlers.core.events import Button
+from handlers.core.program import Program
+from handlers.core.translator import Translator
 
 
 @dataclass
@@ -118,3 +120,26 @@ def showing(screen: Sequence[Shown], label: str) -> Shown:
 
 def labels(screen: Sequence[Shown]) -> list[str]:
     return next((message.labels() for message in reversed(screen) if message.buttons), [])
+
+
+def translated(t: Translator, program: Program, message: str, context: str | None = None) -> str:
+    """A msgid as the reader sees it. An option's label is asked for in its list's or question's
+    context, as the conversation asks for it (handlers.core.render.option_label), so a test may
+    name an option by its English label alone."""
+    if context is None:
+        context = next(
+            (
+                o.context
+                for f in program.forms.values()
+                for q in f.questions
+                for o in q.options
+                if o.translated and o.context and o.label == message
+            ),
+            None,
+        )
+    return t.pgettext(context, message) if context else t.gettext(message)
+
+
+def reader(t: Translator, program: Program) -> Callable[..., str]:
+    """`translated` for one reader: `fr("Health care")`, `fr("I agree", "consent")`."""
+    return lambda message, context=None: translated(t, program, message, context)

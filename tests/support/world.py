@@ -78,9 +78,12 @@ class Phone:
     def showing(self, label: str) -> Shown:
         return driver.showing(self.screen, label)
 
-    def text(self, message: str) -> str:
-        """A msgid in this person's language (the one `World.register` chooses)."""
-        return self.world.app.catalogs.translator(self.language).gettext(message)
+    def text(self, message: str, context: str | None = None) -> str:
+        """A msgid (in the sense `context` names, if any) in this person's language (the one
+        `World.register` chooses)."""
+        return driver.translated(
+            self.world.app.catalogs.translator(self.language), self.world.app.program, message, context
+        )
 
     def show(self, reply: Reply, edit_of: int | None, payload: dict[str, Any]) -> None:
         if edit_of is not None:
@@ -197,7 +200,7 @@ class World:
         await phone.click(native_name(phone.language))
         await phone.click(phone.text(ROLE_LABELS[Role(role)]))
         if agree:
-            await phone.click(phone.text("I agree"))
+            await phone.click(phone.text("I agree", "consent"))
 
     async def register(self, phone: Phone, role: str, answers: dict[str, Any], *, submit: bool = True) -> None:
         """/start, language, role, agree; answer each question from `answers` (or a plain default); Submit
@@ -212,7 +215,7 @@ class World:
             question = form.question(key)
             value = answers.get(key, DEFAULTS.get(question.kind))
             if value is None and (question.optional or question.kind is Kind.PHONE):
-                await phone.click(t.gettext("Skip"))  # the phone question's is a reply keyboard button
+                await phone.click(t.pgettext("question", "Skip"))  # the phone question's is a reply keyboard button
             elif question.kind is Kind.PHONE:
                 await phone.share_contact(str(value))
             elif question.kind in (Kind.CHOICE, Kind.NUMBER):
