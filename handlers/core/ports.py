@@ -242,6 +242,25 @@ class CoordinatorRoster(Protocol):
         """Record today's digest for this coordinator; False when it was recorded already (then don't send)."""
 
 
+@dataclass(frozen=True)
+class Chart:
+    """The digest's picture as words and numbers, all in the reader's language: the week's funnel
+    (each step's label, count, and count as written) and the waiting list day by day."""
+
+    language: str
+    title: str
+    steps: tuple[tuple[str, int, str], ...]
+    trend_title: str
+    trend: tuple[tuple[str, int, str], ...]  # a day's label, how many waited, as written; oldest first
+
+
+class Pictures(Protocol):
+    """Draws the digest's picture. A port, because which fonts draw which script is the machine's fact."""
+
+    def draw(self, chart: Chart) -> bytes | None:
+        """A PNG of `chart`, or None when no font here draws its language (then the digest goes as text)."""
+
+
 class Exports(Protocol):
     """The funders' figures, for coordinators in chat (the export's files are made by the job runner)."""
 
@@ -301,3 +320,4 @@ class Office:
     personal_data: PersonalData
     retention: RetentionRecords
     capabilities: Capabilities  # of `channel`
+    pictures: Pictures
