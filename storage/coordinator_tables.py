@@ -1,10 +1,11 @@
-"""The coordinators' tables: invite codes, who joined with one, the digests sent, and the audit of /find and exports."""
+"""The coordinators' tables: invite codes, who joined with one, the digests sent, their settings, the
+waiting list day by day, and the audit of /find and exports."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.table_types import Base
@@ -41,6 +42,26 @@ class DigestRow(Base):
     user_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
     sent_at: Mapped[datetime]
+
+
+class CoordinatorSettingsRow(Base):
+    """How a coordinator wants the digest (migration 0012); no row: as everyone gets it."""
+
+    __tablename__ = "coordinator_settings"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    digest_picture: Mapped[bool] = mapped_column(Boolean)
+
+
+class WaitingDayRow(Base):
+    """How many newcomers waited for a connector on a day, as the day's digest found it: the picture's
+    trend (today's records keep no history of who waited when). Anonymous: a count (migration 0012)."""
+
+    __tablename__ = "waiting_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
+    waiting: Mapped[int] = mapped_column(Integer)
 
 
 class CoordinatorAuditRow(Base):

@@ -205,7 +205,9 @@ def make_deliver(bot: Bot) -> Deliver:
                 )
             elif reply.photo is not None:
                 await bot.send_photo(
-                    chat_id, BufferedInputFile(reply.photo.content, filename="picture.png"), caption=reply.photo.caption or None
+                    chat_id,
+                    BufferedInputFile(reply.photo.content, filename="picture.png"),
+                    caption=reply.photo.caption or None,
                 )
             elif edit_message_id is not None:
                 inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
