@@ -58,22 +58,22 @@ async def test_the_daily_digest_reaches_each_coordinator_once_a_day(database_url
             "Daily digest for Connector Program, November 24, 2026",
             "",
             "Since Mon, Nov 23, 8:00\u202fAM:",
-            "New newcomers: 1",
-            "New volunteer connectors: 1",
-            "Meetings held: 0",
-            "Meetings missed (no-show): 0",
-            "Referrals recorded: 0",
-            "Jobs reported: 0",
+            "1 new newcomer",
+            "1 new volunteer connector",
+            "0 meetings held",
+            "0 meetings missed (no-show)",
+            "0 referrals recorded",
+            "0 jobs reported",
         ]
-        assert "Applications waiting for review: 0" in digest
-        assert "Meetings today and tomorrow: 0" in digest, "Thursday's meeting is not yet today or tomorrow"
-        assert "People the bot can no longer reach: 0" in digest
+        assert "0 applications are waiting for review." in digest
+        assert "0 meetings today and tomorrow" in digest, "Thursday's meeting is not yet today or tomorrow"
+        assert "0 people the bot can no longer reach" in digest
 
         await again.run_jobs(EIGHT_AM + timedelta(days=2))  # Thursday 08:00: the meeting is today
         thursday = digests(again)[-1]
         assert len(digests(again)) == 2
         assert "Since Tue, Nov 24, 8:00\u202fAM:" in thursday
-        assert "Meetings today and tomorrow: 1\n• Thu, Nov 26, 9:00\u202fAM: Amal (#2) with Priya (#1)" in thursday
+        assert "1 meeting today and tomorrow\n• Thu, Nov 26, 9:00\u202fAM: Amal (#2) with Priya (#1)" in thursday
         async with again.app.sessions() as session:
             days = [row.day for row in (await session.execute(select(DigestRow))).scalars()]
         assert days == ["2026-11-24", "2026-11-26"]
@@ -94,11 +94,11 @@ async def test_the_digest_counts_outcomes_and_people_who_blocked_the_bot(world: 
     coordinator = world.phone(COORDINATOR)
     await coordinator.send("/digest")
     text = coordinator.last.text
-    assert "Meetings held: 1" in text and "Referrals recorded: 1" in text
-    assert "People the bot can no longer reach: 1\n• Priya (#1)" in text
+    assert "1 meeting held" in text and "1 referral recorded" in text
+    assert "1 person the bot can no longer reach\n• Priya (#1)" in text
     await priya.send("/status")  # she unblocked the bot and writes again
     await coordinator.send("/digest")
-    assert "People the bot can no longer reach: 0" in coordinator.last.text
+    assert "0 people the bot can no longer reach" in coordinator.last.text
 
 
 async def test_find_match_and_pause(world: World) -> None:

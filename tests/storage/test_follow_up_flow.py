@@ -156,7 +156,7 @@ async def test_an_unanswered_follow_up_gets_one_nudge_then_shows_in_the_digest(w
 
     coordinator = world.phones[COORDINATOR]
     await coordinator.send("/digest")
-    assert "Follow-ups overdue: 2\n• Amal (#2)\n• Priya (#1)\n" in coordinator.last.text
+    assert "2 follow-ups overdue\n• Amal (#2)\n• Priya (#1)\n" in coordinator.last.text
 
 
 async def test_a_connector_can_pause_for_a_month(world: World) -> None:
