@@ -110,8 +110,8 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
     def who(person: Participant) -> str:
         return t.gettext("{name} (#{id})").format(name=name(person, t), id=person.id)
 
-    def counted(singular: str, plural: str, count: int, **more: str) -> str:
-        return t.ngettext(singular, plural, count).format(count=count, **more)
+    def counted(text: str, count: int, **more: str) -> str:  # text: t.ngettext(…, count), for extraction
+        return text.format(count=count, **more)
 
     lines = [
         t.gettext("Daily digest for {program}, {date}").format(
@@ -119,31 +119,53 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         ),
         "",
         t.gettext("Since {when}:").format(when=format_when(since, t, zone)),
-        counted("{count} new newcomer", "{count} new newcomers", figures.registered.get(Role.CONNECTEE, 0)),
         counted(
-            "{count} new volunteer connector",
-            "{count} new volunteer connectors",
+            t.ngettext("{count} new newcomer", "{count} new newcomers", figures.registered.get(Role.CONNECTEE, 0)),
+            figures.registered.get(Role.CONNECTEE, 0),
+        ),
+        counted(
+            t.ngettext(
+                "{count} new volunteer connector",
+                "{count} new volunteer connectors",
+                figures.registered.get(Role.CONNECTOR, 0),
+            ),
             figures.registered.get(Role.CONNECTOR, 0),
         ),
-        counted("{count} meeting held", "{count} meetings held", figures.meetings_held),
-        counted("{count} meeting missed (no-show)", "{count} meetings missed (no-show)", figures.no_shows),
-        counted("{count} referral recorded", "{count} referrals recorded", figures.referrals),
-        counted("{count} job reported", "{count} jobs reported", figures.jobs),
         counted(
-            "{count} person's data erased on request",
-            "{count} people's data erased on request",
+            t.ngettext("{count} meeting held", "{count} meetings held", figures.meetings_held), figures.meetings_held
+        ),
+        counted(
+            t.ngettext("{count} meeting missed (no-show)", "{count} meetings missed (no-show)", figures.no_shows),
+            figures.no_shows,
+        ),
+        counted(
+            t.ngettext("{count} referral recorded", "{count} referrals recorded", figures.referrals), figures.referrals
+        ),
+        counted(t.ngettext("{count} job reported", "{count} jobs reported", figures.jobs), figures.jobs),
+        counted(
+            t.ngettext(
+                "{count} person's data erased on request",
+                "{count} people's data erased on request",
+                erased.get(Erasure.REQUEST, 0) + erased.get(Erasure.COORDINATOR, 0),
+            ),
             erased.get(Erasure.REQUEST, 0) + erased.get(Erasure.COORDINATOR, 0),
         ),
         counted(
-            "{count} person anonymized after {period} without activity",
-            "{count} people anonymized after {period} without activity",
+            t.ngettext(
+                "{count} person anonymized after {period} without activity",
+                "{count} people anonymized after {period} without activity",
+                erased.get(Erasure.RETENTION, 0),
+            ),
             erased.get(Erasure.RETENTION, 0),
             period=_days(t, rules.retention_days),
         ),
         "",
         counted(
-            "{count} application is waiting for review.",
-            "{count} applications are waiting for review.",
+            t.ngettext(
+                "{count} application is waiting for review.",
+                "{count} applications are waiting for review.",
+                figures.waiting_review,
+            ),
             figures.waiting_review,
         ),
     ]
@@ -152,13 +174,19 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         lines.append(t.gettext("/pending to review"))
     lines += [
         counted(
-            "{count} newcomer waiting for a free connector",
-            "{count} newcomers waiting for a free connector",
+            t.ngettext(
+                "{count} newcomer waiting for a free connector",
+                "{count} newcomers waiting for a free connector",
+                figures.waiting_connectees,
+            ),
             figures.waiting_connectees,
         ),
         counted(
-            "{count} waiting for longer than {period}:",
-            "{count} waiting for longer than {period}:",
+            t.ngettext(
+                "{count} waiting for longer than {period}:",
+                "{count} waiting for longer than {period}:",
+                figures.long_waiting_count,
+            ),
             figures.long_waiting_count,
             period=_days(t, rules.matching.waiting_alert_days),
         ),
@@ -166,16 +194,22 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
     lines += _listed(t, await _waiting_and_why(office, t, figures.long_waiting), figures.long_waiting_count)
     lines.append(
         counted(
-            "{count} newcomer missed their meeting, not matched again until they ask or you /match them",
-            "{count} newcomers missed their meeting, not matched again until they ask or you /match them",
+            t.ngettext(
+                "{count} newcomer missed their meeting, not matched again until they ask or you /match them",
+                "{count} newcomers missed their meeting, not matched again until they ask or you /match them",
+                figures.missed_meeting_count,
+            ),
             figures.missed_meeting_count,
         )
     )
     lines += _listed(t, [who(person) for person in figures.missed_meeting], figures.missed_meeting_count)
     lines.append(
         counted(
-            "{count} proposal with no answer for over {period}",
-            "{count} proposals with no answer for over {period}",
+            t.ngettext(
+                "{count} proposal with no answer for over {period}",
+                "{count} proposals with no answer for over {period}",
+                figures.unanswered_count,
+            ),
             figures.unanswered_count,
             period=t.ngettext("{count} hour", "{count} hours", rules.matching.nudge_after_hours).format(
                 count=rules.matching.nudge_after_hours
@@ -188,7 +222,10 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
     ]
     lines += _listed(t, pairs, figures.unanswered_count)
     lines.append(
-        counted("{count} meeting today and tomorrow", "{count} meetings today and tomorrow", figures.soon_count)
+        counted(
+            t.ngettext("{count} meeting today and tomorrow", "{count} meetings today and tomorrow", figures.soon_count),
+            figures.soon_count,
+        )
     )
     soon = [
         t.gettext("{when}: {connectee} with {connector}").format(
@@ -197,12 +234,20 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         for meeting, connectee, connector in figures.meetings_soon
     ]
     lines += _listed(t, soon, figures.soon_count)
-    lines.append(counted("{count} follow-up overdue", "{count} follow-ups overdue", figures.overdue_count))
+    lines.append(
+        counted(
+            t.ngettext("{count} follow-up overdue", "{count} follow-ups overdue", figures.overdue_count),
+            figures.overdue_count,
+        )
+    )
     lines += _listed(t, [who(person) for _, person in figures.overdue_follow_ups], figures.overdue_count)
     lines.append(
         counted(
-            "{count} person the bot can no longer reach",
-            "{count} people the bot can no longer reach",
+            t.ngettext(
+                "{count} person the bot can no longer reach",
+                "{count} people the bot can no longer reach",
+                figures.unreachable_count,
+            ),
             figures.unreachable_count,
         )
     )

@@ -40,7 +40,7 @@ def chart(t: Translator, week: Funnel, trend: list[tuple[str, int]]) -> Chart:
     ]
     return Chart(
         language=t.language,
-        title=t.gettext("Newcomers in the last 7 days"),
+        title=t.gettext("Newcomers over the past week"),
         steps=tuple(steps),
         trend_title=t.gettext("Newcomers waiting for a volunteer, day by day"),
         trend=tuple(days),
