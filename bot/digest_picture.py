@@ -39,7 +39,7 @@ GURMUKHI: Final = (("NotoSansGurmukhi-Regular.ttf", 0),)
 CHINESE: Final = (("NotoSansCJK-Regular.ttc", 2),)
 PREFERRED: Final = {"ar": ARABIC, "fa": ARABIC, "ur": URDU, "pa": GURMUKHI, "zh": CHINESE}
 WIDTH: Final = 1000
-HEIGHT: Final = 840
+TREND_HEIGHT: Final = 120  # the waiting list's highest day
 MARGIN: Final = 40
 BACKGROUND: Final = "white"
 INK: Final = "#1f2933"
@@ -73,6 +73,7 @@ class Layout:
     language: str
     texts: tuple[Placed, ...]
     bars: tuple[tuple[float, float, float, float, str], ...]
+    height: int
 
 
 class DigestPictures:
@@ -82,8 +83,8 @@ class DigestPictures:
         self._told: set[str] = set()
 
     def draw(self, chart: Chart) -> bytes | None:
-        placed = lay_out(chart)
-        if placed is None:
+        layout = lay_out(chart)
+        if layout is None:
             if chart.language not in self._told:
                 self._told.add(chart.language)
                 log.warning(
@@ -92,48 +93,72 @@ class DigestPictures:
                     chart.language,
                 )
             return None
-        return render(placed)
+        return render(layout)
+
+
+class _NoFont(Exception):
+    """A string no font here draws whole."""
+
+
+class _Page:
+    """Strings and bars placed from the top down, each below what is above it, mirrored for a
+    right-to-left reader: a script's height (Nastaliq's is twice Latin's) moves what follows, so
+    nothing overlaps whatever the language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.rtl = is_rtl(language)
+        self.start = "r" if self.rtl else "l"
+        self.texts: list[Placed] = []
+        self.bars: list[tuple[float, float, float, float, str]] = []
+
+    def x(self, offset: float) -> float:
+        """`offset` pixels from the reader's starting edge."""
+        return WIDTH - offset if self.rtl else offset
+
+    def text(self, text: str, size: int, xy: tuple[float, float], anchor: str) -> float:
+        """Place `text` with its top (anchor's second letter "a") or baseline ("s") at xy; returns its bottom."""
+        face = face_for(text, self.language)
+        if face is None:
+            raise _NoFont(text)
+        self.texts.append(Placed(text, face, size, xy, anchor))
+        return xy[1] + truetype(face, size).getbbox(text, anchor=anchor, language=self.language)[3]
+
+    def bar(self, start: float, length: float, top: float, bottom: float, colour: str) -> None:
+        left, right = sorted((self.x(start), self.x(start + length)))
+        self.bars.append((left, top, right, bottom, colour))
 
 
 def lay_out(chart: Chart) -> Layout | None:
     """Where each string and bar goes; None when some string has no font here that draws all of it."""
-    rtl = is_rtl(chart.language)
-
-    def x(offset: float) -> float:  # from the reader's starting edge
-        return WIDTH - offset if rtl else offset
-
-    start = "r" if rtl else "l"
-    texts: list[tuple[str, int, tuple[float, float], str]] = [(chart.title, 40, (x(MARGIN), 70), start + "s")]
-    bars: list[tuple[float, float, float, float, str]] = []
-    widest = max((count for _, count, _ in chart.steps), default=0) or 1
-    room = WIDTH - 2 * MARGIN - 120  # the longest bar leaves room for its number
-    for row, (label, count, written) in enumerate(chart.steps):
-        top = 100 + row * 78  # a label on its baseline, room below it for Nastaliq's descent, then its bar
-        texts.append((label, 26, (x(MARGIN), top + 28), start + "s"))
-        length = max(4.0, room * count / widest)
-        left, right = sorted((x(MARGIN), x(MARGIN + length)))
-        bars.append((left, top + 44, right, top + 66, FUNNEL_INK))
-        texts.append((written, 24, (x(MARGIN + length + 12), top + 64), start + "s"))
-    texts.append((chart.trend_title, 28, (x(MARGIN), 620), start + "s"))
-    highest = max((count for _, count, _ in chart.trend), default=0) or 1
-    column = (WIDTH - 2 * MARGIN) / max(len(chart.trend), 1)
-    for index, (day, count, written) in enumerate(chart.trend):
-        middle = x(MARGIN + column * (index + 0.5))
-        height = max(2.0, 120 * count / highest)
-        bars.append((middle - column * 0.3, 790 - height, middle + column * 0.3, 790, TREND_INK))
-        texts.append((written, 22, (middle, 782 - height), "ms"))
-        texts.append((day, 20, (middle, 800), "ma"))
-    placed = []
-    for text, size, xy, anchor in texts:
-        face = face_for(text, chart.language)
-        if face is None:
-            return None
-        placed.append(Placed(text, face, size, xy, anchor))
-    return Layout(chart.language, tuple(placed), tuple(bars))
+    page = _Page(chart.language)
+    try:
+        y = page.text(chart.title, 40, (page.x(MARGIN), MARGIN), page.start + "a") + 24
+        widest = max((count for _, count, _ in chart.steps), default=0) or 1
+        room = WIDTH - 2 * MARGIN - 120  # the longest bar leaves room for its number
+        for label, count, written in chart.steps:
+            y = page.text(label, 26, (page.x(MARGIN), y), page.start + "a") + 8
+            length = max(4.0, room * count / widest)
+            page.bar(MARGIN, length, y, y + 22, FUNNEL_INK)
+            page.text(written, 24, (page.x(MARGIN + length + 12), y + 20), page.start + "s")
+            y += 22 + 18
+        y = page.text(chart.trend_title, 28, (page.x(MARGIN), y + 12), page.start + "a") + 44
+        highest = max((count for _, count, _ in chart.trend), default=0) or 1
+        column = (WIDTH - 2 * MARGIN) / max(len(chart.trend), 1)
+        base, bottom = y + TREND_HEIGHT, y + TREND_HEIGHT
+        for index, (day, count, written) in enumerate(chart.trend):
+            middle = page.x(MARGIN + column * (index + 0.5))
+            height = max(2.0, TREND_HEIGHT * count / highest)
+            page.bars.append((middle - column * 0.3, base - height, middle + column * 0.3, base, TREND_INK))
+            page.text(written, 22, (middle, base - height - 8), "ms")
+            bottom = max(bottom, page.text(day, 20, (middle, base + 10), "ma"))
+    except _NoFont:
+        return None
+    return Layout(chart.language, tuple(page.texts), tuple(page.bars), int(bottom) + MARGIN)
 
 
 def render(layout: Layout) -> bytes:
-    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    image = Image.new("RGB", (WIDTH, layout.height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     for x0, y0, x1, y1, colour in layout.bars:
         draw.rectangle((x0, y0, x1, y1), fill=colour)

@@ -138,7 +138,7 @@ async def test_the_digest_comes_with_a_picture_of_the_week_once_a_day_unless_the
             "The last 7 days in a picture. To get the digest as text only, send /digest picture off"
         ), "the caption says how to turn it off"
         with Image.open(io.BytesIO(picture)) as image:
-            assert (image.format, image.size) == ("PNG", (1000, 840))
+            assert (image.format, image.width) == ("PNG", 1000) and 600 < image.height < 1000
         (chart,) = drawn.charts
         assert chart.title == "Newcomers over the past week"
         assert [(label, count) for label, count, _ in chart.steps] == [
