@@ -180,6 +180,17 @@ async def test_the_digest_names_the_applications_waiting_and_how_to_review_them(
     assert "2 new newcomers" not in coordinator.last.text and "1 new newcomer\n" in coordinator.last.text
 
 
+async def test_a_coordinator_reads_the_digest_s_times_in_their_own_time_zone(world: World) -> None:
+    coordinator = world.phone(COORDINATOR)
+    await coordinator.send("/digest")
+    assert "Since Sun, Nov 22, 10:00\u202fAM:" in coordinator.last.text, "the program's zone: Toronto"
+    await world.register(coordinator, "connector", PRIYA)  # a coordinator who volunteers too
+    await coordinator.send("/timezone")
+    await coordinator.click("Pacific Time")
+    await coordinator.send("/digest")
+    assert "Since Sun, Nov 22, 7:00\u202fAM:" in coordinator.last.text, "theirs: Vancouver"
+
+
 async def test_find_match_and_pause(world: World) -> None:
     coordinator, priya, amal = world.phone(COORDINATOR), world.phone(201), world.phone(101)
     await world.register(priya, "connector", PRIYA)
