@@ -106,6 +106,11 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
     said as a count ("1 meeting held")."""
     rules = office.program
     erased = await office.personal_data.erased(since)
+    newcomers, connectors = figures.registered.get(Role.CONNECTEE, 0), figures.registered.get(Role.CONNECTOR, 0)
+    on_request, anonymized = (
+        erased.get(Erasure.REQUEST, 0) + erased.get(Erasure.COORDINATOR, 0),
+        erased.get(Erasure.RETENTION, 0),
+    )
 
     def who(person: Participant) -> str:
         return t.gettext("{name} (#{id})").format(name=name(person, t), id=person.id)
@@ -119,17 +124,9 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         ),
         "",
         t.gettext("Since {when}:").format(when=format_when(since, t, zone)),
+        counted(t.ngettext("{count} new newcomer", "{count} new newcomers", newcomers), newcomers),
         counted(
-            t.ngettext("{count} new newcomer", "{count} new newcomers", figures.registered.get(Role.CONNECTEE, 0)),
-            figures.registered.get(Role.CONNECTEE, 0),
-        ),
-        counted(
-            t.ngettext(
-                "{count} new volunteer connector",
-                "{count} new volunteer connectors",
-                figures.registered.get(Role.CONNECTOR, 0),
-            ),
-            figures.registered.get(Role.CONNECTOR, 0),
+            t.ngettext("{count} new volunteer connector", "{count} new volunteer connectors", connectors), connectors
         ),
         counted(
             t.ngettext("{count} meeting held", "{count} meetings held", figures.meetings_held), figures.meetings_held
@@ -144,19 +141,17 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         counted(t.ngettext("{count} job reported", "{count} jobs reported", figures.jobs), figures.jobs),
         counted(
             t.ngettext(
-                "{count} person's data erased on request",
-                "{count} people's data erased on request",
-                erased.get(Erasure.REQUEST, 0) + erased.get(Erasure.COORDINATOR, 0),
+                "{count} person's data erased on request", "{count} people's data erased on request", on_request
             ),
-            erased.get(Erasure.REQUEST, 0) + erased.get(Erasure.COORDINATOR, 0),
+            on_request,
         ),
         counted(
             t.ngettext(
                 "{count} person anonymized after {period} without activity",
                 "{count} people anonymized after {period} without activity",
-                erased.get(Erasure.RETENTION, 0),
+                anonymized,
             ),
-            erased.get(Erasure.RETENTION, 0),
+            anonymized,
             period=_days(t, rules.retention_days),
         ),
         "",
@@ -170,7 +165,7 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         ),
     ]
     if figures.waiting_review:
-        lines += [*_listed(t, [who(person) for person in figures.review_waiting], figures.waiting_review)]
+        lines += _listed(t, [who(person) for person in figures.review_waiting], figures.waiting_review)
         lines.append(t.gettext("/pending to review"))
     lines += [
         counted(
