@@ -6,6 +6,8 @@ string is drawn with the first font, in the reader's language's order of prefere
 character map holds every character of it: a glyph no font here has would be drawn as a box (the
 font's .notdef), so rather than that the picture is not drawn at all, the digest goes as text, and
 the log says once which fonts to install (Debian: fonts-noto-core, fonts-noto-cjk; .ci/run does).
+Where Pillow cannot load libraqm (no libfribidi on the machine), a script that needs shaping gets
+no picture either, rather than letters drawn apart and in the wrong order.
 
 The picture is mirrored for a right-to-left reader: labels start on the right, bars grow to the
 left, and the days run from right to left.
@@ -23,7 +25,7 @@ from functools import cache
 from typing import Final
 
 from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 from handlers.core.bidi import is_rtl
 from handlers.core.ports import Chart
@@ -83,17 +85,20 @@ class DigestPictures:
         self._told: set[str] = set()
 
     def draw(self, chart: Chart) -> bytes | None:
+        if chart.language.split("-")[0] in PREFERRED and not shaping():
+            self._without(chart.language, "Pillow cannot shape text here (install libfribidi0)")
+            return None
         layout = lay_out(chart)
         if layout is None:
-            if chart.language not in self._told:
-                self._told.add(chart.language)
-                log.warning(
-                    "the digest goes without its picture in %s: no font here draws it "
-                    "(install fonts-noto-core and fonts-noto-cjk)",
-                    chart.language,
-                )
+            self._without(chart.language, "no font here draws it (install fonts-noto-core and fonts-noto-cjk)")
             return None
         return render(layout)
+
+    def _without(self, language: str, why: str) -> None:
+        """Say once a language why its digest goes without a picture."""
+        if language not in self._told:
+            self._told.add(language)
+            log.warning("the digest goes without its picture in %s: %s", language, why)
 
 
 class _NoFont(Exception):
@@ -173,6 +178,12 @@ def draw_text(draw: ImageDraw.ImageDraw, placed: Placed, language: str) -> None:
     """One string, shaped and ordered by libraqm; the language picks a script's local forms (Urdu's, Persian's)."""
     font = truetype(placed.face, placed.size)
     draw.text(placed.xy, placed.text, font=font, fill=INK, anchor=placed.anchor, language=language)
+
+
+@cache
+def shaping() -> bool:
+    """Whether Pillow has libraqm here: its wheels carry it, but it loads the system's FriBiDi."""
+    return bool(features.check_feature("raqm"))
 
 
 @cache

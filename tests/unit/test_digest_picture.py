@@ -171,3 +171,16 @@ def test_with_no_font_for_a_language_there_is_no_picture_and_one_warning(
         "(install fonts-noto-core and fonts-noto-cjk)"
         for language in ("pa", "zh-Hans")
     ], "once a language"
+
+
+def test_without_libraqm_a_script_that_needs_shaping_gets_no_picture(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(digest_picture, "shaping", lambda: False)  # Pillow here could not load FriBiDi
+    pictures = DigestPictures()
+    with caplog.at_level(logging.WARNING, logger="bot.digest_picture"):
+        assert pictures.draw(the_week("ar")) is None, "never Arabic letters apart, left to right"
+        assert pictures.draw(the_week("uk")) is not None, "Cyrillic needs no shaping"
+    assert [record.getMessage() for record in caplog.records] == [
+        "the digest goes without its picture in ar: Pillow cannot shape text here (install libfribidi0)"
+    ]
