@@ -107,6 +107,9 @@ async def test_both_say_how_it_went_and_the_newcomer_records_three_referrals(wor
     await amal.click("Yes")
     work = (await rows(world, FollowUpRow))[-1]
     assert (work.kind, work.status, work.answers) == ("work_30", "done", {"work": "employed_in_field", "helped": "yes"})
+    coordinator = world.phones.get(COORDINATOR) or world.phone(COORDINATOR)
+    await coordinator.send("/digest")
+    assert "\n1 job reported\n" in coordinator.last.text, "read from the stored answer by the database"
     await world.run_jobs(datetime(2026, 12, 26, 16, 0, tzinfo=UTC))
     assert amal.texts().count(amal.screen[-3].text) == 1, "asked once"
 
