@@ -1,5 +1,5 @@
-"""The coordinators' tables: invite codes, who joined with one, the digests sent, the audit of /find and exports,
-and the messages people write to the team."""
+"""The coordinators' tables: invite codes, who joined with one, the digests sent, their settings, the
+waiting list day by day, the audit of /find and exports, and the messages people write to the team."""
 
 from __future__ import annotations
 
@@ -42,6 +42,26 @@ class DigestRow(Base):
     user_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
     sent_at: Mapped[datetime]
+
+
+class CoordinatorSettingsRow(Base):
+    """How a coordinator wants the digest (migration 0013); no row: as everyone gets it."""
+
+    __tablename__ = "coordinator_settings"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    digest_picture: Mapped[bool] = mapped_column(Boolean)
+
+
+class WaitingDayRow(Base):
+    """How many newcomers waited for a connector on a day, as the day's digest found it: the picture's
+    trend (today's records keep no history of who waited when). Anonymous: a count (migration 0013)."""
+
+    __tablename__ = "waiting_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
+    waiting: Mapped[int] = mapped_column(Integer)
 
 
 class CoordinatorAuditRow(Base):

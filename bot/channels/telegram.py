@@ -32,6 +32,7 @@ from aiogram.methods import (
     GetWebhookInfo,
     SendDocument,
     SendMessage,
+    SendPhoto,
     SetMyCommands,
     SetWebhook,
     TelegramMethod,
@@ -68,6 +69,7 @@ METHODS_USED: Final[tuple[type[TelegramMethod[Any]], ...]] = (
     SendMessage,
     EditMessageText,
     SendDocument,
+    SendPhoto,
     AnswerCallbackQuery,
     GetMe,
     SetMyCommands,
@@ -208,6 +210,12 @@ def make_deliver(bot: Bot) -> Deliver:
                     chat_id,
                     BufferedInputFile(reply.document.content, filename=reply.document.filename),
                     caption=reply.document.caption or None,
+                )
+            elif reply.photo is not None:
+                await bot.send_photo(
+                    chat_id,
+                    BufferedInputFile(reply.photo.content, filename="picture.png"),
+                    caption=reply.photo.caption or None,
                 )
             elif edit_message_id is not None:
                 inline = markup if isinstance(markup, InlineKeyboardMarkup) else None

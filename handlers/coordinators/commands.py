@@ -13,7 +13,7 @@ from babel.numbers import format_decimal
 
 from handlers.coordinators import contact, digest, review
 from handlers.coordinators.buttons import MakeExport
-from handlers.coordinators.shortlist import coordinator_translator, pick_reply
+from handlers.coordinators.shortlist import coordinator_translator, coordinator_zone, pick_reply
 from handlers.core.bidi import for_reader
 from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Document, Outcome, Outgoing, Reply
@@ -57,10 +57,9 @@ async def on_command(command: str, args: str, user_id: int, t: Translator, offic
     if command == "match":
         return Outcome([await _match(args, t, office)])
     if command == "pause":
-        return Outcome([await _pause(args, t, office)])
+        return Outcome([await _pause(args, user_id, t, office)])
     if command == "digest":
-        since = await office.roster.last_digest(office.channel, user_id) or office.now - timedelta(days=1)
-        return Outcome([Reply(await digest.render(office, t, since=since))])
+        return Outcome(await _digest(args, user_id, t, office))
     if command == "reply":
         return await contact.reply_command(args, t, office)
     if command == "export":
@@ -135,7 +134,29 @@ async def _match(args: str, t: Translator, office: Office) -> Reply:
     return pick_reply(t, office, person, await suggestions(office, person))
 
 
-async def _pause(args: str, t: Translator, office: Office) -> Reply:
+async def _digest(args: str, user_id: int, t: Translator, office: Office) -> list[Reply]:
+    """/digest: the digest now; /digest picture off (or on): the daily digest without its picture, or with."""
+    words = args.lower().split()
+    if not words:
+        since = await office.roster.last_digest(office.channel, user_id) or office.now - timedelta(days=1)
+        return await digest.replies(office, t, user_id, since=since)
+    if words not in (["picture", "off"], ["picture", "on"]):
+        return [
+            Reply(
+                t.gettext(
+                    "To get the digest now, send /digest. To get it as text only, send /digest picture off; "
+                    "with its picture again, /digest picture on."
+                )
+            )
+        ]
+    wanted = words[1] == "on"
+    await office.roster.choose_digest_picture(office.channel, user_id, wanted)
+    if wanted:
+        return [Reply(t.gettext("Done: your digest comes with its picture. To stop it, send /digest picture off"))]
+    return [Reply(t.gettext("Done: your digest comes as text only. To get its picture again, send /digest picture on"))]
+
+
+async def _pause(args: str, user_id: int, t: Translator, office: Office) -> Reply:
     person = await _person(args, t, office)
     if isinstance(person, Reply):
         return person
@@ -147,7 +168,7 @@ async def _pause(args: str, t: Translator, office: Office) -> Reply:
     await office.participants.update(person, office.now)
     if person.paused_until is None:
         return Reply(t.gettext("{name} (#{id}) can be matched again.").format(name=name(person, t), id=person.id))
-    until = format_day(person.paused_until, t.language, office.program.time_zone)
+    until = format_day(person.paused_until, t.language, await coordinator_zone(office, user_id))
     return Reply(
         t.gettext("{name} (#{id}) will not be matched until {date}.").format(
             name=name(person, t), id=person.id, date=until

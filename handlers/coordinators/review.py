@@ -12,7 +12,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from handlers.coordinators.buttons import Approve, Decline, PickConnector
-from handlers.coordinators.shortlist import pick_reply, tell_coordinators
+from handlers.coordinators.shortlist import applications_waiting, pick_reply, tell_coordinators
 from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
 from handlers.core.model import Participant, Role, Status
@@ -56,9 +56,7 @@ async def pending(office: Office, t: Translator) -> list[Reply]:
     people, count = await office.matchmaking.applications(PENDING_SHOWN)
     if not people:
         return [Reply(t.gettext("No applications are waiting for review."))]
-    heading = t.ngettext(
-        "{count} application is waiting for review.", "{count} applications are waiting for review.", count
-    ).format(count=count)
+    heading = applications_waiting(t, count)
     if count > len(people):
         heading += "\n" + t.gettext("Here are the {shown} oldest.").format(shown=len(people))
     replies = [Reply(heading)]

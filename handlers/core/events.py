@@ -57,6 +57,14 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A picture sent with a reply (a PNG): a channel shows it in the chat, not as a file to open."""
+
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     """One outgoing message.
 
@@ -79,6 +87,7 @@ class Reply:
     remove_keyboard: bool = False
     edit: bool = False
     document: Document | None = None
+    photo: Photo | None = None
     farewell: bool = False
     shows_others_words: bool = False
     language: str | None = None
@@ -127,7 +136,7 @@ class Outcome:
 def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dict[str, object]:
     """A Reply as data for the outbox; an edit carries the message it replaces.
 
-    JSON-safe but for a document's content, bytes, which the outbox keeps beside the JSON (a file
+    JSON-safe but for a document's or a photo's content, bytes, which the outbox keeps beside the JSON (a file
     of megabytes as base64 inside it cost the event loop half a second, both ways).
     """
     payload: dict[str, object] = {"text": reply.text}
@@ -151,6 +160,8 @@ def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dic
             "content": reply.document.content,
             "caption": reply.document.caption,
         }
+    if reply.photo is not None:
+        payload["photo"] = {"content": reply.photo.content, "caption": reply.photo.caption}
     return payload
 
 
@@ -161,7 +172,7 @@ def _content(stored: bytes | str) -> bytes:
 
 def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
     """The Reply an outbox payload holds, and the id of the message it edits (if any)."""
-    document = payload.get("document")
+    document, photo = payload.get("document"), payload.get("photo")
     reply = Reply(
         text=str(payload.get("text", "")),
         buttons=tuple(tuple(Button(label, data) for label, data in row) for row in payload.get("buttons", [])),
@@ -174,6 +185,7 @@ def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
         document=Document(document["filename"], _content(document["content"]), document.get("caption", ""))
         if document
         else None,
+        photo=Photo(photo["content"], photo.get("caption", "")) if photo else None,
     )
     return reply, payload.get("edit_message_id")
 

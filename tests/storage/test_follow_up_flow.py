@@ -107,6 +107,9 @@ async def test_both_say_how_it_went_and_the_newcomer_records_three_referrals(wor
     await amal.click("Yes")
     work = (await rows(world, FollowUpRow))[-1]
     assert (work.kind, work.status, work.answers) == ("work_30", "done", {"work": "employed_in_field", "helped": "yes"})
+    coordinator = world.phones.get(COORDINATOR) or world.phone(COORDINATOR)
+    await coordinator.send("/digest")
+    assert "\n1 job reported\n" in coordinator.last.text, "read from the stored answer by the database"
     await world.run_jobs(datetime(2026, 12, 26, 16, 0, tzinfo=UTC))
     assert amal.texts().count(amal.screen[-3].text) == 1, "asked once"
 
@@ -156,7 +159,7 @@ async def test_an_unanswered_follow_up_gets_one_nudge_then_shows_in_the_digest(w
 
     coordinator = world.phones[COORDINATOR]
     await coordinator.send("/digest")
-    assert "Follow-ups overdue: 2\n• Amal (#2)\n• Priya (#1)\n" in coordinator.last.text
+    assert "2 follow-ups overdue\n• Amal (#2)\n• Priya (#1)\n" in coordinator.last.text
 
 
 async def test_a_connector_can_pause_for_a_month(world: World) -> None:

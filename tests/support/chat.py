@@ -145,10 +145,6 @@ class ChatClient:
             message = next(m for m in self.screen if m.id == pressed)
             message.text, message.buttons, message.payload = reply.text, reply.buttons, payload
             return message
-        text = reply.document.caption if reply.document else reply.text
-        document = reply.document.content if reply.document else None
-        shown = Shown(
-            len(self.screen) + 1, text, reply.buttons, reply.contact_button, reply.keyboard, document, payload
-        )
+        shown = Shown.of(len(self.screen) + 1, reply, payload)
         self.screen.append(shown)
         return shown

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from handlers.core.bidi import FSI, PDI
-from handlers.core.events import Button
+from handlers.core.events import Button, Reply
 from handlers.core.program import Program
 from handlers.core.translator import Translator
 
@@ -25,12 +25,28 @@ class Shown:
     """A message on the person's screen, kept up to date by edits (the object changes in place)."""
 
     id: int
-    text: str  # or a document's caption
+    text: str  # or a document's or photo's caption
     buttons: tuple[tuple[Button, ...], ...] = ()
     contact_button: str | None = None  # a reply keyboard's share-my-phone button
     keyboard: tuple[str, ...] = ()  # a reply keyboard's text buttons
     document: bytes | None = None
     payload: dict[str, Any] = field(default_factory=dict)  # as a channel is given it (the outbox's payload)
+    photo: bytes | None = None  # a picture shown in the chat (PNG)
+
+    @classmethod
+    def of(cls, message_id: int, reply: Reply, payload: dict[str, Any]) -> Shown:
+        """A new message on the screen, as a channel shows `reply`."""
+        attached = reply.document or reply.photo
+        return cls(
+            message_id,
+            attached.caption if attached else reply.text,
+            reply.buttons,
+            reply.contact_button,
+            reply.keyboard,
+            reply.document.content if reply.document else None,
+            payload,
+            reply.photo.content if reply.photo else None,
+        )
 
     def labels(self) -> list[str]:
         return [button.label for row in self.buttons for button in row]

@@ -91,11 +91,7 @@ class Phone:
                 if message.id == edit_of:
                     message.text, message.buttons, message.payload = reply.text, reply.buttons, payload
                     return
-        document = reply.document.content if reply.document else None
-        text = reply.document.caption if reply.document else reply.text
-        shown = Shown(
-            self.world.next_message_id(), text, reply.buttons, reply.contact_button, reply.keyboard, document, payload
-        )
+        shown = Shown.of(self.world.next_message_id(), reply, payload)
         self.screen.append(shown)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -226,12 +227,13 @@ def test_a_coordinator_invite_code_and_the_digest_in_the_terminal(tmp_path: Path
     assert invited.returncode == 0, invited.stderr
     code = invited.stdout.strip()
     assert len(code) >= 12 and f"/coordinator {code}" in invited.stderr
+    assert re.search(r"It works once, until \d{4}-\d\d-\d\d \d\d:\d\d \(America/Toronto time\)\.", invited.stderr)
     again = frontdoor("coordinators", "invite", cwd=tmp_path, env=env)
     assert again.stdout.strip() != code, "each invitation is a new code"
     digest = frontdoor("digest", "--print", cwd=tmp_path, env=env)
     assert digest.returncode == 0, digest.stderr
     assert digest.stdout.startswith("Daily digest for Connector Program, ")
-    assert "Applications waiting for review: 0" in digest.stdout
+    assert "0 applications are waiting for review." in digest.stdout
 
 
 def test_export_days_are_the_program_s_local_days_and_until_is_inclusive() -> None:
