@@ -16,7 +16,7 @@ from handlers.core.model import Participant, Step
 from handlers.core.ports import Context, Office
 from handlers.core.render import chosen
 from handlers.core.translator import Translator, language_shown
-from handlers.intake import conversation
+from handlers.intake import steps
 from handlers.intake.buttons import AgreeToNewTerms, ChooseLanguage, StopRegistering
 from handlers.meetings import follow_ups
 from handlers.privacy.buttons import EraseMyData, KeepMyData
@@ -79,4 +79,4 @@ async def _answer(agreed: bool, person: Participant, t: Translator, ctx: Context
     replies = [chosen(text, t.gettext("I agree"), t), Reply(t.gettext("Thank you! Let us go on."))]
     if ctx.conversation.step is Step.DONE:
         return replies + await follow_ups.open_question(office, person)
-    return replies + await conversation.show_step(t, ctx)
+    return replies + await steps.show_step(t, ctx)

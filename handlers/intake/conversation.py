@@ -13,12 +13,13 @@ from typing import Final
 from handlers.core.bidi import for_reader
 from handlers.core.buttons import Pressed, Route, answer, read, route
 from handlers.core.events import Event, EventKind, Outcome, Reply
-from handlers.core.model import Conversation, Participant, Role, Step
+from handlers.core.model import Role, Step
 from handlers.core.ports import Context
 from handlers.core.render import chosen
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
 from handlers.intake import questioning, status, welcome
 from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole, ChooseTimeZone, Resume, StopRegistering
+from handlers.intake.steps import cancel, reask, reset, return_to_paused, show_step, start
 
 ROLES: Final = frozenset(role.value for role in Role)
 EXPIRED: Final = N_("This button has expired.")
@@ -61,7 +62,7 @@ async def handle(event: Event, ctx: Context) -> Outcome:
 async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     if command == "start":
-        return await _on_start(t, ctx)
+        return await start(t, ctx)
     if command == "help":
         return [_help(t, ctx)]
     if command == "language":
@@ -79,42 +80,8 @@ async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
     if command == "back":
         return await _on_back(t, ctx)
     if command == "cancel":
-        return await _on_cancel(t, ctx)
+        return await cancel(t, ctx)
     return [Reply(t.gettext("Sorry, I do not know that command. Send /help to see what I can do."))]
-
-
-async def _on_start(t: Translator, ctx: Context) -> list[Reply]:
-    conversation = ctx.conversation
-    if _underlying_step(conversation) is Step.DONE:
-        conversation.step, conversation.paused_step = Step.DONE, None
-        return [Reply(t.gettext("You are already registered, thank you! Send /status to see your registration."))]
-    if _intake_under_way(conversation):
-        participant = await questioning.participant_of(ctx)
-        if conversation.step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
-            conversation.paused_step = conversation.step
-        conversation.step = Step.RESUME
-        count = questioning.answered_count(participant)
-        text = t.ngettext(
-            "You have a registration in progress with {count} answer saved. "
-            "Would you like to continue where you left off, or start over?",
-            "You have a registration in progress with {count} answers saved. "
-            "Would you like to continue where you left off, or start over?",
-            count,
-        ).format(count=count)
-        return [
-            welcome.choose(
-                text,
-                (t.gettext("Continue"), Resume(carry_on=True).pack()),
-                (t.gettext("Start over (delete my answers)"), Resume(carry_on=False).pack()),
-            )
-        ]
-    reset(conversation)
-    conversation.step = Step.LANGUAGE
-    greeting = t.gettext(
-        "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
-        "about work in their field.\n\nWhich language would you like to use?"
-    ).format(program=for_reader(ctx.program.name, t.language))
-    return [welcome.language_question(t, ctx, greeting)]
 
 
 def _help(t: Translator, ctx: Context) -> Reply:
@@ -136,7 +103,7 @@ async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
     if step in (Step.RESUME, Step.CANCEL) or (
         step is Step.LANGUAGE and conversation.paused_step not in (None, Step.IDLE)
     ):
-        return await _return_to_paused(t, ctx)
+        return await return_to_paused(t, ctx)
     if step is Step.ROLE:
         conversation.step = Step.LANGUAGE
         return [welcome.language_question(t, ctx, t.gettext("Which language would you like to use?"))]
@@ -151,46 +118,13 @@ async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
         if not history:
             return [
                 Reply(t.gettext("This is the first question.")),
-                *_reask(t, ctx, participant),
+                *reask(t, ctx, participant),
             ]
         previous = history.pop()
         conversation.history = history
         form = questioning.form_of(ctx)
         return [questioning.ask(t, ctx, participant, form.question(previous), editing=False)]
     return [Reply(t.gettext("There is no earlier question. Send /start to begin."))]
-
-
-async def _on_cancel(t: Translator, ctx: Context) -> list[Reply]:
-    conversation = ctx.conversation
-    if _underlying_step(conversation) is Step.DONE:
-        conversation.step, conversation.paused_step = Step.DONE, None
-        return [
-            Reply(
-                t.gettext(
-                    "Your registration is submitted, so there is nothing in progress to cancel. Send /status to see it."
-                )
-            )
-        ]
-    if not _intake_under_way(conversation):
-        reset(conversation)
-        return [Reply(t.gettext("Stopped. Nothing about you has been stored. Send /start whenever you are ready."))]
-    participant = await questioning.participant_of(ctx)
-    if conversation.step not in (Step.RESUME, Step.CANCEL, Step.LANGUAGE):
-        conversation.paused_step = conversation.step
-    conversation.step = Step.CANCEL
-    count = questioning.answered_count(participant)
-    text = t.ngettext(
-        "Stop registering and delete the {count} answer you gave so far?",
-        "Stop registering and delete the {count} answers you gave so far?",
-        count,
-    ).format(count=count)
-    return [
-        welcome.choose(
-            text,
-            (t.gettext("Yes, stop and delete"), StopRegistering(confirmed=True).pack()),
-            (t.gettext("No, continue"), StopRegistering(confirmed=False).pack()),
-        )
-    ]
 
 
 # ---------------------------------------------------------------- buttons
@@ -213,7 +147,7 @@ async def _on_language(button: ChooseLanguage, pressed: Pressed) -> list[Reply] 
         conversation.paused_step = None
         conversation.step = Step.ROLE
         return replies + [welcome.role_question(t)]
-    return replies + await _return_to_paused(t, ctx)
+    return replies + await return_to_paused(t, ctx)
 
 
 async def _on_role(button: ChooseRole, pressed: Pressed) -> list[Reply] | None:
@@ -261,7 +195,7 @@ async def _on_resume(button: Resume, pressed: Pressed) -> list[Reply] | None:
     if conversation.step is not Step.RESUME:
         return None
     if button.carry_on:
-        return await _return_to_paused(t, ctx)
+        return await return_to_paused(t, ctx)
     participant = await questioning.participant_of(ctx)
     await ctx.participants.delete(participant)
     role = conversation.role
@@ -280,7 +214,7 @@ async def _on_cancel_answer(button: StopRegistering, pressed: Pressed) -> list[R
     if conversation.step is not Step.CANCEL:
         return None
     if not button.confirmed:
-        return await _return_to_paused(t, ctx)
+        return await return_to_paused(t, ctx)
     participant = await questioning.participant_of(ctx)
     await ctx.participants.delete(participant)
     reset(conversation)
@@ -292,44 +226,6 @@ async def _on_cancel_answer(button: StopRegistering, pressed: Pressed) -> list[R
     ]
 
 
-async def _return_to_paused(t: Translator, ctx: Context) -> list[Reply]:
-    conversation = ctx.conversation
-    conversation.step = conversation.paused_step or Step.IDLE
-    conversation.paused_step = None
-    return await show_step(t, ctx)
-
-
-async def show_step(t: Translator, ctx: Context) -> list[Reply]:
-    """Show the current step again: after a language change, a kept intake or a wrong answer."""
-    conversation = ctx.conversation
-    step = conversation.step
-    if step is Step.ROLE:
-        return [welcome.role_question(t)]
-    if step is Step.CONSENT:
-        return [welcome.consent_question(t, ctx)]
-    if step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
-        return _reask(t, ctx, await questioning.participant_of(ctx))
-    if step is Step.DONE:
-        return [await status.status(t, ctx)]
-    if step is Step.LANGUAGE:
-        return [welcome.language_question(t, ctx, t.gettext("Which language would you like to use?"))]
-    if step is Step.RESUME:
-        return await _on_start(t, ctx)
-    if step is Step.CANCEL:
-        return await _on_cancel(t, ctx)
-    return [Reply(t.gettext("Send /start to begin."))]
-
-
-def _reask(t: Translator, ctx: Context, participant: Participant) -> list[Reply]:
-    conversation = ctx.conversation
-    if conversation.step is Step.REVIEW:
-        return [questioning.show_review(t, ctx, participant)]
-    if conversation.step is Step.OTHER:
-        return [Reply(t.gettext("Please type your answer."))]
-    question = questioning.form_of(ctx).question(conversation.question or "")
-    return [questioning.ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)]
-
-
 # ---------------------------------------------------------------- typed messages
 
 
@@ -337,7 +233,7 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     step = conversation.step
     if step is Step.IDLE:
-        return await _on_start(t, ctx)
+        return await start(t, ctx)
     if step is Step.QUESTION:
         return await questioning.on_question_event(event, t, ctx)
     if step is Step.OTHER:
@@ -356,33 +252,6 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
         if code is not None:
             return await _on_language(ChooseLanguage(code), Pressed(event.user_id, t, ctx)) or []
     return [Reply(t.gettext("Please tap one of the buttons below.")), *await show_step(t, ctx)]
-
-
-def _underlying_step(conversation: Conversation) -> Step:
-    """The step a RESUME, CANCEL or LANGUAGE prompt interrupted, else the step itself."""
-    if conversation.step in (Step.RESUME, Step.CANCEL, Step.LANGUAGE) and conversation.paused_step is not None:
-        return conversation.paused_step
-    return conversation.step
-
-
-def _intake_under_way(conversation: Conversation) -> bool:
-    return conversation.participant_id is not None and _underlying_step(conversation) in (
-        Step.QUESTION,
-        Step.OTHER,
-        Step.REVIEW,
-    )
-
-
-def reset(conversation: Conversation) -> None:
-    """Back to the start; the language stays, it is no personal data and the person chose it."""
-    conversation.step = Step.IDLE
-    conversation.role = None
-    conversation.participant_id = None
-    conversation.question = None
-    conversation.history = []
-    conversation.pending = []
-    conversation.editing = False
-    conversation.paused_step = None
 
 
 ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
