@@ -17,7 +17,7 @@ from handlers.core.model import Role, Step
 from handlers.core.ports import Context
 from handlers.core.render import chosen
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
-from handlers.intake import questioning, status, welcome
+from handlers.intake import questioning, status, typed, welcome
 from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole, ChooseTimeZone, Resume, StopRegistering
 from handlers.intake.steps import cancel, reask, reset, return_to_paused, show_step, start
 
@@ -230,12 +230,9 @@ async def _on_cancel_answer(button: StopRegistering, pressed: Pressed) -> list[R
 
 
 async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
-    conversation = ctx.conversation
-    step = conversation.step
+    step = ctx.conversation.step
     if step is Step.IDLE:
         return await start(t, ctx)
-    if step is Step.QUESTION:
-        return await questioning.on_question_event(event, t, ctx)
     if step is Step.OTHER:
         return await questioning.on_other_text(event, t, ctx)
     if step is Step.DONE:
@@ -246,11 +243,23 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
                 )
             )
         ]
-    if step is Step.LANGUAGE:
-        typed = event.text.strip().casefold()
-        code = next((code for code in ctx.program.languages if native_name(code).casefold() == typed), None)
-        if code is not None:
-            return await _on_language(ChooseLanguage(code), Pressed(event.user_id, t, ctx)) or []
+    if step is Step.QUESTION and (event.kind is not EventKind.TEXT or questioning.takes_text(ctx)):
+        return await questioning.on_question_event(event, t, ctx)
+    if event.kind is EventKind.TEXT:
+        pressed = await typed.as_pressed(event, t, ctx, ROUTES)
+        if pressed is not None:
+            return pressed
+    if step is Step.QUESTION:
+        return await questioning.on_question_event(event, t, ctx)
+    if step is Step.CONSENT:
+        # The terms are just above: a short pointer, not the whole text again.
+        return [
+            Reply(
+                t.gettext("Please tap “{agree}” or “{not_now}” under the text above.").format(
+                    agree=t.gettext("I agree"), not_now=t.gettext("Not now")
+                )
+            )
+        ]
     return [Reply(t.gettext("Please tap one of the buttons below.")), *await show_step(t, ctx)]
 
 

@@ -15,7 +15,7 @@ from handlers.core.events import Event, EventKind, Reply
 from handlers.core.model import Participant, Status, Step
 from handlers.core.ports import Context
 from handlers.core.program import Form, Kind, Question
-from handlers.core.render import chosen, display_answer, option_label, summary
+from handlers.core.render import chosen, display_answer, summary
 from handlers.core.translator import N_, Translator
 from handlers.intake.answers import Invalid, check_phone, check_typed
 from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
@@ -117,6 +117,11 @@ async def store_answer(ctx: Context, participant: Participant, question: Questio
     history.append(question.key)
 
 
+def takes_text(ctx: Context) -> bool:
+    """Whether the open question reads a typed answer; else a typed text can only name one of its buttons."""
+    return form_of(ctx).question(ctx.conversation.question or "").kind not in (Kind.CHOICE, *PICKS_MANY)
+
+
 async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[Reply]:
     """Something typed, shared or sent while a question is open."""
     participant = await participant_of(ctx)
@@ -131,7 +136,7 @@ async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[R
     ):
         value = None
     elif event.kind is EventKind.TEXT and question.kind is Kind.CHOICE:
-        value = _typed_option(t, question, event.text)
+        value = Invalid(N_("Please tap one of the buttons below."))
     elif event.kind is EventKind.TEXT and question.kind in (Kind.MULTI, Kind.AVAILABILITY):
         value = Invalid(N_("Please tap the buttons below, then Done."))
     elif event.kind is EventKind.TEXT:
@@ -150,14 +155,6 @@ async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[R
         saved = display_answer(t, question, value)
         replies.append(Reply(t.gettext("Saved: {answer}").format(answer=saved), remove_keyboard=True))
     return replies + advance(t, ctx, participant)
-
-
-def _typed_option(t: Translator, question: Question, text: str) -> Any:
-    wanted = text.strip().casefold()
-    for option in question.options:
-        if option_label(t, option).casefold() == wanted:
-            return option.value
-    return Invalid(N_("Please tap one of the buttons below."))
 
 
 async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply]:
