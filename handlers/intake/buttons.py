@@ -61,6 +61,20 @@ class SkipQuestion(ButtonData, code="s"):
 
 
 @dataclass(frozen=True)
+class KeepAnswer(ButtonData, code="k"):
+    """Under a question asked again (edit, /back): keep the answer it has."""
+
+    question: Name
+
+
+@dataclass(frozen=True)
+class ClearAnswer(ButtonData, code="x"):
+    """Under an optional question asked again: remove its answer, said in so many words (Skip keeps it)."""
+
+    question: Name
+
+
+@dataclass(frozen=True)
 class OtherAnswer(ButtonData, code="o"):
     """ "Other (type it)": the answer comes as text next."""
 

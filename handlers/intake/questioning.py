@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from handlers.core import ids
 from handlers.core.bidi import for_reader
-from handlers.core.buttons import Pressed, Route, route
+from handlers.core.buttons import Pressed, Route, fold, route
 from handlers.core.events import Event, EventKind, Reply
 from handlers.core.model import Participant, Status, Step
 from handlers.core.ports import Context
@@ -18,7 +18,17 @@ from handlers.core.program import Form, Kind, Question
 from handlers.core.render import chosen, display_answer, summary
 from handlers.core.translator import N_, Translator
 from handlers.intake.answers import Invalid, check_phone, check_typed
-from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
+from handlers.intake.buttons import (
+    Answer,
+    ClearAnswer,
+    DoneTicking,
+    EditAnswer,
+    KeepAnswer,
+    OtherAnswer,
+    SkipQuestion,
+    Submit,
+    Tick,
+)
 from handlers.intake.screens import question_reply, review_reply
 
 PICKS_MANY: Final = frozenset({Kind.MULTI, Kind.AVAILABILITY})  # questions answered by ticking, then Done
@@ -111,6 +121,11 @@ async def store_answer(ctx: Context, participant: Participant, question: Questio
     shown = {q.key for q in visible_questions(form, participant.answers)}
     for hidden in [q.key for q in form.questions[1:] if q.key not in shown and q.key in participant.answers]:
         await ctx.participants.forget_answer(participant, hidden, ctx.now)
+    _remember(ctx, question)
+
+
+def _remember(ctx: Context, question: Question) -> None:
+    """`question` is the latest answered: /back from the next one comes to it."""
     history = ctx.conversation.history
     if question.key in history:
         history.remove(question.key)
@@ -126,35 +141,48 @@ async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[R
     """Something typed, shared or sent while a question is open."""
     participant = await participant_of(ctx)
     question = form_of(ctx).question(ctx.conversation.question or "")
-    leaving_phone = question.kind is Kind.PHONE
-    if event.kind is EventKind.CONTACT and question.kind is Kind.PHONE:
-        value: Any = check_phone(event.text if event.text.startswith("+") else f"+{event.text}")
-    elif (
-        event.kind is EventKind.TEXT
-        and question.optional
-        and event.text.strip().casefold() == t.gettext("Skip").casefold()
-    ):
-        value = None
-    elif event.kind is EventKind.TEXT and question.kind is Kind.CHOICE:
-        value = Invalid(N_("Please tap one of the buttons below."))
-    elif event.kind is EventKind.TEXT and question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        value = Invalid(N_("Please tap the buttons below, then Done."))
-    elif event.kind is EventKind.TEXT:
-        value = check_typed(question, event.text, ctx.now.year)
-    else:
-        value = Invalid(N_("I can only read text here. Please type your answer or tap a button."))
+    typed = fold(event.text) if event.kind is EventKind.TEXT else ""
+    if question.key in participant.answers and typed in (fold(t.gettext("Keep")), fold(t.gettext("Skip"))):
+        return keep(t, ctx, participant, question)  # Skip never erases an answer there is
+    value = None if question.optional and typed == fold(t.gettext("Skip")) else _read(event, question, ctx)
     if isinstance(value, Invalid):
         return [
             Reply(t.gettext(value.message).format(**value.params)),
             ask(t, ctx, participant, question, editing=ctx.conversation.editing, keep_pending=True),
         ]
     await store_answer(ctx, participant, question, value)
-    replies = []
-    if leaving_phone:
-        # The share-contact keyboard has done its job; a message of its own takes it away.
-        saved = display_answer(t, question, value)
-        replies.append(Reply(t.gettext("Saved: {answer}").format(answer=saved), remove_keyboard=True))
-    return replies + advance(t, ctx, participant)
+    return _leaving(t, question, value) + advance(t, ctx, participant)
+
+
+def _read(event: Event, question: Question, ctx: Context) -> Any:
+    """The value a typed or shared answer gives `question`, or why it gives none."""
+    if event.kind is EventKind.CONTACT and question.kind is Kind.PHONE:
+        return check_phone(event.text if event.text.startswith("+") else f"+{event.text}")
+    if event.kind is not EventKind.TEXT:
+        return Invalid(N_("I can only read text here. Please type your answer or tap a button."))
+    if question.kind is Kind.CHOICE:
+        return Invalid(N_("Please tap one of the buttons below."))
+    if question.kind in PICKS_MANY:
+        return Invalid(N_("Please tap the buttons below, then Done."))
+    return check_typed(question, event.text, ctx.now.year)
+
+
+def _leaving(t: Translator, question: Question, value: Any) -> list[Reply]:
+    """The share-contact keyboard has done its job once the phone question is left: a message of its
+    own, saying what is kept, takes it away."""
+    if question.kind is not Kind.PHONE:
+        return []
+    saved = display_answer(t, question, value)
+    return [Reply(t.gettext("Saved: {answer}").format(answer=saved), remove_keyboard=True)]
+
+
+def keep(t: Translator, ctx: Context, participant: Participant, question: Question) -> list[Reply]:
+    """Leave a question asked again with the answer it has: on to the review or the next open question."""
+    _remember(ctx, question)
+    current = participant.answers.get(question.key)
+    if question.kind is Kind.PHONE:
+        return _leaving(t, question, current) + advance(t, ctx, participant)
+    return [chosen(t.gettext(question.text), display_answer(t, question, current), t), *advance(t, ctx, participant)]
 
 
 async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply]:
@@ -189,10 +217,32 @@ async def _on_answer(button: Answer, pressed: Pressed) -> list[Reply] | None:
 
 
 async def _on_skip(button: SkipQuestion, pressed: Pressed) -> list[Reply] | None:
+    """Skip (from a copy of the question shown before it had an answer, if it has one now: Keep)."""
     found = await _open_question(button.question, pressed.ctx)
     if found is None or not found[1].optional:
         return None
     (participant, question), t, ctx = found, pressed.t, pressed.ctx
+    if question.key in participant.answers:
+        return keep(t, ctx, participant, question)
+    return await _clear(t, ctx, participant, question)
+
+
+async def _on_keep(button: KeepAnswer, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    if found is None or found[1].key not in found[0].answers:
+        return None
+    return keep(pressed.t, pressed.ctx, *found)
+
+
+async def _on_clear(button: ClearAnswer, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    if found is None or not found[1].optional:
+        return None
+    return await _clear(pressed.t, pressed.ctx, *found)
+
+
+async def _clear(t: Translator, ctx: Context, participant: Participant, question: Question) -> list[Reply]:
+    """An optional question left without an answer."""
     await store_answer(ctx, participant, question, None)
     return [chosen(t.gettext(question.text), t.gettext("(skipped)"), t), *advance(t, ctx, participant)]
 
@@ -322,6 +372,8 @@ def answered_count(participant: Participant) -> int:
 ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
     route(Answer, _on_answer),
     route(SkipQuestion, _on_skip),
+    route(KeepAnswer, _on_keep),
+    route(ClearAnswer, _on_clear),
     route(OtherAnswer, _on_other),
     route(Tick, _on_tick),
     route(DoneTicking, _on_done),

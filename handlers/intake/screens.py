@@ -10,7 +10,17 @@ from handlers.core.events import Button, Reply
 from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Program, ProgramError, Question
 from handlers.core.render import PART_NAMES, display_answer, option_label, summary, weekday_names
 from handlers.core.translator import Translator
-from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
+from handlers.intake.buttons import (
+    Answer,
+    ClearAnswer,
+    DoneTicking,
+    EditAnswer,
+    KeepAnswer,
+    OtherAnswer,
+    SkipQuestion,
+    Submit,
+    Tick,
+)
 
 TICK: Final = "✅ "
 MANY_OPTIONS: Final = 8  # above this, options go two to a row so the keyboard fits a phone screen
@@ -38,25 +48,37 @@ def question_reply(
     if has_answer:
         lines.append(t.gettext("Your answer now: {answer}").format(answer=display_answer(t, question, current)))
     text = "\n\n".join(lines)
-    skip = [Button(t.gettext("Skip"), SkipQuestion(question.key).pack())] if question.optional else []
+    leave = _leave_as_is(t, question, has_answer)
 
     if question.kind is Kind.CHOICE:
         buttons = [Button(option_label(t, o), Answer(question.key, o.value).pack()) for o in question.options]
         if question.other:
             buttons.append(Button(t.gettext("Other (type it)"), OtherAnswer(question.key).pack()))
         per_row = min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row)
-        return Reply(text, buttons=tuple(_rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
+        return Reply(text, buttons=tuple(_rows(buttons, per_row) + leave), edit=edit)
     if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
         numbers = [
             Button(str(n), Answer(question.key, str(n)).pack()) for n in range(question.minimum, question.maximum + 1)
         ]
-        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + _rows(skip, 1)), edit=edit)
+        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + leave), edit=edit)
     if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
         ticks = _ticks(t, question, pending or [], buttons_per_row)
-        return Reply(text, buttons=tuple(ticks + _rows(skip, 1)), edit=edit)
+        return Reply(text, buttons=tuple(ticks + leave), edit=edit)
     if question.kind is Kind.PHONE:
-        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.gettext("Skip"),))
-    return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
+        # A share-contact keyboard takes no inline buttons: Keep or Skip is a key that types its label.
+        key = t.gettext("Keep") if has_answer else t.gettext("Skip")
+        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(key,))
+    return Reply(text, buttons=tuple(leave), edit=edit)
+
+
+def _leave_as_is(t: Translator, question: Question, has_answer: bool) -> list[tuple[Button, ...]]:
+    """The ways past a question without a new answer: Keep for one answered (and, if optional, Remove
+    in so many words, never a Skip that would erase it silently), else Skip for an optional one."""
+    if has_answer:
+        keep = Button(t.gettext("Keep"), KeepAnswer(question.key).pack())
+        remove = [Button(t.gettext("Remove my answer"), ClearAnswer(question.key).pack())] if question.optional else []
+        return [(keep, *remove)]
+    return [(Button(t.gettext("Skip"), SkipQuestion(question.key).pack()),)] if question.optional else []
 
 
 def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row: int) -> list[tuple[Button, ...]]:
