@@ -38,6 +38,13 @@ class Resume(ButtonData, code="resume"):
 
 
 @dataclass(frozen=True)
+class StartOver(ButtonData, code="over"):
+    """ "Start over" asks first: really delete the answers given?"""
+
+    confirmed: YesNo
+
+
+@dataclass(frozen=True)
 class StopRegistering(ButtonData, code="cancel"):
     confirmed: YesNo
 

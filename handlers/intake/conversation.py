@@ -18,8 +18,16 @@ from handlers.core.ports import Context
 from handlers.core.render import chosen
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
 from handlers.intake import questioning, status, typed, welcome
-from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole, ChooseTimeZone, Resume, StopRegistering
-from handlers.intake.steps import cancel, reask, reset, return_to_paused, show_step, start
+from handlers.intake.buttons import (
+    AgreeToTerms,
+    ChooseLanguage,
+    ChooseRole,
+    ChooseTimeZone,
+    Resume,
+    StartOver,
+    StopRegistering,
+)
+from handlers.intake.steps import PROMPTS, cancel, reask, reset, return_to_paused, show_step, start, start_over
 
 ROLES: Final = frozenset(role.value for role in Role)
 EXPIRED: Final = N_("This button has expired.")
@@ -66,7 +74,7 @@ async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
     if command == "help":
         return [_help(t, ctx)]
     if command == "language":
-        if conversation.step in (Step.RESUME, Step.CANCEL):
+        if conversation.step in PROMPTS:
             # The open prompt is dropped; the language menu returns to what it interrupted.
             conversation.step = conversation.paused_step or Step.IDLE
         if conversation.step is not Step.LANGUAGE:
@@ -100,9 +108,7 @@ def _help(t: Translator, ctx: Context) -> Reply:
 async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     step = conversation.step
-    if step in (Step.RESUME, Step.CANCEL) or (
-        step is Step.LANGUAGE and conversation.paused_step not in (None, Step.IDLE)
-    ):
+    if step in PROMPTS or (step is Step.LANGUAGE and conversation.paused_step not in (None, Step.IDLE)):
         return await return_to_paused(t, ctx)
     if step is Step.ROLE:
         conversation.step = Step.LANGUAGE
@@ -191,10 +197,19 @@ async def _on_consent(button: AgreeToTerms, pressed: Pressed) -> list[Reply] | N
 
 async def _on_resume(button: Resume, pressed: Pressed) -> list[Reply] | None:
     t, ctx = pressed.t, pressed.ctx
-    conversation = ctx.conversation
-    if conversation.step is not Step.RESUME:
+    if ctx.conversation.step is not Step.RESUME:
         return None
     if button.carry_on:
+        return await return_to_paused(t, ctx)
+    return await start_over(t, ctx)
+
+
+async def _on_start_over(button: StartOver, pressed: Pressed) -> list[Reply] | None:
+    t, ctx = pressed.t, pressed.ctx
+    conversation = ctx.conversation
+    if conversation.step is not Step.START_OVER:
+        return None
+    if not button.confirmed:
         return await return_to_paused(t, ctx)
     participant = await questioning.participant_of(ctx)
     await ctx.participants.delete(participant)
@@ -269,6 +284,7 @@ ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
     route(ChooseRole, _on_role),
     route(AgreeToTerms, _on_consent),
     route(Resume, _on_resume),
+    route(StartOver, _on_start_over),
     route(StopRegistering, _on_cancel_answer),
     *questioning.ROUTES,
 )

@@ -7,13 +7,18 @@ an intake (new terms, a person's data) can show the step again without importing
 
 from __future__ import annotations
 
+from typing import Final
+
 from handlers.core.bidi import for_reader
 from handlers.core.events import Reply
 from handlers.core.model import Conversation, Participant, Step
 from handlers.core.ports import Context
 from handlers.core.translator import Translator
 from handlers.intake import questioning, status, welcome
-from handlers.intake.buttons import Resume, StopRegistering
+from handlers.intake.buttons import Resume, StartOver, StopRegistering
+
+PROMPTS: Final = (Step.RESUME, Step.CANCEL, Step.START_OVER)
+"""The questions that interrupt an intake (/start, /cancel, Start over); answered, it carries on."""
 
 
 async def start(t: Translator, ctx: Context) -> list[Reply]:
@@ -65,7 +70,7 @@ async def cancel(t: Translator, ctx: Context) -> list[Reply]:
         reset(conversation)
         return [Reply(t.gettext("Stopped. Nothing about you has been stored. Send /start whenever you are ready."))]
     participant = await questioning.participant_of(ctx)
-    if conversation.step not in (Step.RESUME, Step.CANCEL, Step.LANGUAGE):
+    if conversation.step not in (*PROMPTS, Step.LANGUAGE):
         conversation.paused_step = conversation.step
     conversation.step = Step.CANCEL
     count = questioning.answered_count(participant)
@@ -79,6 +84,25 @@ async def cancel(t: Translator, ctx: Context) -> list[Reply]:
             text,
             (t.gettext("Yes, stop and delete"), StopRegistering(confirmed=True).pack()),
             (t.gettext("No, continue"), StopRegistering(confirmed=False).pack()),
+        )
+    ]
+
+
+async def start_over(t: Translator, ctx: Context) -> list[Reply]:
+    """ "Start over" pressed: say how many answers go, and ask first, as /cancel does."""
+    conversation = ctx.conversation
+    conversation.step = Step.START_OVER
+    count = questioning.answered_count(await questioning.participant_of(ctx))
+    text = t.ngettext(
+        "Start over and delete the {count} answer you gave so far?",
+        "Start over and delete the {count} answers you gave so far?",
+        count,
+    ).format(count=count)
+    return [
+        welcome.choose(
+            text,
+            (t.gettext("Yes, delete and start over"), StartOver(confirmed=True).pack()),
+            (t.gettext("No, continue"), StartOver(confirmed=False).pack()),
         )
     ]
 
@@ -108,6 +132,8 @@ async def show_step(t: Translator, ctx: Context) -> list[Reply]:
         return await start(t, ctx)
     if step is Step.CANCEL:
         return await cancel(t, ctx)
+    if step is Step.START_OVER:
+        return await start_over(t, ctx)
     return [Reply(t.gettext("Send /start to begin."))]
 
 
@@ -122,8 +148,8 @@ def reask(t: Translator, ctx: Context, participant: Participant) -> list[Reply]:
 
 
 def underlying_step(conversation: Conversation) -> Step:
-    """The step a RESUME, CANCEL or LANGUAGE prompt interrupted, else the step itself."""
-    if conversation.step in (Step.RESUME, Step.CANCEL, Step.LANGUAGE) and conversation.paused_step is not None:
+    """The step a prompt (PROMPTS) or the language menu interrupted, else the step itself."""
+    if conversation.step in (*PROMPTS, Step.LANGUAGE) and conversation.paused_step is not None:
         return conversation.paused_step
     return conversation.step
 

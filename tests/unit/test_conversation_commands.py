@@ -27,9 +27,35 @@ async def test_start_over_deletes_the_answers_and_asks_the_role_again() -> None:
     await answer_until(chat, "arrival_year")
     await chat.send("/start")
     await chat.click("Start over (delete my answers)")
+    assert chat.last.text == "Start over and delete the 3 answers you gave so far?"
+    assert chat.last.labels() == ["Yes, delete and start over", "No, continue"]
+    assert set(chat.participant.answers) == {"name", "community", "situation"}, "nothing deleted before yes"
+    await chat.click("Yes, delete and start over")
     assert chat.participants.rows == {}
     assert "Are you new to the region" in chat.last.text
     assert chat.conversation.step is Step.ROLE
+
+
+async def test_start_over_answered_no_continues_where_the_person_was() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "community")
+    question = chat.last.text
+    await chat.send("/start")
+    await chat.click("Start over (delete my answers)")
+    assert chat.last.text == "Start over and delete the 1 answer you gave so far?"
+    await chat.send("no")
+    assert chat.last.text == question and chat.participant.answers == {"name": "Amal"}
+
+
+async def test_an_arabic_reader_is_asked_before_starting_over_and_types_yes() -> None:
+    chat = ChatClient(language_code="ar")
+    await complete_intake(chat, "ar")
+    await chat.send("/start")
+    await chat.click(chat.text("Start over (delete my answers)"))
+    assert chat.last.text == "هل تريد البدء من جديد وحذف 16 إجابة قدّمتها حتى الآن؟"
+    await chat.send("نعم")
+    assert chat.participants.rows == {} and chat.conversation.step is Step.ROLE
 
 
 async def test_back_reopens_the_previous_question_with_the_answer_given() -> None:
