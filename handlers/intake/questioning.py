@@ -50,6 +50,16 @@ def _matches(answer: Any, values: tuple[str, ...]) -> bool:
     return answer in values
 
 
+def _counted(form: Form, answers: dict[str, Any]) -> list[Question]:
+    """The questions "Question 8 of 13" counts: the visible ones, and those whose condition is not answered
+    yet, so that the count never grows as a person goes on (a condition answered "no" only shrinks it)."""
+    return [
+        q
+        for q in form.questions[1:]
+        if q.ask_if is None or q.ask_if.key not in answers or q in visible_questions(form, answers)
+    ]
+
+
 def next_question(form: Form, answers: dict[str, Any]) -> Question | None:
     return next((q for q in visible_questions(form, answers) if q.key not in answers), None)
 
@@ -80,13 +90,13 @@ def ask(
     current = participant.answers.get(question.key)
     if not keep_pending:
         conversation.pending = list(current) if isinstance(current, list) else []
-    visible = visible_questions(form, participant.answers)
-    number = next((i for i, q in enumerate(visible, 1) if q.key == question.key), len(visible))
+    counted = _counted(form, participant.answers)
+    number = next((i for i, q in enumerate(counted, 1) if q.key == question.key), len(counted))
     return question_reply(
         t,
         question,
         number=number,
-        total=len(visible),
+        total=len(counted),
         current=current,
         has_answer=question.key in participant.answers,
         pending=conversation.pending,
