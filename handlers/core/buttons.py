@@ -22,7 +22,7 @@ from typing import Annotated, Any, ClassVar, Final, Generic, Self, TypeVar, get_
 from handlers.core.events import Button
 from handlers.core.ids import DATABASE_IDS, number
 from handlers.core.ports import Context, Office
-from handlers.core.translator import Translator
+from handlers.core.translator import N_, Translator
 
 NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,23}")
 """A question's key or option's value, a language code, a follow-up step or answer, an export's format:
@@ -185,6 +185,20 @@ class Words:
 
     yes: frozenset[str]
     no: frozenset[str]
+
+
+# Each catalog translates these with the words its readers type, "/" between spellings; a word is
+# taken in any of the program's languages (a French reader of the English bot types "oui").
+YES: Final = N_("yes/y/ok")
+NO: Final = N_("no/n")
+
+
+def typed_words(ctx: Context) -> Words:
+    """Yes and no as typed in any of the program's languages; a word that is both is neither."""
+    catalogs = [ctx.translations(language) for language in ctx.program.languages]
+    yes = {fold(w) for t in catalogs for w in t.gettext(YES).split("/")} | {fold(w) for w in YES.split("/")}
+    no = {fold(w) for t in catalogs for w in t.gettext(NO).split("/")} | {fold(w) for w in NO.split("/")}
+    return Words(yes=frozenset(yes - no - {""}), no=frozenset(no - yes - {""}))
 
 
 def typed_press(

@@ -82,6 +82,14 @@ class ClearAnswer(ButtonData, code="x"):
 
 
 @dataclass(frozen=True)
+class Meant(ButtonData, code="dym"):
+    """Yes or No to "Did you mean …?" under a typed answer that looked a little off (handlers.intake.near_misses)."""
+
+    question: Name
+    agreed: YesNo
+
+
+@dataclass(frozen=True)
 class OtherAnswer(ButtonData, code="o"):
     """ "Other (type it)": the answer comes as text next."""
 

@@ -17,7 +17,7 @@ from handlers.core.model import Role, Step
 from handlers.core.ports import Context
 from handlers.core.render import chosen
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
-from handlers.intake import questioning, status, typed, welcome
+from handlers.intake import questioning, status, submitting, typed, welcome
 from handlers.intake.buttons import (
     AgreeToTerms,
     ChooseLanguage,
@@ -26,6 +26,7 @@ from handlers.intake.buttons import (
     Resume,
     StartOver,
     StopRegistering,
+    Submit,
 )
 from handlers.intake.steps import PROMPTS, cancel, reask, reset, return_to_paused, show_step, start, start_over
 
@@ -287,4 +288,5 @@ ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
     route(StartOver, _on_start_over),
     route(StopRegistering, _on_cancel_answer),
     *questioning.ROUTES,
+    route(Submit, submitting.on_submit),
 )

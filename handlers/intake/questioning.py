@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any, Final
 
 from handlers.core import ids
-from handlers.core.bidi import for_reader
 from handlers.core.buttons import Pressed, Route, fold, route
 from handlers.core.events import Event, EventKind, Reply
-from handlers.core.model import Participant, Status, Step
+from handlers.core.model import Participant, Step
 from handlers.core.ports import Context
 from handlers.core.program import Form, Kind, Question
-from handlers.core.render import chosen, display_answer, summary
+from handlers.core.render import chosen, display_answer
 from handlers.core.translator import N_, Translator
+from handlers.intake import near_misses
 from handlers.intake.answers import Invalid, check_phone, check_typed
 from handlers.intake.buttons import (
     Answer,
@@ -24,12 +24,12 @@ from handlers.intake.buttons import (
     DoneTicking,
     EditAnswer,
     KeepAnswer,
+    Meant,
     OtherAnswer,
     SkipQuestion,
-    Submit,
     Tick,
 )
-from handlers.intake.screens import question_reply, review_reply
+from handlers.intake.screens import hint, question_reply, review_reply
 
 PICKS_MANY: Final = frozenset({Kind.MULTI, Kind.AVAILABILITY})  # questions answered by ticking, then Done
 
@@ -100,6 +100,7 @@ def ask(
         current=current,
         has_answer=question.key in participant.answers,
         pending=conversation.pending,
+        hint=hint(t, question, ctx.now.year),
         buttons_per_row=ctx.capabilities.buttons_per_row,
     )
 
@@ -154,7 +155,18 @@ async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[R
     typed = fold(event.text) if event.kind is EventKind.TEXT else ""
     if question.key in participant.answers and typed in (fold(t.gettext("Keep")), fold(t.gettext("Skip"))):
         return keep(t, ctx, participant, question)  # Skip never erases an answer there is
+    meant = near_misses.typed_reply(event, ctx, question)
+    if meant is not None:
+        return await _settle(question, meant, Pressed(event.user_id, t, ctx)) or []
     value = None if question.optional and typed == fold(t.gettext("Skip")) else _read(event, question, ctx)
+    found = near_misses.guess(question, event.text, value, ctx.now.year)
+    if found is not None:
+        return [near_misses.offer(t, ctx, question, found)]
+    return await _take(t, ctx, participant, question, value)
+
+
+async def _take(t: Translator, ctx: Context, participant: Participant, question: Question, value: Any) -> list[Reply]:
+    """Store a typed answer and go on; or say why it cannot be used and ask again."""
     if isinstance(value, Invalid):
         return [
             Reply(t.gettext(value.message).format(**value.params)),
@@ -235,6 +247,20 @@ async def _on_skip(button: SkipQuestion, pressed: Pressed) -> list[Reply] | None
     if question.key in participant.answers:
         return keep(t, ctx, participant, question)
     return await _clear(t, ctx, participant, question)
+
+
+async def _on_meant(button: Meant, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    return await _settle(found[1], button.agreed, pressed) if found else None
+
+
+async def _settle(question: Question, meant: bool, pressed: Pressed) -> list[Reply] | None:
+    """Yes or No to "Did you mean …?": the answer it gives is taken (No to a year asks for it again)."""
+    value = near_misses.settle(question, meant, pressed)
+    if value is None:
+        return None
+    t, ctx = pressed.t, pressed.ctx
+    return await _take(t, ctx, await participant_of(ctx), question, value)
 
 
 async def _on_keep(button: KeepAnswer, pressed: Pressed) -> list[Reply] | None:
@@ -338,43 +364,6 @@ async def _on_edit(button: EditAnswer, pressed: Pressed) -> list[Reply] | None:
     return [ask(pressed.t, ctx, participant, form.question(button.question), editing=True)]
 
 
-async def _on_submit(button: Submit, pressed: Pressed) -> list[Reply] | None:
-    """Submit on the review screen; None when stale."""
-    t, ctx = pressed.t, pressed.ctx
-    if ctx.conversation.participant_id is None or ctx.conversation.step is not Step.REVIEW:
-        return None
-    participant = await participant_of(ctx)
-    form = form_of(ctx)
-    missing = next_question(form, participant.answers)
-    if missing is not None:
-        return [ask(t, ctx, participant, missing, editing=False)]
-    participant.status = Status.SUBMITTED
-    participant.submitted_at = ctx.now
-    await ctx.participants.update(participant, ctx.now)
-    ctx.submitted = participant.id
-    conversation = ctx.conversation
-    conversation.step = Step.DONE
-    conversation.history = []
-    name = participant.answers.get("name") or ""
-    if conversation.role is not None and conversation.role.value == "connector":
-        thanks = t.gettext(
-            "Thank you, {name}! Your registration as a volunteer connector is submitted.\n\n"
-            "What happens next: a coordinator reviews it, then we send you here a short introduction "
-            "to a newcomer from your field, with a few meeting times to choose from. "
-            "Send /status at any time to see where things stand."
-        )
-    else:
-        thanks = t.gettext(
-            "Thank you, {name}! Your registration is submitted.\n\n"
-            "What happens next: a coordinator reviews it within a few days, then we introduce you "
-            "to a volunteer from your field and propose meeting times here in this chat. "
-            "Send /status at any time to see where things stand."
-        )
-    # The review message keeps the answers as a record but loses its now useless buttons.
-    record = summary(t, participant.answers, visible_questions(form, participant.answers))
-    return [Reply(record, edit=True), Reply(thanks.format(name=for_reader(name, t.language)))]
-
-
 def answered_count(participant: Participant) -> int:
     return len(participant.answers)
 
@@ -383,10 +372,10 @@ ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
     route(Answer, _on_answer),
     route(SkipQuestion, _on_skip),
     route(KeepAnswer, _on_keep),
+    route(Meant, _on_meant),
     route(ClearAnswer, _on_clear),
     route(OtherAnswer, _on_other),
     route(Tick, _on_tick),
     route(DoneTicking, _on_done),
     route(EditAnswer, _on_edit),
-    route(Submit, _on_submit),
 )

@@ -10,6 +10,7 @@ from handlers.core.events import Button, Reply
 from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Program, ProgramError, Question
 from handlers.core.render import PART_NAMES, display_answer, option_label, summary, weekday_names
 from handlers.core.translator import Translator
+from handlers.intake.answers import year_as_digits
 from handlers.intake.buttons import (
     Answer,
     ClearAnswer,
@@ -36,6 +37,7 @@ def question_reply(
     has_answer: bool = False,
     pending: list[str] | None = None,
     edit: bool = False,
+    hint: str | None = None,
     buttons_per_row: int,
 ) -> Reply:
     """The message that asks `question`, with its buttons; `pending` are ticked options.
@@ -43,8 +45,8 @@ def question_reply(
     `buttons_per_row`: the channel's most side by side (Capabilities); a layout takes fewer where labels are words.
     """
     lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
-    if question.kind is Kind.AVAILABILITY:
-        lines.append(t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00"))
+    if hint:
+        lines.append(hint)
     if has_answer:
         lines.append(t.gettext("Your answer now: {answer}").format(answer=display_answer(t, question, current)))
     text = "\n\n".join(lines)
@@ -69,6 +71,16 @@ def question_reply(
         key = t.gettext("Keep") if has_answer else t.gettext("Skip")
         return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(key,))
     return Reply(text, buttons=tuple(leave), edit=edit)
+
+
+def hint(t: Translator, question: Question, this_year: int) -> str | None:
+    """The line under a question that says how to answer it: the times of day, or how a year is typed."""
+    if question.kind is Kind.AVAILABILITY:
+        return t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00")
+    if question.kind is Kind.YEAR:
+        example = year_as_digits(question, this_year)
+        return t.gettext(example.message).format(**example.params)
+    return None
 
 
 def _leave_as_is(t: Translator, question: Question, has_answer: bool) -> list[tuple[Button, ...]]:

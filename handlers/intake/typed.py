@@ -9,26 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Final
 
-from handlers.core.buttons import Pressed, Route, Words, answer, fold, read, typed_press
+from handlers.core.buttons import Pressed, Route, answer, read, typed_press, typed_words
 from handlers.core.events import Event, Reply
 from handlers.core.ports import Context
-from handlers.core.translator import N_, Translator
+from handlers.core.translator import Translator
 from handlers.intake.steps import show_step
-
-# Each catalog translates these with the words its readers type, "/" between spellings; a word is
-# taken in any of the program's languages (a French reader of the English bot types "oui").
-YES: Final = N_("yes/y/ok")
-NO: Final = N_("no/n")
-
-
-def words(ctx: Context) -> Words:
-    """Yes and no as typed in any of the program's languages; a word that is both is neither."""
-    catalogs = [ctx.translations(language) for language in ctx.program.languages]
-    yes = {fold(word) for t in catalogs for word in t.gettext(YES).split("/")} | {fold(w) for w in YES.split("/")}
-    no = {fold(word) for t in catalogs for word in t.gettext(NO).split("/")} | {fold(w) for w in NO.split("/")}
-    return Words(yes=frozenset(yes - no - {""}), no=frozenset(no - yes - {""}))
 
 
 async def as_pressed(
@@ -36,7 +22,7 @@ async def as_pressed(
 ) -> list[Reply] | None:
     """The replies to the button `event`'s text names, as if pressed; None when it names none."""
     shown = next((reply for reply in reversed(await show_step(t, ctx)) if reply.buttons), None)
-    data = typed_press(event.text, shown.buttons, routes, words(ctx)) if shown else None
+    data = typed_press(event.text, shown.buttons, routes, typed_words(ctx)) if shown else None
     button = read(data, routes) if data else None
     replies = await answer(button, routes, Pressed(event.user_id, t, ctx)) if button else None
     # The answer is new messages under the typed text, in order: there is no pressed message to edit.
