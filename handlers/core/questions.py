@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
+from handlers.core.translator import N_
+
 KEY_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 VALUE_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,23}$")
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri")
@@ -68,6 +70,7 @@ class Question:
     text: str  # msgid
     label: str  # msgid: the short name on the review screen and its Edit button
     optional: bool = False
+    sensitive: bool = False  # a "Prefer not to say" option, and the consent text says it may be declined
     options: tuple[Option, ...] = ()
     other: bool = False  # an "Other" button that asks for a typed answer
     minimum: int | None = None
@@ -118,7 +121,7 @@ def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
     text = raw.get("question")
     if not isinstance(text, str) or not text.strip():
         raise bad("needs a question text")
-    options = _options(kind, raw.get("options"), lists, bad)
+    options = _declining(kind, _options(kind, raw.get("options"), lists, bad), bool(raw.get("sensitive")), bad)
     minimum, maximum, this_year_max = _limits(kind, raw, bad)
     version = _version(kind, raw.get("version", ""), bad)
     return Question(
@@ -127,6 +130,7 @@ def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
         text=text,
         label=str(raw.get("label", key)),
         optional=bool(raw.get("optional", False)),
+        sensitive=bool(raw.get("sensitive")),
         options=options,
         other=bool(raw.get("other", False)),
         minimum=minimum,
@@ -154,6 +158,20 @@ def _options(kind: Kind, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Opt
     if raw_options is not None:
         raise bad(f"a {kind.value} question takes no options")
     return ()
+
+
+PREFER_NOT: Final = Option(value="prefer_not", label=N_("Prefer not to say"))
+
+
+def _declining(kind: Kind, options: tuple[Option, ...], sensitive: bool, bad: Fail) -> tuple[Option, ...]:
+    """A sensitive question's options, "Prefer not to say" last."""
+    if not sensitive:
+        return options
+    if kind is not Kind.CHOICE:
+        raise bad("only a choice question can be sensitive (it gets a Prefer not to say option)")
+    if PREFER_NOT.value in {option.value for option in options}:
+        raise bad(f"a sensitive question adds the option {PREFER_NOT.value!r} itself")
+    return (*options, PREFER_NOT)
 
 
 def _choices(raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:

@@ -16,6 +16,7 @@ from handlers.core.events import Event, EventKind, Outcome, Reply
 from handlers.core.model import Role, Step
 from handlers.core.ports import Context
 from handlers.core.render import chosen
+from handlers.core.terms import consent_text
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
 from handlers.intake import questioning, status, submitting, typed, welcome
 from handlers.intake.buttons import (
@@ -176,7 +177,7 @@ async def _on_consent(button: AgreeToTerms, pressed: Pressed) -> list[Reply] | N
         return None
     assert conversation.role is not None
     consent = ctx.program.forms[conversation.role.value].consent
-    text = t.gettext(consent.text)
+    text = consent_text(t, ctx.program.forms[conversation.role.value])
     if not agreed:
         reset(conversation)
         return [
