@@ -100,8 +100,8 @@ def ask(
         current=current,
         has_answer=question.key in participant.answers,
         pending=conversation.pending,
-        hint=hint(t, question, ctx.now.year),
-        buttons_per_row=ctx.capabilities.buttons_per_row,
+        hint=hint(t, question, ctx.now.year, participant.time_zone or ctx.program.time_zone),
+        channel=ctx.capabilities,
     )
 
 
@@ -122,7 +122,7 @@ def show_review(t: Translator, ctx: Context, participant: Participant) -> Reply:
     conversation.editing = False
     conversation.pending = []
     visible = visible_questions(form_of(ctx), participant.answers)
-    return review_reply(t, participant.answers, visible, buttons_per_row=ctx.capabilities.buttons_per_row)
+    return review_reply(t, participant.answers, visible, channel=ctx.capabilities)
 
 
 async def store_answer(ctx: Context, participant: Participant, question: Question, value: Any) -> None:

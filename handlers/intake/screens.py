@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from babel.lists import format_list
+
 from handlers.core.channel import Capabilities
 from handlers.core.events import Button, Reply
-from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Program, ProgramError, Question
-from handlers.core.render import PART_NAMES, display_answer, option_label, summary, weekday_names
-from handlers.core.translator import Translator
+from handlers.core.program import DAYS, Kind, Program, ProgramError, Question
+from handlers.core.render import PART_HOURS, PART_NAMES, display_answer, option_label, summary, weekday_names, zone_name
+from handlers.core.translator import Translator, babel_locale
 from handlers.intake.answers import year_as_digits
 from handlers.intake.buttons import (
     Answer,
@@ -38,11 +40,11 @@ def question_reply(
     pending: list[str] | None = None,
     edit: bool = False,
     hint: str | None = None,
-    buttons_per_row: int,
+    channel: Capabilities,
 ) -> Reply:
     """The message that asks `question`, with its buttons; `pending` are ticked options.
 
-    `buttons_per_row`: the channel's most side by side (Capabilities); a layout takes fewer where labels are words.
+    `channel`: how many buttons go side by side, and how long their labels may be before one is cut.
     """
     lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
     if hint:
@@ -56,15 +58,15 @@ def question_reply(
         buttons = [Button(option_label(t, o), Answer(question.key, o.value).pack()) for o in question.options]
         if question.other:
             buttons.append(Button(t.gettext("Other (type it)"), OtherAnswer(question.key).pack()))
-        per_row = min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row)
-        return Reply(text, buttons=tuple(_rows(buttons, per_row) + leave), edit=edit)
+        return Reply(text, buttons=tuple(_rows(buttons, _words_per_row(buttons, channel)) + leave), edit=edit)
     if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
         numbers = [
             Button(str(n), Answer(question.key, str(n)).pack()) for n in range(question.minimum, question.maximum + 1)
         ]
-        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + leave), edit=edit)
+        per_row = channel.fitting((b.label for b in numbers), channel.buttons_per_row)
+        return Reply(text, buttons=tuple(_rows(numbers, per_row) + leave), edit=edit)
     if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        ticks = _ticks(t, question, pending or [], buttons_per_row)
+        ticks = _ticks(t, question, pending or [], channel)
         return Reply(text, buttons=tuple(ticks + leave), edit=edit)
     if question.kind is Kind.PHONE:
         # A share-contact keyboard takes no inline buttons: Keep or Skip is a key that types its label.
@@ -73,10 +75,14 @@ def question_reply(
     return Reply(text, buttons=tuple(leave), edit=edit)
 
 
-def hint(t: Translator, question: Question, this_year: int) -> str | None:
-    """The line under a question that says how to answer it: the times of day, or how a year is typed."""
+def hint(t: Translator, question: Question, this_year: int, zone: str) -> str | None:
+    """The line under a question that says how to answer it: the times of day and the time zone they are
+    read in, or how a year is typed."""
     if question.kind is Kind.AVAILABILITY:
-        return t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00")
+        parts = dict.fromkeys(o.value.split("-")[1] for o in question.options)
+        hours = [t.gettext(PART_HOURS[part]) for part in parts]
+        listed = format_list(hours, locale=babel_locale(t.language))
+        return t.gettext("{hours}\nTime zone: {zone}").format(hours=listed, zone=zone_name(zone, t.language))
     if question.kind is Kind.YEAR:
         example = year_as_digits(question, this_year)
         return t.gettext(example.message).format(**example.params)
@@ -93,35 +99,50 @@ def _leave_as_is(t: Translator, question: Question, has_answer: bool) -> list[tu
     return [(Button(t.gettext("Skip"), SkipQuestion(question.key).pack()),)] if question.optional else []
 
 
-def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row: int) -> list[tuple[Button, ...]]:
+def _words_per_row(buttons: list[Button], channel: Capabilities) -> int:
+    """Options in words: one to a row, two when there are many, if their labels fit uncut."""
+    return channel.fitting((b.label for b in buttons), 2 if len(buttons) > MANY_OPTIONS else 1)
+
+
+def _ticks(t: Translator, question: Question, ticked: list[str], channel: Capabilities) -> list[tuple[Button, ...]]:
     """Toggle buttons that say what a press will do, so a double tap cannot undo itself; a day's times
-    side by side (as many as the channel shows)."""
+    side by side, as many as the channel shows uncut (the longest label of the grid decides, ticked)."""
 
     def toggle(value: str, label: str) -> Button:
         on = value in ticked
         return Button((TICK if on else "") + label, Tick(question.key, value, not on).pack())
 
     if question.kind is Kind.AVAILABILITY:
-        days = weekday_names(t.language)
+        names = dict(zip(DAYS, weekday_names(t.language), strict=True))
+        cells = [o.value.split("-") for o in question.options]
+        labels = [
+            t.gettext("{day} {time}").format(day=names[day], time=t.gettext(PART_NAMES[part])) for day, part in cells
+        ]
+        per_row = channel.fitting((TICK + label for label in labels), channel.buttons_per_row)
         rows = []
-        for i, day in enumerate(WEEKDAYS):
-            times = [
-                toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
-                for part in DAY_PARTS
-            ]
-            rows += _rows(times, buttons_per_row)
+        for day in dict.fromkeys(day for day, _ in cells):
+            rows += _rows(
+                [
+                    toggle(o.value, label)
+                    for o, label in zip(question.options, labels, strict=True)
+                    if o.value.startswith(f"{day}-")
+                ],
+                per_row,
+            )
     else:
         buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
-        rows = _rows(buttons, min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row))
+        rows = _rows(buttons, _words_per_row([Button(TICK + b.label, b.data) for b in buttons], channel))
     return rows + [(Button(t.gettext("Done"), DoneTicking(question.key).pack()),)]
 
 
-def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, buttons_per_row: int) -> Reply:
-    """Every answer, an Edit button for each (two side by side, if the channel shows two), and Submit."""
+def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, channel: Capabilities) -> Reply:
+    """Every answer, an Edit button for each (two side by side, if the channel shows two uncut), and Submit."""
     lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
     lines.append(summary(t, answers, visible))
     edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), EditAnswer(q.key).pack()) for q in visible]
-    rows = _rows(edits, min(2, buttons_per_row)) + [(Button(t.gettext("Submit"), Submit().pack()),)]
+    rows = _rows(edits, channel.fitting((b.label for b in edits), 2)) + [
+        (Button(t.gettext("Submit"), Submit().pack()),)
+    ]
     return Reply("\n\n".join(lines), buttons=tuple(rows))
 
 
