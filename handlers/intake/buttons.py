@@ -118,3 +118,8 @@ class EditAnswer(ButtonData, code="e"):
 @dataclass(frozen=True)
 class Submit(ButtonData, code="submit"):
     pass
+
+
+@dataclass(frozen=True)
+class FinishEditing(ButtonData, code="edited"):
+    """Done under the review of a submitted registration changed with /edit."""

@@ -18,12 +18,13 @@ from handlers.core.ports import Context
 from handlers.core.render import chosen
 from handlers.core.terms import consent_text
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
-from handlers.intake import questioning, status, submitting, typed, welcome
+from handlers.intake import changes, questioning, status, submitting, typed, welcome
 from handlers.intake.buttons import (
     AgreeToTerms,
     ChooseLanguage,
     ChooseRole,
     ChooseTimeZone,
+    FinishEditing,
     Resume,
     StartOver,
     StopRegistering,
@@ -40,6 +41,7 @@ COMMANDS: Final = {
     "language": N_("Change the language"),
     "status": N_("What I registered and where it stands"),
     "timezone": N_("The time zone of my meeting times"),
+    "edit": N_("Change my answers after submitting"),
     "mydata": N_("See everything stored about me"),
     "delete": N_("Erase my data"),
     "help": N_("What this bot does and how to use it"),
@@ -87,6 +89,8 @@ async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
         return [await status.status(t, ctx)]
     if command == "timezone":
         return [await status.time_zone_question(t, ctx)]
+    if command == "edit":
+        return await changes.begin(t, ctx)
     if command == "back":
         return await _on_back(t, ctx)
     if command == "cancel":
@@ -290,4 +294,5 @@ ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
     route(StopRegistering, _on_cancel_answer),
     *questioning.ROUTES,
     route(Submit, submitting.on_submit),
+    route(FinishEditing, changes.on_finish),
 )

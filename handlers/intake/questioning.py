@@ -11,7 +11,7 @@ from typing import Any, Final
 from handlers.core import ids
 from handlers.core.buttons import Pressed, Route, fold, route
 from handlers.core.events import Event, EventKind, Reply
-from handlers.core.model import Participant, Step
+from handlers.core.model import Participant, Status, Step
 from handlers.core.ports import Context
 from handlers.core.program import Form, Kind, Question
 from handlers.core.render import chosen, display_answer
@@ -122,7 +122,13 @@ def show_review(t: Translator, ctx: Context, participant: Participant) -> Reply:
     conversation.editing = False
     conversation.pending = []
     visible = visible_questions(form_of(ctx), participant.answers)
-    return review_reply(t, participant.answers, visible, channel=ctx.capabilities)
+    return review_reply(
+        t,
+        participant.answers,
+        visible,
+        channel=ctx.capabilities,
+        submitted=participant.status is not Status.IN_PROGRESS,
+    )
 
 
 async def store_answer(ctx: Context, participant: Participant, question: Question, value: Any) -> None:

@@ -18,6 +18,7 @@ from handlers.intake.buttons import (
     ClearAnswer,
     DoneTicking,
     EditAnswer,
+    FinishEditing,
     KeepAnswer,
     OtherAnswer,
     SkipQuestion,
@@ -135,15 +136,20 @@ def _ticks(t: Translator, question: Question, ticked: list[str], channel: Capabi
     return rows + [(Button(t.gettext("Done"), DoneTicking(question.key).pack()),)]
 
 
-def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, channel: Capabilities) -> Reply:
-    """Every answer, an Edit button for each (two side by side, if the channel shows two uncut), and Submit."""
-    lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
-    lines.append(summary(t, answers, visible))
+def review_reply(
+    t: Translator, answers: dict[str, Any], visible: list[Question], *, channel: Capabilities, submitted: bool = False
+) -> Reply:
+    """Every answer, an Edit button for each (two side by side, if the channel shows two uncut), and Submit;
+    for a `submitted` registration changed with /edit, Done."""
+    if submitted:
+        heading = t.gettext("Your registration: tap an answer's button to change it, then Done.")
+        close = Button(t.gettext("Done"), FinishEditing().pack())
+    else:
+        heading = t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")
+        close = Button(t.gettext("Submit"), Submit().pack())
     edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), EditAnswer(q.key).pack()) for q in visible]
-    rows = _rows(edits, channel.fitting((b.label for b in edits), 2)) + [
-        (Button(t.gettext("Submit"), Submit().pack()),)
-    ]
-    return Reply("\n\n".join(lines), buttons=tuple(rows))
+    rows = [*_rows(edits, channel.fitting((b.label for b in edits), 2)), (close,)]
+    return Reply("\n\n".join([heading, summary(t, answers, visible)]), buttons=tuple(rows))
 
 
 def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:

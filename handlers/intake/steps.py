@@ -14,7 +14,7 @@ from handlers.core.events import Reply
 from handlers.core.model import Conversation, Participant, Step
 from handlers.core.ports import Context
 from handlers.core.translator import Translator
-from handlers.intake import questioning, status, welcome
+from handlers.intake import changes, questioning, status, welcome
 from handlers.intake.buttons import Resume, StartOver, StopRegistering
 
 PROMPTS: Final = (Step.RESUME, Step.CANCEL, Step.START_OVER)
@@ -26,6 +26,8 @@ async def start(t: Translator, ctx: Context) -> list[Reply]:
     if underlying_step(conversation) is Step.DONE:
         conversation.step, conversation.paused_step = Step.DONE, None
         return [Reply(t.gettext("You are already registered, thank you! Send /status to see your registration."))]
+    if intake_under_way(conversation) and await changes.submitted_participant(ctx):
+        return [changes.reminder(t), *await return_to_paused_or_here(t, ctx)]
     if intake_under_way(conversation):
         participant = await questioning.participant_of(ctx)
         if conversation.step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
@@ -69,6 +71,8 @@ async def cancel(t: Translator, ctx: Context) -> list[Reply]:
     if not intake_under_way(conversation):
         reset(conversation)
         return [Reply(t.gettext("Stopped. Nothing about you has been stored. Send /start whenever you are ready."))]
+    if await changes.submitted_participant(ctx):
+        return [changes.reminder(t), *await return_to_paused_or_here(t, ctx)]
     participant = await questioning.participant_of(ctx)
     if conversation.step not in (*PROMPTS, Step.LANGUAGE):
         conversation.paused_step = conversation.step
@@ -105,6 +109,13 @@ async def start_over(t: Translator, ctx: Context) -> list[Reply]:
             (t.gettext("No, continue"), StartOver(confirmed=False).pack()),
         )
     ]
+
+
+async def return_to_paused_or_here(t: Translator, ctx: Context) -> list[Reply]:
+    """The step a prompt interrupted, shown again; or the open step, if none did."""
+    if ctx.conversation.step in (*PROMPTS, Step.LANGUAGE):
+        return await return_to_paused(t, ctx)
+    return await show_step(t, ctx)
 
 
 async def return_to_paused(t: Translator, ctx: Context) -> list[Reply]:

@@ -17,6 +17,8 @@ async def on_submit(button: Submit, pressed: Pressed) -> list[Reply] | None:
     if ctx.conversation.participant_id is None or ctx.conversation.step is not Step.REVIEW:
         return None
     participant = await participant_of(ctx)
+    if participant.status is not Status.IN_PROGRESS:  # an older review's Submit, under a change (/edit)
+        return None
     form = form_of(ctx)
     missing = next_question(form, participant.answers)
     if missing is not None:
