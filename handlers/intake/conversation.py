@@ -211,40 +211,40 @@ async def _on_resume(button: Resume, pressed: Pressed) -> list[Reply] | None:
 
 
 async def _on_start_over(button: StartOver, pressed: Pressed) -> list[Reply] | None:
-    t, ctx = pressed.t, pressed.ctx
-    conversation = ctx.conversation
-    if conversation.step is not Step.START_OVER:
-        return None
-    if not button.confirmed:
-        return await return_to_paused(t, ctx)
-    participant = await questioning.participant_of(ctx)
-    await ctx.participants.delete(participant)
+    if not await _deleted(button.confirmed, Step.START_OVER, pressed):
+        return await _not_deleted(button.confirmed, Step.START_OVER, pressed)
+    conversation = pressed.ctx.conversation
     role = conversation.role
     reset(conversation)
-    conversation.step = Step.ROLE
-    conversation.role = role
+    conversation.step, conversation.role = Step.ROLE, role
     return [
-        Reply(t.gettext("Your earlier answers are deleted. Let us start again."), edit=True),
-        welcome.role_question(t),
+        Reply(pressed.t.gettext("Your earlier answers are deleted. Let us start again."), edit=True),
+        welcome.role_question(pressed.t),
     ]
 
 
 async def _on_cancel_answer(button: StopRegistering, pressed: Pressed) -> list[Reply] | None:
-    t, ctx = pressed.t, pressed.ctx
-    conversation = ctx.conversation
-    if conversation.step is not Step.CANCEL:
+    if not await _deleted(button.confirmed, Step.CANCEL, pressed):
+        return await _not_deleted(button.confirmed, Step.CANCEL, pressed)
+    reset(pressed.ctx.conversation)
+    text = pressed.t.gettext("Stopped, and your answers are deleted. Send /start whenever you want to begin again.")
+    return [Reply(text, edit=True)]
+
+
+async def _deleted(confirmed: bool, asked_at: Step, pressed: Pressed) -> bool:
+    """Yes to "delete the answers?" (/cancel, Start over), asked at `asked_at`: the answers are deleted."""
+    ctx = pressed.ctx
+    if not confirmed or ctx.conversation.step is not asked_at:
+        return False
+    await ctx.participants.delete(await questioning.participant_of(ctx))
+    return True
+
+
+async def _not_deleted(confirmed: bool, asked_at: Step, pressed: Pressed) -> list[Reply] | None:
+    """No: back to where they were; None for a stale button (the question is no longer open)."""
+    if confirmed or pressed.ctx.conversation.step is not asked_at:
         return None
-    if not button.confirmed:
-        return await return_to_paused(t, ctx)
-    participant = await questioning.participant_of(ctx)
-    await ctx.participants.delete(participant)
-    reset(conversation)
-    return [
-        Reply(
-            t.gettext("Stopped, and your answers are deleted. Send /start whenever you want to begin again."),
-            edit=True,
-        )
-    ]
+    return await return_to_paused(pressed.t, pressed.ctx)
 
 
 # ---------------------------------------------------------------- typed messages
