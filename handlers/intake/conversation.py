@@ -13,7 +13,7 @@ from typing import Final
 from handlers.core.bidi import for_reader
 from handlers.core.buttons import Pressed, Route, answer, read, route
 from handlers.core.events import Event, EventKind, Outcome, Reply
-from handlers.core.model import Role, Step
+from handlers.core.model import Role, Status, Step
 from handlers.core.ports import Context
 from handlers.core.render import chosen
 from handlers.core.terms import consent_text
@@ -124,7 +124,9 @@ async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
         return [welcome.role_question(t)]
     if step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
         participant = await questioning.participant_of(ctx)
-        if conversation.editing:
+        if conversation.editing or participant.status is not Status.IN_PROGRESS:
+            # From an answer being changed, back to the review; a submitted one's (/edit) keeps its history
+            # of changed answers for the coordinators.
             return [questioning.show_review(t, ctx, participant)]
         history = [key for key in conversation.history if key != conversation.question]
         if not history:

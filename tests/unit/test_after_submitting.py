@@ -36,6 +36,8 @@ async def test_a_submitted_registration_is_changed_with_edit_and_the_coordinator
     await amal.click("✏️ Occupation")
     assert amal.last.labels() == ["Keep"]
     await amal.send("Data analyst")
+    await amal.send("/back")  # from the review, back stays on it: the change is kept in mind
+    assert amal.last.text.startswith("Your registration: tap an answer's button")
     await amal.send("/start")  # nothing is deleted while a submitted registration changes
     assert amal.screen[-2].text.startswith("You are changing your submitted registration.")
     await amal.click("Done")
