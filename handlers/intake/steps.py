@@ -83,13 +83,7 @@ async def cancel(t: Translator, ctx: Context) -> list[Reply]:
         "Stop registering and delete the {count} answers you gave so far?",
         count,
     ).format(count=count)
-    return [
-        welcome.choose(
-            text,
-            (t.gettext("Yes, stop and delete"), StopRegistering(confirmed=True).pack()),
-            (t.gettext("No, continue"), StopRegistering(confirmed=False).pack()),
-        )
-    ]
+    return [_delete_or_not(t, text, t.gettext("Yes, stop and delete"), StopRegistering)]
 
 
 async def start_over(t: Translator, ctx: Context) -> list[Reply]:
@@ -102,13 +96,14 @@ async def start_over(t: Translator, ctx: Context) -> list[Reply]:
         "Start over and delete the {count} answers you gave so far?",
         count,
     ).format(count=count)
-    return [
-        welcome.choose(
-            text,
-            (t.gettext("Yes, delete and start over"), StartOver(confirmed=True).pack()),
-            (t.gettext("No, continue"), StartOver(confirmed=False).pack()),
-        )
-    ]
+    return [_delete_or_not(t, text, t.gettext("Yes, delete and start over"), StartOver)]
+
+
+def _delete_or_not(t: Translator, text: str, yes: str, kind: type[StartOver | StopRegistering]) -> Reply:
+    """Delete the answers given so far? (/cancel, Start over): Yes, or "No, continue"."""
+    return welcome.choose(
+        text, (yes, kind(confirmed=True).pack()), (t.gettext("No, continue"), kind(confirmed=False).pack())
+    )
 
 
 async def return_to_paused_or_here(t: Translator, ctx: Context) -> list[Reply]:
