@@ -35,7 +35,7 @@ from handlers.core.ports import Context, Office
 from handlers.core.render import format_when
 from handlers.core.translator import Translator
 from handlers.intake import consent, conversation, welcome
-from handlers.matching import again, proposal_answers
+from handlers.matching import again, proposal_answers, rechecks
 from handlers.meetings import changes, follow_up_steps, follow_ups
 from handlers.privacy import rights
 
@@ -162,10 +162,20 @@ async def _open_follow_up(arrival: Arrival) -> Outcome | None:
 async def _conversation(arrival: Arrival) -> Outcome:
     event, ctx, office = arrival.event, arrival.ctx, arrival.office
     inviter = await _inviter(event, ctx, office)
+    if arrival.command("edit") and await _met_or_meeting(ctx, office):
+        text = arrival.t.gettext(
+            "You have a meeting agreed, so your answers can no longer be changed here. Please ask a coordinator."
+        )
+        return Outcome([Reply(text)])
     outcome = await conversation.handle(event, ctx)
     if inviter is not None and ctx.conversation.step is Step.LANGUAGE:
         # One welcome, not two in a row: the invitation's, asking the language as the greeting would.
         outcome = Outcome([_invited(inviter, ctx, office)], outcome.messages, outcome.notice)
+    if ctx.edited is not None:
+        edited = await ctx.participants.get(ctx.conversation.participant_id or 0)
+        if edited is not None:
+            told = await review.on_edited(office, edited, ctx.edited)
+            outcome += Outcome(messages=told + await rechecks.after_change(office, edited, ctx.edited))
     if ctx.submitted is not None:
         person = await ctx.participants.get(ctx.submitted)
         if person is not None:
@@ -251,6 +261,15 @@ def _translator(ctx: Context) -> Translator:
 def _or_expired(outcome: Outcome | None, t: Translator) -> Outcome:
     """A button flow's outcome; None (not the presser's button, or no longer open) gets the "expired" toast."""
     return Outcome(notice=t.gettext(conversation.EXPIRED)) if outcome is None else outcome
+
+
+async def _met_or_meeting(ctx: Context, office: Office) -> bool:
+    """Whether the person is matched: a meeting agreed (held or to come). /edit stops there."""
+    person = await ctx.participants.get(ctx.conversation.participant_id or 0)
+    if person is None:
+        return False
+    proposals = await office.matchmaking.current_proposals(person.id, person.role)
+    return any(proposal.status is ProposalStatus.CONFIRMED for proposal in proposals)
 
 
 async def _meeting_status(ctx: Context, office: Office) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.core.program import Program, with_consent_versions
+from handlers.core.terms import consent_wording
 from storage.database import inserted
 from storage.tables import ConsentTextRow
 
@@ -31,7 +32,8 @@ async def consent_versions(session: AsyncSession, program: Program, now: datetim
     versions = {}
     for role, form in program.forms.items():
         consent = form.consent
-        digest = hashlib.sha256(consent.text.encode()).hexdigest()
+        wording = consent_wording(form)  # the list of what is collected, from the form, included
+        digest = hashlib.sha256(wording.encode()).hexdigest()
         while True:  # a second worker starting at the same moment may store the same new version first
             rows = list(
                 (
@@ -55,7 +57,7 @@ async def consent_versions(session: AsyncSession, program: Program, now: datetim
                 version=version,
                 declared_version=consent.version,
                 text_sha256=digest,
-                text=consent.text,
+                text=wording,
                 created_at=now,
             )
             if await inserted(session, row):

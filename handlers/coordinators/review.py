@@ -11,6 +11,8 @@ from datetime import datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
+
 from handlers.coordinators.buttons import Approve, Decline, PickConnector
 from handlers.coordinators.shortlist import applications_waiting, pick_reply, tell_coordinators
 from handlers.core.buttons import PressedInProgram, Route, route
@@ -18,7 +20,7 @@ from handlers.core.events import Button, Outcome, Outgoing, Reply
 from handlers.core.model import Participant, Role, Status
 from handlers.core.people import answer, name, role_name, to, translator
 from handlers.core.ports import Office
-from handlers.core.translator import Translator
+from handlers.core.translator import Translator, babel_locale
 from handlers.matching import again, proposals
 from handlers.matching.pool import Pool, suggestions, suggestions_for_each
 
@@ -48,6 +50,21 @@ async def on_submitted(office: Office, person: Participant) -> list[Outgoing]:
     def notice(t: Translator) -> Reply:
         text = t.gettext("New application to review:\n{application}\n\nSend /pending to review it.")
         return Reply(text.format(application=application(t, office, person)))
+
+    return await tell_coordinators(office, notice)
+
+
+async def on_edited(office: Office, person: Participant, changed: tuple[str, ...]) -> list[Outgoing]:
+    """A submitted registration changed with /edit: the coordinators are told which answers, and how it reads now."""
+    form = office.program.forms[person.role.value]
+    keys = [q for q in form.questions if q.key in changed]
+
+    def notice(t: Translator) -> Reply:
+        labels = format_list([t.gettext(q.label) for q in keys], locale=babel_locale(t.language))
+        text = t.gettext("{name} (#{id}) changed their registration: {answers}.\n\n{application}")
+        return Reply(
+            text.format(name=name(person, t), id=person.id, answers=labels, application=application(t, office, person))
+        )
 
     return await tell_coordinators(office, notice)
 

@@ -14,13 +14,15 @@ new field or kind is a new code, never a changed one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Annotated, Any, ClassVar, Final, Generic, Self, TypeVar, get_args, get_origin, get_type_hints
 
+from handlers.core.events import Button
 from handlers.core.ids import DATABASE_IDS, number
 from handlers.core.ports import Context, Office
-from handlers.core.translator import Translator
+from handlers.core.translator import N_, Translator
 
 NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,23}")
 """A question's key or option's value, a language code, a follow-up step or answer, an export's format:
@@ -156,3 +158,68 @@ async def answer(button: ButtonData, routes: Sequence[Route[E, R]], given: E) ->
         if type(button) is line.button:
             return await line.answer(button, given)
     return None
+
+
+def fold(text: str) -> str:
+    """Text as a typed answer is compared with a button's label: in any case, with accents or without,
+    without emoji, punctuation or extra spaces ("✏️ Éducation" and "education" fold alike)."""
+    kept = []
+    for char in unicodedata.normalize("NFKD", text):
+        category = unicodedata.category(char)
+        if category == "Mn":  # accents, harakat: typed or not, the same word
+            continue
+        kept.append(char if category[0] in "LN" or category == "Mc" else " ")
+    return " ".join("".join(kept).casefold().split())
+
+
+def agreement(button: ButtonData) -> bool | None:
+    """What a yes/no button says (its one YesNo field); None for a button of any other kind."""
+    hints = get_type_hints(type(button), include_extras=True)
+    said = [getattr(button, f.name) for f in fields(button) if hints[f.name] == YesNo]  # type: ignore[arg-type]
+    return said[0] if len(said) == 1 else None
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words people type for yes and for no, folded (handlers.core.buttons.fold)."""
+
+    yes: frozenset[str]
+    no: frozenset[str]
+
+
+# Each catalog translates these with the words its readers type, "/" between spellings; a word is
+# taken in any of the program's languages (a French reader of the English bot types "oui").
+YES: Final = N_("yes/y/ok")
+NO: Final = N_("no/n")
+
+
+def typed_words(ctx: Context) -> Words:
+    """Yes and no as typed in any of the program's languages; a word that is both is neither."""
+    catalogs = [ctx.translations(language) for language in ctx.program.languages]
+    yes = {fold(w) for t in catalogs for w in t.gettext(YES).split("/")} | {fold(w) for w in YES.split("/")}
+    no = {fold(w) for t in catalogs for w in t.gettext(NO).split("/")} | {fold(w) for w in NO.split("/")}
+    return Words(yes=frozenset(yes - no - {""}), no=frozenset(no - yes - {""}))
+
+
+def typed_press(
+    text: str, rows: Sequence[Sequence[Button]], routes: Sequence[Route[Any, Any]], words: Words
+) -> str | None:
+    """The data of the button a typed text names, as if pressed; None when it names none.
+
+    A label (folded), else a button's number in reading order ("2"), else yes or no where exactly one
+    button on the message answers so (handlers.core.buttons.agreement).
+    """
+    typed = fold(text)
+    shown = [button for row in rows for button in row]
+    if not typed or not shown:
+        return None
+    same = [button for button in shown if fold(button.label) == typed]
+    if len(same) == 1:
+        return same[0].data
+    if typed.isdecimal() and 1 <= int(typed) <= len(shown):
+        return shown[int(typed) - 1].data
+    if (typed in words.yes) == (typed in words.no):
+        return None
+    saying = typed in words.yes
+    meant = [button for button in shown if (kind := read(button.data, routes)) and agreement(kind) is saying]
+    return meant[0].data if len(meant) == 1 else None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
+
+LABEL_PADDING: Final = 1  # a button's margins, in characters of its row
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,22 @@ class Capabilities:
     most_text_chars: int  # one message's text
     most_file_bytes: int  # one file sent to a person
     buttons_per_row: int  # the most buttons shown side by side, legibly, on the screens the channel serves
+    row_chars: int  # the characters of labels a row of buttons shows before one is cut short ("…")
+
+    def fitting(self, labels: Iterable[str], wanted: int) -> int:
+        """How many of these buttons go side by side: at most `wanted` and the channel's most, and only as
+        many as the longest label allows uncut (a wide character, as in Chinese, counts twice)."""
+        longest = max((_width(label) for label in labels), default=0)
+        return max(1, min(wanted, self.buttons_per_row, self.row_chars // (longest + LABEL_PADDING)))
 
     def link(self, start: str) -> str:
         """What opens the conversation with `start` as its start payload (a referral's personal link)."""
         return self.deep_link.format(start=start)
+
+
+def _width(label: str) -> int:
+    """Columns on screen: a wide character (Chinese, an emoji) two, a combining mark (a vowel sign) none."""
+    return sum(
+        0 if unicodedata.category(char) == "Mn" else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        for char in label
+    )

@@ -20,6 +20,7 @@ class Step(StrEnum):
     REVIEW = "review"
     RESUME = "resume"  # /start during an intake: continue or start over?
     CANCEL = "cancel"  # /cancel during an intake: really delete the answers?
+    START_OVER = "start_over"  # "Start over" pressed at RESUME: really delete the answers?
     DONE = "done"
 
 

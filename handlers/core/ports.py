@@ -56,7 +56,8 @@ class Participants(Protocol):
 class Context:
     """Everything a conversation flow may use while handling one event.
 
-    `submitted` is set by the flow when this event submitted a registration, for what follows it.
+    `submitted` is set by the flow when this event submitted a registration, for what follows it;
+    `edited`, when it closed a change to a submitted one (/edit): the keys of the answers changed.
     """
 
     conversation: Conversation
@@ -66,6 +67,7 @@ class Context:
     now: datetime
     capabilities: Capabilities  # of the channel the event came from
     submitted: int | None = None
+    edited: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -22,6 +22,7 @@ from handlers.core.matching_rules import OutsideField as OutsideField
 from handlers.core.matching_rules import parse_matching
 from handlers.core.questions import DAY_PART_HOURS as DAY_PART_HOURS
 from handlers.core.questions import DAY_PARTS as DAY_PARTS
+from handlers.core.questions import DAYS as DAYS
 from handlers.core.questions import WEEKDAYS as WEEKDAYS
 from handlers.core.questions import Condition as Condition
 from handlers.core.questions import Fail, Lists, parse_lists, parse_question, within

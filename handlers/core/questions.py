@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
+from handlers.core.translator import N_
+
 KEY_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 VALUE_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,23}$")
-WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri")
+DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # in Python's weekday() order
+WEEKDAYS: Final = DAYS[:5]  # an availability question's days unless the program file names others
 DAY_PARTS: Final = ("morning", "midday", "afternoon", "evening")
 # Local clock hours each part of a day covers; the availability question's hint says the same.
 DAY_PART_HOURS: Final = {"morning": (9, 12), "midday": (12, 14), "afternoon": (14, 17), "evening": (17, 20)}
@@ -71,6 +74,7 @@ class Question:
     text: str  # msgid
     label: str  # msgid: the short name on the review screen and its Edit button
     optional: bool = False
+    sensitive: bool = False  # a "Prefer not to say" option, and the consent text says it may be declined
     options: tuple[Option, ...] = ()
     other: bool = False  # an "Other" button that asks for a typed answer
     minimum: int | None = None
@@ -125,7 +129,7 @@ def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
     text = raw.get("question")
     if not isinstance(text, str) or not text.strip():
         raise bad("needs a question text")
-    options = _options(key, kind, raw.get("options"), lists, bad)
+    options = _declining(kind, _options(key, kind, raw, lists, bad), bool(raw.get("sensitive")), bad)
     minimum, maximum, this_year_max = _limits(kind, raw, bad)
     version = _version(kind, raw.get("version", ""), bad)
     return Question(
@@ -134,6 +138,7 @@ def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
         text=text,
         label=str(raw.get("label", key)),
         optional=bool(raw.get("optional", False)),
+        sensitive=bool(raw.get("sensitive")),
         options=options,
         other=bool(raw.get("other", False)),
         minimum=minimum,
@@ -153,14 +158,45 @@ def _kind(raw: dict[str, Any], bad: Fail) -> Kind:
         raise bad(f"unknown kind {raw.get('kind')!r} (one of {', '.join(k.value for k in Kind)})") from None
 
 
-def _options(key: str, kind: Kind, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:
+def _options(key: str, kind: Kind, raw: dict[str, Any], lists: Lists, bad: Fail) -> tuple[Option, ...]:
+    raw_options = raw.get("options")
     if kind in (Kind.CHOICE, Kind.MULTI):
         return _choices(key, raw_options, lists, bad)
-    if kind is Kind.AVAILABILITY:
-        return tuple(Option(value=f"{day}-{part}", label=part) for day in WEEKDAYS for part in DAY_PARTS)
     if raw_options is not None:
         raise bad(f"a {kind.value} question takes no options")
+    if kind is Kind.AVAILABILITY:
+        return _grid(raw, bad)
+    if "days" in raw or "times" in raw:
+        raise bad("only an availability question takes days and times")
     return ()
+
+
+def _grid(raw: dict[str, Any], bad: Fail) -> tuple[Option, ...]:
+    """An availability question's cells ("sat-evening"): its `days` (weekdays unless it says) by its
+    `times` (every part of a day unless it says), in the week's and the day's order."""
+    days = _some(raw.get("days", list(WEEKDAYS)), DAYS, "days", bad)
+    times = _some(raw.get("times", list(DAY_PARTS)), DAY_PARTS, "times", bad)
+    return tuple(Option(value=f"{day}-{part}", label=part) for day in days for part in times)
+
+
+def _some(given: Any, known: tuple[str, ...], name: str, bad: Fail) -> tuple[str, ...]:
+    if not isinstance(given, list) or not given or any(item not in known for item in given):
+        raise bad(f"{name} must be a non-empty list of {', '.join(repr(item) for item in known)}")
+    return tuple(item for item in known if item in given)
+
+
+PREFER_NOT: Final = Option(value="prefer_not", label=N_("Prefer not to say"))
+
+
+def _declining(kind: Kind, options: tuple[Option, ...], sensitive: bool, bad: Fail) -> tuple[Option, ...]:
+    """A sensitive question's options, "Prefer not to say" last."""
+    if not sensitive:
+        return options
+    if kind is not Kind.CHOICE:
+        raise bad("only a choice question can be sensitive (it gets a Prefer not to say option)")
+    if PREFER_NOT.value in {option.value for option in options}:
+        raise bad(f"a sensitive question adds the option {PREFER_NOT.value!r} itself")
+    return (*options, PREFER_NOT)
 
 
 def _choices(key: str, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:

@@ -12,7 +12,7 @@ from babel.lists import format_list
 
 from handlers.core.bidi import for_reader
 from handlers.core.events import Reply
-from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Option, Question
+from handlers.core.program import DAY_PARTS, DAYS, Kind, Option, Question
 from handlers.core.translator import N_, Translator, babel_locale
 
 SKIPPED: Final = N_("(skipped)")  # an optional question left unanswered, shown as its answer
@@ -23,6 +23,15 @@ PART_NAMES: Final = {
     "midday": N_("noon"),
     "afternoon": N_("pm"),
     "evening": N_("eve"),
+}
+
+
+# What each part of a day covers (handlers.core.questions.DAY_PART_HOURS), under the availability question.
+PART_HOURS: Final = {
+    "morning": N_("am = 9:00-12:00"),
+    "midday": N_("noon = 12:00-14:00"),
+    "afternoon": N_("pm = 14:00-17:00"),
+    "evening": N_("eve = 17:00-20:00"),
 }
 
 
@@ -54,9 +63,9 @@ def option_label(t: Translator, option: Option) -> str:
 
 
 def weekday_names(language: str) -> list[str]:
-    """Abbreviated Monday..Friday in the reader's language (Babel's CLDR data)."""
+    """Abbreviated Monday..Sunday in the reader's language (Babel's CLDR data)."""
     days = babel_locale(language).days["format"]["abbreviated"]
-    return [days[index] for index in range(len(WEEKDAYS))]
+    return [days[index] for index in range(len(DAYS))]
 
 
 def display_answer(t: Translator, question: Question, value: Any) -> str:
@@ -90,7 +99,7 @@ def _answer_text(t: Translator, question: Question, value: Any) -> str:
 def _display_availability(t: Translator, value: list[str]) -> str:
     days = weekday_names(t.language)
     lines = []
-    for index, day in enumerate(WEEKDAYS):
+    for index, day in enumerate(DAYS):
         parts = [t.gettext(PART_NAMES[part]) for part in DAY_PARTS if f"{day}-{part}" in value]
         if parts:
             lines.append(

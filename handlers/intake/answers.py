@@ -74,11 +74,24 @@ def check_length(text: str, limit: int) -> str | Invalid:
     return text
 
 
-def _check_year(text: str, question: Question, this_year: int) -> int | Invalid:
+def year_range(question: Question, this_year: int) -> tuple[int, int]:
+    """The first and last year a year question takes."""
     lowest = question.minimum if question.minimum is not None else 1900
-    highest = this_year if question.this_year_max else (question.maximum or this_year)
+    return lowest, this_year if question.this_year_max else (question.maximum or this_year)
+
+
+def year_as_digits(question: Question, this_year: int) -> Invalid:
+    """How a year is typed, with an example: the question says it too (handlers.intake.screens), so they agree."""
+    return Invalid(
+        N_("Please type the year as four digits, for example {example}."),
+        {"example": year_range(question, this_year)[1]},
+    )
+
+
+def _check_year(text: str, question: Question, this_year: int) -> int | Invalid:
+    lowest, highest = year_range(question, this_year)
     if not re.fullmatch(r"\d{4}", text):
-        return Invalid(N_("Please type the year as four digits, for example {example}."), {"example": highest})
+        return year_as_digits(question, this_year)
     year = int(text)
     if year < lowest:
         return Invalid(

@@ -38,6 +38,13 @@ class Resume(ButtonData, code="resume"):
 
 
 @dataclass(frozen=True)
+class StartOver(ButtonData, code="over"):
+    """ "Start over" asks first: really delete the answers given?"""
+
+    confirmed: YesNo
+
+
+@dataclass(frozen=True)
 class StopRegistering(ButtonData, code="cancel"):
     confirmed: YesNo
 
@@ -58,6 +65,28 @@ class Answer(ButtonData, code="a"):
 @dataclass(frozen=True)
 class SkipQuestion(ButtonData, code="s"):
     question: Name
+
+
+@dataclass(frozen=True)
+class KeepAnswer(ButtonData, code="k"):
+    """Under a question asked again (edit, /back): keep the answer it has."""
+
+    question: Name
+
+
+@dataclass(frozen=True)
+class ClearAnswer(ButtonData, code="x"):
+    """Under an optional question asked again: remove its answer, said in so many words (Skip keeps it)."""
+
+    question: Name
+
+
+@dataclass(frozen=True)
+class Meant(ButtonData, code="dym"):
+    """Yes or No to "Did you mean …?" under a typed answer that looked a little off (handlers.intake.near_misses)."""
+
+    question: Name
+    agreed: YesNo
 
 
 @dataclass(frozen=True)
@@ -89,3 +118,8 @@ class EditAnswer(ButtonData, code="e"):
 @dataclass(frozen=True)
 class Submit(ButtonData, code="submit"):
     pass
+
+
+@dataclass(frozen=True)
+class FinishEditing(ButtonData, code="edited"):
+    """Done under the review of a submitted registration changed with /edit."""

@@ -15,8 +15,9 @@ from handlers.core.events import Button, Event, EventKind, Reply
 from handlers.core.model import Participant, Step
 from handlers.core.ports import Context, Office
 from handlers.core.render import chosen
+from handlers.core.terms import consent_text
 from handlers.core.translator import Translator, language_shown
-from handlers.intake import conversation
+from handlers.intake import steps
 from handlers.intake.buttons import AgreeToNewTerms, ChooseLanguage, StopRegistering
 from handlers.meetings import follow_ups
 from handlers.privacy.buttons import EraseMyData, KeepMyData
@@ -54,9 +55,8 @@ async def check(event: Event, ctx: Context, office: Office) -> list[Reply] | Non
 
 
 def _question(person: Participant, t: Translator, ctx: Context) -> Reply:
-    consent = ctx.program.forms[person.role.value].consent
     return Reply(
-        t.gettext(consent.text),
+        consent_text(t, ctx.program.forms[person.role.value]),
         buttons=(
             (
                 Button(t.pgettext("consent", "I agree"), AgreeToNewTerms(agreed=True).pack()),
@@ -68,7 +68,7 @@ def _question(person: Participant, t: Translator, ctx: Context) -> Reply:
 
 async def _answer(agreed: bool, person: Participant, t: Translator, ctx: Context, office: Office) -> list[Reply]:
     consent = ctx.program.forms[person.role.value].consent
-    text = t.gettext(consent.text)
+    text = consent_text(t, ctx.program.forms[person.role.value])
     if not agreed:
         later = t.gettext(
             "No problem: we will not collect anything new. What you gave us before stays under the terms "
@@ -79,4 +79,4 @@ async def _answer(agreed: bool, person: Participant, t: Translator, ctx: Context
     replies = [chosen(text, t.pgettext("consent", "I agree"), t), Reply(t.gettext("Thank you! Let us go on."))]
     if ctx.conversation.step is Step.DONE:
         return replies + await follow_ups.open_question(office, person)
-    return replies + await conversation.show_step(t, ctx)
+    return replies + await steps.show_step(t, ctx)

@@ -13,13 +13,25 @@ from typing import Final
 from handlers.core.bidi import for_reader
 from handlers.core.buttons import Pressed, Route, answer, read, route
 from handlers.core.events import Event, EventKind, Outcome, Reply
-from handlers.core.model import Conversation, Participant, Role, Step
+from handlers.core.model import Role, Status, Step
 from handlers.core.ports import Context
 from handlers.core.render import chosen
+from handlers.core.terms import consent_text
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
-from handlers.intake import questioning, status, welcome
-from handlers.intake.answers import TAP_A_BUTTON, TYPE_YOUR_ANSWER
-from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole, ChooseTimeZone, Resume, StopRegistering
+from handlers.intake import changes, questioning, status, submitting, typed, welcome
+from handlers.intake.answers import TAP_A_BUTTON
+from handlers.intake.buttons import (
+    AgreeToTerms,
+    ChooseLanguage,
+    ChooseRole,
+    ChooseTimeZone,
+    FinishEditing,
+    Resume,
+    StartOver,
+    StopRegistering,
+    Submit,
+)
+from handlers.intake.steps import PROMPTS, cancel, reask, reset, return_to_paused, show_step, start, start_over
 
 ROLES: Final = frozenset(role.value for role in Role)
 EXPIRED: Final = N_("This button has expired.")
@@ -30,6 +42,7 @@ COMMANDS: Final = {
     "language": N_("Change the language"),
     "status": N_("What I registered and where it stands"),
     "timezone": N_("The time zone of my meeting times"),
+    "edit": N_("Change my answers after submitting"),
     "mydata": N_("See everything stored about me"),
     "delete": N_("Erase my data"),
     "contact": N_("Talk to a person: write to the program's team"),
@@ -63,60 +76,28 @@ async def handle(event: Event, ctx: Context) -> Outcome:
 async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     if command == "start":
-        return await _on_start(t, ctx)
+        return await start(t, ctx)
     if command == "help":
         return [_help(t, ctx)]
     if command == "language":
-        if conversation.step in (Step.RESUME, Step.CANCEL):
+        if conversation.step in PROMPTS:
             # The open prompt is dropped; the language menu returns to what it interrupted.
             conversation.step = conversation.paused_step or Step.IDLE
         if conversation.step is not Step.LANGUAGE:
             conversation.paused_step = conversation.step
         conversation.step = Step.LANGUAGE
-        return [welcome.language_question(t, ctx, t.gettext("Which language would you like to use?"))]
+        return [welcome.language_question(t, ctx, t.gettext(welcome.LANGUAGE_QUESTION))]
     if command == "status":
         return [await status.status(t, ctx)]
     if command == "timezone":
         return [await status.time_zone_question(t, ctx)]
+    if command == "edit":
+        return await changes.begin(t, ctx)
     if command == "back":
         return await _on_back(t, ctx)
     if command == "cancel":
-        return await _on_cancel(t, ctx)
+        return await cancel(t, ctx)
     return [Reply(t.gettext("Sorry, I do not know that command. Send /help to see what I can do."))]
-
-
-async def _on_start(t: Translator, ctx: Context) -> list[Reply]:
-    conversation = ctx.conversation
-    if _underlying_step(conversation) is Step.DONE:
-        conversation.step, conversation.paused_step = Step.DONE, None
-        return [Reply(t.gettext("You are already registered, thank you! Send /status to see your registration."))]
-    if _intake_under_way(conversation):
-        participant = await questioning.participant_of(ctx)
-        if conversation.step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
-            conversation.paused_step = conversation.step
-        conversation.step = Step.RESUME
-        count = questioning.answered_count(participant)
-        text = t.ngettext(
-            "You have a registration in progress with {count} answer saved. "
-            "Would you like to continue where you left off, or start over?",
-            "You have a registration in progress with {count} answers saved. "
-            "Would you like to continue where you left off, or start over?",
-            count,
-        ).format(count=count)
-        return [
-            welcome.choose(
-                text,
-                (t.gettext("Continue"), Resume(carry_on=True).pack()),
-                (t.gettext("Start over (delete my answers)"), Resume(carry_on=False).pack()),
-            )
-        ]
-    reset(conversation)
-    conversation.step = Step.LANGUAGE
-    greeting = t.gettext(
-        "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
-        "about work in their field.\n\nWhich language would you like to use?"
-    ).format(program=for_reader(ctx.program.name, t.language))
-    return [welcome.language_question(t, ctx, greeting)]
 
 
 def _help(t: Translator, ctx: Context) -> Reply:
@@ -127,8 +108,7 @@ def _help(t: Translator, ctx: Context) -> Reply:
         ).format(program=for_reader(ctx.program.name, t.language))
     ]
     lines += [
-        t.pgettext("help", "/{command}: {description}").format(command=c, description=t.gettext(d))
-        for c, d in COMMANDS.items()
+        t.gettext("/{command}: {description}").format(command=c, description=t.gettext(d)) for c, d in COMMANDS.items()
     ]
     return Reply("\n".join(lines))
 
@@ -136,64 +116,31 @@ def _help(t: Translator, ctx: Context) -> Reply:
 async def _on_back(t: Translator, ctx: Context) -> list[Reply]:
     conversation = ctx.conversation
     step = conversation.step
-    if step in (Step.RESUME, Step.CANCEL) or (
-        step is Step.LANGUAGE and conversation.paused_step not in (None, Step.IDLE)
-    ):
-        return await _return_to_paused(t, ctx)
+    if step in PROMPTS or (step is Step.LANGUAGE and conversation.paused_step not in (None, Step.IDLE)):
+        return await return_to_paused(t, ctx)
     if step is Step.ROLE:
         conversation.step = Step.LANGUAGE
-        return [welcome.language_question(t, ctx, t.gettext("Which language would you like to use?"))]
+        return [welcome.language_question(t, ctx, t.gettext(welcome.LANGUAGE_QUESTION))]
     if step is Step.CONSENT:
         conversation.step = Step.ROLE
         return [welcome.role_question(t)]
     if step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
         participant = await questioning.participant_of(ctx)
-        if conversation.editing:
+        if conversation.editing or participant.status is not Status.IN_PROGRESS:
+            # From an answer being changed, back to the review; a submitted one's (/edit) keeps its history
+            # of changed answers for the coordinators.
             return [questioning.show_review(t, ctx, participant)]
         history = [key for key in conversation.history if key != conversation.question]
         if not history:
             return [
                 Reply(t.gettext("This is the first question.")),
-                *_reask(t, ctx, participant),
+                *reask(t, ctx, participant),
             ]
         previous = history.pop()
         conversation.history = history
         form = questioning.form_of(ctx)
         return [questioning.ask(t, ctx, participant, form.question(previous), editing=False)]
     return [Reply(t.gettext("There is no earlier question. Send /start to begin."))]
-
-
-async def _on_cancel(t: Translator, ctx: Context) -> list[Reply]:
-    conversation = ctx.conversation
-    if _underlying_step(conversation) is Step.DONE:
-        conversation.step, conversation.paused_step = Step.DONE, None
-        return [
-            Reply(
-                t.gettext(
-                    "Your registration is submitted, so there is nothing in progress to cancel. Send /status to see it."
-                )
-            )
-        ]
-    if not _intake_under_way(conversation):
-        reset(conversation)
-        return [Reply(t.gettext("Stopped. Nothing about you has been stored. Send /start whenever you are ready."))]
-    participant = await questioning.participant_of(ctx)
-    if conversation.step not in (Step.RESUME, Step.CANCEL, Step.LANGUAGE):
-        conversation.paused_step = conversation.step
-    conversation.step = Step.CANCEL
-    count = questioning.answered_count(participant)
-    text = t.ngettext(
-        "Stop registering and delete the {count} answer you gave so far?",
-        "Stop registering and delete the {count} answers you gave so far?",
-        count,
-    ).format(count=count)
-    return [
-        welcome.choose(
-            text,
-            (t.gettext("Yes, stop and delete"), StopRegistering(confirmed=True).pack()),
-            (t.gettext("No, continue"), StopRegistering(confirmed=False).pack()),
-        )
-    ]
 
 
 # ---------------------------------------------------------------- buttons
@@ -211,12 +158,12 @@ async def _on_language(button: ChooseLanguage, pressed: Pressed) -> list[Reply] 
             participant.language = code
             await ctx.participants.update(participant, ctx.now)
     t = ctx.translations(code)
-    replies = [chosen(t.gettext("Which language would you like to use?"), native_name(code), t)]
+    replies = [chosen(t.gettext(welcome.LANGUAGE_QUESTION), native_name(code), t)]
     if conversation.paused_step in (None, Step.IDLE, Step.LANGUAGE):
         conversation.paused_step = None
         conversation.step = Step.ROLE
         return replies + [welcome.role_question(t)]
-    return replies + await _return_to_paused(t, ctx)
+    return replies + await return_to_paused(t, ctx)
 
 
 async def _on_role(button: ChooseRole, pressed: Pressed) -> list[Reply] | None:
@@ -238,7 +185,7 @@ async def _on_consent(button: AgreeToTerms, pressed: Pressed) -> list[Reply] | N
         return None
     assert conversation.role is not None
     consent = ctx.program.forms[conversation.role.value].consent
-    text = t.gettext(consent.text)
+    text = consent_text(t, ctx.program.forms[conversation.role.value])
     if not agreed:
         reset(conversation)
         return [
@@ -260,89 +207,57 @@ async def _on_consent(button: AgreeToTerms, pressed: Pressed) -> list[Reply] | N
 
 async def _on_resume(button: Resume, pressed: Pressed) -> list[Reply] | None:
     t, ctx = pressed.t, pressed.ctx
-    conversation = ctx.conversation
-    if conversation.step is not Step.RESUME:
+    if ctx.conversation.step is not Step.RESUME:
         return None
     if button.carry_on:
-        return await _return_to_paused(t, ctx)
-    participant = await questioning.participant_of(ctx)
-    await ctx.participants.delete(participant)
+        return await return_to_paused(t, ctx)
+    return await start_over(t, ctx)
+
+
+async def _on_start_over(button: StartOver, pressed: Pressed) -> list[Reply] | None:
+    if not await _deleted(button.confirmed, Step.START_OVER, pressed):
+        return await _not_deleted(button.confirmed, Step.START_OVER, pressed)
+    conversation = pressed.ctx.conversation
     role = conversation.role
     reset(conversation)
-    conversation.step = Step.ROLE
-    conversation.role = role
+    conversation.step, conversation.role = Step.ROLE, role
     return [
-        Reply(t.gettext("Your earlier answers are deleted. Let us start again."), edit=True),
-        welcome.role_question(t),
+        Reply(pressed.t.gettext("Your earlier answers are deleted. Let us start again."), edit=True),
+        welcome.role_question(pressed.t),
     ]
 
 
 async def _on_cancel_answer(button: StopRegistering, pressed: Pressed) -> list[Reply] | None:
-    t, ctx = pressed.t, pressed.ctx
-    conversation = ctx.conversation
-    if conversation.step is not Step.CANCEL:
+    if not await _deleted(button.confirmed, Step.CANCEL, pressed):
+        return await _not_deleted(button.confirmed, Step.CANCEL, pressed)
+    reset(pressed.ctx.conversation)
+    text = pressed.t.gettext("Stopped, and your answers are deleted. Send /start whenever you want to begin again.")
+    return [Reply(text, edit=True)]
+
+
+async def _deleted(confirmed: bool, asked_at: Step, pressed: Pressed) -> bool:
+    """Yes to "delete the answers?" (/cancel, Start over), asked at `asked_at`: the answers are deleted."""
+    ctx = pressed.ctx
+    if not confirmed or ctx.conversation.step is not asked_at:
+        return False
+    await ctx.participants.delete(await questioning.participant_of(ctx))
+    return True
+
+
+async def _not_deleted(confirmed: bool, asked_at: Step, pressed: Pressed) -> list[Reply] | None:
+    """No: back to where they were; None for a stale button (the question is no longer open)."""
+    if confirmed or pressed.ctx.conversation.step is not asked_at:
         return None
-    if not button.confirmed:
-        return await _return_to_paused(t, ctx)
-    participant = await questioning.participant_of(ctx)
-    await ctx.participants.delete(participant)
-    reset(conversation)
-    return [
-        Reply(
-            t.gettext("Stopped, and your answers are deleted. Send /start whenever you want to begin again."),
-            edit=True,
-        )
-    ]
-
-
-async def _return_to_paused(t: Translator, ctx: Context) -> list[Reply]:
-    conversation = ctx.conversation
-    conversation.step = conversation.paused_step or Step.IDLE
-    conversation.paused_step = None
-    return await show_step(t, ctx)
-
-
-async def show_step(t: Translator, ctx: Context) -> list[Reply]:
-    """Show the current step again: after a language change, a kept intake or a wrong answer."""
-    conversation = ctx.conversation
-    step = conversation.step
-    if step is Step.ROLE:
-        return [welcome.role_question(t)]
-    if step is Step.CONSENT:
-        return [welcome.consent_question(t, ctx)]
-    if step in (Step.QUESTION, Step.OTHER, Step.REVIEW):
-        return _reask(t, ctx, await questioning.participant_of(ctx))
-    if step is Step.DONE:
-        return [await status.status(t, ctx)]
-    if step is Step.LANGUAGE:
-        return [welcome.language_question(t, ctx, t.gettext("Which language would you like to use?"))]
-    if step is Step.RESUME:
-        return await _on_start(t, ctx)
-    if step is Step.CANCEL:
-        return await _on_cancel(t, ctx)
-    return [Reply(t.gettext("Send /start to begin."))]
-
-
-def _reask(t: Translator, ctx: Context, participant: Participant) -> list[Reply]:
-    conversation = ctx.conversation
-    if conversation.step is Step.REVIEW:
-        return [questioning.show_review(t, ctx, participant)]
-    if conversation.step is Step.OTHER:
-        return [Reply(t.gettext(TYPE_YOUR_ANSWER))]
-    question = questioning.form_of(ctx).question(conversation.question or "")
-    return [questioning.ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)]
+    return await return_to_paused(pressed.t, pressed.ctx)
 
 
 # ---------------------------------------------------------------- typed messages
 
 
 async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
-    conversation = ctx.conversation
-    step = conversation.step
+    step = ctx.conversation.step
     if step is Step.IDLE:
-        return await _on_start(t, ctx)
-    if step is Step.QUESTION:
-        return await questioning.on_question_event(event, t, ctx)
+        return await start(t, ctx)
     if step is Step.OTHER:
         return await questioning.on_other_text(event, t, ctx)
     if step is Step.DONE:
@@ -353,39 +268,24 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
                 )
             )
         ]
-    if step is Step.LANGUAGE:
-        typed = event.text.strip().casefold()
-        code = next((code for code in ctx.program.languages if native_name(code).casefold() == typed), None)
-        if code is not None:
-            return await _on_language(ChooseLanguage(code), Pressed(event.user_id, t, ctx)) or []
+    if step is Step.QUESTION and (event.kind is not EventKind.TEXT or questioning.takes_text(ctx)):
+        return await questioning.on_question_event(event, t, ctx)
+    if event.kind is EventKind.TEXT:
+        pressed = await typed.as_pressed(event, t, ctx, ROUTES)
+        if pressed is not None:
+            return pressed
+    if step is Step.QUESTION:
+        return await questioning.on_question_event(event, t, ctx)
+    if step is Step.CONSENT:
+        # The terms are just above: a short pointer, not the whole text again.
+        return [
+            Reply(
+                t.gettext("Please tap “{agree}” or “{not_now}” under the text above.").format(
+                    agree=t.pgettext("consent", "I agree"), not_now=t.pgettext("consent", "Not now")
+                )
+            )
+        ]
     return [Reply(t.gettext(TAP_A_BUTTON)), *await show_step(t, ctx)]
-
-
-def _underlying_step(conversation: Conversation) -> Step:
-    """The step a RESUME, CANCEL or LANGUAGE prompt interrupted, else the step itself."""
-    if conversation.step in (Step.RESUME, Step.CANCEL, Step.LANGUAGE) and conversation.paused_step is not None:
-        return conversation.paused_step
-    return conversation.step
-
-
-def _intake_under_way(conversation: Conversation) -> bool:
-    return conversation.participant_id is not None and _underlying_step(conversation) in (
-        Step.QUESTION,
-        Step.OTHER,
-        Step.REVIEW,
-    )
-
-
-def reset(conversation: Conversation) -> None:
-    """Back to the start; the language stays, it is no personal data and the person chose it."""
-    conversation.step = Step.IDLE
-    conversation.role = None
-    conversation.participant_id = None
-    conversation.question = None
-    conversation.history = []
-    conversation.pending = []
-    conversation.editing = False
-    conversation.paused_step = None
 
 
 ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
@@ -394,6 +294,9 @@ ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
     route(ChooseRole, _on_role),
     route(AgreeToTerms, _on_consent),
     route(Resume, _on_resume),
+    route(StartOver, _on_start_over),
     route(StopRegistering, _on_cancel_answer),
     *questioning.ROUTES,
+    route(Submit, submitting.on_submit),
+    route(FinishEditing, changes.on_finish),
 )

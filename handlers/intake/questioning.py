@@ -9,17 +9,27 @@ from __future__ import annotations
 from typing import Any, Final
 
 from handlers.core import ids
-from handlers.core.bidi import for_reader
-from handlers.core.buttons import Pressed, Route, route
+from handlers.core.buttons import Pressed, Route, fold, route
 from handlers.core.events import Event, EventKind, Reply
 from handlers.core.model import Participant, Status, Step
 from handlers.core.ports import Context
 from handlers.core.program import Form, Kind, Question
-from handlers.core.render import SKIPPED, chosen, display_answer, option_label, summary
+from handlers.core.render import SKIPPED, chosen, display_answer
 from handlers.core.translator import N_, Translator
+from handlers.intake import near_misses
 from handlers.intake.answers import TAP_A_BUTTON, TYPE_YOUR_ANSWER, Invalid, check_phone, check_typed
-from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
-from handlers.intake.screens import question_reply, review_reply
+from handlers.intake.buttons import (
+    Answer,
+    ClearAnswer,
+    DoneTicking,
+    EditAnswer,
+    KeepAnswer,
+    Meant,
+    OtherAnswer,
+    SkipQuestion,
+    Tick,
+)
+from handlers.intake.screens import hint, question_reply, review_reply
 
 PICKS_MANY: Final = frozenset({Kind.MULTI, Kind.AVAILABILITY})  # questions answered by ticking, then Done
 
@@ -38,6 +48,16 @@ def _matches(answer: Any, values: tuple[str, ...]) -> bool:
     if isinstance(answer, list):
         return any(item in values for item in answer)
     return answer in values
+
+
+def _counted(form: Form, answers: dict[str, Any]) -> list[Question]:
+    """The questions "Question 8 of 13" counts: the visible ones, and those whose condition is not answered
+    yet, so that the count never grows as a person goes on (a condition answered "no" only shrinks it)."""
+    return [
+        q
+        for q in form.questions[1:]
+        if q.ask_if is None or q.ask_if.key not in answers or q in visible_questions(form, answers)
+    ]
 
 
 def next_question(form: Form, answers: dict[str, Any]) -> Question | None:
@@ -70,17 +90,18 @@ def ask(
     current = participant.answers.get(question.key)
     if not keep_pending:
         conversation.pending = list(current) if isinstance(current, list) else []
-    visible = visible_questions(form, participant.answers)
-    number = next((i for i, q in enumerate(visible, 1) if q.key == question.key), len(visible))
+    counted = _counted(form, participant.answers)
+    number = next((i for i, q in enumerate(counted, 1) if q.key == question.key), len(counted))
     return question_reply(
         t,
         question,
         number=number,
-        total=len(visible),
+        total=len(counted),
         current=current,
         has_answer=question.key in participant.answers,
         pending=conversation.pending,
-        buttons_per_row=ctx.capabilities.buttons_per_row,
+        hint=hint(t, question, ctx.now.year, participant.time_zone or ctx.program.time_zone),
+        channel=ctx.capabilities,
     )
 
 
@@ -101,7 +122,13 @@ def show_review(t: Translator, ctx: Context, participant: Participant) -> Reply:
     conversation.editing = False
     conversation.pending = []
     visible = visible_questions(form_of(ctx), participant.answers)
-    return review_reply(t, participant.answers, visible, buttons_per_row=ctx.capabilities.buttons_per_row)
+    return review_reply(
+        t,
+        participant.answers,
+        visible,
+        channel=ctx.capabilities,
+        submitted=participant.status is not Status.IN_PROGRESS,
+    )
 
 
 async def store_answer(ctx: Context, participant: Participant, question: Question, value: Any) -> None:
@@ -111,53 +138,82 @@ async def store_answer(ctx: Context, participant: Participant, question: Questio
     shown = {q.key for q in visible_questions(form, participant.answers)}
     for hidden in [q.key for q in form.questions[1:] if q.key not in shown and q.key in participant.answers]:
         await ctx.participants.forget_answer(participant, hidden, ctx.now)
+    _remember(ctx, question)
+
+
+def _remember(ctx: Context, question: Question) -> None:
+    """`question` is the latest answered: /back from the next one comes to it."""
     history = ctx.conversation.history
     if question.key in history:
         history.remove(question.key)
     history.append(question.key)
 
 
+def takes_text(ctx: Context) -> bool:
+    """Whether the open question reads a typed answer; else a typed text can only name one of its buttons."""
+    return form_of(ctx).question(ctx.conversation.question or "").kind not in (Kind.CHOICE, *PICKS_MANY)
+
+
 async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[Reply]:
     """Something typed, shared or sent while a question is open."""
     participant = await participant_of(ctx)
     question = form_of(ctx).question(ctx.conversation.question or "")
-    leaving_phone = question.kind is Kind.PHONE
-    if event.kind is EventKind.CONTACT and question.kind is Kind.PHONE:
-        value: Any = check_phone(event.text if event.text.startswith("+") else f"+{event.text}")
-    elif (
-        event.kind is EventKind.TEXT
-        and question.optional
-        and event.text.strip().casefold() == t.pgettext("question", "Skip").casefold()
+    typed = fold(event.text) if event.kind is EventKind.TEXT else ""
+    if question.key in participant.answers and typed in (
+        fold(t.pgettext("question", "Keep")),
+        fold(t.pgettext("question", "Skip")),
     ):
-        value = None
-    elif event.kind is EventKind.TEXT and question.kind is Kind.CHOICE:
-        value = _typed_option(t, question, event.text)
-    elif event.kind is EventKind.TEXT and question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        value = Invalid(N_("Please tap the buttons below, then Done."))
-    elif event.kind is EventKind.TEXT:
-        value = check_typed(question, event.text, ctx.now.year)
-    else:
-        value = Invalid(N_("I can only read text here. Please type your answer or tap a button."))
+        return keep(t, ctx, participant, question)  # Skip never erases an answer there is
+    meant = near_misses.typed_reply(event, ctx, question)
+    if meant is not None:
+        return await _settle(question, meant, Pressed(event.user_id, t, ctx)) or []
+    value = None if question.optional and typed == fold(t.pgettext("question", "Skip")) else _read(event, question, ctx)
+    found = near_misses.guess(question, event.text, value, ctx.now.year)
+    if found is not None:
+        return [near_misses.offer(t, ctx, question, found)]
+    return await _take(t, ctx, participant, question, value)
+
+
+async def _take(t: Translator, ctx: Context, participant: Participant, question: Question, value: Any) -> list[Reply]:
+    """Store a typed answer and go on; or say why it cannot be used and ask again."""
     if isinstance(value, Invalid):
         return [
             Reply(t.gettext(value.message).format(**value.params)),
             ask(t, ctx, participant, question, editing=ctx.conversation.editing, keep_pending=True),
         ]
     await store_answer(ctx, participant, question, value)
-    replies = []
-    if leaving_phone:
-        # The share-contact keyboard has done its job; a message of its own takes it away.
-        saved = display_answer(t, question, value)
-        replies.append(Reply(t.gettext("Saved: {answer}").format(answer=saved), remove_keyboard=True))
-    return replies + advance(t, ctx, participant)
+    return _leaving(t, question, value) + advance(t, ctx, participant)
 
 
-def _typed_option(t: Translator, question: Question, text: str) -> Any:
-    wanted = text.strip().casefold()
-    for option in question.options:
-        if option_label(t, option).casefold() == wanted:
-            return option.value
-    return Invalid(TAP_A_BUTTON)
+def _read(event: Event, question: Question, ctx: Context) -> Any:
+    """The value a typed or shared answer gives `question`, or why it gives none."""
+    if event.kind is EventKind.CONTACT and question.kind is Kind.PHONE:
+        return check_phone(event.text if event.text.startswith("+") else f"+{event.text}")
+    if event.kind is not EventKind.TEXT:
+        return Invalid(N_("I can only read text here. Please type your answer or tap a button."))
+    if question.kind is Kind.CHOICE:
+        return Invalid(TAP_A_BUTTON)
+    if question.kind in PICKS_MANY:
+        return Invalid(N_("Please tap the buttons below, then Done."))
+    return check_typed(question, event.text, ctx.now.year)
+
+
+def _leaving(t: Translator, question: Question, value: Any) -> list[Reply]:
+    """The share-contact keyboard has done its job once the phone question is left: a message of its
+    own, saying what is kept, takes it away."""
+    if question.kind is not Kind.PHONE:
+        return []
+    saved = display_answer(t, question, value)
+    return [Reply(t.gettext("Saved: {answer}").format(answer=saved), remove_keyboard=True)]
+
+
+def keep(t: Translator, ctx: Context, participant: Participant, question: Question) -> list[Reply]:
+    """Leave a question asked again with the answer it has: on to the review or the next open question."""
+    _remember(ctx, question)
+    current = participant.answers.get(question.key)
+    if question.kind is Kind.PHONE:
+        return _leaving(t, question, current) + advance(t, ctx, participant)
+    return [chosen(t.gettext(question.text), display_answer(t, question, current), t), *advance(t, ctx, participant)]
 
 
 async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply]:
@@ -192,10 +248,46 @@ async def _on_answer(button: Answer, pressed: Pressed) -> list[Reply] | None:
 
 
 async def _on_skip(button: SkipQuestion, pressed: Pressed) -> list[Reply] | None:
+    """Skip (from a copy of the question shown before it had an answer, if it has one now: Keep)."""
     found = await _open_question(button.question, pressed.ctx)
     if found is None or not found[1].optional:
         return None
     (participant, question), t, ctx = found, pressed.t, pressed.ctx
+    if question.key in participant.answers:
+        return keep(t, ctx, participant, question)
+    return await _clear(t, ctx, participant, question)
+
+
+async def _on_meant(button: Meant, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    return await _settle(found[1], button.agreed, pressed) if found else None
+
+
+async def _settle(question: Question, meant: bool, pressed: Pressed) -> list[Reply] | None:
+    """Yes or No to "Did you mean …?": the answer it gives is taken (No to a year asks for it again)."""
+    value = near_misses.settle(question, meant, pressed)
+    if value is None:
+        return None
+    t, ctx = pressed.t, pressed.ctx
+    return await _take(t, ctx, await participant_of(ctx), question, value)
+
+
+async def _on_keep(button: KeepAnswer, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    if found is None or found[1].key not in found[0].answers:
+        return None
+    return keep(pressed.t, pressed.ctx, *found)
+
+
+async def _on_clear(button: ClearAnswer, pressed: Pressed) -> list[Reply] | None:
+    found = await _open_question(button.question, pressed.ctx)
+    if found is None or not found[1].optional:
+        return None
+    return await _clear(pressed.t, pressed.ctx, *found)
+
+
+async def _clear(t: Translator, ctx: Context, participant: Participant, question: Question) -> list[Reply]:
+    """An optional question left without an answer."""
     await store_answer(ctx, participant, question, None)
     return [chosen(t.gettext(question.text), t.gettext(SKIPPED), t), *advance(t, ctx, participant)]
 
@@ -281,43 +373,6 @@ async def _on_edit(button: EditAnswer, pressed: Pressed) -> list[Reply] | None:
     return [ask(pressed.t, ctx, participant, form.question(button.question), editing=True)]
 
 
-async def _on_submit(button: Submit, pressed: Pressed) -> list[Reply] | None:
-    """Submit on the review screen; None when stale."""
-    t, ctx = pressed.t, pressed.ctx
-    if ctx.conversation.participant_id is None or ctx.conversation.step is not Step.REVIEW:
-        return None
-    participant = await participant_of(ctx)
-    form = form_of(ctx)
-    missing = next_question(form, participant.answers)
-    if missing is not None:
-        return [ask(t, ctx, participant, missing, editing=False)]
-    participant.status = Status.SUBMITTED
-    participant.submitted_at = ctx.now
-    await ctx.participants.update(participant, ctx.now)
-    ctx.submitted = participant.id
-    conversation = ctx.conversation
-    conversation.step = Step.DONE
-    conversation.history = []
-    name = participant.answers.get("name") or ""
-    if conversation.role is not None and conversation.role.value == "connector":
-        thanks = t.gettext(
-            "Thank you, {name}! Your registration as a volunteer connector is submitted.\n\n"
-            "What happens next: a coordinator reviews it, then we send you here a short introduction "
-            "to a newcomer from your field, with a few meeting times to choose from. "
-            "Send /status at any time to see where things stand."
-        )
-    else:
-        thanks = t.gettext(
-            "Thank you, {name}! Your registration is submitted.\n\n"
-            "What happens next: a coordinator reviews it within a few days, then we introduce you "
-            "to a volunteer from your field and propose meeting times here in this chat. "
-            "Send /status at any time to see where things stand."
-        )
-    # The review message keeps the answers as a record but loses its now useless buttons.
-    record = summary(t, participant.answers, visible_questions(form, participant.answers))
-    return [Reply(record, edit=True), Reply(thanks.format(name=for_reader(name, t.language)))]
-
-
 def answered_count(participant: Participant) -> int:
     return len(participant.answers)
 
@@ -325,9 +380,11 @@ def answered_count(participant: Participant) -> int:
 ROUTES: Final[tuple[Route[Pressed, list[Reply]], ...]] = (
     route(Answer, _on_answer),
     route(SkipQuestion, _on_skip),
+    route(KeepAnswer, _on_keep),
+    route(Meant, _on_meant),
+    route(ClearAnswer, _on_clear),
     route(OtherAnswer, _on_other),
     route(Tick, _on_tick),
     route(DoneTicking, _on_done),
     route(EditAnswer, _on_edit),
-    route(Submit, _on_submit),
 )

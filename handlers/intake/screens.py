@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from babel.lists import format_list
+
 from handlers.core.channel import Capabilities
 from handlers.core.events import Button, Reply
-from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Program, ProgramError, Question
-from handlers.core.render import PART_NAMES, display_answer, option_label, summary, weekday_names
-from handlers.core.translator import Translator
-from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
+from handlers.core.program import DAYS, Kind, Program, ProgramError, Question
+from handlers.core.render import PART_HOURS, PART_NAMES, display_answer, option_label, summary, weekday_names, zone_name
+from handlers.core.translator import Translator, babel_locale
+from handlers.intake.answers import year_as_digits
+from handlers.intake.buttons import (
+    Answer,
+    ClearAnswer,
+    DoneTicking,
+    EditAnswer,
+    FinishEditing,
+    KeepAnswer,
+    OtherAnswer,
+    SkipQuestion,
+    Submit,
+    Tick,
+)
 
 TICK: Final = "✅ "
 MANY_OPTIONS: Final = 8  # above this, options go two to a row so the keyboard fits a phone screen
@@ -26,71 +40,116 @@ def question_reply(
     has_answer: bool = False,
     pending: list[str] | None = None,
     edit: bool = False,
-    buttons_per_row: int,
+    hint: str | None = None,
+    channel: Capabilities,
 ) -> Reply:
     """The message that asks `question`, with its buttons; `pending` are ticked options.
 
-    `buttons_per_row`: the channel's most side by side (Capabilities); a layout takes fewer where labels are words.
+    `channel`: how many buttons go side by side, and how long their labels may be before one is cut.
     """
     lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
-    if question.kind is Kind.AVAILABILITY:
-        lines.append(t.gettext("am = 9:00-12:00, noon = 12:00-14:00, pm = 14:00-17:00, eve = 17:00-20:00"))
+    if hint:
+        lines.append(hint)
     if has_answer:
         lines.append(t.gettext("Your answer now: {answer}").format(answer=display_answer(t, question, current)))
     text = "\n\n".join(lines)
-    skip = [Button(t.pgettext("question", "Skip"), SkipQuestion(question.key).pack())] if question.optional else []
+    leave = _leave_as_is(t, question, has_answer)
 
     if question.kind is Kind.CHOICE:
         buttons = [Button(option_label(t, o), Answer(question.key, o.value).pack()) for o in question.options]
         if question.other:
             buttons.append(Button(t.pgettext("question", "Other (type it)"), OtherAnswer(question.key).pack()))
-        per_row = min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row)
-        return Reply(text, buttons=tuple(_rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
+        return Reply(text, buttons=tuple(_rows(buttons, _words_per_row(buttons, channel)) + leave), edit=edit)
     if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
         numbers = [
             Button(str(n), Answer(question.key, str(n)).pack()) for n in range(question.minimum, question.maximum + 1)
         ]
-        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + _rows(skip, 1)), edit=edit)
+        per_row = channel.fitting((b.label for b in numbers), channel.buttons_per_row)
+        return Reply(text, buttons=tuple(_rows(numbers, per_row) + leave), edit=edit)
     if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        ticks = _ticks(t, question, pending or [], buttons_per_row)
-        return Reply(text, buttons=tuple(ticks + _rows(skip, 1)), edit=edit)
+        ticks = _ticks(t, question, pending or [], channel)
+        return Reply(text, buttons=tuple(ticks + leave), edit=edit)
     if question.kind is Kind.PHONE:
-        return Reply(
-            text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.pgettext("question", "Skip"),)
-        )
-    return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
+        # A share-contact keyboard takes no inline buttons: Keep or Skip is a key that types its label.
+        key = t.pgettext("question", "Keep") if has_answer else t.pgettext("question", "Skip")
+        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(key,))
+    return Reply(text, buttons=tuple(leave), edit=edit)
 
 
-def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row: int) -> list[tuple[Button, ...]]:
+def hint(t: Translator, question: Question, this_year: int, zone: str) -> str | None:
+    """The line under a question that says how to answer it: the times of day and the time zone they are
+    read in, or how a year is typed."""
+    if question.kind is Kind.AVAILABILITY:
+        parts = dict.fromkeys(o.value.split("-")[1] for o in question.options)
+        hours = [t.gettext(PART_HOURS[part]) for part in parts]
+        listed = format_list(hours, locale=babel_locale(t.language))
+        return t.gettext("{hours}\nTime zone: {zone}").format(hours=listed, zone=zone_name(zone, t.language))
+    if question.kind is Kind.YEAR:
+        example = year_as_digits(question, this_year)
+        return t.gettext(example.message).format(**example.params)
+    return None
+
+
+def _leave_as_is(t: Translator, question: Question, has_answer: bool) -> list[tuple[Button, ...]]:
+    """The ways past a question without a new answer: Keep for one answered (and, if optional, Remove
+    in so many words, never a Skip that would erase it silently), else Skip for an optional one."""
+    if has_answer:
+        keep = Button(t.pgettext("question", "Keep"), KeepAnswer(question.key).pack())
+        remove = [Button(t.gettext("Remove my answer"), ClearAnswer(question.key).pack())] if question.optional else []
+        return [(keep, *remove)]
+    return [(Button(t.pgettext("question", "Skip"), SkipQuestion(question.key).pack()),)] if question.optional else []
+
+
+def _words_per_row(buttons: list[Button], channel: Capabilities) -> int:
+    """Options in words: one to a row, two when there are many, if their labels fit uncut."""
+    return channel.fitting((b.label for b in buttons), 2 if len(buttons) > MANY_OPTIONS else 1)
+
+
+def _ticks(t: Translator, question: Question, ticked: list[str], channel: Capabilities) -> list[tuple[Button, ...]]:
     """Toggle buttons that say what a press will do, so a double tap cannot undo itself; a day's times
-    side by side (as many as the channel shows)."""
+    side by side, as many as the channel shows uncut (the longest label of the grid decides, ticked)."""
 
     def toggle(value: str, label: str) -> Button:
         on = value in ticked
         return Button((TICK if on else "") + label, Tick(question.key, value, not on).pack())
 
     if question.kind is Kind.AVAILABILITY:
-        days = weekday_names(t.language)
+        names = dict(zip(DAYS, weekday_names(t.language), strict=True))
+        cells = [o.value.split("-") for o in question.options]
+        labels = [
+            t.gettext("{day} {time}").format(day=names[day], time=t.gettext(PART_NAMES[part])) for day, part in cells
+        ]
+        per_row = channel.fitting((TICK + label for label in labels), channel.buttons_per_row)
         rows = []
-        for i, day in enumerate(WEEKDAYS):
-            times = [
-                toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
-                for part in DAY_PARTS
-            ]
-            rows += _rows(times, buttons_per_row)
+        for day in dict.fromkeys(day for day, _ in cells):
+            rows += _rows(
+                [
+                    toggle(o.value, label)
+                    for o, label in zip(question.options, labels, strict=True)
+                    if o.value.startswith(f"{day}-")
+                ],
+                per_row,
+            )
     else:
         buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
-        rows = _rows(buttons, min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row))
+        rows = _rows(buttons, _words_per_row([Button(TICK + b.label, b.data) for b in buttons], channel))
     return rows + [(Button(t.gettext("Done"), DoneTicking(question.key).pack()),)]
 
 
-def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, buttons_per_row: int) -> Reply:
-    """Every answer, an Edit button for each (two side by side, if the channel shows two), and Submit."""
-    lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
-    lines.append(summary(t, answers, visible))
+def review_reply(
+    t: Translator, answers: dict[str, Any], visible: list[Question], *, channel: Capabilities, submitted: bool = False
+) -> Reply:
+    """Every answer, an Edit button for each (two side by side, if the channel shows two uncut), and Submit;
+    for a `submitted` registration changed with /edit, Done."""
+    if submitted:
+        heading = t.gettext("Your registration: tap an answer's button to change it, then Done.")
+        close = Button(t.gettext("Done"), FinishEditing().pack())
+    else:
+        heading = t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")
+        close = Button(t.gettext("Submit"), Submit().pack())
     edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), EditAnswer(q.key).pack()) for q in visible]
-    rows = _rows(edits, min(2, buttons_per_row)) + [(Button(t.gettext("Submit"), Submit().pack()),)]
-    return Reply("\n\n".join(lines), buttons=tuple(rows))
+    rows = [*_rows(edits, channel.fitting((b.label for b in edits), 2)), (close,)]
+    return Reply("\n\n".join([heading, summary(t, answers, visible)]), buttons=tuple(rows))
 
 
 def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:

@@ -23,6 +23,26 @@ TIME_ZONES: Final = (
     "America/Halifax",
     "America/St_Johns",
 )
+# What happens next, for /status, by where a registration stands and who registered.
+NEXT: Final = {
+    (Status.SUBMITTED, Role.CONNECTEE): N_(
+        "What happens next: a coordinator reviews it within a few days, then we introduce you to a volunteer "
+        "from your field and propose meeting times here in this chat."
+    ),
+    (Status.SUBMITTED, Role.CONNECTOR): N_(
+        "What happens next: a coordinator reviews it, then we send you here a short introduction to a newcomer "
+        "from your field, with a few meeting times to choose from."
+    ),
+    (Status.APPROVED, Role.CONNECTEE): N_(
+        "What happens next: we look for a volunteer from your field and send you here their introduction "
+        "and meeting times to choose from."
+    ),
+    (Status.APPROVED, Role.CONNECTOR): N_(
+        "What happens next: when a newcomer from your field needs you, we send you here their introduction "
+        "and meeting times to choose from."
+    ),
+}
+EDITABLE: Final = frozenset({Status.SUBMITTED, Status.APPROVED})  # /edit changes answers until a meeting is agreed
 # Where a submitted registration stands, for /status.
 STANDING: Final = {
     Status.SUBMITTED: N_("Where it stands: waiting for a coordinator's review."),
@@ -53,6 +73,10 @@ async def status(t: Translator, ctx: Context) -> Reply:
         else:
             text = t.pgettext("status", "You registered as a newcomer on {date}.").format(date=date)
         text += "\n" + t.gettext(STANDING[participant.status])
+        if (participant.status, participant.role) in NEXT:
+            text += "\n\n" + t.gettext(NEXT[(participant.status, participant.role)])
+        if participant.status in EDITABLE:
+            text += "\n" + t.gettext("To change an answer, send /edit.")
     return Reply("\n\n".join(part for part in (text, record) if part))
 
 

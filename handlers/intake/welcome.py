@@ -7,9 +7,11 @@ from typing import Final
 from handlers.core.events import Button, Reply
 from handlers.core.model import Role
 from handlers.core.ports import Context
+from handlers.core.terms import consent_text
 from handlers.core.translator import N_, Translator, native_name
 from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole
 
+LANGUAGE_QUESTION: Final = N_("Which language would you like to use?")
 ROLE_QUESTION: Final = N_("Are you new to the region, or a volunteer who would like to meet newcomers?")
 ROLE_LABELS: Final = {
     Role.CONNECTEE: N_("I am new to the region"),
@@ -41,9 +43,8 @@ def role_question(t: Translator) -> Reply:
 
 def consent_question(t: Translator, ctx: Context) -> Reply:
     assert ctx.conversation.role is not None
-    consent = ctx.program.forms[ctx.conversation.role.value].consent
     return Reply(
-        t.gettext(consent.text),
+        consent_text(t, ctx.program.forms[ctx.conversation.role.value]),
         buttons=(
             (
                 Button(t.pgettext("consent", "I agree"), AgreeToTerms(agreed=True).pack()),

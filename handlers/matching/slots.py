@@ -1,6 +1,6 @@
 """Concrete meeting slots from two weekly availability grids: pure functions, all times aware.
 
-A grid is a list of cells such as "tue-morning" (handlers.core.program.WEEKDAYS × DAY_PARTS), read in
+A grid is a list of cells such as "tue-morning" (handlers.core.program.DAYS × DAY_PARTS), read in
 its owner's time zone. A slot starts on the connector's grid (part start + whole meeting lengths),
 lies wholly inside both people's free time, starts at least `notice` ahead and at most `horizon`
 ahead, and overlaps nothing already booked or on hold for that connector.
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.core.program import DAY_PART_HOURS, WEEKDAYS
+from handlers.core.program import DAY_PART_HOURS, DAYS
 
 Interval = tuple[datetime, datetime]
 
@@ -25,16 +25,14 @@ def free_intervals(grid: Iterable[str], zone: str, first: date, last: date) -> l
     intervals: list[Interval] = []
     day = first
     while day <= last:
-        weekday = day.weekday()
-        if weekday < len(WEEKDAYS):
-            for part, (start_hour, end_hour) in DAY_PART_HOURS.items():
-                if f"{WEEKDAYS[weekday]}-{part}" in cells:
-                    start = datetime.combine(day, time(start_hour), tz)
-                    end = datetime.combine(day, time(end_hour), tz)
-                    if intervals and intervals[-1][1] == start:
-                        intervals[-1] = (intervals[-1][0], end)  # morning + midday is one stretch
-                    else:
-                        intervals.append((start, end))
+        for part, (start_hour, end_hour) in DAY_PART_HOURS.items():
+            if f"{DAYS[day.weekday()]}-{part}" in cells:
+                start = datetime.combine(day, time(start_hour), tz)
+                end = datetime.combine(day, time(end_hour), tz)
+                if intervals and intervals[-1][1] == start:
+                    intervals[-1] = (intervals[-1][0], end)  # morning + midday is one stretch
+                else:
+                    intervals.append((start, end))
         day += timedelta(days=1)
     return intervals
 

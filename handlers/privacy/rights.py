@@ -21,7 +21,7 @@ from handlers.core.people import both, name, to, translator, zone_of
 from handlers.core.ports import Context, Office
 from handlers.core.render import format_day, format_when, summary
 from handlers.intake import questioning
-from handlers.intake.conversation import reset
+from handlers.intake.steps import reset
 from handlers.matching import proposals
 from handlers.privacy.buttons import EraseMyData, KeepMyData
 

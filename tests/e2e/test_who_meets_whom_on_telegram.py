@@ -42,7 +42,7 @@ NURSE_SCRIPT: Script = [
     f"press:{FR('Done')}",
     f"tick:{FR('Work in my field')}",
     f"press:{FR('Done')}",
-    *[f"tick:{FR('{day} {time}').format(day=day, time=FR('am'))}" for day in weekday_names("fr")],
+    *[f"tick:{FR('{day} {time}').format(day=day, time=FR('am'))}" for day in weekday_names("fr")[:5]],
     f"press:{FR('Done')}",
     f"press:{FR('Video call')}",
     (f"press:{FR('Skip', 'question')}", FR(CONNECTEE_FORM.question("email").text)),

@@ -142,5 +142,7 @@ async def test_start_over_deletes_the_answers_from_the_store(app: Frontdoor) -> 
     await amal.do(EventKind.TEXT, "Amal")
     await amal.do(EventKind.COMMAND, "start")
     await amal.do(EventKind.CHOICE, "resume:over")
+    assert await count(app, ParticipantRow) == 1, "Start over asks first"
+    await amal.do(EventKind.CHOICE, "over:yes")
     assert await count(app, ParticipantRow) == 0
     assert await count(app, AnswerRow) == 0

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from bot.channels import telegram_capabilities
-from handlers.core.program import ProgramError, load_program
+from handlers.core.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program
 from handlers.intake.screens import check_buttons
+from tests.support.autopilot import complete_intake
 from tests.support.chat import ChatClient
+from tests.unit.test_connectee_intake import answer_until, start_as_newcomer
 
 TELEGRAM = telegram_capabilities.capabilities(bot_username=None)
 NARROW = replace(TELEGRAM, buttons_per_row=3)  # a messenger whose screens show three buttons side by side
@@ -60,3 +63,52 @@ def test_a_program_whose_buttons_a_channel_cannot_carry_back_is_refused_naming_t
         "default_program.toml: form 'connector', question 'meeting_communities': key and option 'north_dumfries' "
         "are too long for a button"
     )
+
+
+def weekend_program(tmp_path: Path) -> Program:
+    """The default program whose newcomers' availability takes Saturdays and Sundays, evenings only at weekends
+    being no option: every day has the times it names."""
+    text = DEFAULT_PROGRAM_FILE.read_text(encoding="utf-8")
+    marker = 'key = "availability"\nkind = "availability"\n'
+    assert marker in text
+    days = 'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\ntimes = ["morning", "evening"]\n'
+    path = tmp_path / "program.toml"
+    path.write_text(text.replace(marker, marker + days, 1), encoding="utf-8")
+    return load_program(path)
+
+
+async def at_the_newcomers_availability(chat: ChatClient) -> None:
+    await start_as_newcomer(chat)
+    await answer_until(chat, "availability")
+
+
+async def test_a_program_that_says_so_offers_weekends_and_the_grid_states_its_time_zone(tmp_path: Path) -> None:
+    chat = ChatClient(program=weekend_program(tmp_path))
+    await at_the_newcomers_availability(chat)
+    assert chat.last.text.endswith("am = 9:00-12:00 and eve = 17:00-20:00\nTime zone: Eastern Time")
+    assert rows(chat)[5:7] == [["Sat am", "Sat eve"], ["Sun am", "Sun eve"]]
+    await chat.click("Sat eve")
+    await chat.click("Sun am")
+    await chat.click("Done")
+    assert chat.participant.answers["availability"] == ["sat-evening", "sun-morning"]
+    assert chat.screen[-2].text.endswith("✔ Sat: eve; Sun: am")
+
+
+async def test_the_grid_is_read_in_the_persons_own_time_zone_and_says_which_in_french() -> None:
+    chat = ChatClient(language_code="fr")
+    await complete_intake(chat, "fr")
+    chat.participant.time_zone = "America/Vancouver"  # chosen with /timezone
+    await chat.click(chat.text("✏️ {label}").format(label=chat.text("Availability")))
+    assert "\nFuseau horaire : heure du Pacifique nord-américain\n" in chat.last.text
+
+
+async def test_long_labels_go_fewer_to_a_row_and_are_never_cut() -> None:
+    arabic = ChatClient(language_code="ar", capabilities=TELEGRAM)
+    await complete_intake(arabic, "ar", "connector")
+    await arabic.click(arabic.text("✏️ {label}").format(label=arabic.text("Availability")))
+    assert [len(row) for row in rows(arabic)[:2]] == [2, 2], "«✅ صباح الثلاثاء» takes half a row"
+    english = ChatClient(capabilities=TELEGRAM)
+    await complete_intake(english, "en", "connector")
+    await english.click("✏️ Sectors")
+    assert ["✅ Accounting and finance"] in rows(english), "a sector's name takes the row it needs"
+    assert all(len(row) == 1 for row in rows(english))

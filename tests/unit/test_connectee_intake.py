@@ -6,6 +6,7 @@ import pytest
 
 from handlers.core.model import Status, Step
 from tests.support.chat import ChatClient
+from tests.support.driver import plain
 
 LANGUAGE_MENU = [
     "English",
@@ -224,6 +225,35 @@ async def test_control_and_direction_override_characters_are_removed_from_a_name
     assert chat.participant.answers["name"] == "Amal Há"
 
 
+async def test_the_consent_lists_every_question_of_the_form_and_situation_may_be_declined() -> None:
+    chat = ChatClient()
+    await chat.send("/start")
+    await chat.click("English")
+    await chat.click("I am new to the region")
+    form = chat.program.forms["connectee"]
+    listed = [line for line in chat.last.text.split("\n") if line.startswith("• ")]
+    assert [line[2:].split(" (")[0] for line in listed] == [q.label for q in form.questions[1:]]
+    assert "• Situation (you may prefer not to say)" in listed and "• Phone (only if you choose)" in listed
+    await chat.click("I agree")
+    await answer_until(chat, "situation")
+    assert chat.last.labels()[-1] == "Prefer not to say"
+    await chat.click("Prefer not to say")
+    assert chat.participant.answers["situation"] == "prefer_not"
+
+
+async def test_an_arabic_reader_can_decline_the_situation_question() -> None:
+    chat = ChatClient(language_code="ar")
+    await chat.send("/start")
+    await chat.click("العربية")
+    await chat.send("1")
+    assert "• الوضع (يمكنك أن تفضّل عدم الإجابة)" in plain(chat.last.text)
+    await chat.send("نعم")
+    await chat.send("أمل")
+    await chat.click("Kitchener")
+    await chat.send("أفضّل عدم الإجابة")
+    assert chat.participant.answers["situation"] == "prefer_not"
+
+
 async def test_a_french_phone_is_greeted_in_french_and_can_switch_to_english() -> None:
     chat = ChatClient(language_code="fr-CA")
     await chat.send("/start")
@@ -237,7 +267,8 @@ async def test_a_french_phone_is_greeted_in_french_and_can_switch_to_english() -
     await chat.click("Français")
     await chat.click(chat.text("I am new to the region"))
     consent = chat.program.forms["connectee"].consent.text
-    assert chat.last.text == chat.text(consent) != consent
+    assert chat.last.text.startswith(chat.text(consent).split("{collected}")[0])
+    assert "• Situation (vous pouvez préférer ne pas répondre)\n• Année d'arrivée\n" in chat.last.text
     await chat.click(chat.text("I agree", "consent"))
     assert chat.participant.language == "fr"
     assert chat.text("What name would you like us to call you?") in chat.last.text

@@ -112,3 +112,27 @@ async def test_a_french_connector_registers_entirely_in_french() -> None:
     )
     assert chat.participant.answers["availability"] == ["mon-morning"]
     assert chat.participant.language == "fr"
+
+
+async def test_the_count_never_grows_when_the_questions_for_meeting_in_person_appear() -> None:
+    chat = ChatClient()
+    await register_connector(chat, "In person")
+    seen = [text.split("\n")[0] for text in chat.texts() if text.startswith("Question ")]
+    assert seen[0] == "Question 1 of 13" and seen[-1] == "Question 9 of 13"
+    assert {line.rsplit(" ", 1)[1] for line in seen} == {"13"}
+
+
+async def test_the_count_shrinks_without_a_jump_for_a_volunteer_meeting_by_video() -> None:
+    chat = ChatClient()
+    await register_connector(chat, "Video call")
+    assert chat.screen[-2].text.startswith("How would you like to meet?")
+    assert chat.last.text.startswith("Question 9 of 11\n\nHow many newcomers could you meet each month?")
+
+
+async def test_a_chinese_volunteer_sees_the_same_stable_count() -> None:
+    chat = ChatClient(language_code="zh-Hans")
+    await chat.send("/start")
+    await chat.click("简体中文")
+    await chat.send("2")
+    await chat.send("是")
+    assert chat.last.text.startswith("第 1 题，共 13 题")

@@ -37,6 +37,21 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
         ("min = 1950", 'min = "long ago"', "question 'arrival_year': a year question needs whole-number min and max"),
         ('key = "community"', 'key = "name"', "question 'name': the key is used twice"),
         (
+            'kind = "availability"',
+            'kind = "availability"\ndays = ["mon", "caturday"]',
+            "question 'availability': days must be a non-empty list of 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'",
+        ),
+        (
+            'kind = "year"',
+            'kind = "year"\nsensitive = true',
+            "question 'arrival_year': only a choice question can be sensitive",
+        ),
+        (
+            '{ value = "refugee", label = "Refugee" },',
+            '{ value = "prefer_not", label = "Rather not" },',
+            "question 'situation': a sensitive question adds the option 'prefer_not' itself",
+        ),
+        (
             'time_zone = "America/Toronto"',
             'time_zone = "Mars/Olympus"',
             "time_zone 'Mars/Olympus' is not an IANA time zone",

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.core.program import DAY_PART_HOURS, DAY_PARTS, WEEKDAYS
+from handlers.core.program import DAY_PART_HOURS, DAY_PARTS, DAYS
 from handlers.matching.scoring import Candidate, Seeker, Why, suggest, unmet, words
 from handlers.matching.slots import find_slots, free_intervals, spread
 from tests.support.clock import NOW  # Monday 10:00 in Toronto
 
-CELLS = [f"{day}-{part}" for day in WEEKDAYS for part in DAY_PARTS]
+CELLS = [f"{day}-{part}" for day in DAYS for part in DAY_PARTS]  # weekends too, where a program asks
 ZONES = ["America/Toronto", "America/Vancouver", "America/Halifax", "America/St_Johns", "Asia/Kolkata"]
 grids = st.lists(st.sampled_from(CELLS), unique=True, max_size=len(CELLS))
 moments = st.datetimes(

@@ -1,0 +1,29 @@
+"""Typed answers where buttons are shown: a label, a button's number or a yes is taken as the press.
+
+People type what they see ("Kitchener", "oui", "2") instead of tapping, or cannot tap (a terminal,
+a phone's accessibility reader). The step is shown again, as it stands, to know its buttons; a text
+that names one of them is answered as that button pressed, by the same route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from handlers.core.buttons import Pressed, Route, answer, read, typed_press, typed_words
+from handlers.core.events import Event, Reply
+from handlers.core.ports import Context
+from handlers.core.translator import Translator
+from handlers.intake.steps import show_step
+
+
+async def as_pressed(
+    event: Event, t: Translator, ctx: Context, routes: Sequence[Route[Pressed, list[Reply]]]
+) -> list[Reply] | None:
+    """The replies to the button `event`'s text names, as if pressed; None when it names none."""
+    shown = next((reply for reply in reversed(await show_step(t, ctx)) if reply.buttons), None)
+    data = typed_press(event.text, shown.buttons, routes, typed_words(ctx)) if shown else None
+    button = read(data, routes) if data else None
+    replies = await answer(button, routes, Pressed(event.user_id, t, ctx)) if button else None
+    # The answer is new messages under the typed text, in order: there is no pressed message to edit.
+    return [replace(reply, edit=False) for reply in replies] if replies is not None else None

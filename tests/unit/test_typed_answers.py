@@ -1,0 +1,95 @@
+"""Typing where buttons are shown: a label, a button's number or a yes is taken as the press, in any language."""
+
+from __future__ import annotations
+
+from handlers.core.model import Step
+from tests.support.chat import ChatClient
+from tests.unit.test_connectee_intake import answer_until, start_as_newcomer
+
+
+async def test_a_newcomer_who_types_instead_of_tapping_registers_just_the_same() -> None:
+    chat = ChatClient()
+    await chat.send("/start")
+    await chat.send("english")
+    await chat.send("I am NEW to the region")
+    await chat.send("yes")
+    assert chat.conversation.step is Step.QUESTION
+    await chat.send("Amal")
+    await chat.send("kitchener")
+    assert chat.participant.answers["community"] == "kitchener"
+    assert chat.screen[-2].text == "Which community do you live in?\n\n✔ Kitchener", "what was taken, before the next"
+    await chat.send("3")  # the third button: Refugee
+    assert chat.participant.answers["situation"] == "refugee"
+    await answer_until(chat, "languages")
+    await chat.send("ARABIC")
+    await chat.send("english")
+    assert "✅ Arabic" in chat.last.labels() and "✅ English" in chat.last.labels()
+    await chat.send("done")
+    assert chat.participant.answers["languages"] == ["en", "ar"]
+
+
+async def test_a_french_reader_types_oui_and_labels_without_their_accents() -> None:
+    chat = ChatClient(language_code="fr")
+    await chat.send("/start")
+    await chat.send("francais")
+    assert chat.last.text.startswith("Venez-vous d'arriver dans la région")
+    await chat.send("1")
+    await chat.send("Oui")
+    assert chat.conversation.step is Step.QUESTION
+    assert "Comment aimeriez-vous que nous vous appelions?" in chat.last.text
+    await chat.send("Amal")
+    await chat.send("/cancel")
+    await chat.send("non")
+    assert chat.conversation.step is Step.QUESTION and chat.participant.answers == {"name": "Amal"}
+    await chat.send("/cancel")
+    await chat.send("OUI, ARRETER ET EFFACER")
+    assert chat.participants.rows == {}
+
+
+async def test_an_arabic_reader_types_naam_to_agree() -> None:
+    chat = ChatClient(language_code="ar")
+    await chat.send("/start")
+    await chat.click("العربية")
+    await chat.send("١")  # the first button, in Arabic-Indic digits
+    assert chat.conversation.step is Step.CONSENT
+    await chat.send("نعم")
+    assert chat.conversation.step is Step.QUESTION
+    await chat.send("أمل")
+    await chat.send("لاجئ")  # no such community: the question comes again, nothing is lost
+    assert chat.conversation.question == "community" and chat.participant.answers == {"name": "أمل"}
+
+
+async def test_a_chinese_reader_types_shi_to_agree_and_a_label_to_answer() -> None:
+    chat = ChatClient(language_code="zh-Hans")
+    await chat.send("/start")
+    await chat.click("简体中文")
+    await chat.send("我刚来到本地区")
+    await chat.send("是")
+    await chat.send("阿玛尔")
+    await chat.send("Kitchener")
+    await chat.send("难民")
+    assert chat.participant.answers == {"name": "阿玛尔", "community": "kitchener", "situation": "refugee"}
+
+
+async def test_typing_at_the_consent_step_points_to_the_buttons_without_repeating_the_terms() -> None:
+    chat = ChatClient()
+    await chat.send("/start")
+    await chat.click("English")
+    await chat.click("I am new to the region")
+    await chat.send("what does this mean?")
+    assert chat.last.text == "Please tap “I agree” or “Not now” under the text above."
+    assert chat.conversation.step is Step.CONSENT and chat.participants.rows == {}
+    await chat.send("no")
+    assert chat.conversation.step is Step.IDLE and chat.participants.rows == {}
+
+
+async def test_a_number_out_of_range_or_a_word_that_names_no_button_asks_again() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "situation")
+    question = chat.last.text
+    await chat.send("9")
+    assert chat.screen[-2].text == "Please tap one of the buttons below."
+    assert chat.last.text == question
+    await chat.send("yes")  # a choice of situations is no yes/no question
+    assert chat.last.text == question and "situation" not in chat.participant.answers
