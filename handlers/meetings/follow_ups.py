@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Final
 
-from handlers.core.buttons import PressedInProgram, Route, route
+from handlers.core.buttons import PressedInProgram, Route, fold, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
 from handlers.core.model import (
     MEETING_FOLLOW_UP,
@@ -215,13 +215,13 @@ async def _typed_for_button(answering: Answering, step: Step, text: str) -> Outc
 
 def _named_button(step: Step, asking: Asking, text: str) -> str | None:
     """The value of the one button `text` names, or None."""
-    typed = _folded(text)
+    typed = fold(text)
     if not typed:
         return None
     if step.scale:
         digits = typed.translate(_DIGITS)
         return digits if digits in step.scale else None
-    labels = {value: _folded(asking.t.gettext(label)) for value, label in step.choices_for(asking).items()}
+    labels = {value: fold(asking.t.gettext(label)) for value, label in step.choices_for(asking).items()}
     values = list(labels)
     position = typed.translate(_DIGITS)
     if position.isdigit() and position.isascii() and 1 <= int(position) <= len(values):
@@ -233,12 +233,6 @@ def _named_button(step: Step, asking: Asking, text: str) -> str | None:
         if len(named) == 1:
             return named[0]
     return None
-
-
-def _folded(text: str) -> str:
-    """Text compared as people type it: any case, with or without accents, spaces squeezed."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _first_word(label: str) -> str:
