@@ -50,6 +50,15 @@ def make_parser() -> Parser:
     chat.add_argument("--language", help="language code, e.g. en or fr")
     chat.add_argument("--user", type=int, default=1, help="the pretend user id (default 1)")
 
+    preview = commands.add_parser(
+        "preview", help="every message one role meets, in one language, as an HTML page for a translator"
+    )
+    preview.add_argument("--language", required=True, help="language code, e.g. ar or zh-Hans")
+    preview.add_argument(
+        "--role", choices=["connectee", "connector", "coordinator"], default="connectee", help="whose chat (connectee)"
+    )
+    preview.add_argument("--out", required=True, metavar="PATH", help="the HTML file to write")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=Parser, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the database migrations")
@@ -213,7 +222,7 @@ def fail(message: str) -> NoReturn:
 
 
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
-    if arguments.command == "chat":
+    if arguments.command in ("chat", "preview"):
         check_language(arguments.language, settings)
     # Imported only now, so that mistakes are answered at once; and aiogram (seconds to import)
     # only by `run`, the one command that talks to Telegram.
@@ -224,6 +233,9 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
     one_shot: dict[str, Callable[[], Awaitable[int]]] = {
         "chat": lambda: commands.chat(
             settings, role=arguments.role, language=arguments.language, user_id=arguments.user
+        ),
+        "preview": lambda: commands.preview(
+            settings, language=arguments.language, role=arguments.role, out=Path(arguments.out)
         ),
         "db": lambda: commands.db_upgrade(settings),
         "jobs": lambda: commands.jobs_run(settings, now=jobs_now(arguments.now, settings)),
