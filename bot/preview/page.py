@@ -15,13 +15,13 @@ from handlers.core.translator import babel_locale, native_name
 # A phone's chat, drawn with the page's logical sides (start / end), so a right-to-left page mirrors it.
 CSS: Final = """
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 480px; padding: 8px; background: #dfe7ee; color: #111;
+body { margin: 0 auto; max-width: 480px; padding: 6px; background: #dfe7ee; color: #111;
   font: 15px/1.4 system-ui, "Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", "Noto Sans CJK SC", sans-serif; }
 header { background: #fff; border-radius: 8px; padding: 8px 12px; margin-bottom: 12px; font-size: 13px; }
 header h1 { font-size: 16px; margin: 0 0 4px; }
 .missing { color: #8a1c1c; }
 h2 { font-size: 13px; font-weight: 600; color: #445; text-align: center; margin: 18px 0 8px; }
-.msg { display: flex; flex-direction: column; max-width: 88%; margin: 0 0 8px; }
+.msg { display: flex; flex-direction: column; max-width: 94%; margin: 0 0 8px; }
 .msg.in { margin-inline-end: auto; }
 .msg.out { margin-inline-start: auto; align-items: flex-end; }
 .bubble { padding: 6px 10px; border-radius: 12px; background: #fff; overflow-wrap: anywhere;
@@ -31,8 +31,8 @@ h2 { font-size: 13px; font-weight: 600; color: #445; text-align: center; margin:
 .edited { font-size: 11px; color: #778; }
 .ids { font: 10px/1.3 ui-monospace, monospace; color: #8a94a0; margin-top: 2px; overflow-wrap: anywhere; }
 .ids abbr { text-decoration: none; cursor: help; margin-inline-end: 6px; }
-.row { display: flex; gap: 4px; margin-top: 4px; width: 100%; }
-.btn { flex: 1 1 0; min-width: 0; padding: 6px 8px; border-radius: 8px; background: rgba(40, 60, 80, .55);
+.row { display: flex; gap: 3px; margin-top: 4px; width: 100%; }
+.btn { flex: 1 1 0; min-width: 0; padding: 7px 4px; border-radius: 8px; background: rgba(40, 60, 80, .55);
   color: #fff; font-size: 14px; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .btn.pressed { background: #2a5885; outline: 2px solid #9cc3e8; }
 .key { background: #f4f6f8; color: #222; border: 1px solid #c6ced6; }

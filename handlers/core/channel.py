@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+from handlers.core.events import Button
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,35 @@ class Capabilities:
     most_text_chars: int  # one message's text
     most_file_bytes: int  # one file sent to a person
     buttons_per_row: int  # the most buttons shown side by side, legibly, on the screens the channel serves
+    # How many characters a row of buttons shows in full on the channel's narrow phones, a wide (CJK)
+    # character counting two: n buttons side by side each show about row_width / n, less their margins.
+    row_width: int = 36
+
+    def rows(self, buttons: list[Button], most: int | None = None) -> list[tuple[Button, ...]]:
+        """`buttons` in order, side by side (at most `most`, or `buttons_per_row`) while each label still
+        shows in full: "Mon am" four to a row, "Administration and office support" alone."""
+        most = min(most or self.buttons_per_row, self.buttons_per_row)
+        rows: list[tuple[Button, ...]] = []
+        for button in buttons:
+            row = rows[-1] if rows else ()
+            if rows and len(row) < most and self._fit((*row, button)):
+                rows[-1] = (*row, button)
+            else:
+                rows.append((button,))
+        return rows
+
+    def _fit(self, row: tuple[Button, ...]) -> bool:
+        # A button's margins take about one character of the row's width.
+        return all(width(button.label) <= self.row_width // len(row) - 1 for button in row)
 
     def link(self, start: str) -> str:
         """What opens the conversation with `start` as its start payload (a referral's personal link)."""
         return self.deep_link.format(start=start)
+
+
+def width(label: str) -> int:
+    """A label's width in characters as a phone draws it: wide (CJK) ones count two, marks none."""
+    return sum(
+        2 if unicodedata.east_asian_width(char) in "WF" else 0 if unicodedata.category(char) in ("Mn", "Cf") else 1
+        for char in label
+    )

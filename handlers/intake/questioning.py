@@ -80,7 +80,7 @@ def ask(
         current=current,
         has_answer=question.key in participant.answers,
         pending=conversation.pending,
-        buttons_per_row=ctx.capabilities.buttons_per_row,
+        screen=ctx.capabilities,
     )
 
 
@@ -101,7 +101,7 @@ def show_review(t: Translator, ctx: Context, participant: Participant) -> Reply:
     conversation.editing = False
     conversation.pending = []
     visible = visible_questions(form_of(ctx), participant.answers)
-    return review_reply(t, participant.answers, visible, buttons_per_row=ctx.capabilities.buttons_per_row)
+    return review_reply(t, participant.answers, visible, screen=ctx.capabilities)
 
 
 async def store_answer(ctx: Context, participant: Participant, question: Question, value: Any) -> None:

@@ -26,11 +26,11 @@ def question_reply(
     has_answer: bool = False,
     pending: list[str] | None = None,
     edit: bool = False,
-    buttons_per_row: int,
+    screen: Capabilities,
 ) -> Reply:
     """The message that asks `question`, with its buttons; `pending` are ticked options.
 
-    `buttons_per_row`: the channel's most side by side (Capabilities); a layout takes fewer where labels are words.
+    `screen`: the channel's (Capabilities), which lays buttons side by side as far as their labels show in full.
     """
     lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
     if question.kind is Kind.AVAILABILITY:
@@ -44,22 +44,22 @@ def question_reply(
         buttons = [Button(option_label(t, o), Answer(question.key, o.value).pack()) for o in question.options]
         if question.other:
             buttons.append(Button(t.gettext("Other (type it)"), OtherAnswer(question.key).pack()))
-        per_row = min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row)
-        return Reply(text, buttons=tuple(_rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
+        per_row = 2 if len(buttons) > MANY_OPTIONS else 1
+        return Reply(text, buttons=tuple(screen.rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
     if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
         numbers = [
             Button(str(n), Answer(question.key, str(n)).pack()) for n in range(question.minimum, question.maximum + 1)
         ]
-        return Reply(text, buttons=tuple(_rows(numbers, buttons_per_row) + _rows(skip, 1)), edit=edit)
+        return Reply(text, buttons=tuple(screen.rows(numbers) + _rows(skip, 1)), edit=edit)
     if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
-        ticks = _ticks(t, question, pending or [], buttons_per_row)
+        ticks = _ticks(t, question, pending or [], screen)
         return Reply(text, buttons=tuple(ticks + _rows(skip, 1)), edit=edit)
     if question.kind is Kind.PHONE:
         return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.gettext("Skip"),))
     return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
 
 
-def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row: int) -> list[tuple[Button, ...]]:
+def _ticks(t: Translator, question: Question, ticked: list[str], screen: Capabilities) -> list[tuple[Button, ...]]:
     """Toggle buttons that say what a press will do, so a double tap cannot undo itself; a day's times
     side by side (as many as the channel shows)."""
 
@@ -75,19 +75,19 @@ def _ticks(t: Translator, question: Question, ticked: list[str], buttons_per_row
                 toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
                 for part in DAY_PARTS
             ]
-            rows += _rows(times, buttons_per_row)
+            rows += screen.rows(times)
     else:
         buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
-        rows = _rows(buttons, min(2 if len(buttons) > MANY_OPTIONS else 1, buttons_per_row))
+        rows = screen.rows(buttons, 2 if len(buttons) > MANY_OPTIONS else 1)
     return rows + [(Button(t.gettext("Done"), DoneTicking(question.key).pack()),)]
 
 
-def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, buttons_per_row: int) -> Reply:
-    """Every answer, an Edit button for each (two side by side, if the channel shows two), and Submit."""
+def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, screen: Capabilities) -> Reply:
+    """Every answer, an Edit button for each (two side by side, where the channel shows both in full), and Submit."""
     lines = [t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")]
     lines.append(summary(t, answers, visible))
     edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), EditAnswer(q.key).pack()) for q in visible]
-    rows = _rows(edits, min(2, buttons_per_row)) + [(Button(t.gettext("Submit"), Submit().pack()),)]
+    rows = screen.rows(edits, 2) + [(Button(t.gettext("Submit"), Submit().pack()),)]
     return Reply("\n\n".join(lines), buttons=tuple(rows))
 
 
