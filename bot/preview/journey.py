@@ -19,9 +19,9 @@ from sqlalchemy import select
 from bot.preview.personas import Persona, persona
 from bot.preview.stage import Phone, Stage, Unscripted, stage
 from handlers.core.model import Role, Step
-from handlers.core.program import WEEKDAYS, Kind, Program, Question
-from handlers.core.render import PART_NAMES, option_label, weekday_names
+from handlers.core.program import Kind, Program, Question
 from handlers.intake.buttons import ChooseLanguage, ChooseRole
+from handlers.intake.screens import answer_label
 from storage.tables import MeetingRow
 
 # Monday, November 23, 2026, 10:00 in Toronto: the week ahead has every weekday's meeting times.
@@ -73,17 +73,8 @@ def wrong_answers(question: Question, value: Any, p: Persona) -> list[str]:
     return [] if question.other else [p.occupation]  # words where a button is wanted
 
 
-def answer_label(stage: Stage, phone: Phone, question: Question, value: Any) -> str:
-    """The label of the button answering `question` with `value`, as handlers.core.render draws it."""
-    t = stage.labels.translator(phone.language)
-    if question.kind is Kind.NUMBER:
-        return str(value)
-    if question.kind is Kind.AVAILABILITY:
-        day, _, part = str(value).partition("-")
-        return t.gettext("{day} {time}").format(
-            day=weekday_names(t.language)[WEEKDAYS.index(day)], time=t.gettext(PART_NAMES[part])
-        )
-    return option_label(t, next(option for option in question.options if option.value == value))
+def label(stage: Stage, phone: Phone, question: Question, value: Any) -> str:
+    return answer_label(stage.labels.translator(phone.language), question, value)
 
 
 def first_option(question: Question) -> Any:
@@ -118,12 +109,12 @@ async def answer(stage: Stage, phone: Phone, question: Question, value: Any, *, 
     if question.kind is Kind.PHONE:
         await stage.share_contact(phone, str(value))
     elif question.kind in (Kind.CHOICE, Kind.NUMBER):
-        await stage.tap(phone, answer_label(stage, phone, question, value))
+        await stage.tap(phone, label(stage, phone, question, value))
     elif question.kind in (Kind.MULTI, Kind.AVAILABILITY):
         if mistakes:  # Done with nothing ticked
             await stage.tap_msgid(phone, "Done")
         for item in value:
-            await stage.tap(phone, answer_label(stage, phone, question, item))
+            await stage.tap(phone, label(stage, phone, question, item))
         await stage.tap_msgid(phone, "Done")
     else:
         await stage.send(phone, str(value))

@@ -30,7 +30,7 @@ h2 { font-size: 13px; font-weight: 600; color: #445; text-align: center; margin:
 .file { display: block; font-size: 13px; color: #2a5885; }
 .edited { font-size: 11px; color: #778; }
 .ids { font: 10px/1.3 ui-monospace, monospace; color: #8a94a0; margin-top: 2px; overflow-wrap: anywhere; }
-.ids abbr { text-decoration: none; cursor: help; margin-inline-end: 6px; }
+.ids abbr { text-decoration: none; cursor: help; margin-inline-end: 6px; display: inline-block; direction: ltr; }
 .row { display: flex; gap: 3px; margin-top: 4px; width: 100%; }
 .btn { flex: 1 1 0; min-width: 0; padding: 7px 4px; border-radius: 8px; background: rgba(40, 60, 80, .55);
   color: #fff; font-size: 14px; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }

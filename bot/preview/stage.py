@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.app import Frontdoor
 from bot.catalogs import Catalogs
 from bot.channels import TELEGRAM
@@ -25,8 +23,8 @@ from handlers.core.events import Button, Event, EventKind, Reply, payload_to_rep
 from handlers.core.model import Step
 from handlers.core.program import Program
 from storage.consents import numbered_consents
+from storage.conversations import SqlConversations
 from storage.database import open_engine, session_factory, upgrade
-from storage.tables import ConversationRow
 from storage.unit_of_work import UnitOfWork
 
 
@@ -159,14 +157,7 @@ class Stage:
 
     async def open_question(self, phone: Phone) -> tuple[Step, str | None]:
         async with self.app.sessions() as session:
-            row = (
-                await session.execute(
-                    select(ConversationRow).where(
-                        ConversationRow.channel == TELEGRAM, ConversationRow.user_id == phone.user_id
-                    )
-                )
-            ).scalar_one()
-            return Step(row.step), (row.state or {}).get("question")
+            return await SqlConversations(session).standing(TELEGRAM, phone.user_id)
 
     async def _event(
         self,

@@ -68,18 +68,30 @@ def _ticks(t: Translator, question: Question, ticked: list[str], screen: Capabil
         return Button((TICK if on else "") + label, Tick(question.key, value, not on).pack())
 
     if question.kind is Kind.AVAILABILITY:
-        days = weekday_names(t.language)
         rows = []
-        for i, day in enumerate(WEEKDAYS):
-            times = [
-                toggle(f"{day}-{part}", t.gettext("{day} {time}").format(day=days[i], time=t.gettext(PART_NAMES[part])))
-                for part in DAY_PARTS
-            ]
-            rows += screen.rows(times)
+        for day in WEEKDAYS:
+            rows += screen.rows([toggle(f"{day}-{part}", time_label(t, f"{day}-{part}")) for part in DAY_PARTS])
     else:
         buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
         rows = screen.rows(buttons, 2 if len(buttons) > MANY_OPTIONS else 1)
     return rows + [(Button(t.gettext("Done"), DoneTicking(question.key).pack()),)]
+
+
+def time_label(t: Translator, value: str) -> str:
+    """An availability button's label ("Mon am") for its value ("mon-morning")."""
+    day, _, part = value.partition("-")
+    return t.gettext("{day} {time}").format(
+        day=weekday_names(t.language)[WEEKDAYS.index(day)], time=t.gettext(PART_NAMES[part])
+    )
+
+
+def answer_label(t: Translator, question: Question, value: Any) -> str:
+    """The label of the button that answers `question` with `value` (or ticks it), as its screen shows it."""
+    if question.kind is Kind.NUMBER:
+        return str(value)
+    if question.kind is Kind.AVAILABILITY:
+        return time_label(t, str(value))
+    return option_label(t, next(option for option in question.options if option.value == value))
 
 
 def review_reply(t: Translator, answers: dict[str, Any], visible: list[Question], *, screen: Capabilities) -> Reply:

@@ -13,20 +13,18 @@ from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.app import Frontdoor, Received
 from handlers.core.events import Event, EventKind, Reply, payload_to_reply
 from handlers.core.model import Role, Step
 from handlers.core.program import Kind, Program, load_program
 from handlers.core.translator import native_name
+from handlers.intake.screens import answer_label
 from handlers.intake.welcome import ROLE_LABELS
 from storage.consents import numbered_consents
+from storage.conversations import SqlConversations
 from storage.database import open_engine, session_factory, upgrade
-from storage.tables import ConversationRow
 from storage.unit_of_work import UnitOfWork
 from tests.support import driver
-from tests.support.autopilot import answer_label
 from tests.support.driver import Shown
 
 CHANNEL = "telegram"
@@ -169,14 +167,7 @@ class World:
 
     async def open_question(self, phone: Phone) -> tuple[Step, str | None]:
         async with self.app.sessions() as session:
-            row = (
-                await session.execute(
-                    select(ConversationRow).where(
-                        ConversationRow.channel == CHANNEL, ConversationRow.user_id == phone.user_id
-                    )
-                )
-            ).scalar_one()
-            return Step(row.step), (row.state or {}).get("question")
+            return await SqlConversations(session).standing(CHANNEL, phone.user_id)
 
     async def welcome(self, phone: Phone, role: str, *, agree: bool = True) -> None:
         """/start, their language (the phone's), `role` and, unless `agree` is False, I agree: the
