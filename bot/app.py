@@ -23,7 +23,7 @@ from bot.operations import Operations
 from bot.pipeline import Batch, Handled, Lease, Pipeline, Received
 from bot.runtime import Runtime
 from handlers.core.channel import Capabilities
-from handlers.core.events import Event
+from handlers.core.events import Event, Reply
 from handlers.core.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program
 from handlers.intake.screens import check_buttons
 from handlers.privacy import retention
@@ -117,6 +117,12 @@ class Frontdoor(Runtime):
 
     async def erase(self, channel: str, participant_id: int) -> bool:
         return await self.operations.erase(channel, participant_id)
+
+    async def who(self, participant_id: int) -> str | None:
+        return await self.operations.who(participant_id)
+
+    async def take_waiting(self, channel: str, chat_id: int) -> list[Reply]:
+        return await self.operations.take_waiting(channel, chat_id)
 
     async def retention_plan(self, channel: str, moment: datetime) -> retention.Plan:
         return await self.operations.retention_plan(channel, moment)

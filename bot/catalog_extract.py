@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 TRANSLATED_KEYS = ("question", "label")
+# (line, keyword, msgid or (msgctxt, msgid), translator comments), as Babel's extractors give them.
+Extracted = tuple[int, str, str | tuple[str, str], list[str]]
 
 
-def extract_program(
-    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
-) -> Iterator[tuple[int, str, str, list[str]]]:
+def extract_program(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[Extracted]:
     source = fileobj.read().decode("utf-8")
     data = tomllib.loads(source)
     lines = source.splitlines()
@@ -23,12 +23,25 @@ def extract_program(
         first = text.splitlines()[0] if text else text
         return next((number for number, line in enumerate(lines, 1) if first in line), 0)
 
-    def walk(node: Any, key: str | None) -> Iterator[tuple[int, str, str, list[str]]]:
+    def option_labels(items: Any, context: str, about: str) -> Iterator[Extracted]:
+        """Option labels, each with the list or question it belongs to as its msgctxt (the
+        runtime asks for them so: handlers.core.render.option_label)."""
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and item.get("translate", True) is not False:
+                label = item.get("label")
+                if isinstance(label, str) and label.strip():
+                    yield line_of(label), "pgettext", (context, label), [about]
+
+    def walk(node: Any, key: str | None) -> Iterator[Extracted]:
         if isinstance(node, dict):
             if node.get("translate", True) is False:
                 return
             for child_key, child in node.items():
-                yield from walk(child, child_key)
+                if child_key == "options" and isinstance(node.get("key"), str):
+                    about = f"An answer to the question: {node.get('question', node['key'])}"
+                    yield from option_labels(child, node["key"], about)
+                else:
+                    yield from walk(child, child_key)
         elif isinstance(node, list):
             for child in node:
                 yield from walk(child, key)
@@ -36,4 +49,6 @@ def extract_program(
             comment = ["A short name shown on the review screen and its Edit button"] if key == "label" else []
             yield line_of(node), "gettext", node, comment
 
-    yield from walk({"lists": data.get("lists", {}), "forms": data.get("forms", {})}, None)
+    for list_name, items in (data.get("lists") or {}).items():
+        yield from option_labels(items, list_name, f"One option of the program's list of {list_name.replace('_', ' ')}")
+    yield from walk({"forms": data.get("forms", {})}, None)

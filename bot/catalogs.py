@@ -27,6 +27,9 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._catalog.ngettext(singular, plural, n)
 
+    def pgettext(self, context: str, message: str) -> str:
+        return self._catalog.pgettext(context, message)
+
 
 def catalog_folder(language: str) -> str:
     """gettext's folder name for a language tag: zh-Hans -> zh_Hans."""

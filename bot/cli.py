@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,13 +17,15 @@ from zoneinfo import ZoneInfo
 
 from bot import redaction
 from bot.config import Settings, SettingsError, Webhook, load_settings
-from handlers.core.ids import number
+from handlers.core.ids import database_id, number
 from handlers.core.program import ProgramError, load_program
 
 log = logging.getLogger("frontdoor")
 USAGE_ERROR = 2
 DEFAULT_LISTEN = "127.0.0.1:8080"
 PORTS = range(1, 65536)
+USER_IDS = range(1, 2**63)
+CHAT_FILES = "frontdoor-files"
 
 
 class Parser(argparse.ArgumentParser):
@@ -48,7 +51,14 @@ def make_parser() -> Parser:
     chat = commands.add_parser("chat", help="the same conversation in this terminal, no Telegram needed")
     chat.add_argument("--role", choices=["connectee", "connector"], help="answer as a newcomer or a volunteer")
     chat.add_argument("--language", help="language code, e.g. en or fr")
-    chat.add_argument("--user", type=int, default=1, help="the pretend user id (default 1)")
+    chat.add_argument("--user", type=user_id, default=1, help="the pretend user id (default 1)")
+    chat.add_argument(
+        "--files",
+        type=Path,
+        default=Path(CHAT_FILES),
+        metavar="FOLDER",
+        help=f"where the documents the bot sends are saved, e.g. my-data.json, meeting.ics ({CHAT_FILES})",
+    )
 
     preview = commands.add_parser(
         "preview", help="every message one role meets, in one language, as an HTML page for a translator"
@@ -108,8 +118,13 @@ def make_parser() -> Parser:
         "erase", help="erase a participant's personal data, for a request made by e-mail, phone or letter"
     )
     erase.add_argument(
-        "--participant", type=int, required=True, metavar="ID", help="the participant's number (as /find shows it)"
+        "--participant",
+        type=participant_number,
+        required=True,
+        metavar="ID",
+        help="the participant's number (as /find shows it)",
     )
+    erase.add_argument("--yes", action="store_true", help="erase without showing who it is and asking first")
 
     export = commands.add_parser(
         "export", help="export every record for coordinators and funders (columns: docs/export.md)"
@@ -135,10 +150,20 @@ def moment(text: str) -> datetime:
 
 
 def user_id(text: str) -> int:
-    """A Telegram user id: ASCII digits only (int() would take "²" or " 12_3")."""
-    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+    """A Telegram user id: ASCII digits only (int() would take "²" or " 12_3"), within the database's
+    64-bit column (a larger one failed in the database, with a traceback)."""
+    value = number(text, USER_IDS)
+    if value is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram user id like 123456789")
-    return int(text)
+    return value
+
+
+def participant_number(text: str) -> int:
+    """A participant's number, as /find shows it."""
+    value = database_id(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a participant's number like 12")
+    return value
 
 
 def day(text: str) -> date:
@@ -209,16 +234,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         settings = load_settings()
         redaction.install(redaction.secrets_of_token(settings.bot_token))
-        sys.exit(asyncio.run(dispatch(arguments, settings)) or 0)
+        status = asyncio.run(dispatch(arguments, settings)) or 0
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's own flush at exit
     except (SettingsError, ProgramError) as error:
         fail(str(error))
+    except BrokenPipeError:
+        output_closed()
     except KeyboardInterrupt:
         sys.exit(130)
+    sys.exit(status)
 
 
 def fail(message: str) -> NoReturn:
     print(f"frontdoor: {message}", file=sys.stderr)
     sys.exit(USAGE_ERROR)
+
+
+def output_closed() -> NoReturn:
+    """Whoever read the output stopped early (`frontdoor export --out - | head`): one line, status 1,
+    and standard output pointed at nothing, so that Python's last flush does not fail a second time."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    print("frontdoor: the output was closed before everything was written (broken pipe)", file=sys.stderr)
+    sys.exit(1)
 
 
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -232,7 +269,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
 
     one_shot: dict[str, Callable[[], Awaitable[int]]] = {
         "chat": lambda: commands.chat(
-            settings, role=arguments.role, language=arguments.language, user_id=arguments.user
+            settings, role=arguments.role, language=arguments.language, user_id=arguments.user, files=arguments.files
         ),
         "preview": lambda: commands.preview(
             settings, language=arguments.language, role=arguments.role, out=Path(arguments.out)
@@ -243,7 +280,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         "match": lambda: commands.match_dry_run(settings),
         "digest": lambda: commands.digest_print(settings),
         "coordinators": lambda: coordinators(arguments, settings),
-        "erase": lambda: commands.erase(settings, arguments.participant),
+        "erase": lambda: commands.erase(settings, arguments.participant, confirmed=arguments.yes),
         "export": lambda: export_records(arguments, settings),
     }
     if arguments.command not in one_shot:

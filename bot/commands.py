@@ -31,7 +31,7 @@ log = logging.getLogger("frontdoor")
 SHOWN = 20  # participant numbers listed by `frontdoor retention run`; the rest are counted
 
 
-async def chat(settings: Settings, *, role: str | None, language: str | None, user_id: int) -> int:
+async def chat(settings: Settings, *, role: str | None, language: str | None, user_id: int, files: Path) -> int:
     app = await build(settings)
 
     async def handle(event: Event) -> list[Reply]:
@@ -41,12 +41,17 @@ async def chat(settings: Settings, *, role: str | None, language: str | None, us
             return [Reply(handled.notice)]
         return handled.replies
 
+    async def waiting() -> list[Reply]:
+        return await app.take_waiting(terminal.CHANNEL, user_id)
+
     print(
-        "frontdoor chat: type a button's number to press it, /help for commands, Ctrl-D to leave.\n",
+        "frontdoor chat: type a button's number to press it, /help for commands, Ctrl-D to leave; "
+        f"files the bot sends are saved in {files.resolve()}.\n",
         file=sys.stderr,
     )
     try:
-        await terminal.TerminalChat(handle, user_id=user_id, language=language).run(role=role)
+        chat = terminal.TerminalChat(handle, user_id=user_id, language=language, files=files, waiting=waiting)
+        await chat.run(role=role)
     finally:
         await app.close()
     return 0
@@ -178,9 +183,16 @@ async def digest_print(settings: Settings) -> int:
     return 0
 
 
-async def erase(settings: Settings, participant_id: int) -> int:
-    """Erase a participant's personal data for a request made by other means (e-mail, phone, letter)."""
+async def erase(settings: Settings, participant_id: int, *, confirmed: bool) -> int:
+    """Erase a participant's personal data for a request made by other means (e-mail, phone, letter),
+    after showing who it is and asking (unless `confirmed`): a mistyped number erases someone else."""
     async with opened(settings) as app:
+        who = await app.who(participant_id)
+        if who is None:
+            raise SettingsError(f"there is no participant {participant_id} (or their data is erased already)")
+        if not confirmed and not _confirm(f"participant {participant_id}: {who}"):
+            print("frontdoor: nothing erased", file=sys.stderr)
+            return 1
         erased = await app.erase(TELEGRAM, participant_id)
     if not erased:
         raise SettingsError(f"there is no participant {participant_id} (or their data is erased already)")
@@ -190,3 +202,13 @@ async def erase(settings: Settings, participant_id: int) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _confirm(who: str) -> bool:
+    """Show who is about to be erased and read the answer from standard input; only "yes" or "y" erases."""
+    print(who, file=sys.stderr)
+    print("Erase their personal data for good? Type yes to confirm: ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    if not answer.endswith("\n"):
+        print(file=sys.stderr)  # no line was typed (end of input): the next line starts on its own
+    return answer.strip().lower() in ("y", "yes")

@@ -28,10 +28,11 @@ NONE: Final = "-"
 async def invite(settings: Settings) -> int:
     async with opened(settings) as app:
         code, expires_at = await app.invite_coordinator()
+        zone = ZoneInfo(app.program.time_zone)
     print(code)
     print(
         f"Give this code to the new coordinator: they send /coordinator {code} to the bot. "
-        f"It works once, until {expires_at:%Y-%m-%d %H:%M} UTC.",
+        f"It works once, until {_when(expires_at, zone)} ({zone.key} time).",
         file=sys.stderr,
     )
     return 0

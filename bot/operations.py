@@ -10,11 +10,14 @@ from datetime import datetime, timedelta
 
 from bot.runtime import Runtime, queue
 from handlers.coordinators import commands, digest, review
-from handlers.core.events import Outgoing
+from handlers.core.events import Outgoing, Reply, payload_to_reply
+from handlers.core.model import Role, Status
 from handlers.core.ports import Office
 from handlers.core.quoting import unmarked
 from handlers.privacy import retention, rights
 from storage.unit_of_work import UnitOfWork
+
+TAKEN = 50  # messages the terminal takes at one look: more than any one action sends a person
 
 
 class Operations:
@@ -53,6 +56,25 @@ class Operations:
     async def erase(self, channel: str, participant_id: int) -> bool:
         """`frontdoor erase --participant ID`; False when there is no such participant (or erased already)."""
         return await self._telling(channel, lambda office: rights.erase_on_behalf(office, participant_id))
+
+    async def who(self, participant_id: int) -> str | None:
+        """`frontdoor erase`'s line about the participant: name, role, status and when they registered."""
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            person = await uow.participants.get(participant_id)
+        if person is None or person.status is Status.ERASED:
+            return None
+        name = unmarked(str(person.answers.get("name") or "(no name given)"))
+        role = "volunteer connector" if person.role is Role.CONNECTOR else "newcomer"
+        return f"{name}, {role}, {person.status.value}, registered {person.created_at:%Y-%m-%d}"
+
+    async def take_waiting(self, channel: str, chat_id: int) -> list[Reply]:
+        """For the terminal, which shows them itself: what waits in the outbox for this chat, marked sent."""
+        now = self._runtime.clock()
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            rows = await uow.outbox.claim(channel, now, now + timedelta(seconds=30), TAKEN, [chat_id])
+            await uow.outbox.mark_all_sent([row.id for row in rows], now)
+            await uow.commit()
+        return [payload_to_reply(row.payload)[0] for row in rows]
 
     async def _telling(self, channel: str, act: Callable[[Office], Awaitable[list[Outgoing] | None]]) -> bool:
         """An operator's act on someone, and the messages telling those concerned, in one transaction;

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalogs import Catalogs
 from bot.channels import TELEGRAM
+from bot.digest_picture import DigestPictures
 from bot.exporting import ExportProcess
 from handlers.core.bidi import lay_out
 from handlers.core.channel import Capabilities
@@ -47,6 +48,7 @@ class Runtime:
         self.coordinators = coordinators
         self.exports = exports
         self.capabilities = capabilities
+        self.pictures = DigestPictures()
         # Set when an update asked for an export: the running job runner wakes for it, instead of
         # the coordinator waiting for its next round (a minute).
         self.jobs_due = asyncio.Event()
@@ -73,6 +75,8 @@ class Runtime:
             personal_data=uow.personal_data,
             retention=uow.retention,
             capabilities=self.capabilities_of(channel),
+            team_messages=uow.team_messages,
+            pictures=self.pictures,
         )
 
 

@@ -17,7 +17,8 @@ from secrets import token_hex, token_urlsafe
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.types import User
 from aiogram.utils.token import TokenValidationError
 
 from bot import redaction
@@ -43,6 +44,10 @@ SERVING_GC_THRESHOLDS = (20_000, 20, 10)  # the garbage collector's, while servi
 # while starting. A setting we can check ourselves (no token, a malformed one) is status 2, as for
 # every command; what only Telegram can judge is the Bot API's answer, one status for all of them.
 TELEGRAM_REFUSED_AT_START = 1
+# Telegram out of reach at start (a network still coming up, a proxy restarting): tried again after
+# 1, 2 and 4 seconds, each said in the log, before giving up with the one line above.
+START_ATTEMPTS = 4
+FIRST_RETRY_SECONDS = 1.0
 
 
 async def run(settings: Settings, webhook: Webhook | None = None) -> int:
@@ -60,7 +65,7 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
     stop = asyncio.Event()
     background = runtime.start(stop)
     try:
-        me = await bot.get_me()
+        me = await first_contact(bot)
         app.capabilities[telegram.CHANNEL] = telegram_capabilities.capabilities(me.username)  # its deep links
         await telegram.publish_commands(
             bot, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
@@ -86,6 +91,25 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
         await bot.session.close()
         await app.close()
     return 0
+
+
+async def first_contact(bot: Bot) -> User:
+    """getMe, tried again with a growing pause while Telegram cannot be reached (not when it refuses)."""
+    pause = FIRST_RETRY_SECONDS
+    for attempt in range(1, START_ATTEMPTS):
+        try:
+            return await bot.get_me()
+        except TelegramNetworkError as error:
+            log.warning(
+                "Telegram could not be reached (attempt %d of %d): %s; trying again in %g s",
+                attempt,
+                START_ATTEMPTS,
+                " ".join(error.message.split()),
+                pause,
+            )
+        await asyncio.sleep(pause)
+        pause *= 2
+    return await bot.get_me()
 
 
 @dataclass

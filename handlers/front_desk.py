@@ -2,11 +2,15 @@
 
 1. A flood's one note (the flooder's state stays as it was).
 2. A coordinator's buttons and commands; anyone else's fall through, as an unknown button or command would.
-3. A person's own data: /mydata, /delete and the answer to "Erase your data?".
-4. New terms to agree to, before anything new is stored (handlers.intake.consent).
-5. Proposal, meeting and follow-up buttons.
-6. A typed answer to an open follow-up question.
-7. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
+   A coordinator's reply to a message relayed from someone is the answer to it.
+3. A person to talk to: /contact, and the message that follows it (handlers.coordinators.contact);
+   anything else they do instead drops it.
+4. A person's own data: /mydata, /delete and the answer to "Erase your data?".
+5. New terms to agree to, before anything new is stored (handlers.intake.consent).
+6. Proposal, meeting and follow-up buttons.
+7. An open follow-up question: what is typed answers it, /start shows it again.
+8. Words from a registered person with nothing asked: where to find a person (/contact).
+9. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
    invitation, a submitted registration, the coordinators' /help, the meeting in /status.
 
 Each button is read once, strictly, into its typed value (handlers.core.buttons) and routed by the
@@ -21,17 +25,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
-from handlers.coordinators import commands, review
+from handlers.coordinators import commands, contact, review
+from handlers.core.bidi import for_reader
 from handlers.core.buttons import ButtonData, PressedInProgram, answer, read
 from handlers.core.events import Event, EventKind, Outcome, Reply
-from handlers.core.model import ProposalStatus, Role, Step
+from handlers.core.model import Participant, ProposalStatus, Role, Step
 from handlers.core.people import coordinator_ids, name, zone_of
 from handlers.core.ports import Context, Office
 from handlers.core.render import format_when
 from handlers.core.translator import Translator
-from handlers.intake import consent, conversation
+from handlers.intake import consent, conversation, welcome
 from handlers.matching import again, proposal_answers
-from handlers.meetings import changes, follow_ups
+from handlers.meetings import changes, follow_up_steps, follow_ups
 from handlers.privacy import rights
 
 COORDINATOR_ROUTES: Final = (*review.ROUTES, *commands.ROUTES)
@@ -77,6 +82,9 @@ async def _coordinators(arrival: Arrival) -> Outcome | None:
     event, office, t = arrival.event, arrival.office, arrival.t
     if arrival.command("coordinator"):
         return Outcome([await commands.join(event.args, event.user_id, t, office)])
+    answering = contact.relayed_id(event.replying_to) if event.kind is EventKind.TEXT else None
+    if answering is not None and await _is_coordinator(arrival):
+        return await contact.answer(answering, event.text, t, office)
     ours = arrival.button is not None and type(arrival.button) in _COORDINATOR_KINDS
     if not (ours or arrival.command(*commands.COMMANDS)) or not await _is_coordinator(arrival):
         return None
@@ -95,6 +103,31 @@ async def _own_data(arrival: Arrival) -> Outcome | None:
     return _or_expired(await answer(arrival.button, OWN_DATA_ROUTES, arrival.pressed), arrival.t)
 
 
+async def _team(arrival: Arrival) -> Outcome | None:
+    """/contact, and the message that follows it, for the program's team; anything else drops it."""
+    event, ctx, office, t = arrival.event, arrival.ctx, arrival.office, arrival.t
+    if arrival.command("contact"):
+        return await contact.start(event.args, ctx, office, t)
+    if not ctx.conversation.writing_to_team or event.kind not in (EventKind.TEXT, EventKind.OTHER):
+        ctx.conversation.writing_to_team = False
+        return None
+    sent = await contact.write(event.text, ctx, office, t)
+    if ctx.conversation.writing_to_team or ctx.conversation.step in (Step.IDLE, Step.DONE):
+        return sent
+    return sent + Outcome(await conversation.show_step(t, ctx))  # back to the question they left
+
+
+async def _nothing_asked(arrival: Arrival) -> Outcome | None:
+    """Words from a registered person when no question is open: say where a person can read them."""
+    if arrival.ctx.conversation.step is not Step.DONE or arrival.event.kind not in TYPED:
+        return None
+    text = arrival.t.gettext(
+        "I cannot answer messages myself. To write to a person on the program's team, send /contact. "
+        "/status shows your registration; /help shows what I can do."
+    )
+    return Outcome([Reply(text)])
+
+
 async def _new_terms(arrival: Arrival) -> Outcome | None:
     waiting = await consent.check(arrival.event, arrival.ctx, arrival.office)
     return None if waiting is None else Outcome(waiting)
@@ -106,15 +139,21 @@ async def _program_buttons(arrival: Arrival) -> Outcome | None:
     return _or_expired(await answer(arrival.button, PROGRAM_ROUTES, arrival.pressed), arrival.t)
 
 
-async def _typed_follow_up(arrival: Arrival) -> Outcome | None:
+async def _open_follow_up(arrival: Arrival) -> Outcome | None:
+    """A registered person with a follow-up question open: what they type answers it (or it is asked
+    again), and /start shows it again rather than "you are already registered"."""
     ctx, office = arrival.ctx, arrival.office
     registered = ctx.conversation.participant_id
     if ctx.conversation.step is not Step.DONE or registered is None:
         return None
     await _reachable_again(ctx)
+    if arrival.command("start"):
+        person = await ctx.participants.get(registered)
+        question = await follow_ups.open_question(office, person) if person is not None else []
+        return Outcome(question) if question else None
     if arrival.event.kind not in TYPED:
         return None
-    follow_up = await office.follow_ups.awaiting_text(registered, follow_ups.TEXT_STEPS)
+    follow_up = await office.follow_ups.awaiting_text(registered, follow_up_steps.KEYS)
     if follow_up is None:
         return None
     return await follow_ups.on_text(follow_up, arrival.event.text, arrival.t, office)
@@ -122,8 +161,11 @@ async def _typed_follow_up(arrival: Arrival) -> Outcome | None:
 
 async def _conversation(arrival: Arrival) -> Outcome:
     event, ctx, office = arrival.event, arrival.ctx, arrival.office
-    invited = await _invitation(event, ctx, office)
-    outcome = Outcome(invited) + await conversation.handle(event, ctx)
+    inviter = await _inviter(event, ctx, office)
+    outcome = await conversation.handle(event, ctx)
+    if inviter is not None and ctx.conversation.step is Step.LANGUAGE:
+        # One welcome, not two in a row: the invitation's, asking the language as the greeting would.
+        outcome = Outcome([_invited(inviter, ctx, office)], outcome.messages, outcome.notice)
     if ctx.submitted is not None:
         person = await ctx.participants.get(ctx.submitted)
         if person is not None:
@@ -141,10 +183,12 @@ async def _conversation(arrival: Arrival) -> Outcome:
 RULES: Final[tuple[Callable[[Arrival], Awaitable[Outcome | None]], ...]] = (
     _flood,
     _coordinators,
+    _team,
     _own_data,
     _new_terms,
     _program_buttons,
-    _typed_follow_up,
+    _open_follow_up,
+    _nothing_asked,
 )
 DESK_ROUTES: Final = (*COORDINATOR_ROUTES, *OWN_DATA_ROUTES, *PROGRAM_ROUTES)
 _COORDINATOR_KINDS: Final = frozenset(route.button for route in COORDINATOR_ROUTES)
@@ -155,7 +199,7 @@ _PROGRAM_KINDS: Final = frozenset(route.button for route in PROGRAM_ROUTES)
 def _coordinators_help(t: Translator) -> Reply:
     lines = [t.gettext("For coordinators:")]
     lines += [
-        t.gettext("/{command}: {description}").format(command=command, description=t.gettext(description))
+        t.pgettext("help", "/{command}: {description}").format(command=command, description=t.gettext(description))
         for command, description in commands.COMMANDS.items()
     ]
     return Reply("\n".join(lines))
@@ -173,25 +217,31 @@ async def _is_coordinator(arrival: Arrival) -> bool:
     return arrival.event.user_id in await coordinator_ids(arrival.office)
 
 
-async def _invitation(event: Event, ctx: Context, office: Office) -> list[Reply]:
-    """/start r<code> from a personal link a newcomer passed on: record it and say who invited them."""
+async def _inviter(event: Event, ctx: Context, office: Office) -> Participant | None:
+    """/start r<code> from a personal link a newcomer passed on: record it; who invited them."""
     if not (event.kind is EventKind.COMMAND and event.text == "start" and event.args.startswith("r")):
-        return []
+        return None
     if ctx.conversation.participant_id is not None:
-        return []  # registered already: the link changes nothing
+        return None  # registered already: the link changes nothing
     referral = await office.follow_ups.referral_by_code(event.args[1:])
     inviter = await ctx.participants.get(referral.connectee_id) if referral else None
     if referral is None or inviter is None:
-        return []
+        return None
     await office.follow_ups.invitee_opened(referral.id, event.user_id)
+    return inviter
+
+
+def _invited(inviter: Participant, ctx: Context, office: Office) -> Reply:
+    """The one welcome of someone who came by a personal link: who invited them, then their language."""
     t = _translator(ctx)
     text = t.gettext(
-        "{name} invited you. {program} introduces newcomers to local professionals like you for one "
-        "30-minute conversation; you can register below as a volunteer connector."
+        "{name} invited you to {program}, which introduces newcomers to local professionals like you for "
+        "one 30-minute conversation. You can register here as a volunteer connector.\n\n"
+        "Which language would you like to use?"
     )
-    # Written before the conversation chose the newcomer's language (from their app's, on this very
-    # /start): laid out for the language it is in, which the replies after it may not be.
-    return [Reply(text.format(name=name(inviter, t), program=office.program.name), language=t.language)]
+    return welcome.language_question(
+        t, ctx, text.format(name=name(inviter, t), program=for_reader(office.program.name, t.language))
+    )
 
 
 def _translator(ctx: Context) -> Translator:

@@ -69,6 +69,7 @@ class SqlConversations:
             pending=list(state.get("pending", [])),
             editing=bool(state.get("editing", False)),
             paused_step=Step(state["paused_step"]) if state.get("paused_step") else None,
+            writing_to_team=bool(state.get("writing_to_team", False)),
         )
 
     async def save(self, conversation: Conversation, now: datetime) -> None:
@@ -79,6 +80,8 @@ class SqlConversations:
             "editing": conversation.editing,
             "paused_step": conversation.paused_step.value if conversation.paused_step else None,
         }
+        if conversation.writing_to_team:
+            state["writing_to_team"] = True
         values = {
             "of_channel": conversation.channel,
             "of_user_id": conversation.user_id,

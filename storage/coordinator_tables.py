@@ -1,10 +1,11 @@
-"""The coordinators' tables: invite codes, who joined with one, the digests sent, and the audit of /find and exports."""
+"""The coordinators' tables: invite codes, who joined with one, the digests sent, their settings, the
+waiting list day by day, the audit of /find and exports, and the messages people write to the team."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.table_types import Base
@@ -43,6 +44,26 @@ class DigestRow(Base):
     sent_at: Mapped[datetime]
 
 
+class CoordinatorSettingsRow(Base):
+    """How a coordinator wants the digest (migration 0013); no row: as everyone gets it."""
+
+    __tablename__ = "coordinator_settings"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    digest_picture: Mapped[bool] = mapped_column(Boolean)
+
+
+class WaitingDayRow(Base):
+    """How many newcomers waited for a connector on a day, as the day's digest found it: the picture's
+    trend (today's records keep no history of who waited when). Anonymous: a count (migration 0013)."""
+
+    __tablename__ = "waiting_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the program's local date, ISO
+    waiting: Mapped[int] = mapped_column(Integer)
+
+
 class CoordinatorAuditRow(Base):
     """A coordinator's /find or export: who, when, what, how many people's records it showed.
 
@@ -62,3 +83,29 @@ class CoordinatorAuditRow(Base):
     records: Mapped[int] = mapped_column(Integer)  # participants shown or exported
 
     __table_args__ = (Index("ix_coordinator_audit_at", "at"),)
+
+
+class TeamMessageRow(Base):
+    """A message a person wrote to the team with /contact, or the team's answer to one (`answers`).
+
+    Personal data, kept by the person's account (`channel`, `user_id`), registered or not: /mydata
+    shows it, /delete and `frontdoor erase` remove it, pruning removes it once old.
+    """
+
+    __tablename__ = "team_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int]
+    chat_id: Mapped[int]
+    participant_id: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    from_team: Mapped[bool] = mapped_column(Boolean)
+    answers: Mapped[int | None] = mapped_column(Integer)  # the person's message the team's answer answers
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_team_messages_user", "channel", "user_id"),
+        Index("ix_team_messages_created", "created_at"),
+    )

@@ -19,6 +19,7 @@ from storage.tables import (
     CoordinatorAuditRow,
     CoordinatorInviteRow,
     CoordinatorRow,
+    CoordinatorSettingsRow,
     DigestRow,
     ParticipantRow,
 )
@@ -85,7 +86,8 @@ class SqlCoordinatorRoster:
         removed = await self._session.execute(
             delete(CoordinatorRow).where(CoordinatorRow.channel == channel, CoordinatorRow.user_id == user_id)
         )
-        await self._session.execute(delete(DigestRow).where(DigestRow.channel == channel, DigestRow.user_id == user_id))
+        for table in (DigestRow, CoordinatorSettingsRow):
+            await self._session.execute(delete(table).where(table.channel == channel, table.user_id == user_id))
         # The code they used no longer says who used it: nothing of theirs stays behind.
         await self._session.execute(
             update(CoordinatorInviteRow).where(CoordinatorInviteRow.redeemed_by == user_id).values(redeemed_by=None)
@@ -106,6 +108,22 @@ class SqlCoordinatorRoster:
 
     async def digest_sent(self, channel: str, user_id: int, day: str, now: datetime) -> bool:
         return await inserted(self._session, DigestRow(channel=channel, user_id=user_id, day=day, sent_at=now))
+
+    async def digest_picture(self, channel: str, user_id: int) -> bool:
+        chosen = await self._session.scalar(
+            select(CoordinatorSettingsRow.digest_picture).where(
+                CoordinatorSettingsRow.channel == channel, CoordinatorSettingsRow.user_id == user_id
+            )
+        )
+        return True if chosen is None else bool(chosen)
+
+    async def choose_digest_picture(self, channel: str, user_id: int, wanted: bool) -> None:
+        row = await self._session.get(CoordinatorSettingsRow, (channel, user_id))
+        if row is None:
+            self._session.add(CoordinatorSettingsRow(channel=channel, user_id=user_id, digest_picture=wanted))
+        else:
+            row.digest_picture = wanted
+        await self._session.flush()
 
 
 @dataclass(frozen=True)

@@ -324,6 +324,14 @@ class SqlMatchmaking:
         )
         return language
 
+    async def time_zone_of(self, channel: str, user_id: int) -> str | None:
+        zone: str | None = await self._session.scalar(
+            select(ParticipantRow.time_zone)
+            .join(ConversationRow, ConversationRow.participant_id == ParticipantRow.id)
+            .where(ConversationRow.channel == channel, ConversationRow.user_id == user_id)
+        )
+        return zone
+
 
 def match_from_row(row: ProposalRow | Row[Any]) -> Proposal:
     return Proposal(

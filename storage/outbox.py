@@ -93,36 +93,44 @@ class ClaimedMessage:
     attempts: int
 
 
+# What a message may carry as a file: its bytes are kept beside the JSON, in the attachment column.
+ATTACHED: Final = ("document", "photo")
+
+
 def _stored(payload: dict[str, Any]) -> dict[str, Any]:
-    """An outbox row's payload, attachment and farewell mark: a document's content (bytes) taken out
-    of the JSON, and the mark into its column."""
+    """An outbox row's payload, attachment and farewell mark: a document's or a photo's content (bytes)
+    taken out of the JSON, and the mark into its column."""
     farewell = bool(payload.get("farewell", False))
     payload = {key: value for key, value in payload.items() if key != "farewell"}
-    document = payload.get("document")
-    if document is None:
+    kind = next((kind for kind in ATTACHED if payload.get(kind) is not None), None)
+    if kind is None:
         return {"new_payload": payload, "new_attachment": None, "new_farewell": farewell}
-    described = {key: value for key, value in document.items() if key != "content"}
+    described = {key: value for key, value in payload[kind].items() if key != "content"}
     return {
-        "new_payload": payload | {"document": described},
-        "new_attachment": document["content"],
+        "new_payload": payload | {kind: described},
+        "new_attachment": payload[kind]["content"],
         "new_farewell": farewell,
     }
 
 
 def _given(payload: dict[str, Any], attachment: bytes | None) -> dict[str, Any]:
-    """The payload as it was added: the document's content put back."""
+    """The payload as it was added: the document's or photo's content put back."""
     if attachment is None:
         return payload
-    return payload | {"document": payload["document"] | {"content": attachment}}
+    kind = next(kind for kind in ATTACHED if payload.get(kind) is not None)
+    return payload | {kind: payload[kind] | {"content": attachment}}
 
 
 def _words_of(payload: dict[str, Any], attachment: bytes | None) -> str:
-    """A message's words: its text, buttons, keyboard, and a document's name, caption and content
-    (a calendar file names the other person too)."""
+    """A message's words: its text, buttons, keyboard, a document's name, caption and content (a
+    calendar file names the other person too), and a photo's caption (its pixels hold no name)."""
     document = payload.get("document") or {}
     buttons = [label for row in payload.get("buttons", []) for label, _ in row]
     parts = [payload.get("text", ""), *buttons, *payload.get("keyboard", [])]
-    parts += [document.get("filename", ""), document.get("caption", ""), (attachment or b"").decode(errors="replace")]
+    if document:
+        parts += [document.get("filename", ""), document.get("caption", "")]
+        parts.append((attachment or b"").decode(errors="replace"))
+    parts.append((payload.get("photo") or {}).get("caption", ""))
     return "\n".join(str(part) for part in parts)
 
 

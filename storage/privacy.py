@@ -29,6 +29,7 @@ from storage.tables import (
     ProcessedUpdateRow,
     ProposalRow,
     ReferralRow,
+    TeamMessageRow,
 )
 
 # Follow-up answers that are choices from a fixed list, not words of the person's own: anonymous
@@ -64,6 +65,8 @@ JOBS_KEPT: Final = timedelta(days=30)
 FAILED_UPDATES_KEPT: Final = timedelta(days=30)
 # A chat with no registration (someone who looked, or stopped): its language and step.
 IDLE_CHATS_KEPT: Final = timedelta(days=90)
+# A message to the team and its answer: a season is long past any conversation about it.
+TEAM_MESSAGES_KEPT: Final = timedelta(days=90)
 
 
 def _record(row: Base, names: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -91,6 +94,16 @@ class SqlPersonalData:
                     CoordinatorRow.channel == channel, CoordinatorRow.user_id == user_id
                 )
             ),
+            "messages_with_the_team": [
+                _record(row, ("id", "from_team", "answers", "text", "created_at"))
+                for row in (
+                    await self._session.execute(
+                        select(TeamMessageRow)
+                        .where(TeamMessageRow.channel == channel, TeamMessageRow.user_id == user_id)
+                        .order_by(TeamMessageRow.id)
+                    )
+                ).scalars()
+            ],
         }
         participant = (
             await self._session.get(ParticipantRow, participant_id, populate_existing=True) if participant_id else None
@@ -210,13 +223,16 @@ class SqlPersonalData:
         await self._forget(channel, user_id, chat_id, None)
 
     async def _forget(self, channel: str, user_id: int, chat_id: int, naming_them: Pattern[str] | None) -> None:
-        """What the chat kept, with or without a registration: its conversation, the messages to it
-        and those waiting to go to others that match `naming_them`, its updates set aside as failed
-        (each holds the user's id), and a coordinator's access and digests. An update still to be
-        handled is left: handling it removes it."""
+        """What the chat kept, with or without a registration: its conversation, its messages with
+        the team, the messages to it and those waiting to go to others that match `naming_them`, its
+        updates set aside as failed (each holds the user's id), and a coordinator's access and
+        digests. An update still to be handled is left: handling it removes it."""
         self._erased.add(user_id)
         await self._session.execute(
             delete(ConversationRow).where(ConversationRow.channel == channel, ConversationRow.user_id == user_id)
+        )
+        await self._session.execute(
+            delete(TeamMessageRow).where(TeamMessageRow.channel == channel, TeamMessageRow.user_id == user_id)
         )
         await SqlOutbox(self._session).forget(channel, chat_id, naming_them)
         await self._session.execute(
@@ -247,6 +263,7 @@ class SqlPersonalData:
             "conversations": delete(ConversationRow).where(
                 ConversationRow.participant_id.is_(None), ConversationRow.updated_at < now - IDLE_CHATS_KEPT
             ),
+            "team_messages": delete(TeamMessageRow).where(TeamMessageRow.created_at < now - TEAM_MESSAGES_KEPT),
         }
         pruned = {}
         for table, statement in statements.items():

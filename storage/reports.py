@@ -7,18 +7,28 @@ digest is read on a phone.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, func, or_, select
+from sqlalchemy import Select, String, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.ids import database_id
 from handlers.core.model import FollowUpStatus, MeetingOutcome, MeetingStatus, Participant, Role, Status
-from handlers.core.ports import DigestFigures, DigestWindow
+from handlers.core.ports import DigestFigures, DigestWindow, Funnel
+from storage.database import inserted
 from storage.follow_ups import follow_up_from_row
 from storage.matchmaking import OPEN, TAKEN, SqlMatchmaking, match_from_row, meeting_from_row
 from storage.participants import SqlParticipants
-from storage.tables import AnswerRow, FollowUpRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
+from storage.tables import (
+    AnswerRow,
+    FollowUpRow,
+    MeetingRow,
+    ParticipantRow,
+    ProposalRow,
+    ReferralRow,
+    WaitingDayRow,
+)
 
 LISTED = 10  # at most this many names under each heading
 SEARCHED = ("name", "occupation", "job_title", "organization", "email", "phone")
@@ -77,16 +87,18 @@ class SqlReports:
         unreachable_rows, unreachable_count = await self._first(
             ParticipantRow, ParticipantRow.unreachable_since.is_not(None), ParticipantRow.unreachable_since
         )
+        review_rows, review_count = await self._first(
+            ParticipantRow, ParticipantRow.status == Status.SUBMITTED.value, ParticipantRow.submitted_at
+        )
         (waiting_rows, waiting_count), (missed_rows, missed_count) = await self._waiting(window)
-        listed = [*unreachable_rows, *waiting_rows, *missed_rows]
+        listed = [*unreachable_rows, *waiting_rows, *missed_rows, *review_rows]
         ids = _pairs(stale) | _pairs(soon) | {row.participant_id for row in overdue} | {row.id for row in listed}
         people = {person.id: person for person in await self._people(ids)}
         outcomes = await self._outcomes(window)
         return DigestFigures(
             registered=registered,
-            waiting_review=await self._count(
-                select(ParticipantRow.id).where(ParticipantRow.status == Status.SUBMITTED.value)
-            ),
+            waiting_review=review_count,
+            review_waiting=_named(people, review_rows),
             unanswered_proposals=[
                 (match_from_row(row), people[row.connectee_id], people[row.connector_id]) for row in stale
             ],
@@ -165,15 +177,43 @@ class SqlReports:
         return counts
 
     async def _jobs(self, window: DigestWindow) -> int:
-        """Connectees who reported work in the period; the answers are JSON, so they are read here."""
-        rows = await self._session.execute(
-            select(FollowUpRow.participant_id, FollowUpRow.answers).where(
-                FollowUpRow.kind.like("work_%"),
-                FollowUpRow.answered_at >= window.since,
-                FollowUpRow.answered_at <= window.now,
-            )
+        """Connectees who reported work in the period."""
+        return int(await self._session.scalar(_found_work(window.since, window.now)) or 0)
+
+    async def funnel(self, since: datetime, until: datetime) -> Funnel:
+        """One query: each step a count of distinct newcomers, by the moment the step was taken."""
+
+        def people(column: Any, *where: Any) -> Any:
+            return select(func.count(func.distinct(column))).where(*where).scalar_subquery()
+
+        newcomer = ParticipantRow.role == Role.CONNECTEE.value
+        steps = select(
+            people(ParticipantRow.id, newcomer, ParticipantRow.submitted_at.between(since, until)),
+            people(
+                ParticipantRow.id,
+                newcomer,
+                ParticipantRow.status == Status.APPROVED.value,
+                ParticipantRow.reviewed_at.between(since, until),
+            ),
+            people(ProposalRow.connectee_id, ProposalRow.created_at.between(since, until)),
+            people(
+                MeetingRow.connectee_id,
+                MeetingRow.outcome == MeetingOutcome.HELD.value,
+                MeetingRow.starts_at.between(since, until),
+            ),
+            people(ReferralRow.connectee_id, ReferralRow.created_at.between(since, until)),
+            _found_work(since, until).scalar_subquery(),
         )
-        return len({person for person, answers in rows if (answers or {}).get("work") in WORK})
+        counts = (await self._session.execute(steps)).one()
+        return Funnel(*(int(count or 0) for count in counts))
+
+    async def waiting_days(self, day: str, waiting: int, first: str) -> list[tuple[str, int]]:
+        if not await inserted(self._session, WaitingDayRow(day=day, waiting=waiting)):
+            await self._session.execute(update(WaitingDayRow).where(WaitingDayRow.day == day).values(waiting=waiting))
+        kept = select(WaitingDayRow.day, WaitingDayRow.waiting).where(WaitingDayRow.day.between(first, day))
+        return [
+            (str(when), int(count)) for when, count in await self._session.execute(kept.order_by(WaitingDayRow.day))
+        ]
 
     async def find(self, text: str, limit: int) -> list[Participant]:
         needle = text.strip().lstrip("#")
@@ -195,6 +235,15 @@ class SqlReports:
             .order_by(ParticipantRow.id)
             .limit(limit)
         )
+
+
+def _found_work(since: datetime, until: datetime) -> Select[Any]:
+    """How many participants said in a work follow-up answered in the period that they found work."""
+    return select(func.count(func.distinct(FollowUpRow.participant_id))).where(
+        FollowUpRow.kind.like("work_%"),
+        FollowUpRow.answered_at.between(since, until),
+        FollowUpRow.answers["work"].as_string().in_(WORK),
+    )
 
 
 def _pairs(rows: list[Any]) -> set[int]:

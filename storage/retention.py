@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.core.model import Status
-from storage.tables import ConversationRow, JobRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
+from storage.tables import ConversationRow, JobRow, OutboxRow, ParticipantRow, ProcessedUpdateRow, TeamMessageRow
 
 # Times written with the program's clock, by people's messages (their conversation, the update's id)
 # and by what the job runner did (jobs done, messages queued, registrations changed). Not the
@@ -21,6 +21,7 @@ ACTIVITY: Final[tuple[InstrumentedAttribute[datetime] | InstrumentedAttribute[da
     ProcessedUpdateRow.processed_at,
     JobRow.done_at,
     OutboxRow.created_at,
+    TeamMessageRow.created_at,
 )
 
 

@@ -24,7 +24,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.coordinator_tables import CoordinatorAuditRow as CoordinatorAuditRow
 from storage.coordinator_tables import CoordinatorInviteRow as CoordinatorInviteRow
 from storage.coordinator_tables import CoordinatorRow as CoordinatorRow
+from storage.coordinator_tables import CoordinatorSettingsRow as CoordinatorSettingsRow
 from storage.coordinator_tables import DigestRow as DigestRow
+from storage.coordinator_tables import TeamMessageRow as TeamMessageRow
+from storage.coordinator_tables import WaitingDayRow as WaitingDayRow
 from storage.table_types import Base as Base
 from storage.table_types import UtcDateTime as UtcDateTime
 

@@ -22,6 +22,7 @@ from storage.privacy import SqlPersonalData
 from storage.processed_updates import SqlProcessedUpdates
 from storage.reports import SqlReports
 from storage.retention import SqlRetentionRecords
+from storage.team_messages import SqlTeamMessages
 from storage.workers import SqlWorkers
 
 
@@ -65,6 +66,7 @@ class UnitOfWork:
         self.incoming = SqlIncoming(self.session)
         self.workers = SqlWorkers(self.session)
         self.exports = SqlExports(self.session)
+        self.team_messages = SqlTeamMessages(self.session)
 
     def savepoint(self) -> AsyncSessionTransaction:
         """`async with uow.savepoint(): …`: what is done inside is undone alone if it raises (a

@@ -32,6 +32,7 @@ from aiogram.methods import (
     GetWebhookInfo,
     SendDocument,
     SendMessage,
+    SendPhoto,
     SetMyCommands,
     SetWebhook,
     TelegramMethod,
@@ -68,6 +69,7 @@ METHODS_USED: Final[tuple[type[TelegramMethod[Any]], ...]] = (
     SendMessage,
     EditMessageText,
     SendDocument,
+    SendPhoto,
     AnswerCallbackQuery,
     GetMe,
     SetMyCommands,
@@ -105,7 +107,15 @@ def message_event(update_id: int, message: Message) -> Event:
     if text.startswith("/") and len(text) > 1:
         command, _, args = text[1:].partition(" ")
         return Event(kind=EventKind.COMMAND, text=command.split("@")[0].lower(), args=args.strip(), **base)
-    return Event(kind=EventKind.TEXT, text=text, **base)
+    return Event(kind=EventKind.TEXT, text=text, replying_to=_replying_to(message), **base)
+
+
+def _replying_to(message: Message) -> str | None:
+    """The text of the bot's own message this one replies to (Telegram's reply_to_message), if any."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return None
+    return replied.text or replied.caption
 
 
 def sender_of(update: Update) -> int | None:
@@ -200,6 +210,12 @@ def make_deliver(bot: Bot) -> Deliver:
                     chat_id,
                     BufferedInputFile(reply.document.content, filename=reply.document.filename),
                     caption=reply.document.caption or None,
+                )
+            elif reply.photo is not None:
+                await bot.send_photo(
+                    chat_id,
+                    BufferedInputFile(reply.photo.content, filename="picture.png"),
+                    caption=reply.photo.caption or None,
                 )
             elif edit_message_id is not None:
                 inline = markup if isinstance(markup, InlineKeyboardMarkup) else None

@@ -1,39 +1,66 @@
 """`frontdoor chat`: the same conversation in a terminal, on the same store, no Telegram needed.
 
 Buttons are numbered: type the number to press one. Type /commands as in Telegram; when the
-question asks for a phone number, type `c` to share the terminal's pretend contact.
+question asks for a phone number, type `c` to share the terminal's pretend contact. A document the
+bot sends (my-data.json, meeting.ics) is saved in a folder, named on screen. While it waits for a
+line, the chat shows what other people's actions left for this person (an approval, a proposal, a
+reminder from `frontdoor jobs run`), so the whole matching flow can be tried without Telegram.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Final, TextIO
 
 from bot.channels import telegram_capabilities
 from handlers.core.channel import Capabilities
-from handlers.core.events import Button, Event, EventKind, Reply
+from handlers.core.events import Button, Document, Event, EventKind, Reply
 from handlers.core.ids import number
+from handlers.intake.buttons import ChooseLanguage, ChooseRole
 
 CHANNEL: Final = "terminal"
 # The terminal rehearses the conversation people have on Telegram, so it draws Telegram's lines
 # (what fits here fits there); a referral's personal link is the command typed here, `/start r…`.
 CAPABILITIES: Final[Capabilities] = telegram_capabilities.capabilities(bot_username=None)
 TERMINAL_PHONE: Final = "+15195550100"
+# How often the chat looks for messages others' actions left for this person, while it waits for a line.
+WATCH_SECONDS: Final = 1.0
 Handle = Callable[[Event], Awaitable[list[Reply]]]
+Waiting = Callable[[], Awaitable[list[Reply]]]
+"""The messages waiting for this chat in the outbox, taken (marked sent) as they are returned."""
+
+
+async def nothing_waiting() -> list[Reply]:
+    return []
 
 
 class TerminalChat:
-    def __init__(self, handle: Handle, *, user_id: int, language: str | None, out: TextIO = sys.stdout) -> None:
+    def __init__(
+        self,
+        handle: Handle,
+        *,
+        user_id: int,
+        language: str | None,
+        out: TextIO = sys.stdout,
+        files: Path = Path("frontdoor-files"),
+        waiting: Waiting = nothing_waiting,
+    ) -> None:
         self._handle = handle
         self._user_id = user_id
         self._language = language
         self._out = out
+        self._files = files
+        self._waiting = waiting
         self._choices: list[tuple[EventKind, str]] = []  # what typing each number does
         self._contact_offered = False
         self._message_id = 0
+        # One thing on screen at a time: the person's own replies, or what waited for them.
+        self._turn = asyncio.Lock()
 
     def _event(self, kind: EventKind, text: str = "", args: str = "") -> Event:
         # Milliseconds since the epoch: update ids that never repeat across terminal sessions.
@@ -61,39 +88,88 @@ class TerminalChat:
             event = self._event(EventKind.COMMAND, command.lower(), args.strip())
         else:
             event = self._event(EventKind.TEXT, line)
-        await asyncio.sleep(0.001)  # two presses in one millisecond would share an update id
-        self.show(await self._handle(event))
+        await self._act(event)
+
+    async def press(self, data: str) -> None:
+        await self._act(self._event(EventKind.CHOICE, data))
+
+    async def _act(self, event: Event) -> None:
+        async with self._turn:
+            await asyncio.sleep(0.001)  # two presses in one millisecond would share an update id
+            self.show(await self._handle(event))
+
+    async def show_waiting(self) -> None:
+        """What others' actions left for this person since the last look."""
+        async with self._turn:
+            self.show(await self._waiting())
 
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
             self._message_id += 0 if reply.edit else 1
+            if reply.document is not None:
+                print(self._saved(reply.document), file=self._out)
             # An edit rewrites a message already on screen: its last paragraph is what changed.
             text = "(updated) " + reply.text.split("\n\n")[-1] if reply.edit else reply.text
-            print(text, file=self._out)
-            if reply.buttons:
-                self._choices = [(EventKind.CHOICE, button.data) for row in reply.buttons for button in row]
-                for row_start, row in _numbered(reply.buttons):
-                    print("   ".join(f"[{row_start + i}] {b.label}" for i, b in enumerate(row)), file=self._out)
-            elif not reply.edit:
-                self._choices = [(EventKind.TEXT, label) for label in reply.keyboard]
-            if not reply.edit:
-                self._contact_offered = reply.contact_button is not None
-            if reply.contact_button:
-                print(f"[c] {reply.contact_button}", file=self._out)
-                for i, label in enumerate(reply.keyboard, 1):
-                    print(f"[{i}] {label}", file=self._out)
+            if text:
+                print(text, file=self._out)
+            self._show_buttons(reply)
             print(file=self._out)
 
-    async def press(self, data: str) -> None:
-        self.show(await self._handle(self._event(EventKind.CHOICE, data)))
+    def _show_buttons(self, reply: Reply) -> None:
+        """The reply's buttons, numbered: what typing each number (or `c`) does from now on."""
+        if reply.buttons:
+            self._choices = [(EventKind.CHOICE, button.data) for row in reply.buttons for button in row]
+            for row_start, row in _numbered(reply.buttons):
+                print("   ".join(f"[{row_start + i}] {b.label}" for i, b in enumerate(row)), file=self._out)
+        elif not reply.edit and reply.document is None:
+            self._choices = [(EventKind.TEXT, label) for label in reply.keyboard]
+        if not reply.edit:
+            self._contact_offered = reply.contact_button is not None
+        if reply.contact_button:
+            print(f"[c] {reply.contact_button}", file=self._out)
+            for i, label in enumerate(reply.keyboard, 1):
+                print(f"[{i}] {label}", file=self._out)
+
+    def _saved(self, document: Document) -> str:
+        """Save a document the bot sent where the person can open it; the line that says where."""
+        self._files.mkdir(parents=True, exist_ok=True)
+        path = (self._files / Path(document.filename).name).resolve()  # a name, never a path elsewhere
+        # Private from its creation on, as exports are: my-data.json is everything about someone.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(document.content)
+        caption = f" ({document.caption})" if document.caption else ""
+        return f"[file] {path.name}{caption}: saved to {path}"
 
     async def run(self, lines: TextIO = sys.stdin, *, role: str | None = None) -> None:
-        """Start (choosing the language and `role` if given), then read lines until end of input."""
+        """Start (choosing the language and `role` if given), then read lines until end of input,
+        showing what waits for this person meanwhile."""
         await self.say("/start")
         if self._language:
-            await self.press(f"lang:{self._language}")
-        if role:
-            await self.press(f"role:{role}")
+            # A new person is asked the language at /start; someone registered is not: ask for it.
+            await self._choose(ChooseLanguage(self._language).pack(), or_first="/language")
+        if role and not await self._choose(ChooseRole(role).pack()):
+            print(f"(--role {role} left aside: this person has chosen a role already)\n", file=self._out)
+        await self.show_waiting()  # what came while they were away, before their first line
+        stop = asyncio.Event()
+        watching = asyncio.create_task(self._watch(stop))
+        try:
+            await self._read(lines)
+        finally:
+            stop.set()
+            await watching
+        await self.show_waiting()
+
+    async def _choose(self, data: str, *, or_first: str | None = None) -> bool:
+        """Press the button carrying `data` if it is shown (after sending `or_first` if it is not)."""
+        if (EventKind.CHOICE, data) not in self._choices and or_first:
+            await self.say(or_first)
+        if (EventKind.CHOICE, data) not in self._choices:
+            return False
+        await self.press(data)
+        return True
+
+    async def _read(self, lines: TextIO) -> None:
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, _read_line, lines)
@@ -101,6 +177,14 @@ class TerminalChat:
                 return
             if line.strip():
                 await self.say(line)
+
+    async def _watch(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.show_waiting()
+            try:
+                await asyncio.wait_for(stop.wait(), WATCH_SECONDS)
+            except TimeoutError:
+                pass
 
 
 def _read_line(lines: TextIO) -> str | None:

@@ -90,7 +90,7 @@ async def register(stage: Stage, phone: Phone, role: str, *, mistakes: bool) -> 
     await stage.send(phone, "/start")
     await stage.press_data(phone, ChooseLanguage(phone.language).pack())
     await stage.press_data(phone, ChooseRole(role).pack())
-    await stage.tap_msgid(phone, "I agree")
+    await stage.tap_msgid(phone, "I agree", "consent")
     form = stage.app.program.forms[role]
     while True:
         step, key = await stage.open_question(phone)
@@ -236,8 +236,8 @@ class Script:
             await self.s.send(self.connectee, "/delete")  # the coordinators are told the meeting's end
             await self.s.tap_msgid(self.connectee, "Yes, erase my data")
             return
-        for step in ("/mydata", "/delete", "No, keep it", "/delete", "Yes, erase my data", "/start"):
-            if step.startswith("/"):
-                await self.s.send(self.viewer, step)
-            else:
-                await self.s.tap_msgid(self.viewer, step)
+        for command, then in (("/mydata", None), ("/delete", "No, keep it"), ("/delete", "Yes, erase my data")):
+            await self.s.send(self.viewer, command)
+            if then:
+                await self.s.tap_msgid(self.viewer, then, "my data" if then == "No, keep it" else None)
+        await self.s.send(self.viewer, "/start")

@@ -45,11 +45,11 @@ def direction(language: str) -> str:
 
 
 def ids(used: list[Used]) -> str:
-    return "".join(f'<abbr title="{escape(entry.msgid)}">#{entry.id}</abbr>' for entry in used)
+    return "".join(f'<abbr title="{escape(entry.english())}">#{entry.id}</abbr>' for entry in used)
 
 
 def button(label: str, used: list[Used], classes: str) -> str:
-    title = " · ".join(f"#{entry.id} {entry.msgid}" for entry in used)
+    title = " · ".join(f"#{entry.id} {entry.english()}" for entry in used)
     return f'<span class="{classes}" dir="auto" title="{escape(title)}">{escape(label)}</span>'
 
 

@@ -33,6 +33,11 @@ class Used:
     id: str
     msgid: str
     shown: str
+    context: str | None = None
+
+    def english(self) -> str:
+        """The msgid, after its context where it has one ("my data | No, keep it")."""
+        return self.msgid if self.context is None else f"{self.context} | {self.msgid}"
 
     def fragment(self) -> str:
         """The longest stretch of the shown text without a placeholder: what to look for in a reply."""
@@ -51,7 +56,7 @@ class RecordingTranslator(Translator):
         self._used = used
 
     def _note(self, msgid: str, shown: str, context: str | None = None) -> str:
-        self._used.append(Used(message_id(msgid, context), msgid, plain(shown)))
+        self._used.append(Used(message_id(msgid, context), msgid, plain(shown), context))
         return shown
 
     def gettext(self, message: str) -> str:

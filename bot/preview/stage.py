@@ -110,8 +110,9 @@ class Stage:
         for phone in self.phones.values():
             phone.scenes.append(Scene(title))
 
-    def text(self, phone: Phone, msgid: str) -> str:
-        return self.labels.translator(phone.language).gettext(msgid)
+    def text(self, phone: Phone, msgid: str, context: str | None = None) -> str:
+        t = self.labels.translator(phone.language)
+        return t.gettext(msgid) if context is None else t.pgettext(context, msgid)
 
     async def send(self, phone: Phone, text: str) -> None:
         kind, args = EventKind.TEXT, ""
@@ -135,8 +136,8 @@ class Stage:
         bubble.pressed.add(button.label)
         await self._event(phone, EventKind.CHOICE, button.data, message_id=bubble.id)
 
-    async def tap_msgid(self, phone: Phone, msgid: str) -> None:
-        await self.tap(phone, self.text(phone, msgid))
+    async def tap_msgid(self, phone: Phone, msgid: str, context: str | None = None) -> None:
+        await self.tap(phone, self.text(phone, msgid, context))
 
     async def press_data(self, phone: Phone, data: str) -> None:
         """Press the newest button carrying `data` (a language or a role: their data says which)."""

@@ -11,15 +11,15 @@ from typing import Any, Final
 
 from babel.numbers import format_decimal
 
-from handlers.coordinators import digest, review
+from handlers.coordinators import contact, digest, review
 from handlers.coordinators.buttons import MakeExport
-from handlers.coordinators.shortlist import coordinator_translator, pick_reply
+from handlers.coordinators.shortlist import coordinator_translator, coordinator_zone, pick_reply
 from handlers.core.bidi import for_reader
 from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Document, Outcome, Outgoing, Reply
 from handlers.core.ids import database_id, number
 from handlers.core.model import Participant, Role, Status
-from handlers.core.people import answer, coordinator_ids, month_start, name
+from handlers.core.people import answer, coordinator_ids, month_start, name, role_name
 from handlers.core.ports import Office
 from handlers.core.render import format_day
 from handlers.core.translator import N_, Translator, babel_locale
@@ -34,6 +34,7 @@ COMMANDS: Final = {
     "digest": N_("The daily digest, now"),
     "export": N_("Every record as a file (CSV, Excel or JSON)"),
     "stats": N_("The program's figures"),
+    "reply": N_("Answer a message to the team: /reply number and your answer"),
 }
 EXPORTS: Final = {"csv": N_("CSV (zip)"), "xlsx": N_("Excel (xlsx)"), "json": N_("JSON")}
 EXPORT: Final = "export"  # the job making a coordinator's export
@@ -56,10 +57,11 @@ async def on_command(command: str, args: str, user_id: int, t: Translator, offic
     if command == "match":
         return Outcome([await _match(args, t, office)])
     if command == "pause":
-        return Outcome([await _pause(args, t, office)])
+        return Outcome([await _pause(args, user_id, t, office)])
     if command == "digest":
-        since = await office.roster.last_digest(office.channel, user_id) or office.now - timedelta(days=1)
-        return Outcome([Reply(await digest.render(office, t, since=since))])
+        return Outcome(await _digest(args, user_id, t, office))
+    if command == "reply":
+        return await contact.reply_command(args, t, office)
     if command == "export":
         if args.strip().lower() in EXPORTS:
             return Outcome([await export(args.strip().lower(), user_id, t, office)])
@@ -84,7 +86,7 @@ async def join(args: str, user_id: int, t: Translator, office: Office) -> Reply:
 
 
 def _line(t: Translator, office: Office, person: Participant) -> str:
-    role = t.gettext("newcomer") if person.role is Role.CONNECTEE else t.gettext("volunteer connector")
+    role = role_name(t, person.role)
     about = answer(office, t, person, "occupation" if person.role is Role.CONNECTEE else "job_title")
     line = t.gettext("#{id} {name}, {role}, {status}").format(
         id=person.id, name=name(person, t), role=role, status=t.gettext(STATUS_NAMES[person.status])
@@ -127,12 +129,34 @@ async def _match(args: str, t: Translator, office: Office) -> Reply:
     if person.role is not Role.CONNECTEE or person.status is not Status.APPROVED:
         return Reply(t.gettext("#{id} is not an approved newcomer.").format(id=person.id))
     if await office.matchmaking.current_proposals(person.id, Role.CONNECTEE):
-        return Reply(t.gettext("{name} already has a proposal under way.").format(name=name(person, t)))
+        return Reply(t.pgettext("coordinator", "{name} already has a proposal under way.").format(name=name(person, t)))
     await again.release(office, person)  # after a missed meeting: the coordinator's call, now made
     return pick_reply(t, office, person, await suggestions(office, person))
 
 
-async def _pause(args: str, t: Translator, office: Office) -> Reply:
+async def _digest(args: str, user_id: int, t: Translator, office: Office) -> list[Reply]:
+    """/digest: the digest now; /digest picture off (or on): the daily digest without its picture, or with."""
+    words = args.lower().split()
+    if not words:
+        since = await office.roster.last_digest(office.channel, user_id) or office.now - timedelta(days=1)
+        return await digest.replies(office, t, user_id, since=since)
+    if words not in (["picture", "off"], ["picture", "on"]):
+        return [
+            Reply(
+                t.gettext(
+                    "To get the digest now, send /digest. To get it as text only, send /digest picture off; "
+                    "with its picture again, /digest picture on."
+                )
+            )
+        ]
+    wanted = words[1] == "on"
+    await office.roster.choose_digest_picture(office.channel, user_id, wanted)
+    if wanted:
+        return [Reply(t.gettext("Done: your digest comes with its picture. To stop it, send /digest picture off"))]
+    return [Reply(t.gettext("Done: your digest comes as text only. To get its picture again, send /digest picture on"))]
+
+
+async def _pause(args: str, user_id: int, t: Translator, office: Office) -> Reply:
     person = await _person(args, t, office)
     if isinstance(person, Reply):
         return person
@@ -144,7 +168,7 @@ async def _pause(args: str, t: Translator, office: Office) -> Reply:
     await office.participants.update(person, office.now)
     if person.paused_until is None:
         return Reply(t.gettext("{name} (#{id}) can be matched again.").format(name=name(person, t), id=person.id))
-    until = format_day(person.paused_until, t.language, office.program.time_zone)
+    until = format_day(person.paused_until, t.language, await coordinator_zone(office, user_id))
     return Reply(
         t.gettext("{name} (#{id}) will not be matched until {date}.").format(
             name=name(person, t), id=person.id, date=until

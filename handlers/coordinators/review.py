@@ -12,11 +12,11 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from handlers.coordinators.buttons import Approve, Decline, PickConnector
-from handlers.coordinators.shortlist import pick_reply, tell_coordinators
+from handlers.coordinators.shortlist import applications_waiting, pick_reply, tell_coordinators
 from handlers.core.buttons import PressedInProgram, Route, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
 from handlers.core.model import Participant, Role, Status
-from handlers.core.people import answer, name, to, translator
+from handlers.core.people import answer, name, role_name, to, translator
 from handlers.core.ports import Office
 from handlers.core.translator import Translator
 from handlers.matching import again, proposals
@@ -28,16 +28,14 @@ SWEEP_BATCH: Final = 200  # newcomers in one sweep's transaction; a next job tak
 SWEEP_BEFORE_DIGEST: Final = timedelta(hours=1)
 
 
-def _role_name(t: Translator, person: Participant) -> str:
-    return t.gettext("newcomer") if person.role is Role.CONNECTEE else t.gettext("volunteer connector")
-
-
 def application(t: Translator, office: Office, person: Participant) -> str:
     """An application in a few lines, for the coordinator who reviews it."""
     keys = (
         ("occupation", "sector", "goals") if person.role is Role.CONNECTEE else ("job_title", "organization", "sectors")
     )
-    lines = [t.gettext("{name} (#{id}), {role}").format(name=name(person, t), id=person.id, role=_role_name(t, person))]
+    lines = [
+        t.gettext("{name} (#{id}), {role}").format(name=name(person, t), id=person.id, role=role_name(t, person.role))
+    ]
     lines += [value for value in (answer(office, t, person, key) for key in (*keys, "languages")) if value]
     return "\n".join(lines)
 
@@ -58,9 +56,7 @@ async def pending(office: Office, t: Translator) -> list[Reply]:
     people, count = await office.matchmaking.applications(PENDING_SHOWN)
     if not people:
         return [Reply(t.gettext("No applications are waiting for review."))]
-    heading = t.ngettext(
-        "{count} application is waiting for review.", "{count} applications are waiting for review.", count
-    ).format(count=count)
+    heading = applications_waiting(t, count)
     if count > len(people):
         heading += "\n" + t.gettext("Here are the {shown} oldest.").format(shown=len(people))
     replies = [Reply(heading)]
@@ -134,7 +130,15 @@ async def _decline(office: Office, person: Participant) -> list[Outgoing]:
 async def _pick(office: Office, connectee: Participant, connector_id: int, t: Translator) -> Outcome | None:
     """A coordinator chose a connector: propose, if the pair still meets every requirement."""
     if await office.matchmaking.current_proposals(connectee.id, Role.CONNECTEE):
-        return Outcome([Reply(t.gettext("{name} already has a proposal under way.").format(name=name(connectee, t)))])
+        return Outcome(
+            [
+                Reply(
+                    t.pgettext("coordinator", "{name} already has a proposal under way.").format(
+                        name=name(connectee, t)
+                    )
+                )
+            ]
+        )
     suggested = await suggestions(office, connectee, limit=None)
     choice = next((s for s in suggested.found if s.connector_id == connector_id), None)
     if choice is None:

@@ -36,6 +36,11 @@ async def coordinator_translator(office: Office, user_id: int) -> Translator:
     return office.translations(language if language in office.program.languages else office.program.default_language)
 
 
+async def coordinator_zone(office: Office, user_id: int) -> str:
+    """The time zone a coordinator reads times in: theirs if they registered and chose one, else the program's."""
+    return await office.matchmaking.time_zone_of(office.channel, user_id) or office.program.time_zone
+
+
 async def tell_coordinators(office: Office, render: Callable[[Translator], Reply]) -> list[Outgoing]:
     """The same message to every coordinator, each in the language they chose in the chat."""
     messages = []
@@ -87,3 +92,10 @@ def why_waiting(t: Translator, connectee: Participant, suggested: Suggested) -> 
     if not suggested.found[0].in_field:
         return t.gettext("only connectors from other fields are free (/match {id})").format(id=connectee.id)
     return t.gettext("a connector is free for them (/match {id})").format(id=connectee.id)
+
+
+def applications_waiting(t: Translator, count: int) -> str:
+    """How many applications wait for a coordinator, as /pending and the digest say it."""
+    return t.ngettext(
+        "{count} application is waiting for review.", "{count} applications are waiting for review.", count
+    ).format(count=count)

@@ -33,6 +33,9 @@ class Event:
     args: str = ""  # what followed a command ("/start abc" -> args "abc")
     language_code: str | None = None  # the language the person's app uses, if the channel knows it
     message_id: int | None = None  # the message whose button was pressed, for in-place edits
+    # A message sent as a reply to one of the bot's: that message's text (a coordinator answering a
+    # message relayed from someone, handlers.coordinators.contact), as the channel delivered it.
+    replying_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,14 @@ class Document:
     content: bytes
     caption: str = ""
     records: int | None = None  # an export's: how many participants it holds (for the coordinators' audit)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A picture sent with a reply (a PNG): a channel shows it in the chat, not as a file to open."""
+
+    content: bytes
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class Reply:
     remove_keyboard: bool = False
     edit: bool = False
     document: Document | None = None
+    photo: Photo | None = None
     farewell: bool = False
     shows_others_words: bool = False
     language: str | None = None
@@ -124,7 +136,7 @@ class Outcome:
 def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dict[str, object]:
     """A Reply as data for the outbox; an edit carries the message it replaces.
 
-    JSON-safe but for a document's content, bytes, which the outbox keeps beside the JSON (a file
+    JSON-safe but for a document's or a photo's content, bytes, which the outbox keeps beside the JSON (a file
     of megabytes as base64 inside it cost the event loop half a second, both ways).
     """
     payload: dict[str, object] = {"text": reply.text}
@@ -148,6 +160,8 @@ def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dic
             "content": reply.document.content,
             "caption": reply.document.caption,
         }
+    if reply.photo is not None:
+        payload["photo"] = {"content": reply.photo.content, "caption": reply.photo.caption}
     return payload
 
 
@@ -158,7 +172,7 @@ def _content(stored: bytes | str) -> bytes:
 
 def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
     """The Reply an outbox payload holds, and the id of the message it edits (if any)."""
-    document = payload.get("document")
+    document, photo = payload.get("document"), payload.get("photo")
     reply = Reply(
         text=str(payload.get("text", "")),
         buttons=tuple(tuple(Button(label, data) for label, data in row) for row in payload.get("buttons", [])),
@@ -171,6 +185,7 @@ def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
         document=Document(document["filename"], _content(document["content"]), document.get("caption", ""))
         if document
         else None,
+        photo=Photo(photo["content"], photo.get("caption", "")) if photo else None,
     )
     return reply, payload.get("edit_message_id")
 
@@ -189,6 +204,8 @@ def event_to_payload(event: Event) -> dict[str, object]:
         payload["language_code"] = event.language_code
     if event.message_id is not None:
         payload["message_id"] = event.message_id
+    if event.replying_to is not None:
+        payload["replying_to"] = event.replying_to
     return payload
 
 
@@ -203,4 +220,5 @@ def payload_to_event(payload: dict[str, Any]) -> Event:
         args=str(payload.get("args", "")),
         language_code=payload.get("language_code"),
         message_id=payload.get("message_id"),
+        replying_to=payload.get("replying_to"),
     )

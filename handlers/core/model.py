@@ -60,6 +60,7 @@ class Conversation:
     pending: list[str] = field(default_factory=list)  # ticked options not yet confirmed with Done
     editing: bool = False  # the open question came from the review screen
     paused_step: Step | None = None  # what RESUME / CANCEL / LANGUAGE interrupted
+    writing_to_team: bool = False  # after /contact: their next message goes to the coordinators
 
 
 @dataclass
@@ -204,3 +205,18 @@ class Referral:
     role: str | None
     organization: str | None
     invite_code: str
+
+
+@dataclass(frozen=True)
+class TeamMessage:
+    """A message a person wrote to the program's team with /contact (personal data: /mydata, /delete,
+    retention). `chat_id` and `language` are where and how the team's answer reaches them."""
+
+    id: int
+    channel: str
+    user_id: int
+    chat_id: int
+    participant_id: int | None  # None: someone not registered
+    language: str
+    text: str
+    created_at: datetime

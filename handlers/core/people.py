@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from handlers.core.bidi import for_reader
 from handlers.core.events import Outgoing, Reply
-from handlers.core.model import Meeting, Participant, Proposal
+from handlers.core.model import Meeting, Participant, Proposal, Role
 from handlers.core.ports import Office
 from handlers.core.quoting import mentioned, quoted
 from handlers.core.render import display_answer, in_own_words
-from handlers.core.translator import Translator
+from handlers.core.translator import N_, Translator
+
+ROLE_NAMES: Final = {Role.CONNECTEE: N_("newcomer"), Role.CONNECTOR: N_("volunteer connector")}
+
+
+def role_name(t: Translator, role: Role) -> str:
+    """A role as the program's people call it ("newcomer", "volunteer connector")."""
+    return t.gettext(ROLE_NAMES[role])
 
 
 def zone_of(office: Office, person: Participant) -> str:
@@ -44,6 +52,11 @@ def answer(office: Office, t: Translator, person: Participant, key: str) -> str:
 def name(person: Participant, t: Translator) -> str:
     """The first name, isolated for a reader of the other direction (and marked as typed by them)."""
     return mentioned(for_reader(person.first_name or "?", t.language))
+
+
+def name_and_number(person: Participant, t: Translator) -> str:
+    """The name and participant number a coordinator acts on ("Amal (#12)")."""
+    return t.gettext("{name} (#{id})").format(name=name(person, t), id=person.id)
 
 
 def month_start(office: Office) -> datetime:

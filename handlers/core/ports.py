@@ -16,6 +16,7 @@ from handlers.core.model import (
     Proposal,
     Referral,
     Role,
+    TeamMessage,
 )
 from handlers.core.program import Program
 from handlers.core.translator import Translations
@@ -132,6 +133,9 @@ class Matchmaking(Protocol):
     async def language_of(self, channel: str, user_id: int) -> str | None:
         """The language someone chose in the chat (for coordinators, who need not register)."""
 
+    async def time_zone_of(self, channel: str, user_id: int) -> str | None:
+        """The time zone someone chose with /timezone, if they registered (coordinators need not)."""
+
 
 class Jobs(Protocol):
     """Work with a due time (nudges, expiries, reminders), run by the job runner once each."""
@@ -174,6 +178,18 @@ class FollowUps(Protocol):
         """A registration by someone who opened a referral link: record who registered through it."""
 
 
+class TeamMessages(Protocol):
+    """What people wrote to the program's team (/contact) and the team's answers. Never commits."""
+
+    async def add(self, conversation: Conversation, text: str, now: datetime) -> TeamMessage:
+        """A person's message to the team, from this chat; it gets its number."""
+
+    async def get(self, message_id: int) -> TeamMessage | None: ...
+
+    async def answered(self, message: TeamMessage, text: str, now: datetime) -> None:
+        """The team's answer to `message`, kept with it (the person's data as much as their question)."""
+
+
 @dataclass(frozen=True)
 class DigestWindow:
     """The moments a digest counts from: what is new `since`, meetings until `soon_until`, what is late."""
@@ -192,6 +208,7 @@ class DigestFigures:
 
     registered: dict[Role, int]
     waiting_review: int
+    review_waiting: list[Participant]  # the applications waiting longest
     unanswered_proposals: list[tuple[Proposal, Participant, Participant]]  # no answer for over the nudge time
     unanswered_count: int
     meetings_soon: list[tuple[Meeting, Participant, Participant]]  # today and tomorrow, program's time
@@ -211,10 +228,29 @@ class DigestFigures:
     missed_meeting_count: int
 
 
+@dataclass(frozen=True)
+class Funnel:
+    """Newcomers at each step of the program in a period, each counted once a step: registered,
+    approved, proposed a meeting, met (held), referred to a contact, reported work."""
+
+    registered: int
+    approved: int
+    proposed: int
+    met: int
+    referred: int
+    found_work: int
+
+
 class Reports(Protocol):
     """What coordinators read: the digest's figures and a search."""
 
     async def digest(self, window: DigestWindow) -> DigestFigures: ...
+
+    async def funnel(self, since: datetime, until: datetime) -> Funnel: ...
+
+    async def waiting_days(self, day: str, waiting: int, first: str) -> list[tuple[str, int]]:
+        """Keep `waiting` as `day`'s count (the day's latest), and return the counts kept from `first`
+        to `day` (ISO dates), oldest first."""
 
     async def find(self, text: str, limit: int) -> list[Participant]:
         """Participants whose id, name, occupation, job title, organization, e-mail or phone contains `text`."""
@@ -240,6 +276,31 @@ class CoordinatorRoster(Protocol):
 
     async def digest_sent(self, channel: str, user_id: int, day: str, now: datetime) -> bool:
         """Record today's digest for this coordinator; False when it was recorded already (then don't send)."""
+
+    async def digest_picture(self, channel: str, user_id: int) -> bool:
+        """Whether this coordinator gets the digest's picture (yes, unless they turned it off)."""
+
+    async def choose_digest_picture(self, channel: str, user_id: int, wanted: bool) -> None:
+        """/digest picture on|off."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The digest's picture as words and numbers, all in the reader's language: the week's funnel
+    (each step's label, count, and count as written) and the waiting list day by day."""
+
+    language: str
+    title: str
+    steps: tuple[tuple[str, int, str], ...]
+    trend_title: str
+    trend: tuple[tuple[str, int, str], ...]  # a day's label, how many waited, as written; oldest first
+
+
+class Pictures(Protocol):
+    """Draws the digest's picture. A port, because which fonts draw which script is the machine's fact."""
+
+    def draw(self, chart: Chart) -> bytes | None:
+        """A PNG of `chart`, or None when no font here draws its language (then the digest goes as text)."""
 
 
 class Exports(Protocol):
@@ -301,3 +362,5 @@ class Office:
     personal_data: PersonalData
     retention: RetentionRecords
     capabilities: Capabilities  # of `channel`
+    team_messages: TeamMessages
+    pictures: Pictures

@@ -51,6 +51,9 @@ class Option:
     value: str
     label: str  # msgid, or a proper name when the list is not translated
     translated: bool = True
+    # The msgctxt: the list or question the option belongs to. "Something else" under Education
+    # and under Situation are two texts a translator may word differently.
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,11 +92,13 @@ def parse_lists(raw: Any, fail: Fail) -> Lists:
     for list_name, items in raw.items():
         if not isinstance(items, list) or not items:
             raise fail(f"list {list_name!r} must be a non-empty list")
-        lists[list_name] = tuple(_parse_option(item, within(fail, f"list {list_name!r}: ")) for item in items)
+        lists[list_name] = tuple(
+            _parse_option(item, list_name, within(fail, f"list {list_name!r}: ")) for item in items
+        )
     return lists
 
 
-def _parse_option(item: Any, fail: Fail) -> Option:
+def _parse_option(item: Any, context: str, fail: Fail) -> Option:
     if isinstance(item, str):
         # A bare name (a community, a town) is shown as written, not translated.
         value = re.sub(r"[^a-z0-9]+", "_", item.lower()).strip("_")[:24]
@@ -102,7 +107,9 @@ def _parse_option(item: Any, fail: Fail) -> Option:
         raise fail("each option needs a value and a label")
     if not VALUE_PATTERN.match(item["value"]):
         raise fail(f"option value {item['value']!r} must be 1-24 lowercase ASCII letters, digits, _ . -")
-    return Option(value=item["value"], label=item["label"], translated=bool(item.get("translate", True)))
+    return Option(
+        value=item["value"], label=item["label"], translated=bool(item.get("translate", True)), context=context
+    )
 
 
 def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
@@ -118,7 +125,7 @@ def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
     text = raw.get("question")
     if not isinstance(text, str) or not text.strip():
         raise bad("needs a question text")
-    options = _options(kind, raw.get("options"), lists, bad)
+    options = _options(key, kind, raw.get("options"), lists, bad)
     minimum, maximum, this_year_max = _limits(kind, raw, bad)
     version = _version(kind, raw.get("version", ""), bad)
     return Question(
@@ -146,9 +153,9 @@ def _kind(raw: dict[str, Any], bad: Fail) -> Kind:
         raise bad(f"unknown kind {raw.get('kind')!r} (one of {', '.join(k.value for k in Kind)})") from None
 
 
-def _options(kind: Kind, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:
+def _options(key: str, kind: Kind, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:
     if kind in (Kind.CHOICE, Kind.MULTI):
-        return _choices(raw_options, lists, bad)
+        return _choices(key, raw_options, lists, bad)
     if kind is Kind.AVAILABILITY:
         return tuple(Option(value=f"{day}-{part}", label=part) for day in WEEKDAYS for part in DAY_PARTS)
     if raw_options is not None:
@@ -156,13 +163,13 @@ def _options(kind: Kind, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Opt
     return ()
 
 
-def _choices(raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:
+def _choices(key: str, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Option, ...]:
     if isinstance(raw_options, str) and raw_options.startswith("@"):
         if raw_options[1:] not in lists:
             raise bad(f"options refer to unknown list {raw_options!r}")
         options = lists[raw_options[1:]]
     elif isinstance(raw_options, list) and raw_options:
-        options = tuple(_parse_option(item, bad) for item in raw_options)
+        options = tuple(_parse_option(item, key, bad) for item in raw_options)
     else:
         raise bad("a choice question needs options (a list, or '@name' of a [lists] entry)")
     values = [option.value for option in options]

@@ -15,6 +15,8 @@ from handlers.core.events import Reply
 from handlers.core.program import DAY_PARTS, WEEKDAYS, Kind, Option, Question
 from handlers.core.translator import N_, Translator, babel_locale
 
+SKIPPED: Final = N_("(skipped)")  # an optional question left unanswered, shown as its answer
+
 # Short names of the parts of a day, explained in the availability question's hint.
 PART_NAMES: Final = {
     "morning": N_("am"),
@@ -46,7 +48,9 @@ def zone_name(zone: str, language: str) -> str:
 
 
 def option_label(t: Translator, option: Option) -> str:
-    return t.gettext(option.label) if option.translated else option.label
+    if not option.translated:
+        return option.label
+    return t.pgettext(option.context, option.label) if option.context else t.gettext(option.label)
 
 
 def weekday_names(language: str) -> list[str]:
@@ -58,7 +62,7 @@ def weekday_names(language: str) -> list[str]:
 def display_answer(t: Translator, question: Question, value: Any) -> str:
     """An answer as the person would say it, for the review screen and /status (isolated for RTL readers)."""
     if value is None:
-        return t.gettext("(skipped)")
+        return t.gettext(SKIPPED)
     return for_reader(_answer_text(t, question, value), t.language)
 
 
@@ -99,7 +103,9 @@ def _display_availability(t: Translator, value: list[str]) -> str:
 
 def summary(t: Translator, answers: dict[str, Any], visible: list[Question]) -> str:
     return "\n".join(
-        t.gettext("{label}: {answer}").format(label=t.gettext(q.label), answer=display_answer(t, q, answers.get(q.key)))
+        t.pgettext("field", "{label}: {answer}").format(
+            label=t.gettext(q.label), answer=display_answer(t, q, answers.get(q.key))
+        )
         for q in visible
         if q.key in answers
     )

@@ -1,7 +1,9 @@
 """The translator port and the marker for texts translated later.
 
 Flows call `t.gettext("…")` (or `t.ngettext`) with the English text as msgid and `str.format`
-named placeholders, so a translator sees whole sentences and can reorder them.
+named placeholders, so a translator sees whole sentences and can reorder them. An English text
+used in two senses ("No, keep it": the meeting, or one's data) is asked for with `t.pgettext`
+and a context naming the sense, so each sense has its own entry and translation.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ class Translator(Protocol):
     def gettext(self, message: str) -> str: ...
 
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
+    def pgettext(self, context: str, message: str) -> str:
+        """`message` in the sense `context` names, where one English text has two meanings."""
+        ...
 
 
 class Translations(Protocol):

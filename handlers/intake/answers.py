@@ -19,6 +19,8 @@ from email_validator import EmailNotValidError, validate_email
 from handlers.core.program import Kind, Question
 from handlers.core.translator import N_
 
+TYPE_YOUR_ANSWER: Final = N_("Please type your answer.")
+TAP_A_BUTTON: Final = N_("Please tap one of the buttons below.")
 PHONE_REGION: Final = "CA"  # numbers typed without +1 are read as Canadian
 LINK_LIMIT: Final = 300
 # Bidi embeddings, overrides and isolates typed by a person could reorder the text around them.
@@ -46,7 +48,7 @@ def check_typed(question: Question, raw: str, this_year: int) -> Any | Invalid:
     """The value to store for a typed answer to `question`, or why it cannot be used."""
     text = clean_text(raw)
     if not text:
-        return Invalid(N_("Please type your answer."))
+        return Invalid(TYPE_YOUR_ANSWER)
     if question.kind is Kind.TEXT:
         return check_length(text, question.max_length)
     if question.kind is Kind.YEAR:
@@ -59,7 +61,7 @@ def check_typed(question: Question, raw: str, this_year: int) -> Any | Invalid:
         return _check_email(text)
     if question.kind is Kind.LINK:
         return _check_link(text)
-    return Invalid(N_("Please tap one of the buttons below."))
+    return Invalid(TAP_A_BUTTON)
 
 
 def check_length(text: str, limit: int) -> str | Invalid:

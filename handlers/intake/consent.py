@@ -59,8 +59,8 @@ def _question(person: Participant, t: Translator, ctx: Context) -> Reply:
         t.gettext(consent.text),
         buttons=(
             (
-                Button(t.gettext("I agree"), AgreeToNewTerms(agreed=True).pack()),
-                Button(t.gettext("Not now"), AgreeToNewTerms(agreed=False).pack()),
+                Button(t.pgettext("consent", "I agree"), AgreeToNewTerms(agreed=True).pack()),
+                Button(t.pgettext("consent", "Not now"), AgreeToNewTerms(agreed=False).pack()),
             ),
         ),
     )
@@ -74,9 +74,9 @@ async def _answer(agreed: bool, person: Participant, t: Translator, ctx: Context
             "No problem: we will not collect anything new. What you gave us before stays under the terms "
             "you agreed to then; send /delete if you would like it erased, or /start when you are ready."
         )
-        return [chosen(text, t.gettext("Not now"), t), Reply(later)]
+        return [chosen(text, t.pgettext("consent", "Not now"), t), Reply(later)]
     await ctx.participants.agree(person, consent.version, language_shown(t, consent.text), ctx.now)
-    replies = [chosen(text, t.gettext("I agree"), t), Reply(t.gettext("Thank you! Let us go on."))]
+    replies = [chosen(text, t.pgettext("consent", "I agree"), t), Reply(t.gettext("Thank you! Let us go on."))]
     if ctx.conversation.step is Step.DONE:
         return replies + await follow_ups.open_question(office, person)
     return replies + await conversation.show_step(t, ctx)

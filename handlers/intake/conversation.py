@@ -18,6 +18,7 @@ from handlers.core.ports import Context
 from handlers.core.render import chosen
 from handlers.core.translator import N_, Translator, language_shown, native_name, negotiate_language
 from handlers.intake import questioning, status, welcome
+from handlers.intake.answers import TAP_A_BUTTON, TYPE_YOUR_ANSWER
 from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole, ChooseTimeZone, Resume, StopRegistering
 
 ROLES: Final = frozenset(role.value for role in Role)
@@ -31,6 +32,7 @@ COMMANDS: Final = {
     "timezone": N_("The time zone of my meeting times"),
     "mydata": N_("See everything stored about me"),
     "delete": N_("Erase my data"),
+    "contact": N_("Talk to a person: write to the program's team"),
     "help": N_("What this bot does and how to use it"),
 }
 
@@ -125,7 +127,8 @@ def _help(t: Translator, ctx: Context) -> Reply:
         ).format(program=for_reader(ctx.program.name, t.language))
     ]
     lines += [
-        t.gettext("/{command}: {description}").format(command=c, description=t.gettext(d)) for c, d in COMMANDS.items()
+        t.pgettext("help", "/{command}: {description}").format(command=c, description=t.gettext(d))
+        for c, d in COMMANDS.items()
     ]
     return Reply("\n".join(lines))
 
@@ -224,7 +227,7 @@ async def _on_role(button: ChooseRole, pressed: Pressed) -> list[Reply] | None:
     role = Role(button.role)
     conversation.role = role
     conversation.step = Step.CONSENT
-    question = t.gettext("Are you new to the region, or a volunteer who would like to meet newcomers?")
+    question = t.gettext(welcome.ROLE_QUESTION)
     return [chosen(question, t.gettext(welcome.ROLE_LABELS[role]), t), welcome.consent_question(t, ctx)]
 
 
@@ -239,7 +242,7 @@ async def _on_consent(button: AgreeToTerms, pressed: Pressed) -> list[Reply] | N
     if not agreed:
         reset(conversation)
         return [
-            chosen(text, t.gettext("Not now"), t),
+            chosen(text, t.pgettext("consent", "Not now"), t),
             Reply(t.gettext("No problem: nothing about you has been stored. Send /start whenever you are ready.")),
         ]
     participant = await ctx.participants.create(
@@ -252,7 +255,7 @@ async def _on_consent(button: AgreeToTerms, pressed: Pressed) -> list[Reply] | N
     )
     conversation.participant_id = participant.id
     conversation.history = []
-    return [chosen(text, t.gettext("I agree"), t), *questioning.advance(t, ctx, participant)]
+    return [chosen(text, t.pgettext("consent", "I agree"), t), *questioning.advance(t, ctx, participant)]
 
 
 async def _on_resume(button: Resume, pressed: Pressed) -> list[Reply] | None:
@@ -325,7 +328,7 @@ def _reask(t: Translator, ctx: Context, participant: Participant) -> list[Reply]
     if conversation.step is Step.REVIEW:
         return [questioning.show_review(t, ctx, participant)]
     if conversation.step is Step.OTHER:
-        return [Reply(t.gettext("Please type your answer."))]
+        return [Reply(t.gettext(TYPE_YOUR_ANSWER))]
     question = questioning.form_of(ctx).question(conversation.question or "")
     return [questioning.ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)]
 
@@ -355,7 +358,7 @@ async def _on_message(event: Event, t: Translator, ctx: Context) -> list[Reply]:
         code = next((code for code in ctx.program.languages if native_name(code).casefold() == typed), None)
         if code is not None:
             return await _on_language(ChooseLanguage(code), Pressed(event.user_id, t, ctx)) or []
-    return [Reply(t.gettext("Please tap one of the buttons below.")), *await show_step(t, ctx)]
+    return [Reply(t.gettext(TAP_A_BUTTON)), *await show_step(t, ctx)]
 
 
 def _underlying_step(conversation: Conversation) -> Step:

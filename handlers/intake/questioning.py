@@ -15,9 +15,9 @@ from handlers.core.events import Event, EventKind, Reply
 from handlers.core.model import Participant, Status, Step
 from handlers.core.ports import Context
 from handlers.core.program import Form, Kind, Question
-from handlers.core.render import chosen, display_answer, option_label, summary
+from handlers.core.render import SKIPPED, chosen, display_answer, option_label, summary
 from handlers.core.translator import N_, Translator
-from handlers.intake.answers import Invalid, check_phone, check_typed
+from handlers.intake.answers import TAP_A_BUTTON, TYPE_YOUR_ANSWER, Invalid, check_phone, check_typed
 from handlers.intake.buttons import Answer, DoneTicking, EditAnswer, OtherAnswer, SkipQuestion, Submit, Tick
 from handlers.intake.screens import question_reply, review_reply
 
@@ -127,7 +127,7 @@ async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[R
     elif (
         event.kind is EventKind.TEXT
         and question.optional
-        and event.text.strip().casefold() == t.gettext("Skip").casefold()
+        and event.text.strip().casefold() == t.pgettext("question", "Skip").casefold()
     ):
         value = None
     elif event.kind is EventKind.TEXT and question.kind is Kind.CHOICE:
@@ -157,7 +157,7 @@ def _typed_option(t: Translator, question: Question, text: str) -> Any:
     for option in question.options:
         if option_label(t, option).casefold() == wanted:
             return option.value
-    return Invalid(N_("Please tap one of the buttons below."))
+    return Invalid(TAP_A_BUTTON)
 
 
 async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply]:
@@ -172,7 +172,7 @@ async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply
         else Invalid(N_("I can only read text here. Please type your answer or tap a button."))
     )
     if isinstance(value, Invalid):
-        return [Reply(t.gettext(value.message).format(**value.params)), Reply(t.gettext("Please type your answer."))]
+        return [Reply(t.gettext(value.message).format(**value.params)), Reply(t.gettext(TYPE_YOUR_ANSWER))]
     await store_answer(ctx, participant, question, {"other": value})
     ctx.conversation.step = Step.QUESTION
     return advance(t, ctx, participant)
@@ -197,7 +197,7 @@ async def _on_skip(button: SkipQuestion, pressed: Pressed) -> list[Reply] | None
         return None
     (participant, question), t, ctx = found, pressed.t, pressed.ctx
     await store_answer(ctx, participant, question, None)
-    return [chosen(t.gettext(question.text), t.gettext("(skipped)"), t), *advance(t, ctx, participant)]
+    return [chosen(t.gettext(question.text), t.gettext(SKIPPED), t), *advance(t, ctx, participant)]
 
 
 async def _on_other(button: OtherAnswer, pressed: Pressed) -> list[Reply] | None:
@@ -207,8 +207,8 @@ async def _on_other(button: OtherAnswer, pressed: Pressed) -> list[Reply] | None
     question, t = found[1], pressed.t
     pressed.ctx.conversation.step = Step.OTHER
     return [
-        chosen(t.gettext(question.text), t.gettext("Other (type it)"), t),
-        Reply(t.gettext("Please type your answer.")),
+        chosen(t.gettext(question.text), t.pgettext("question", "Other (type it)"), t),
+        Reply(t.gettext(TYPE_YOUR_ANSWER)),
     ]
 
 

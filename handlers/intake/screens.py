@@ -38,12 +38,12 @@ def question_reply(
     if has_answer:
         lines.append(t.gettext("Your answer now: {answer}").format(answer=display_answer(t, question, current)))
     text = "\n\n".join(lines)
-    skip = [Button(t.gettext("Skip"), SkipQuestion(question.key).pack())] if question.optional else []
+    skip = [Button(t.pgettext("question", "Skip"), SkipQuestion(question.key).pack())] if question.optional else []
 
     if question.kind is Kind.CHOICE:
         buttons = [Button(option_label(t, o), Answer(question.key, o.value).pack()) for o in question.options]
         if question.other:
-            buttons.append(Button(t.gettext("Other (type it)"), OtherAnswer(question.key).pack()))
+            buttons.append(Button(t.pgettext("question", "Other (type it)"), OtherAnswer(question.key).pack()))
         per_row = 2 if len(buttons) > MANY_OPTIONS else 1
         return Reply(text, buttons=tuple(screen.rows(buttons, per_row) + _rows(skip, 1)), edit=edit)
     if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
@@ -55,7 +55,9 @@ def question_reply(
         ticks = _ticks(t, question, pending or [], screen)
         return Reply(text, buttons=tuple(ticks + _rows(skip, 1)), edit=edit)
     if question.kind is Kind.PHONE:
-        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.gettext("Skip"),))
+        return Reply(
+            text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(t.pgettext("question", "Skip"),)
+        )
     return Reply(text, buttons=tuple(_rows(skip, 1)), edit=edit)
 
 

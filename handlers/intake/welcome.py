@@ -10,6 +10,7 @@ from handlers.core.ports import Context
 from handlers.core.translator import N_, Translator, native_name
 from handlers.intake.buttons import AgreeToTerms, ChooseLanguage, ChooseRole
 
+ROLE_QUESTION: Final = N_("Are you new to the region, or a volunteer who would like to meet newcomers?")
 ROLE_LABELS: Final = {
     Role.CONNECTEE: N_("I am new to the region"),
     Role.CONNECTOR: N_("I am a volunteer connector"),
@@ -31,7 +32,7 @@ def choose(text: str, *choices: tuple[str, str]) -> Reply:
 
 def role_question(t: Translator) -> Reply:
     return Reply(
-        t.gettext("Are you new to the region, or a volunteer who would like to meet newcomers?"),
+        t.gettext(ROLE_QUESTION),
         buttons=tuple(
             (Button(t.gettext(label), ChooseRole(role.value).pack()),) for role, label in ROLE_LABELS.items()
         ),
@@ -45,8 +46,8 @@ def consent_question(t: Translator, ctx: Context) -> Reply:
         t.gettext(consent.text),
         buttons=(
             (
-                Button(t.gettext("I agree"), AgreeToTerms(agreed=True).pack()),
-                Button(t.gettext("Not now"), AgreeToTerms(agreed=False).pack()),
+                Button(t.pgettext("consent", "I agree"), AgreeToTerms(agreed=True).pack()),
+                Button(t.pgettext("consent", "Not now"), AgreeToTerms(agreed=False).pack()),
             ),
         ),
     )

@@ -9,8 +9,8 @@ the same rule the booking uses). A proposal from outside the connectee's field s
 from __future__ import annotations
 
 from handlers.core.events import Button, Outgoing, Reply
-from handlers.core.model import Participant, Proposal, ProposalStatus
-from handlers.core.people import answer, name, to, translator, zone_of
+from handlers.core.model import Participant, Proposal, ProposalStatus, Role
+from handlers.core.people import answer, name, role_name, to, translator, zone_of
 from handlers.core.ports import Office
 from handlers.core.render import format_when
 from handlers.core.translator import Translator
@@ -22,10 +22,10 @@ from handlers.meetings.booking import MODE_NAMES, meeting_mode
 def how_and_where(office: Office, t: Translator, connectee: Participant, connector: Participant) -> list[str]:
     """The way this pair meets and, in person, the place the connector named (their words, quoted)."""
     mode = meeting_mode(office, connectee, connector)
-    lines = [t.gettext("How: {how}").format(how=t.gettext(MODE_NAMES.get(mode, MODE_NAMES["video"])))]
+    lines = [t.pgettext("meeting", "How: {how}").format(how=t.gettext(MODE_NAMES.get(mode, MODE_NAMES["video"])))]
     area = answer(office, t, connector, "meeting_area") if mode == "in_person" else ""
     if area:
-        lines.append(t.gettext("Where: {area} (agree on the exact place together)").format(area=area))
+        lines.append(t.pgettext("meeting", "Where: {area} (agree on the exact place together)").format(area=area))
     return lines
 
 
@@ -34,7 +34,9 @@ def _outside_field(proposal: Proposal) -> bool:
 
 
 def _rows(t: Translator, rows: list[tuple[str, str]]) -> list[str]:
-    return [t.gettext("{label}: {answer}").format(label=label, answer=value) for label, value in rows if value]
+    return [
+        t.pgettext("field", "{label}: {answer}").format(label=label, answer=value) for label, value in rows if value
+    ]
 
 
 def introduction(office: Office, proposal: Proposal, connectee: Participant, connector: Participant) -> Reply:
@@ -48,11 +50,14 @@ def introduction(office: Office, proposal: Proposal, connectee: Participant, con
     about = _rows(
         t,
         [
-            (t.gettext("Who"), t.gettext("{name}, {role}").format(name=name(connectee, t), role=t.gettext("newcomer"))),
-            (t.gettext("Occupation"), answer(office, t, connectee, "occupation")),
+            (
+                t.gettext("Who"),
+                t.gettext("{name}, {role}").format(name=name(connectee, t), role=role_name(t, Role.CONNECTEE)),
+            ),
+            (t.pgettext("offer", "Occupation"), answer(office, t, connectee, "occupation")),
             (t.gettext("Field"), answer(office, t, connectee, "sector")),
-            (t.gettext("Goals"), answer(office, t, connectee, "goals")),
-            (t.gettext("Languages"), answer(office, t, connectee, "languages")),
+            (t.pgettext("offer", "Goals"), answer(office, t, connectee, "goals")),
+            (t.pgettext("offer", "Languages"), answer(office, t, connectee, "languages")),
         ],
     )
     lines.append("\n".join([*about, *how_and_where(office, t, connectee, connector)]))
@@ -99,7 +104,7 @@ def offer_to_connectee(office: Office, proposal: Proposal, connectee: Participan
         minutes=office.program.matching.meeting_minutes,
         when=format_when(proposal.slot, t, zone_of(office, connectee)),
     )
-    role = t.gettext("volunteer connector")
+    role = role_name(t, Role.CONNECTOR)
     about = _rows(
         t,
         [
@@ -119,7 +124,9 @@ def offer_to_connectee(office: Office, proposal: Proposal, connectee: Participan
     rows = [(Button(t.gettext("Yes, that works"), AcceptTime(proposal.id, proposal.version).pack()),)]
     if len(proposal.slots) > 1:
         rows.append((Button(t.gettext("Another time, please"), AnotherTime(proposal.id, proposal.version).pack()),))
-    rows.append((Button(t.gettext("No, thank you"), DeclineProposal(proposal.id, proposal.version).pack()),))
+    rows.append(
+        (Button(t.pgettext("proposal", "No, thank you"), DeclineProposal(proposal.id, proposal.version).pack()),)
+    )
     return Reply("\n\n".join(lines), buttons=tuple(rows))
 
 

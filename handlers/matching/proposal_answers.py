@@ -128,7 +128,9 @@ async def _another_time(turn: _Turn, button: AnotherTime) -> Outcome | None:
         for index, start in enumerate(proposal.slots)
         if start != proposal.slot
     ]
-    rows.append((Button(t.gettext("No, thank you"), DeclineProposal(proposal.id, proposal.version).pack()),))
+    rows.append(
+        (Button(t.pgettext("proposal", "No, thank you"), DeclineProposal(proposal.id, proposal.version).pack()),)
+    )
     return Outcome([Reply(t.gettext("Which of these times would suit you better?"), buttons=tuple(rows), edit=True)])
 
 

@@ -79,10 +79,10 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
     lines = [
         t.gettext("Your meeting is confirmed!"),
         t.gettext("When: {when}").format(when=when),
-        t.gettext("How: {how}").format(how=how),
+        t.pgettext("meeting", "How: {how}").format(how=how),
     ]
     if area:
-        lines.append(t.gettext("Where: {area} (agree on the exact place together)").format(area=area))
+        lines.append(t.pgettext("meeting", "Where: {area} (agree on the exact place together)").format(area=area))
     about = answer(office, t, other, "job_title") or answer(office, t, other, "occupation")
     lines.append(t.gettext("With: {name}, {about}").format(name=name(other, t), about=about))
     contacts = [value for value in (answer(office, t, other, "phone"), answer(office, t, other, "email")) if value]
@@ -109,7 +109,7 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
         summary=summary,
-        description=t.gettext("How: {how}").format(how=how),
+        description=t.pgettext("meeting", "How: {how}").format(how=how),
         location=unmarked(str(connector.answers.get("meeting_area") or "")) if area else "",  # as typed: no marks
         now=office.now,
     )

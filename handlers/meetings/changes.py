@@ -54,7 +54,7 @@ async def _ask_to_cancel(button: AskToCancelMeeting, pressed: PressedInProgram) 
     question = t.gettext("Cancel your meeting with {name} on {when}?").format(name=name(found.other, t), when=when)
     buttons = (
         (Button(t.gettext("Yes, cancel it"), CancelMeeting(meeting.id).pack()),),
-        (Button(t.gettext("No, keep it"), KeepMeeting(meeting.id).pack()),),
+        (Button(t.pgettext("meeting", "No, keep it"), KeepMeeting(meeting.id).pack()),),
     )
     return Outcome([Reply(question, buttons=buttons)])
 
@@ -99,7 +99,9 @@ async def _cancel(
         mine = t.gettext("Your meeting is cancelled, and {name} has been told. Thank you for letting us know.")
     messages = [to(other, Reply(told))]
     if other is connectee:
-        messages.append(to(connectee, Reply(other_t.gettext("We will look for another connector for you."))))
+        messages.append(
+            to(connectee, Reply(other_t.pgettext("matching", "We will look for another connector for you.")))
+        )
     messages += await proposals.find_connector(office, connectee)
     return Outcome([Reply(mine.format(name=name(other, t)), edit=True)], messages)
 

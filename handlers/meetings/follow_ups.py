@@ -10,6 +10,9 @@ recorded for the absent side, and the present one is offered another time or som
 
 from __future__ import annotations
 
+import itertools
+import unicodedata
+from dataclasses import replace
 from datetime import timedelta
 from typing import Final
 
@@ -37,7 +40,6 @@ from handlers.meetings.follow_up_effects import Answering
 from handlers.meetings.follow_up_steps import ABOUT_WORK, AFTER_MEETING, SKIP, Asking, Step, step_named
 
 NUDGE: Final = "follow_up.nudge"
-TEXT_STEPS: Final = follow_up_steps.TYPED
 
 
 # ---------------------------------------------------------------- jobs
@@ -161,18 +163,22 @@ async def _on_answer(button: FollowUpAnswer, pressed: PressedInProgram) -> Outco
         return None
     answer = None if button.value == SKIP else button.value
     answering = Answering(office, follow_up, *pair, pressed.t)
-    return Outcome([_echo(step, button.value, pressed.t)]) + await _answer(answering, step, answer)
+    echo = _echo(step, button.value, Asking(pair[0], pair[1], follow_up, pressed.t))
+    return Outcome([replace(echo, edit=True)]) + await _answer(answering, step, answer)
 
 
 ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (route(FollowUpAnswer, _on_answer),)
 
 
 async def on_text(follow_up: FollowUp, text: str, t: Translator, office: Office) -> Outcome | None:
-    """A typed answer to the follow-up's open question (a referral's details, the next step)."""
+    """A typed answer to the follow-up's open question: the text itself where the question is typed
+    (a referral's details, the next step), else the button it names; anything else asks again."""
     step = step_named(follow_up.step)
     pair = await _pair(office, follow_up)
-    if step is None or step.typed is None or pair is None:
+    if step is None or pair is None:
         return None
+    if step.typed is None:
+        return await _typed_for_button(Answering(office, follow_up, *pair, t), step, text)
     answer = step.typed(text)
     if isinstance(answer, Invalid):
         refused = Reply(t.gettext(answer.message).format(**answer.params))
@@ -196,15 +202,68 @@ async def _answer(answering: Answering, step: Step, answer: str | None) -> Outco
     return done
 
 
-def _echo(step: Step, value: str, t: Translator) -> Reply:
-    """The pressed question, edited to show the answer, so that its buttons leave the chat."""
-    if value in step.choices:
-        shown = t.gettext(step.choices[value])
+async def _typed_for_button(answering: Answering, step: Step, text: str) -> Outcome:
+    """Text where buttons wait: the button it names (its label, its number, a label's first word)
+    is taken as pressed; anything else gets a short line and the question again."""
+    asking = Asking(answering.person, answering.other, answering.follow_up, answering.t)
+    value = _named_button(step, asking, text)
+    if value is None:
+        again = Reply(asking.t.gettext("Please tap one of the buttons below, or type what one of them says."))
+        return Outcome([again, _question(answering.office, answering.follow_up, asking.person, asking.other)])
+    return Outcome([_echo(step, value, asking)]) + await _answer(answering, step, value)
+
+
+def _named_button(step: Step, asking: Asking, text: str) -> str | None:
+    """The value of the one button `text` names, or None."""
+    typed = _folded(text)
+    if not typed:
+        return None
+    if step.scale:
+        digits = typed.translate(_DIGITS)
+        return digits if digits in step.scale else None
+    labels = {value: _folded(asking.t.gettext(label)) for value, label in step.choices_for(asking).items()}
+    values = list(labels)
+    position = typed.translate(_DIGITS)
+    if position.isdigit() and position.isascii() and 1 <= int(position) <= len(values):
+        return values[int(position) - 1]
+    for named in (
+        [value for value, label in labels.items() if label == typed],
+        [value for value, label in labels.items() if _first_word(label) == typed],
+    ):
+        if len(named) == 1:
+            return named[0]
+    return None
+
+
+def _folded(text: str) -> str:
+    """Text compared as people type it: any case, with or without accents, spaces squeezed."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _first_word(label: str) -> str:
+    """Up to the first space or punctuation ("Yes, we met": "yes"; "是的，我们见面了": "是的"). Not regex
+    \\W, which also stops at the vowel signs that are part of a word in Gurmukhi or Devanagari."""
+    word = itertools.takewhile(lambda c: unicodedata.category(c)[0] not in "PZS", label.strip())
+    return "".join(word)
+
+
+# Digits as people type them on a phone in any of the program's scripts (Arabic-Indic, Persian…).
+_DIGITS: Final = {ord(c): str(unicodedata.digit(c)) for c in "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"}
+
+
+def _echo(step: Step, value: str, asking: Asking) -> Reply:
+    """What was chosen, as the person saw it on the button (a new message when typed; the pressed
+    question edited to it, so that its buttons leave the chat, when pressed)."""
+    t = asking.t
+    labels = step.choices_for(asking)
+    if value in labels:
+        shown = t.gettext(labels[value])
     elif value == SKIP:
         shown = t.gettext("Skip")
     else:
-        shown = value
-    return Reply(t.gettext("Your answer: {answer}").format(answer=shown), edit=True)
+        shown = value  # a number of a scale: the button's label is the number
+    return Reply(t.gettext("Your answer: {answer}").format(answer=shown))
 
 
 async def _finish(office: Office, follow_up: FollowUp) -> None:

@@ -45,6 +45,12 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
         json.dumps(records, default=_json_value, ensure_ascii=False, indent=2).encode(),
         t.gettext("Everything {program} stores about you").format(program=ctx.program.name),
     )
+    if person is None and records.get("messages_with_the_team"):
+        text = t.gettext(
+            "You have no registration with us. We keep this chat's language, where you are in the "
+            "conversation and your messages with the program's team; the file below shows it."
+        )
+        return [Reply(text), Reply("", document=document)]
     if person is None:
         text = t.gettext(
             "You have no registration with us. We keep only this chat's language and where you are in "
@@ -53,9 +59,9 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
         return [Reply(text), Reply("", document=document)]
     when = format_day(person.created_at, t.language, ctx.program.time_zone)
     if person.role is Role.CONNECTOR:
-        registered = t.gettext("You registered as a volunteer connector on {date}.").format(date=when)
+        registered = t.pgettext("status", "You registered as a volunteer connector on {date}.").format(date=when)
     else:
-        registered = t.gettext("You registered as a newcomer on {date}.").format(date=when)
+        registered = t.pgettext("status", "You registered as a newcomer on {date}.").format(date=when)
     agreed = t.gettext("You agreed to our privacy terms (version {version}) on {date}.").format(
         version=person.consent_version, date=format_day(person.consented_at, t.language, ctx.program.time_zone)
     )
@@ -66,6 +72,7 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
         (t.gettext("Meetings"), len(records.get("meetings", []))),
         (t.gettext("Follow-ups after meetings"), len(records.get("follow_ups", []))),
         (t.gettext("Contacts you told us about"), len(records.get("referrals", []))),
+        (t.gettext("Messages with the program's team"), len(records.get("messages_with_the_team", []))),
     )
     figures = [t.gettext("{measure}: {total}").format(measure=label, total=total) for label, total in counts]
     closing = t.gettext("The file below holds all of it. Send /delete if you would like us to erase your data.")
@@ -107,7 +114,7 @@ async def ask_to_delete(ctx: Context, office: Office) -> list[Reply]:
     assert registered is not None  # the unregistered were answered above
     buttons = (
         (Button(t.gettext("Yes, erase my data"), EraseMyData(registered).pack()),),
-        (Button(t.gettext("No, keep it"), KeepMyData().pack()),),
+        (Button(t.pgettext("my data", "No, keep it"), KeepMyData().pack()),),
     )
     return [Reply(text, buttons=buttons)]
 
@@ -122,7 +129,7 @@ def _ask_to_leave(ctx: Context) -> Reply:
     ).format(program=for_reader(ctx.program.name, t.language))
     buttons = (
         (Button(t.gettext("Yes, erase my data"), EraseMyData(NOT_REGISTERED).pack()),),
-        (Button(t.gettext("No, keep it"), KeepMyData().pack()),),
+        (Button(t.pgettext("my data", "No, keep it"), KeepMyData().pack()),),
     )
     return Reply(text, buttons=buttons)
 
@@ -200,7 +207,7 @@ async def erase(office: Office, person: Participant, reason: Erasure) -> list[Ou
             told = t.gettext("{name} has left the program, so the proposed meeting is off. Thank you for your time.")
             messages.append(to(other, Reply(told.format(name=name(person, t)))))
         if other.role is Role.CONNECTEE:
-            messages.append(to(other, Reply(t.gettext("We will look for another connector for you."))))
+            messages.append(to(other, Reply(t.pgettext("matching", "We will look for another connector for you."))))
             messages += await proposals.find_connector(office, other)
     return messages
 

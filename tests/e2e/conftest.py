@@ -1,15 +1,27 @@
-"""The Bot API emulator every end-to-end test talks to, fresh for each test."""
+"""The Bot API emulator every end-to-end test talks to, fresh for each test; and `frontdoor run` on it,
+with one coordinator, for the tests that do not start it their own way."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
+from tests.e2e.people import COORDINATOR
 
 
 @pytest.fixture
 async def telegram() -> AsyncIterator[BotApiEmulator]:
     async with BotApiEmulator() as emulator:
         yield emulator
+
+
+@pytest.fixture
+async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    process = BotProcess(telegram, tmp_path, environment={"FRONTDOOR_COORDINATORS": str(COORDINATOR)})
+    await process.start()
+    yield process
+    process.stop()

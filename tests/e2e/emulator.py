@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import io
 import itertools
 import json
 import math
@@ -61,6 +62,7 @@ from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
+from PIL import Image
 from yarl import URL
 
 from tests.e2e.bot_api_spec import BadRequest, BotApiSpec
@@ -81,6 +83,10 @@ Handler = Callable[[Params], Awaitable[Any]]
 HOST: Final = "127.0.0.1"
 FIRST_UPDATE_ID: Final = 1000
 MAX_UPLOAD: Final = 50 * 1024 * 1024  # what a bot may upload through the cloud Bot API
+# sendPhoto's published limits: at most 10 MB, width + height at most 10000, sides' ratio at most 20.
+MAX_PHOTO: Final = 10 * 1024 * 1024
+MAX_PHOTO_SIDES: Final = 10000
+MAX_PHOTO_RATIO: Final = 20
 TOKEN_RE: Final = re.compile(r"^\d+:[\w-]+$")
 COMMAND_RE: Final = re.compile(r"^/[A-Za-z0-9_]{1,64}(@\w+)?")
 INT_RE: Final = re.compile(r"^-?\d+$")
@@ -172,7 +178,7 @@ class ApiCall:
 class SentMessage:
     """A message the bot sent, kept up to date by edits (the object is changed in place).
 
-    ``text`` is the text, or the caption of a document ("" when there is none).
+    ``text`` is the text, or the caption of a document or photo ("" when there is none).
     ``reply_markup`` is the inline keyboard; ``reply_keyboard`` is any other
     markup that came with the message (ReplyKeyboardMarkup, ReplyKeyboardRemove
     or ForceReply), because Telegram never shows those on the message itself.
@@ -189,6 +195,8 @@ class SentMessage:
     date: int = 0
     document_mime: str | None = None
     document_file_id: str | None = None
+    photo_bytes: bytes | None = None  # a photo as the bot uploaded it (Telegram keeps resized copies)
+    photo_size: tuple[int, int] | None = None
     edit_date: int | None = None
     deleted: bool = False
 
@@ -452,6 +460,7 @@ class BotApiEmulator:
                 "getMyCommands": self._get_my_commands,
                 "sendMessage": self._send_message,
                 "sendDocument": self._send_document,
+                "sendPhoto": self._send_photo,
                 "sendChatAction": self._send_chat_action,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
@@ -1037,6 +1046,14 @@ class BotApiEmulator:
             }
             if message.text:
                 result["caption"] = message.text
+        elif message.photo_size is not None:
+            width, height = message.photo_size
+            result["photo"] = [
+                {"file_id": f"AgACBot{message.message_id}", "file_unique_id": f"AQADb{message.message_id}"}
+                | {"width": width, "height": height, "file_size": len(message.photo_bytes or b"")}
+            ]
+            if message.text:
+                result["caption"] = message.text
         else:
             result["text"] = message.text
         if message.edit_date is not None:
@@ -1267,6 +1284,25 @@ class BotApiEmulator:
         )
         return self._message_json(message)
 
+    async def _send_photo(self, params: Params) -> dict[str, Any]:
+        """Store an uploaded photo, refused as Telegram refuses one: too big, not an image, or out of shape."""
+        chat_id = self._target_chat(params)
+        photo = params.get("photo")
+        if not isinstance(photo, UploadedFile) or not photo.data:
+            raise ApiError.bad("there is no photo in the request")
+        if len(photo.data) > MAX_PHOTO:
+            raise ApiError.bad("PHOTO_SAVE_FILE_INVALID")
+        try:
+            with Image.open(io.BytesIO(photo.data)) as image:
+                width, height = image.size
+        except (OSError, ValueError):
+            raise ApiError.bad("IMAGE_PROCESS_FAILED") from None
+        if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+            raise ApiError.bad("PHOTO_INVALID_DIMENSIONS")
+        caption = params.get("caption") or ""
+        message = self._store(chat_id, caption, params, photo_bytes=photo.data, photo_size=(width, height))
+        return self._message_json(message)
+
     async def _send_chat_action(self, params: Params) -> bool:
         self._target_chat(params)
         return True
@@ -1274,7 +1310,7 @@ class BotApiEmulator:
     async def _edit_message_text(self, params: Params) -> dict[str, Any]:
         """Replace text and inline keyboard; a missing reply_markup removes the keyboard, as on Telegram."""
         message = self._bot_message(params)
-        if message.document_name is not None:
+        if message.document_name is not None or message.photo_size is not None:
             raise ApiError.bad("there is no text in the message to edit")
         text = params.get("text")
         if text is None:  # the published API makes it optional only for rich messages, not emulated
@@ -1347,6 +1383,12 @@ class EmulatedUser:
         if command := COMMAND_RE.match(text):
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command.group())}]
         return self._message(content)
+
+    def reply(self, text: str, to_message_id: int) -> int:
+        """Reply to one of the bot's messages: Telegram sends the replied-to message along, whole."""
+        emulator = self.emulator
+        replied = next(m for m in emulator._messages.get(self.user_id, []) if m.message_id == to_message_id)
+        return self._message({"text": text, "reply_to_message": emulator._message_json(replied)})
 
     def send_photo(self) -> int:
         """Send a photo (two sizes, no caption, no text)."""
@@ -1509,6 +1551,7 @@ class EmulatedUser:
             flags = f" edits={message.edits}" if message.edits else ""
             flags += " deleted" if message.deleted else ""
             document = f" document={message.document_name!r}" if message.document_name else ""
+            document += f" photo={message.photo_size}" if message.photo_size else ""
             lines.append(
                 f"  [{index}] #{message.message_id}{flags}{document} {message.text[:300]!r} buttons={message.buttons()}"
             )

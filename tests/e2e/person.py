@@ -33,7 +33,9 @@ def shown(message: SentMessage) -> Shown:
     ]
     contact = next((key["text"] for key in keys if key.get("request_contact")), None)
     keyboard = tuple(key["text"] for key in keys if not key.get("request_contact"))
-    return Shown(message.message_id, message.text, buttons, contact, keyboard, message.document_bytes)
+    return Shown(
+        message.message_id, message.text, buttons, contact, keyboard, message.document_bytes, photo=message.photo_bytes
+    )
 
 
 class Person:

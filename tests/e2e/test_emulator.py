@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from collections import deque
@@ -38,6 +39,7 @@ from aiogram.types import (
 )
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from PIL import Image
 
 from tests.e2e.emulator import BotApiEmulator, EmulatedUser, SentMessage
 
@@ -536,6 +538,30 @@ async def test_aiogram_send_document_and_commands(telegram: BotApiEmulator, bot:
         await bot.set_my_commands([BotCommand(command="Start!", description="x")])
     assert await bot.delete_webhook(drop_pending_updates=True)
     assert await bot.get_updates() == []
+
+
+async def test_aiogram_send_photo_within_telegram_s_limits(telegram: BotApiEmulator, bot: Bot) -> None:
+    ann = greeted(telegram)
+
+    def png(width: int, height: int) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), "white").save(out, format="PNG")
+        return out.getvalue()
+
+    week = png(1000, 840)
+    sent = await bot.send_photo(42, BufferedInputFile(week, filename="picture.png"), caption="The week")
+    assert sent.photo is not None and (sent.photo[-1].width, sent.photo[-1].height) == (1000, 840)
+    assert sent.caption == "The week"
+    stored = ann.last_message()
+    assert (stored.photo_bytes, stored.photo_size, stored.text) == (week, (1000, 840), "The week")
+    with pytest.raises(TelegramBadRequest, match="PHOTO_INVALID_DIMENSIONS"):
+        await bot.send_photo(42, BufferedInputFile(png(2100, 100), filename="strip.png"))  # sides' ratio over 20
+    with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
+        await bot.send_photo(42, BufferedInputFile(b"not a picture", filename="picture.png"))
+    with pytest.raises(TelegramBadRequest, match="caption is too long"):
+        await bot.send_photo(42, BufferedInputFile(week, filename="picture.png"), caption="x" * 1025)
+    with pytest.raises(TelegramBadRequest, match="no text in the message to edit"):
+        await bot.edit_message_text("text", chat_id=42, message_id=sent.message_id)
 
 
 async def test_aiogram_sees_refused_connections_as_network_errors(telegram: BotApiEmulator, bot: Bot) -> None:

@@ -108,7 +108,12 @@ async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_th
     jobs_run(bot, eight + timedelta(hours=1))
     await coordinator.send("/stats", expect="Figures for Connector Program")  # everything before it has arrived
     (digest,) = digests_for(coordinator, label)
-    assert "Applications waiting for review: 0" in digest and "People the bot can no longer reach: 0" in digest
+    assert "0 applications are waiting for review." in digest and "0 people the bot can no longer reach" in digest
+    inbox = coordinator.user.inbox
+    picture = inbox[next(index for index, m in enumerate(inbox) if m.text == digest) - 1]
+    assert picture.text.startswith("The last 7 days in a picture") and picture.photo_size is not None
+    pictures = [m for m in inbox if m.photo_size is not None]
+    assert len(pictures) == len([m for m in inbox if m.text.startswith("Daily digest")]), "one with each digest"
     # The answers were stored at the real time, before the pretended days: /stats counts them all.
     figures = coordinator.user.inbox[-1].text
     assert "Meetings held: 1 (1)" in figures and "Referrals recorded: 3 (3)" in figures

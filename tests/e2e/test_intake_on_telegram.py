@@ -15,6 +15,7 @@ from handlers.core.program import load_program
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.script import WAIT, act, answer
+from tests.support import driver
 
 
 @pytest.fixture
@@ -40,13 +41,13 @@ def stored(database: Path, user_id: int) -> tuple[dict[str, str], dict[str, obje
 
 
 async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulator, bot: BotProcess) -> None:
-    fr = PROJECT_CATALOGS.translator("fr").gettext
+    fr = driver.reader(PROJECT_CATALOGS.translator("fr"), load_program())
     nadia = telegram.user(7001, first_name="Nadia", language_code="fr")
     script = [
         ("/start", fr("Which language would you like to use?")),
         ("press:Français", fr("Are you new to the region, or a volunteer who would like to meet newcomers?")),
         (f"press:{fr('I am new to the region')}", fr(load_program().forms["connectee"].consent.text)[-20:]),
-        (f"press:{fr('I agree')}", fr("What name would you like us to call you?")),
+        (f"press:{fr('I agree', 'consent')}", fr("What name would you like us to call you?")),
         ("Nadia", fr("Which community do you live in?")),
         ("press:Cambridge", fr("Which describes your situation best?")),
         (

@@ -17,6 +17,7 @@ from handlers.intake.conversation import COMMANDS
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.script import answer, plain
+from tests.support import driver
 from tests.support.marked_catalogs import MARK, marked_catalogs, unmarked_lines
 
 PROGRAM = load_program()
@@ -58,7 +59,7 @@ def is_from_catalog(label: str) -> bool:
 async def test_a_newcomer_registers_in_their_language_and_sees_no_other(
     language: str, telegram: BotApiEmulator, bot: BotProcess, catalogs: Catalogs
 ) -> None:
-    t = catalogs.translator(language).gettext
+    t = driver.reader(catalogs.translator(language), load_program())
     form = PROGRAM.forms["connectee"]
 
     def asked(key: str) -> str:
@@ -78,7 +79,7 @@ async def test_a_newcomer_registers_in_their_language_and_sees_no_other(
             t("Are you new to the region, or a volunteer who would like to meet newcomers?"),
         ),
         (f"press:{t('I am new to the region')}", t(form.consent.text).split("\n")[0]),
-        (f"press:{t('I agree')}", asked("name")),
+        (f"press:{t('I agree', 'consent')}", asked("name")),
         ("John Smith", asked("community")),
         ("press:Kitchener", asked("situation")),
         (f"press:{t('Refugee')}", asked("arrival_year")),
@@ -96,14 +97,14 @@ async def test_a_newcomer_registers_in_their_language_and_sees_no_other(
         (f"press:{t('Video call')}", asked("phone")),
         ("contact:+15195550123", asked("email")),
         ("john@example.com", asked("profile_link")),
-        (f"press:{t('Skip')}", asked("referral_source")),
+        (f"press:{t('Skip', 'question')}", asked("referral_source")),
         (f"press:{t('Social media')}", t("Please check your answers. Tap an answer's button to change it, or Submit.")),
         ("/back", asked("referral_source")),
         ("hello", t("Please tap one of the buttons below.")),
         ("/status", in_progress[:8]),
         (
             "/help",
-            t("/{command}: {description}").format(
+            t("/{command}: {description}", "help").format(
                 command="help", description=t("What this bot does and how to use it")
             ),
         ),

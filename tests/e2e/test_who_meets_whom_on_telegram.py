@@ -17,16 +17,18 @@ from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.people import COORDINATOR, Script, approve_everyone, jobs_run, run_script
 from tests.e2e.person import Person
+from tests.support import driver
 from tests.support.personas import INTRODUCTION, OFFER
 
-FR = PROJECT_CATALOGS.translator("fr").gettext
+FRENCH = PROJECT_CATALOGS.translator("fr")
+FR = driver.reader(FRENCH, load_program())
 CONNECTEE_FORM = load_program().forms["connectee"]
 # She registers in French: every label as the French catalog has it.
 NURSE_SCRIPT: Script = [
     "/start",
     "press:Français",
     f"press:{FR('I am new to the region')}",
-    f"press:{FR('I agree')}",
+    f"press:{FR('I agree', 'consent')}",
     "Nadia Benali",
     "press:Kitchener",
     f"press:{FR('Permanent resident or newcomer')}",
@@ -43,9 +45,9 @@ NURSE_SCRIPT: Script = [
     *[f"tick:{FR('{day} {time}').format(day=day, time=FR('am'))}" for day in weekday_names("fr")],
     f"press:{FR('Done')}",
     f"press:{FR('Video call')}",
-    (f"press:{FR('Skip')}", FR(CONNECTEE_FORM.question("email").text)),
+    (f"press:{FR('Skip', 'question')}", FR(CONNECTEE_FORM.question("email").text)),
     "nadia@example.com",
-    f"press:{FR('Skip')}",
+    f"press:{FR('Skip', 'question')}",
     f"press:{FR('A settlement agency')}",
     f"press:{FR('Submit')}",
 ]
@@ -119,9 +121,9 @@ async def test_a_nurse_waits_for_a_volunteer_she_can_talk_to_and_reads_how_they_
     await claire.click(introduction.labels()[0], on=introduction, expect=None)
     offer = await nadia.wait_showing(FR(OFFER))
     for line in (
-        FR("{label}: {answer}").format(label=FR("Who"), answer=f"Claire, {FR('volunteer connector')}"),
-        FR("{label}: {answer}").format(label=FR("Field"), answer=FR("Health care")),
-        FR("How: {how}").format(how=FR("by video call")),
+        FR("{label}: {answer}", "field").format(label=FR("Who"), answer=f"Claire, {FR('volunteer connector')}"),
+        FR("{label}: {answer}", "field").format(label=FR("Field"), answer=FR("Health care")),
+        FR("How: {how}", "meeting").format(how=FR("by video call")),
     ):
         assert line in offer.text, "she reads who, their field and how they will meet before she accepts"
     assert not any(message.shows(INTRODUCTION) for message in wei.screen)

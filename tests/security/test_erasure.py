@@ -182,8 +182,8 @@ async def test_people_inactive_longer_than_the_retention_are_anonymized_and_the_
 
     coordinator = world.phones[COORDINATOR]
     await coordinator.send("/digest")
-    assert "Anonymized after 730 days without activity: 1" in coordinator.last.text
-    assert "Personal data erased on request: 0" in coordinator.last.text
+    assert "1 person anonymized after 730 days without activity" in coordinator.last.text
+    assert "0 people's data erased on request" in coordinator.last.text
 
 
 async def test_the_erased_are_never_proposed_again(world: World) -> None:

@@ -161,7 +161,9 @@ async def test_a_coordinators_digest_is_queued_however_many_messages_wait_for_th
     await leased_for_a_day(world, COORDINATOR, CHAT_QUEUE)
     await world.run_jobs(EIGHT_AM)
     waiting = await waiting_for(world.app, COORDINATOR)
-    assert len(waiting) == CHAT_QUEUE + 1 and waiting[-1].startswith("Daily digest"), "never dropped"
+    assert len(waiting) == CHAT_QUEUE + 2 and waiting[-1].startswith("Daily digest"), (
+        "its picture and text, never dropped"
+    )
 
 
 async def queue(app: Frontdoor, chat_id: int, count: int) -> None:

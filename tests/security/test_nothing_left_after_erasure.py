@@ -26,6 +26,7 @@ from storage.tables import (
     OutboxRow,
     ParticipantRow,
     ProcessedUpdateRow,
+    TeamMessageRow,
 )
 from storage.unit_of_work import UnitOfWork
 from tests.support.clock import NOW
@@ -133,8 +134,10 @@ async def test_an_erased_connector_is_found_in_no_table_and_no_database_file(
     await approve_all(world)  # /pending lists her, with her contact details
     await priya.click("Thu, Nov 26, 9:00\u202fAM")  # the introduction to Amal
     await amal.click("Yes, that works")  # the meeting's details, with Priya's phone and e-mail, to Amal
-    assert any("+1 519-555-0111, priya@example.com" in text for text in amal.texts())
+    assert any("+1 519-555-0111 and priya@example.com" in text for text in amal.texts())
     await set_aside_update(world, PRIYA_TELEGRAM, "my e-mail is priya@example.com")
+    await priya.send("/contact My new number is 519-555-0111")  # to the team, and its answer
+    await world.phones[COORDINATOR].send("/reply 1 Thank you Priya, noted: 519-555-0111")
     await lists_waiting_for_the_coordinator(world)
     assert await found_in_tables(world, PRIYA_SAYS, PRIYA_TELEGRAM), "the test must see her before"
 
@@ -208,6 +211,8 @@ async def test_what_serves_only_delivery_and_bookkeeping_is_pruned_once_old(worl
     await world.register(amal, "connectee", AMAL)
     await visitor.send("/start")  # looked, and never came back
     await set_aside_update(world, AMAL_TELEGRAM, "a message that broke a handler")
+    await amal.send("/contact Is the program free?")  # a question to the team, long answered
+    await world.phones[COORDINATOR].send("/reply 1 Yes, it is.")
     await world.tick(NOW + timedelta(hours=1))  # today's jobs, done
 
     later = NOW + timedelta(days=100)
@@ -229,4 +234,6 @@ async def test_what_serves_only_delivery_and_bookkeeping_is_pruned_once_old(worl
         assert await session.scalar(select(func.count()).where(JobRow.status == "done")), "today's, done"
         assert (await session.execute(select(IncomingUpdateRow))).all() == []
         chats = (await session.execute(select(ConversationRow.user_id))).scalars().all()
+        to_the_team = (await session.execute(select(TeamMessageRow.text))).scalars().all()
     assert chats == [AMAL_TELEGRAM], "the idle visitor's chat goes; a registered person's stays for retention"
+    assert to_the_team == [], "messages with the team go after 90 days"

@@ -106,13 +106,16 @@ async def test_telegram_refusing_a_call_at_start_is_one_line_and_exit_status_1(
     assert exit_status == REFUSED_AT_START
 
 
-async def test_telegram_out_of_reach_at_start_is_one_line_and_exit_status_1(tmp_path: Path) -> None:
+async def test_telegram_out_of_reach_at_start_is_tried_again_then_one_line_and_exit_status_1(tmp_path: Path) -> None:
     async with BotApiEmulator() as telegram:
         nobody = {"FRONTDOOR_TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}"}
         bot = BotProcess(telegram, tmp_path, environment=nobody)
         exit_status = await bot.exit_status()
     log = bot.log.read_text()
     assert "Traceback" not in log
+    retries = [line for line in log.splitlines() if " WARNING frontdoor: Telegram could not be reached" in line]
+    assert [line.split("(attempt ")[1][:6] for line in retries] == ["1 of 4", "2 of 4", "3 of 4"]
+    assert [line.rsplit("trying again in ", 1)[1] for line in retries] == ["1 s", "2 s", "4 s"]
     [line] = error_lines(log)
     assert "Telegram could not be reached at start (getMe): " in line and "Cannot connect" in line
     assert exit_status == REFUSED_AT_START

@@ -58,8 +58,8 @@ async def test_consent_is_recorded_in_the_language_whose_text_was_shown_not_the_
             await world.welcome(person, role, agree=False)
         assert marc.last.text.endswith("New: we also share counts with our funder."), "shown in English"
         assert sophie.last.labels() == ["J'accepte", "Pas maintenant"] and "New:" not in sophie.last.text
-        await marc.click(marc.text("I agree"))
-        await sophie.click(sophie.text("I agree"))
+        await marc.click(marc.text("I agree", "consent"))
+        await sophie.click(sophie.text("I agree", "consent"))
         assert await consent_languages(world, 101) == ("en", ["en"])
         assert await consent_languages(world, 102) == ("fr", ["fr"])
 
@@ -75,5 +75,5 @@ async def test_new_terms_agreed_to_before_they_are_translated_are_recorded_as_re
         sophie = world.phone(101, "fr")
         await sophie.send("Sophie")
         assert sophie.last.text.endswith("New: we also share counts with our funder.")
-        await sophie.click(sophie.text("I agree"))
+        await sophie.click(sophie.text("I agree", "consent"))
         assert await consent_languages(world, 101) == ("en", ["fr", "en"])

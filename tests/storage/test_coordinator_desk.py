@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 from sqlalchemy import select
 
+from bot.digest_picture import DigestPictures
 from bot.exporting import ExportProcess
 from handlers.core.bidi import FSI, PDI
 from handlers.core.events import Document
+from handlers.core.ports import Chart
 from storage.coordinators import invite
 from storage.tables import DigestRow, JobRow, ParticipantRow
 from tests.support.clock import NOW
@@ -59,22 +62,22 @@ async def test_the_daily_digest_reaches_each_coordinator_once_a_day(database_url
             "Daily digest for Connector Program, November 24, 2026",
             "",
             "Since Mon, Nov 23, 8:00\u202fAM:",
-            "New newcomers: 1",
-            "New volunteer connectors: 1",
-            "Meetings held: 0",
-            "Meetings missed (no-show): 0",
-            "Referrals recorded: 0",
-            "Jobs reported: 0",
+            "1 new newcomer",
+            "1 new volunteer connector",
+            "0 meetings held",
+            "0 meetings missed (no-show)",
+            "0 referrals recorded",
+            "0 jobs reported",
         ]
-        assert "Applications waiting for review: 0" in digest
-        assert "Meetings today and tomorrow: 0" in digest, "Thursday's meeting is not yet today or tomorrow"
-        assert "People the bot can no longer reach: 0" in digest
+        assert "0 applications are waiting for review." in digest
+        assert "0 meetings today and tomorrow" in digest, "Thursday's meeting is not yet today or tomorrow"
+        assert "0 people the bot can no longer reach" in digest
 
         await again.run_jobs(EIGHT_AM + timedelta(days=2))  # Thursday 08:00: the meeting is today
         thursday = digests(again)[-1]
         assert len(digests(again)) == 2
         assert "Since Tue, Nov 24, 8:00\u202fAM:" in thursday
-        assert "Meetings today and tomorrow: 1\n• Thu, Nov 26, 9:00\u202fAM: Amal (#2) with Priya (#1)" in thursday
+        assert "1 meeting today and tomorrow\n• Thu, Nov 26, 9:00\u202fAM: Amal (#2) with Priya (#1)" in thursday
         async with again.app.sessions() as session:
             days = [row.day for row in (await session.execute(select(DigestRow))).scalars()]
         assert days == ["2026-11-24", "2026-11-26"]
@@ -93,13 +96,100 @@ async def test_the_digest_counts_outcomes_and_people_who_blocked_the_bot(world: 
         row = (await session.execute(select(ParticipantRow).where(ParticipantRow.user_id == 201))).scalar_one()
         row.unreachable_since = asked
     coordinator = world.phone(COORDINATOR)
+    drawn = world.app.pictures = Drawn()
     await coordinator.send("/digest")
     text = coordinator.last.text
-    assert "Meetings held: 1" in text and "Referrals recorded: 1" in text
-    assert "People the bot can no longer reach: 1\n• Priya (#1)" in text
+    assert "1 meeting held" in text and "1 referral recorded" in text
+    assert [count for _, count, _ in drawn.charts[-1].steps] == [1, 1, 1, 1, 1, 0], "met, and referred a contact"
+    assert "1 person the bot can no longer reach\n• Priya (#1)" in text
     await priya.send("/status")  # she unblocked the bot and writes again
     await coordinator.send("/digest")
-    assert "People the bot can no longer reach: 0" in coordinator.last.text
+    assert "0 people the bot can no longer reach" in coordinator.last.text
+
+
+class Drawn:
+    """The digest's pictures as drawn, and the charts they were drawn from (what the picture says)."""
+
+    def __init__(self) -> None:
+        self.charts: list[Chart] = []
+        self._pictures = DigestPictures()
+
+    def draw(self, chart: Chart) -> bytes | None:
+        self.charts.append(chart)
+        return self._pictures.draw(chart)
+
+
+def pictures(world: World) -> list[bytes]:
+    return [message.photo for message in world.phones[COORDINATOR].screen if message.photo]
+
+
+async def test_the_digest_comes_with_a_picture_of_the_week_once_a_day_unless_the_coordinator_turns_it_off(
+    database_url: str,
+) -> None:
+    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
+        drawn = world.app.pictures = Drawn()
+        coordinator = world.phone(COORDINATOR)
+        await a_booked_meeting(world)
+        await world.run_jobs(EIGHT_AM)
+        await world.run_jobs(EIGHT_AM + timedelta(hours=3))
+        (picture,) = pictures(world)
+        photo, text = coordinator.screen[-2:]
+        assert photo.photo == picture and text.text.startswith("Daily digest for Connector Program, November 24")
+        assert photo.text == (
+            "The last 7 days in a picture. To get the digest as text only, send /digest picture off"
+        ), "the caption says how to turn it off"
+        with Image.open(io.BytesIO(picture)) as image:
+            assert (image.format, image.width) == ("PNG", 1000) and 600 < image.height < 1000
+        (chart,) = drawn.charts
+        assert chart.title == "Newcomers over the past week"
+        assert [(label, count) for label, count, _ in chart.steps] == [
+            ("Registered", 1),
+            ("Approved", 1),
+            ("Offered a meeting", 1),
+            ("Met a volunteer", 0),
+            ("Referred to a contact", 0),
+            ("Found work", 0),
+        ]
+        assert chart.trend == (("Nov 24", 0, "0"),), "Amal has her meeting: nobody waits"
+
+        await coordinator.send("/digest pictures")
+        assert coordinator.last.text == (
+            "To get the digest now, send /digest. To get it as text only, send /digest picture off; "
+            "with its picture again, /digest picture on."
+        )
+        await coordinator.send("/digest picture off")
+        assert coordinator.last.text == (
+            "Done: your digest comes as text only. To get its picture again, send /digest picture on"
+        )
+        await world.run_jobs(EIGHT_AM + timedelta(days=1))
+        assert len(pictures(world)) == 1 and coordinator.last.text.startswith("Daily digest"), "text only"
+        await coordinator.send("/digest picture on")
+        assert coordinator.last.text == "Done: your digest comes with its picture. To stop it, send /digest picture off"
+        await world.run_jobs(EIGHT_AM + timedelta(days=2))
+        assert len(pictures(world)) == 2
+        assert [day for day, _, _ in drawn.charts[-1].trend] == ["Nov 24", "Nov 25", "Nov 26"], "each day's count kept"
+
+
+async def test_the_digest_names_the_applications_waiting_and_how_to_review_them(world: World) -> None:
+    coordinator, priya, amal = world.phone(COORDINATOR), world.phone(201), world.phone(101)
+    await world.register(priya, "connector", PRIYA)
+    await world.register(amal, "connectee", AMAL)
+    await coordinator.send("/digest")
+    assert "2 applications are waiting for review.\n• Priya (#1)\n• Amal (#2)\n/pending to review\n" in (
+        coordinator.last.text
+    )
+    assert "2 new newcomers" not in coordinator.last.text and "1 new newcomer\n" in coordinator.last.text
+
+
+async def test_a_coordinator_reads_the_digest_s_times_in_their_own_time_zone(world: World) -> None:
+    coordinator = world.phone(COORDINATOR)
+    await coordinator.send("/digest")
+    assert "Since Sun, Nov 22, 10:00\u202fAM:" in coordinator.last.text, "the program's zone: Toronto"
+    await world.register(coordinator, "connector", PRIYA)  # a coordinator who volunteers too
+    await coordinator.send("/timezone")
+    await coordinator.click("Pacific Time")
+    await coordinator.send("/digest")
+    assert "Since Sun, Nov 22, 7:00\u202fAM:" in coordinator.last.text, "theirs: Vancouver"
 
 
 async def test_find_match_and_pause(world: World) -> None:

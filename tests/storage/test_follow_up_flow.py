@@ -107,6 +107,9 @@ async def test_both_say_how_it_went_and_the_newcomer_records_three_referrals(wor
     await amal.click("Yes")
     work = (await rows(world, FollowUpRow))[-1]
     assert (work.kind, work.status, work.answers) == ("work_30", "done", {"work": "employed_in_field", "helped": "yes"})
+    coordinator = world.phones.get(COORDINATOR) or world.phone(COORDINATOR)
+    await coordinator.send("/digest")
+    assert "\n1 job reported\n" in coordinator.last.text, "read from the stored answer by the database"
     await world.run_jobs(datetime(2026, 12, 26, 16, 0, tzinfo=UTC))
     assert amal.texts().count(amal.screen[-3].text) == 1, "asked once"
 
@@ -156,7 +159,7 @@ async def test_an_unanswered_follow_up_gets_one_nudge_then_shows_in_the_digest(w
 
     coordinator = world.phones[COORDINATOR]
     await coordinator.send("/digest")
-    assert "Follow-ups overdue: 2\n• Amal (#2)\n• Priya (#1)\n" in coordinator.last.text
+    assert "2 follow-ups overdue\n• Amal (#2)\n• Priya (#1)\n" in coordinator.last.text
 
 
 async def test_a_connector_can_pause_for_a_month(world: World) -> None:
@@ -182,14 +185,16 @@ async def test_a_referred_contact_registers_through_the_personal_link(world: Wor
 
     omar = world.phone(301)
     await omar.send(f"/start r{referral.invite_code}")
-    assert omar.screen[0].text.startswith("Amal invited you.")
+    (welcome,) = omar.screen  # one welcome, not the invitation then the program's greeting
+    assert welcome.text.startswith("Amal invited you to ")
+    assert welcome.text.endswith("Which language would you like to use?") and "English" in welcome.labels()
     await world.register(omar, "connector", PRIYA | {"name": "Omar Khalil"})
     (referral,) = await rows(world, ReferralRow)
     omar_id = next(p.id for p in await rows(world, ParticipantRow) if p.user_id == omar.user_id)
     assert referral.registered_id == omar_id
 
     await world.phone(302).send(f"/start r{referral.invite_code}x")
-    assert not world.phones[302].screen[0].text.startswith("Amal invited you."), "a wrong code says nothing"
+    assert not world.phones[302].screen[0].text.startswith("Amal invited you"), "a wrong code says nothing"
 
 
 async def test_follow_up_buttons_answer_only_their_person_and_only_once(world: World) -> None:
@@ -204,6 +209,54 @@ async def test_follow_up_buttons_answer_only_their_person_and_only_once(world: W
     (connectee, _) = await rows(world, FollowUpRow)
     assert connectee.answers == {"happened": "yes"} and connectee.step == "useful"
 
-    await amal.send("x" * 5000)  # typing while a button is expected: the conversation answers as usual
+    await amal.send("x" * 5000)  # typing while a button is expected: the question again, nothing stored
+    assert amal.screen[-2].text == "Please tap one of the buttons below, or type what one of them says."
+    assert amal.last.text == "How useful was the conversation, from 1 (not at all) to 5 (very)?"
     assert (await rows(world, FollowUpRow))[0].step == "useful"
     assert any(job.kind == "follow_up.work" for job in await rows(world, JobRow))
+
+
+async def test_every_confirmation_shows_the_button_as_the_person_saw_it(world: World) -> None:
+    _, amal = await a_booked_meeting(world)
+    await world.run_jobs(ASKED)
+    await amal.click("Yes, we met")
+    await amal.click("4")
+    await add_referral(amal, "Omar Khalil", "Engineering manager", "OpenText")
+    await amal.click("That's all")
+    assert "Your answer: Add a contact" in amal.texts() and "Your answer: That's all" in amal.texts()
+    assert not any("«" in text or "add" in text.split() or "done" in text.split() for text in amal.texts())
+
+
+async def test_typing_while_a_follow_up_waits_for_a_button_answers_it_when_the_text_fits(world: World) -> None:
+    priya, amal = await a_booked_meeting(world)
+    await world.run_jobs(ASKED)
+    await amal.send("YES")  # the first word of "Yes, we met", any case
+    assert "Your answer: Yes, we met" in amal.texts()
+    await amal.send("5")
+    assert amal.last.text.startswith("Did Priya refer you to other people?")
+    await amal.send("no one")
+    assert amal.last.text.startswith("Last question: what is your next step?")
+
+    await priya.send("hello")
+    assert priya.screen[-2].text == "Please tap one of the buttons below, or type what one of them says."
+    assert priya.last.text.startswith("Hello Priya! How did your meeting with Amal go?")
+    assert not any("registration is submitted" in text for text in priya.texts())
+    await priya.send("1")  # the first button
+    await priya.send("3")
+    assert priya.last.text == "How many people did you refer Amal to?"
+    await priya.send("٢")  # typed on an Arabic keyboard
+    assert priya.last.text == "Thank you! Would you like to meet another newcomer?"
+    follow_ups = await rows(world, FollowUpRow)
+    assert follow_ups[0].answers == {"happened": "yes", "useful": 5}
+    assert follow_ups[1].answers == {"happened": "yes", "useful": 3, "referred_count": 2}
+
+
+async def test_start_during_an_open_follow_up_shows_the_question_again(world: World) -> None:
+    _, amal = await a_booked_meeting(world)
+    await world.run_jobs(ASKED)
+    await amal.click("Yes, we met")
+    await amal.send("/start")
+    assert amal.last.text == "How useful was the conversation, from 1 (not at all) to 5 (very)?"
+    assert amal.last.labels() == ["1", "2", "3", "4", "5"]
+    await amal.click("2", on=amal.last)
+    assert (await rows(world, FollowUpRow))[0].answers["useful"] == 2

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Delivery
 from bot.sender import LEASE, Sender
-from handlers.core.events import Document, Reply, payload_to_reply, reply_to_payload
+from handlers.core.events import Document, Photo, Reply, payload_to_reply, reply_to_payload
 from storage.database import open_engine, session_factory, upgrade
 from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
@@ -111,6 +111,28 @@ async def test_a_document_s_file_is_kept_only_until_it_is_sent(sessions: async_s
     assert (sent.status, dead.status) == ("sent", "dead")
     assert sent.attachment is None and dead.attachment is None
     assert sent.payload == {} and dead.payload == {}, "nor its name and caption"
+
+
+async def test_a_photo_is_kept_beside_the_message_until_it_is_sent(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The digest's picture travels as a document's file does: bytes beside the JSON, gone once sent."""
+    picture = Reply("", photo=Photo(b"\x89PNG\r\n\x1a\n the week", "The last 7 days in a picture"))
+    async with UnitOfWork(sessions) as uow:
+        await uow.outbox.add("telegram", 1, [reply_to_payload(picture), reply_to_payload(Reply("Daily digest"))], NOW)
+        await uow.commit()
+    stored = await outbox_rows(sessions)
+    assert [(row.attachment, row.payload) for row in stored] == [
+        (b"\x89PNG\r\n\x1a\n the week", {"text": "", "photo": {"caption": "The last 7 days in a picture"}}),
+        (None, {"text": "Daily digest"}),
+    ]
+    delivered: list[Reply] = []
+
+    async def telegram(chat_id: int, payload: dict[str, Any]) -> Delivery:
+        delivered.append(payload_to_reply(payload)[0])
+        return Delivery("sent")
+
+    await Sender(sessions, "telegram", telegram, clock=lambda: NOW).send()
+    assert delivered == [picture, Reply("Daily digest")], "the picture first, then the text"
+    assert [row.attachment for row in await outbox_rows(sessions)] == [None, None]
 
 
 async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxRow]:

@@ -24,7 +24,7 @@ async def complete_intake(chat: ChatClient, language: str, role: str = "connecte
     await chat.send("/start")
     await chat.click(native_name(language))
     await chat.click(chat.text(ROLE_LABELS[Role(role)]))
-    await chat.click(chat.text("I agree"))
+    await chat.click(chat.text("I agree", "consent"))
     form = chat.program.forms[role]
     t = chat.catalogs.translator(language)
     while chat.conversation.step is Step.QUESTION:

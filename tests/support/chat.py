@@ -96,9 +96,11 @@ class ChatClient:
         assert participant is not None
         return participant
 
-    def text(self, message: str) -> str:
-        """A msgid as this person's language shows it."""
-        return self.catalogs.translator(self.conversation.language or "en").gettext(message)
+    def text(self, message: str, context: str | None = None) -> str:
+        """A msgid (in the sense `context` names, if any) as this person's language shows it."""
+        return driver.translated(
+            self.catalogs.translator(self.conversation.language or "en"), self.program, message, context
+        )
 
     # ---- behind the screen
 
@@ -143,10 +145,6 @@ class ChatClient:
             message = next(m for m in self.screen if m.id == pressed)
             message.text, message.buttons, message.payload = reply.text, reply.buttons, payload
             return message
-        text = reply.document.caption if reply.document else reply.text
-        document = reply.document.content if reply.document else None
-        shown = Shown(
-            len(self.screen) + 1, text, reply.buttons, reply.contact_button, reply.keyboard, document, payload
-        )
+        shown = Shown.of(len(self.screen) + 1, reply, payload)
         self.screen.append(shown)
         return shown

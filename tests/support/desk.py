@@ -17,6 +17,7 @@ from typing import Any, NoReturn, cast
 
 from bot.catalogs import PROJECT_CATALOGS, Catalogs
 from bot.channels import telegram_capabilities
+from bot.digest_picture import DigestPictures
 from handlers import timers
 from handlers.core.bidi import lay_out
 from handlers.core.events import Outgoing
@@ -29,6 +30,7 @@ from handlers.core.ports import (
     PersonalData,
     Reports,
     RetentionRecords,
+    TeamMessages,
 )
 from handlers.core.program import Program, load_program
 from handlers.core.quoting import settled
@@ -120,6 +122,8 @@ class Desk:
             personal_data=cast(PersonalData, Missing("PersonalData")),
             retention=cast(RetentionRecords, Missing("RetentionRecords")),
             capabilities=self.capabilities,
+            team_messages=cast(TeamMessages, Missing("TeamMessages")),
+            pictures=DigestPictures(),
         )
 
     def deliver(self, messages: list[Outgoing]) -> None:

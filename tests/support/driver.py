@@ -10,12 +10,14 @@ name finds them all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from handlers.core.bidi import FSI, PDI
-from handlers.core.events import Button
+from handlers.core.events import Button, Reply
+from handlers.core.program import Program
+from handlers.core.translator import Translator
 
 
 @dataclass
@@ -23,12 +25,28 @@ class Shown:
     """A message on the person's screen, kept up to date by edits (the object changes in place)."""
 
     id: int
-    text: str  # or a document's caption
+    text: str  # or a document's or photo's caption
     buttons: tuple[tuple[Button, ...], ...] = ()
     contact_button: str | None = None  # a reply keyboard's share-my-phone button
     keyboard: tuple[str, ...] = ()  # a reply keyboard's text buttons
     document: bytes | None = None
     payload: dict[str, Any] = field(default_factory=dict)  # as a channel is given it (the outbox's payload)
+    photo: bytes | None = None  # a picture shown in the chat (PNG)
+
+    @classmethod
+    def of(cls, message_id: int, reply: Reply, payload: dict[str, Any]) -> Shown:
+        """A new message on the screen, as a channel shows `reply`."""
+        attached = reply.document or reply.photo
+        return cls(
+            message_id,
+            attached.caption if attached else reply.text,
+            reply.buttons,
+            reply.contact_button,
+            reply.keyboard,
+            reply.document.content if reply.document else None,
+            payload,
+            reply.photo.content if reply.photo else None,
+        )
 
     def labels(self) -> list[str]:
         return [button.label for row in self.buttons for button in row]
@@ -118,3 +136,26 @@ def showing(screen: Sequence[Shown], label: str) -> Shown:
 
 def labels(screen: Sequence[Shown]) -> list[str]:
     return next((message.labels() for message in reversed(screen) if message.buttons), [])
+
+
+def translated(t: Translator, program: Program, message: str, context: str | None = None) -> str:
+    """A msgid as the reader sees it. An option's label is asked for in its list's or question's
+    context, as the conversation asks for it (handlers.core.render.option_label), so a test may
+    name an option by its English label alone."""
+    if context is None:
+        context = next(
+            (
+                o.context
+                for f in program.forms.values()
+                for q in f.questions
+                for o in q.options
+                if o.translated and o.context and o.label == message
+            ),
+            None,
+        )
+    return t.pgettext(context, message) if context else t.gettext(message)
+
+
+def reader(t: Translator, program: Program) -> Callable[..., str]:
+    """`translated` for one reader: `fr("Health care")`, `fr("I agree", "consent")`."""
+    return lambda message, context=None: translated(t, program, message, context)

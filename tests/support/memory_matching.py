@@ -184,3 +184,6 @@ class MemoryMatchmaking:
 
     async def language_of(self, channel: str, user_id: int) -> str | None:
         return self._language_of(user_id)
+
+    async def time_zone_of(self, channel: str, user_id: int) -> str | None:
+        return next((p.time_zone for p in self._participants.rows.values() if p.user_id == user_id), None)

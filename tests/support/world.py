@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
@@ -59,6 +59,10 @@ class Phone:
     async def share_contact(self, phone: str) -> None:
         await self.world.event(self, EventKind.CONTACT, phone)
 
+    async def reply(self, text: str, *, to: Shown) -> None:
+        """`text` sent as a reply to one of the bot's messages (Telegram's "Reply" on a message)."""
+        await self.world.event(self, EventKind.TEXT, text, replying_to=to.text)
+
     @property
     def last(self) -> Shown:
         return self.screen[-1]
@@ -72,9 +76,12 @@ class Phone:
     def showing(self, label: str) -> Shown:
         return driver.showing(self.screen, label)
 
-    def text(self, message: str) -> str:
-        """A msgid in this person's language (the one `World.register` chooses)."""
-        return self.world.app.catalogs.translator(self.language).gettext(message)
+    def text(self, message: str, context: str | None = None) -> str:
+        """A msgid (in the sense `context` names, if any) in this person's language (the one
+        `World.register` chooses)."""
+        return driver.translated(
+            self.world.app.catalogs.translator(self.language), self.world.app.program, message, context
+        )
 
     def show(self, reply: Reply, edit_of: int | None, payload: dict[str, Any]) -> None:
         if edit_of is not None:
@@ -82,11 +89,7 @@ class Phone:
                 if message.id == edit_of:
                     message.text, message.buttons, message.payload = reply.text, reply.buttons, payload
                     return
-        document = reply.document.content if reply.document else None
-        text = reply.document.caption if reply.document else reply.text
-        shown = Shown(
-            self.world.next_message_id(), text, reply.buttons, reply.contact_button, reply.keyboard, document, payload
-        )
+        shown = Shown.of(self.world.next_message_id(), reply, payload)
         self.screen.append(shown)
 
 
@@ -107,9 +110,17 @@ class World:
         return self.phones[user_id]
 
     async def event(
-        self, phone: Phone, kind: EventKind, text: str, *, args: str = "", message_id: int | None = None
+        self,
+        phone: Phone,
+        kind: EventKind,
+        text: str,
+        *,
+        args: str = "",
+        message_id: int | None = None,
+        replying_to: str | None = None,
     ) -> None:
-        handled = await self.app.handle(CHANNEL, self._event(phone, kind, text, args, message_id))
+        event = replace(self._event(phone, kind, text, args, message_id), replying_to=replying_to)
+        handled = await self.app.handle(CHANNEL, event)
         if handled.notice:
             phone.notices.append(handled.notice)
         await self.deliver()
@@ -176,7 +187,7 @@ class World:
         await phone.click(native_name(phone.language))
         await phone.click(phone.text(ROLE_LABELS[Role(role)]))
         if agree:
-            await phone.click(phone.text("I agree"))
+            await phone.click(phone.text("I agree", "consent"))
 
     async def register(self, phone: Phone, role: str, answers: dict[str, Any], *, submit: bool = True) -> None:
         """/start, language, role, agree; answer each question from `answers` (or a plain default); Submit
@@ -191,7 +202,7 @@ class World:
             question = form.question(key)
             value = answers.get(key, DEFAULTS.get(question.kind))
             if value is None and (question.optional or question.kind is Kind.PHONE):
-                await phone.click(t.gettext("Skip"))  # the phone question's is a reply keyboard button
+                await phone.click(t.pgettext("question", "Skip"))  # the phone question's is a reply keyboard button
             elif question.kind is Kind.PHONE:
                 await phone.share_contact(str(value))
             elif question.kind in (Kind.CHOICE, Kind.NUMBER):

@@ -67,7 +67,11 @@ TYPED = ["Maria López", "amina.k@example.com", "+1 519-555-0123", "Zhōu Fāng-
 @pytest.mark.parametrize("typed", TYPED)
 def test_typed_words_keep_their_order_on_a_right_to_left_screen(language: str, typed: str) -> None:
     """A catalog sentence with the typed words in it: on screen they read as typed."""
-    line = PROJECT_CATALOGS.translator(language).gettext("{name} already has a proposal under way.").format(name=typed)
+    line = (
+        PROJECT_CATALOGS.translator(language)
+        .pgettext("coordinator", "{name} already has a proposal under way.")
+        .format(name=typed)
+    )
     assert line != f"{typed} already has a proposal under way.", "the catalog translates it"
     assert get_display(typed) in drawn(line, language)
 

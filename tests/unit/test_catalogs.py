@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
@@ -122,10 +122,10 @@ def test_every_message_is_translated_with_the_same_placeholders(language: str) -
     assert problems == []
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_message_of_the_code_and_forms_is_in_the_catalog(language: str, tmp_path: Path) -> None:
-    """Extract afresh: a text added to the code or forms without a translation fails here."""
-    pot = tmp_path / "messages.pot"
+@pytest.fixture(scope="module")
+def fresh_template(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The messages of the code and forms as they are now, extracted afresh (not the committed .pot)."""
+    pot = tmp_path_factory.mktemp("extract") / "messages.pot"
     subprocess.run(
         [Path(sys.executable).with_name("pybabel"), "extract", "-F", "locales/babel.cfg", "-k", "N_", "-o", pot, "."],
         cwd=ROOT,
@@ -133,6 +133,28 @@ def test_every_message_of_the_code_and_forms_is_in_the_catalog(language: str, tm
         capture_output=True,
     )
     with pot.open("rb") as source:
-        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(source) if m.id}
-    have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog(language) if m.id}
-    assert sorted(wanted - have) == []
+        return read_po(source)
+
+
+def entry(message: Message) -> tuple[str | None, str]:
+    return message.context, message.id if isinstance(message.id, str) else message.id[0]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_of_the_code_and_forms_is_in_the_catalog(language: str, fresh_template: Catalog) -> None:
+    """A text added to the code or forms without a translation fails here."""
+    wanted = {entry(m) for m in fresh_template if m.id}
+    have = {entry(m) for m in catalog(language) if m.id}
+    assert sorted(wanted - have, key=str) == []
+
+
+def test_one_english_text_has_one_meaning_or_a_context(fresh_template: Catalog) -> None:
+    """A text asked for from two modules without a context would be translated once for two
+    senses ("No, keep it": the meeting, or one's data). Each such use names its sense with
+    `t.pgettext`; repeats within one module are one sense, one place."""
+    shared = {
+        entry(m)[1][:60]: sorted({path for path, _ in m.locations})
+        for m in fresh_template
+        if m.id and m.context is None and len({path for path, _ in m.locations}) > 1
+    }
+    assert shared == {}

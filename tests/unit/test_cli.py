@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -95,6 +96,10 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
             "--since 2026-12-01 is after --until 2026-11-30",
         ),
         (["db", "upgrade"], {"FRONTDOOR_DATABASE_URL": "mysql://x"}, "FRONTDOOR_DATABASE_URL must start with"),
+        (["chat", "--user", "99999999999999999999"], {}, "'99999999999999999999' is not a Telegram user id"),
+        (["chat", "--user", "9223372036854775808"], {}, "'9223372036854775808' is not a Telegram user id"),
+        (["erase", "--participant", "²"], {}, "'²' is not a participant's number like 12"),
+        (["erase", "--participant", "12"], {}, "there is no participant 12"),
         (["run"], {"FRONTDOOR_BOT_TOKEN": "not-a-token"}, "does not look like a bot token"),
         (
             ["run"],
@@ -222,12 +227,13 @@ def test_a_coordinator_invite_code_and_the_digest_in_the_terminal(tmp_path: Path
     assert invited.returncode == 0, invited.stderr
     code = invited.stdout.strip()
     assert len(code) >= 12 and f"/coordinator {code}" in invited.stderr
+    assert re.search(r"It works once, until \d{4}-\d\d-\d\d \d\d:\d\d \(America/Toronto time\)\.", invited.stderr)
     again = frontdoor("coordinators", "invite", cwd=tmp_path, env=env)
     assert again.stdout.strip() != code, "each invitation is a new code"
     digest = frontdoor("digest", "--print", cwd=tmp_path, env=env)
     assert digest.returncode == 0, digest.stderr
     assert digest.stdout.startswith("Daily digest for Connector Program, ")
-    assert "Applications waiting for review: 0" in digest.stdout
+    assert "0 applications are waiting for review." in digest.stdout
 
 
 def test_export_days_are_the_program_s_local_days_and_until_is_inclusive() -> None:
@@ -265,3 +271,56 @@ def test_export_writes_csv_to_a_zip_or_a_folder_and_xlsx_and_says_how_many(tmp_p
     assert (tmp_path / "by-kind" / "referrals.csv").read_bytes().startswith(b"\xef\xbb\xbfid,meeting_id,")
     assert (tmp_path / "all.xlsx").read_bytes().startswith(b"PK")
     assert sorted(path.name for path in tmp_path.iterdir() if path.name.endswith(".part")) == []
+
+
+def test_an_export_whose_reader_stops_early_is_one_line_and_status_1(tmp_path: Path) -> None:
+    """`frontdoor export --out - | head`: the pipe closes before the export is written."""
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT)}
+    export = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "export", "--out", "-"],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert export.stdout is not None and export.stderr is not None
+    export.stdout.close()  # as `head` does once it has its lines
+    said = export.stderr.read()
+    assert export.wait(timeout=60) == 1
+    assert said.strip().splitlines()[-1] == (
+        "frontdoor: the output was closed before everything was written (broken pipe)"
+    )
+    assert "Traceback" not in said and "Exception ignored" not in said
+
+
+def test_erase_shows_who_it_is_and_erases_only_when_confirmed(tmp_path: Path) -> None:
+    registered = frontdoor("chat", "--language", "en", cwd=tmp_path, stdin=AMAL_TYPED + "\n")
+    assert registered.returncode == 0, registered.stderr
+
+    declined = frontdoor("erase", "--participant", "1", cwd=tmp_path, stdin="no\n")
+    assert declined.returncode == 1
+    assert "participant 1: Amal, newcomer, submitted, registered " in declined.stderr
+    assert "Erase their personal data for good? Type yes to confirm:" in declined.stderr
+    assert declined.stderr.strip().endswith("frontdoor: nothing erased")
+    nobody_typed = frontdoor("erase", "--participant", "1", cwd=tmp_path)
+    assert nobody_typed.returncode == 1 and "nothing erased" in nobody_typed.stderr
+
+    confirmed = frontdoor("erase", "--participant", "1", cwd=tmp_path, stdin="yes\n")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "participant 1: personal data erased" in confirmed.stderr
+    again = frontdoor("erase", "--participant", "1", "--yes", cwd=tmp_path)
+    assert again.returncode == 2 and again.stderr.strip() == (
+        "frontdoor: there is no participant 1 (or their data is erased already)"
+    )
+
+
+def test_chat_saves_documents_in_the_folder_it_names(tmp_path: Path) -> None:
+    result = frontdoor("chat", "--language", "fr", "--files", "docs", cwd=tmp_path, stdin="/mydata\n")
+    assert result.returncode == 0, result.stderr
+    saved = (tmp_path / "docs" / "my-data.json").resolve()
+    assert f"files the bot sends are saved in {saved.parent}" in result.stderr
+    assert f"[file] my-data.json (Tout ce que Connector Program conserve à votre sujet): saved to {saved}" in (
+        result.stdout
+    )
+    assert '"language": "fr"' in saved.read_text()

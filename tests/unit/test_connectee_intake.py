@@ -106,7 +106,7 @@ async def test_a_newcomer_registers_with_buttons_and_sees_a_summary_before_submi
         "Sector: Engineering",
         "Languages: English and Arabic",
         "Goals: Work in my field and Grow my network",
-        "Availability: Mon: am; Wed: pm",
+        "Availability: Mon: am and Wed: pm",
         "Phone: +1 519-555-0123",
         "LinkedIn or CV: (skipped)",
     ):
@@ -238,7 +238,7 @@ async def test_a_french_phone_is_greeted_in_french_and_can_switch_to_english() -
     await chat.click(chat.text("I am new to the region"))
     consent = chat.program.forms["connectee"].consent.text
     assert chat.last.text == chat.text(consent) != consent
-    await chat.click(chat.text("I agree"))
+    await chat.click(chat.text("I agree", "consent"))
     assert chat.participant.language == "fr"
     assert chat.text("What name would you like us to call you?") in chat.last.text
     await chat.send("/language")

@@ -83,7 +83,7 @@ async def test_a_french_connector_registers_entirely_in_french() -> None:
     await chat.send("/start")
     await chat.click("Français")
     await chat.click(t("I am a volunteer connector"))
-    await chat.click(t("I agree"))
+    await chat.click(t("I agree", "consent"))
     for typed in ("Jordan", "Ville de Kitchener", "Urbaniste"):
         await chat.send(typed)
     for labels in (["Government and public service"], ["French"], ["A job shadow"]):
@@ -99,7 +99,7 @@ async def test_a_french_connector_registers_entirely_in_french() -> None:
     await chat.click(t("Skip"))
     review = chat.last.text
     assert review.startswith(t("Please check your answers. Tap an answer's button to change it, or Submit."))
-    assert t("{label}: {answer}").format(label=t("Organization"), answer="Ville de Kitchener") in review
+    assert t("{label}: {answer}", "field").format(label=t("Organization"), answer="Ville de Kitchener") in review
     assert "Please" not in review and "Question" not in review
     await chat.click(t("Submit"))
     assert chat.last.text.startswith(

@@ -39,7 +39,7 @@ async def play(language: str, role: str | None, actions: list[tuple[str, object]
     if role is not None:  # half the runs start inside the intake, where most of the rules are
         await chat.click(native_name(language))
         await chat.click(chat.text(ROLE_LABELS[Role(role)]))
-        await chat.click(chat.text("I agree"))
+        await chat.click(chat.text("I agree", "consent"))
     for kind, value in actions:
         before = len(chat.screen), len(chat.notices)
         if kind == "text":

@@ -34,6 +34,10 @@ class CatalogReader:
         self.asked.add(singular)
         return singular if n == 1 else plural
 
+    def pgettext(self, context: str, message: str) -> str:
+        self.asked.add(message)
+        return message
+
 
 def person(role: Role, name: str) -> Participant:
     return Participant(

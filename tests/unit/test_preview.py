@@ -71,6 +71,8 @@ async def test_the_arabic_newcomer_s_preview_shows_every_question_and_error_in_a
         "Hello {name}! How did your meeting with {other} go? Did it take place?",
     ):
         assert message_id(error) in ids, error
+    on_buttons = {entry.id for bubble in bubbles for entries in bubble.button_used.values() for entry in entries}
+    assert message_id("No, keep it", "my data") in on_buttons  # /delete's, in its own sense
     assert "أمل حداد" in shown  # what the Arabic newcomer types is Arabic
     assert [bubble.text for bubble in bubbles if not bubble.incoming][:1] == ["/start"]
 
