@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import count
 from pathlib import Path
 
@@ -25,7 +25,6 @@ from handlers.core.program import Program
 from storage.consents import numbered_consents
 from storage.conversations import SqlConversations
 from storage.database import open_engine, session_factory, upgrade
-from storage.unit_of_work import UnitOfWork
 
 
 class Unscripted(Exception):
@@ -188,14 +187,9 @@ class Stage:
 
     async def deliver(self) -> None:
         """Everything the outbox holds, onto the phones in order, as the sender would send it."""
-        async with UnitOfWork(self.app.sessions) as uow:
-            rows = await uow.outbox.claim(TELEGRAM, self.now, self.now + timedelta(seconds=30), 10_000)
-            for row in rows:
-                reply, edit_of = payload_to_reply(dict(row.payload))
-                self._show(self.phones.get(row.chat_id) or self.phone(row.chat_id, "en"), reply, edit_of)
-            if rows:
-                await uow.outbox.mark_all_sent([row.id for row in rows], self.now)
-            await uow.commit()
+        for chat_id, payload in await self.app.operations.take_all_waiting(TELEGRAM):
+            reply, edit_of = payload_to_reply(payload)
+            self._show(self.phones.get(chat_id) or self.phone(chat_id, "en"), reply, edit_of)
 
     def _show(self, phone: Phone, reply: Reply, edit_of: int | None) -> None:
         used = self.catalogs.used

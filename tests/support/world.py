@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import count
 from typing import Any
 
@@ -23,7 +23,6 @@ from handlers.intake.welcome import ROLE_LABELS
 from storage.consents import numbered_consents
 from storage.conversations import SqlConversations
 from storage.database import open_engine, session_factory, upgrade
-from storage.unit_of_work import UnitOfWork
 from tests.support import driver
 from tests.support.driver import Shown
 
@@ -153,15 +152,10 @@ class World:
 
     async def deliver(self) -> None:
         """Everything pending in the outbox, onto the phones, in order (what the sender does)."""
-        async with UnitOfWork(self.app.sessions) as uow:
-            rows = await uow.outbox.claim(CHANNEL, self.now, self.now + timedelta(seconds=30), 10_000)
-            for row in rows:
-                reply, edit_of = payload_to_reply(dict(row.payload))
-                phone = self.phones.get(row.chat_id) or self.phone(row.chat_id)
-                phone.show(reply, edit_of, dict(row.payload))
-            if rows:
-                await uow.outbox.mark_all_sent([row.id for row in rows], self.now)
-            await uow.commit()
+        for chat_id, payload in await self.app.operations.take_all_waiting(CHANNEL):
+            reply, edit_of = payload_to_reply(payload)
+            phone = self.phones.get(chat_id) or self.phone(chat_id)
+            phone.show(reply, edit_of, payload)
 
     async def run_jobs(self, at: datetime) -> None:
         """`frontdoor jobs run --now at`: the clock moves to `at`, and the jobs run at a pretended time
