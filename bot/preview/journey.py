@@ -98,6 +98,11 @@ async def register(stage: Stage, phone: Phone, role: str, *, mistakes: bool) -> 
             break
         question = form.question(key)
         value = given.get(key, first_option(question))
+        if value is None:  # a question of the program's own the personas have no words for
+            await stage.tap_msgid(phone, "Skip", "question") if question.optional else await stage.send(
+                phone, p.occupation
+            )
+            continue
         for wrong in wrong_answers(question, value, p) if mistakes else []:
             await stage.send(phone, wrong)
         await answer(stage, phone, question, value, mistakes=mistakes)
