@@ -60,6 +60,15 @@ def make_parser() -> Parser:
         help=f"where the documents the bot sends are saved, e.g. my-data.json, meeting.ics ({CHAT_FILES})",
     )
 
+    preview = commands.add_parser(
+        "preview", help="every message one role meets, in one language, as an HTML page for a translator"
+    )
+    preview.add_argument("--language", required=True, help="language code, e.g. ar or zh-Hans")
+    preview.add_argument(
+        "--role", choices=["connectee", "connector", "coordinator"], default="connectee", help="whose chat (connectee)"
+    )
+    preview.add_argument("--out", required=True, metavar="PATH", help="the HTML file to write")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=Parser, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the database migrations")
@@ -250,7 +259,7 @@ def output_closed() -> NoReturn:
 
 
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
-    if arguments.command == "chat":
+    if arguments.command in ("chat", "preview"):
         check_language(arguments.language, settings)
     # Imported only now, so that mistakes are answered at once; and aiogram (seconds to import)
     # only by `run`, the one command that talks to Telegram.
@@ -261,6 +270,9 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
     one_shot: dict[str, Callable[[], Awaitable[int]]] = {
         "chat": lambda: commands.chat(
             settings, role=arguments.role, language=arguments.language, user_id=arguments.user, files=arguments.files
+        ),
+        "preview": lambda: commands.preview(
+            settings, language=arguments.language, role=arguments.role, out=Path(arguments.out)
         ),
         "db": lambda: commands.db_upgrade(settings),
         "jobs": lambda: commands.jobs_run(settings, now=jobs_now(arguments.now, settings)),

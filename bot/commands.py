@@ -16,10 +16,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.app import Frontdoor, build
+from bot.catalogs import LOCALES
 from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
 from bot.exporting import PARTICIPANTS, helping, snapshot, write_export
 from handlers.core.events import Event, Reply
+from handlers.core.program import load_program
 from handlers.matching.reasons import stored_in_words
 from handlers.privacy.retention import AT_LEAST, SHARE, Plan
 from storage.export import Period, export_of, question_keys, record_counts
@@ -52,6 +54,18 @@ async def chat(settings: Settings, *, role: str | None, language: str | None, us
         await chat.run(role=role)
     finally:
         await app.close()
+    return 0
+
+
+async def preview(settings: Settings, *, language: str, role: str, out: Path) -> int:
+    """`frontdoor preview`: the whole journey played on a temporary database, drawn as one page."""
+    from bot.preview import journey, page
+
+    program = load_program(settings.program_file)
+    played = await journey.play(program, settings.locales_dir or LOCALES, language, role)
+    out.write_text(page.render(played), encoding="utf-8")
+    for part in played.missing:
+        print(f"not covered yet: {part}", file=sys.stderr)
     return 0
 
 

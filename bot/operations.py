@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.runtime import Runtime, queue
 from handlers.coordinators import commands, digest, review
@@ -69,12 +70,20 @@ class Operations:
 
     async def take_waiting(self, channel: str, chat_id: int) -> list[Reply]:
         """For the terminal, which shows them itself: what waits in the outbox for this chat, marked sent."""
+        return [payload_to_reply(payload)[0] for _, payload in await self.take_all_waiting(channel, [chat_id], TAKEN)]
+
+    async def take_all_waiting(
+        self, channel: str, chat_ids: list[int] | None = None, most: int = 10_000
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """For whoever shows messages itself (the terminal, the preview): each waiting message's chat and
+        payload, in order, marked sent."""
         now = self._runtime.clock()
         async with UnitOfWork(self._runtime.sessions) as uow:
-            rows = await uow.outbox.claim(channel, now, now + timedelta(seconds=30), TAKEN, [chat_id])
-            await uow.outbox.mark_all_sent([row.id for row in rows], now)
+            rows = await uow.outbox.claim(channel, now, now + timedelta(seconds=30), most, chat_ids)
+            if rows:
+                await uow.outbox.mark_all_sent([row.id for row in rows], now)
             await uow.commit()
-        return [payload_to_reply(row.payload)[0] for row in rows]
+        return [(row.chat_id, dict(row.payload)) for row in rows]
 
     async def _telling(self, channel: str, act: Callable[[Office], Awaitable[list[Outgoing] | None]]) -> bool:
         """An operator's act on someone, and the messages telling those concerned, in one transaction;

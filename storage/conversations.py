@@ -94,3 +94,13 @@ class SqlConversations:
             "now": now,
         }
         await hot.run(self._session, _SAVE_CONVERSATION, values)
+
+    async def standing(self, channel: str, user_id: int) -> tuple[Step, str | None]:
+        """Where a person stands, read without a lock: their step and open question (the preview's
+        script and the tests' drivers answer the question the bot is waiting on)."""
+        row = (
+            await self._session.execute(
+                select(ConversationRow).where(ConversationRow.channel == channel, ConversationRow.user_id == user_id)
+            )
+        ).scalar_one()
+        return Step(row.step), (row.state or {}).get("question")

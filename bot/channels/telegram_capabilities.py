@@ -19,10 +19,6 @@ TEXT_CHARS: Final = 4096
 FILE_BYTES: Final = 50_000_000
 # A phone screen shows five short labels (numbers) side by side; more would be cut short.
 BUTTONS_PER_ROW: Final = 5
-# A phone screen's row of inline buttons shows about 48 characters of labels (four "✅ Mon noon" side
-# by side, an emoji counting two); past that Telegram cuts a label short with "…", so longer labels
-# go fewer to a row.
-ROW_CHARS: Final = 48
 NAME: Final = N_("Telegram")
 TYPED_DEEP_LINK: Final = "/start {start}"  # what a person types when there is no link to tap
 
@@ -39,5 +35,4 @@ def capabilities(bot_username: str | None) -> Capabilities:
         most_text_chars=TEXT_CHARS,
         most_file_bytes=FILE_BYTES,
         buttons_per_row=BUTTONS_PER_ROW,
-        row_chars=ROW_CHARS,
     )

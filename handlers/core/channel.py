@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
 
-LABEL_PADDING: Final = 1  # a button's margins, in characters of its row
+from handlers.core.events import Button
 
 
 @dataclass(frozen=True)
@@ -26,22 +24,30 @@ class Capabilities:
     most_text_chars: int  # one message's text
     most_file_bytes: int  # one file sent to a person
     buttons_per_row: int  # the most buttons shown side by side, legibly, on the screens the channel serves
-    row_chars: int  # the characters of labels a row of buttons shows before one is cut short ("…")
+    # How many characters a row of buttons shows in full on the channel's narrow phones, a wide (CJK)
+    # character counting two: n buttons side by side each show about row_width / n, less their
+    # margins; past that a label is cut short ("…"). Checked at 360 pixels in Chromium (frontdoor preview).
+    row_width: int = 36
 
-    def fitting(self, labels: Iterable[str], wanted: int) -> int:
-        """How many of these buttons go side by side: at most `wanted` and the channel's most, and only as
-        many as the longest label allows uncut (a wide character, as in Chinese, counts twice)."""
-        longest = max((_width(label) for label in labels), default=0)
-        return max(1, min(wanted, self.buttons_per_row, self.row_chars // (longest + LABEL_PADDING)))
+    def rows(self, buttons: list[Button], most: int | None = None, *, room: str = "") -> list[tuple[Button, ...]]:
+        """`buttons` in order, as many side by side (at most `most`, or `buttons_per_row`) as the longest
+        label allows in full, the same in every row so the keyboard reads as a grid: "Mon am" four to
+        a row, a list with "Administration and office support" one. `room`: what a label may gain
+        when pressed (a tick), so a press never moves the buttons."""
+        most = min(most or self.buttons_per_row, self.buttons_per_row)
+        longest = max((width(room + button.label.removeprefix(room)) for button in buttons), default=0)
+        # A button's margins take about one character of the row's width.
+        side_by_side = next((n for n in range(most, 1, -1) if longest <= self.row_width // n - 1), 1)
+        return [tuple(buttons[i : i + side_by_side]) for i in range(0, len(buttons), side_by_side)]
 
     def link(self, start: str) -> str:
         """What opens the conversation with `start` as its start payload (a referral's personal link)."""
         return self.deep_link.format(start=start)
 
 
-def _width(label: str) -> int:
-    """Columns on screen: a wide character (Chinese, an emoji) two, a combining mark (a vowel sign) none."""
+def width(label: str) -> int:
+    """A label's width in characters as a phone draws it: wide (CJK) ones count two, marks none."""
     return sum(
-        0 if unicodedata.category(char) == "Mn" else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        2 if unicodedata.east_asian_width(char) in "WF" else 0 if unicodedata.category(char) in ("Mn", "Cf") else 1
         for char in label
     )

@@ -45,7 +45,7 @@ def question_reply(
 ) -> Reply:
     """The message that asks `question`, with its buttons; `pending` are ticked options.
 
-    `channel`: how many buttons go side by side, and how long their labels may be before one is cut.
+    `channel`: the channel's capabilities, which lay buttons side by side as far as their labels show in full.
     """
     lines = [t.gettext("Question {number} of {total}").format(number=number, total=total), t.gettext(question.text)]
     if hint:
@@ -59,13 +59,12 @@ def question_reply(
         buttons = [Button(option_label(t, o), Answer(question.key, o.value).pack()) for o in question.options]
         if question.other:
             buttons.append(Button(t.pgettext("question", "Other (type it)"), OtherAnswer(question.key).pack()))
-        return Reply(text, buttons=tuple(_rows(buttons, _words_per_row(buttons, channel)) + leave), edit=edit)
+        return Reply(text, buttons=tuple(channel.rows(buttons, _words_per_row(buttons)) + leave), edit=edit)
     if question.kind is Kind.NUMBER and question.minimum is not None and question.maximum is not None:
         numbers = [
             Button(str(n), Answer(question.key, str(n)).pack()) for n in range(question.minimum, question.maximum + 1)
         ]
-        per_row = channel.fitting((b.label for b in numbers), channel.buttons_per_row)
-        return Reply(text, buttons=tuple(_rows(numbers, per_row) + leave), edit=edit)
+        return Reply(text, buttons=tuple(channel.rows(numbers) + leave), edit=edit)
     if question.kind in (Kind.MULTI, Kind.AVAILABILITY):
         ticks = _ticks(t, question, pending or [], channel)
         return Reply(text, buttons=tuple(ticks + leave), edit=edit)
@@ -100,39 +99,29 @@ def _leave_as_is(t: Translator, question: Question, has_answer: bool) -> list[tu
     return [(Button(t.pgettext("question", "Skip"), SkipQuestion(question.key).pack()),)] if question.optional else []
 
 
-def _words_per_row(buttons: list[Button], channel: Capabilities) -> int:
-    """Options in words: one to a row, two when there are many, if their labels fit uncut."""
-    return channel.fitting((b.label for b in buttons), 2 if len(buttons) > MANY_OPTIONS else 1)
+def _words_per_row(buttons: list[Button]) -> int:
+    """Options in words: one to a row, two when there are many (if their labels fit uncut)."""
+    return 2 if len(buttons) > MANY_OPTIONS else 1
 
 
 def _ticks(t: Translator, question: Question, ticked: list[str], channel: Capabilities) -> list[tuple[Button, ...]]:
     """Toggle buttons that say what a press will do, so a double tap cannot undo itself; a day's times
-    side by side, as many as the channel shows uncut (the longest label of the grid decides, ticked)."""
+    side by side, as many as the channel shows uncut."""
 
     def toggle(value: str, label: str) -> Button:
         on = value in ticked
         return Button((TICK if on else "") + label, Tick(question.key, value, not on).pack())
 
     if question.kind is Kind.AVAILABILITY:
-        names = dict(zip(DAYS, weekday_names(t.language), strict=True))
-        cells = [o.value.split("-") for o in question.options]
-        labels = [
-            t.gettext("{day} {time}").format(day=names[day], time=t.gettext(PART_NAMES[part])) for day, part in cells
-        ]
-        per_row = channel.fitting((TICK + label for label in labels), channel.buttons_per_row)
         rows = []
-        for day in dict.fromkeys(day for day, _ in cells):
-            rows += _rows(
-                [
-                    toggle(o.value, label)
-                    for o, label in zip(question.options, labels, strict=True)
-                    if o.value.startswith(f"{day}-")
-                ],
-                per_row,
-            )
+        for day in dict.fromkeys(o.value.split("-")[0] for o in question.options):
+            cells = [o.value for o in question.options if o.value.startswith(f"{day}-")]
+            # A day's times stay on one row where they fit unticked ("Mon am" … "Mon eve"): fourteen
+            # rows of two for a week would be worse than a tick that crowds a short label.
+            rows += channel.rows([toggle(cell, time_label(t, cell)) for cell in cells])
     else:
         buttons = [toggle(o.value, option_label(t, o)) for o in question.options]
-        rows = _rows(buttons, _words_per_row([Button(TICK + b.label, b.data) for b in buttons], channel))
+        rows = channel.rows(buttons, _words_per_row(buttons), room=TICK)
     return rows + [(Button(t.gettext("Done"), DoneTicking(question.key).pack()),)]
 
 
@@ -148,12 +137,25 @@ def review_reply(
         heading = t.gettext("Please check your answers. Tap an answer's button to change it, or Submit.")
         close = Button(t.gettext("Submit"), Submit().pack())
     edits = [Button(t.gettext("✏️ {label}").format(label=t.gettext(q.label)), EditAnswer(q.key).pack()) for q in visible]
-    rows = [*_rows(edits, channel.fitting((b.label for b in edits), 2)), (close,)]
+    rows = [*channel.rows(edits, 2), (close,)]
     return Reply("\n\n".join([heading, summary(t, answers, visible)]), buttons=tuple(rows))
 
 
-def _rows(buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
-    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+def time_label(t: Translator, value: str) -> str:
+    """An availability button's label ("Mon am") for its value ("mon-morning")."""
+    day, _, part = value.partition("-")
+    return t.gettext("{day} {time}").format(
+        day=weekday_names(t.language)[DAYS.index(day)], time=t.gettext(PART_NAMES[part])
+    )
+
+
+def answer_label(t: Translator, question: Question, value: Any) -> str:
+    """The label of the button that answers `question` with `value` (or ticks it), as its screen shows it."""
+    if question.kind is Kind.NUMBER:
+        return str(value)
+    if question.kind is Kind.AVAILABILITY:
+        return time_label(t, str(value))
+    return option_label(t, next(option for option in question.options if option.value == value))
 
 
 def check_buttons(program: Program, channel: Capabilities) -> None:

@@ -97,11 +97,11 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
             )
         )
     lines.append(t.gettext("We will remind you the day before and two hours before."))
-    buttons = (
-        (
+    buttons = office.capabilities.rows(
+        [
             Button(t.gettext("Reschedule"), RescheduleMeeting(meeting.id).pack()),
             Button(t.gettext("Cancel the meeting"), AskToCancelMeeting(meeting.id).pack()),
-        ),
+        ]
     )
     summary = t.gettext("{program}: meeting with {name}").format(program=office.program.name, name=other.first_name)
     calendar = meeting_ics(
@@ -114,4 +114,4 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
         now=office.now,
     )
     document = Document("meeting.ics", calendar, caption=t.gettext("Add the meeting to your calendar"))
-    return [Reply(lines[0] + "\n\n" + "\n".join(lines[1:]), buttons=buttons), Reply("", document=document)]
+    return [Reply(lines[0] + "\n\n" + "\n".join(lines[1:]), buttons=tuple(buttons)), Reply("", document=document)]

@@ -3,12 +3,10 @@ button by the label the catalogs and the program file give it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from handlers.core.model import Role, Step
-from handlers.core.program import WEEKDAYS, Kind, Question
-from handlers.core.render import PART_NAMES, option_label, weekday_names
-from handlers.core.translator import Translator, native_name
+from handlers.core.program import Kind
+from handlers.core.translator import native_name
+from handlers.intake.screens import answer_label
 from handlers.intake.welcome import ROLE_LABELS
 from tests.support.chat import ChatClient
 from tests.support.driver import Shown
@@ -44,16 +42,3 @@ async def complete_intake(chat: ChatClient, language: str, role: str = "connecte
             await chat.click(chat.text("Done"))
     assert chat.conversation.step is Step.REVIEW
     return chat.screen
-
-
-def answer_label(t: Translator, question: Question, value: Any) -> str:
-    """The label of the button that answers `question` with `value` (or ticks it), as the question
-    shows it to `t`'s reader (handlers.core.render)."""
-    if question.kind is Kind.NUMBER:
-        return str(value)
-    if question.kind is Kind.AVAILABILITY:
-        day, _, part = str(value).partition("-")
-        return t.gettext("{day} {time}").format(
-            day=weekday_names(t.language)[WEEKDAYS.index(day)], time=t.gettext(PART_NAMES[part])
-        )
-    return option_label(t, next(option for option in question.options if option.value == value))

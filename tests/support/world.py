@@ -9,24 +9,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import count
 from typing import Any
-
-from sqlalchemy import select
 
 from bot.app import Frontdoor, Received
 from handlers.core.events import Event, EventKind, Reply, payload_to_reply
 from handlers.core.model import Role, Step
 from handlers.core.program import Kind, Program, load_program
 from handlers.core.translator import native_name
+from handlers.intake.screens import answer_label
 from handlers.intake.welcome import ROLE_LABELS
 from storage.consents import numbered_consents
+from storage.conversations import SqlConversations
 from storage.database import open_engine, session_factory, upgrade
-from storage.tables import ConversationRow
-from storage.unit_of_work import UnitOfWork
 from tests.support import driver
-from tests.support.autopilot import answer_label
 from tests.support.driver import Shown
 
 CHANNEL = "telegram"
@@ -155,15 +152,10 @@ class World:
 
     async def deliver(self) -> None:
         """Everything pending in the outbox, onto the phones, in order (what the sender does)."""
-        async with UnitOfWork(self.app.sessions) as uow:
-            rows = await uow.outbox.claim(CHANNEL, self.now, self.now + timedelta(seconds=30), 10_000)
-            for row in rows:
-                reply, edit_of = payload_to_reply(dict(row.payload))
-                phone = self.phones.get(row.chat_id) or self.phone(row.chat_id)
-                phone.show(reply, edit_of, dict(row.payload))
-            if rows:
-                await uow.outbox.mark_all_sent([row.id for row in rows], self.now)
-            await uow.commit()
+        for chat_id, payload in await self.app.operations.take_all_waiting(CHANNEL):
+            reply, edit_of = payload_to_reply(payload)
+            phone = self.phones.get(chat_id) or self.phone(chat_id)
+            phone.show(reply, edit_of, payload)
 
     async def run_jobs(self, at: datetime) -> None:
         """`frontdoor jobs run --now at`: the clock moves to `at`, and the jobs run at a pretended time
@@ -180,14 +172,7 @@ class World:
 
     async def open_question(self, phone: Phone) -> tuple[Step, str | None]:
         async with self.app.sessions() as session:
-            row = (
-                await session.execute(
-                    select(ConversationRow).where(
-                        ConversationRow.channel == CHANNEL, ConversationRow.user_id == phone.user_id
-                    )
-                )
-            ).scalar_one()
-            return Step(row.step), (row.state or {}).get("question")
+            return await SqlConversations(session).standing(CHANNEL, phone.user_id)
 
     async def welcome(self, phone: Phone, role: str, *, agree: bool = True) -> None:
         """/start, their language (the phone's), `role` and, unless `agree` is False, I agree: the

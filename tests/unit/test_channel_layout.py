@@ -91,7 +91,7 @@ async def test_a_program_that_says_so_offers_weekends_and_the_grid_states_its_ti
     await chat.click("Sun am")
     await chat.click("Done")
     assert chat.participant.answers["availability"] == ["sat-evening", "sun-morning"]
-    assert chat.screen[-2].text.endswith("✔ Sat: eve; Sun: am")
+    assert chat.screen[-2].text.endswith("✔ Sat: eve and Sun: am")
 
 
 async def test_the_grid_is_read_in_the_persons_own_time_zone_and_says_which_in_french() -> None:
