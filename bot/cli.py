@@ -108,12 +108,31 @@ def make_parser() -> Parser:
     export.add_argument("--format", choices=["csv", "xlsx", "json"], default="json", help="the file format (json)")
     export.add_argument("--since", type=day, help="from this day on, e.g. 2026-11-01 (the program's time zone)")
     export.add_argument("--until", type=day, help="up to and including this day, e.g. 2026-11-30")
+    export.add_argument("--language", help="answers' labels in this language, e.g. fr (default: the program's first)")
     export.add_argument(
         "--out",
         default="-",
         help="where to write: a file (csv: a .zip, or else a folder of CSV files); - is standard output (json only)",
     )
+    report = commands.add_parser("report", help="the monthly report for funders (figures: docs/export.md)")
+    report.add_argument(
+        "--month", type=month_text, required=True, help="the month, e.g. 2026-11 (the program's time zone)"
+    )
+    report.add_argument("--format", choices=["xlsx", "csv", "json"], default="xlsx", help="the file format (xlsx)")
+    report.add_argument("--language", help="labels in this language, e.g. fr (default: the program's first)")
+    report.add_argument("--out", default="-", help="the file to write; - is standard output (json only)")
     return parser
+
+
+def month_text(text: str) -> str:
+    """A month, YYYY-MM; read in the program's time zone (see `report`)."""
+    from storage.report import Month
+
+    try:
+        Month.parse(text, "UTC")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-11") from None
+    return text
 
 
 def moment(text: str) -> datetime:
@@ -213,7 +232,7 @@ def fail(message: str) -> NoReturn:
 
 
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
-    if arguments.command == "chat":
+    if arguments.command in ("chat", "export", "report"):
         check_language(arguments.language, settings)
     # Imported only now, so that mistakes are answered at once; and aiogram (seconds to import)
     # only by `run`, the one command that talks to Telegram.
@@ -233,6 +252,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         "coordinators": lambda: coordinators(arguments, settings),
         "erase": lambda: commands.erase(settings, arguments.participant),
         "export": lambda: export_records(arguments, settings),
+        "report": lambda: report(arguments, settings),
     }
     if arguments.command not in one_shot:
         raise AssertionError(arguments.command)
@@ -272,6 +292,32 @@ async def export_records(arguments: argparse.Namespace, settings: Settings) -> i
     time_zone = load_program(settings.program_file).time_zone
     since, until = export_period(arguments.since, arguments.until, time_zone)
     return await commands.export(settings, kind=arguments.format, out=out, since=since, until=until)
+
+
+async def report(arguments: argparse.Namespace, settings: Settings) -> int:
+    from bot import commands
+
+    out = report_target(arguments.format, arguments.out)
+    from storage.report import Month
+
+    program = load_program(settings.program_file)
+    month = Month.parse(arguments.month, program.time_zone)
+    language = arguments.language or program.default_language
+    return await commands.report(settings, month=month, kind=arguments.format, out=out, language=language)
+
+
+def report_target(kind: str, out: str) -> Path | None:
+    """The report's --out (None: standard output), checked before anything is read."""
+    if out == "-":
+        if kind != "json":
+            raise SettingsError(f"--format {kind} needs --out PATH, a file")
+        return None
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise SettingsError(f"--out {out}: no folder {path.parent}")
+    if path.is_dir():
+        raise SettingsError(f"--out {out} is a folder; give a file name")
+    return path
 
 
 async def coordinators(arguments: argparse.Namespace, settings: Settings) -> int:

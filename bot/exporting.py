@@ -43,7 +43,7 @@ from typing import Any, Final
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogs import Catalogs
+from bot.catalogs import LOCALES, Catalogs
 from handlers.core.events import Document
 from handlers.core.program import load_program
 from handlers.matching.reasons import stored_in_words
@@ -51,6 +51,9 @@ from storage.database import open_engine, session_factory
 from storage.export import SUFFIXES, Ids, Period, Reasons, export_of, participant_at, sheets
 from storage.export_formats import Batch, Export, write_csv, write_csv_rows, write_json, write_xlsx
 from storage.private_files import private_opener
+from storage.report import Month, monthly_report
+from storage.report_files import SUFFIXES as REPORT_SUFFIXES
+from storage.report_files import write_report
 from storage.tables import ParticipantRow
 
 log = logging.getLogger(__name__)
@@ -299,17 +302,28 @@ class ExportProcess:
         self.keys = list(keys)
         self.worded = {"program_file": program_file, "locales": locales} if program_file and locales else {}
 
-    async def document(self, kind: str, now: datetime) -> Document:
-        """Every record as `kind` (csv: a zip of CSV files, xlsx, json), as of `now`; the bot's loop stays free."""
+    async def document(self, kind: str, now: datetime, report: dict[str, str] | None = None) -> Document:
+        """Every record as `kind` (csv: a zip of CSV files, xlsx, json), as of `now`; the bot's loop stays free.
+
+        With `report` ({"month": "2026-11", "language": "fr"}), the monthly report for funders instead.
+        """
         if kind not in SUFFIXES:
             raise ValueError(f"no export format {kind!r}; one of {', '.join(SUFFIXES)}")
         filename = f"frontdoor-export-{now.date().isoformat()}.{SUFFIXES[kind]}"
+        if report is not None:
+            filename = f"frontdoor-report-{report['month']}.{REPORT_SUFFIXES[kind]}"
         with tempfile.TemporaryDirectory(prefix="frontdoor-export-") as folder:
             out = Path(folder) / filename
-            request = {"database_url": self.database_url, "kind": kind, "out": str(out), "now": now.isoformat()}
-            counts = await self._run(json.dumps(request | {"keys": self.keys} | self.worded).encode())
+            request: dict[str, Any] = {"database_url": self.database_url, "kind": kind, "out": str(out)}
+            request |= {
+                "now": now.isoformat(),
+                "keys": self.keys,
+                **self.worded,
+                **({"report": report} if report else {}),
+            }
+            counts = await self._run(json.dumps(request).encode())
             content = await asyncio.to_thread(out.read_bytes)
-            return Document(filename, content, records=counts.get(PARTICIPANTS, 0))
+            return Document(filename, content, records=counts.get(PARTICIPANTS, counts.get("rows", 0)))
 
     async def _run(self, request: bytes) -> dict[str, int]:
         """Run the child; what it wrote, by kind of record (as it printed them, for the audit)."""
@@ -347,7 +361,25 @@ def _reasons(request: dict[str, str | list[str]]) -> Reasons | None:
     return stored_in_words(t, program)
 
 
-async def _child(request: dict[str, str | list[str]]) -> None:
+async def _report(request: dict[str, Any]) -> None:
+    """The monthly report (a few dozen rows of figures) to the request's file, labelled in its language."""
+    program = load_program(Path(request["program_file"]) if request.get("program_file") else None)
+    month = Month.parse(request["report"]["month"], program.time_zone)
+    t = Catalogs(Path(request["locales"]) if request.get("locales") else LOCALES).translator(
+        request["report"]["language"]
+    )
+    async with snapshot(str(request["database_url"])) as session:
+        figures = await monthly_report(session, month)
+    rows = write_report(
+        str(request["kind"]), figures, t, program, Path(request["out"]), datetime.fromisoformat(request["now"])
+    )
+    print(json.dumps({"rows": rows}))
+
+
+async def _child(request: dict[str, Any]) -> None:
+    if "report" in request:
+        await _report(request)
+        return
     now = datetime.fromisoformat(str(request["now"]))
     database_url, kind, keys = str(request["database_url"]), str(request["kind"]), list(request["keys"])
     out = Path(str(request["out"]))

@@ -130,7 +130,8 @@ class JobRunner:
         document: Document | None = None
         failed = ""
         try:
-            document = await self._runtime.exports.document(str(payload["kind"]), moment)
+            report = payload.get("report")  # the monthly report (/report) rather than every record
+            document = await self._runtime.exports.document(str(payload["kind"]), moment, report)
         except Exception as error:  # not tried again by itself: the coordinator, told, asks again
             log.exception("job %s (%s) failed", job_id, commands.EXPORT)
             failed = f"{type(error).__name__}: {error}"

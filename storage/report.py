@@ -31,40 +31,43 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core.translator import N_
 from storage.core_tables import ANSWERS, MATCHES, PARTICIPANTS
 from storage.tables import FollowUpRow, MeetingRow, ReferralRow
 
 MEETINGS: Final = MeetingRow.__table__
 FOLLOW_UPS: Final = FollowUpRow.__table__
 REFERRALS: Final = ReferralRow.__table__
-# (name, definition): the report's columns after `breakdown` and `group`, in this order.
+# (name, definition): the report's figures, columns after `breakdown` and `group`, in this order.
 FIGURES: Final = (
-    ("connectees_registered", "newcomers who submitted their registration in the month"),
-    ("connectors_registered", "volunteers who submitted their registration in the month"),
-    ("connectees_approved", "newcomers a coordinator approved in the month"),
-    ("connectors_approved", "volunteers a coordinator approved in the month"),
-    ("proposed", "proposals made in the month between a newcomer and a volunteer"),
-    ("met_held", "meetings starting in the month that took place"),
-    ("met_no_show", "meetings starting in the month where someone did not come"),
-    ("referrals", "contacts volunteers referred newcomers to in the month"),
-    ("invited_registered", "people who began registering in the month through a personal invitation link"),
-    ("jobs_30", "newcomers who said in the month, asked 30 days after a meeting, that they work; each once"),
-    ("jobs_90", "newcomers who said in the month, asked 90 days after a meeting, that they work; each once"),
+    ("connectees_registered", N_("newcomers who submitted their registration in the month")),
+    ("connectors_registered", N_("volunteers who submitted their registration in the month")),
+    ("connectees_approved", N_("newcomers a coordinator approved in the month")),
+    ("connectors_approved", N_("volunteers a coordinator approved in the month")),
+    ("proposed", N_("proposals made in the month between a newcomer and a volunteer")),
+    ("met_held", N_("meetings starting in the month that took place")),
+    ("met_no_show", N_("meetings starting in the month where someone did not come")),
+    ("referrals", N_("contacts volunteers referred newcomers to in the month")),
+    ("invited_registered", N_("people who began registering in the month through a personal invitation link")),
+    ("jobs_30", N_("newcomers who said in the month, asked 30 days after a meeting, that they work; each once")),
+    ("jobs_90", N_("newcomers who said in the month, asked 90 days after a meeting, that they work; each once")),
     (
         "median_days_to_first_meeting",
-        "for newcomers whose first meeting that took place started in the month: the median of the days from "
-        "their registration to it",
+        N_(
+            "for newcomers whose first meeting that took place started in the month: the median of the days from "
+            "their registration to it"
+        ),
     ),
 )
 # (name, definition): what the rows of one breakdown are grouped by.
 BREAKDOWNS: Final = (
-    ("total", "the whole month"),
-    ("month", "each of the twelve months up to the report's, for the trend"),
-    ("sector", "the newcomer's sector (a volunteer's own registration: not answered)"),
-    ("community", "the newcomer's community (likewise)"),
-    ("language", "the language the newcomer (or, for registrations, the person) chose in the chat"),
-    ("heard", "how the newcomer heard of the program (likewise)"),
-    ("invitation_depth", "for invited_registered: how far along the chain of invitations (1, 2, 3 …)"),
+    ("total", N_("the whole month")),
+    ("month", N_("each of the twelve months up to the report's, for the trend")),
+    ("sector", N_("the newcomer's sector (a volunteer's own registration: not answered)")),
+    ("community", N_("the newcomer's community (likewise)")),
+    ("language", N_("the language the newcomer (or, for registrations, the person) chose in the chat")),
+    ("heard", N_("how the newcomer heard of the program (likewise)")),
+    ("invitation_depth", N_("for invited_registered: how far along the chain of invitations (1, 2, 3 …)")),
 )
 ANSWERED: Final = {"sector": "sector", "community": "community", "heard": "referral_source"}
 COUNTED: Final = tuple(name for name, _ in FIGURES[:-1])
@@ -202,7 +205,7 @@ async def _counts(session: AsyncSession, breakdown: str, month: Month, months: S
     return list(await session.execute(query))
 
 
-def _days(later: Any, earlier: Any, dialect: str) -> ColumnElement[float]:
+def _days(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return extract("epoch", later - earlier) / 86400.0
     return func.julianday(later) - func.julianday(earlier)

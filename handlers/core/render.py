@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,12 @@ PART_NAMES: Final = {
 def format_day(moment: datetime, language: str, time_zone: str) -> str:
     """A date as the reader writes it ("23 novembre 2026"), in the program's time zone."""
     return format_date(moment.astimezone(ZoneInfo(time_zone)), format="long", locale=babel_locale(language))
+
+
+def format_month(month: str, language: str) -> str:
+    """A month given as YYYY-MM as the reader writes it ("November 2026", "novembre 2026")."""
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    return format_skeleton("yMMMM", first, locale=babel_locale(language))
 
 
 def format_when(moment: datetime, t: Translator, time_zone: str, *, with_year: bool = False) -> str:
