@@ -180,6 +180,8 @@ def export_target(kind: str, out: str) -> Path | None:
             raise SettingsError(f"--format {kind} needs --out PATH (a file; for csv a .zip or a folder)")
         return None
     path = Path(out)
+    if kind == "csv" and path.suffix.lower() == ".csv":
+        raise SettingsError(f"--out {out}: a CSV export is several files; give a .zip name or a folder")
     if kind == "csv" and path.suffix.lower() != ".zip":
         if path.exists() and not path.is_dir():
             raise SettingsError(f"--out {out}: a file is there; csv needs a folder or a .zip name")
@@ -291,7 +293,9 @@ async def export_records(arguments: argparse.Namespace, settings: Settings) -> i
     out = export_target(arguments.format, arguments.out)
     time_zone = load_program(settings.program_file).time_zone
     since, until = export_period(arguments.since, arguments.until, time_zone)
-    return await commands.export(settings, kind=arguments.format, out=out, since=since, until=until)
+    return await commands.export(
+        settings, kind=arguments.format, out=out, since=since, until=until, language=arguments.language
+    )
 
 
 async def report(arguments: argparse.Namespace, settings: Settings) -> int:

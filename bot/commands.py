@@ -23,7 +23,8 @@ from bot.exporting import PARTICIPANTS, helping, snapshot, write_export
 from handlers.core.events import Event, Reply
 from handlers.matching.reasons import stored_in_words
 from handlers.privacy.retention import AT_LEAST, SHARE, Plan
-from storage.export import Period, export_of, question_keys, record_counts
+from storage.export import Period, export_of, question_keys, record_counts, shape_for
+from storage.export_about import about_sheet
 from storage.report import Month, monthly_report
 from storage.report_files import write_report as write_report_file
 from storage.unit_of_work import UnitOfWork
@@ -68,9 +69,16 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def export(
-    settings: Settings, *, kind: str, out: Path | None, since: datetime | None, until: datetime | None
+    settings: Settings,
+    *,
+    kind: str,
+    out: Path | None,
+    since: datetime | None,
+    until: datetime | None,
+    language: str | None = None,
 ) -> int:
-    """Write the export for [since, until) to `out` (None: standard output, json only), then say how many."""
+    """Write the export for [since, until) to `out` (None: standard output, json only), its answers'
+    labels in `language` (the program's first by default), then say how many."""
     async with helping(settings.database_url, kind, out) as helper, opened(settings) as app:
         async with snapshot(settings.database_url, helper) as session:
             period, keys = Period(since, until), question_keys(app.program)
@@ -78,10 +86,12 @@ async def export(
             # A bar only on a terminal (disable=None): a pipe or a log gets just the last line.
             with tqdm(total=total, unit=" records", file=sys.stderr, disable=None, leave=False) as bar:
                 reasons = stored_in_words(app.catalogs.translator(app.program.default_language), app.program)
-                source = await export_of(session, keys, period, datetime.now(UTC), bar.update, reasons)
+                t = app.catalogs.translator(language or app.program.default_language)
+                shape = shape_for(kind, app.program, t, keys)
+                source = await export_of(session, keys, period, datetime.now(UTC), bar.update, reasons, shape)
                 if helper is not None:
-                    source = await helper.take_part(session, source, keys)
-                counts = await write_export(kind, source, out)
+                    source = await helper.take_part(session, source, keys, reasons, shape)
+                counts = await write_export(kind, source, out, about_sheet(t, source))
         await _audit(app, "export", kind, counts.get(PARTICIPANTS, 0))
     written = ", ".join(english(*RECORD_NOUNS[name], count).format(count=count) for name, count in counts.items())
     print(f"exported {written}" + (f" to {out}" if out else ""), file=sys.stderr)

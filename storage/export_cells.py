@@ -1,15 +1,18 @@
 """Stored values as an export's cells, a whole column at a time: most of what an export costs is here.
 
-A time is ISO 8601 UTC, a list is joined with "; ", an answer object is JSON, anything else is itself.
+A time is ISO 8601 (UTC for JSON, the program's local time for CSV) or a spreadsheet's date and time
+(XLSX); a list is joined with "; ", an answer object is JSON, anything else is itself.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter, methodcaller
 from typing import Any, Final, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, String, Table, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,21 +65,77 @@ def time_cells(texts: list[str | None]) -> list[Value]:
     return list(map(stored_time, texts))
 
 
-def readable(session: AsyncSession, table: Table, names: Sequence[str]) -> tuple[list[Any], list[ToCells | None]]:
+@dataclass(frozen=True)
+class Times:
+    """How an export writes its times: `zone` None, ISO 8601 in UTC (JSON: data for machines); else in
+    that time zone, as ISO 8601 with its offset (CSV), or with `as_datetimes` as the spreadsheet's own
+    dates and times, the zone left to the header (XLSX: Excel has no time zones)."""
+
+    zone: str | None = None
+    as_datetimes: bool = False
+
+    def cells(self, on_sqlite: bool) -> ToCells:
+        """How a column of times as read becomes cells: SQLite's texts, or PostgreSQL's aware times."""
+        if self.zone is None:
+            return time_cells if on_sqlite else cells_of
+        zone = ZoneInfo(self.zone)
+        local = _local_moments if self.as_datetimes else _local_texts
+        return lambda column: local(column, zone)
+
+
+IN_UTC: Final = Times()
+
+
+def _moments(column: list[Any]) -> list[datetime | None]:
+    return [
+        None if value is None else value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        for value in column
+    ]
+
+
+def _local_texts(column: list[Any], zone: ZoneInfo) -> list[Value]:
+    return [
+        None
+        if moment is None
+        else moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(zone).isoformat("T", "seconds")
+        for moment in _moments(column)
+    ]
+
+
+def _local_moments(column: list[Any], zone: ZoneInfo) -> list[Any]:
+    """Naive local times to the second, which the XLSX writer keeps as date-time cells."""
+    return [
+        None
+        if moment is None
+        else moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(zone).replace(tzinfo=None, microsecond=0)
+        for moment in _moments(column)
+    ]
+
+
+def is_time(table: Table, name: str) -> bool:
+    return isinstance(table.c[name].type, UtcDateTime)
+
+
+def readable(
+    session: AsyncSession, table: Table, names: Sequence[str], times: Times = IN_UTC
+) -> tuple[list[Any], list[ToCells | None]]:
     """The columns to select for `names`, and how each column of values becomes cells (None: they
     are already).
 
     The cell of an integer or a text is the value itself, so those columns skip `cell` (millions of
-    calls per export); times are read as text on SQLite and rearranged (`time_cells`).
+    calls per export); times are read as text on SQLite and rearranged (`time_cells`) or converted
+    (`Times`).
     """
     on_sqlite = session.get_bind().dialect.name == "sqlite"
     columns: list[Any] = []
     cells: list[ToCells | None] = []
     for name in names:
         column = table.c[name]
-        timed = isinstance(column.type, UtcDateTime) and on_sqlite
-        columns.append(type_coerce(column, String) if timed else column)
-        cells.append(None if isinstance(column.type, Integer | String) else time_cells if timed else cells_of)
+        timed = is_time(table, name)
+        columns.append(type_coerce(column, String) if timed and on_sqlite else column)
+        cells.append(
+            None if isinstance(column.type, Integer | String) else times.cells(on_sqlite) if timed else cells_of
+        )
     return columns, cells
 
 

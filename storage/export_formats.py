@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, BinaryIO, Final, cast
+from typing import IO, Any, BinaryIO, Final, cast
 
 import rustpy_xlsxwriter
 
 from storage.private_files import create_private, private_folder, private_opener
 
-Value = str | int | float | None
+Value = str | int | float | datetime | None
 # Records a batch at a time (a page of the database), column by column in the sheet's order: a column
 # is converted or checked at once (in C where it can be), where a record takes a Python step per value.
 Batch = Sequence[Sequence[Value]]
@@ -40,6 +40,19 @@ SUMMARY: Final = "summary"
 SUMMARY_COLUMNS: Final = ("measure", "count", "since", "until")
 XLSX_MAX_ROWS: Final = 1_048_576  # header included
 XLSX_MAX_TEXT: Final = 32_767  # characters in a cell
+XLSX_TIME: Final = "yyyy-mm-dd hh:mm:ss"
+ABOUT: Final = "about"
+ABOUT_WIDTH: Final = 60.0
+# A column's width (characters) by the end of its name: what its cells usually hold.
+WIDTHS: Final = (
+    ("_at", 20),
+    ("_until", 20),
+    ("_since", 20),
+    ("slot", 20),
+    ("_label", 28),
+    ("reasons", 48),
+    ("_id", 10),
+)
 # zlib's fastest level: the default (6) took three times as long for a zip not a third smaller
 # (docs/benchmarks.md, "Why the code is as it is").
 ZIP_LEVEL: Final = 1
@@ -56,6 +69,7 @@ class Sheet:
     # CSV only: more of the sheet's records, written by another process (bot.exporting.Helper) as
     # CSV lines in UTF-8 into a file, with their number; appended after the sheet's own batches.
     rest: Callable[[], Awaitable[tuple[Path, int]]] | None = None
+    timed: frozenset[str] = frozenset()  # its columns of times
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class Export:
     summary: Mapping[str, int]
     sheets: Sequence[Sheet]
     progress: Callable[[int], object] | None = None
+    time_zone: str | None = None  # the zone of its times (None: UTC)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -256,31 +271,47 @@ async def _write_csv_folder(export: Export, folder: Path) -> dict[str, int]:
     return counts
 
 
-async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]:
-    """A workbook: the "summary" sheet, then one sheet per kind; bold frozen header row.
+async def write_xlsx(
+    export: Export, target: Path | IO[bytes], about: Sequence[Mapping[str, str]] = ()
+) -> dict[str, int]:
+    """A workbook: the "summary" sheet, one sheet per kind, then `about` (what each sheet and column
+    holds, in the reader's language) if given; on each a bold frozen header row with filters.
 
     Written by rust_xlsxwriter (rustpy-xlsxwriter) in its constant-memory mode, each row to a
     temporary file as it comes: XlsxWriter's Python took about 10 µs a cell, three quarters of the
     time of an export of 4.5 million cells. It pulls each sheet's records from a generator, run in
-    a worker thread here while the loop reads (`_Reading`). Texts are written as strings (escaped),
-    numbers as numbers.
+    a worker thread here while the loop reads (`_Reading`). Texts are written as strings (never run
+    as formulas: no apostrophe is needed), numbers as numbers, times as date-time cells in the
+    export's time zone, which their column's header names. Column widths are set from each
+    column's kind beforehand: a streamed sheet cannot be measured once written.
     """
     reading = _Reading(export, _xlsx_column)
     counts = dict.fromkeys(reading.streams, 0)
 
-    def records_of(sheet: Sheet) -> Iterator[dict[str, Value]]:
+    def records_of(sheet: Sheet, header: tuple[str, ...]) -> Iterator[dict[str, Value]]:
         for batch in reading.batches(sheet):
             counts[sheet.name] += len(batch[0])
             if counts[sheet.name] >= XLSX_MAX_ROWS:
                 raise ValueError(f"more {sheet.name} than an XLSX sheet holds; export as csv")
             # Each record's keys in the sheet's order: the header is the first record's keys, and
             # the values are taken in order, not by name.
-            yield from map(dict, map(partial(zip, sheet.columns), records(batch)))
+            yield from map(dict, map(partial(zip, header), records(batch)))
         if counts[sheet.name] == 0:
-            yield dict.fromkeys(sheet.columns)  # the header alone: an empty record writes no cell
+            yield dict.fromkeys(header)  # the header alone: an empty record writes no cell
 
+    headers = {sheet.name: _xlsx_header(sheet, export.time_zone) for sheet in export.sheets}
     summary = [dict(zip(SUMMARY_COLUMNS, row, strict=True)) for row in summary_rows(export)]
-    sheets = [(SUMMARY, summary), *((sheet.name, records_of(sheet)) for sheet in export.sheets)]
+    sheets: list[tuple[str, Any]] = [(SUMMARY, summary)]
+    sheets += [(sheet.name, records_of(sheet, headers[sheet.name])) for sheet in export.sheets]
+    widths: dict[str, dict[str, float] | list[float]] = {SUMMARY: [_width(name, name) for name in SUMMARY_COLUMNS]}
+    widths |= {
+        name: [_width(*pair) for pair in zip(sheet.columns, headers[name], strict=True)]
+        for sheet in export.sheets
+        for name in [sheet.name]
+    }
+    if about:
+        sheets.append((ABOUT, list(about)))
+        widths[ABOUT] = [ABOUT_WIDTH] * len(about[0])
     if isinstance(target, Path):
         create_private(target)  # rust_xlsxwriter rewrites a file in place, keeping its mode
     await reading.write(
@@ -290,10 +321,27 @@ async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]
             str(target) if isinstance(target, Path) else cast(BinaryIO, target),
             bold_headers=True,
             freeze_panes={"general": {"row": 1, "col": 0}},
+            autofilter={name: True for name, _ in sheets},
+            column_widths=widths,
+            datetime_format=XLSX_TIME,
             autofit=False,
         )
     )
     return counts
+
+
+def _xlsx_header(sheet: Sheet, time_zone: str | None) -> tuple[str, ...]:
+    """The sheet's columns, each time column's naming its zone: `created_at (America/Toronto)` (no
+    zone: its times are ISO 8601 texts, which say their offset)."""
+    if time_zone is None:
+        return sheet.columns
+    return tuple(f"{name} ({time_zone})" if name in sheet.timed else name for name in sheet.columns)
+
+
+def _width(name: str, header: str) -> float:
+    """A column's width in characters, by what it holds: the header fits, with its filter's button."""
+    held = next((width for ending, width in WIDTHS if name.endswith(ending)), 18 if name.startswith("answer_") else 12)
+    return float(max(len(header) + 4, held))
 
 
 def _texts(column: Sequence[Value]) -> list[str]:
@@ -306,9 +354,9 @@ def _texts(column: Sequence[Value]) -> list[str]:
 
 
 def _xlsx_column(column: Sequence[Value]) -> Sequence[Value]:
-    """A column as cells, as XlsxWriter wrote them: texts escaped and cut at 32,767 characters (a
-    cell's limit, which rust_xlsxwriter enforces by failing), True and False as the numbers 1 and 0."""
-    column = escaped(column)
+    """A column as cells, as XlsxWriter wrote them: texts cut at 32,767 characters (a cell's limit,
+    which rust_xlsxwriter enforces by failing), True and False as the numbers 1 and 0. A text cell is
+    never a formula in a workbook, so it is not escaped as in CSV."""
     if bool in set(map(type, column)):
         column = [int(value) if type(value) is bool else value for value in column]
     if max(map(len, _texts(column)), default=0) > XLSX_MAX_TEXT:
