@@ -42,7 +42,7 @@ COLUMNS: Final = {
         "reviewed_at": N_("when a coordinator approved or declined it"),
         "paused_until": N_("a volunteer taking a break is not matched until then"),
         "unreachable_since": N_("when Telegram said they blocked the bot"),
-        "answer_*": N_("their answer to the intake question of that key, as stored: a choice is its code"),
+        "answer_<key>": N_("their answer to the intake question of that key, as stored: a choice is its code"),
     },
     "matches": {
         "id": N_("the proposal's number"),
@@ -110,7 +110,7 @@ def meaning(sheet: str, column: str) -> str:
     if column.endswith(LABEL_SUFFIX):
         return LABEL_MEANING
     if column.startswith("answer_"):
-        return own["answer_*"]
+        return own["answer_<key>"]
     raise KeyError(f"{sheet}.{column} has no definition in storage/export_about.py")
 
 
