@@ -66,7 +66,7 @@ async def test_a_french_coordinator_s_workbook_is_ready_for_excel(
     assert list(about[0]) == ["Feuille", "Colonne", "Signification"]
     meaning = {(row["Feuille"], row["Colonne"]): row["Signification"] for row in about}
     assert meaning[("meetings", "outcome_label")] == "la colonne précédente, en mots, dans la langue de l’export"
-    assert meaning[("participants", "")] == "une ligne par inscription, dans l’ordre des numéros"
+    assert meaning[("participants", None)] == "une ligne par inscription, dans l’ordre des numéros"
 
 
 async def test_the_csv_has_local_times_labels_and_its_formula_guard(
