@@ -43,9 +43,8 @@ from typing import Any, Final
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogs import Catalogs, Translator
+from bot.reporting import program_of, write_requested_report
 from handlers.core.events import Document
-from handlers.core.program import Program, load_program
 from handlers.matching.reasons import stored_in_words
 from storage.database import open_engine, session_factory
 from storage.export import (
@@ -63,9 +62,7 @@ from storage.export import (
 from storage.export_about import about_sheet
 from storage.export_formats import Batch, Export, write_csv, write_csv_rows, write_json, write_xlsx
 from storage.private_files import private_opener
-from storage.report import Month, monthly_report
 from storage.report_files import SUFFIXES as REPORT_SUFFIXES
-from storage.report_files import write_report
 from storage.tables import ParticipantRow
 
 log = logging.getLogger(__name__)
@@ -375,34 +372,16 @@ class ExportProcess:
         return counts
 
 
-def _program(request: dict[str, Any], language: str | None = None) -> tuple[Program, Translator]:
-    """The request's program (its file; else the default one) and a translator into `language` (the
-    program's first by default)."""
-    program = load_program(Path(request["program_file"]) if request.get("program_file") else None)
-    catalogs = Catalogs(Path(request["locales"])) if request.get("locales") else Catalogs()
-    return program, catalogs.translator(language or program.default_language)
-
-
-async def _report(request: dict[str, Any]) -> None:
-    """The monthly report (a few dozen rows of figures) to the request's file, labelled in its language."""
-    program, t = _program(request, request["report"]["language"])
-    month = Month.parse(request["report"]["month"], program.time_zone)
-    async with snapshot(str(request["database_url"])) as session:
-        figures = await monthly_report(session, month)
-    rows = write_report(
-        str(request["kind"]), figures, t, program, Path(request["out"]), datetime.fromisoformat(request["now"])
-    )
-    print(json.dumps({"rows": rows}))
-
-
 async def _child(request: dict[str, Any]) -> None:
-    if "report" in request:
-        await _report(request)
+    if "report" in request:  # the monthly report: a few dozen rows of figures
+        async with snapshot(str(request["database_url"])) as session:
+            rows = await write_requested_report(session, request)
+        print(json.dumps({"rows": rows}))
         return
     now = datetime.fromisoformat(str(request["now"]))
     database_url, kind, keys = str(request["database_url"]), str(request["kind"]), list(request["keys"])
     out = Path(str(request["out"]))
-    program, t = _program(request)
+    program, t = program_of(request)
     reasons = stored_in_words(t, program) if "program_file" in request else None
     shape = shape_for(kind, program, t, keys)
     async with helping(database_url, kind, out) as helper, snapshot(database_url, helper) as session:

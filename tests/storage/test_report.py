@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.catalogs import Catalogs
+from handlers.core.program import load_program
 from storage.report import FIGURES, Month, Report, monthly_report
+from storage.report_files import group_label
 from storage.tables import AnswerRow, FollowUpRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
 
 ZONE = "America/Toronto"
@@ -215,3 +218,12 @@ def test_a_month_is_read_in_the_program_s_time_zone() -> None:
     for wrong in ("2026-13", "2026-1", "26-11", "2026/11", "２０２６-11"):
         with pytest.raises(ValueError):
             Month.parse(wrong, ZONE)
+
+
+def test_groups_are_labelled_in_the_reader_s_language() -> None:
+    t, program = Catalogs().translator("fr"), load_program()
+    assert group_label(t, program, "sector", "health") == t.gettext("Health care") != "Health care"
+    assert group_label(t, program, "sector", "other: 3") == "Autre : 3"
+    assert group_label(t, program, "language", "ar") == "arabe"
+    assert group_label(t, program, "community", "") == "Sans réponse"
+    assert group_label(t, program, "total", "") == "Tous"
