@@ -185,9 +185,16 @@ def export_target(kind: str, out: str) -> Path | None:
     if kind == "csv" and path.suffix.lower() != ".zip":
         if path.exists() and not path.is_dir():
             raise SettingsError(f"--out {out}: a file is there; csv needs a folder or a .zip name")
-    elif not path.parent.is_dir():
+        return path
+    return file_target(out)
+
+
+def file_target(out: str) -> Path:
+    """--out as one file to write: in a folder that exists, not a folder itself."""
+    path = Path(out)
+    if not path.parent.is_dir():
         raise SettingsError(f"--out {out}: no folder {path.parent}")
-    elif path.is_dir():
+    if path.is_dir():
         raise SettingsError(f"--out {out} is a folder; give a file name")
     return path
 
@@ -300,10 +307,9 @@ async def export_records(arguments: argparse.Namespace, settings: Settings) -> i
 
 async def report(arguments: argparse.Namespace, settings: Settings) -> int:
     from bot import commands
-
-    out = report_target(arguments.format, arguments.out)
     from storage.report import Month
 
+    out = report_target(arguments.format, arguments.out)
     program = load_program(settings.program_file)
     month = Month.parse(arguments.month, program.time_zone)
     language = arguments.language or program.default_language
@@ -316,12 +322,7 @@ def report_target(kind: str, out: str) -> Path | None:
         if kind != "json":
             raise SettingsError(f"--format {kind} needs --out PATH, a file")
         return None
-    path = Path(out)
-    if not path.parent.is_dir():
-        raise SettingsError(f"--out {out}: no folder {path.parent}")
-    if path.is_dir():
-        raise SettingsError(f"--out {out} is a folder; give a file name")
-    return path
+    return file_target(out)
 
 
 async def coordinators(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -40,10 +40,10 @@ def export_labels(program: Program, t: Translator, keys: Sequence[str]) -> Label
     participants = {
         f"answer_{key}": _question_labels(t, question)
         for key in keys
-        if (question := _question(program, key)) is not None and question.kind in LABELLED_KINDS
+        if (question := question_named(program, key)) is not None and question.kind in LABELLED_KINDS
     }
     meetings = {"outcome": {code: t.gettext(label) for code, label in OUTCOMES.items()}}
-    if (mode := _question(program, "meeting_mode")) is not None:
+    if (mode := question_named(program, "meeting_mode")) is not None:
         meetings = {"mode": _question_labels(t, mode)} | meetings
     follow_ups = {
         key: {code: t.gettext(label) for code, label in BY_KEY[key].choices.items()} for key in FOLLOW_UP_CHOICES
@@ -52,7 +52,8 @@ def export_labels(program: Program, t: Translator, keys: Sequence[str]) -> Label
     return Labelling(by_sheet, t.gettext("Other: {text}"))
 
 
-def _question(program: Program, key: str) -> Question | None:
+def question_named(program: Program, key: str) -> Question | None:
+    """The question of `key` in either form (None: the program asks none)."""
     for form in program.forms.values():
         for question in form.questions:
             if question.key == key:

@@ -18,10 +18,11 @@ from typing import Any, Final
 
 import rustpy_xlsxwriter
 
-from handlers.core.program import Program, Question
+from handlers.core.program import Program
 from handlers.core.render import option_label
 from handlers.core.translator import N_, Translator, babel_locale
 from storage.export_formats import escape_formula
+from storage.export_labels import question_named
 from storage.private_files import create_private, private_opener
 from storage.report import ANSWERED, BREAKDOWNS, FIGURES, Report
 
@@ -56,20 +57,12 @@ def group_label(t: Translator, program: Program, breakdown: str, group: str) -> 
     if breakdown == "language":
         return babel_locale(group).get_display_name(babel_locale(t.language)) or group
     if breakdown in ANSWERED:
-        question = _question(program, ANSWERED[breakdown])
+        question = question_named(program, ANSWERED[breakdown])
         if group.startswith("other: "):
             return t.gettext("Other: {text}").format(text=group.removeprefix("other: "))
         if question is not None:
             return next((option_label(t, o) for o in question.options if o.value == group), group)
     return group
-
-
-def _question(program: Program, key: str) -> Question | None:
-    for form in program.forms.values():
-        for question in form.questions:
-            if question.key == key:
-                return question
-    return None
 
 
 def records(report: Report, t: Translator, program: Program) -> list[dict[str, Any]]:

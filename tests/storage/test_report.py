@@ -13,6 +13,7 @@ from handlers.core.program import load_program
 from storage.report import FIGURES, Month, Report, monthly_report
 from storage.report_files import group_label
 from storage.tables import AnswerRow, FollowUpRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
+from tests.storage.test_export import participant
 
 ZONE = "America/Toronto"
 NOVEMBER = Month(2026, 11, ZONE)
@@ -25,20 +26,9 @@ def at(day: int, hour: int = 15, month: int = 11) -> datetime:
 def person(
     user_id: int, role: str, created: datetime, *, language: str = "en", status: str = "approved", **answers: Any
 ) -> ParticipantRow:
-    row = ParticipantRow(
-        channel="telegram",
-        user_id=user_id,
-        chat_id=user_id,
-        role=role,
-        language=language,
-        status=status,
-        consent_version="2026-10",
-        consented_at=created,
-        created_at=created,
-        updated_at=created,
-        submitted_at=created + timedelta(hours=1),
-        reviewed_at=created + timedelta(days=1) if status == "approved" else None,
-    )
+    row = participant(user_id, role, status, created)
+    row.language, row.submitted_at = language, created + timedelta(hours=1)
+    row.reviewed_at = created + timedelta(days=1) if status == "approved" else None
     row.given = answers  # type: ignore[attr-defined]
     return row
 
