@@ -42,7 +42,7 @@ XLSX_MAX_ROWS: Final = 1_048_576  # header included
 XLSX_MAX_TEXT: Final = 32_767  # characters in a cell
 XLSX_TIME: Final = "yyyy-mm-dd hh:mm:ss"
 ABOUT: Final = "about"
-ABOUT_WIDTH: Final = 60.0
+ABOUT_WIDTHS: Final = (14.0, 30.0, 80.0)
 # A column's width (characters) by the end of its name: what its cells usually hold.
 WIDTHS: Final = (
     ("_at", 20),
@@ -305,13 +305,12 @@ async def write_xlsx(
     sheets += [(sheet.name, records_of(sheet, headers[sheet.name])) for sheet in export.sheets]
     widths: dict[str, dict[str, float] | list[float]] = {SUMMARY: [_width(name, name) for name in SUMMARY_COLUMNS]}
     widths |= {
-        name: [_width(*pair) for pair in zip(sheet.columns, headers[name], strict=True)]
+        sheet.name: [_width(*pair) for pair in zip(sheet.columns, headers[sheet.name], strict=True)]
         for sheet in export.sheets
-        for name in [sheet.name]
     }
-    if about:
+    if about:  # its sheet and column names, then what they hold
         sheets.append((ABOUT, list(about)))
-        widths[ABOUT] = [ABOUT_WIDTH] * len(about[0])
+        widths[ABOUT] = [*ABOUT_WIDTHS[: len(about[0]) - 1], ABOUT_WIDTHS[-1]]
     if isinstance(target, Path):
         create_private(target)  # rust_xlsxwriter rewrites a file in place, keeping its mode
     await reading.write(
