@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Final, cast
+from zoneinfo import ZoneInfo
 
 import rustpy_xlsxwriter
 
@@ -38,6 +39,7 @@ _LINE_STARTING_FORMULA: Final = re.compile("\n[" + re.escape("".join(sorted(FORM
 _TEXTS: Final = frozenset({str, type(None)})
 SUMMARY: Final = "summary"
 SUMMARY_COLUMNS: Final = ("measure", "count", "since", "until")
+BOUNDS: Final = frozenset({"since", "until"})
 XLSX_MAX_ROWS: Final = 1_048_576  # header included
 XLSX_MAX_TEXT: Final = 32_767  # characters in a cell
 XLSX_TIME: Final = "yyyy-mm-dd hh:mm:ss"
@@ -299,11 +301,14 @@ async def write_xlsx(
         if counts[sheet.name] == 0:
             yield dict.fromkeys(header)  # the header alone: an empty record writes no cell
 
-    headers = {sheet.name: _xlsx_header(sheet, export.time_zone) for sheet in export.sheets}
-    summary = [dict(zip(SUMMARY_COLUMNS, row, strict=True)) for row in summary_rows(export)]
+    headers = {sheet.name: _xlsx_header(sheet.columns, sheet.timed, export.time_zone) for sheet in export.sheets}
+    summary_header = _xlsx_header(SUMMARY_COLUMNS, BOUNDS, export.time_zone)
+    summary = [dict(zip(summary_header, row, strict=True)) for row in _xlsx_summary_rows(export)]
     sheets: list[tuple[str, Any]] = [(SUMMARY, summary)]
     sheets += [(sheet.name, records_of(sheet, headers[sheet.name])) for sheet in export.sheets]
-    widths: dict[str, dict[str, float] | list[float]] = {SUMMARY: [_width(name, name) for name in SUMMARY_COLUMNS]}
+    widths: dict[str, dict[str, float] | list[float]] = {
+        SUMMARY: [_width(*pair) for pair in zip(SUMMARY_COLUMNS, summary_header, strict=True)]
+    }
     widths |= {
         sheet.name: [_width(*pair) for pair in zip(sheet.columns, headers[sheet.name], strict=True)]
         for sheet in export.sheets
@@ -329,12 +334,23 @@ async def write_xlsx(
     return counts
 
 
-def _xlsx_header(sheet: Sheet, time_zone: str | None) -> tuple[str, ...]:
-    """The sheet's columns, each time column's naming its zone: `created_at (America/Toronto)` (no
+def _xlsx_summary_rows(export: Export) -> list[tuple[Value, ...]]:
+    """The summary's rows, the period's bounds as date-time cells in the export's zone, if it has one."""
+    if export.time_zone is None:
+        return summary_rows(export)
+    zone = ZoneInfo(export.time_zone)
+    since, until = (
+        None if bound is None else bound.astimezone(zone).replace(tzinfo=None) for bound in (export.since, export.until)
+    )
+    return [(measure, count, since, until) for measure, count in export.summary.items()]
+
+
+def _xlsx_header(columns: tuple[str, ...], timed: frozenset[str], time_zone: str | None) -> tuple[str, ...]:
+    """A sheet's columns, each time column's naming its zone: `created_at (America/Toronto)` (no
     zone: its times are ISO 8601 texts, which say their offset)."""
     if time_zone is None:
-        return sheet.columns
-    return tuple(f"{name} ({time_zone})" if name in sheet.timed else name for name in sheet.columns)
+        return columns
+    return tuple(f"{name} ({time_zone})" if name in timed else name for name in columns)
 
 
 def _width(name: str, header: str) -> float:

@@ -57,6 +57,12 @@ async def test_a_french_coordinator_s_workbook_is_ready_for_excel(
     assert (missed["outcome"], missed["outcome_label"]) == ("no_show", "Quelqu’un n’est pas venu")
     work = next(row for row in rows_of(workbook["follow_ups"]) if row["kind"] == "work_30")
     assert (work["work"], work["work_label"]) == ("employed_in_field", "Je travaille dans mon domaine")
+    assert list(rows_of(workbook["summary"])[0]) == [
+        "measure",
+        "count",
+        "since (America/Toronto)",
+        "until (America/Toronto)",
+    ]
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
         assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:"), sheet.title
