@@ -195,9 +195,11 @@ def _last_month(office: Office) -> str:
 
 
 def _is_month(text: str) -> bool:
-    """YYYY-MM in ASCII digits, a real month."""
+    """YYYY-MM in ASCII digits, a real month (of a year from 1 on)."""
     digits = text[:4] + text[5:]
-    return len(text) == 7 and text[4] == "-" and digits.isascii() and digits.isdigit() and 1 <= int(text[5:]) <= 12
+    if len(text) != 7 or text[4] != "-" or not (digits.isascii() and digits.isdigit()):
+        return False
+    return int(text[:4]) >= 1 and 1 <= int(text[5:]) <= 12
 
 
 async def _export_pressed(button: MakeExport, pressed: PressedInProgram) -> Outcome | None:

@@ -49,5 +49,6 @@ async def test_report_alone_is_last_month_s_and_a_wrong_month_is_explained(world
     assert coordinator.last.text == (
         "Please send /report alone for last month, or with a month, for example: /report 2026-11"
     )
-    await coordinator.send("/report 2026-13")
-    assert "for example: /report 2026-11" in coordinator.last.text
+    for wrong in ("2026-13", "0000-01", "２０２６-11", "2026-11-01"):
+        await coordinator.send(f"/report {wrong}")
+        assert "for example: /report 2026-11" in coordinator.last.text, wrong
