@@ -93,22 +93,60 @@ def _moments(column: list[Any]) -> list[datetime | None]:
     ]
 
 
+def _hours(column: list[Any], zone: ZoneInfo) -> dict[str, datetime] | None:
+    """Each hour of SQLite's texts of UTC times ('2026-11-23 15'), as that hour's start in `zone`; None
+    when some value is not such a text, or the zone's offset is not whole hours (Newfoundland, India):
+    then each time is converted on its own. A zone moves whole hours by the hour, so the minutes and
+    seconds of a time are its local time's too: a conversion per hour, not per time (a fifth of the cost
+    for CSV's texts)."""
+    given = list(filter(None, column))
+    if not (
+        set(map(type, given)) <= {str} and set(map(len, given)) <= {STORED_TIME_LENGTH} and all(map(_SPACED, given))
+    ):
+        return None
+    keys = {text[:13] for text in given}
+    hours = {key: datetime.fromisoformat(key + ":00").replace(tzinfo=UTC).astimezone(zone) for key in keys}
+    return None if any(moment.minute or moment.second for moment in hours.values()) else hours
+
+
 def _local_texts(column: list[Any], zone: ZoneInfo) -> list[Value]:
-    return [
-        None
-        if moment is None
-        else moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(zone).isoformat("T", "seconds")
-        for moment in _moments(column)
-    ]
+    hours = _hours(column, zone)
+    if hours is None:
+        return [
+            None
+            if moment is None
+            else moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(zone).isoformat("T", "seconds")
+            for moment in _moments(column)
+        ]
+    # '2026-11-23T10' and '-05:00' of each hour, the time's own minutes and seconds between them
+    parts = {
+        key: (moment.isoformat("T", "seconds")[:13], moment.isoformat("T", "seconds")[19:])
+        for key, moment in hours.items()
+    }
+    cells: list[Value] = []
+    for text in column:
+        if text is None:
+            cells.append(None)
+        else:
+            hour, offset = parts[text[:13]]
+            cells.append(f"{hour}{text[13:19]}{offset}")
+    return cells
 
 
 def _local_moments(column: list[Any], zone: ZoneInfo) -> list[Any]:
     """Naive local times to the second, which the XLSX writer keeps as date-time cells."""
+    hours = _hours(column, zone)
+    if hours is None:
+        return [
+            None
+            if moment is None
+            else moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(zone).replace(tzinfo=None, microsecond=0)
+            for moment in _moments(column)
+        ]
+    naive = {key: moment.replace(tzinfo=None) for key, moment in hours.items()}
     return [
-        None
-        if moment is None
-        else moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(zone).replace(tzinfo=None, microsecond=0)
-        for moment in _moments(column)
+        None if text is None else naive[text[:13]].replace(minute=int(text[14:16]), second=int(text[17:19]))
+        for text in column
     ]
 
 

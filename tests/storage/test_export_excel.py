@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from bot.exporting import write_export
 from handlers.core.program import load_program
 from storage.export import Period, export_of, shape_for
 from storage.export_about import about_sheet
+from storage.export_cells import Times
 from storage.export_labels import label_column
 from tests.storage.test_export import AMAL_CREATED, EXPORTED, FORMULA, KEYS, MET, seed
 
@@ -98,3 +99,20 @@ async def test_the_csv_has_local_times_labels_and_its_formula_guard(
 def test_codes_become_labels_and_a_typed_other_says_so(codes: list[str | None], labels: list[str | None]) -> None:
     known = {"health": "Health care", "ar": "Arabic", "en": "English"}
     assert label_column(codes, known, "Other: {text}") == labels
+
+
+@pytest.mark.parametrize("zone", ["America/Toronto", "Asia/Kolkata", "UTC"])
+def test_local_times_are_right_across_a_change_of_clocks_and_in_half_hour_zones(zone: str) -> None:
+    stored = [f"2026-11-01 0{hour}:30:15.000000" for hour in range(4, 8)] + [None, "2026-03-08 07:05:09.000000"]
+    moments = [None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC) for text in stored]
+    local = [None if moment is None else moment.astimezone(ZoneInfo(zone)) for moment in moments]
+    assert Times(zone).cells(True)(stored) == [None if m is None else m.isoformat("T", "seconds") for m in local]
+    assert Times(zone, as_datetimes=True).cells(True)(stored) == [
+        None if m is None else m.replace(tzinfo=None) for m in local
+    ]
+    assert Times(zone).cells(False)(moments) == Times(zone).cells(True)(stored), "PostgreSQL's aware times alike"
+
+
+def test_toronto_s_clocks_going_back_give_two_one_thirties() -> None:
+    stored = ["2026-11-01 05:30:00.000000", "2026-11-01 06:30:00.000000"]
+    assert Times("America/Toronto").cells(True)(stored) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00"]
