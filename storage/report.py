@@ -292,14 +292,12 @@ async def monthly_report(session: AsyncSession, month: Month) -> Report:
             figures.setdefault(_code(group), {})[MEDIAN] = round(float(median), 1)
         if breakdown == "total":
             figures.setdefault("", {})
-        if breakdown == "month":
-            figures.pop("", None)  # before the trend's first month: not in it
+        if breakdown == "month":  # every month of the trend, those with nothing too
             for each in months:
                 figures.setdefault(str(each), {})
         for group in sorted(figures):
-            rows.append(
-                (breakdown, group, {name: figures[group].get(name, 0) for name in COUNTED} | _median(figures[group]))
-            )
+            counted = {name: figures[group].get(name, 0) for name in COUNTED}
+            rows.append((breakdown, group, counted | {MEDIAN: figures[group].get(MEDIAN)}))
     for depth, count in await _depths(session, month):
         rows.append(
             (
@@ -309,7 +307,3 @@ async def monthly_report(session: AsyncSession, month: Month) -> Report:
             )
         )
     return Report(month, rows)
-
-
-def _median(figures: dict[str, float | int | None]) -> dict[str, float | int | None]:
-    return {MEDIAN: figures.get(MEDIAN)}
