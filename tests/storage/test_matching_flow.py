@@ -186,6 +186,14 @@ async def test_a_coordinator_sees_the_coordinator_commands_in_help(world: World)
     await coordinator.send("/help")
     lines = coordinator.last.text.splitlines()
     assert lines[:2] == ["For coordinators:", "/pending: Applications waiting for review"]
-    assert [line.split(":")[0] for line in lines[2:]] == ["/find", "/match", "/pause", "/digest", "/export", "/stats", "/report"]
+    assert [line.split(":")[0] for line in lines[2:]] == [
+        "/find",
+        "/match",
+        "/pause",
+        "/digest",
+        "/export",
+        "/stats",
+        "/report",
+    ]
     await amal.send("/help")
     assert "/pending" not in "\n".join(amal.texts()) and "For coordinators" not in "\n".join(amal.texts())
