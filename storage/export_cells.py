@@ -78,9 +78,8 @@ class Times:
         """How a column of times as read becomes cells: SQLite's texts, or PostgreSQL's aware times."""
         if self.zone is None:
             return time_cells if on_sqlite else cells_of
-        zone = ZoneInfo(self.zone)
-        local = _local_moments if self.as_datetimes else _local_texts
-        return lambda column: local(column, zone)
+        local = _Local(ZoneInfo(self.zone))
+        return local.moments if self.as_datetimes else local.texts
 
 
 IN_UTC: Final = Times()
@@ -93,61 +92,52 @@ def _moments(column: list[Any]) -> list[datetime | None]:
     ]
 
 
-def _hours(column: list[Any], zone: ZoneInfo) -> dict[str, datetime] | None:
-    """Each hour of SQLite's texts of UTC times ('2026-11-23 15'), as that hour's start in `zone`; None
-    when some value is not such a text, or the zone's offset is not whole hours (Newfoundland, India):
-    then each time is converted on its own. A zone moves whole hours by the hour, so the minutes and
-    seconds of a time are its local time's too: a conversion per hour, not per time (a fifth of the cost
-    for CSV's texts)."""
-    given = list(filter(None, column))
-    if not (
-        set(map(type, given)) <= {str} and set(map(len, given)) <= {STORED_TIME_LENGTH} and all(map(_SPACED, given))
-    ):
-        return None
-    keys = {text[:13] for text in given}
-    hours = {key: datetime.fromisoformat(key + ":00").replace(tzinfo=UTC).astimezone(zone) for key in keys}
-    return None if any(moment.minute or moment.second for moment in hours.values()) else hours
+class _Local:
+    """One column's times in a zone, from SQLite's texts of UTC times, each hour converted once for the
+    whole export: a zone moves whole hours by the hour, so a time's minutes and seconds are its local
+    time's too, and an export's hundreds of thousands of times fall in a few thousand hours (a fifth
+    of the cost of converting each). A value of another form, or a zone whose offset is not whole
+    hours (Newfoundland, India), takes the long way: each time converted on its own."""
 
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.hours: dict[str, tuple[str, str, datetime]] = {}  # '2026-11-23 15' -> '2026-11-23T10', '-05:00', naive
 
-def _local_texts(column: list[Any], zone: ZoneInfo) -> list[Value]:
-    hours = _hours(column, zone)
-    if hours is None:
+    def _known(self, column: list[Any]) -> bool:
+        given = list(filter(None, column))
+        if not (set(map(type, given)) <= {str} and set(map(len, given)) <= {STORED_TIME_LENGTH}):
+            return False
+        if not all(map(_SPACED, given)):
+            return False
+        for key in {text[:13] for text in given} - self.hours.keys():
+            moment = datetime.fromisoformat(key + ":00").replace(tzinfo=UTC).astimezone(self.zone)
+            if moment.minute or moment.second:
+                return False
+            text = moment.isoformat("T", "seconds")
+            self.hours[key] = (text[:13], text[19:], moment.replace(tzinfo=None))
+        return True
+
+    def texts(self, column: list[Any]) -> list[Value]:
+        if not self._known(column):
+            return [None if moment is None else moment.isoformat("T", "seconds") for moment in self._long_way(column)]
+        hours = self.hours
+        return [None if text is None else f"{hours[text[:13]][0]}{text[13:19]}{hours[text[:13]][1]}" for text in column]
+
+    def moments(self, column: list[Any]) -> list[Any]:
+        """Naive local times to the second, which the XLSX writer keeps as date-time cells."""
+        if not self._known(column):
+            return [None if moment is None else moment.replace(tzinfo=None) for moment in self._long_way(column)]
+        hours = self.hours
         return [
-            None
-            if moment is None
-            else moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(zone).isoformat("T", "seconds")
+            None if text is None else hours[text[:13]][2].replace(minute=int(text[14:16]), second=int(text[17:19]))
+            for text in column
+        ]
+
+    def _long_way(self, column: list[Any]) -> list[datetime | None]:
+        return [
+            None if moment is None else moment.replace(tzinfo=moment.tzinfo or UTC, microsecond=0).astimezone(self.zone)
             for moment in _moments(column)
         ]
-    # '2026-11-23T10' and '-05:00' of each hour, the time's own minutes and seconds between them
-    parts = {
-        key: (moment.isoformat("T", "seconds")[:13], moment.isoformat("T", "seconds")[19:])
-        for key, moment in hours.items()
-    }
-    cells: list[Value] = []
-    for text in column:
-        if text is None:
-            cells.append(None)
-        else:
-            hour, offset = parts[text[:13]]
-            cells.append(f"{hour}{text[13:19]}{offset}")
-    return cells
-
-
-def _local_moments(column: list[Any], zone: ZoneInfo) -> list[Any]:
-    """Naive local times to the second, which the XLSX writer keeps as date-time cells."""
-    hours = _hours(column, zone)
-    if hours is None:
-        return [
-            None
-            if moment is None
-            else moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(zone).replace(tzinfo=None, microsecond=0)
-            for moment in _moments(column)
-        ]
-    naive = {key: moment.replace(tzinfo=None) for key, moment in hours.items()}
-    return [
-        None if text is None else naive[text[:13]].replace(minute=int(text[14:16]), second=int(text[17:19]))
-        for text in column
-    ]
 
 
 def is_time(table: Table, name: str) -> bool:

@@ -72,9 +72,13 @@ def _question_labels(t: Translator, question: Question) -> dict[str, str]:
     return {option.value: option_label(t, option) for option in question.options}
 
 
-def label_column(column: Sequence[Value], labels: Mapping[str, str], other: str) -> list[Value]:
-    """A column of codes as labels: one code, several joined with "; ", or a typed "Other" ({"other": "3"})."""
-    known: dict[Value, Value] = {None: None}
+def label_column(
+    column: Sequence[Value], labels: Mapping[str, str], other: str, known: dict[Value, Value] | None = None
+) -> list[Value]:
+    """A column of codes as labels: one code, several joined with "; ", or a typed "Other" ({"other": "3"}).
+
+    Each distinct code is labelled once into `known`, kept from batch to batch of the column."""
+    known = {None: None} if known is None else known
     for code in set(column) - known.keys():
         known[code] = _label(code, labels, other)
     return [known[code] for code in column]
@@ -107,12 +111,14 @@ def labelled(sheet: Sheet, labelling: Labelling | None) -> Sheet:
     source = sheet.batches
 
     async def batches() -> AsyncGenerator[Batch]:
+        known: list[dict[Value, Value]] = [{None: None} for _ in where]  # for the whole sheet
         async for batch in source():
             with_labels: list[Sequence[Value]] = []
             for index, column in enumerate(batch):
                 with_labels.append(column)
                 if index in where:
-                    with_labels.append(label_column(column, codes[where.index(index)], other))
+                    at = where.index(index)
+                    with_labels.append(label_column(column, codes[at], other, known[at]))
             yield with_labels
 
     return replace(sheet, columns=tuple(columns), batches=batches)
