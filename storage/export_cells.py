@@ -25,6 +25,7 @@ PLAIN_OR_LIST: Final = PLAIN | {list}
 JOIN: Final = "; ".join  # a list's cell
 STORED_TIME_LENGTH: Final = len("2026-11-23 15:00:00.000000")  # a time as SQLAlchemy writes it on SQLite
 _SPACED: Final = methodcaller("startswith", " ", 10)  # the space between its day and time
+KNOWN_HOURS: Final = 2_000  # hours kept from batch to batch of a column (ids follow time: they repeat)
 ToCells = Callable[[list[Any]], list[Any]]  # a column of values read, as a column of cells
 
 
@@ -109,6 +110,8 @@ class _Local:
             return False
         if not all(map(_SPACED, given)):
             return False
+        if len(self.hours) > KNOWN_HOURS:  # memory stays flat however long the program has run
+            self.hours.clear()
         for key in {text[:13] for text in given} - self.hours.keys():
             moment = datetime.fromisoformat(key + ":00").replace(tzinfo=UTC).astimezone(self.zone)
             if moment.minute or moment.second:

@@ -33,6 +33,7 @@ LABELLED_KINDS: Final = frozenset({Kind.CHOICE, Kind.MULTI, Kind.AVAILABILITY})
 OUTCOMES: Final = {"held": N_("Took place"), "no_show": N_("Someone did not come")}
 FOLLOW_UP_CHOICES: Final = ("happened", "again", "work", "helped")
 SEPARATOR: Final = "; "
+KNOWN_CODES: Final = 5000  # labels kept from batch to batch of a column, at most
 
 
 def export_labels(program: Program, t: Translator, keys: Sequence[str]) -> Labelling:
@@ -79,6 +80,9 @@ def label_column(
 
     Each distinct code is labelled once into `known`, kept from batch to batch of the column."""
     known = {None: None} if known is None else known
+    if len(known) > KNOWN_CODES:  # memory stays flat: availability's combinations are nearly one a person
+        known.clear()
+        known[None] = None
     for code in set(column) - known.keys():
         known[code] = _label(code, labels, other)
     return [known[code] for code in column]
