@@ -132,12 +132,31 @@ def make_parser() -> Parser:
     export.add_argument("--format", choices=["csv", "xlsx", "json"], default="json", help="the file format (json)")
     export.add_argument("--since", type=day, help="from this day on, e.g. 2026-11-01 (the program's time zone)")
     export.add_argument("--until", type=day, help="up to and including this day, e.g. 2026-11-30")
+    export.add_argument("--language", help="answers' labels in this language, e.g. fr (default: the program's first)")
     export.add_argument(
         "--out",
         default="-",
         help="where to write: a file (csv: a .zip, or else a folder of CSV files); - is standard output (json only)",
     )
+    report = commands.add_parser("report", help="the monthly report for funders (figures: docs/export.md)")
+    report.add_argument(
+        "--month", type=month_text, required=True, help="the month, e.g. 2026-11 (the program's time zone)"
+    )
+    report.add_argument("--format", choices=["xlsx", "csv", "json"], default="xlsx", help="the file format (xlsx)")
+    report.add_argument("--language", help="labels in this language, e.g. fr (default: the program's first)")
+    report.add_argument("--out", default="-", help="the file to write; - is standard output (json only)")
     return parser
+
+
+def month_text(text: str) -> str:
+    """A month, YYYY-MM; read in the program's time zone (see `report`)."""
+    from storage.report import Month
+
+    try:
+        Month.parse(text, "UTC")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-11") from None
+    return text
 
 
 def moment(text: str) -> datetime:
@@ -195,12 +214,21 @@ def export_target(kind: str, out: str) -> Path | None:
             raise SettingsError(f"--format {kind} needs --out PATH (a file; for csv a .zip or a folder)")
         return None
     path = Path(out)
+    if kind == "csv" and path.suffix.lower() == ".csv":
+        raise SettingsError(f"--out {out}: a CSV export is several files; give a .zip name or a folder")
     if kind == "csv" and path.suffix.lower() != ".zip":
         if path.exists() and not path.is_dir():
             raise SettingsError(f"--out {out}: a file is there; csv needs a folder or a .zip name")
-    elif not path.parent.is_dir():
+        return path
+    return file_target(out)
+
+
+def file_target(out: str) -> Path:
+    """--out as one file to write: in a folder that exists, not a folder itself."""
+    path = Path(out)
+    if not path.parent.is_dir():
         raise SettingsError(f"--out {out}: no folder {path.parent}")
-    elif path.is_dir():
+    if path.is_dir():
         raise SettingsError(f"--out {out} is a folder; give a file name")
     return path
 
@@ -259,7 +287,7 @@ def output_closed() -> NoReturn:
 
 
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
-    if arguments.command in ("chat", "preview"):
+    if arguments.command in ("chat", "preview", "export", "report"):
         check_language(arguments.language, settings)
     # Imported only now, so that mistakes are answered at once; and aiogram (seconds to import)
     # only by `run`, the one command that talks to Telegram.
@@ -282,6 +310,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         "coordinators": lambda: coordinators(arguments, settings),
         "erase": lambda: commands.erase(settings, arguments.participant, confirmed=arguments.yes),
         "export": lambda: export_records(arguments, settings),
+        "report": lambda: report(arguments, settings),
     }
     if arguments.command not in one_shot:
         raise AssertionError(arguments.command)
@@ -320,7 +349,29 @@ async def export_records(arguments: argparse.Namespace, settings: Settings) -> i
     out = export_target(arguments.format, arguments.out)
     time_zone = load_program(settings.program_file).time_zone
     since, until = export_period(arguments.since, arguments.until, time_zone)
-    return await commands.export(settings, kind=arguments.format, out=out, since=since, until=until)
+    return await commands.export(
+        settings, kind=arguments.format, out=out, since=since, until=until, language=arguments.language
+    )
+
+
+async def report(arguments: argparse.Namespace, settings: Settings) -> int:
+    from bot import commands
+    from storage.report import Month
+
+    out = report_target(arguments.format, arguments.out)
+    program = load_program(settings.program_file)
+    month = Month.parse(arguments.month, program.time_zone)
+    language = arguments.language or program.default_language
+    return await commands.report(settings, month=month, kind=arguments.format, out=out, language=language)
+
+
+def report_target(kind: str, out: str) -> Path | None:
+    """The report's --out (None: standard output), checked before anything is read."""
+    if out == "-":
+        if kind != "json":
+            raise SettingsError(f"--format {kind} needs --out PATH, a file")
+        return None
+    return file_target(out)
 
 
 async def coordinators(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from gettext import ngettext as english  # the command line speaks English: no catalog, English plurals
 from pathlib import Path
 
 from tqdm import tqdm
@@ -24,10 +25,20 @@ from handlers.core.events import Event, Reply
 from handlers.core.program import load_program
 from handlers.matching.reasons import stored_in_words
 from handlers.privacy.retention import AT_LEAST, SHARE, Plan
-from storage.export import Period, export_of, question_keys, record_counts
+from storage.export import Period, export_of, question_keys, record_counts, shape_for
+from storage.export_about import about_sheet
+from storage.report import Month, monthly_report
+from storage.report_files import write_report as write_report_file
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("frontdoor")
+RECORD_NOUNS = {
+    "participants": ("{count} participant", "{count} participants"),
+    "matches": ("{count} match", "{count} matches"),
+    "meetings": ("{count} meeting", "{count} meetings"),
+    "follow_ups": ("{count} follow-up", "{count} follow-ups"),
+    "referrals": ("{count} referral", "{count} referrals"),
+}
 SHOWN = 20  # participant numbers listed by `frontdoor retention run`; the rest are counted
 
 
@@ -77,9 +88,16 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def export(
-    settings: Settings, *, kind: str, out: Path | None, since: datetime | None, until: datetime | None
+    settings: Settings,
+    *,
+    kind: str,
+    out: Path | None,
+    since: datetime | None,
+    until: datetime | None,
+    language: str | None = None,
 ) -> int:
-    """Write the export for [since, until) to `out` (None: standard output, json only), then say how many."""
+    """Write the export for [since, until) to `out` (None: standard output, json only), its answers'
+    labels in `language` (the program's first by default), then say how many."""
     async with helping(settings.database_url, kind, out) as helper, opened(settings) as app:
         async with snapshot(settings.database_url, helper) as session:
             period, keys = Period(since, until), question_keys(app.program)
@@ -87,24 +105,39 @@ async def export(
             # A bar only on a terminal (disable=None): a pipe or a log gets just the last line.
             with tqdm(total=total, unit=" records", file=sys.stderr, disable=None, leave=False) as bar:
                 reasons = stored_in_words(app.catalogs.translator(app.program.default_language), app.program)
-                source = await export_of(session, keys, period, datetime.now(UTC), bar.update, reasons)
+                t = app.catalogs.translator(language or app.program.default_language)
+                shape = shape_for(kind, app.program, t, keys)
+                source = await export_of(session, keys, period, datetime.now(UTC), bar.update, reasons, shape)
                 if helper is not None:
-                    source = await helper.take_part(session, source, keys)
-                counts = await write_export(kind, source, out)
-        await _audit_export(app, kind, counts)
-    written = ", ".join(f"{count} {name}" for name, count in counts.items())
+                    source = await helper.take_part(session, source, keys, reasons, shape)
+                counts = await write_export(kind, source, out, about_sheet(t, source))
+        await _audit(app, "export", kind, counts.get(PARTICIPANTS, 0))
+    written = ", ".join(english(*RECORD_NOUNS[name], count).format(count=count) for name, count in counts.items())
     print(f"exported {written}" + (f" to {out}" if out else ""), file=sys.stderr)
     return 0
 
 
-async def _audit_export(app: Frontdoor, kind: str, counts: dict[str, int]) -> None:
-    """The export in the coordinators' audit, under the name of whoever ran the command."""
+async def report(settings: Settings, *, month: Month, kind: str, out: Path | None, language: str) -> int:
+    """The monthly report for `month` to `out` (None: standard output, json only), labelled in `language`."""
+    async with opened(settings) as app:
+        async with snapshot(settings.database_url) as session:
+            figures = await monthly_report(session, month)
+        t = app.catalogs.translator(language)
+        rows = write_report_file(kind, figures, t, app.program, out, datetime.now(UTC))
+        await _audit(app, "report", kind, rows)
+    rows_written = english("{count} row", "{count} rows", rows).format(count=rows)
+    print(f"report for {month}: {rows_written}" + (f" written to {out}" if out else ""), file=sys.stderr)
+    return 0
+
+
+async def _audit(app: Frontdoor, action: str, kind: str, records: int) -> None:
+    """An export or a report in the coordinators' audit, under the name of whoever ran the command."""
     try:
         operator = getpass.getuser()
     except (OSError, KeyError):  # no login name and no passwd entry (some containers)
         operator = "unknown"
     async with UnitOfWork(app.sessions) as uow:
-        await uow.roster.record_by_operator(operator, "export", kind, counts.get(PARTICIPANTS, 0), app.clock())
+        await uow.roster.record_by_operator(operator, action, kind, records, app.clock())
         await uow.commit()
 
 

@@ -30,7 +30,7 @@ import shutil
 import sys
 import tempfile
 import traceback
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -43,14 +43,26 @@ from typing import Any, Final
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogs import Catalogs
+from bot.reporting import program_of, write_requested_report
 from handlers.core.events import Document
-from handlers.core.program import load_program
 from handlers.matching.reasons import stored_in_words
 from storage.database import open_engine, session_factory
-from storage.export import SUFFIXES, Ids, Period, Reasons, export_of, participant_at, sheets
+from storage.export import (
+    AS_STORED,
+    SUFFIXES,
+    Ids,
+    Period,
+    Reasons,
+    Shape,
+    export_of,
+    participant_at,
+    shape_for,
+    sheets,
+)
+from storage.export_about import about_sheet
 from storage.export_formats import Batch, Export, write_csv, write_csv_rows, write_json, write_xlsx
 from storage.private_files import private_opener
+from storage.report_files import SUFFIXES as REPORT_SUFFIXES
 from storage.tables import ParticipantRow
 
 log = logging.getLogger(__name__)
@@ -153,13 +165,21 @@ class Helper:
         finally:
             await writer.dispose()
 
-    async def take_part(self, session: AsyncSession, source: Export, keys: Sequence[str]) -> Export:
-        """`source` with the helper's part handed over: the participants from the middle one on, and
-        the sheets it writes whole, each appended after what this process writes of the sheet."""
+    async def take_part(
+        self,
+        session: AsyncSession,
+        source: Export,
+        keys: Sequence[str],
+        reasons: Reasons | None = None,
+        shape: Shape = AS_STORED,
+    ) -> Export:
+        """`source` (made with `reasons` and `shape`) with the helper's part handed over: the
+        participants from the middle one on, and the sheets it writes whole, each appended after
+        what this process writes of the sheet."""
         period = Period(source.since, source.until)
         middle = await participant_at(session, period, OWN_SHARE)  # None: no participant for either
-        self.connection.send({"keys": list(keys), "period": period, "after": middle})
-        mine = sheets(session, keys, period, Ids(through=middle))
+        self.connection.send({"keys": list(keys), "period": period, "after": middle, "shape": shape})
+        mine = sheets(session, keys, period, Ids(through=middle), reasons, shape)
         parts = [
             replace(own, rest=partial(self._rows, own.name), batches=own.batches if own.name == PARTICIPANTS else _none)
             if own.name in HELPER_SHEETS
@@ -251,7 +271,7 @@ async def _helping(connection: Connection, database_url: str, folder: Path) -> N
         part = connection.recv()
         period: Period = part["period"]
         source = Export(datetime.now(UTC), period.since, period.until, {}, [])
-        for sheet in sheets(session, part["keys"], period, Ids(after=part["after"])):
+        for sheet in sheets(session, part["keys"], period, Ids(after=part["after"]), shape=part["shape"]):
             if sheet.name in HELPER_SHEETS:
                 lines = folder / f"{sheet.name}.csv"
                 with open(lines, "w", encoding="utf-8", newline="", opener=private_opener) as out:
@@ -259,7 +279,9 @@ async def _helping(connection: Connection, database_url: str, folder: Path) -> N
                 connection.send({sheet.name: count})  # once the file is closed, all of it written
 
 
-async def write_export(kind: str, source: Export, out: Path | None) -> dict[str, int]:
+async def write_export(
+    kind: str, source: Export, out: Path | None, about: Sequence[Mapping[str, str]] = ()
+) -> dict[str, int]:
     """A single file is written under a .part name and renamed when complete; a folder file by file.
 
     Every file is private (0600) from its creation on, whatever the umask: it holds everyone's data.
@@ -276,7 +298,9 @@ async def write_export(kind: str, source: Export, out: Path | None) -> dict[str,
             with open(temporary, "w", encoding="utf-8", opener=private_opener) as text:
                 counts = await write_json(source, text)
         elif kind == "xlsx":
-            counts = await write_xlsx(source, temporary)  # a path: given a file, it would hold the workbook in memory
+            counts = await write_xlsx(
+                source, temporary, about
+            )  # a path: given a file, it would hold the workbook in memory
         else:
             with open(temporary, "wb", opener=private_opener) as binary:
                 counts = await write_csv(source, binary)
@@ -299,17 +323,28 @@ class ExportProcess:
         self.keys = list(keys)
         self.worded = {"program_file": program_file, "locales": locales} if program_file and locales else {}
 
-    async def document(self, kind: str, now: datetime) -> Document:
-        """Every record as `kind` (csv: a zip of CSV files, xlsx, json), as of `now`; the bot's loop stays free."""
+    async def document(self, kind: str, now: datetime, report: dict[str, str] | None = None) -> Document:
+        """Every record as `kind` (csv: a zip of CSV files, xlsx, json), as of `now`; the bot's loop stays free.
+
+        With `report` ({"month": "2026-11", "language": "fr"}), the monthly report for funders instead.
+        """
         if kind not in SUFFIXES:
             raise ValueError(f"no export format {kind!r}; one of {', '.join(SUFFIXES)}")
         filename = f"frontdoor-export-{now.date().isoformat()}.{SUFFIXES[kind]}"
+        if report is not None:
+            filename = f"frontdoor-report-{report['month']}.{REPORT_SUFFIXES[kind]}"
         with tempfile.TemporaryDirectory(prefix="frontdoor-export-") as folder:
             out = Path(folder) / filename
-            request = {"database_url": self.database_url, "kind": kind, "out": str(out), "now": now.isoformat()}
-            counts = await self._run(json.dumps(request | {"keys": self.keys} | self.worded).encode())
+            request: dict[str, Any] = {"database_url": self.database_url, "kind": kind, "out": str(out)}
+            request |= {
+                "now": now.isoformat(),
+                "keys": self.keys,
+                **self.worded,
+                **({"report": report} if report else {}),
+            }
+            counts = await self._run(json.dumps(request).encode())
             content = await asyncio.to_thread(out.read_bytes)
-            return Document(filename, content, records=counts.get(PARTICIPANTS, 0))
+            return Document(filename, content, records=counts.get(PARTICIPANTS, counts.get("rows", 0)))
 
     async def _run(self, request: bytes) -> dict[str, int]:
         """Run the child; what it wrote, by kind of record (as it printed them, for the audit)."""
@@ -337,25 +372,22 @@ class ExportProcess:
         return counts
 
 
-def _reasons(request: dict[str, str | list[str]]) -> Reasons | None:
-    """The matches' reasons in words, in the program's language, if the request names its program file."""
-    program_file = Path(str(request.get("program_file", "")))
-    if "program_file" not in request or not program_file.is_file():
-        return None
-    program = load_program(program_file)
-    t = Catalogs(Path(str(request["locales"]))).translator(program.default_language)
-    return stored_in_words(t, program)
-
-
-async def _child(request: dict[str, str | list[str]]) -> None:
+async def _child(request: dict[str, Any]) -> None:
+    if "report" in request:  # the monthly report: a few dozen rows of figures
+        async with snapshot(str(request["database_url"])) as session:
+            rows = await write_requested_report(session, request)
+        print(json.dumps({"rows": rows}))
+        return
     now = datetime.fromisoformat(str(request["now"]))
     database_url, kind, keys = str(request["database_url"]), str(request["kind"]), list(request["keys"])
     out = Path(str(request["out"]))
-    reasons = _reasons(request)
+    program, t = program_of(request)
+    reasons = stored_in_words(t, program) if "program_file" in request else None
+    shape = shape_for(kind, program, t, keys)
     async with helping(database_url, kind, out) as helper, snapshot(database_url, helper) as session:
-        source = await export_of(session, keys, Period(), now, reasons=reasons)
-        source = source if helper is None else await helper.take_part(session, source, keys)
-        counts = await write_export(kind, source, out)
+        source = await export_of(session, keys, Period(), now, reasons=reasons, shape=shape)
+        source = source if helper is None else await helper.take_part(session, source, keys, reasons, shape)
+        counts = await write_export(kind, source, out, about_sheet(t, source))
     print(json.dumps(counts))  # for the parent's audit of what left the program
 
 

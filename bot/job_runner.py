@@ -130,7 +130,11 @@ class JobRunner:
         document: Document | None = None
         failed = ""
         try:
-            document = await self._runtime.exports.document(str(payload["kind"]), moment)
+            kind = str(payload["kind"])
+            if "report" in payload:  # the monthly report (/report) rather than every record
+                document = await self._runtime.exports.document(kind, moment, report=payload["report"])
+            else:
+                document = await self._runtime.exports.document(kind, moment)
         except Exception as error:  # not tried again by itself: the coordinator, told, asks again
             log.exception("job %s (%s) failed", job_id, commands.EXPORT)
             failed = f"{type(error).__name__}: {error}"

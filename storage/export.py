@@ -8,7 +8,7 @@ file formats are in storage/export_formats.py; docs/export.md documents every co
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final, cast
 
@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.core.program import Kind, Program
+from handlers.core.translator import Translator
 from storage.core_tables import ANSWERS, PARTICIPANTS
-from storage.export_cells import answer_columns, page_of, readable
+from storage.export_cells import IN_UTC, Times, answer_columns, is_time, page_of, readable
 from storage.export_formats import Batch, Export, Sheet
+from storage.export_labels import Labelling, export_labels, labelled
 from storage.participants import answers_by_participant, answers_object, answers_of_each
 from storage.tables import FollowUpRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
 
@@ -88,6 +90,16 @@ REFERRAL_COLUMNS: Final = (  # never the invite_code: it is a personal link's se
 WORK_KINDS: Final = ("work_30", "work_90")
 EMPLOYED: Final = frozenset({"employed_in_field", "employed_outside_field"})
 SUFFIXES: Final = {"csv": "zip", "xlsx": "xlsx", "json": "json"}
+TIMED: Final = {  # each sheet's time columns (an XLSX header names their time zone)
+    name: frozenset(column for column in columns if is_time(table, column))
+    for name, table, columns in (
+        ("participants", PARTICIPANTS, PARTICIPANT_COLUMNS),
+        ("matches", cast(Table, ProposalRow.__table__), MATCH_COLUMNS),
+        ("meetings", cast(Table, MeetingRow.__table__), MEETING_COLUMNS),
+        ("follow_ups", cast(Table, FollowUpRow.__table__), FOLLOW_UP_FIELDS),
+        ("referrals", cast(Table, ReferralRow.__table__), REFERRAL_COLUMNS),
+    )
+}
 NO_ANSWERS: Final[dict[str, Any]] = {}
 Reasons = Callable[[list[str]], str]  # a match's reasons as stored ("sector", "times:4") -> one cell in words
 
@@ -146,7 +158,7 @@ async def _batches(session: AsyncSession, query: Select[Any]) -> AsyncIterator[S
 
 
 async def participant_batches(
-    session: AsyncSession, keys: Sequence[str], period: Period, ids: Ids = Ids()
+    session: AsyncSession, keys: Sequence[str], period: Period, ids: Ids = Ids(), times: Times = IN_UTC
 ) -> AsyncGenerator[Batch]:
     """Participants with one `answer_<key>` column per key, in id order, a page at a time.
 
@@ -154,7 +166,7 @@ async def participant_batches(
     every participant column for each of their fifteen answers. Plain Core rows cost a fraction
     of what ORM rows do; the page is put together column by column.
     """
-    selected, cells = readable(session, PARTICIPANTS, PARTICIPANT_COLUMNS)
+    selected, cells = readable(session, PARTICIPANTS, PARTICIPANT_COLUMNS, times)
     people = (
         select(*selected)
         .where(*period.within(PARTICIPANTS.c.created_at))  # type: ignore[arg-type]
@@ -180,19 +192,26 @@ async def participant_batches(
 
 
 async def _table_batches(
-    session: AsyncSession, table: Any, names: Sequence[str], when: InstrumentedAttribute[datetime], period: Period
+    session: AsyncSession,
+    table: Any,
+    names: Sequence[str],
+    when: InstrumentedAttribute[datetime],
+    period: Period,
+    times: Times,
 ) -> AsyncGenerator[Batch]:
     # The table's own columns, not the ORM class's: plain rows, without the ORM's loading.
-    selected, cells = readable(session, table.__table__, names)
+    selected, cells = readable(session, table.__table__, names, times)
     query = select(*selected).where(*period.within(when)).order_by(table.__table__.c.id)
     async for batch in _batches(session, query):
         yield page_of(batch, cells)
 
 
-async def match_batches(session: AsyncSession, period: Period, reasons: Reasons | None = None) -> AsyncGenerator[Batch]:
+async def match_batches(
+    session: AsyncSession, period: Period, reasons: Reasons | None = None, times: Times = IN_UTC
+) -> AsyncGenerator[Batch]:
     """Matches; their reasons in words by `reasons` (None: as stored, joined with "; ")."""
     table = cast(Table, ProposalRow.__table__)
-    selected, cells = readable(session, table, MATCH_COLUMNS)
+    selected, cells = readable(session, table, MATCH_COLUMNS, times)
     if reasons is not None:
         cells[MATCH_COLUMNS.index("reasons")] = lambda column: [reasons(list(stored or ())) for stored in column]
     query = select(*selected).where(*period.within(ProposalRow.created_at)).order_by(table.c.id)
@@ -200,18 +219,18 @@ async def match_batches(session: AsyncSession, period: Period, reasons: Reasons 
         yield page_of(batch, cells)
 
 
-def meeting_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
-    return _table_batches(session, MeetingRow, MEETING_COLUMNS, MeetingRow.starts_at, period)
+def meeting_batches(session: AsyncSession, period: Period, times: Times = IN_UTC) -> AsyncGenerator[Batch]:
+    return _table_batches(session, MeetingRow, MEETING_COLUMNS, MeetingRow.starts_at, period, times)
 
 
-def referral_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
-    return _table_batches(session, ReferralRow, REFERRAL_COLUMNS, ReferralRow.created_at, period)
+def referral_batches(session: AsyncSession, period: Period, times: Times = IN_UTC) -> AsyncGenerator[Batch]:
+    return _table_batches(session, ReferralRow, REFERRAL_COLUMNS, ReferralRow.created_at, period, times)
 
 
-async def follow_up_batches(session: AsyncSession, period: Period) -> AsyncGenerator[Batch]:
+async def follow_up_batches(session: AsyncSession, period: Period, times: Times = IN_UTC) -> AsyncGenerator[Batch]:
     """Follow-ups with one column per answer key (handlers.core.model.FollowUp), empty when not answered."""
     table = cast(Table, FollowUpRow.__table__)
-    selected, cells = readable(session, table, FOLLOW_UP_FIELDS)
+    selected, cells = readable(session, table, FOLLOW_UP_FIELDS, times)
     # The answers as the database hands them over (SQLite: the JSON's text), decoded a page at a time.
     stored = type_coerce(table.c.answers, Text)
     query = select(*selected, stored).where(*period.within(FollowUpRow.asked_at)).order_by(table.c.id)
@@ -221,22 +240,47 @@ async def follow_up_batches(session: AsyncSession, period: Period) -> AsyncGener
         yield columns + answer_columns(answers, FOLLOW_UP_ANSWERS)
 
 
+@dataclass(frozen=True)
+class Shape:
+    """How an export writes what it reads: its times (`Times`) and its answers' labels (None: codes alone)."""
+
+    times: Times = IN_UTC
+    labelling: Labelling | None = None
+
+
+AS_STORED: Final = Shape()  # times in UTC, codes without labels
+
+
+def shape_for(kind: str, program: Program, t: Translator, keys: Sequence[str]) -> Shape:
+    """How an export of `kind` is shaped: JSON's times in UTC, CSV's in the program's zone as text,
+    XLSX's as date-time cells there; in every format, the answers' labels in `t`'s language."""
+    times = Times(None if kind == "json" else program.time_zone, as_datetimes=kind == "xlsx")
+    return Shape(times, export_labels(program, t, keys))
+
+
 def sheets(
-    session: AsyncSession, keys: Sequence[str], period: Period, ids: Ids = Ids(), reasons: Reasons | None = None
+    session: AsyncSession,
+    keys: Sequence[str],
+    period: Period,
+    ids: Ids = Ids(),
+    reasons: Reasons | None = None,
+    shape: Shape = AS_STORED,
 ) -> list[Sheet]:
     """The five kinds of record, in the order every format writes them; the participants within `ids`;
     the matches' reasons in words by `reasons` (handlers.matching.reasons.stored_in_words)."""
-    return [
+    times = shape.times
+    made = [
         Sheet(
             "participants",
             (*PARTICIPANT_COLUMNS, *(f"answer_{key}" for key in keys)),
-            lambda: participant_batches(session, keys, period, ids),
+            lambda: participant_batches(session, keys, period, ids, times),
         ),
-        Sheet("matches", MATCH_COLUMNS, lambda: match_batches(session, period, reasons)),
-        Sheet("meetings", MEETING_COLUMNS, lambda: meeting_batches(session, period)),
-        Sheet("follow_ups", (*FOLLOW_UP_FIELDS, *FOLLOW_UP_ANSWERS), lambda: follow_up_batches(session, period)),
-        Sheet("referrals", REFERRAL_COLUMNS, lambda: referral_batches(session, period)),
+        Sheet("matches", MATCH_COLUMNS, lambda: match_batches(session, period, reasons, times)),
+        Sheet("meetings", MEETING_COLUMNS, lambda: meeting_batches(session, period, times)),
+        Sheet("follow_ups", (*FOLLOW_UP_FIELDS, *FOLLOW_UP_ANSWERS), lambda: follow_up_batches(session, period, times)),
+        Sheet("referrals", REFERRAL_COLUMNS, lambda: referral_batches(session, period, times)),
     ]
+    return [replace(labelled(sheet, shape.labelling), timed=TIMED[sheet.name]) for sheet in made]
 
 
 async def record_counts(session: AsyncSession, period: Period) -> dict[str, int]:
@@ -304,10 +348,12 @@ async def export_of(
     now: datetime,
     progress: Callable[[int], object] | None = None,
     reasons: Reasons | None = None,
+    shape: Shape = AS_STORED,
 ) -> Export:
     """The summary (counted now) and the record streams (opened as each is written) for one period."""
     figures = await summary(session, period)
-    return Export(now, period.since, period.until, figures, sheets(session, keys, period, reasons=reasons), progress)
+    made = sheets(session, keys, period, reasons=reasons, shape=shape)
+    return Export(now, period.since, period.until, figures, made, progress, shape.times.zone)
 
 
 class SqlExports:

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, BinaryIO, Final, cast
+from typing import IO, Any, BinaryIO, Final, cast
+from zoneinfo import ZoneInfo
 
 import rustpy_xlsxwriter
 
 from storage.private_files import create_private, private_folder, private_opener
 
-Value = str | int | float | None
+Value = str | int | float | datetime | None
 # Records a batch at a time (a page of the database), column by column in the sheet's order: a column
 # is converted or checked at once (in C where it can be), where a record takes a Python step per value.
 Batch = Sequence[Sequence[Value]]
@@ -38,8 +39,22 @@ _LINE_STARTING_FORMULA: Final = re.compile("\n[" + re.escape("".join(sorted(FORM
 _TEXTS: Final = frozenset({str, type(None)})
 SUMMARY: Final = "summary"
 SUMMARY_COLUMNS: Final = ("measure", "count", "since", "until")
+BOUNDS: Final = frozenset({"since", "until"})
 XLSX_MAX_ROWS: Final = 1_048_576  # header included
 XLSX_MAX_TEXT: Final = 32_767  # characters in a cell
+XLSX_TIME: Final = "yyyy-mm-dd hh:mm:ss"
+ABOUT: Final = "about"
+ABOUT_WIDTHS: Final = (14.0, 30.0, 80.0)
+# A column's width (characters) by the end of its name: what its cells usually hold.
+WIDTHS: Final = (
+    ("_at", 20),
+    ("_until", 20),
+    ("_since", 20),
+    ("slot", 20),
+    ("_label", 28),
+    ("reasons", 48),
+    ("_id", 10),
+)
 # zlib's fastest level: the default (6) took three times as long for a zip not a third smaller
 # (docs/benchmarks.md, "Why the code is as it is").
 ZIP_LEVEL: Final = 1
@@ -56,6 +71,7 @@ class Sheet:
     # CSV only: more of the sheet's records, written by another process (bot.exporting.Helper) as
     # CSV lines in UTF-8 into a file, with their number; appended after the sheet's own batches.
     rest: Callable[[], Awaitable[tuple[Path, int]]] | None = None
+    timed: frozenset[str] = frozenset()  # its columns of times
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,7 @@ class Export:
     summary: Mapping[str, int]
     sheets: Sequence[Sheet]
     progress: Callable[[int], object] | None = None
+    time_zone: str | None = None  # the zone of its times (None: UTC)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -256,31 +273,49 @@ async def _write_csv_folder(export: Export, folder: Path) -> dict[str, int]:
     return counts
 
 
-async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]:
-    """A workbook: the "summary" sheet, then one sheet per kind; bold frozen header row.
+async def write_xlsx(
+    export: Export, target: Path | IO[bytes], about: Sequence[Mapping[str, str]] = ()
+) -> dict[str, int]:
+    """A workbook: the "summary" sheet, one sheet per kind, then `about` (what each sheet and column
+    holds, in the reader's language) if given; on each a bold frozen header row with filters.
 
     Written by rust_xlsxwriter (rustpy-xlsxwriter) in its constant-memory mode, each row to a
     temporary file as it comes: XlsxWriter's Python took about 10 µs a cell, three quarters of the
     time of an export of 4.5 million cells. It pulls each sheet's records from a generator, run in
-    a worker thread here while the loop reads (`_Reading`). Texts are written as strings (escaped),
-    numbers as numbers.
+    a worker thread here while the loop reads (`_Reading`). Texts are written as strings (never run
+    as formulas: no apostrophe is needed), numbers as numbers, times as date-time cells in the
+    export's time zone, which their column's header names. Column widths are set from each
+    column's kind beforehand: a streamed sheet cannot be measured once written.
     """
     reading = _Reading(export, _xlsx_column)
     counts = dict.fromkeys(reading.streams, 0)
 
-    def records_of(sheet: Sheet) -> Iterator[dict[str, Value]]:
+    def records_of(sheet: Sheet, header: tuple[str, ...]) -> Iterator[dict[str, Value]]:
         for batch in reading.batches(sheet):
             counts[sheet.name] += len(batch[0])
             if counts[sheet.name] >= XLSX_MAX_ROWS:
                 raise ValueError(f"more {sheet.name} than an XLSX sheet holds; export as csv")
             # Each record's keys in the sheet's order: the header is the first record's keys, and
             # the values are taken in order, not by name.
-            yield from map(dict, map(partial(zip, sheet.columns), records(batch)))
+            yield from map(dict, map(partial(zip, header), records(batch)))
         if counts[sheet.name] == 0:
-            yield dict.fromkeys(sheet.columns)  # the header alone: an empty record writes no cell
+            yield dict.fromkeys(header)  # the header alone: an empty record writes no cell
 
-    summary = [dict(zip(SUMMARY_COLUMNS, row, strict=True)) for row in summary_rows(export)]
-    sheets = [(SUMMARY, summary), *((sheet.name, records_of(sheet)) for sheet in export.sheets)]
+    headers = {sheet.name: _xlsx_header(sheet.columns, sheet.timed, export.time_zone) for sheet in export.sheets}
+    summary_header = _xlsx_header(SUMMARY_COLUMNS, BOUNDS, export.time_zone)
+    summary = [dict(zip(summary_header, row, strict=True)) for row in _xlsx_summary_rows(export)]
+    sheets: list[tuple[str, Any]] = [(SUMMARY, summary)]
+    sheets += [(sheet.name, records_of(sheet, headers[sheet.name])) for sheet in export.sheets]
+    widths: dict[str, dict[str, float] | list[float]] = {
+        SUMMARY: [_width(*pair) for pair in zip(SUMMARY_COLUMNS, summary_header, strict=True)]
+    }
+    widths |= {
+        sheet.name: [_width(*pair) for pair in zip(sheet.columns, headers[sheet.name], strict=True)]
+        for sheet in export.sheets
+    }
+    if about:  # its sheet and column names, then what they hold
+        sheets.append((ABOUT, list(about)))
+        widths[ABOUT] = [*ABOUT_WIDTHS[: len(about[0]) - 1], ABOUT_WIDTHS[-1]]
     if isinstance(target, Path):
         create_private(target)  # rust_xlsxwriter rewrites a file in place, keeping its mode
     await reading.write(
@@ -290,10 +325,38 @@ async def write_xlsx(export: Export, target: Path | IO[bytes]) -> dict[str, int]
             str(target) if isinstance(target, Path) else cast(BinaryIO, target),
             bold_headers=True,
             freeze_panes={"general": {"row": 1, "col": 0}},
+            autofilter={name: True for name, _ in sheets},
+            column_widths=widths,
+            datetime_format=XLSX_TIME,
             autofit=False,
         )
     )
     return counts
+
+
+def _xlsx_summary_rows(export: Export) -> list[tuple[Value, ...]]:
+    """The summary's rows, the period's bounds as date-time cells in the export's zone, if it has one."""
+    if export.time_zone is None:
+        return summary_rows(export)
+    zone = ZoneInfo(export.time_zone)
+    since, until = (
+        None if bound is None else bound.astimezone(zone).replace(tzinfo=None) for bound in (export.since, export.until)
+    )
+    return [(measure, count, since, until) for measure, count in export.summary.items()]
+
+
+def _xlsx_header(columns: tuple[str, ...], timed: frozenset[str], time_zone: str | None) -> tuple[str, ...]:
+    """A sheet's columns, each time column's naming its zone: `created_at (America/Toronto)` (no
+    zone: its times are ISO 8601 texts, which say their offset)."""
+    if time_zone is None:
+        return columns
+    return tuple(f"{name} ({time_zone})" if name in timed else name for name in columns)
+
+
+def _width(name: str, header: str) -> float:
+    """A column's width in characters, by what it holds: the header fits, with its filter's button."""
+    held = next((width for ending, width in WIDTHS if name.endswith(ending)), 18 if name.startswith("answer_") else 12)
+    return float(max(len(header) + 4, held))
 
 
 def _texts(column: Sequence[Value]) -> list[str]:
@@ -306,9 +369,9 @@ def _texts(column: Sequence[Value]) -> list[str]:
 
 
 def _xlsx_column(column: Sequence[Value]) -> Sequence[Value]:
-    """A column as cells, as XlsxWriter wrote them: texts escaped and cut at 32,767 characters (a
-    cell's limit, which rust_xlsxwriter enforces by failing), True and False as the numbers 1 and 0."""
-    column = escaped(column)
+    """A column as cells, as XlsxWriter wrote them: texts cut at 32,767 characters (a cell's limit,
+    which rust_xlsxwriter enforces by failing), True and False as the numbers 1 and 0. A text cell is
+    never a formula in a workbook, so it is not escaped as in CSV."""
     if bool in set(map(type, column)):
         column = [int(value) if type(value) is bool else value for value in column]
     if max(map(len, _texts(column)), default=0) > XLSX_MAX_TEXT:

@@ -21,7 +21,7 @@ from handlers.core.ids import database_id, number
 from handlers.core.model import Participant, Role, Status
 from handlers.core.people import answer, coordinator_ids, month_start, name, role_name
 from handlers.core.ports import Office
-from handlers.core.render import format_day
+from handlers.core.render import format_day, format_month
 from handlers.core.translator import N_, Translator, babel_locale
 from handlers.matching import again
 from handlers.matching.pool import suggestions
@@ -34,10 +34,12 @@ COMMANDS: Final = {
     "digest": N_("The daily digest, now"),
     "export": N_("Every record as a file (CSV, Excel or JSON)"),
     "stats": N_("The program's figures"),
+    "report": N_("Last month's report for funders, as Excel: /report, or /report 2026-11 for another month"),
     "reply": N_("Answer a message to the team: /reply number and your answer"),
 }
 EXPORTS: Final = {"csv": N_("CSV (zip)"), "xlsx": N_("Excel (xlsx)"), "json": N_("JSON")}
-EXPORT: Final = "export"  # the job making a coordinator's export
+EXPORT: Final = "export"  # the job making a coordinator's export (or report)
+REPORT_FORMAT: Final = "xlsx"  # what funders' reports are read in
 FOUND: Final = 10
 PAUSE_DAYS: Final = 30
 PAUSE_DAY_COUNTS: Final = range(366)  # /pause 12 0 resumes, up to a year
@@ -60,6 +62,8 @@ async def on_command(command: str, args: str, user_id: int, t: Translator, offic
         return Outcome([await _pause(args, user_id, t, office)])
     if command == "digest":
         return Outcome(await _digest(args, user_id, t, office))
+    if command == "report":
+        return Outcome([await report(args, user_id, t, office)])
     if command == "reply":
         return await contact.reply_command(args, t, office)
     if command == "export":
@@ -191,6 +195,37 @@ async def export(kind: str, user_id: int, t: Translator, office: Office) -> Repl
     )
 
 
+async def report(args: str, user_id: int, t: Translator, office: Office) -> Reply:
+    """/report [YYYY-MM]: the month's figures for funders (last month by default), made by the job runner
+    as an export is, and sent as an Excel file labelled in the coordinator's language."""
+    month = args.strip() or _last_month(office)
+    if not _is_month(month):
+        return Reply(
+            t.gettext("Please send /report alone for last month, or with a month, for example: /report 2026-11")
+        )
+    key = f"{EXPORT}:{office.channel}:{user_id}:report:{month}:{office.now.isoformat()}"
+    payload = {"kind": REPORT_FORMAT, "user_id": user_id, "report": {"month": month, "language": t.language}}
+    await office.jobs.schedule(EXPORT, key, office.now, payload)
+    return Reply(
+        t.gettext("Preparing the report for {month}. It will come here when it is ready.").format(
+            month=format_month(month, t.language)
+        )
+    )
+
+
+def _last_month(office: Office) -> str:
+    start = month_start(office)
+    return f"{start.year - (start.month == 1):04d}-{(start.month - 2) % 12 + 1:02d}"
+
+
+def _is_month(text: str) -> bool:
+    """YYYY-MM in ASCII digits, a real month (of a year from 1 on)."""
+    digits = text[:4] + text[5:]
+    if len(text) != 7 or text[4] != "-" or not (digits.isascii() and digits.isdigit()):
+        return False
+    return int(text[:4]) >= 1 and 1 <= int(text[5:]) <= 12
+
+
 async def _export_pressed(button: MakeExport, pressed: PressedInProgram) -> Outcome | None:
     if button.format not in EXPORTS:
         return None
@@ -203,10 +238,11 @@ async def on_export(payload: dict[str, Any], document: Document, office: Office)
     if user_id not in await coordinator_ids(office):
         return []
     t = await coordinator_translator(office, user_id)
-    reply = _export_reply(document, t, office)
+    report = payload.get("report")
+    reply = _export_reply(document, t, office, None if report is None else str(report["month"]))
     if reply.document is not None:  # what leaves the program is audited, not what was only asked for
-        kind = str(payload["kind"])
-        await office.roster.record(office.channel, user_id, "export", kind, document.records or 0, office.now)
+        kind, action = str(payload["kind"]), "export" if report is None else "report"
+        await office.roster.record(office.channel, user_id, action, kind, document.records or 0, office.now)
     return [Outgoing(office.channel, user_id, reply, t.language)]
 
 
@@ -225,8 +261,9 @@ async def revoke(office: Office, user_id: int) -> list[Outgoing] | None:
     return [Outgoing(office.channel, user_id, Reply(text), t.language)]
 
 
-def _export_reply(document: Document, t: Translator, office: Office) -> Reply:
-    """The file with its caption; or, past what the channel takes from a bot, why it is not sent."""
+def _export_reply(document: Document, t: Translator, office: Office, month: str | None = None) -> Reply:
+    """The file with its caption (a report's names its `month`); or, past what the channel takes from a
+    bot, why it is not sent."""
     channel = office.capabilities
     if len(document.content) > channel.most_file_bytes:
         return Reply(
@@ -243,6 +280,10 @@ def _export_reply(document: Document, t: Translator, office: Office) -> Reply:
     caption = t.gettext("Every record of {program}, {date}").format(
         program=office.program.name, date=format_day(office.now, t.language, office.program.time_zone)
     )
+    if month is not None:
+        caption = t.gettext("The report of {program} for {month}").format(
+            program=office.program.name, month=format_month(month, t.language)
+        )
     return Reply("", document=replace(document, caption=caption))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,12 @@ PART_HOURS: Final = {
 def format_day(moment: datetime, language: str, time_zone: str) -> str:
     """A date as the reader writes it ("23 novembre 2026"), in the program's time zone."""
     return format_date(moment.astimezone(ZoneInfo(time_zone)), format="long", locale=babel_locale(language))
+
+
+def format_month(month: str, language: str) -> str:
+    """A month given as YYYY-MM as the reader writes it ("November 2026", "novembre 2026")."""
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    return format_skeleton("yMMMM", first, locale=babel_locale(language))
 
 
 def format_when(moment: datetime, t: Translator, time_zone: str, *, with_year: bool = False) -> str:
@@ -96,17 +102,18 @@ def _answer_text(t: Translator, question: Question, value: Any) -> str:
     return str(value)
 
 
+def day_and_times(t: Translator, day: str, times: str) -> str:
+    """A day's free times as the reader writes them ("Mon: am, pm"; "周一：上午")."""
+    return t.gettext("{day}: {times}").format(day=day, times=times)
+
+
 def _display_availability(t: Translator, value: list[str]) -> str:
     days = weekday_names(t.language)
     lines = []
     for index, day in enumerate(DAYS):
         parts = [t.gettext(PART_NAMES[part]) for part in DAY_PARTS if f"{day}-{part}" in value]
         if parts:
-            lines.append(
-                t.gettext("{day}: {times}").format(
-                    day=days[index], times=format_list(parts, locale=babel_locale(t.language))
-                )
-            )
+            lines.append(day_and_times(t, days[index], format_list(parts, locale=babel_locale(t.language))))
     return format_list(lines, locale=babel_locale(t.language)) if lines else t.gettext("(none)")
 
 

@@ -64,7 +64,7 @@ async def test_replayed_old_callback(world: World) -> None:
 async def test_coordinator_command_from_a_participant(world: World) -> None:
     amal = world.phone(101)
     await world.register(amal, "connectee", AMAL)
-    for command in ("/pending", "/find Amal", "/match 1", "/pause 1", "/digest", "/stats"):
+    for command in ("/pending", "/find Amal", "/match 1", "/pause 1", "/digest", "/stats", "/report 2026-11"):
         await amal.send(command)
         assert amal.last.text == UNKNOWN, command
     await amal.press_forged("ok:1")  # a coordinator's Approve button

@@ -464,7 +464,13 @@ async def test_a_csv_folder_gets_one_file_per_kind(sessions: async_sessionmaker[
     assert text.splitlines()[0] == ",".join(HEADERS["participants"])
 
 
-async def test_the_xlsx_has_a_summary_sheet_first_texts_as_escaped_strings_and_numbers_as_numbers(
+def in_zone(headers: list[str], zone: str) -> list[str]:
+    """An XLSX header: each time column names its time zone."""
+    times = ("_at", "_until", "_since", "slot")
+    return [f"{name} ({zone})" if name.endswith(times) else name for name in headers]
+
+
+async def test_the_xlsx_has_a_summary_sheet_first_texts_as_typed_and_numbers_as_numbers(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await seed(sessions)
@@ -477,15 +483,17 @@ async def test_the_xlsx_has_a_summary_sheet_first_texts_as_escaped_strings_and_n
     assert list(sheets) == ["summary", "participants", "matches", "meetings", "follow_ups", "referrals"]
     assert {name: rows[0] for name, rows in sheets.items()} == HEADERS
     amal = dict(zip(HEADERS["participants"], sheets["participants"][1], strict=True))
-    assert amal["answer_name"] == "'" + FORMULA
-    assert amal["answer_phone"] == "'+15195550123"
+    assert amal["answer_name"] == FORMULA, "a workbook's text cell is never run: no apostrophe"
+    assert amal["answer_phone"] == "+15195550123"
     assert amal["answer_arrival_year"] == 2022 and amal["id"] == 1
     assert amal["answer_organization"] is None
-    assert sheets["follow_ups"][1][9:12] == ["yes", 4, "'@Bob: CV"]
+    assert sheets["follow_ups"][1][9:12] == ["yes", 4, "@Bob: CV"]
     assert sheets["summary"][1] == ["connectees", 1, None, None]
 
 
-async def test_the_xlsx_header_is_bold_and_frozen_on_every_sheet(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_the_xlsx_header_is_bold_and_frozen_with_filters_on_every_sheet(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     await seed(sessions)
     out = io.BytesIO()
     async with sessions() as session:
@@ -496,12 +504,13 @@ async def test_the_xlsx_header_is_bold_and_frozen_on_every_sheet(sessions: async
         assert sheet.freeze_panes == "A2", name
         assert [cell.value for cell in sheet[1]] == HEADERS[name], name
         assert all(cell.font.b for cell in sheet[1]), name
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:"), name
     assert workbook["matches"].max_row == 1, "an empty sheet still has its header"
     assert workbook["meetings"].max_row == 3
 
 
 async def test_xlsx_cells_follow_the_rules_of_xlsxwriter_for_odd_values() -> None:
-    """Texts over a cell's 32,767 characters are cut (not refused), True is the number 1, texts escaped."""
+    """Texts over a cell's 32,767 characters are cut (not refused), True is the number 1, texts as they are."""
 
     async def batches() -> AsyncGenerator[Batch]:
         yield [[1, 2, 3], ["x" * 40_000, True, "=1+1"], [None, 2.5, "plain"]]
@@ -510,7 +519,7 @@ async def test_xlsx_cells_follow_the_rules_of_xlsxwriter_for_odd_values() -> Non
     out = io.BytesIO()
     assert await write_xlsx(export, out) == {"things": 3}
     rows = list(openpyxl.load_workbook(out)["things"].iter_rows(values_only=True))
-    assert rows == [("id", "odd", "other"), (1, "x" * 32_767, None), (2, 1, 2.5), (3, "'=1+1", "plain")]
+    assert rows == [("id", "odd", "other"), (1, "x" * 32_767, None), (2, 1, 2.5), (3, "=1+1", "plain")]
 
 
 async def test_an_xlsx_export_cancelled_midway_stops_reading_and_closes_its_streams(tmp_path: Path) -> None:

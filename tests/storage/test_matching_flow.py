@@ -193,6 +193,7 @@ async def test_a_coordinator_sees_the_coordinator_commands_in_help(world: World)
         "/digest",
         "/export",
         "/stats",
+        "/report",
         "/reply",
     ]
     await amal.send("/help")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import subprocess
@@ -86,6 +87,16 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
         (["export", "--format", "csv"], {}, "--format csv needs --out PATH"),
         (["export", "--format", "xlsx", "--out", "-"], {}, "--format xlsx needs --out PATH"),
         (
+            ["export", "--format", "csv", "--out", "report.csv"],
+            {},
+            "--out report.csv: a CSV export is several files; give a .zip name or a folder",
+        ),
+        (["export", "--language", "tlh", "--out", "x.json"], {}, "--language 'tlh' is not one of"),
+        (["report"], {}, "the following arguments are required: --month"),
+        (["report", "--month", "2026-13", "--out", "r.xlsx"], {}, "'2026-13' is not a month like 2026-11"),
+        (["report", "--month", "2026-11"], {}, "--format xlsx needs --out PATH, a file"),
+        (["report", "--month", "2026-11", "--language", "tlh", "--out", "r.xlsx"], {}, "is not one of en, fr"),
+        (
             ["export", "--format", "xlsx", "--out", "no/such/folder/x.xlsx"],
             {},
             "--out no/such/folder/x.xlsx: no folder",
@@ -161,7 +172,7 @@ def test_chat_in_the_terminal_registers_a_newcomer_on_the_same_store(tmp_path: P
     assert "Thank you, Amal! Your registration is submitted." in result.stdout
     exported = frontdoor("export", "--format", "json", "--out", "all.json", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
-    assert "exported 1 participants" in exported.stderr
+    assert "exported 1 participant, 0 matches, 0 meetings, 0 follow-ups, 0 referrals" in exported.stderr
     text = (tmp_path / "all.json").read_text()
     assert '"status": "submitted"' in text and '"answer_name": "Amal"' in text
     assert '"answer_phone": "+15195550100"' in text  # JSON is data: no formula escaping
@@ -248,9 +259,20 @@ def test_export_days_are_the_program_s_local_days_and_until_is_inclusive() -> No
     )
 
 
+def test_the_monthly_report_is_written_as_one_csv_file_and_says_how_many_rows(tmp_path: Path) -> None:
+    env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
+    result = frontdoor("report", "--month", "2026-11", "--format", "csv", "--out", "report.csv", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "report for 2026-11: 13 rows written to report.csv\n"
+    with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [(row["breakdown"], row["group"]) for row in rows][:2] == [("total", ""), ("month", "2025-12")]
+    assert rows[0]["group_label"] == "All" and rows[0]["met_held"] == "0"
+
+
 def test_export_writes_csv_to_a_zip_or_a_folder_and_xlsx_and_says_how_many(tmp_path: Path) -> None:
     env = {"FRONTDOOR_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"}
-    counted = "exported 0 participants, 0 matches, 0 meetings, 0 follow_ups, 0 referrals"
+    counted = "exported 0 participants, 0 matches, 0 meetings, 0 follow-ups, 0 referrals"
     for args, out in [
         (["--format", "csv", "--out", "all.zip"], "all.zip"),
         (["--format", "csv", "--since", "2026-11-01", "--out", "by-kind"], "by-kind"),
