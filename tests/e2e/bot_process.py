@@ -87,6 +87,7 @@ class BotProcess:
             "FRONTDOOR_BOT_TOKEN": self.telegram.token,
             "FRONTDOOR_TELEGRAM_API_URL": self.telegram.url,
             "FRONTDOOR_DATABASE_URL": self.database_url,
+            "FRONTDOOR_TELEGRAM_LIBRARY": self.telegram.library,
             # The test people answer within milliseconds, no person can; the emulator limits
             # nothing unless a test asks it to, and such a test keeps Telegram's one a second.
             "FRONTDOOR_CHAT_INTERVAL": "0",
