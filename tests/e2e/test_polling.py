@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
 from bot import serve
 from bot.app import Frontdoor, build
 from bot.channels import telegram_library

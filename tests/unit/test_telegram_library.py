@@ -23,7 +23,7 @@ from aiogram.methods import SendMessage
 from telegram.error import NetworkError, TimedOut
 
 from bot.channels import telegram_aiogram, telegram_ptb
-from bot.channels.telegram_library import Refused, Refusal, delivery_of, refusal_of, token_is_valid
+from bot.channels.telegram_library import Refusal, Refused, delivery_of, refusal_of, token_is_valid
 from bot.config import load_settings
 from bot.delivery import Delivery
 
