@@ -1,4 +1,5 @@
-"""6. Start-up: from starting `frontdoor run` to its first getUpdates, and what the time goes on.
+"""6. Start-up: from starting `frontdoor run` to its first getUpdates, and what the time goes on, on
+each Telegram library (FRONTDOOR_TELEGRAM_LIBRARY=aiogram, then ptb).
 
 `frontdoor run` starts as a real process (python -m bot.cli run) against a stub Bot API served over
 HTTP on 127.0.0.1, on a SQLite file that already exists (a restart; the very first start, which also
@@ -26,14 +27,23 @@ from aiohttp import web
 
 from benchmarks.common import Figure, median, scratch, sqlite_url
 from benchmarks.telegram_stub import TOKEN, StubBotAPI
+from bot.channels.telegram_library import MODULES
 
 NAME = "startup"
 ROOT = Path(__file__).resolve().parent.parent
 RESTARTS = 3
+LIBRARIES = tuple(MODULES)
 WAIT_SECONDS = 120.0
 GROUPS = {  # an import's package -> the group it is reported under
     "aiogram": "aiogram",
     "magic_filter": "aiogram",
+    "telegram": "python-telegram-bot",
+    "httpx": "httpx",
+    "httpcore": "httpx",
+    "h11": "httpx",
+    "anyio": "httpx",
+    "sniffio": "httpx",
+    "certifi": "httpx",
     "pydantic": "pydantic",
     "pydantic_core": "pydantic",
     "annotated_types": "pydantic",
@@ -79,7 +89,9 @@ class StubServer:
         return next(at for at, name in self.calls if name == method)
 
 
-async def start_once(folder: Path, port: int, *, importtime: bool = False) -> tuple[float, StubServer, str]:
+async def start_once(
+    folder: Path, port: int, library: str, *, importtime: bool = False
+) -> tuple[float, StubServer, str]:
     """Start `frontdoor run`, wait for its first getUpdates, stop it; (seconds, what the stub saw, stderr)."""
     server = StubServer()
     app = web.Application()
@@ -93,6 +105,7 @@ async def start_once(folder: Path, port: int, *, importtime: bool = False) -> tu
         "FRONTDOOR_BOT_TOKEN": TOKEN,
         "FRONTDOOR_TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
         "FRONTDOOR_DATABASE_URL": sqlite_url(folder / "frontdoor.db"),
+        "FRONTDOOR_TELEGRAM_LIBRARY": library,
     }
     command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "bot.cli", "run"]
     started = time.perf_counter()
@@ -158,19 +171,26 @@ def interpreter_seconds() -> float:
 async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
     """--tiny: one start only, under -X importtime (slower, so the figure is only a smoke test's)."""
     restarts = 0 if tiny else int(overrides.get("restarts", RESTARTS))
-    with scratch(NAME) as folder:
-        port = 18_000 + os.getpid() % 1000
-        traced, server, importtime = await start_once(folder, port, importtime=True)  # also creates the tables
-        times, servers = [traced], [server]
-        first = float("nan")
-        if restarts:
-            (folder / "frontdoor.db").unlink()
-            first, _, _ = await start_once(folder, port)
-            times, servers = [], []
-        for _ in range(restarts):
-            seconds, server, _ = await start_once(folder, port)
-            times.append(seconds)
-            servers.append(server)
+    port = 18_000 + os.getpid() % 1000
+    figures = []
+    for library in LIBRARIES:
+        with scratch(f"{NAME}-{library}") as folder:
+            figures.append(await _measure(folder, port, library, restarts))
+    return figures
+
+
+async def _measure(folder: Path, port: int, library: str, restarts: int) -> Figure:
+    traced, server, importtime = await start_once(folder, port, library, importtime=True)  # creates the tables
+    times, servers = [traced], [server]
+    first = float("nan")
+    if restarts:
+        (folder / "frontdoor.db").unlink()
+        first, _, _ = await start_once(folder, port, library)
+        times, servers = [], []
+    for _ in range(restarts):
+        seconds, server, _ = await start_once(folder, port, library)
+        times.append(seconds)
+        servers.append(server)
     figure = median(times)
     server = servers[sorted(range(len(times)), key=lambda index: times[index])[len(times) // 2]]
     started: float = server.started  # type: ignore[attr-defined]
@@ -196,4 +216,4 @@ async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
         f"(settings, program file, catalogs, database and migrations); Bot API calls before polling "
         f"{api_calls:.2f} s ({sum(1 for _, name in server.calls if name != 'getUpdates')} calls)"
     )
-    return [Figure(NAME, "process start to first getUpdates", figure, "s", note=note)]
+    return Figure(NAME, f"process start to first getUpdates, on {library}", figure, "s", note=note)

@@ -28,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.error import NetworkError, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.channels import telegram_library
 from bot.channels.telegram_library import ALLOWED_UPDATES, REQUEST_TIMEOUT, Kind, NotAnUpdate, Read, Refusal
@@ -39,8 +39,35 @@ CONNECTIONS: Final = 100  # Bot API requests open at once, as aiogram's session 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
-def make_client(token: str, api_url: str) -> PtbClient:
-    return PtbClient(token, api_url)
+def make_client(token: str, api_url: str, transport: BaseRequest | None = None) -> PtbClient:
+    """A client of the Bot API at `api_url`; `transport` instead of HTTP: the benchmarks' stub."""
+    # A long poll gets a connection of its own, so that it never waits for a free connection
+    # behind replies being sent (nor they behind it).
+    requests = (
+        Request(
+            transport
+            or HTTPXRequest(
+                connection_pool_size=CONNECTIONS,
+                read_timeout=REQUEST_TIMEOUT,
+                write_timeout=REQUEST_TIMEOUT,
+                connect_timeout=REQUEST_TIMEOUT,
+                pool_timeout=REQUEST_TIMEOUT,
+                media_write_timeout=REQUEST_TIMEOUT,
+            )
+        ),
+        Request(
+            transport
+            or HTTPXRequest(connection_pool_size=1, connect_timeout=REQUEST_TIMEOUT, pool_timeout=REQUEST_TIMEOUT)
+        ),
+    )
+    bot = Bot(
+        token,
+        base_url=f"{api_url}/bot",
+        base_file_url=f"{api_url}/file/bot",
+        request=requests[0],
+        get_updates_request=requests[1],
+    )
+    return PtbClient(bot, requests)
 
 
 def message_event(update_id: int, message: Message) -> Event:
@@ -110,11 +137,25 @@ def refusal_of_status(status: int, said: str, retry_after: object) -> Refusal:
     return Refusal(kinds.get(status, "unavailable" if status >= 500 else "other"), said)
 
 
-class Request(HTTPXRequest):
-    """python-telegram-bot's HTTP client, raising Answered for any answer but a success."""
+class Request(BaseRequest):
+    """An HTTP client for python-telegram-bot's Bot (its HTTPXRequest, or the benchmarks' stub)
+    raising Answered for any answer but a success."""
+
+    def __init__(self, transport: BaseRequest) -> None:
+        self.transport = transport
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.transport.read_timeout
+
+    async def initialize(self) -> None:
+        await self.transport.initialize()
+
+    async def shutdown(self) -> None:
+        await self.transport.shutdown()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        status, payload = await super().do_request(*args, **kwargs)
+        status, payload = await self.transport.do_request(*args, **kwargs)
         if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
             raise Answered(status, payload)
         return status, payload
@@ -123,27 +164,9 @@ class Request(HTTPXRequest):
 class PtbClient:
     """bot.channels.telegram_library.Client on a python-telegram-bot Bot."""
 
-    def __init__(self, token: str, api_url: str) -> None:
-        # A long poll gets a request object of its own, so that it never waits for a free
-        # connection behind replies being sent (nor they behind it).
-        self._requests = (
-            Request(
-                connection_pool_size=CONNECTIONS,
-                read_timeout=REQUEST_TIMEOUT,
-                write_timeout=REQUEST_TIMEOUT,
-                connect_timeout=REQUEST_TIMEOUT,
-                pool_timeout=REQUEST_TIMEOUT,
-                media_write_timeout=REQUEST_TIMEOUT,
-            ),
-            Request(connection_pool_size=1, connect_timeout=REQUEST_TIMEOUT, pool_timeout=REQUEST_TIMEOUT),
-        )
-        self.bot = Bot(
-            token,
-            base_url=f"{api_url}/bot",
-            base_file_url=f"{api_url}/file/bot",
-            request=self._requests[0],
-            get_updates_request=self._requests[1],
-        )
+    def __init__(self, bot: Bot, requests: Sequence[BaseRequest]) -> None:
+        self.bot = bot
+        self._requests = requests
 
     def refusal(self, error: BaseException) -> Refusal | None:
         if isinstance(error, Answered):
