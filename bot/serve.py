@@ -20,10 +20,8 @@ from typing import Any
 from bot import redaction
 from bot.app import Frontdoor, build
 from bot.channels import TELEGRAM, telegram_capabilities, telegram_library, telegram_menu
-from bot.channels.listener import listening
 from bot.channels.refusals import Refusals
 from bot.channels.telegram_library import Client, Refused, calling
-from bot.channels.webhook import webhook_app
 from bot.config import Settings, SettingsError, Webhook
 from bot.health import report
 from bot.incoming import Incoming
@@ -155,6 +153,10 @@ async def serve_webhook(
     app: Frontdoor, client: Client, incoming: Incoming, sender: Sender, webhook: Webhook, settings: Settings
 ) -> None:
     """Register the webhook with its secret, serve it on `webhook.listen` until SIGINT or SIGTERM."""
+    # aiohttp's server, imported only here: long polling on python-telegram-bot does without aiohttp.
+    from bot.channels.listener import listening
+    from bot.channels.webhook import webhook_app
+
     secret = settings.webhook_secret or await app.shared_secret(WEBHOOK_SECRET, token_urlsafe(32))
     redaction.install([secret])
     await calling(client, "setWebhook", client.set_webhook(webhook.url, secret, WEBHOOK_CONNECTIONS))
