@@ -21,13 +21,13 @@ from typing import Any
 
 from aiohttp import web
 
-from benchmarks.common import Figure, scratch, sized, sqlite_url
+from benchmarks.common import Figure, scratch, sized
 from benchmarks.intake import Offered, crowd, rehearse
+from benchmarks.startup import run_environment
 from benchmarks.telegram_stub import TOKEN, Call, StubBotAPI
 from bot.channels.telegram_library import MODULES
 
 NAME = "memory"
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_MB = 120.0  # issue 28: a small, cheap server's share
 WAIT_SECONDS = 1800.0
 
@@ -84,12 +84,7 @@ async def measure(folder: Path, port: int, library: str, offered: list[Offered])
 
     api.on_send = api.on_answer = on_call
     runner = await serve_stub(api, port, polled)
-    env = os.environ | {
-        "PYTHONPATH": str(ROOT),
-        "FRONTDOOR_BOT_TOKEN": TOKEN,
-        "FRONTDOOR_TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
-        "FRONTDOOR_DATABASE_URL": sqlite_url(folder / "frontdoor.db"),
-        "FRONTDOOR_TELEGRAM_LIBRARY": library,
+    env = run_environment(folder, port, library) | {
         # Limits off, as in the throughput benchmark: what is measured is the bot, not the waiting.
         "FRONTDOOR_CHAT_INTERVAL": "0",
         "FRONTDOOR_SEND_RATE": "1000",

@@ -100,13 +100,7 @@ async def start_once(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
-    env = os.environ | {
-        "PYTHONPATH": str(ROOT),
-        "FRONTDOOR_BOT_TOKEN": TOKEN,
-        "FRONTDOOR_TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
-        "FRONTDOOR_DATABASE_URL": sqlite_url(folder / "frontdoor.db"),
-        "FRONTDOOR_TELEGRAM_LIBRARY": library,
-    }
+    env = run_environment(folder, port, library)
     command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "bot.cli", "run"]
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
@@ -122,6 +116,17 @@ async def start_once(
         _, stderr = await process.communicate()
         await runner.cleanup()
     return seconds, server, stderr.decode(errors="replace")
+
+
+def run_environment(folder: Path, port: int, library: str) -> dict[str, str]:
+    """`frontdoor run`'s environment: the stub on `port`, a SQLite file in `folder`, the library."""
+    return os.environ | {
+        "PYTHONPATH": str(ROOT),
+        "FRONTDOOR_BOT_TOKEN": TOKEN,
+        "FRONTDOOR_TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
+        "FRONTDOOR_DATABASE_URL": sqlite_url(folder / "frontdoor.db"),
+        "FRONTDOOR_TELEGRAM_LIBRARY": library,
+    }
 
 
 def imports_by_group(stderr: str) -> tuple[dict[str, float], list[str]]:

@@ -38,7 +38,7 @@ async def poll(client: Client, incoming: Incoming) -> None:
             updates = await calling(client, "getUpdates", client.get_updates(offset, POLL_SECONDS))
             async with incoming.gathering():
                 for update in updates:
-                    await take_one(client, incoming, update)
+                    await take_one(incoming, update)
         except Refused as refused:
             if refused.refusal.kind == "unauthorized":
                 raise
@@ -49,14 +49,14 @@ async def poll(client: Client, incoming: Incoming) -> None:
             continue
         wait = FIRST_WAIT
         if updates:
-            offset = client.update_id(updates[-1]) + 1
+            offset = updates[-1].update_id + 1
 
 
-async def take_one(client: Client, receiver: Receiver, update: Any) -> None:
+async def take_one(receiver: Receiver, update: Any) -> None:
     try:
-        await take(client, receiver, update)
+        await take(receiver, update)
     except Exception:  # as a library's own polling does: one malformed update is skipped
-        log.exception("update %s could not be read; skipped", client.update_id(update))
+        log.exception("update %s could not be read; skipped", update.update_id)
 
 
 async def wait_out(error: Exception, wait: float) -> float:

@@ -75,18 +75,10 @@ class Client(Protocol):
         """The bot's username."""
 
     async def get_updates(self, offset: int | None, timeout: int) -> Sequence[Any]:
-        """A long poll's updates, as the library holds them (read with `update_id`, `sender`, `read`)."""
+        """A long poll's updates, as the library holds them (read by `sender_of` and `read_update`)."""
 
     def parse(self, body: bytes) -> Any:
         """A webhook request's JSON body as an update; raises NotAnUpdate."""
-
-    def update_id(self, update: Any) -> int: ...
-
-    def sender(self, update: Any) -> int | None:
-        """Who sent an update, known before it is read (a flood is weighed first); None: nobody we serve."""
-
-    def read(self, update: Any) -> Read | None:
-        """The update as an Event (a private chat's message, or a pressed button); None: not ours."""
 
     async def send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
         """One outbox message: a document, an edit of `edit_message_id`, or a new message."""
@@ -126,24 +118,59 @@ def load(name: str) -> Library:
         raise LibraryMissing(f"{DISTRIBUTIONS[name]} is not installed: pip install 'frontdoor[{name}]'") from None
 
 
-def message_event(
-    update_id: int, user_id: int, chat_id: int, language_code: str | None, text: str | None, phone: str | None
-) -> Event:
-    """A private chat's message as an Event: a shared contact, a command, text, or anything else."""
+def sender_of(update: Any) -> int | None:
+    """Who sent an update, known before it is read (a flood is weighed first); None: nobody we serve.
+
+    This and `read_update` read either library's Update: both name its fields as the Bot API does.
+    """
+    if update.message is not None:
+        return int(update.message.from_user.id if update.message.from_user else update.message.chat.id)
+    if update.callback_query is not None:
+        return int(update.callback_query.from_user.id)
+    return None
+
+
+def read_update(update: Any) -> Read | None:
+    """The update as an Event (a private chat's message, or a pressed button); None: not ours."""
+    if update.message is not None and update.message.chat.type == "private":
+        return message_event(update.update_id, update.message), None
+    query = update.callback_query
+    if query is not None and query.data:
+        return choice_event(update.update_id, query), str(query.id)
+    return None
+
+
+def message_event(update_id: int, message: Any) -> Event:
+    """A shared contact, a command, text, or anything else (a photo, a sticker...)."""
+    user = message.from_user
     base: dict[str, Any] = {
         "update_id": update_id,
-        "user_id": user_id,
-        "chat_id": chat_id,
-        "language_code": language_code,
+        "user_id": user.id if user else message.chat.id,
+        "chat_id": message.chat.id,
+        "language_code": user.language_code if user else None,
     }
-    if phone is not None:
-        return Event(kind=EventKind.CONTACT, text=phone, **base)
+    if message.contact is not None:
+        return Event(kind=EventKind.CONTACT, text=message.contact.phone_number, **base)
+    text = message.text
     if text is None:
         return Event(kind=EventKind.OTHER, **base)
     if text.startswith("/") and len(text) > 1:
         command, _, args = text[1:].partition(" ")
         return Event(kind=EventKind.COMMAND, text=command.split("@")[0].lower(), args=args.strip(), **base)
     return Event(kind=EventKind.TEXT, text=text, **base)
+
+
+def choice_event(update_id: int, query: Any) -> Event:
+    """A pressed inline button: its data, and the message it is on (for edits in place)."""
+    return Event(
+        update_id=update_id,
+        user_id=query.from_user.id,
+        chat_id=query.message.chat.id if query.message else query.from_user.id,
+        kind=EventKind.CHOICE,
+        text=query.data or "",
+        language_code=query.from_user.language_code,
+        message_id=query.message.message_id if query.message else None,
+    )
 
 
 def token_is_valid(token: str) -> bool:
@@ -229,11 +256,11 @@ class Receiver(Protocol):
     async def receive(self, event: Event, answer_id: str | None = None) -> None: ...
 
 
-async def take(client: Client, receiver: Receiver, update: Any) -> None:
+async def take(receiver: Receiver, update: Any) -> None:
     """One update stored, unless it is a flood's (weighed before it is read, which costs more) or not ours."""
-    sender = client.sender(update)
-    if sender is not None and not receiver.weigh(client.update_id(update), sender):
+    sender = sender_of(update)
+    if sender is not None and not receiver.weigh(update.update_id, sender):
         return
-    read = client.read(update)
+    read = read_update(update)
     if read is not None:
         await receiver.receive(*read)

@@ -16,13 +16,11 @@ from typing import Any, Final
 from telegram import (
     Bot,
     BotCommand,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
     LinkPreviewOptions,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -30,9 +28,8 @@ from telegram import (
 from telegram.error import NetworkError, TelegramError
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.channels import telegram_library
-from bot.channels.telegram_library import ALLOWED_UPDATES, REQUEST_TIMEOUT, Kind, NotAnUpdate, Read, Refusal
-from handlers.core.events import Event, EventKind, Reply
+from bot.channels.telegram_library import ALLOWED_UPDATES, REQUEST_TIMEOUT, Kind, NotAnUpdate, Refusal
+from handlers.core.events import Reply
 
 NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)
 CONNECTIONS: Final = 100  # Bot API requests open at once, as aiogram's session allows
@@ -68,30 +65,6 @@ def make_client(token: str, api_url: str, transport: BaseRequest | None = None) 
         get_updates_request=requests[1],
     )
     return PtbClient(bot, requests)
-
-
-def message_event(update_id: int, message: Message) -> Event:
-    user = message.from_user
-    return telegram_library.message_event(
-        update_id,
-        user.id if user else message.chat.id,
-        message.chat.id,
-        user.language_code if user else None,
-        message.text,
-        message.contact.phone_number if message.contact else None,
-    )
-
-
-def callback_event(update_id: int, query: CallbackQuery) -> Event:
-    return Event(
-        update_id=update_id,
-        user_id=query.from_user.id,
-        chat_id=query.message.chat.id if query.message else query.from_user.id,
-        kind=EventKind.CHOICE,
-        text=query.data or "",
-        language_code=query.from_user.language_code,
-        message_id=query.message.message_id if query.message else None,
-    )
 
 
 def reply_markup(reply: Reply) -> Markup | None:
@@ -198,24 +171,6 @@ class PtbClient:
         # fields of the wrong shape fail in de_json as whatever they first meet.
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             raise NotAnUpdate from None
-
-    def update_id(self, update: Update) -> int:
-        return update.update_id
-
-    def sender(self, update: Update) -> int | None:
-        if update.message is not None:
-            return update.message.from_user.id if update.message.from_user else update.message.chat.id
-        if update.callback_query is not None:
-            return update.callback_query.from_user.id
-        return None
-
-    def read(self, update: Update) -> Read | None:
-        if update.message is not None and update.message.chat.type == "private":
-            return message_event(update.update_id, update.message), None
-        query = update.callback_query
-        if query is not None and query.data:
-            return callback_event(update.update_id, query), query.id
-        return None
 
     async def send(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
         markup = reply_markup(reply)

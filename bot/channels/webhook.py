@@ -55,7 +55,7 @@ def webhook_app(
             update = client.parse(body)
         except NotAnUpdate:
             return refuse(400, "not an update", "not an update (400)")
-        await take(client, receiver, update)  # only stored: it is handled after this commit
+        await take(receiver, update)  # only stored: it is handled after this commit
         return web.json_response({"ok": True})
 
     async def on_health(request: web.Request) -> web.Response:
