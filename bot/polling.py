@@ -39,12 +39,9 @@ async def poll(client: Client, incoming: Incoming) -> None:
             async with incoming.gathering():
                 for update in updates:
                     await take_one(incoming, update)
-        except Refused as refused:
-            if refused.refusal.kind == "unauthorized":
-                raise
-            wait = await wait_out(refused, wait)
-            continue
         except Exception as error:  # nothing confirmed: the same updates come again
+            if isinstance(error, Refused) and error.refusal.kind == "unauthorized":
+                raise
             wait = await wait_out(error, wait)
             continue
         wait = FIRST_WAIT

@@ -48,7 +48,7 @@ def imported_by_run(library: str) -> list[str]:
         "FRONTDOOR_TELEGRAM_LIBRARY": library,
     }
     found = subprocess.run(
-        [sys.executable, "-c", code, "aiogram", "telegram", "pydantic", "httpx"],
+        [sys.executable, "-c", code, "aiogram", "telegram", "pydantic", "httpx", "aiohttp"],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -64,12 +64,12 @@ def test_aiogram_is_the_default_and_python_telegram_bot_is_chosen_by_name() -> N
     assert load_settings({"FRONTDOOR_TELEGRAM_LIBRARY": "ptb"}, env_file=None).telegram_library == "ptb"
 
 
-def test_running_on_python_telegram_bot_never_imports_aiogram() -> None:
-    assert imported_by_run("ptb") == ["httpx", "telegram"]
+def test_polling_on_python_telegram_bot_never_imports_aiogram_nor_its_http_client() -> None:
+    assert imported_by_run("ptb") == ["httpx", "telegram"]  # aiohttp: only a webhook worker's server
 
 
 def test_running_on_aiogram_never_imports_python_telegram_bot() -> None:
-    assert imported_by_run("aiogram") == ["aiogram", "pydantic"]
+    assert imported_by_run("aiogram") == ["aiogram", "aiohttp", "pydantic"]
 
 
 def test_a_token_is_checked_the_same_whichever_library_runs() -> None:
