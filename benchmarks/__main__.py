@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks.common import Figure, machine
 
-NAMES = ("throughput", "latency", "sending", "export", "matching", "startup", "flood", "wait", "report")
+NAMES = ("throughput", "latency", "sending", "export", "matching", "startup", "flood", "wait", "report", "memory")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

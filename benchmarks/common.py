@@ -110,7 +110,16 @@ def machine() -> dict[str, Any]:
     }
 
 
-VERSIONED = ("aiogram", "SQLAlchemy", "aiosqlite", "pydantic", "Babel", "rustpy-xlsxwriter", "asyncpg")
+VERSIONED = (
+    "aiogram",
+    "python-telegram-bot",
+    "SQLAlchemy",
+    "aiosqlite",
+    "pydantic",
+    "Babel",
+    "rustpy-xlsxwriter",
+    "asyncpg",
+)
 
 
 def _version(distribution: str) -> str:

@@ -1,8 +1,8 @@
 """The bot as `frontdoor run` wires it, on a SQLite file in WAL mode, talking to the in-process stub Bot API.
 
-`running_frontdoor` starts what `frontdoor run` starts (bot.serve.wire: the real aiogram
-Dispatcher from bot.channels.telegram.build_dispatcher, Incoming, Sender, the job runner) with
-long polling against a StubBotAPI. `running_echo` is the yardstick: a bare aiogram echo bot on the
+`running_frontdoor` starts what `frontdoor run` starts (bot.serve.wire: the Telegram library's
+client, aiogram's or python-telegram-bot's, Incoming, Sender, the job runner) with long polling
+against a StubBotAPI. `running_echo` is the yardstick: a bare aiogram echo bot on the
 same stub, one message back per update.
 """
 
@@ -19,11 +19,12 @@ from aiogram import Dispatcher, F
 from aiogram.types import CallbackQuery, Message
 
 from benchmarks.common import sqlite_url
-from benchmarks.stub_api import stub_bot
+from benchmarks.stub_api import stub_bot, stub_client
 from benchmarks.telegram_stub import BOT_USER, TOKEN, StubBotAPI
 from bot import serve
 from bot.app import build
 from bot.channels import TELEGRAM, telegram_capabilities
+from bot.channels.telegram_library import MODULES
 from bot.config import Settings
 from bot.polling import poll
 
@@ -34,11 +35,13 @@ UNPACED_RATE: float = 1_000_000.0
 UNLIMITED_BURST: float = 1_000_000.0
 
 
+LIBRARIES = tuple(MODULES)  # each benchmark of the bot reports both, side by side
+
+
 @dataclass
 class Running:
     api: StubBotAPI
     polling: asyncio.Task[None]
-    dispatcher: Dispatcher
 
 
 def settings_for(
@@ -54,17 +57,17 @@ def settings_for(
 
 
 @asynccontextmanager
-async def running_frontdoor(api: StubBotAPI, settings: Settings) -> AsyncIterator[Running]:
+async def running_frontdoor(api: StubBotAPI, settings: Settings, library: str = "aiogram") -> AsyncIterator[Running]:
     """Frontdoor polling the stub until the block ends; then it stops as `frontdoor run` stops."""
     app = await build(settings)
-    bot = stub_bot(api)
+    client = stub_client(api, library)
     app.capabilities[TELEGRAM] = telegram_capabilities.capabilities(BOT_USER["username"])
-    runtime = serve.wire(app, bot, settings, worker=serve.worker_name())
+    runtime = serve.wire(app, client, settings, worker=serve.worker_name())
     stop = asyncio.Event()
     background = runtime.start(stop)
-    polling = asyncio.create_task(poll(runtime.dispatcher, bot, runtime.incoming))
+    polling = asyncio.create_task(poll(client, runtime.incoming))
     try:
-        yield Running(api, polling, runtime.dispatcher)
+        yield Running(api, polling)
     finally:
         polling.cancel()  # as a signal stops `frontdoor run`
         with contextlib.suppress(asyncio.CancelledError):
@@ -91,7 +94,7 @@ async def running_echo(api: StubBotAPI) -> AsyncIterator[Running]:
 
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False))
     try:
-        yield Running(api, polling, dispatcher)
+        yield Running(api, polling)
     finally:
         await _stop_polling(dispatcher, polling)
 

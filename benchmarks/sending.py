@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 
 from benchmarks.common import Figure, scratch, sized
 from benchmarks.harness import settings_for
-from benchmarks.stub_api import stub_bot
+from benchmarks.stub_api import stub_client
 from benchmarks.telegram_stub import StubBotAPI
 from bot.app import build
-from bot.channels import telegram
+from bot.channels import TELEGRAM
+from bot.channels.telegram_library import make_deliver
 from bot.sender import Sender
 from handlers.core.events import Button, Reply, reply_to_payload
 from storage.unit_of_work import UnitOfWork
@@ -59,15 +60,15 @@ async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
             async with UnitOfWork(app.sessions) as uow:
                 for index in range(size.messages):
                     chat_id = FIRST_CHAT + index % size.chats
-                    await uow.outbox.add(telegram.CHANNEL, chat_id, [reply_to_payload(reminder(index))], now)
+                    await uow.outbox.add(TELEGRAM, chat_id, [reply_to_payload(reminder(index))], now)
                 await uow.commit()
             api = StubBotAPI(limits=True, per_second=int(RATE), chat_interval=1.0)
             all_sent = asyncio.Event()
             api.on_send = lambda _call: all_sent.set() if len(api.sent()) >= size.messages else None
             sender = Sender(
                 app.sessions,
-                telegram.CHANNEL,
-                telegram.make_deliver(stub_bot(api)),
+                TELEGRAM,
+                make_deliver(stub_client(api)),
                 per_second=settings.send_rate,
                 chat_interval=settings.chat_interval,
                 worker="bench-sender",

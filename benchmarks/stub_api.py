@@ -1,4 +1,6 @@
-"""An in-process Bot API for the benchmarks: an aiogram session whose server is a StubBotAPI.
+"""An in-process Bot API for the benchmarks: a Telegram library's client whose server is a StubBotAPI.
+
+`stub_client` gives either library's (python-telegram-bot's from benchmarks.stub_ptb).
 
 `StubSession` is an aiogram `BaseSession`: each call is serialized as a real session serializes it
 (`prepare_value`, the form fields) and the answer is parsed from JSON text by aiogram's own
@@ -17,6 +19,8 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from benchmarks.telegram_stub import TOKEN, StubBotAPI
+from bot.channels import telegram_aiogram
+from bot.channels.telegram_library import Client
 
 
 class StubSession(BaseSession):
@@ -55,3 +59,12 @@ class StubSession(BaseSession):
 
 def stub_bot(api: StubBotAPI) -> Bot:
     return Bot(TOKEN, session=StubSession(api))
+
+
+def stub_client(api: StubBotAPI, library: str = "aiogram") -> Client:
+    """The library's client, its calls answered by `api`; python-telegram-bot's imported only when asked for."""
+    if library == "ptb":
+        from benchmarks.stub_ptb import stub_client as ptb_client
+
+        return ptb_client(api)
+    return telegram_aiogram.AiogramClient(stub_bot(api))

@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot import redaction
+from bot.channels import telegram_library
 from bot.config import Settings, SettingsError, Webhook, load_settings
 from handlers.core.ids import database_id, number
 from handlers.core.program import ProgramError, load_program
@@ -46,6 +48,11 @@ def make_parser() -> Parser:
         metavar="HOST:PORT",
         default=DEFAULT_LISTEN,
         help=f"with --webhook: where this worker listens, behind the reverse proxy ({DEFAULT_LISTEN})",
+    )
+    run.add_argument(
+        "--library",
+        choices=tuple(telegram_library.MODULES),
+        help="the Telegram library to run on (default: FRONTDOOR_TELEGRAM_LIBRARY, else aiogram)",
     )
 
     chat = commands.add_parser("chat", help="the same conversation in this terminal, no Telegram needed")
@@ -257,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # The bot logs what it does; the one-shot commands keep the terminal for their own output.
     level = logging.INFO if arguments.command == "run" else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("aiogram.event", "alembic"):
+    for noisy in ("aiogram.event", "httpx", "alembic"):  # httpx: python-telegram-bot's, a line per request
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
@@ -289,7 +296,7 @@ def output_closed() -> NoReturn:
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.command in ("chat", "preview", "export", "report"):
         check_language(arguments.language, settings)
-    # Imported only now, so that mistakes are answered at once; and aiogram (seconds to import)
+    # Imported only now, so that mistakes are answered at once; and a Telegram library (aiogram: seconds)
     # only by `run`, the one command that talks to Telegram.
     if arguments.command == "run":
         return await run_bot(arguments, settings)
@@ -325,9 +332,11 @@ def check_language(language: str | None, settings: Settings) -> None:
 
 async def run_bot(arguments: argparse.Namespace, settings: Settings) -> int:
     webhook = webhook_of(arguments.webhook, arguments.listen)  # a mistake answered before that import
-    # aiogram's import builds hundreds of pydantic models: with the garbage collector paused
-    # it does not walk them again and again as they are made (docs/benchmarks.md, "Why the code
-    # is as it is": a tenth of the start-up).
+    if arguments.library:
+        settings = replace(settings, telegram_library=arguments.library)
+    # What `run` imports (SQLAlchemy, and later the Telegram library) makes thousands of objects
+    # that live as long as the process: with the garbage collector paused it does not walk them
+    # again and again as they are made (docs/benchmarks.md, "Why the code is as it is").
     gc.disable()
     try:
         from bot import serve

@@ -1,6 +1,6 @@
 """What each `frontdoor` command but `run` does, once its arguments and settings are known.
 
-`run` is in bot.serve: only it needs aiogram, which takes seconds to import.
+`run` is in bot.serve: only it needs a Telegram library (aiogram takes seconds to import).
 """
 
 from __future__ import annotations

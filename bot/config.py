@@ -12,6 +12,7 @@ from typing import Final
 from dotenv import dotenv_values
 
 from bot import flood
+from bot.channels import telegram_library
 from handlers.core.ids import number
 
 DEFAULT_API_URL: Final = "https://api.telegram.org"
@@ -42,6 +43,7 @@ class Settings:
     chat_burst: int = 2  # messages one chat may get at once before that pace (bot.pacing.ChatPace)
     person_burst: float = flood.BURST  # updates one person may send at once (bot.flood says why)
     person_rate: float = flood.PER_SECOND  # and a second after that
+    telegram_library: str = telegram_library.DEFAULT  # "aiogram" or "ptb" (python-telegram-bot)
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -92,7 +94,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         chat_burst=_whole(get, "FRONTDOOR_CHAT_BURST", 2, low=1, high=5),
         person_burst=_number(get, "FRONTDOOR_PERSON_BURST", flood.BURST, low=1.0, high=1_000_000.0),
         person_rate=_number(get, "FRONTDOOR_PERSON_RATE", flood.PER_SECOND, low=0.01, high=1_000_000.0),
+        telegram_library=_library(get),
     )
+
+
+def _library(get: Getter) -> str:
+    name = get("FRONTDOOR_TELEGRAM_LIBRARY") or telegram_library.DEFAULT
+    if name not in telegram_library.MODULES:
+        raise SettingsError(f"FRONTDOOR_TELEGRAM_LIBRARY: {name!r} is not one of {', '.join(telegram_library.MODULES)}")
+    return name
 
 
 def _coordinators(get: Getter) -> frozenset[int]:

@@ -96,7 +96,7 @@ class Incoming:
             yield
         finally:
             self._gathered = None
-            self._weighed.clear()  # weighed but never received (an update aiogram could not read)
+            self._weighed.clear()  # weighed but never received (an update the library could not read)
         if gathered:
             # Handled at once in the same transaction when possible: the reply then waits for one
             # commit, not three (stored, handled, leased to the sender).

@@ -27,7 +27,7 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 # A claimed message is sent within WINDOW or handed back, and the lease outlasts WINDOW by more
-# than one Bot API call may take (bot.channels.telegram.REQUEST_TIMEOUT): a message is taken over
+# than one Bot API call may take (bot.channels.telegram_library.REQUEST_TIMEOUT): a message is taken over
 # by another sender only when this one surely stopped (or, sooner, when its worker is seen dead).
 LEASE: Final = timedelta(seconds=60)
 WINDOW: Final = 30.0

@@ -1,7 +1,8 @@
-"""`frontdoor run`: the Telegram worker, long polling or a webhook; the one command that imports aiogram.
+"""`frontdoor run`: the Telegram worker, long polling or a webhook; the one command that imports a
+Telegram library (aiogram or python-telegram-bot, as FRONTDOOR_TELEGRAM_LIBRARY or --library says).
 
 aiogram takes seconds to import (it builds hundreds of pydantic models), so the other commands
-(bot.commands) never import it, and start at once.
+(bot.commands) never import a library, and start at once; and `run` imports only the one it runs on.
 """
 
 from __future__ import annotations
@@ -16,17 +17,11 @@ from dataclasses import dataclass
 from secrets import token_hex, token_urlsafe
 from typing import Any
 
-from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.types import User
-from aiogram.utils.token import TokenValidationError
-
 from bot import redaction
 from bot.app import Frontdoor, build
-from bot.channels import telegram, telegram_capabilities
-from bot.channels.listener import listening
+from bot.channels import TELEGRAM, telegram_capabilities, telegram_library, telegram_menu
 from bot.channels.refusals import Refusals
-from bot.channels.webhook import webhook_app
+from bot.channels.telegram_library import Client, Refused, calling
 from bot.config import Settings, SettingsError, Webhook
 from bot.health import report
 from bot.incoming import Incoming
@@ -52,83 +47,94 @@ FIRST_RETRY_SECONDS = 1.0
 
 async def run(settings: Settings, webhook: Webhook | None = None) -> int:
     """The bot: long polling, or a webhook worker; either way updates are stored, then handled."""
-    token = settings.require_token()
-    try:
-        bot = telegram.make_bot(token, settings.telegram_api_url)
-    except TokenValidationError:
-        raise SettingsError(
-            "FRONTDOOR_BOT_TOKEN does not look like a bot token (123456:ABC…) from @BotFather"
-        ) from None
+    client = make_client(settings)
     app = await build(settings)
-    runtime = wire(app, bot, settings, worker=worker_name())
+    runtime = wire(app, client, settings, worker=worker_name())
     sender = runtime.sender
     stop = asyncio.Event()
     background = runtime.start(stop)
     try:
-        me = await first_contact(bot)
-        app.capabilities[telegram.CHANNEL] = telegram_capabilities.capabilities(me.username)  # its deep links
-        await telegram.publish_commands(
-            bot, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
+        me = await first_contact(client)
+        app.capabilities[TELEGRAM] = telegram_capabilities.capabilities(me)  # its deep links
+        await telegram_menu.publish_commands(
+            client, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
         )
         if webhook is None:
-            await telegram.leave_webhook(bot)
-            log.info("frontdoor is running as @%s (long polling)", me.username)
-            await poll_until_signalled(runtime, bot)
+            await telegram_library.leave_webhook(client)
+            log.info("frontdoor is running as @%s (long polling, %s)", me, settings.telegram_library)
+            await poll_until_signalled(runtime, client)
         else:
-            await serve_webhook(app, bot, runtime.dispatcher, sender, webhook, settings)
-    except TelegramUnauthorizedError:
-        log.error("Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather")
-        return TELEGRAM_REFUSED_AT_START
-    except TelegramAPIError as error:
+            await serve_webhook(app, client, runtime.incoming, sender, webhook, settings)
+    except Refused as refused:
         # Once serving, polling and the sender wait Telegram out themselves: only a call made
-        # while starting (getMe, setMyCommands, getWebhookInfo, deleteWebhook, setWebhook) ends here.
-        log.error("%s", telegram.start_failure(error))
+        # while starting (getMe, setMyCommands, getWebhookInfo, deleteWebhook, setWebhook), or a
+        # token Telegram stops knowing, ends here.
+        if refused.refusal.kind == "unauthorized":
+            log.error("Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather")
+        else:
+            log.error("%s", refused.line())
         return TELEGRAM_REFUSED_AT_START
     finally:
         stop.set()
         await asyncio.gather(*background)
         await sender.leave()
-        await bot.session.close()
+        await client.close()
         await app.close()
     return 0
 
 
-async def first_contact(bot: Bot) -> User:
+async def first_contact(client: Client) -> str | None:
     """getMe, tried again with a growing pause while Telegram cannot be reached (not when it refuses)."""
     pause = FIRST_RETRY_SECONDS
     for attempt in range(1, START_ATTEMPTS):
         try:
-            return await bot.get_me()
-        except TelegramNetworkError as error:
+            return await calling(client, "getMe", client.get_me())
+        except Refused as refused:
+            if refused.refusal.kind != "unreachable":
+                raise
             log.warning(
                 "Telegram could not be reached (attempt %d of %d): %s; trying again in %g s",
                 attempt,
                 START_ATTEMPTS,
-                " ".join(error.message.split()),
+                " ".join(refused.refusal.said.split()),
                 pause,
             )
         await asyncio.sleep(pause)
         pause *= 2
-    return await bot.get_me()
+    return await calling(client, "getMe", client.get_me())
+
+
+def make_client(settings: Settings) -> Client:
+    """The Bot API client of the library chosen, which is imported now (and the other never)."""
+    token = settings.require_token()
+    if not telegram_library.token_is_valid(token):
+        raise SettingsError("FRONTDOOR_BOT_TOKEN does not look like a bot token (123456:ABC…) from @BotFather")
+    gc.disable()  # as while `run`'s own imports (bot.cli.run_bot): aiogram's makes hundreds of pydantic models
+    try:
+        library = telegram_library.load(settings.telegram_library)
+    except telegram_library.LibraryMissing as error:
+        raise SettingsError(f"FRONTDOOR_TELEGRAM_LIBRARY={settings.telegram_library}: {error}") from None
+    finally:
+        gc.enable()
+    return library.make_client(token, settings.telegram_api_url)
 
 
 @dataclass
 class Runtime:
-    """A worker's moving parts: the sender, the consumers of stored updates, the dispatcher storing them."""
+    """A worker's moving parts: the sender, and the consumers of stored updates."""
 
     app: Frontdoor
     sender: Sender
     incoming: Incoming
-    dispatcher: Dispatcher
 
     def start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
         """Sending, the job runner and the consumers, in the background until `stop` is set."""
-        # What exists now (aiogram's hundreds of models, the program, the catalogs) lives as long as
+        # What exists now (a library's classes, the program, the catalogs) lives as long as
         # the process: kept out of the garbage collector's full rounds, which would otherwise walk
         # it all each time and hold every update and reply back for tens of milliseconds.
         gc.freeze()
         # And the young objects collected every 20,000 allocations, not 700: an update allocates
-        # hundreds (aiogram's models, SQLAlchemy's rows), so the default ran a collection every few
+        # hundreds (a library's objects, SQLAlchemy's rows), so the default ran a collection every few
         # updates and a full one every few thousand, each holding updates back (docs/benchmarks.md,
         # "Why the code is as it is", has the pauses and the throughput before and after).
         gc.set_threshold(*SERVING_GC_THRESHOLDS)
@@ -139,12 +145,12 @@ class Runtime:
         ]
 
 
-def wire(app: Frontdoor, bot: Bot, settings: Settings, *, worker: str | None) -> Runtime:
+def wire(app: Frontdoor, client: Client, settings: Settings, *, worker: str | None) -> Runtime:
     """The Telegram channel wired to the program: what `run` serves (and the benchmarks drive)."""
     sender = Sender(
         app.sessions,
-        telegram.CHANNEL,
-        telegram.make_deliver(bot),
+        TELEGRAM,
+        telegram_library.make_deliver(client),
         per_second=settings.send_rate,
         chat_interval=settings.chat_interval,
         chat_burst=settings.chat_burst,
@@ -152,13 +158,13 @@ def wire(app: Frontdoor, bot: Bot, settings: Settings, *, worker: str | None) ->
     )
     # SQLite lets one transaction write at a time: more consumers would only queue for the lock.
     consumers = CONSUMERS if app.engine.dialect.name == "postgresql" else 1
-    incoming = Incoming(app, telegram.CHANNEL, sender, telegram.make_answer_button(bot), consumers=consumers)
-    return Runtime(app, sender, incoming, telegram.build_dispatcher(incoming.receive))
+    incoming = Incoming(app, TELEGRAM, sender, telegram_library.make_answer_button(client), consumers=consumers)
+    return Runtime(app, sender, incoming)
 
 
-async def poll_until_signalled(runtime: Runtime, bot: Bot) -> None:
+async def poll_until_signalled(runtime: Runtime, client: Client) -> None:
     """Long polling until SIGINT or SIGTERM; a long poll under way is dropped (Telegram sends it again)."""
-    polling = asyncio.create_task(poll(runtime.dispatcher, bot, runtime.incoming))
+    polling = asyncio.create_task(poll(client, runtime.incoming))
     signalled = asyncio.create_task(until_signalled())
     await asyncio.wait({polling, signalled}, return_when=asyncio.FIRST_COMPLETED)
     for task in (polling, signalled):
@@ -169,23 +175,22 @@ async def poll_until_signalled(runtime: Runtime, bot: Bot) -> None:
 
 
 async def serve_webhook(
-    app: Frontdoor, bot: Bot, dispatcher: Dispatcher, sender: Sender, webhook: Webhook, settings: Settings
+    app: Frontdoor, client: Client, incoming: Incoming, sender: Sender, webhook: Webhook, settings: Settings
 ) -> None:
     """Register the webhook with its secret, serve it on `webhook.listen` until SIGINT or SIGTERM."""
+    # aiohttp's server, imported only here: long polling on python-telegram-bot does without aiohttp.
+    from bot.channels.listener import listening
+    from bot.channels.webhook import webhook_app
+
     secret = settings.webhook_secret or await app.shared_secret(WEBHOOK_SECRET, token_urlsafe(32))
     redaction.install([secret])
-    await bot.set_webhook(
-        webhook.url,
-        secret_token=secret,
-        allowed_updates=telegram.ALLOWED_UPDATES,
-        max_connections=WEBHOOK_CONNECTIONS,
-    )
+    await calling(client, "setWebhook", client.set_webhook(webhook.url, secret, WEBHOOK_CONNECTIONS))
 
     async def health() -> tuple[bool, dict[str, Any]]:
-        return await report(app, sender, telegram.CHANNEL)
+        return await report(app, sender, TELEGRAM)
 
     refusals = Refusals(logging.getLogger("frontdoor.webhook"))
-    served = webhook_app(bot, dispatcher, webhook.path, secret, health, refusals)
+    served = webhook_app(client, incoming, webhook.path, secret, health, refusals)
     try:
         async with listening(served, webhook.host, webhook.port, refusals) as connections:
             log.info(
@@ -223,7 +228,7 @@ async def tick_jobs(app: Frontdoor, sender: Sender, stop: asyncio.Event) -> None
     until `stop` is set."""
 
     async def tick() -> None:
-        run = await app.run_jobs(telegram.CHANNEL)
+        run = await app.run_jobs(TELEGRAM)
         if run.chats:
             await sender.send(run.chats)
 

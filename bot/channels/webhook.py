@@ -14,12 +14,10 @@ import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from aiogram import Bot, Dispatcher
-from aiogram.types import Update
 from aiohttp import web
-from pydantic import ValidationError
 
 from bot.channels.refusals import Refusals
+from bot.channels.telegram_library import Client, NotAnUpdate, Receiver, take
 
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 # The biggest update Telegram can send is a 4,096-character message (each character up to 12 bytes
@@ -32,7 +30,7 @@ Health = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
 
 def webhook_app(
-    bot: Bot, dispatcher: Dispatcher, path: str, secret: str, health: Health, refusals: Refusals
+    client: Client, receiver: Receiver, path: str, secret: str, health: Health, refusals: Refusals
 ) -> web.Application:
     def refuse(status: int, error: str, reason: str) -> web.Response:
         refusals.add(reason)
@@ -54,13 +52,10 @@ def webhook_app(
         except TimeoutError:
             return refuse(408, "too slow", "body too slow (408)")
         try:
-            # pydantic's own JSON parser: it refuses nesting deeper than an update's (a hundred
-            # thousand '[') with a ValidationError, where json.loads raised RecursionError.
-            update = Update.model_validate_json(body, context={"bot": bot})
-        except ValidationError:
+            update = client.parse(body)
+        except NotAnUpdate:
             return refuse(400, "not an update", "not an update (400)")
-        # The dispatcher's handlers only store the update; it is handled after this commit.
-        await dispatcher.feed_update(bot, update)
+        await take(receiver, update)  # only stored: it is handled after this commit
         return web.json_response({"ok": True})
 
     async def on_health(request: web.Request) -> web.Response:

@@ -87,6 +87,7 @@ class BotProcess:
             "FRONTDOOR_BOT_TOKEN": self.telegram.token,
             "FRONTDOOR_TELEGRAM_API_URL": self.telegram.url,
             "FRONTDOOR_DATABASE_URL": self.database_url,
+            "FRONTDOOR_TELEGRAM_LIBRARY": self.telegram.library,
             # The test people answer within milliseconds, no person can; the emulator limits
             # nothing unless a test asks it to, and such a test keeps Telegram's one a second.
             "FRONTDOOR_CHAT_INTERVAL": "0",
@@ -120,6 +121,18 @@ class BotProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
+
+    async def terminate(self) -> int:
+        """SIGTERM, as a process manager stops a worker; the exit status once it has stopped by itself."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+        while (status := self.process.poll()) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                self.kill()
+                raise AssertionError(f"the bot did not stop on SIGTERM:\n{self.log.read_text()}")
+            await asyncio.sleep(0.05)
+        return status
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

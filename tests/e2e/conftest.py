@@ -1,5 +1,6 @@
-"""The Bot API emulator every end-to-end test talks to, fresh for each test; and `frontdoor run` on it,
-with one coordinator, for the tests that do not start it their own way."""
+"""The Bot API emulator every end-to-end test talks to, fresh for each test; the Telegram library the
+bot runs on (each test that starts the bot runs once on each: aiogram, python-telegram-bot); and
+`frontdoor run` on it, with one coordinator, for the tests that do not start it their own way."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram_library import MODULES
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.people import COORDINATOR
 
 
+@pytest.fixture(params=tuple(MODULES))
+def library(request: pytest.FixtureRequest) -> str:
+    """A module that tests the emulator itself, not the bot, overrides this with one library."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def telegram() -> AsyncIterator[BotApiEmulator]:
+async def telegram(library: str) -> AsyncIterator[BotApiEmulator]:
     async with BotApiEmulator() as emulator:
+        emulator.library = library
         yield emulator
 
 

@@ -398,6 +398,9 @@ class BotApiEmulator:
         self.spec = BotApiSpec.published()  # what every request is checked against
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
+        # Which Telegram library the bot run against this emulator uses (tests/e2e/bot_process.py);
+        # tests/e2e/conftest.py runs each test on both.
+        self.library = "aiogram"
         # Inspection.
         self.calls: list[ApiCall] = []
         self.commands: dict[tuple[str | None, str], list[dict[str, Any]]] = {}

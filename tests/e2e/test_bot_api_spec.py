@@ -102,6 +102,12 @@ def as_form(params: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture
+def library() -> str:
+    """The emulator is tested, not the bot: on one library, aiogram, whose client these tests use too."""
+    return "aiogram"
+
+
+@pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session

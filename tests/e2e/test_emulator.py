@@ -45,6 +45,12 @@ from tests.e2e.emulator import BotApiEmulator, EmulatedUser, SentMessage
 
 
 @pytest.fixture
+def library() -> str:
+    """The emulator is tested, not the bot: on one library, aiogram, whose client these tests use too."""
+    return "aiogram"
+
+
+@pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session

@@ -170,3 +170,24 @@ async def test_a_connector_registers_across_crashes_and_loses_nothing(
     sent = [call.params["text"] for call in telegram.calls_to("sendMessage") if call.chat_id == 7002]
     questions = [text.split("\n\n")[1] for text in sent if text.startswith("Question ")]
     assert len(questions) == len(set(questions)) == 13, "every question asked once, none twice"
+
+
+async def test_a_worker_told_to_stop_sends_what_it_owes_and_exits_cleanly_and_the_next_carries_on(
+    telegram: BotApiEmulator, tmp_path: Path
+) -> None:
+    first = BotProcess(telegram, tmp_path)
+    await first.start()
+    omar = telegram.user(7009, first_name="Omar", language_code="en")
+    omar.send("/start")
+    await omar.wait_for("Which language would you like to use?", timeout=WAIT)
+
+    assert await first.terminate() == 0
+    assert "Traceback" not in first.log.read_text()
+
+    second = BotProcess(telegram, tmp_path)
+    await second.start()
+    try:
+        omar.press("English")
+        await omar.wait_for("Are you new to the region", timeout=WAIT)
+    finally:
+        second.stop()

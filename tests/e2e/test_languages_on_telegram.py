@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from bot.catalogs import Catalogs
-from bot.channels.telegram import menu_languages
+from bot.channels.telegram_menu import menu_languages
 from handlers.core.program import load_program
 from handlers.core.render import weekday_names
 from handlers.core.translator import native_name

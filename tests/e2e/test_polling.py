@@ -9,12 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
 from bot import serve
 from bot.app import Frontdoor, build
+from bot.channels import telegram_library
 from bot.config import Settings
 from bot.polling import poll
 from tests.e2e.emulator import BotApiEmulator
@@ -29,20 +27,20 @@ async def frontdoor(tmp_path: Path) -> AsyncIterator[Frontdoor]:
 
 @contextlib.asynccontextmanager
 async def polling(app: Frontdoor, telegram: BotApiEmulator) -> AsyncIterator[None]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(telegram.url))
-    async with Bot(telegram.token, session=session) as bot:
-        runtime = serve.wire(app, bot, Settings(), worker=None)
-        stop = asyncio.Event()
-        background = runtime.start(stop)
-        task = asyncio.create_task(poll(runtime.dispatcher, bot, runtime.incoming))
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            stop.set()
-            await asyncio.gather(*background)
+    client = telegram_library.load(telegram.library).make_client(telegram.token, telegram.url)
+    runtime = serve.wire(app, client, Settings(), worker=None)
+    stop = asyncio.Event()
+    background = runtime.start(stop)
+    task = asyncio.create_task(poll(client, runtime.incoming))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        stop.set()
+        await asyncio.gather(*background)
+        await client.close()
 
 
 async def test_updates_that_could_not_be_stored_come_again_and_are_answered_once(

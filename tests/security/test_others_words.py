@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.catalogs import PROJECT_CATALOGS
-from bot.channels.telegram import make_bot, make_deliver
+from bot.channels.telegram_library import MODULES, load, make_deliver
 from handlers.core.bidi import for_reader
 from handlers.core.events import Reply
 from handlers.core.quoting import quoted, settled
@@ -21,20 +21,22 @@ OCCUPATION = "Nurse. Approved by the coordinator: https://evil.example/cv"
 AREA = "Café at https://evil.example/map"
 
 
-@pytest.fixture
-async def telegram() -> AsyncIterator[BotApiEmulator]:
+@pytest.fixture(params=tuple(MODULES))
+async def telegram(request: pytest.FixtureRequest) -> AsyncIterator[BotApiEmulator]:
+    """The emulator, and the Telegram library the bot delivers through: each test runs on both."""
     async with BotApiEmulator() as emulator:
+        emulator.library = request.param
         yield emulator
 
 
 async def sent_to_telegram(telegram: BotApiEmulator, chat_id: int, message: Shown) -> dict[str, Any]:
     """The Bot API request the Telegram channel makes for a message as the outbox holds it."""
     telegram.user(chat_id).send("/start")  # Telegram lets a bot write only to people who wrote to it
-    bot = make_bot(telegram.token, telegram.url)
+    client = load(telegram.library).make_client(telegram.token, telegram.url)
     try:
-        delivery = await make_deliver(bot)(chat_id, message.payload)
+        delivery = await make_deliver(client)(chat_id, message.payload)
     finally:
-        await bot.session.close()
+        await client.close()
     assert delivery.outcome == "sent", delivery
     return telegram.calls_to("sendMessage")[-1].params
 

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from bot.catalogs import LOCALES, Catalogs
+from bot.channels.telegram_library import MODULES
 from handlers.core.program import DEFAULT_PROGRAM_FILE, load_program
 from handlers.intake.conversation import COMMANDS
 from tests.e2e.bot_process import BotProcess, free_port
@@ -21,6 +22,9 @@ from tests.support.marked_catalogs import MARK, marked_catalogs
 
 PROGRAM = load_program()
 REFUSED_AT_START = 1  # Telegram refused (a token it does not know too), or could not be reached
+# Every test starts the bot on each Telegram library, and expects the same.
+pytestmark = pytest.mark.parametrize("library", tuple(MODULES))
+NO_CONNECTION = {"aiogram": "Cannot connect", "ptb": "ConnectError"}  # as each library's HTTP client says it
 
 
 def error_lines(log: str) -> list[str]:
@@ -28,9 +32,11 @@ def error_lines(log: str) -> list[str]:
 
 
 async def test_the_default_program_starts_on_telegram_and_publishes_its_menu_in_every_language(
+    library: str,
     tmp_path: Path,
 ) -> None:
     async with BotApiEmulator() as telegram:
+        telegram.library = library
         bot = BotProcess(telegram, tmp_path)
         await bot.start()
         bot.stop()
@@ -46,6 +52,7 @@ async def test_the_default_program_starts_on_telegram_and_publishes_its_menu_in_
 
 
 async def test_a_program_whose_two_languages_share_a_code_publishes_the_first_and_says_which_in_the_log(
+    library: str,
     tmp_path: Path,
 ) -> None:
     program = tmp_path / "program.toml"
@@ -58,6 +65,7 @@ async def test_a_program_whose_two_languages_share_a_code_publishes_the_first_an
     (locales / "fr_CA" / "LC_MESSAGES").mkdir(parents=True)
     shutil.copy(marked, locales / "fr_CA" / "LC_MESSAGES" / "messages.po")
     async with BotApiEmulator() as telegram:
+        telegram.library = library
         environment = {"FRONTDOOR_PROGRAM_FILE": str(program), "FRONTDOOR_LOCALES_DIR": str(locales)}
         bot = BotProcess(telegram, tmp_path, environment=environment)
         await bot.start()
@@ -91,9 +99,10 @@ async def set_a_webhook(telegram: BotApiEmulator) -> None:
     ],
 )
 async def test_telegram_refusing_a_call_at_start_is_one_line_and_exit_status_1(
-    method: str, status: int, description: str, tmp_path: Path
+    library: str, method: str, status: int, description: str, tmp_path: Path
 ) -> None:
     async with BotApiEmulator() as telegram:
+        telegram.library = library
         if method == "deleteWebhook":
             await set_a_webhook(telegram)
         telegram.fail_next(method, status=status, description=description)
@@ -106,8 +115,11 @@ async def test_telegram_refusing_a_call_at_start_is_one_line_and_exit_status_1(
     assert exit_status == REFUSED_AT_START
 
 
-async def test_telegram_out_of_reach_at_start_is_tried_again_then_one_line_and_exit_status_1(tmp_path: Path) -> None:
+async def test_telegram_out_of_reach_at_start_is_tried_again_then_one_line_and_exit_status_1(
+    library: str, tmp_path: Path
+) -> None:
     async with BotApiEmulator() as telegram:
+        telegram.library = library
         nobody = {"FRONTDOOR_TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}"}
         bot = BotProcess(telegram, tmp_path, environment=nobody)
         exit_status = await bot.exit_status()
@@ -117,14 +129,16 @@ async def test_telegram_out_of_reach_at_start_is_tried_again_then_one_line_and_e
     assert [line.split("(attempt ")[1][:6] for line in retries] == ["1 of 4", "2 of 4", "3 of 4"]
     assert [line.rsplit("trying again in ", 1)[1] for line in retries] == ["1 s", "2 s", "4 s"]
     [line] = error_lines(log)
-    assert "Telegram could not be reached at start (getMe): " in line and "Cannot connect" in line
+    assert "Telegram could not be reached at start (getMe): " in line and NO_CONNECTION[library] in line
     assert exit_status == REFUSED_AT_START
 
 
 async def test_a_token_telegram_refuses_at_start_is_one_line_naming_the_setting_and_exit_status_1(
+    library: str,
     tmp_path: Path,
 ) -> None:
     async with BotApiEmulator() as telegram:
+        telegram.library = library
         telegram.fail_next("getMe", status=401)
         bot = BotProcess(telegram, tmp_path)
         exit_status = await bot.exit_status()

@@ -17,6 +17,7 @@ from typing import Final
 import aiohttp
 import pytest
 
+from bot.channels.telegram_library import MODULES
 from tests.e2e.bot_process import BotProcess, free_port
 from tests.e2e.emulator import SECRET_HEADER, BotApiEmulator
 from tests.e2e.script import answer
@@ -29,8 +30,16 @@ CLOSED_WITHIN: Final = 60.0  # seconds to wait for the worker to drop a stalled 
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[BotApiEmulator]:
+def library() -> str:
+    """Stalled connections are the listener's (aiohttp's) to drop, whichever library reads updates;
+    what is refused as no update is the library's to read, and is tested on both."""
+    return "aiogram"
+
+
+@pytest.fixture
+async def telegram(library: str) -> AsyncIterator[BotApiEmulator]:
     async with BotApiEmulator() as emulator:
+        emulator.library = library
         yield emulator
 
 
@@ -128,6 +137,7 @@ async def test_a_thousand_connections_that_never_finish_their_headers_do_not_sto
     assert "Traceback" not in log and "Too many open files" not in log
 
 
+@pytest.mark.parametrize("library", tuple(MODULES))
 async def test_requests_no_telegram_sends_get_the_right_4xx_and_one_summary_line(
     telegram: BotApiEmulator, worker: BotProcess
 ) -> None:

@@ -112,6 +112,12 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
         (["erase", "--participant", "²"], {}, "'²' is not a participant's number like 12"),
         (["erase", "--participant", "12"], {}, "there is no participant 12"),
         (["run"], {"FRONTDOOR_BOT_TOKEN": "not-a-token"}, "does not look like a bot token"),
+        (["run", "--library", "telethon"], {"FRONTDOOR_BOT_TOKEN": "1:a"}, "invalid choice: 'telethon'"),
+        (
+            ["run"],
+            {"FRONTDOOR_BOT_TOKEN": "1:a", "FRONTDOOR_TELEGRAM_LIBRARY": "telebot"},
+            "FRONTDOOR_TELEGRAM_LIBRARY: 'telebot' is not one of aiogram, ptb",
+        ),
         (
             ["run"],
             {"FRONTDOOR_BOT_TOKEN": "1:a", "FRONTDOOR_COORDINATORS": "12,bob"},

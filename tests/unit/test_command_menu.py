@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.telegram import menu_languages
+from bot.channels.telegram_menu import menu_languages
 
 
 def test_every_language_of_the_default_program_is_published_under_its_two_letter_code() -> None:
