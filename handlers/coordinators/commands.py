@@ -95,7 +95,8 @@ def _line(t: Translator, office: Office, person: Participant) -> str:
     line = t.gettext("#{id} {name}, {role}, {status}").format(
         id=person.id, name=name(person, t), role=role, status=t.gettext(STATUS_NAMES[person.status])
     )
-    return f"{line}: {about}" if about else line
+    # A translator's colon: "：" in Chinese, " :" in French.
+    return t.gettext("{person}: {occupation}").format(person=line, occupation=about) if about else line
 
 
 async def _find(args: str, user_id: int, t: Translator, office: Office) -> Reply:
