@@ -79,22 +79,27 @@ async def test_a_formula_in_every_exported_text_field(world: World) -> None:
         source = await export_of(session, question_keys(world.app.program), Period(None, None), NOW)
         archive = io.BytesIO()
         await write_csv(source, archive)
-    cells = []
+    texts = []
     with zipfile.ZipFile(archive) as files:
         for name in files.namelist():
-            cells += [cell for row in csv.reader(io.StringIO(files.read(name).decode("utf-8-sig"))) for cell in row]
+            texts += [cell for row in csv.reader(io.StringIO(files.read(name).decode("utf-8-sig"))) for cell in row]
+    for formula in FORMULAS:
+        assert "'" + formula in texts, f"{formula!r} was exported to CSV, escaped"
+    dangerous = [cell for cell in texts if cell[:1] in FORMULA_STARTS]
+    assert dangerous == [], "no CSV cell a spreadsheet would run"
+
+    # In the workbook a text cell is a string, which a spreadsheet shows and never runs: the words
+    # stay exactly as typed (no apostrophe), and no cell is a formula.
     async with world.app.sessions() as session:
         source = await export_of(session, question_keys(world.app.program), Period(None, None), NOW)
         book = io.BytesIO()
         await write_xlsx(source, book)
     workbook = load_workbook(io.BytesIO(book.getvalue()), read_only=True)
-    cells += [cell for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row]
-
-    texts = [cell for cell in cells if isinstance(cell, str)]
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    strings = [cell.value for cell in cells if cell.data_type == "s"]
     for formula in FORMULAS:
-        assert "'" + formula in texts, f"{formula!r} was exported, escaped"
-    dangerous = [cell for cell in texts if cell[:1] in FORMULA_STARTS]
-    assert dangerous == [], "no cell a spreadsheet would run"
+        assert formula in strings, f"{formula!r} was exported to XLSX as a string cell"
+    assert [cell.value for cell in cells if cell.data_type == "f"] == [], "no XLSX cell is a formula"
 
 
 async def test_contact_details_before_both_confirmed(world: World) -> None:
