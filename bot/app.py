@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import program_check
 from bot.catalogs import PROJECT_CATALOGS, Catalogs
 from bot.channels import TELEGRAM, telegram_capabilities, terminal
 from bot.config import Settings
@@ -146,13 +147,14 @@ async def build(settings: Settings) -> Frontdoor:
     program = load_program(settings.program_file)
     for capabilities in declared_capabilities().values():
         check_buttons(program, capabilities)
-    catalogs = Catalogs(settings.locales_dir) if settings.locales_dir else PROJECT_CATALOGS
+    catalogs = Catalogs(settings.locales_dir or PROJECT_CATALOGS.locales, own=program.own_texts)
     missing = catalogs.without_catalog(program.languages)
     if missing:
         raise ProgramError(
             f"{settings.program_file or DEFAULT_PROGRAM_FILE}: [program] languages: no catalog for "
             f"{', '.join(missing)} in {catalogs.locales} (README, Translating: add one, or leave the language out)"
         )
+    program_check.warn_of_gaps(program, catalogs)
     engine = open_engine(settings.database_url)
     await upgrade(engine)
     program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))

@@ -9,6 +9,8 @@ import tomllib
 from collections.abc import Iterator
 from typing import IO, Any
 
+from handlers.core.translator import MSGID_LANGUAGE
+
 TRANSLATED_KEYS = ("question", "label")
 # (line, keyword, msgid or (msgctxt, msgid), translator comments), as Babel's extractors give them.
 Extracted = tuple[int, str, str | tuple[str, str], list[str]]
@@ -28,17 +30,19 @@ def extract_program(fileobj: IO[bytes], keywords: Any, comment_tags: Any, option
         runtime asks for them so: handlers.core.render.option_label)."""
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict) and item.get("translate", True) is not False:
-                label = item.get("label")
+                label = english(item.get("label"))
                 if isinstance(label, str) and label.strip():
                     yield line_of(label), "pgettext", (context, label), [about]
 
     def walk(node: Any, key: str | None) -> Iterator[Extracted]:
+        if isinstance(node, dict) and key in TRANSLATED_KEYS:
+            node = english(node)  # a text with its translations beside it: its English is the msgid
         if isinstance(node, dict):
             if node.get("translate", True) is False:
                 return
             for child_key, child in node.items():
                 if child_key == "options" and isinstance(node.get("key"), str):
-                    about = f"An answer to the question: {node.get('question', node['key'])}"
+                    about = f"An answer to the question: {english(node.get('question', node['key']))}"
                     yield from option_labels(child, node["key"], about)
                 else:
                     yield from walk(child, child_key)
@@ -52,3 +56,8 @@ def extract_program(fileobj: IO[bytes], keywords: Any, comment_tags: Any, option
     for list_name, items in (data.get("lists") or {}).items():
         yield from option_labels(items, list_name, f"One option of the program's list of {list_name.replace('_', ' ')}")
     yield from walk({"forms": data.get("forms", {})}, None)
+
+
+def english(text: Any) -> Any:
+    """A program text's msgid: the text, or the English of a table of translations (handlers.core.own_texts)."""
+    return text.get(MSGID_LANGUAGE) if isinstance(text, dict) else text

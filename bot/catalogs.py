@@ -7,11 +7,28 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+
+from handlers.core.own_texts import OwnTexts, Texts
 
 LOCALES: Final = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN: Final = "messages"
+
+
+class OwnFirst(gettext.NullTranslations):
+    """A program file's own translations of its texts, then the catalog (handlers.core.own_texts)."""
+
+    def __init__(self, texts: Texts, catalog: gettext.NullTranslations) -> None:
+        super().__init__()
+        self._texts = texts
+        self.add_fallback(catalog)
+
+    def gettext(self, message: str) -> str:
+        return self._texts.get((None, message)) or super().gettext(message)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._texts.get((context, message)) or super().pgettext(context, message)
 
 
 class Translator:
@@ -39,8 +56,9 @@ def catalog_folder(language: str) -> str:
 class Catalogs:
     """The catalogs of one locales/ folder; the project's own unless a preview or a test names another."""
 
-    def __init__(self, locales: Path = LOCALES) -> None:
+    def __init__(self, locales: Path = LOCALES, own: OwnTexts | None = None) -> None:
         self.locales = locales
+        self.own = own or OwnTexts()
         self.translator = lru_cache(maxsize=None)(self._load)
 
     def compile(self, language: str) -> Path | None:
@@ -69,10 +87,21 @@ class Catalogs:
     def _load(self, language: str) -> Translator:
         """The translator for a language; English msgids stand where a catalog has no entry."""
         mo = self.compile(language)
+        catalog = gettext.NullTranslations()
+        if mo is not None:
+            with mo.open("rb") as source:
+                catalog = gettext.GNUTranslations(source)
+        texts = self.own.lookup(language)
+        return Translator(language, OwnFirst(texts, catalog) if texts else catalog)
+
+    def entries(self, language: str) -> set[tuple[str | None, str]]:
+        """The (context, msgid) pairs the language's catalog translates (read from the compiled file: quick)."""
+        mo = self.compile(language)
         if mo is None:
-            return Translator(language, gettext.NullTranslations())
+            return set()
         with mo.open("rb") as source:
-            return Translator(language, gettext.GNUTranslations(source))
+            catalog = read_mo(source)
+        return {(m.context, m.id) for m in catalog if isinstance(m.id, str) and m.id and m.string}
 
 
 PROJECT_CATALOGS: Final = Catalogs()

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot import redaction
 from bot.channels import telegram_library
+from bot.cli_paths import export_target, report_target
 from bot.config import Settings, SettingsError, Webhook, load_settings
 from handlers.core.ids import database_id, number
 from handlers.core.program import ProgramError, load_program
@@ -145,6 +146,9 @@ def make_parser() -> Parser:
         default="-",
         help="where to write: a file (csv: a .zip, or else a folder of CSV files); - is standard output (json only)",
     )
+    program = commands.add_parser("program", help="the program file: check FILE lists texts an offered language lacks")
+    program.add_argument("action", choices=["check"])
+    program.add_argument("file", type=Path, help="the program file, e.g. handlers/core/default_program.toml")
     report = commands.add_parser("report", help="the monthly report for funders (figures: docs/export.md)")
     report.add_argument(
         "--month", type=month_text, required=True, help="the month, e.g. 2026-11 (the program's time zone)"
@@ -212,32 +216,6 @@ def export_period(since: date | None, until: date | None, time_zone: str) -> tup
         return datetime.combine(of, time(), tzinfo=zone).astimezone(UTC)
 
     return (start(since) if since else None, start(until + timedelta(days=1)) if until else None)
-
-
-def export_target(kind: str, out: str) -> Path | None:
-    """The --out path (None: standard output), checked before anything is read."""
-    if out == "-":
-        if kind != "json":
-            raise SettingsError(f"--format {kind} needs --out PATH (a file; for csv a .zip or a folder)")
-        return None
-    path = Path(out)
-    if kind == "csv" and path.suffix.lower() == ".csv":
-        raise SettingsError(f"--out {out}: a CSV export is several files; give a .zip name or a folder")
-    if kind == "csv" and path.suffix.lower() != ".zip":
-        if path.exists() and not path.is_dir():
-            raise SettingsError(f"--out {out}: a file is there; csv needs a folder or a .zip name")
-        return path
-    return file_target(out)
-
-
-def file_target(out: str) -> Path:
-    """--out as one file to write: in a folder that exists, not a folder itself."""
-    path = Path(out)
-    if not path.parent.is_dir():
-        raise SettingsError(f"--out {out}: no folder {path.parent}")
-    if path.is_dir():
-        raise SettingsError(f"--out {out} is a folder; give a file name")
-    return path
 
 
 def webhook_of(url: str | None, listen: str) -> Webhook | None:
@@ -318,6 +296,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         "erase": lambda: commands.erase(settings, arguments.participant, confirmed=arguments.yes),
         "export": lambda: export_records(arguments, settings),
         "report": lambda: report(arguments, settings),
+        "program": lambda: commands.program_check(settings, arguments.file),
     }
     if arguments.command not in one_shot:
         raise AssertionError(arguments.command)
@@ -372,15 +351,6 @@ async def report(arguments: argparse.Namespace, settings: Settings) -> int:
     month = Month.parse(arguments.month, program.time_zone)
     language = arguments.language or program.default_language
     return await commands.report(settings, month=month, kind=arguments.format, out=out, language=language)
-
-
-def report_target(kind: str, out: str) -> Path | None:
-    """The report's --out (None: standard output), checked before anything is read."""
-    if out == "-":
-        if kind != "json":
-            raise SettingsError(f"--format {kind} needs --out PATH, a file")
-        return None
-    return file_target(out)
 
 
 async def coordinators(arguments: argparse.Namespace, settings: Settings) -> int:

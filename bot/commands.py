@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.app import Frontdoor, build
-from bot.catalogs import LOCALES
+from bot.catalogs import LOCALES, Catalogs
 from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
 from bot.exporting import PARTICIPANTS, helping, snapshot, write_export
@@ -245,3 +245,10 @@ def _confirm(who: str) -> bool:
     if not answer.endswith("\n"):
         print(file=sys.stderr)  # no line was typed (end of input): the next line starts on its own
     return answer.strip().lower() in ("y", "yes")
+
+
+async def program_check(settings: Settings, path: Path) -> int:
+    """`frontdoor program check FILE`: the texts each offered language would show in English."""
+    from bot import program_check
+
+    return program_check.check(path, Catalogs(settings.locales_dir or LOCALES))

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogs import Catalogs, Translator
+from bot.catalogs import LOCALES, Catalogs, Translator
 from handlers.core.program import Program, load_program
 from storage.report import Month, monthly_report
 from storage.report_files import write_report
@@ -19,7 +19,7 @@ def program_of(request: dict[str, Any], language: str | None = None) -> tuple[Pr
     """The request's program (its file; else the default one) and a translator into `language` (the
     program's first by default)."""
     program = load_program(Path(request["program_file"]) if request.get("program_file") else None)
-    catalogs = Catalogs(Path(request["locales"])) if request.get("locales") else Catalogs()
+    catalogs = Catalogs(Path(request["locales"]) if request.get("locales") else LOCALES, own=program.own_texts)
     return program, catalogs.translator(language or program.default_language)
 
 

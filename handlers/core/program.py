@@ -20,6 +20,7 @@ from handlers.core.matching_rules import MatchingRules as MatchingRules
 from handlers.core.matching_rules import MatchMode as MatchMode
 from handlers.core.matching_rules import OutsideField as OutsideField
 from handlers.core.matching_rules import parse_matching
+from handlers.core.own_texts import OwnTextError, OwnTexts, take_own_texts
 from handlers.core.questions import DAY_PART_HOURS as DAY_PART_HOURS
 from handlers.core.questions import DAY_PARTS as DAY_PARTS
 from handlers.core.questions import DAYS as DAYS
@@ -72,6 +73,7 @@ class Program:
     matching: MatchingRules = field(default_factory=MatchingRules)
     follow_up: FollowUpRules = field(default_factory=FollowUpRules)
     retention_days: int = 730  # [privacy]: a participant inactive this long is anonymized
+    own_texts: OwnTexts = field(default_factory=OwnTexts)  # translations the file carries itself
 
 
 def with_consent_versions(program: Program, versions: dict[str, str]) -> Program:
@@ -104,6 +106,10 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
     section = data.get("program")
     if not isinstance(section, dict):
         raise fail("missing [program] section")
+    try:
+        own_texts = take_own_texts(data)
+    except OwnTextError as error:
+        raise fail(str(error)) from None
     name = section.get("name")
     if not isinstance(name, str) or not name.strip():
         raise fail("[program] needs a name")
@@ -123,6 +129,7 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         matching=_parse_matching(data.get("matching", {}), forms, fail),
         follow_up=_parse_follow_up(data.get("follow_up", {}), data.get("digest", {}), fail),
         retention_days=_parse_privacy(data.get("privacy", {}), within(fail, "[privacy] ")),
+        own_texts=own_texts,
     )
 
 
