@@ -65,7 +65,7 @@ class Operations:
         if person is None or person.status is Status.ERASED:
             return None
         name = unmarked(str(person.answers.get("name") or "(no name given)"))
-        role = "volunteer connector" if person.role is Role.CONNECTOR else "newcomer"
+        role = "volunteer" if person.role is Role.CONNECTOR else "newcomer"
         return f"{name}, {role}, {person.status.value}, registered {person.created_at:%Y-%m-%d}"
 
     async def take_waiting(self, channel: str, chat_id: int) -> list[Reply]:

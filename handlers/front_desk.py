@@ -246,7 +246,7 @@ def _invited(inviter: Participant, ctx: Context, office: Office) -> Reply:
     t = _translator(ctx)
     text = t.gettext(
         "{name} invited you to {program}, which introduces newcomers to local professionals like you for "
-        "one 30-minute conversation. You can register here as a volunteer connector.\n\n"
+        "one 30-minute conversation. You can register here as a volunteer.\n\n"
         "Which language would you like to use?"
     )
     return welcome.language_question(

@@ -125,9 +125,7 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         "",
         t.gettext("Since {when}:").format(when=format_when(since, t, zone)),
         counted(t.ngettext("{count} new newcomer", "{count} new newcomers", newcomers), newcomers),
-        counted(
-            t.ngettext("{count} new volunteer connector", "{count} new volunteer connectors", connectors), connectors
-        ),
+        counted(t.ngettext("{count} new volunteer", "{count} new volunteers", connectors), connectors),
         counted(
             t.ngettext("{count} meeting held", "{count} meetings held", figures.meetings_held), figures.meetings_held
         ),

@@ -14,11 +14,11 @@ from handlers.core.quoting import mentioned, quoted
 from handlers.core.render import display_answer, in_own_words
 from handlers.core.translator import N_, Translator
 
-ROLE_NAMES: Final = {Role.CONNECTEE: N_("newcomer"), Role.CONNECTOR: N_("volunteer connector")}
+ROLE_NAMES: Final = {Role.CONNECTEE: N_("newcomer"), Role.CONNECTOR: N_("volunteer")}
 
 
 def role_name(t: Translator, role: Role) -> str:
-    """A role as the program's people call it ("newcomer", "volunteer connector")."""
+    """A role as the program's people call it ("newcomer", "volunteer")."""
     return t.gettext(ROLE_NAMES[role])
 
 

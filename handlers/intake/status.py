@@ -69,7 +69,7 @@ async def status(t: Translator, ctx: Context) -> Reply:
     else:
         date = format_day(participant.submitted_at or participant.updated_at, t.language, ctx.program.time_zone)
         if participant.role is Role.CONNECTOR:
-            text = t.pgettext("status", "You registered as a volunteer connector on {date}.").format(date=date)
+            text = t.pgettext("status", "You registered as a volunteer on {date}.").format(date=date)
         else:
             text = t.pgettext("status", "You registered as a newcomer on {date}.").format(date=date)
         text += "\n" + t.gettext(STANDING[participant.status])

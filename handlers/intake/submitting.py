@@ -33,7 +33,7 @@ async def on_submit(button: Submit, pressed: Pressed) -> list[Reply] | None:
     name = participant.answers.get("name") or ""
     if conversation.role is not None and conversation.role.value == "connector":
         thanks = t.gettext(
-            "Thank you, {name}! Your registration as a volunteer connector is submitted.\n\n"
+            "Thank you, {name}! Your registration as a volunteer is submitted.\n\n"
             "What happens next: a coordinator reviews it, then we send you here a short introduction "
             "to a newcomer from your field, with a few meeting times to choose from. "
             "Send /status at any time to see where things stand."

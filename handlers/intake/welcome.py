@@ -15,7 +15,7 @@ LANGUAGE_QUESTION: Final = N_("Which language would you like to use?")
 ROLE_QUESTION: Final = N_("Are you new to the region, or a volunteer who would like to meet newcomers?")
 ROLE_LABELS: Final = {
     Role.CONNECTEE: N_("I am new to the region"),
-    Role.CONNECTOR: N_("I am a volunteer connector"),
+    Role.CONNECTOR: N_("I am a volunteer"),
 }
 
 

@@ -162,13 +162,13 @@ async def _end(turn: _Turn, by: Role, *, no_time: bool = False) -> Outcome:
         if no_time:
             text = t.gettext(
                 "There are no other times in the next days that suit you both. "
-                "We will introduce {name} to another connector. Thank you!"
+                "We will introduce {name} to another volunteer. Thank you!"
             )
         else:
             text = t.gettext("Thank you for letting us know. We will introduce {name} to someone else.")
         mine = [Reply(text.format(name=name(connectee, t)), edit=True)]
         return Outcome(mine, await find_connector(office, connectee))
-    mine = [Reply(t.gettext("Thank you for letting us know. We will look for another connector for you."), edit=True)]
+    mine = [Reply(t.gettext("Thank you for letting us know. We will look for another volunteer for you."), edit=True)]
     other_t = translator(office, connector)
     told = other_t.gettext(
         "{name} cannot take up this meeting after all. Thank you for offering your time; "

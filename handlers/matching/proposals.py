@@ -84,7 +84,7 @@ async def _none_left(
         return []  # told already; the digest shows them to coordinators
     t = translator(office, connectee)
     text = t.gettext(
-        "We are still looking for the right volunteer for you. No connector in your field is free "
+        "We are still looking for the right volunteer for you. No volunteer in your field is free "
         "at the moment; we will write to you here as soon as one is. Thank you for your patience!"
     )
     told = [to(connectee, Reply(text))]

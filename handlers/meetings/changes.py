@@ -94,13 +94,13 @@ async def _cancel(
         when=format_when(meeting.starts_at, other_t, zone_of(office, other)),
     )
     if presser is connectee:
-        mine = t.gettext("Your meeting is cancelled, and {name} has been told. We will look for another connector.")
+        mine = t.gettext("Your meeting is cancelled, and {name} has been told. We will look for another volunteer.")
     else:
         mine = t.gettext("Your meeting is cancelled, and {name} has been told. Thank you for letting us know.")
     messages = [to(other, Reply(told))]
     if other is connectee:
         messages.append(
-            to(connectee, Reply(other_t.pgettext("matching", "We will look for another connector for you.")))
+            to(connectee, Reply(other_t.pgettext("matching", "We will look for another volunteer for you.")))
         )
     messages += await proposals.find_connector(office, connectee)
     return Outcome([Reply(mine.format(name=name(other, t)), edit=True)], messages)

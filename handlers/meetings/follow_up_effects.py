@@ -80,7 +80,7 @@ async def _new_time(office: Office, person: Participant, other: Participant, mee
     if offer is None:
         await proposals.end_proposal(office, proposal, ProposalStatus.CANCELLED, None)
         sorry = t.gettext(
-            "There are no other times in the next days that suit you both. We will look for another connector for you."
+            "There are no other times in the next days that suit you both. We will look for another volunteer for you."
         )
         return [to(connectee, Reply(sorry)), *await proposals.find_connector(office, connectee)]
     asked = t.gettext("We have asked {name} to pick a new time; we will tell you here.").format(name=name(connector, t))
@@ -100,7 +100,7 @@ async def after_no_show(answering: Answering, value: str | None) -> Outcome:
     if proposal is not None and ended:
         await proposals.end_proposal(office, proposal, ProposalStatus.CANCELLED, other.role)
     if value == "other" and person.role is Role.CONNECTEE:
-        done = t.gettext("Thank you. We will look for another connector for you.")
+        done = t.gettext("Thank you. We will look for another volunteer for you.")
         return Outcome([Reply(done)], await proposals.find_connector(office, person))
     # The newcomer did not come: not offered to anyone else until they or a coordinator ask (a kind note).
     held = [await again.missed(office, other, person)] if ended and person.role is Role.CONNECTOR else []
@@ -144,7 +144,6 @@ async def referral_added(answering: Answering, value: str | None) -> Outcome:
     link = office.capabilities.link(f"r{referral.invite_code}")
     added = t.gettext("Added: {details}.").format(details=details) if details else t.gettext("Contact added.")
     invite = t.gettext(
-        "Would they like to volunteer as a connector too? Send them this personal link; "
-        "it tells us that you invited them:\n{link}"
+        "Would they like to volunteer too? Send them this personal link; it tells us that you invited them:\n{link}"
     ).format(link=link)
     return Outcome([Reply(added + "\n\n" + invite)])

@@ -59,7 +59,7 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
         return [Reply(text), Reply("", document=document)]
     when = format_day(person.created_at, t.language, ctx.program.time_zone)
     if person.role is Role.CONNECTOR:
-        registered = t.pgettext("status", "You registered as a volunteer connector on {date}.").format(date=when)
+        registered = t.pgettext("status", "You registered as a volunteer on {date}.").format(date=when)
     else:
         registered = t.pgettext("status", "You registered as a newcomer on {date}.").format(date=when)
     agreed = t.gettext("You agreed to our privacy terms (version {version}) on {date}.").format(
@@ -207,7 +207,7 @@ async def erase(office: Office, person: Participant, reason: Erasure) -> list[Ou
             told = t.gettext("{name} has left the program, so the proposed meeting is off. Thank you for your time.")
             messages.append(to(other, Reply(told.format(name=name(person, t)))))
         if other.role is Role.CONNECTEE:
-            messages.append(to(other, Reply(t.pgettext("matching", "We will look for another connector for you."))))
+            messages.append(to(other, Reply(t.pgettext("matching", "We will look for another volunteer for you."))))
             messages += await proposals.find_connector(office, other)
     return messages
 

@@ -23,7 +23,7 @@ Script = list[str | tuple[str, str]]
 CONNECTOR_SCRIPT: Script = [
     "/start",
     "press:English",
-    "press:I am a volunteer connector",
+    "press:I am a volunteer",
     "press:I agree",
     "{name}",
     "Shopify",

@@ -76,7 +76,7 @@ async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulato
         (f"press:{fr('Done')}", fr("How would you like to meet?")),
         (
             f"press:{fr('Any of these')}",
-            fr("What phone number can your connector reach you on? Tap the button to share it, type it, or skip."),
+            fr("What phone number can your volunteer reach you on? Tap the button to share it, type it, or skip."),
         ),
         ("contact:15195550199", fr("What is your e-mail address? You can skip this.")),
         ("nadia@example.ca", fr("Do you have a LinkedIn profile or an online CV? Send the link, or skip.")),
@@ -105,7 +105,7 @@ async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulato
 CONNECTOR = [
     ("/start", "Which language would you like to use?"),
     ("press:English", "Are you new to the region"),
-    ("press:I am a volunteer connector", "Do you agree?"),
+    ("press:I am a volunteer", "Do you agree?"),
     ("press:I agree", "What name would you like us to call you?"),
     ("Jordan", "Which organization do you work for?"),
     ("Region of Waterloo", "What is your job title?"),
@@ -125,7 +125,7 @@ CONNECTOR = [
     ("press:3", "What phone number can your connectee reach you on?"),
     ("press:Skip", "What is your e-mail address?"),
     ("jordan@example.org", "Please check your answers"),
-    ("press:Submit", "Your registration as a volunteer connector is submitted."),
+    ("press:Submit", "Your registration as a volunteer is submitted."),
 ]
 
 

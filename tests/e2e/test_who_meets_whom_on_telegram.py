@@ -58,7 +58,7 @@ def volunteer(name: str, sector: str, languages: list[str]) -> Script:
     return [
         "/start",
         "press:English",
-        "press:I am a volunteer connector",
+        "press:I am a volunteer",
         "press:I agree",
         name,
         "Grand River Hospital" if sector == "Health care" else "OpenText",
@@ -101,7 +101,7 @@ async def test_a_nurse_waits_for_a_volunteer_she_can_talk_to_and_reads_how_they_
     told = await coordinator.wait_for(lambda m: m.text.startswith("No connector is free for Nadia"))
     assert told.text.endswith("Why: 1 connector shares no language.")
     still = FR(
-        "We are still looking for the right volunteer for you. No connector in your field is free at the moment; "
+        "We are still looking for the right volunteer for you. No volunteer in your field is free at the moment; "
         "we will write to you here as soon as one is. Thank you for your patience!"
     )
     await nadia.wait_for(lambda m: m.text == still)
@@ -121,7 +121,7 @@ async def test_a_nurse_waits_for_a_volunteer_she_can_talk_to_and_reads_how_they_
     await claire.click(introduction.labels()[0], on=introduction, expect=None)
     offer = await nadia.wait_showing(FR(OFFER))
     for line in (
-        FR("{label}: {answer}", "field").format(label=FR("Who"), answer=f"Claire, {FR('volunteer connector')}"),
+        FR("{label}: {answer}", "field").format(label=FR("Who"), answer=f"Claire, {FR('volunteer')}"),
         FR("{label}: {answer}", "field").format(label=FR("Field"), answer=FR("Health care")),
         FR("How: {how}", "meeting").format(how=FR("by video call")),
     ):

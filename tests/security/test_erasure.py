@@ -149,7 +149,7 @@ async def test_a_coordinator_erases_on_request_by_email_and_the_person_is_told(w
     await world.deliver()
     assert priya.last.text.startswith("As you asked, your personal data with Connector Program is erased.")
     assert amal.screen[-3].text.startswith("Priya has left the program, so your meeting on Thu, Nov 26")
-    assert amal.screen[-2].text == "We will look for another connector for you."
+    assert amal.screen[-2].text == "We will look for another volunteer for you."
     assert not await world.app.erase("telegram", priya_id), "erased already"
     assert not await world.app.erase("telegram", 9999)
 

@@ -88,7 +88,7 @@ async def set_aside_update(world: World, user_id: int, text: str) -> None:
 async def lists_waiting_for_the_coordinator(world: World) -> None:
     """Coordinator's messages not delivered yet (their chat answered 429, retried later): one names
     Priya, by her number as shown, the other Amal only."""
-    texts = ["#1 Priya, volunteer connector, +1 519-555-0111", "#2 Amal Haddad, newcomer, amal@example.com"]
+    texts = ["#1 Priya, volunteer, +1 519-555-0111", "#2 Amal Haddad, newcomer, amal@example.com"]
     async with UnitOfWork(world.app.sessions) as uow:
         for outbox_id in await uow.outbox.add(CHANNEL, COORDINATOR, [{"text": text} for text in texts], world.now):
             await uow.outbox.mark_retry(outbox_id, "Too Many Requests", world.now + timedelta(minutes=5))

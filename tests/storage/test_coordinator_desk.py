@@ -63,7 +63,7 @@ async def test_the_daily_digest_reaches_each_coordinator_once_a_day(database_url
             "",
             "Since Mon, Nov 23, 8:00\u202fAM:",
             "1 new newcomer",
-            "1 new volunteer connector",
+            "1 new volunteer",
             "0 meetings held",
             "0 meetings missed (no-show)",
             "0 referrals recorded",
@@ -198,7 +198,7 @@ async def test_find_match_and_pause(world: World) -> None:
     await world.register(amal, "connectee", AMAL | {"name": "أمل حداد"})
     await coordinator.send("/find soft")
     assert coordinator.last.text.splitlines() == [
-        "#1 Priya, volunteer connector, waiting for review: “Software engineer”",
+        "#1 Priya, volunteer, waiting for review: “Software engineer”",
         f"#2 {FSI}أمل{PDI}, newcomer, waiting for review: “Software developer”",  # isolated in an English line
     ]
     await coordinator.send("/find أمل")

@@ -142,7 +142,7 @@ async def test_a_newcomer_whose_connector_did_not_come_can_meet_someone_else(wor
     await amal.click("The other person did not come")
     assert amal.last.labels() == ["Try another time", "Meet someone else"]
     await amal.click("Meet someone else")
-    assert amal.last.text == "Thank you. We will look for another connector for you."
+    assert amal.last.text == "Thank you. We will look for another volunteer for you."
     assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
 
 

@@ -98,7 +98,7 @@ async def test_a_nurse_who_shares_no_language_with_the_only_volunteer_waits_unti
     await claire.click(introduction.labels()[0], on=introduction)
     offer = nadia.showing(OFFER)
     assert offer.text.startswith("Good news, Nadia! Claire (“Nurse manager”, “Grand River Hospital”) would like")
-    for line in ("Who: Claire, volunteer connector", "Field: Health care", "How: by video call"):
+    for line in ("Who: Claire, volunteer", "Field: Health care", "How: by video call"):
         assert line in offer.text, "she reads how they will meet before she accepts"
     await nadia.click("Yes, that works")
     assert "How: by video call" in nadia.showing(DETAILS).text

@@ -158,3 +158,34 @@ def test_one_english_text_has_one_meaning_or_a_context(fresh_template: Catalog) 
         if m.id and m.context is None and len({path for path, _ in m.locations}) > 1
     }
     assert shared == {}
+
+
+GLOSSARY = ROOT / "docs" / "glossary.md"
+# What coordinators and the export read may name the program's records; what newcomers and
+# volunteers read may not (docs/glossary.md).
+COORDINATORS_ONLY = ("handlers/coordinators/", "handlers/matching/reasons.py", "storage/")
+
+
+def glossary() -> dict[str, tuple[str, str]]:
+    rows = [line.split("|")[1:4] for line in GLOSSARY.read_text(encoding="utf-8").splitlines() if line.startswith("| ")]
+    return {cells[0].strip(): (cells[1].strip(), cells[2].strip()) for cells in rows[1:]}
+
+
+def test_newcomers_and_volunteers_never_read_the_programs_internal_words(fresh_template: Catalog) -> None:
+    internal = re.compile(r"connect(ee|or)", re.IGNORECASE)
+    shown = [
+        entry(m)[1][:60]
+        for m in fresh_template
+        if m.id
+        and internal.search(PLACEHOLDER.sub("", " ".join(m.id if isinstance(m.id, tuple) else (m.id,))))
+        and any(not path.startswith(COORDINATORS_ONLY) for path, _ in m.locations)
+    ]
+    assert shown == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_catalogs_use_the_glossarys_words(language: str) -> None:
+    newcomer, volunteer = glossary()[language]
+    t = PROJECT_CATALOGS.translator(language)
+    assert (t.gettext("newcomer"), t.gettext("volunteer")) == (newcomer, volunteer)
+    assert volunteer.casefold() in t.gettext("I am a volunteer").casefold(), "the volunteer's role button"

@@ -25,7 +25,7 @@ def rows(chat: ChatClient) -> list[list[str]]:
 async def up_to_the_availability(chat: ChatClient) -> None:
     await chat.send("/start")
     await chat.click("English")
-    await chat.click("I am a volunteer connector")
+    await chat.click("I am a volunteer")
     await chat.click("I agree")
     for typed in ("Jordan", "City of Kitchener", "Senior engineer"):
         await chat.send(typed)

@@ -1,4 +1,4 @@
-"""A volunteer connector registers."""
+"""A volunteer registers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tests.support.chat import ChatClient
 async def register_connector(chat: ChatClient, meeting: str) -> None:
     await chat.send("/start")
     await chat.click("English")
-    await chat.click("I am a volunteer connector")
+    await chat.click("I am a volunteer")
     assert "introduce you to newcomers from your field" in chat.last.text
     await chat.click("I agree")
     await chat.send("Jordan")
@@ -47,7 +47,7 @@ async def test_a_connector_meeting_in_person_is_asked_for_the_area() -> None:
     assert "Meeting area: Uptown Waterloo" in chat.last.text
     assert "Per month: 2" in chat.last.text
     await chat.click("Submit")
-    assert "Your registration as a volunteer connector is submitted." in chat.last.text
+    assert "Your registration as a volunteer is submitted." in chat.last.text
     participant = chat.participant
     assert participant.status is Status.SUBMITTED
     assert participant.answers["sectors"] == ["engineering", "it"]
@@ -82,7 +82,7 @@ async def test_a_french_connector_registers_entirely_in_french() -> None:
     t = chat.text
     await chat.send("/start")
     await chat.click("Français")
-    await chat.click(t("I am a volunteer connector"))
+    await chat.click(t("I am a volunteer"))
     await chat.click(t("I agree", "consent"))
     for typed in ("Jordan", "Ville de Kitchener", "Urbaniste"):
         await chat.send(typed)
@@ -104,7 +104,7 @@ async def test_a_french_connector_registers_entirely_in_french() -> None:
     await chat.click(t("Submit"))
     assert chat.last.text.startswith(
         t(
-            "Thank you, {name}! Your registration as a volunteer connector is submitted.\n\n"
+            "Thank you, {name}! Your registration as a volunteer is submitted.\n\n"
             "What happens next: a coordinator reviews it, then we send you here a short "
             "introduction to a newcomer from your field, with a few meeting times to choose "
             "from. Send /status at any time to see where things stand."
