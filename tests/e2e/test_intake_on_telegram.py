@@ -122,7 +122,7 @@ CONNECTOR = [
     ("tick:Kitchener", ""),
     ("press:Done", "Where could you meet in person?"),
     ("Downtown Kitchener library", "How many newcomers could you meet each month?"),
-    ("press:3", "What phone number can your connectee reach you on?"),
+    ("press:3", "What phone number can the newcomer you meet reach you on?"),
     ("press:Skip", "What is your e-mail address?"),
     ("jordan@example.org", "Please check your answers"),
     ("press:Submit", "Your registration as a volunteer is submitted."),
