@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
@@ -31,14 +27,6 @@ REFERRALS = [
     ("Lena Park", "Recruiter", "Communitech"),
     ('=HYPERLINK("http://x")', "Director", "Manulife"),
 ]
-
-
-@pytest.fixture
-async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = BotProcess(telegram, tmp_path, environment={"FRONTDOOR_COORDINATORS": str(COORDINATOR)})
-    await process.start()
-    yield process
-    process.stop()
 
 
 def digests_for(coordinator: Person, day: str) -> list[str]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from icalendar import Calendar
 
 from bot.catalogs import PROJECT_CATALOGS
@@ -25,14 +22,6 @@ from tests.e2e.people import (
 )
 from tests.e2e.person import WAIT, Person
 from tests.support.personas import INTRODUCTION, OFFER
-
-
-@pytest.fixture
-async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = BotProcess(telegram, tmp_path, environment={"FRONTDOOR_COORDINATORS": str(COORDINATOR)})
-    await process.start()
-    yield process
-    process.stop()
 
 
 async def test_register_approve_propose_confirm_get_the_ics_and_the_reminder_then_a_decline_moves_on(

@@ -4,11 +4,7 @@ once approved, and the offer she reads says how they will meet before she accept
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from bot.catalogs import PROJECT_CATALOGS
 from handlers.core.program import load_program
@@ -77,14 +73,6 @@ def volunteer(name: str, sector: str, languages: list[str]) -> Script:
         "press:Skip",
         "press:Submit",
     ]
-
-
-@pytest.fixture
-async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = BotProcess(telegram, tmp_path, environment={"FRONTDOOR_COORDINATORS": str(COORDINATOR)})
-    await process.start()
-    yield process
-    process.stop()
 
 
 async def test_a_nurse_waits_for_a_volunteer_she_can_talk_to_and_reads_how_they_will_meet_before_accepting(
