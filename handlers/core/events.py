@@ -78,6 +78,9 @@ class Reply:
     (handlers.core.quoting): a channel shows no preview of a link in it.
     `language`: the language the text is written in, only where that is not its reader's; the
     pipeline lays a reply out for the direction of this language, or else of its reader's.
+    `answered`: for an edit that rewrites a question to show its answer, that answer on its own
+    ("✔ I agree"); when the answer was typed there is no pressed message to rewrite, and a new one
+    repeating the whole question (a consent text of a screen) would bury the conversation.
     """
 
     text: str
@@ -91,6 +94,7 @@ class Reply:
     farewell: bool = False
     shows_others_words: bool = False
     language: str | None = None
+    answered: str | None = None
 
 
 @dataclass(frozen=True)

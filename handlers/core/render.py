@@ -128,5 +128,10 @@ def summary(t: Translator, answers: dict[str, Any], visible: list[Question]) -> 
 
 
 def chosen(text: str, answer: str, t: Translator) -> Reply:
-    """The pressed message, rewritten to show the answer and lose its buttons."""
-    return Reply(t.gettext("{question}\n\n✔ {answer}").format(question=text, answer=answer), edit=True)
+    """The pressed message, rewritten to show the answer and lose its buttons; the answer alone where
+    it was typed (`Reply.answered`)."""
+    return Reply(
+        t.gettext("{question}\n\n✔ {answer}").format(question=text, answer=answer),
+        edit=True,
+        answered=t.gettext("✔ {answer}").format(answer=answer),
+    )

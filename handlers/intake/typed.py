@@ -25,5 +25,12 @@ async def as_pressed(
     data = typed_press(event.text, shown.buttons, routes, typed_words(ctx)) if shown else None
     button = read(data, routes) if data else None
     replies = await answer(button, routes, Pressed(event.user_id, t, ctx)) if button else None
-    # The answer is new messages under the typed text, in order: there is no pressed message to edit.
-    return [replace(reply, edit=False) for reply in replies] if replies is not None else None
+    return [_under_typed(reply) for reply in replies] if replies is not None else None
+
+
+def _under_typed(reply: Reply) -> Reply:
+    """A reply to a press as a new message under the typed text: there is no pressed message to edit,
+    so a question rewritten to show its answer becomes that answer alone."""
+    if reply.edit and reply.answered is not None:
+        return replace(reply, text=reply.answered, edit=False, answered=None)
+    return replace(reply, edit=False)

@@ -17,7 +17,7 @@ async def test_a_newcomer_who_types_instead_of_tapping_registers_just_the_same()
     await chat.send("Amal")
     await chat.send("kitchener")
     assert chat.participant.answers["community"] == "kitchener"
-    assert chat.screen[-2].text == "Which community do you live in?\n\n✔ Kitchener", "what was taken, before the next"
+    assert chat.screen[-2].text == "✔ Kitchener", "what was taken, before the next question"
     await chat.send("3")  # the third button: Refugee
     assert chat.participant.answers["situation"] == "refugee"
     await answer_until(chat, "languages")
@@ -34,8 +34,11 @@ async def test_a_french_reader_types_oui_and_labels_without_their_accents() -> N
     await chat.send("francais")
     assert chat.last.text.startswith("Venez-vous d'arriver dans la région")
     await chat.send("1")
+    consent = chat.last.text
     await chat.send("Oui")
     assert chat.conversation.step is Step.QUESTION
+    assert chat.screen[-3].text == consent, "the terms as they were shown, once"
+    assert chat.screen[-2].text == "✔ J'accepte", "the answer alone: the terms are not sent again"
     assert "Comment aimeriez-vous que nous vous appelions?" in chat.last.text
     await chat.send("Amal")
     await chat.send("/cancel")
@@ -54,6 +57,7 @@ async def test_an_arabic_reader_types_naam_to_agree() -> None:
     assert chat.conversation.step is Step.CONSENT
     await chat.send("نعم")
     assert chat.conversation.step is Step.QUESTION
+    assert chat.screen[-2].text == "✔ أوافق"
     await chat.send("أمل")
     await chat.send("لاجئ")  # no such community: the question comes again, nothing is lost
     assert chat.conversation.question == "community" and chat.participant.answers == {"name": "أمل"}
