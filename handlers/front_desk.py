@@ -245,12 +245,12 @@ def _invited(inviter: Participant, ctx: Context, office: Office) -> Reply:
     """The one welcome of someone who came by a personal link: who invited them, then their language."""
     t = _translator(ctx)
     text = t.gettext(
-        "{name} invited you to {program}, which introduces newcomers to local professionals like you for "
+        "{program}\n{name} invited you to this program, which introduces newcomers to local professionals like you for "
         "one 30-minute conversation. You can register here as a volunteer.\n\n"
         "Which language would you like to use?"
     )
     return welcome.language_question(
-        t, ctx, text.format(name=name(inviter, t), program=for_reader(office.program.name, t.language))
+        t, ctx, text.format(name=name(inviter, t), program=for_reader(office.program.name_for(t), t.language))
     )
 
 

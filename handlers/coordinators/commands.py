@@ -29,7 +29,7 @@ from handlers.matching.pool import suggestions
 COMMANDS: Final = {
     "pending": N_("Applications waiting for review"),
     "find": N_("Find a participant: /find name, occupation, e-mail or number"),
-    "match": N_("Suggested connectors for a newcomer: /match number"),
+    "match": N_("Suggested volunteers for a newcomer: /match number"),
     "pause": N_("Pause matching someone for 30 days: /pause number (add 0 to resume)"),
     "digest": N_("The daily digest, now"),
     "export": N_("Every record as a file (CSV, Excel or JSON)"),
@@ -82,11 +82,10 @@ async def join(args: str, user_id: int, t: Translator, office: Office) -> Reply:
         return Reply(
             t.gettext("Sorry, that code does not work. Each code works once, for seven days; please ask for a new one.")
         )
-    return Reply(
-        t.gettext("Welcome! You are now a coordinator of {program}. Send /help to see your commands.").format(
-            program=office.program.name
-        )
+    welcome = t.gettext(
+        "{program}\nWelcome! You are now a coordinator of the program. Send /help to see your commands."
     )
+    return Reply(welcome.format(program=for_reader(office.program.name_for(t), t.language)))
 
 
 def _line(t: Translator, office: Office, person: Participant) -> str:
@@ -256,9 +255,9 @@ async def revoke(office: Office, user_id: int) -> list[Outgoing] | None:
         return None
     t = await coordinator_translator(office, user_id)
     text = t.gettext(
-        "Your coordinator access to {program} has ended: /find, /export and the other coordinators' commands "
+        "{program}\nYour coordinator access has ended: /find, /export and the other coordinators' commands "
         "no longer work for you. If you think this is a mistake, please contact whoever runs the program."
-    ).format(program=for_reader(office.program.name, t.language))
+    ).format(program=for_reader(office.program.name_for(t), t.language))
     return [Outgoing(office.channel, user_id, Reply(text), t.language)]
 
 
@@ -278,12 +277,12 @@ def _export_reply(document: Document, t: Translator, office: Office, month: str 
                 most=_megabytes(channel.most_file_bytes, t),
             )
         )
-    caption = t.gettext("Every record of {program}, {date}").format(
-        program=office.program.name, date=format_day(office.now, t.language, office.program.time_zone)
+    caption = t.gettext("{program}: every record, {date}").format(
+        program=office.program.name_for(t), date=format_day(office.now, t.language, office.program.time_zone)
     )
     if month is not None:
-        caption = t.gettext("The report of {program} for {month}").format(
-            program=office.program.name, month=format_month(month, t.language)
+        caption = t.gettext("{program}: the report for {month}").format(
+            program=office.program.name_for(t), month=format_month(month, t.language)
         )
     return Reply("", document=replace(document, caption=caption))
 
@@ -308,13 +307,13 @@ async def _stats(t: Translator, office: Office) -> Reply:
     month = await office.exports.summary(month_start(office), None)
     measures = (
         ("connectees", N_("Newcomers registered")),
-        ("connectors", N_("Volunteer connectors registered")),
+        ("connectors", N_("Volunteers registered")),
         ("meetings_held", N_("Meetings held")),
         ("no_shows", N_("Meetings missed (no-show)")),
         ("referrals", N_("Referrals recorded")),
         ("jobs_reported", N_("Jobs reported")),
     )
-    lines = [t.gettext("Figures for {program} (this month in brackets)").format(program=office.program.name)]
+    lines = [t.gettext("{program}: figures (this month in brackets)").format(program=office.program.name_for(t))]
     lines += [
         t.gettext("{measure}: {total} ({month})").format(
             measure=t.gettext(label), total=overall.get(key, 0), month=month.get(key, 0)

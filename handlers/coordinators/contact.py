@@ -38,9 +38,9 @@ async def start(args: str, ctx: Context, office: Office, t: Translator) -> Outco
         return await write(args, ctx, office, t)
     ctx.conversation.writing_to_team = True
     text = t.gettext(
-        "What would you like to tell the {program} team? Write it in one message and send it; "
+        "What would you like to tell the program's team? Write it in one message and send it; "
         "a person from the team will answer you here."
-    ).format(program=for_reader(office.program.name, t.language))
+    )
     return Outcome([Reply(text)])
 
 
@@ -56,9 +56,9 @@ async def write(text: str, ctx: Context, office: Office, t: Translator) -> Outco
         return Outcome([Reply(too_long.format(limit=LIMIT))])
     message = await office.team_messages.add(ctx.conversation, words, office.now)
     person = await ctx.participants.get(message.participant_id) if message.participant_id else None
-    sent = t.gettext("Thank you. Your message has gone to the {program} team; a person will answer you here.")
+    sent = t.gettext("Thank you. Your message has gone to the program's team; a person will answer you here.")
     relayed = await tell_coordinators(office, lambda reader: _relayed(message, person, reader))
-    return Outcome([Reply(sent.format(program=for_reader(office.program.name, t.language)))], relayed)
+    return Outcome([Reply(sent)], relayed)
 
 
 def _relayed(message: TeamMessage, person: Participant | None, t: Translator) -> Reply:
@@ -94,8 +94,8 @@ async def answer(message_id: int, text: str, t: Translator, office: Office) -> O
         return Outcome([_usage(t)])
     await office.team_messages.answered(message, words, office.now)
     reader = office.translations(message.language or office.program.default_language)
-    from_team = reader.gettext("A message from the {program} team:\n\n{answer}").format(
-        program=for_reader(office.program.name, reader.language), answer=mentioned(words)
+    from_team = reader.gettext("{program}\nA message from the team:\n\n{answer}").format(
+        program=for_reader(office.program.name_for(reader), reader.language), answer=mentioned(words)
     )
     to_person = Outgoing(message.channel, message.chat_id, Reply(from_team), reader.language)
     done = t.gettext("Your answer to message {id} has been sent.").format(id=message.id)

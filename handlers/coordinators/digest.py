@@ -119,8 +119,8 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         return text.format(count=count, **more)
 
     lines = [
-        t.gettext("Daily digest for {program}, {date}").format(
-            program=rules.name, date=format_day(office.now, t.language, zone)
+        t.gettext("{program}: daily digest, {date}").format(
+            program=rules.name_for(t), date=format_day(office.now, t.language, zone)
         ),
         "",
         t.gettext("Since {when}:").format(when=format_when(since, t, zone)),
@@ -161,8 +161,8 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
     lines += [
         counted(
             t.ngettext(
-                "{count} newcomer waiting for a free connector",
-                "{count} newcomers waiting for a free connector",
+                "{count} newcomer waiting for a free volunteer",
+                "{count} newcomers waiting for a free volunteer",
                 figures.waiting_connectees,
             ),
             figures.waiting_connectees,
@@ -203,7 +203,7 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         )
     )
     pairs = [
-        t.gettext("{connectee} and {connector}").format(connectee=who(connectee), connector=who(connector))
+        t.gettext("{newcomer} and {volunteer}").format(newcomer=who(connectee), volunteer=who(connector))
         for _, connectee, connector in figures.unanswered_proposals
     ]
     lines += _listed(t, pairs, figures.unanswered_count)
@@ -214,8 +214,8 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         )
     )
     soon = [
-        t.gettext("{when}: {connectee} with {connector}").format(
-            when=format_when(meeting.starts_at, t, zone), connectee=who(connectee), connector=who(connector)
+        t.gettext("{when}: {newcomer} with {volunteer}").format(
+            when=format_when(meeting.starts_at, t, zone), newcomer=who(connectee), volunteer=who(connector)
         )
         for meeting, connectee, connector in figures.meetings_soon
     ]

@@ -160,15 +160,15 @@ async def _pick(office: Office, connectee: Participant, connector_id: int, t: Tr
     choice = next((s for s in suggested.found if s.connector_id == connector_id), None)
     if choice is None:
         fresh = pick_reply(t, office, connectee, replace(suggested, found=suggested.found[:3]))
-        note = t.gettext("That connector is no longer free for {name}. Here are the suggestions now:").format(
+        note = t.gettext("That volunteer is no longer free for {name}. Here are the suggestions now:").format(
             name=name(connectee, t)
         )
         return Outcome([Reply(note), fresh])
     connector = suggested.records[connector_id].participant
     await again.release(office, connectee)  # a coordinator's call after a missed meeting
     messages = await proposals.propose(office, connectee, connector, suggested.slots[connector_id], choice)
-    done = t.gettext("✔ Proposed {connector} to {connectee}; we will tell you how it goes in the digest.").format(
-        connector=name(connector, t), connectee=name(connectee, t)
+    done = t.gettext("✔ Proposed {volunteer} to {newcomer}; we will tell you how it goes in the digest.").format(
+        volunteer=name(connector, t), newcomer=name(connectee, t)
     )
     return Outcome([Reply(done, edit=True)], messages)
 
@@ -214,7 +214,7 @@ async def dry_run(office: Office, t: Translator) -> list[str]:
     connectees = await office.matchmaking.waiting_connectees(SWEEP_BATCH, office.now)
     found = await suggestions_for_each(office, connectees) if connectees else {}
     lines = [pick_reply(t, office, connectee, found[connectee.id]).text for connectee in connectees]
-    return lines or [t.gettext("Nobody is waiting for a connector.")]
+    return lines or [t.gettext("Nobody is waiting for a volunteer.")]
 
 
 ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (

@@ -63,14 +63,14 @@ def pick_reply(t: Translator, office: Office, connectee: Participant, suggested:
     )
     found = suggested.found
     if not found:
-        lines = [t.gettext("No connector is free for {who} at the moment.").format(who=who)]
+        lines = [t.gettext("No volunteer is free for {who} at the moment.").format(who=who)]
         if suggested.left_out:
             lines.append(t.gettext("Why: {causes}.").format(causes=left_out_text(t, suggested.left_out)))
         return Reply("\n".join(lines))
     if found[0].in_field:
-        heading = t.gettext("Suggested connectors for {who}:")
+        heading = t.gettext("Suggested volunteers for {who}:")
     else:
-        heading = t.gettext("Suggested connectors for {who}, none from their field or a related one:")
+        heading = t.gettext("Suggested volunteers for {who}, none from their field or a related one:")
     lines = [heading.format(who=who), *suggestion_lines(t, office, suggested)]
     buttons = tuple(
         (
@@ -88,10 +88,10 @@ def why_waiting(t: Translator, connectee: Participant, suggested: Suggested) -> 
     """Why a connectee waits, in a few words: what keeps every connector from them, or that only
     connectors from other fields are free, or that a coordinator's pick is awaited."""
     if not suggested.found:
-        return left_out_text(t, suggested.left_out) or t.gettext("no connector is approved yet")
+        return left_out_text(t, suggested.left_out) or t.gettext("no volunteer is approved yet")
     if not suggested.found[0].in_field:
-        return t.gettext("only connectors from other fields are free (/match {id})").format(id=connectee.id)
-    return t.gettext("a connector is free for them (/match {id})").format(id=connectee.id)
+        return t.gettext("only volunteers from other fields are free (/match {id})").format(id=connectee.id)
+    return t.gettext("a volunteer is free for them (/match {id})").format(id=connectee.id)
 
 
 def applications_waiting(t: Translator, count: int) -> str:

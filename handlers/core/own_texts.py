@@ -15,6 +15,9 @@ from typing import Any, Final
 from handlers.core.translator import MSGID_LANGUAGE
 
 TRANSLATED_KEYS: Final = ("question", "label")
+# The program's name may be a table too (`name = { en = "…", fr = "…" }`); its translations are
+# looked up in this context, so a catalog entry with the same English can never stand in for it.
+PROGRAM_NAME: Final = "program name"
 
 # (msgctxt or None, English msgid) -> translated text, for one language
 Texts = dict[tuple[str | None, str], str]
@@ -49,6 +52,7 @@ def take_own_texts(data: dict[str, Any]) -> OwnTexts:
     """Replace each table of translations in the program data (in place) by its English text, and
     gather the translations and every text's place."""
     own = OwnTexts()
+    _take_name(data, own)
     for list_name, items in (data.get("lists") or {}).items():
         for index, item in enumerate(items if isinstance(items, list) else ()):
             if isinstance(item, dict):
@@ -72,6 +76,14 @@ def _questions(form: Any) -> Iterator[dict[str, Any]]:
     for question in questions if isinstance(questions, list) else ():
         if isinstance(question, dict):
             yield question
+
+
+def _take_name(data: dict[str, Any], own: OwnTexts) -> None:
+    """The program's name: a table of names is checked for the languages it lacks, like any other
+    translated text; a name given as plain text is a proper name, the same in every language."""
+    program = data.get("program")
+    if isinstance(program, dict) and isinstance(program.get("name"), dict):
+        _take(program, "name", PROGRAM_NAME, "[program] name", own)
 
 
 def _take(node: dict[str, Any], name: str, context: str | None, where: str, own: OwnTexts) -> None:

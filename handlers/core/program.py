@@ -20,7 +20,7 @@ from handlers.core.matching_rules import MatchingRules as MatchingRules
 from handlers.core.matching_rules import MatchMode as MatchMode
 from handlers.core.matching_rules import OutsideField as OutsideField
 from handlers.core.matching_rules import parse_matching
-from handlers.core.own_texts import OwnTextError, OwnTexts, take_own_texts
+from handlers.core.own_texts import PROGRAM_NAME, OwnTextError, OwnTexts, take_own_texts
 from handlers.core.questions import DAY_PART_HOURS as DAY_PART_HOURS
 from handlers.core.questions import DAY_PARTS as DAY_PARTS
 from handlers.core.questions import DAYS as DAYS
@@ -31,7 +31,7 @@ from handlers.core.questions import Kind as Kind
 from handlers.core.questions import Option as Option
 from handlers.core.questions import ProgramError as ProgramError
 from handlers.core.questions import Question as Question
-from handlers.core.translator import babel_locale
+from handlers.core.translator import Translator, babel_locale
 
 DEFAULT_PROGRAM_FILE: Final = Path(__file__).with_name("default_program.toml")
 
@@ -74,6 +74,12 @@ class Program:
     follow_up: FollowUpRules = field(default_factory=FollowUpRules)
     retention_days: int = 730  # [privacy]: a participant inactive this long is anonymized
     own_texts: OwnTexts = field(default_factory=OwnTexts)  # translations the file carries itself
+
+    def name_for(self, t: Translator) -> str:
+        """The name in the reader's language when the program file gives one (`name = { en = …, fr = … }`),
+        else as written. Messages show it on its own (a heading line, a label before a colon), never
+        inside a sentence, where a language would need an article, a gender or a case for it."""
+        return self.own_texts.lookup(t.language).get((PROGRAM_NAME, self.name), self.name)
 
 
 def with_consent_versions(program: Program, versions: dict[str, str]) -> Program:

@@ -103,9 +103,9 @@ async def _on_command(command: str, t: Translator, ctx: Context) -> list[Reply]:
 def _help(t: Translator, ctx: Context) -> Reply:
     lines = [
         t.gettext(
-            "{program} introduces newcomers to local professionals for one 30-minute conversation. "
+            "{program}\nWe introduce newcomers to local professionals for one 30-minute conversation. "
             "Register here by answering a few questions; most answers are a tap on a button."
-        ).format(program=for_reader(ctx.program.name, t.language))
+        ).format(program=for_reader(ctx.program.name_for(t), t.language))
     ]
     lines += [
         t.gettext("/{command}: {description}").format(command=c, description=t.gettext(d)) for c, d in COMMANDS.items()

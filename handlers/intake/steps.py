@@ -52,9 +52,9 @@ async def start(t: Translator, ctx: Context) -> list[Reply]:
     reset(conversation)
     conversation.step = Step.LANGUAGE
     greeting = t.gettext(
-        "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
+        "{program}\nWelcome! I help newcomers meet local professionals for a 30-minute conversation "
         "about work in their field.\n\nWhich language would you like to use?"
-    ).format(program=for_reader(ctx.program.name, t.language))
+    ).format(program=for_reader(ctx.program.name_for(t), t.language))
     return [welcome.language_question(t, ctx, greeting)]
 
 

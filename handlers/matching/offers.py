@@ -94,11 +94,11 @@ def offer_to_connectee(office: Office, proposal: Proposal, connectee: Participan
     assert proposal.slot is not None
     t = translator(office, connectee)
     greeting = t.gettext(
-        "Good news, {name}! {connector} ({title}, {organization}) would like to meet you for "
+        "Good news, {name}! {volunteer} ({title}, {organization}) would like to meet you for "
         "{minutes} minutes on {when}."
     ).format(
         name=name(connectee, t),
-        connector=name(connector, t),
+        volunteer=name(connector, t),
         title=answer(office, t, connector, "job_title"),
         organization=answer(office, t, connector, "organization"),
         minutes=office.program.matching.meeting_minutes,

@@ -49,20 +49,20 @@ def _counted(t: Translator, why: Why, count: int) -> str:
 def _left_out(t: Translator, cause: Unmet, count: int) -> str:
     texts: dict[Unmet, Callable[[], str]] = {
         Unmet.LANGUAGE: lambda: t.ngettext(
-            "{count} connector shares no language", "{count} connectors share no language", count
+            "{count} volunteer shares no language", "{count} volunteers share no language", count
         ),
         Unmet.WAY_TO_MEET: lambda: t.ngettext(
-            "{count} connector has no way to meet in common", "{count} connectors have no way to meet in common", count
+            "{count} volunteer has no way to meet in common", "{count} volunteers have no way to meet in common", count
         ),
         Unmet.MET_BEFORE: lambda: t.ngettext(
-            "{count} connector was proposed before", "{count} connectors were proposed before", count
+            "{count} volunteer was proposed before", "{count} volunteers were proposed before", count
         ),
-        Unmet.PAUSED: lambda: t.ngettext("{count} connector is paused", "{count} connectors are paused", count),
+        Unmet.PAUSED: lambda: t.ngettext("{count} volunteer is paused", "{count} volunteers are paused", count),
         Unmet.FULL: lambda: t.ngettext(
-            "{count} connector has no room left this month", "{count} connectors have no room left this month", count
+            "{count} volunteer has no room left this month", "{count} volunteers have no room left this month", count
         ),
         Unmet.NO_TIME: lambda: t.ngettext(
-            "{count} connector has no common time", "{count} connectors have no common time", count
+            "{count} volunteer has no common time", "{count} volunteers have no common time", count
         ),
     }
     return texts[cause]().format(count=count)

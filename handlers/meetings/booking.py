@@ -103,7 +103,9 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
             Button(t.gettext("Cancel the meeting"), AskToCancelMeeting(meeting.id).pack()),
         ]
     )
-    summary = t.gettext("{program}: meeting with {name}").format(program=office.program.name, name=other.first_name)
+    summary = t.gettext("{program}: meeting with {name}").format(
+        program=office.program.name_for(t), name=other.first_name
+    )
     calendar = meeting_ics(
         uid=f"meeting-{meeting.id}@frontdoor",
         starts_at=meeting.starts_at,

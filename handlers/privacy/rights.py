@@ -43,7 +43,7 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
     document = Document(
         "my-data.json",
         json.dumps(records, default=_json_value, ensure_ascii=False, indent=2).encode(),
-        t.gettext("Everything {program} stores about you").format(program=ctx.program.name),
+        t.gettext("{program}: everything stored about you").format(program=ctx.program.name_for(t)),
     )
     if person is None and records.get("messages_with_the_team"):
         text = t.gettext(
@@ -123,10 +123,10 @@ def _ask_to_leave(ctx: Context) -> Reply:
     """/delete from a coordinator by invitation who never registered: what there is to erase is their access."""
     t = ctx.translations(ctx.conversation.language or ctx.program.default_language)
     text = t.gettext(
-        "This ends your coordinator access to {program}: /find, /export and the other coordinators' commands "
+        "This ends your coordinator access: /find, /export and the other coordinators' commands "
         "will no longer work for you. Whoever runs the program can "
         "invite you again.\n\nErase your data?"
-    ).format(program=for_reader(ctx.program.name, t.language))
+    )
     buttons = (
         (Button(t.gettext("Yes, erase my data"), EraseMyData(NOT_REGISTERED).pack()),),
         (Button(t.pgettext("my data", "No, keep it"), KeepMyData().pack()),),
@@ -153,9 +153,9 @@ async def _erase_pressed(button: EraseMyData, pressed: PressedInProgram) -> Outc
     messages = await erase(office, person, Erasure.REQUEST)
     reset(conversation)  # the store dropped this chat's state too: the next message starts afresh
     done = t.gettext(
-        "Done: your personal data is erased. Thank you for taking part in {program}. "
+        "Done: your personal data is erased. Thank you for taking part in the program. "
         "If you would like to register again one day, send /start."
-    ).format(program=for_reader(ctx.program.name, t.language))
+    )
     return Outcome([Reply(done, edit=True, farewell=True)], messages)
 
 
@@ -167,9 +167,7 @@ async def _leave(ctx: Context, office: Office) -> Outcome | None:
     await office.personal_data.forget_chat(conversation.channel, conversation.user_id, conversation.chat_id)
     reset(conversation)
     t = ctx.translations(conversation.language or ctx.program.default_language)
-    done = t.gettext("Done: your coordinator access has ended. Thank you for your work with {program}.").format(
-        program=for_reader(ctx.program.name, t.language)
-    )
+    done = t.gettext("Done: your coordinator access has ended. Thank you for your work with the program.")
     return Outcome([Reply(done, edit=True, farewell=True)])
 
 
@@ -220,9 +218,9 @@ async def erase_on_behalf(office: Office, participant_id: int) -> list[Outgoing]
     messages = await erase(office, person, Erasure.COORDINATOR)
     t = translator(office, person)
     done = t.gettext(
-        "As you asked, your personal data with {program} is erased. We keep only anonymous counts for "
+        "{program}\nAs you asked, your personal data is erased. We keep only anonymous counts for "
         "the program's statistics. Thank you for taking part."
-    ).format(program=for_reader(office.program.name, t.language))
+    ).format(program=for_reader(office.program.name_for(t), t.language))
     return [*messages, to(person, Reply(done, farewell=True))]
 
 

@@ -22,4 +22,4 @@ async def test_a_coordinator_answers_by_replying_to_the_relayed_message(
     coordinator.user.reply("Yes, entirely free.", relayed.id)
     await coordinator.wait_for("Your answer to message 1 has been sent.")
     answer = await visitor.wait_for("Yes, entirely free.", after=seen, timeout=WAIT)
-    assert answer.text == "A message from the Connector Program team:\n\nYes, entirely free."
+    assert answer.text == "Connector Program\nA message from the team:\n\nYes, entirely free."

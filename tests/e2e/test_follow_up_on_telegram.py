@@ -30,7 +30,7 @@ REFERRALS = [
 
 
 def digests_for(coordinator: Person, day: str) -> list[str]:
-    return [text for text in coordinator.texts() if text.startswith(f"Daily digest for Connector Program, {day}")]
+    return [text for text in coordinator.texts() if text.startswith(f"Connector Program: daily digest, {day}")]
 
 
 async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_the_digest_comes_once(
@@ -89,19 +89,21 @@ async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_th
     eight = datetime(day.year, day.month, day.day, 8, 0, tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
     label = f"{day:%B} {day.day}, {day.year}"
     jobs_run(bot, eight)
-    await coordinator.wait_for(lambda m: m.text.startswith(f"Daily digest for Connector Program, {label}"))
+    await coordinator.wait_for(lambda m: m.text.startswith(f"Connector Program: daily digest, {label}"))
     jobs_run(bot, eight + timedelta(minutes=5))
     bot.stop()
     await bot.start()
     jobs_run(bot, eight + timedelta(hours=1))
-    await coordinator.send("/stats", expect="Figures for Connector Program")  # everything before it has arrived
+    await coordinator.send("/stats", expect="Connector Program: figures")  # everything before it has arrived
     (digest,) = digests_for(coordinator, label)
     assert "0 applications are waiting for review." in digest and "0 people the bot can no longer reach" in digest
     inbox = coordinator.user.inbox
     picture = inbox[next(index for index, m in enumerate(inbox) if m.text == digest) - 1]
     assert picture.text.startswith("The last 7 days in a picture") and picture.photo_size is not None
     pictures = [m for m in inbox if m.photo_size is not None]
-    assert len(pictures) == len([m for m in inbox if m.text.startswith("Daily digest")]), "one with each digest"
+    assert len(pictures) == len([m for m in inbox if m.text.startswith("Connector Program: daily digest")]), (
+        "one with each digest"
+    )
     # The answers were stored at the real time, before the pretended days: /stats counts them all.
     figures = coordinator.user.inbox[-1].text
     assert "Meetings held: 1 (1)" in figures and "Referrals recorded: 3 (3)" in figures

@@ -86,8 +86,8 @@ async def test_a_nurse_waits_for_a_volunteer_she_can_talk_to_and_reads_how_they_
     await run_script(nadia.user, NURSE_SCRIPT)
     await approve_everyone(coordinator, 2)
 
-    told = await coordinator.wait_for(lambda m: m.text.startswith("No connector is free for Nadia"))
-    assert told.text.endswith("Why: 1 connector shares no language.")
+    told = await coordinator.wait_for(lambda m: m.text.startswith("No volunteer is free for Nadia"))
+    assert told.text.endswith("Why: 1 volunteer shares no language.")
     still = FR(
         "We are still looking for the right volunteer for you. No volunteer in your field is free at the moment; "
         "we will write to you here as soon as one is. Thank you for your patience!"

@@ -21,7 +21,9 @@ async def a_coordinator_by_code(world: World, user_id: int = LEE, language: str 
     phone = world.phones.get(user_id) or world.phone(user_id, language)
     await phone.send("/start")
     await phone.send(f"/coordinator {code}")
-    assert phone.last.text.startswith(("Welcome! You are now a coordinator", "Bienvenue!"))
+    assert phone.last.text.startswith(
+        ("Connector Program\nWelcome! You are now a coordinator", "Programme Connecteur\nBienvenue!")
+    )
     return phone
 
 
@@ -47,7 +49,7 @@ async def test_a_revoked_coordinators_find_is_an_unknown_command_and_they_are_to
 
     assert await world.app.revoke_coordinator("telegram", LEE)  # frontdoor coordinators revoke 700
     await world.deliver()
-    assert lee.last.text.startswith("Votre accès de coordination à Connector Program a pris fin")
+    assert lee.last.text.startswith("Programme Connecteur\nVotre accès de coordination a pris fin")
     unknown = world.app.catalogs.translator("fr").gettext(UNKNOWN)
     for command in ("/find Amal", "/export csv", "/pending", "/stats"):
         await lee.send(command)
@@ -68,7 +70,7 @@ async def test_an_export_asked_for_before_the_revocation_is_not_sent(world: Worl
 async def test_a_coordinator_who_deleted_themselves_cannot_export(world: World) -> None:
     lee = await a_coordinator_by_code(world)
     await lee.send("/delete")
-    assert "This ends your coordinator access to Connector Program" in lee.last.text
+    assert "This ends your coordinator access: /find" in lee.last.text
     assert lee.last.text.endswith("Erase your data?")
     await lee.click("Yes, erase my data")
     assert lee.last.text.startswith("Done: your coordinator access has ended")

@@ -78,7 +78,7 @@ async def test_revoking_from_the_command_line_ends_access_at_once_and_tells_them
     async with world_on(database_url, later, coordinators=[COORDINATOR], first_update=1000) as world:
         lee = world.phone(LEE)
         await world.deliver()
-        assert lee.last.text.startswith("Your coordinator access to Connector Program has ended")
+        assert lee.last.text.startswith("Connector Program\nYour coordinator access has ended")
         await lee.send("/find Amal")
         assert lee.last.text == UNKNOWN
         async with world.app.sessions() as session:

@@ -45,7 +45,7 @@ async def test_mydata_sends_a_summary_and_every_record_as_json(world: World) -> 
     assert "You agreed to our privacy terms (version 2026-12) on November 23, 2026." in summary.text
     assert "Name: Amal Haddad" in summary.text and "E-mail: amal@example.com" in summary.text
     assert "Meetings: 1" in summary.text and "Meeting proposals: 1" in summary.text
-    assert document.text == "Everything Connector Program stores about you"
+    assert document.text == "Connector Program: everything stored about you"
     assert document.document is not None
     records = json.loads(document.document)
     assert records["account"] == {"channel": "telegram", "user_id": 101}
@@ -94,7 +94,7 @@ async def test_delete_cancels_the_meeting_tells_the_other_side_and_leaves_nothin
     await amal.send("/delete")
     await amal.click("Yes, erase my data")
     assert amal.last.text == (
-        "Done: your personal data is erased. Thank you for taking part in Connector Program. "
+        "Done: your personal data is erased. Thank you for taking part in the program. "
         "If you would like to register again one day, send /start."
     )
     assert priya.last.text == (
@@ -147,7 +147,7 @@ async def test_a_coordinator_erases_on_request_by_email_and_the_person_is_told(w
         priya_id = (await session.execute(select(ParticipantRow.id).where(ParticipantRow.user_id == 201))).scalar_one()
     assert await world.app.erase("telegram", priya_id)
     await world.deliver()
-    assert priya.last.text.startswith("As you asked, your personal data with Connector Program is erased.")
+    assert priya.last.text.startswith("Connector Program\nAs you asked, your personal data is erased.")
     assert amal.screen[-3].text.startswith("Priya has left the program, so your meeting on Thu, Nov 26")
     assert amal.screen[-2].text == "We will look for another volunteer for you."
     assert not await world.app.erase("telegram", priya_id), "erased already"

@@ -161,7 +161,7 @@ async def test_a_coordinators_digest_is_queued_however_many_messages_wait_for_th
     await leased_for_a_day(world, COORDINATOR, CHAT_QUEUE)
     await world.run_jobs(EIGHT_AM)
     waiting = await waiting_for(world.app, COORDINATOR)
-    assert len(waiting) == CHAT_QUEUE + 2 and waiting[-1].startswith("Daily digest"), (
+    assert len(waiting) == CHAT_QUEUE + 2 and waiting[-1].startswith("Connector Program: daily digest"), (
         "its picture and text, never dropped"
     )
 

@@ -124,7 +124,7 @@ async def test_a_newcomer_pressing_forged_buttons_with_odd_ids_is_told_they_expi
     assert amal.last.text.startswith(opening(world, "fr", "Cancel your meeting with {name} on {when}?"))
     await press_forged(world, amal, f"del:yes:{await id_of(world, amal)}")
     erased = (
-        "Done: your personal data is erased. Thank you for taking part in {program}. "
+        "Done: your personal data is erased. Thank you for taking part in the program. "
         "If you would like to register again one day, send /start."
     )
     assert amal.last.text.startswith(opening(world, "fr", erased)), "a real erasure still works"

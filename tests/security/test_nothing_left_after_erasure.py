@@ -149,7 +149,7 @@ async def test_an_erased_connector_is_found_in_no_table_and_no_database_file(
         # Not Amal's; and Amal has nobody left: the coordinators are told so, behind what waits for them.
         assert sorted(await waiting_texts(world)) == [
             "#2 Amal Haddad, newcomer, amal@example.com",
-            "No connector is free for Amal (#2), “Software developer” at the moment.",
+            "No volunteer is free for Amal (#2), “Software developer” at the moment.",
         ], "not Amal's"
     async with world.app.sessions() as session:
         erased = await session.get(ParticipantRow, await priya_id_of_erased(world))

@@ -41,7 +41,7 @@ async def world(database_url: str) -> AsyncIterator[World]:
 
 
 def digests(world: World) -> list[str]:
-    return [text for text in world.phones[COORDINATOR].texts() if text.startswith("Daily digest")]
+    return [text for text in world.phones[COORDINATOR].texts() if text.startswith("Connector Program: daily digest")]
 
 
 async def test_the_daily_digest_reaches_each_coordinator_once_a_day(database_url: str) -> None:
@@ -59,7 +59,7 @@ async def test_the_daily_digest_reaches_each_coordinator_once_a_day(database_url
         await again.run_jobs(EIGHT_AM + timedelta(hours=5))
         (digest,) = digests(again)
         assert digest.splitlines()[:9] == [
-            "Daily digest for Connector Program, November 24, 2026",
+            "Connector Program: daily digest, November 24, 2026",
             "",
             "Since Mon, Nov 23, 8:00\u202fAM:",
             "1 new newcomer",
@@ -134,7 +134,7 @@ async def test_the_digest_comes_with_a_picture_of_the_week_once_a_day_unless_the
         await world.run_jobs(EIGHT_AM + timedelta(hours=3))
         (picture,) = pictures(world)
         photo, text = coordinator.screen[-2:]
-        assert photo.photo == picture and text.text.startswith("Daily digest for Connector Program, November 24")
+        assert photo.photo == picture and text.text.startswith("Connector Program: daily digest, November 24")
         assert photo.text == (
             "The last 7 days in a picture. To get the digest as text only, send /digest picture off"
         ), "the caption says how to turn it off"
@@ -162,7 +162,9 @@ async def test_the_digest_comes_with_a_picture_of_the_week_once_a_day_unless_the
             "Done: your digest comes as text only. To get its picture again, send /digest picture on"
         )
         await world.run_jobs(EIGHT_AM + timedelta(days=1))
-        assert len(pictures(world)) == 1 and coordinator.last.text.startswith("Daily digest"), "text only"
+        assert len(pictures(world)) == 1 and coordinator.last.text.startswith("Connector Program: daily digest"), (
+            "text only"
+        )
         await coordinator.send("/digest picture on")
         assert coordinator.last.text == "Done: your digest comes with its picture. To stop it, send /digest picture off"
         await world.run_jobs(EIGHT_AM + timedelta(days=2))
@@ -213,11 +215,11 @@ async def test_find_match_and_pause(world: World) -> None:
     await approve_all(world)
     assert not any(message.shows(INTRODUCTION) for message in priya.screen), "paused: not proposed"
     await coordinator.send("/match 2")
-    assert coordinator.last.text.startswith(f"No connector is free for {FSI}أمل{PDI} (#2)")
+    assert coordinator.last.text.startswith(f"No volunteer is free for {FSI}أمل{PDI} (#2)")
     await coordinator.send("/pause 1 0")
     assert coordinator.last.text == "Priya (#1) can be matched again."
     await coordinator.send("/match 2")
-    assert coordinator.last.text.startswith(f"Suggested connectors for {FSI}أمل{PDI} (#2), “Software developer”:")
+    assert coordinator.last.text.startswith(f"Suggested volunteers for {FSI}أمل{PDI} (#2), “Software developer”:")
     await coordinator.click("Propose Priya")
     assert "introduce you to a newcomer" in priya.showing(INTRODUCTION).text
     await coordinator.send("/match 1")
@@ -239,7 +241,7 @@ async def test_export_in_chat_in_each_format(world: World) -> None:
     assert await export_jobs(world) == [("pending", {"kind": "json", "user_id": COORDINATOR})]
     assert world.app.jobs_due.is_set(), "the running job runner wakes for it at once"
     await world.run_jobs(world.now)
-    assert coordinator.last.text == "Every record of Connector Program, November 23, 2026"
+    assert coordinator.last.text == "Connector Program: every record, November 23, 2026"
     exported = json.loads(coordinator.last.document or b"")
     assert [p["answer_name"] for p in exported["participants"]] == ["Priya Sharma", "Amal Haddad"]
     assert len(exported["meetings"]) == 1
@@ -259,9 +261,9 @@ async def test_export_in_chat_in_each_format(world: World) -> None:
 
     await coordinator.send("/stats")
     assert coordinator.last.text.splitlines()[:3] == [
-        "Figures for Connector Program (this month in brackets)",
+        "Connector Program: figures (this month in brackets)",
         "Newcomers registered: 1 (1)",
-        "Volunteer connectors registered: 1 (1)",
+        "Volunteers registered: 1 (1)",
     ]
 
 
@@ -301,7 +303,7 @@ async def test_an_export_whose_worker_stopped_is_made_again_once_its_hold_ends(w
     assert coordinator.last.document is None, "held for the worker making it, however long that takes"
     assert await export_jobs(world) == [("pending", {"kind": "json", "user_id": COORDINATOR})]
     await world.run_jobs(asked + timedelta(minutes=15))
-    assert coordinator.last.text.startswith("Every record of Connector Program")
+    assert coordinator.last.text.startswith("Connector Program: every record")
     assert len(json.loads(coordinator.last.document or b"")["participants"]) == 2
 
 
@@ -348,7 +350,10 @@ async def test_a_one_time_code_makes_a_coordinator(world: World) -> None:
     await lee.send("/coordinator wrong-code")
     assert lee.last.text.startswith("Sorry, that code does not work.")
     await lee.send(f"/coordinator {code}")
-    assert lee.last.text == "Welcome! You are now a coordinator of Connector Program. Send /help to see your commands."
+    assert (
+        lee.last.text
+        == "Connector Program\nWelcome! You are now a coordinator of the program. Send /help to see your commands."
+    )
     await lee.send("/pending")
     assert lee.last.text == "No applications are waiting for review."
     await sam.send(f"/coordinator {code}")

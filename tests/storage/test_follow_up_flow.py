@@ -186,7 +186,7 @@ async def test_a_referred_contact_registers_through_the_personal_link(world: Wor
     omar = world.phone(301)
     await omar.send(f"/start r{referral.invite_code}")
     (welcome,) = omar.screen  # one welcome, not the invitation then the program's greeting
-    assert welcome.text.startswith("Amal invited you to ")
+    assert welcome.text.startswith("Connector Program\nAmal invited you to this program")
     assert welcome.text.endswith("Which language would you like to use?") and "English" in welcome.labels()
     await world.register(omar, "connector", PRIYA | {"name": "Omar Khalil"})
     (referral,) = await rows(world, ReferralRow)

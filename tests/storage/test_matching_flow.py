@@ -154,7 +154,7 @@ async def test_in_coordinator_mode_the_coordinator_picks_from_three_with_reasons
         priya, marc, amal = await two_connectors_and_a_newcomer(world)
         coordinator = world.phones[COORDINATOR]
         suggestions = coordinator.showing("Propose Priya")
-        assert "Suggested connectors for Amal" in suggestions.text
+        assert "Suggested volunteers for Amal" in suggestions.text
         assert "1. Priya (“Software engineer”, “Shopify”)" in suggestions.text
         assert "same sector, occupation in common: software, shares English and Arabic" in suggestions.text
         assert suggestions.labels() == ["Propose Priya", "Propose Marc"]
@@ -168,17 +168,17 @@ async def test_a_newcomer_waiting_for_a_connector_is_matched_when_one_is_approve
     await world.register(amal, "connectee", AMAL)
     await approve_all(world)
     assert "We are still looking for the right volunteer for you" in amal.last.text
-    assert await world.app.dry_run() == ["No connector is free for Amal (#1), “Software developer” at the moment."]
+    assert await world.app.dry_run() == ["No volunteer is free for Amal (#1), “Software developer” at the moment."]
 
     await world.register(priya, "connector", PRIYA)
     await approve_all(world)
     (suggestion,) = await world.app.dry_run()
-    assert suggestion.startswith("Suggested connectors for Amal (#1), “Software developer”:\n1. Priya")
+    assert suggestion.startswith("Suggested volunteers for Amal (#1), “Software developer”:\n1. Priya")
     assert not any(message.shows(INTRODUCTION) for message in priya.screen), "a dry run proposes nothing"
 
     await world.run_jobs(NOW)  # the approval's sweep
     assert "introduce you to a newcomer" in priya.showing(INTRODUCTION).text
-    assert await world.app.dry_run() == ["Nobody is waiting for a connector."]
+    assert await world.app.dry_run() == ["Nobody is waiting for a volunteer."]
 
 
 async def test_a_coordinator_sees_the_coordinator_commands_in_help(world: World) -> None:

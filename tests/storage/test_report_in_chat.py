@@ -26,7 +26,7 @@ async def test_a_coordinator_asks_for_november_s_report_and_gets_a_workbook(worl
     assert coordinator.last.text == "Preparing the report for November 2026. It will come here when it is ready."
     assert coordinator.last.document is None, "made by the job runner, not while the update holds the database"
     await world.run_jobs(world.now)
-    assert coordinator.last.text == "The report of Connector Program for November 2026"
+    assert coordinator.last.text == "Connector Program: the report for November 2026"
     workbook = load_workbook(io.BytesIO(coordinator.last.document or b""))
     assert workbook.sheetnames == ["report", "about"]
     sheet = workbook["report"]

@@ -35,13 +35,11 @@ async def test_a_newcomer_writes_to_the_team_a_coordinator_replies_and_she_reads
 
     await amal.send("/contact")
     assert amal.last.text == (
-        "What would you like to tell the Connector Program team? Write it in one message and send it; "
+        "What would you like to tell the program's team? Write it in one message and send it; "
         "a person from the team will answer you here."
     )
     await amal.send("Can my meeting be in Waterloo instead of Kitchener?")
-    assert amal.last.text == (
-        "Thank you. Your message has gone to the Connector Program team; a person will answer you here."
-    )
+    assert amal.last.text == ("Thank you. Your message has gone to the program's team; a person will answer you here.")
     relayed = coordinator.last
     assert relayed.text == (
         "✉ 1\nAmal (#1) writes to the team:\n“Can my meeting be in Waterloo instead of Kitchener?”\n\n"
@@ -51,7 +49,7 @@ async def test_a_newcomer_writes_to_the_team_a_coordinator_replies_and_she_reads
 
     await coordinator.reply("Yes, of course. Which day suits you?", to=relayed)
     assert coordinator.last.text == "Your answer to message 1 has been sent."
-    assert amal.last.text == "A message from the Connector Program team:\n\nYes, of course. Which day suits you?"
+    assert amal.last.text == "Connector Program\nA message from the team:\n\nYes, of course. Which day suits you?"
     assert await stored(world) == [
         (False, "Can my meeting be in Waterloo instead of Kitchener?"),
         (True, "Yes, of course. Which day suits you?"),
@@ -78,7 +76,7 @@ async def test_someone_not_registered_writes_in_one_line_and_is_answered_in_thei
 
     await coordinator.send("/reply 1 Oui, entièrement gratuit.")
     assert visitor.last.text.endswith("Oui, entièrement gratuit.")
-    assert visitor.last.text.startswith("Un message de l'équipe de Connector Program")
+    assert visitor.last.text.startswith("Programme Connecteur\nUn message de l'équipe :")
 
 
 async def test_a_message_written_mid_registration_returns_to_the_open_question(world: World) -> None:
@@ -87,7 +85,7 @@ async def test_a_message_written_mid_registration_returns_to_the_open_question(w
     question = amal.last.text
     await amal.send("/contact")
     await amal.send("Which documents should I bring?")
-    assert amal.screen[-2].text.startswith("Thank you. Your message has gone to the Connector Program team")
+    assert amal.screen[-2].text.startswith("Thank you. Your message has gone to the program's team")
     assert amal.last.text == question, "the question she left, again"
 
 

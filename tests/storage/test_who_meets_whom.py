@@ -76,7 +76,7 @@ async def test_a_nurse_who_shares_no_language_with_the_only_volunteer_waits_unti
 
     assert not proposed_to(wei), "no language in common: never proposed, whatever the points"
     assert nadia.last.text.startswith(STILL_LOOKING)
-    why = "No connector is free for Nadia (#2), “Registered nurse” at the moment.\nWhy: 1 connector shares no language."
+    why = "No volunteer is free for Nadia (#2), “Registered nurse” at the moment.\nWhy: 1 volunteer shares no language."
     assert coordinator.last.text == why, "the coordinators are told, and why"
     await coordinator.send("/match 2")
     assert coordinator.last.text == why
@@ -119,7 +119,7 @@ async def test_outside_her_field_the_coordinators_choose_and_she_is_told_once_th
     assert nadia.last.text.startswith("We are looking for a volunteer from your field for you.")
     shortlist = coordinator.showing("Propose Marc")
     assert shortlist.text.startswith(
-        "Suggested connectors for Nadia (#2), “Registered nurse”, none from their field or a related one:\n"
+        "Suggested volunteers for Nadia (#2), “Registered nurse”, none from their field or a related one:\n"
         "1. Marc (“Software engineer”, “OpenText”), #1: shares French, "
     )
     assert shortlist.text.endswith("not matched before, and from another field")
@@ -162,7 +162,7 @@ async def test_a_program_that_offers_outside_the_field_proposes_and_says_so_one_
         await approved(world, marc, FRENCH_IT, nadia)
         assert not proposed_to(marc)
         assert nadia.last.text.startswith(STILL_LOOKING), "she waits for someone from her field, and is told so"
-        assert not any("Suggested connectors" in text for text in world.phones[COORDINATOR].texts())
+        assert not any("Suggested volunteers" in text for text in world.phones[COORDINATOR].texts())
 
 
 async def test_in_person_only_where_the_volunteer_meets_near_her_and_the_offer_says_where(world: World) -> None:
@@ -172,7 +172,7 @@ async def test_in_person_only_where_the_volunteer_meets_near_her_and_the_offer_s
     await world.register(sam, "connectee", NADIA | {"name": "Sam Ortiz"} | in_person)
     await approve_all(world)
     coordinator = world.phones[COORDINATOR]
-    assert coordinator.last.text.endswith("Why: 1 connector has no way to meet in common."), "Guelph is not near"
+    assert coordinator.last.text.endswith("Why: 1 volunteer has no way to meet in common."), "Guelph is not near"
 
     olena = {"name": "Olena Koval", "meeting_mode": "in_person", "meeting_communities": ["waterloo"]}
     await world.register(near, "connector", CLAIRE | olena)
@@ -222,7 +222,7 @@ async def test_a_coordinators_match_releases_a_newcomer_held_after_a_missed_meet
 
     coordinator = world.phones[COORDINATOR]
     await coordinator.send("/match 3")
-    assert coordinator.last.text.startswith("Suggested connectors for Amal (#3), “Software developer”:\n1. Marc")
+    assert coordinator.last.text.startswith("Suggested volunteers for Amal (#3), “Software developer”:\n1. Marc")
     assert coordinator.last.labels() == ["Propose Marc"], "never Priya again"
     await coordinator.click("Propose Marc")
     assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
@@ -246,7 +246,7 @@ async def test_the_daily_sweep_tries_again_when_the_month_frees_capacity_and_the
         await world.run_jobs(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))  # Friday 9:00 in Toronto: sweep, digest
         digest = world.phones[COORDINATOR].last.text
         assert "1 waiting for longer than 3 days:" in digest
-        assert "• Sami (#3), waiting for 3 days: 1 connector has no room left this month" in digest
+        assert "• Sami (#3), waiting for 3 days: 1 volunteer has no room left this month" in digest
 
         proposals = len(await stored_reasons(world))
         await world.run_jobs(datetime(2026, 11, 30, 14, 0, tzinfo=UTC))

@@ -199,7 +199,7 @@ def test_jobs_run_and_a_dry_run_on_an_empty_program(tmp_path: Path) -> None:
     assert "retention was left for the real clock: it never runs at a pretended --now" in jobs.stderr
     dry = frontdoor("match", "--dry-run", cwd=tmp_path, env=env)
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.strip() == "Nobody is waiting for a connector."
+    assert dry.stdout.strip() == "Nobody is waiting for a volunteer."
 
 
 def test_jobs_run_three_years_ahead_leaves_retention_and_retention_run_erases_nobody_active(tmp_path: Path) -> None:
@@ -249,7 +249,7 @@ def test_a_coordinator_invite_code_and_the_digest_in_the_terminal(tmp_path: Path
     assert again.stdout.strip() != code, "each invitation is a new code"
     digest = frontdoor("digest", "--print", cwd=tmp_path, env=env)
     assert digest.returncode == 0, digest.stderr
-    assert digest.stdout.startswith("Daily digest for Connector Program, ")
+    assert digest.stdout.startswith("Connector Program: daily digest, ")
     assert "0 applications are waiting for review." in digest.stdout
 
 
@@ -348,7 +348,8 @@ def test_chat_saves_documents_in_the_folder_it_names(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     saved = (tmp_path / "docs" / "my-data.json").resolve()
     assert f"files the bot sends are saved in {saved.parent}" in result.stderr
-    assert f"[file] my-data.json (Tout ce que Connector Program conserve à votre sujet): saved to {saved}" in (
-        result.stdout
+    assert (
+        f"[file] my-data.json (Programme Connecteur : tout ce que nous conservons à votre sujet): saved to {saved}"
+        in (result.stdout)
     )
     assert '"language": "fr"' in saved.read_text()

@@ -61,7 +61,7 @@ async def answer_until(chat: ChatClient, key: str) -> None:
 async def test_a_newcomer_registers_with_buttons_and_sees_a_summary_before_submitting() -> None:
     chat = ChatClient(language_code="en-CA")
     await chat.send("/start")
-    assert "Welcome to Connector Program" in chat.last.text
+    assert chat.last.text.startswith("Connector Program\nWelcome! I help newcomers meet local professionals")
     assert chat.last.labels() == LANGUAGE_MENU
     await chat.click("English")
     assert "Are you new to the region" in chat.last.text
@@ -259,10 +259,10 @@ async def test_a_french_phone_is_greeted_in_french_and_can_switch_to_english() -
     await chat.send("/start")
     welcome = chat.last.text
     assert welcome == chat.text(
-        "Welcome to {program}! I help newcomers meet local professionals for a 30-minute conversation "
+        "{program}\nWelcome! I help newcomers meet local professionals for a 30-minute conversation "
         "about work in their field.\n\nWhich language would you like to use?"
-    ).format(program="Connector Program")
-    assert welcome.startswith("Bienvenue")
+    ).format(program="Programme Connecteur")
+    assert welcome.startswith("Programme Connecteur\nBienvenue!")
     assert chat.last.labels()[:3] == ["Français", "English", "Español"], "the phone's language first"
     await chat.click("Français")
     await chat.click(chat.text("I am new to the region"))

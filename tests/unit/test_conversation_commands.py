@@ -207,7 +207,7 @@ async def test_help_lists_the_commands_and_unknown_commands_are_answered() -> No
 async def test_typing_before_start_greets_and_typing_instead_of_a_button_asks_for_a_tap() -> None:
     chat = ChatClient()
     await chat.send("hello")
-    assert "Welcome to Connector Program" in chat.last.text
+    assert chat.last.text.startswith("Connector Program\nWelcome!")
     await chat.send("Klingon")
     assert chat.screen[-2].text == "Please tap one of the buttons below."
     assert chat.last.labels() == LANGUAGE_MENU

@@ -57,7 +57,12 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
             "time_zone 'Mars/Olympus' is not an IANA time zone",
         ),
         ('in = ["in_person", "any"]', 'in = ["in_person", "teleport"]', "ask_if values ['teleport'] are not options"),
-        ('name = "Connector Program"', "name = [", "not valid TOML"),
+        ('name = { en = "Connector Program"', "name = [", "not valid TOML"),
+        (
+            'name = { en = "Connector Program", ',
+            "name = { ",
+            "[program] name: a table of translations needs the English text (en = …)",
+        ),
         (
             '"North Dumfries" = ["Cambridge", "Kitchener"]',
             '"North Dumfries" = ["Cambridge", "Kitchner"]',

@@ -149,5 +149,5 @@ def test_reasons_are_stored_with_their_values_and_read_back_in_words() -> None:
 def test_why_nobody_suits_is_counted_biggest_cause_first() -> None:
     left_out = Counter({Unmet.PAUSED: 1, Unmet.LANGUAGE: 3, Unmet.NO_TIME: 2})
     assert left_out_text(EN, left_out) == (
-        "3 connectors share no language, 2 connectors have no common time, and 1 connector is paused"
+        "3 volunteers share no language, 2 volunteers have no common time, and 1 volunteer is paused"
     )
