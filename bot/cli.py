@@ -119,7 +119,7 @@ def make_parser() -> Parser:
     audit.add_argument("--since", type=day, help="from this day on, e.g. 2026-11-01 (the program's time zone)")
     audit.add_argument("--json", action="store_true", help="as JSON, for a script")
 
-    matching = commands.add_parser("match", help="matching connectees with connectors")
+    matching = commands.add_parser("match", help="matching newcomers with volunteers")
     matching.add_argument("--dry-run", action="store_true", required=True, help="print suggestions, change nothing")
 
     erase = commands.add_parser(

@@ -77,9 +77,13 @@ def message(bubble: Bubble) -> str:
     )
 
 
+# Whose chat the page shows, in the words its readers use (docs/glossary.md), not the --role argument's.
+READERS: Final = {"connectee": "newcomer", "connector": "volunteer", "coordinator": "coordinator"}
+
+
 def render(journey: Journey) -> str:
     """The whole page for one language and role."""
-    language = journey.language
+    language, reader = journey.language, READERS.get(journey.role, journey.role)
     missing = "".join(f"<li>{escape(part)}</li>" for part in journey.missing)
     not_covered = f'<p class="missing">Not covered yet:</p><ul class="missing">{missing}</ul>' if missing else ""
     parts = "".join(
@@ -90,9 +94,9 @@ def render(journey: Journey) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}" dir="{direction(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Frontdoor preview: {escape(native_name(language))}, {escape(journey.role)}</title>"
+        f"<title>Frontdoor preview: {escape(native_name(language))}, {escape(reader)}</title>"
         f"<style>{CSS}</style></head><body><header>"
-        f"<h1>{escape(native_name(language))} · {escape(journey.role)}</h1>"
+        f"<h1>{escape(native_name(language))} · {escape(reader)}</h1>"
         '<p dir="ltr">Every message the bot sends this person, in order. The grey code under each message '
         "(#abc123) names its catalog entries: hover or long-press it for the English text, and quote it "
         "when you report a translation.</p>"

@@ -80,7 +80,9 @@ def languages_named(t: Translator, program: Program, codes: str) -> str:
 def reason_text(t: Translator, program: Program, reason: Reason) -> str:
     values = reason.values
     if reason.why is Why.OCCUPATION_WORDS and "words" in values:
-        return t.gettext("occupation in common: {words}").format(words=values["words"])
+        # The shared words are listed in the reader's own way ("software and developer", "软件和开发")
+        words = format_list(str(values["words"]).split(", "), locale=babel_locale(t.language))
+        return t.gettext("occupation in common: {words}").format(words=words)
     if reason.why is Why.SHARED_LANGUAGE and values.get("languages"):
         return t.gettext("shares {languages}").format(
             languages=languages_named(t, program, str(values.get("languages", "")))

@@ -140,10 +140,23 @@ async def referral_added(answering: Answering, value: str | None) -> Outcome:
         follow_up, answering.meeting, draft.get("name"), draft.get("role"), value, office.now
     )
     follow_up.answers["referral_count"] = int(follow_up.answers.get("referral_count", 0)) + 1
-    details = ", ".join(part for part in (referral.name, referral.role, referral.organization) if part)
+    details = contact_details(t, (referral.name, referral.role, referral.organization))
     link = office.capabilities.link(f"r{referral.invite_code}")
     added = t.gettext("Added: {details}.").format(details=details) if details else t.gettext("Contact added.")
     invite = t.gettext(
         "Would they like to volunteer too? Send them this personal link; it tells us that you invited them:\n{link}"
     ).format(link=link)
     return Outcome([Reply(added + "\n\n" + invite)])
+
+
+def contact_details(t: Translator, parts: tuple[str | None, ...]) -> str:
+    """The contact's name, role and organization as typed, those given, with the reader's own comma
+    ("Jane Doe, HR manager", "جين دو، مديرة الموارد البشرية", "张三，人事经理")."""
+    details = ""
+    for part in filter(None, parts):
+        details = (
+            t.pgettext("a contact's details", "{earlier}, {then}").format(earlier=details, then=part)
+            if details
+            else part
+        )
+    return details

@@ -49,6 +49,7 @@ def test_the_page_reads_in_its_language_s_direction_and_shows_words_as_words(lan
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in html
     assert "A &lt;part&gt;" in html
+    assert "· newcomer</h1>" in html and "connectee" not in html, "the page names whose chat it is as people do"
 
 
 async def test_the_arabic_newcomer_s_preview_shows_every_question_and_error_in_arabic() -> None:

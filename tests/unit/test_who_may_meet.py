@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.catalogs import PROJECT_CATALOGS
 from handlers.core.program import load_program
-from handlers.matching.reasons import left_out_text, stored_in_words
+from handlers.matching.reasons import left_out_text, reason_text, stored_in_words
 from handlers.matching.scoring import (
     Candidate,
     Reason,
@@ -25,6 +25,7 @@ from handlers.matching.scoring import (
     words,
 )
 from handlers.matching.ways import agreed_way, open_ways
+from handlers.meetings.follow_up_effects import contact_details
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 LANGUAGES = ["en", "fr", "ar", "zh", "uk", "other"]
@@ -150,4 +151,22 @@ def test_why_nobody_suits_is_counted_biggest_cause_first() -> None:
     left_out = Counter({Unmet.PAUSED: 1, Unmet.LANGUAGE: 3, Unmet.NO_TIME: 2})
     assert left_out_text(EN, left_out) == (
         "3 volunteers share no language, 2 volunteers have no common time, and 1 volunteer is paused"
+    )
+
+
+def test_the_occupation_words_in_common_are_listed_in_the_readers_own_way() -> None:
+    words = Reason(Why.OCCUPATION_WORDS, {"words": "developer, software", "count": 2})
+    program = load_program()
+    assert reason_text(EN, program, words) == "occupation in common: developer and software"
+    chinese = reason_text(PROJECT_CATALOGS.translator("zh-Hans"), program, words)
+    assert "developer和software" in chinese and ", " not in chinese
+
+
+def test_a_referred_contacts_details_take_the_readers_comma() -> None:
+    typed = ("Omar Khalil", None, "OpenText")
+    assert contact_details(EN, typed) == "Omar Khalil, OpenText"
+    assert contact_details(PROJECT_CATALOGS.translator("ar"), typed) == "Omar Khalil، OpenText"
+    assert (
+        contact_details(PROJECT_CATALOGS.translator("zh-Hans"), ("张伟", "人事经理", "OpenText"))
+        == "张伟，人事经理，OpenText"
     )
