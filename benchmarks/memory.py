@@ -5,7 +5,9 @@ over HTTP on 127.0.0.1, once with FRONTDOOR_TELEGRAM_LIBRARY=aiogram and once wi
 fresh SQLite file. A crowd (1,000 people, 10 intake steps each: 10,000 updates; --tiny: 15) waits at
 getUpdates once polling has begun; the figure is the process's resident memory (VmRSS in
 /proc/PID/status) once every reply owed was sent and every button answered. Idle: the same, as
-the first getUpdates arrives, before any update.
+the first getUpdates arrives, before any update. Frontdoor's own share (issue 27: at most 40 MB
+on either library) is what it holds beyond a bare process of the same library: the interpreter with
+the library imported and its Bot made, idle (`bare_mb`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from bot.channels.telegram_library import MODULES
 
 NAME = "memory"
 TARGET_MB = 120.0  # issue 28: a small, cheap server's share
+BARE = {  # a bare process of each library: imported, its Bot made, then idle
+    "aiogram": "from aiogram import Bot\nbot = Bot('123456:TEST-token')",
+    "ptb": "from telegram import Bot\nbot = Bot('123456:TEST-token')",
+}
 WAIT_SECONDS = 1800.0
 
 
@@ -49,6 +55,21 @@ def resident_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+async def bare_mb(library: str) -> float:
+    """The resident memory of a bare process of `library`, idle."""
+    code = f"{BARE[library]}\nimport sys\nprint('ready', flush=True)\nsys.stdin.read()"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert process.stdout is not None and process.stdin is not None
+    await asyncio.wait_for(process.stdout.readline(), timeout=WAIT_SECONDS)
+    try:
+        return resident_mb(process.pid)
+    finally:
+        process.stdin.close()
+        await process.wait()
 
 
 async def serve_stub(api: StubBotAPI, port: int, polled: asyncio.Event) -> web.AppRunner:
@@ -125,7 +146,12 @@ async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
         for library in MODULES:
             (folder / library).mkdir()
             idle, after = await measure(folder / library, port, library, offered)
-            note = f"idle {idle:.0f} MB; {len(offered):,} updates from {size.users:,} people answered"
+            bare = await bare_mb(library)
+            note = (
+                f"idle {idle:.0f} MB; {len(offered):,} updates from {size.users:,} people answered; a bare "
+                f"{library} process {bare:.0f} MB, so Frontdoor's own {idle - bare:.0f} MB idle, "
+                f"{after - bare:.0f} MB after"
+            )
             figures.append(
                 Figure(
                     NAME,

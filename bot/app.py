@@ -17,7 +17,7 @@ from bot import program_check
 from bot.catalogs import PROJECT_CATALOGS, Catalogs
 from bot.channels import TELEGRAM, telegram_capabilities, terminal
 from bot.config import Settings
-from bot.exporting import ExportProcess
+from bot.export_process import ExportProcess
 from bot.flood import Allowance
 from bot.job_runner import JobRunner, JobsRun
 from bot.operations import Operations
@@ -25,12 +25,11 @@ from bot.pipeline import Batch, Handled, Lease, Pipeline, Received
 from bot.runtime import Runtime
 from handlers.core.channel import Capabilities
 from handlers.core.events import Event, Reply
-from handlers.core.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program
+from handlers.core.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, load_program, question_keys
 from handlers.intake.screens import check_buttons
 from handlers.privacy import retention
 from storage.consents import numbered_consents
 from storage.database import open_engine, session_factory, upgrade
-from storage.export import question_keys
 
 # What a caller of the facade gets back, importable from here as before the split.
 __all__ = ["Batch", "Frontdoor", "Handled", "JobsRun", "Lease", "Received", "build", "declared_capabilities"]

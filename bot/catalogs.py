@@ -1,4 +1,9 @@
-"""Gettext catalogs from locales/, compiled on first use when the .mo is missing or older than the .po."""
+"""Gettext catalogs from locales/, compiled on first use when the .mo is missing or older than the .po.
+
+Each compiled catalog is read once, by gettext, for both its translations and the list of what it
+translates (the program file's check at start): Babel's reader, which builds an object per message,
+is not used, and Babel's compiler is imported only when a catalog needs compiling.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-from babel.messages.mofile import read_mo, write_mo
-from babel.messages.pofile import read_po
-
 from handlers.core.own_texts import OwnTexts, Texts
 
 LOCALES: Final = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN: Final = "messages"
+
+
+class Compiled(gettext.GNUTranslations):
+    """A compiled catalog (.mo) that also says which messages it translates."""
+
+    # gettext's own table, as it reads it: "context\x04msgid" or "msgid" -> text, (msgid, n) -> a plural form.
+    _catalog: dict[str | tuple[str, int], str]
+
+    def entries(self) -> set[tuple[str | None, str]]:
+        """The (context, msgid) pairs translated; plural messages left out. An untranslated message is
+        not in a compiled catalog at all."""
+        found: set[tuple[str | None, str]] = set()
+        for key in self._catalog:
+            if isinstance(key, str) and key:
+                context, separator, msgid = key.rpartition("\x04")
+                found.add((context if separator else None, msgid))
+        return found
 
 
 class OwnFirst(gettext.NullTranslations):
@@ -60,6 +79,7 @@ class Catalogs:
         self.locales = locales
         self.own = own or OwnTexts()
         self.translator = lru_cache(maxsize=None)(self._load)
+        self._compiled = lru_cache(maxsize=None)(self._read)
 
     def compile(self, language: str) -> Path | None:
         """Compile the language's messages.po to .mo if needed; the .mo path, or None without a .po."""
@@ -68,6 +88,9 @@ class Catalogs:
         if not po.is_file():
             return None
         if not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime:
+            from babel.messages.mofile import write_mo
+            from babel.messages.pofile import read_po
+
             with po.open("rb") as source:
                 catalog = read_po(source, locale=catalog_folder(language))
             temporary = mo.with_suffix(f".{id(self)}.tmp")
@@ -84,24 +107,23 @@ class Catalogs:
         """
         return [language for language in languages if self.compile(language) is None]
 
+    def _read(self, language: str) -> Compiled | None:
+        mo = self.compile(language)
+        if mo is None:
+            return None
+        with mo.open("rb") as source:
+            return Compiled(source)
+
     def _load(self, language: str) -> Translator:
         """The translator for a language; English msgids stand where a catalog has no entry."""
-        mo = self.compile(language)
-        catalog = gettext.NullTranslations()
-        if mo is not None:
-            with mo.open("rb") as source:
-                catalog = gettext.GNUTranslations(source)
+        catalog = self._compiled(language) or gettext.NullTranslations()
         texts = self.own.lookup(language)
         return Translator(language, OwnFirst(texts, catalog) if texts else catalog)
 
     def entries(self, language: str) -> set[tuple[str | None, str]]:
-        """The (context, msgid) pairs the language's catalog translates (read from the compiled file: quick)."""
-        mo = self.compile(language)
-        if mo is None:
-            return set()
-        with mo.open("rb") as source:
-            catalog = read_mo(source)
-        return {(m.context, m.id) for m in catalog if isinstance(m.id, str) and m.id and m.string}
+        """The (context, msgid) pairs the language's catalog translates."""
+        catalog = self._compiled(language)
+        return catalog.entries() if catalog is not None else set()
 
 
 PROJECT_CATALOGS: Final = Catalogs()

@@ -20,12 +20,13 @@ from bot.app import Frontdoor, build
 from bot.catalogs import LOCALES, Catalogs
 from bot.channels import TELEGRAM, terminal
 from bot.config import Settings, SettingsError
-from bot.exporting import PARTICIPANTS, helping, snapshot, write_export
+from bot.export_process import PARTICIPANTS
+from bot.exporting import helping, snapshot, write_export
 from handlers.core.events import Event, Reply
-from handlers.core.program import load_program
+from handlers.core.program import load_program, question_keys
 from handlers.matching.reasons import stored_in_words
 from handlers.privacy.retention import AT_LEAST, SHARE, Plan
-from storage.export import Period, export_of, question_keys, record_counts, shape_for
+from storage.export import Period, export_of, record_counts, shape_for
 from storage.export_about import about_sheet
 from storage.report import Month, monthly_report
 from storage.report_files import write_report as write_report_file

@@ -11,6 +11,9 @@ no picture either, rather than letters drawn apart and in the wrong order.
 
 The picture is mirrored for a right-to-left reader: labels start on the right, bars grow to the
 left, and the days run from right to left.
+
+Pillow and fontTools are imported with the first picture (a digest's, once a day), not while the
+bot starts: a bot that polls imports only what it needs before it polls (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Final
-
-from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont, features
+from typing import TYPE_CHECKING, Final
 
 from handlers.core.bidi import is_rtl
 from handlers.core.ports import Chart
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +166,8 @@ def lay_out(chart: Chart) -> Layout | None:
 
 
 def render(layout: Layout) -> bytes:
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, layout.height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     for x0, y0, x1, y1, colour in layout.bars:
@@ -183,11 +188,15 @@ def draw_text(draw: ImageDraw.ImageDraw, placed: Placed, language: str) -> None:
 @cache
 def shaping() -> bool:
     """Whether Pillow has libraqm here: its wheels carry it, but it loads the system's FriBiDi."""
+    from PIL import features
+
     return bool(features.check_feature("raqm"))
 
 
 @cache
 def truetype(face: Face, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(face.path, size, index=face.index, layout_engine=ImageFont.Layout.RAQM)
 
 
@@ -224,5 +233,7 @@ def installed() -> dict[str, str]:
 @cache
 def characters(face: Face) -> frozenset[int]:
     """The characters a font has glyphs for (its best character map)."""
+    from fontTools.ttLib import TTFont
+
     with TTFont(face.path, fontNumber=face.index, lazy=True) as font:
         return frozenset(font.getBestCmap())

@@ -43,13 +43,12 @@ from typing import Any, Final
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.export_process import CHILD_SECONDS, PARTICIPANTS, ExportFailed
 from bot.reporting import program_of, write_requested_report
-from handlers.core.events import Document
 from handlers.matching.reasons import stored_in_words
 from storage.database import open_engine, session_factory
 from storage.export import (
     AS_STORED,
-    SUFFIXES,
     Ids,
     Period,
     Reasons,
@@ -62,15 +61,11 @@ from storage.export import (
 from storage.export_about import about_sheet
 from storage.export_formats import Batch, Export, write_csv, write_csv_rows, write_json, write_xlsx
 from storage.private_files import private_opener
-from storage.report_files import SUFFIXES as REPORT_SUFFIXES
 from storage.tables import ParticipantRow
 
 log = logging.getLogger(__name__)
 
-# Far beyond a big program's export (seconds); a child still running then is stuck, and stopped.
-CHILD_SECONDS: Final = 600.0
 CHILD_NICENESS: Final = 10
-PARTICIPANTS: Final = "participants"
 HELPER_SHEETS: Final = frozenset({PARTICIPANTS, "meetings", "follow_ups", "referrals"})
 # The first process's part of the participants. It also writes the matches and compresses the whole
 # zip, the helper's lines too, while the helper writes the other three kinds: with half each, both
@@ -82,10 +77,6 @@ HELPER_ENDING_SECONDS: Final = 10.0  # a helper that wrote its part only closes 
 LOCKED_SECONDS: Final = 5.0
 FORKING: Final = multiprocessing.get_context("fork")
 SNAPSHOT_ID: Final = re.compile("[0-9A-F]+(-[0-9A-F]+)+")
-
-
-class ExportFailed(RuntimeError):
-    """The child process did not write the export; the message ends with what it printed last."""
 
 
 @asynccontextmanager
@@ -308,68 +299,6 @@ async def write_export(
     finally:
         temporary.unlink(missing_ok=True)
     return counts
-
-
-class ExportProcess:
-    """The whole export as one document for a coordinator's chat, made by `python -m bot.exporting`.
-
-    With `program_file` and `locales`, the matches' reasons are in words in the program's language.
-    """
-
-    def __init__(
-        self, database_url: str, keys: Sequence[str], *, program_file: str | None = None, locales: str | None = None
-    ) -> None:
-        self.database_url = database_url
-        self.keys = list(keys)
-        self.worded = {"program_file": program_file, "locales": locales} if program_file and locales else {}
-
-    async def document(self, kind: str, now: datetime, report: dict[str, str] | None = None) -> Document:
-        """Every record as `kind` (csv: a zip of CSV files, xlsx, json), as of `now`; the bot's loop stays free.
-
-        With `report` ({"month": "2026-11", "language": "fr"}), the monthly report for funders instead.
-        """
-        if kind not in SUFFIXES:
-            raise ValueError(f"no export format {kind!r}; one of {', '.join(SUFFIXES)}")
-        filename = f"frontdoor-export-{now.date().isoformat()}.{SUFFIXES[kind]}"
-        if report is not None:
-            filename = f"frontdoor-report-{report['month']}.{REPORT_SUFFIXES[kind]}"
-        with tempfile.TemporaryDirectory(prefix="frontdoor-export-") as folder:
-            out = Path(folder) / filename
-            request: dict[str, Any] = {"database_url": self.database_url, "kind": kind, "out": str(out)}
-            request |= {
-                "now": now.isoformat(),
-                "keys": self.keys,
-                **self.worded,
-                **({"report": report} if report else {}),
-            }
-            counts = await self._run(json.dumps(request).encode())
-            content = await asyncio.to_thread(out.read_bytes)
-            return Document(filename, content, records=counts.get(PARTICIPANTS, counts.get("rows", 0)))
-
-    async def _run(self, request: bytes) -> dict[str, int]:
-        """Run the child; what it wrote, by kind of record (as it printed them, for the audit)."""
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.exporting",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            said, printed = await asyncio.wait_for(child.communicate(request), timeout=CHILD_SECONDS)
-        except BaseException:  # stuck, or the bot is stopping: the child must not outlive the wait
-            if child.returncode is None:
-                child.kill()
-                await child.wait()
-            raise
-        if child.returncode != 0:
-            told = printed.decode(errors="replace").strip() or "(nothing)"
-            log.error("the export process ended with %s, saying:\n%s", child.returncode, told)
-            raise ExportFailed(f"the export process ended with {child.returncode}: {told.splitlines()[-1]}")
-        lines = said.decode(errors="replace").strip().splitlines()
-        counts: dict[str, int] = json.loads(lines[-1]) if lines else {}
-        return counts
 
 
 async def _child(request: dict[str, Any]) -> None:

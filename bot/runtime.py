@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.catalogs import Catalogs
 from bot.channels import TELEGRAM
 from bot.digest_picture import DigestPictures
-from bot.exporting import ExportProcess
+from bot.export_process import ExportProcess
 from handlers.core.bidi import lay_out
 from handlers.core.channel import Capabilities
 from handlers.core.events import Outgoing, reply_to_payload

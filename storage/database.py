@@ -1,22 +1,21 @@
-"""Opening the database and bringing its schema up to date with Alembic."""
+"""Opening the database and bringing its schema up to date with Alembic (imported only when a migration is due)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import aiosqlite
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import ColumnElement, event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.hot import SQLITE_BUSY_TIMEOUT_MS, loop_side_sqlite
 from storage.private_files import private_database
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
 SQLITE_QUEUE_SECONDS: Final = 60.0  # a burst may queue many short transactions for the one connection
@@ -93,7 +92,14 @@ def insert_for(session: AsyncSession) -> Any:
 
 def insert_of(dialect: str) -> Any:
     """`insert_for` by the dialect's name, for statements built once per database."""
-    return pg_insert if dialect == "postgresql" else sqlite_insert
+    # Each dialect's module imported by the database that uses it: on SQLite, PostgreSQL's never.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 async def forget_erased_pages(session: AsyncSession) -> None:
@@ -116,6 +122,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url:
@@ -123,8 +131,29 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+def newest_migration() -> str:
+    """The revision of the newest migration: each file in migrations/versions is named after its own
+    (0013_digest_picture.py is revision 0013; tests/storage/test_migrations.py holds them to it)."""
+    return max(path.name.partition("_")[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+async def applied_migrations(engine: AsyncEngine) -> list[str]:
+    """The revisions Alembic recorded as applied here; none in a new database."""
+    async with engine.connect() as connection:
+        try:
+            return list((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+        except DBAPIError:  # no such table yet
+            return []
+
+
 async def upgrade(engine: AsyncEngine) -> None:
-    """Apply every migration not yet applied (alembic upgrade head) on this engine."""
+    """Apply every migration not yet applied (alembic upgrade head) on this engine.
+
+    A database already at the newest migration, as at every start but the first after an update,
+    is known so by one query, without importing Alembic (a good part of a bot's start-up)."""
+    if await applied_migrations(engine) == [newest_migration()]:
+        return
+    from alembic import command
 
     def run(connection: Connection) -> None:
         config = alembic_config()

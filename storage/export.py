@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Row, Select, Table, Text, func, select, ty
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from handlers.core.program import Kind, Program
+from handlers.core.program import Program
 from handlers.core.translator import Translator
 from storage.core_tables import ANSWERS, PARTICIPANTS
 from storage.export_cells import IN_UTC, Times, answer_columns, is_time, page_of, readable
@@ -89,7 +89,6 @@ REFERRAL_COLUMNS: Final = (  # never the invite_code: it is a personal link's se
 )
 WORK_KINDS: Final = ("work_30", "work_90")
 EMPLOYED: Final = frozenset({"employed_in_field", "employed_outside_field"})
-SUFFIXES: Final = {"csv": "zip", "xlsx": "xlsx", "json": "json"}
 TIMED: Final = {  # each sheet's time columns (an XLSX header names their time zone)
     name: frozenset(column for column in columns if is_time(table, column))
     for name, table, columns in (
@@ -137,14 +136,6 @@ class Ids:
 
     after: int | None = None
     through: int | None = None
-
-
-def question_keys(program: Program) -> list[str]:
-    """The answer columns: the connectee form's keys, then the connector's own; no consent question."""
-    keys: list[str] = []
-    for form in (program.forms["connectee"], program.forms["connector"]):
-        keys += [q.key for q in form.questions if q.kind is not Kind.CONSENT and q.key not in keys]
-    return keys
 
 
 async def _batches(session: AsyncSession, query: Select[Any]) -> AsyncIterator[Sequence[Row[Any]]]:
@@ -354,13 +345,3 @@ async def export_of(
     figures = await summary(session, period)
     made = sheets(session, keys, period, reasons=reasons, shape=shape)
     return Export(now, period.since, period.until, figures, made, progress, shape.times.zone)
-
-
-class SqlExports:
-    """handlers.core.ports.Exports on one session: the funders' counts for a coordinator's chat."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def summary(self, since: datetime | None, until: datetime | None) -> dict[str, int]:
-        return await summary(self.session, Period(since, until))

@@ -27,7 +27,6 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from storage.core_tables import OUTBOX, WORKERS
 
@@ -73,6 +72,8 @@ def _chats_waiting() -> FromClause:
 def _chats_given(dialect: str) -> FromClause:
     """The chats a caller names: a JSON array on SQLite (json_each), an array on PostgreSQL (unnest)."""
     if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY  # PostgreSQL's module, imported by PostgreSQL only
+
         named = func.unnest(bindparam("chats", type_=ARRAY(BigInteger))).table_valued("chat_id").render_derived()
         return select(named.c.chat_id).subquery("given_chats")
     listed = func.json_each(bindparam("chats")).table_valued("value")

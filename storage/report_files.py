@@ -27,7 +27,6 @@ from storage.export_labels import OTHER, question_named
 from storage.private_files import create_private, private_opener
 from storage.report import ANSWERED, BREAKDOWNS, FIGURES, Report
 
-SUFFIXES: Final = {"xlsx": "xlsx", "csv": "csv", "json": "json"}
 LEADING: Final = ("breakdown", "breakdown_label", "group", "group_label")
 COLUMNS: Final = (*LEADING, *(name for name, _ in FIGURES))
 LEADING_MEANINGS: Final = (

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_
 from storage.conversations import SqlConversations
 from storage.coordinators import SqlCoordinatorRoster
 from storage.database import forget_erased_pages
-from storage.export import SqlExports
+from storage.exports import SqlExports
 from storage.follow_ups import SqlFollowUps
 from storage.incoming import SqlIncoming
 from storage.jobs import SqlJobs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -50,15 +51,23 @@ async def publish_commands(
     languages: tuple[str, ...],
     translate: Callable[[str], Callable[[str], str]],
 ) -> None:
-    """The command menu, once per language and once as the default (the program's first language)."""
+    """The command menu, once per language and once as the default (the program's first language).
+
+    All at once: one after the other, the round trips to Telegram added up to a good part of the start.
+    A refusal is raised once every call has ended (the first refused, in the order above).
+    """
     menus = menu_languages(languages)
     for language, why in menus.skipped.items():
         log.warning("command menu in %s not published: %s", language, why)
     menus_to_publish: list[tuple[str | None, str]] = [(None, languages[0]), *menus.published.items()]
+    calls = []
     for code, language in menus_to_publish:
         gettext = translate(language)
         menu = [(name, gettext(description)) for name, description in commands.items()]
-        await calling(client, "setMyCommands", client.set_commands(menu, code))
+        calls.append(calling(client, "setMyCommands", client.set_commands(menu, code)))
+    for ended in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(ended, BaseException):
+            raise ended
     log.info(
         "command menu published under %s",
         ", ".join(f"{code} ({language})" for code, language in menus.published.items()),

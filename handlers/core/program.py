@@ -93,6 +93,14 @@ def with_consent_versions(program: Program, versions: dict[str, str]) -> Program
     return replace(program, forms=forms)
 
 
+def question_keys(program: Program) -> list[str]:
+    """The answer columns: the connectee form's keys, then the connector's own; no consent question."""
+    keys: list[str] = []
+    for form in (program.forms["connectee"], program.forms["connector"]):
+        keys += [q.key for q in form.questions if q.kind is not Kind.CONSENT and q.key not in keys]
+    return keys
+
+
 def load_program(path: Path | None = None) -> Program:
     """Read and check a program file; any problem raises ProgramError naming file and question."""
     path = path or DEFAULT_PROGRAM_FILE

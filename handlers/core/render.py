@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
 from babel.lists import format_list
 
@@ -98,6 +97,8 @@ def _answer_text(t: Translator, question: Question, value: Any) -> str:
     if question.kind is Kind.AVAILABILITY:
         return _display_availability(t, value)
     if question.kind is Kind.PHONE:
+        import phonenumbers  # on first use, not at start (as in handlers.intake.answers)
+
         return phonenumbers.format_number(phonenumbers.parse(value), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return str(value)
 

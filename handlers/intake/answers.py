@@ -13,8 +13,6 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import idna
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 from handlers.core.program import Kind, Question
 from handlers.core.translator import N_
@@ -115,6 +113,8 @@ def _check_number(text: str, question: Question) -> int | Invalid:
 
 def check_phone(text: str) -> str | Invalid:
     """A phone number in E.164 form (+15195550123), read as Canadian unless it starts with +."""
+    import phonenumbers  # on first use: what a bot imports before it polls is kept to what it needs then
+
     try:
         number = phonenumbers.parse(text, PHONE_REGION)
     except phonenumbers.NumberParseException:
@@ -130,6 +130,8 @@ def check_phone(text: str) -> str | Invalid:
 
 
 def _check_email(text: str) -> str | Invalid:
+    from email_validator import EmailNotValidError, validate_email  # on first use, as phonenumbers above
+
     try:
         # No DNS look-up: the bot must answer at once and may run without a network.
         return validate_email(text, check_deliverability=False).normalized

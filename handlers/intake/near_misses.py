@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from rapidfuzz.distance import OSA
-
 from handlers.core.buttons import Pressed, fold, typed_words
 from handlers.core.events import Button, Event, EventKind, Reply
 from handlers.core.ports import Context
@@ -66,6 +64,8 @@ class Guess:
 def guess(question: Question, text: str, value: Any, this_year: int) -> Guess | None:
     """A likely intended answer for a typed one that is off by a little; None when there is none."""
     if question.kind is Kind.EMAIL and isinstance(value, str):
+        from rapidfuzz.distance import OSA  # on first use, not at start (as in handlers.intake.answers)
+
         local, _, domain = value.rpartition("@")
         near = [known for known in COMMON_DOMAINS if OSA.distance(domain.lower(), known, score_cutoff=1) == 1]
         if domain.lower() not in COMMON_DOMAINS and len(near) == 1:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from icalendar import Calendar, Event
-
 
 def meeting_ics(
     *, uid: str, starts_at: datetime, ends_at: datetime, summary: str, description: str, location: str, now: datetime
 ) -> bytes:
     """One event in UTC, so every calendar shows it at the right local time."""
+    from icalendar import Calendar, Event  # a meeting's, not the start's (as in handlers.intake.answers)
+
     calendar = Calendar()
     calendar.add("prodid", "-//Frontdoor//Connector Program//EN")
     calendar.add("version", "2.0")

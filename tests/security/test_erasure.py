@@ -10,7 +10,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers.core.model import Erasure, Status
-from storage.export import Period, export_of, question_keys
+from handlers.core.program import question_keys
+from storage.export import Period, export_of
 from storage.export_formats import write_csv, write_json
 from storage.tables import ConsentRow, ConversationRow, MeetingRow, OutboxRow, ParticipantRow, ProposalRow
 from storage.unit_of_work import UnitOfWork

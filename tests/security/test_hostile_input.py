@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from handlers.core.program import Kind
-from storage.export import Period, export_of, question_keys
+from handlers.core.program import Kind, question_keys
+from storage.export import Period, export_of
 from storage.export_formats import FORMULA_STARTS, write_csv, write_xlsx
 from storage.tables import AnswerRow
 from tests.support.clock import NOW

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.exporting import ExportProcess, write_export
+from bot.export_process import ExportProcess
+from bot.exporting import write_export
 from storage.database import open_engine, upgrade
 from storage.export_formats import Batch, Export, Sheet
 from tests.unit.test_cli import frontdoor

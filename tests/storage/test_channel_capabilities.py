@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels import telegram_capabilities
-from bot.exporting import ExportProcess
+from bot.export_process import ExportProcess
 from handlers.core.events import Document
 from storage.tables import ReferralRow
 from tests.support.clock import NOW

@@ -16,7 +16,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.digest_picture import DigestPictures
-from bot.exporting import ExportProcess
+from bot.export_process import ExportProcess
 from handlers.core.bidi import FSI, PDI
 from handlers.core.events import Document
 from handlers.core.ports import Chart

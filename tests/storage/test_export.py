@@ -24,19 +24,19 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.exporting
-from bot.exporting import ExportFailed, ExportProcess, Helper, helping, snapshot, write_export
-from handlers.core.program import load_program
+from bot.export_process import ExportFailed, ExportProcess
+from bot.exporting import Helper, helping, snapshot, write_export
+from handlers.core.program import load_program, question_keys
 from storage.database import open_engine, session_factory, upgrade
 from storage.export import (
     Period,
-    SqlExports,
     export_of,
-    question_keys,
     record_counts,
     summary,
 )
 from storage.export_cells import answer_columns, time_cells
 from storage.export_formats import Batch, Export, Sheet, escape_formula, escaped, write_csv, write_json, write_xlsx
+from storage.exports import SqlExports
 from storage.tables import (
     AnswerRow,
     FollowUpRow,

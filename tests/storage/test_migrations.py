@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, select, text, update
 
 from handlers.core.events import payload_to_reply
-from storage.database import alembic_config, open_engine, session_factory, upgrade
+from storage.database import alembic_config, applied_migrations, newest_migration, open_engine, session_factory, upgrade
 from storage.outbox import SqlOutbox
 from storage.tables import Base, OutboxRow
 
@@ -27,6 +28,27 @@ async def test_the_migrated_schema_matches_the_tables(database_url: str) -> None
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(differences) == []
+    finally:
+        await engine.dispose()
+
+
+def test_each_migration_file_is_named_after_its_revision_so_the_newest_is_known_without_alembic() -> None:
+    assert newest_migration() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_a_database_is_upgraded_from_an_older_migration_and_then_left_as_it_is(database_url: str) -> None:
+    engine = open_engine(database_url)
+    try:
+        assert await applied_migrations(engine) == []
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate, "0012")
+        assert await applied_migrations(engine) == ["0012"]
+        await upgrade(engine)
+        assert await applied_migrations(engine) == [newest_migration()]
+        async with engine.connect() as connection:  # 0013's table is there
+            assert (await connection.execute(text("SELECT count(*) FROM waiting_days"))).scalar_one() == 0
+        await upgrade(engine)  # at the newest: nothing to do
+        assert await applied_migrations(engine) == [newest_migration()]
     finally:
         await engine.dispose()
 
