@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.engine import make_url
 
 from benchmarks import latency, population, statements
@@ -46,6 +46,7 @@ NAME = "growth"
 TARGET = 0.10  # the largest program's cost per update over the smallest's, at most
 MESSAGES_EACH = 20
 UPDATES_EACH = 25
+SEEDED_IDS = ("participants", "matches", "meetings", "follow_ups", "referrals")  # tables whose ids population writes
 NEWER_UPDATES = 100_000_000  # the crowd's update ids start above the history's
 
 
@@ -89,9 +90,21 @@ async def seed(url: str, participants: int, now: datetime) -> dict[str, int]:
         )
         rows = people.counts | await population.history(engine, people, matches=participants * 2 // 5, now=now)
         rows |= await traffic(engine, people, now)
+        if engine.dialect.name == "postgresql":
+            await _advance_sequences(engine)
     finally:
         await engine.dispose()
     return rows
+
+
+async def _advance_sequences(engine: Any) -> None:
+    """PostgreSQL's id sequences past the ids written here (population gives its rows their ids),
+    so the rows the bot adds next do not collide with them."""
+    async with engine.begin() as connection:
+        for table in SEEDED_IDS:
+            await connection.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
 
 
 async def traffic(engine: Any, people: population.Population, now: datetime, seed: int = 11) -> dict[str, int]:
