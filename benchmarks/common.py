@@ -8,8 +8,9 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -89,6 +90,35 @@ def scratch(name: str, reuse: Sequence[str] = ()) -> Iterator[Path]:
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
+
+
+DATABASES = ("sqlite", "postgresql")  # what `--database` may name
+# The server the tests use (tests/conftest.py); each run gets a database of its own, dropped after.
+POSTGRES_ADMIN_URL = os.environ.get("FRONTDOOR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@asynccontextmanager
+async def fresh_database(kind: str, folder: Path, name: str = "frontdoor") -> AsyncIterator[str]:
+    """The URL of an empty database: a SQLite file in `folder`, or a new PostgreSQL database, dropped afterwards."""
+    if kind == "sqlite":
+        yield sqlite_url(folder / f"{name}.db")
+        return
+    import asyncpg
+
+    database = f"frontdoor_bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await admin.close()
+    try:
+        yield f"postgresql+asyncpg://{POSTGRES_ADMIN_URL.rsplit('/', 1)[0].removeprefix('postgresql://')}/{database}"
+    finally:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 def machine() -> dict[str, Any]:

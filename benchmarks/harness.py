@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ from benchmarks.common import sqlite_url
 from benchmarks.stub_api import stub_bot, stub_client
 from benchmarks.telegram_stub import BOT_USER, TOKEN, StubBotAPI
 from bot import serve
-from bot.app import build
+from bot.app import Frontdoor, build
 from bot.channels import TELEGRAM, telegram_capabilities
 from bot.channels.telegram_library import MODULES
 from bot.config import Settings
@@ -35,6 +35,7 @@ UNPACED_RATE: float = 1_000_000.0
 UNLIMITED_BURST: float = 1_000_000.0
 
 
+Watch = Callable[[Frontdoor], Awaitable[None]]
 LIBRARIES = tuple(MODULES)  # each benchmark of the bot reports both, side by side
 
 
@@ -45,11 +46,17 @@ class Running:
 
 
 def settings_for(
-    folder: Path, *, send_rate: float = UNPACED_RATE, chat_interval: float = 0.0, person_burst: float = UNLIMITED_BURST
+    folder: Path,
+    *,
+    send_rate: float = UNPACED_RATE,
+    chat_interval: float = 0.0,
+    person_burst: float = UNLIMITED_BURST,
+    database_url: str | None = None,
 ) -> Settings:
+    """The bot's settings for a benchmark: its database a SQLite file in `folder` unless `database_url` names one."""
     return Settings(
         bot_token=TOKEN,
-        database_url=sqlite_url(folder / "frontdoor.db"),
+        database_url=database_url or sqlite_url(folder / "frontdoor.db"),
         send_rate=send_rate,
         chat_interval=chat_interval,
         person_burst=person_burst,
@@ -57,9 +64,16 @@ def settings_for(
 
 
 @asynccontextmanager
-async def running_frontdoor(api: StubBotAPI, settings: Settings, library: str = "aiogram") -> AsyncIterator[Running]:
-    """Frontdoor polling the stub until the block ends; then it stops as `frontdoor run` stops."""
+async def running_frontdoor(
+    api: StubBotAPI, settings: Settings, library: str = "aiogram", watch: Watch | None = None
+) -> AsyncIterator[Running]:
+    """Frontdoor polling the stub until the block ends; then it stops as `frontdoor run` stops.
+
+    `watch` is given the program once built, before it serves (benchmarks.statements counts its statements).
+    """
     app = await build(settings)
+    if watch is not None:
+        await watch(app)
     client = stub_client(api, library)
     app.capabilities[TELEGRAM] = telegram_capabilities.capabilities(BOT_USER["username"])
     runtime = serve.wire(app, client, settings, worker=serve.worker_name())

@@ -8,6 +8,11 @@ its own transaction (conversation loaded and locked, answer validated and stored
 into the outbox, committed) and its replies sent. The echo bot is fed the same updates in the same
 run; the figure is the ratio of the two rates, for Frontdoor on aiogram and on python-telegram-bot
 (each on a database of its own, one after the other in this process).
+
+`--database postgresql`: each on a new PostgreSQL database (benchmarks.common.fresh_database) instead
+of a SQLite file, with its target (0.3 of the echo bot: issue 27). After the timed runs, a smaller
+crowd (`counted` people) goes through the bot on aiogram once more, its statements and round trips
+counted (benchmarks.statements): slower while counted, so not timed.
 """
 
 from __future__ import annotations
@@ -17,13 +22,16 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmarks.common import Figure, scratch, sized
-from benchmarks.harness import LIBRARIES, running_echo, running_frontdoor, settings_for
+from benchmarks import statements
+from benchmarks.common import Figure, fresh_database, scratch, sized
+from benchmarks.harness import LIBRARIES, Watch, running_echo, running_frontdoor, settings_for
 from benchmarks.intake import Offered, crowd, rehearse
 from benchmarks.telegram_stub import Call, StubBotAPI
+from bot.config import Settings
 
 NAME = "throughput"
 TARGET = 0.25
+TARGETS = {"sqlite": TARGET, "postgresql": 0.3}  # issue 8's on SQLite, issue 27's on PostgreSQL
 LIMIT_SECONDS = 1800.0  # a run that has not finished by then is reported as such
 
 
@@ -32,10 +40,11 @@ class Size:
     users: int
     languages: int
     steps: int  # each person's first steps of the intake (0: all of it, Submit included)
+    counted: int = 200  # people in the run whose statements are counted (0: none)
 
 
 FULL = Size(users=1000, languages=10, steps=10)
-TINY = Size(users=10, languages=1, steps=6)
+TINY = Size(users=10, languages=1, steps=6, counted=5)
 
 
 async def measure_rate(api: StubBotAPI, offered: list[Offered], owed: int) -> float:
@@ -59,11 +68,25 @@ async def measure_rate(api: StubBotAPI, offered: list[Offered], owed: int) -> fl
     return len(offered) / (last - api.first_poll_at)
 
 
-async def frontdoor_rate(folder: Path, offered: list[Offered], library: str) -> float:
+async def frontdoor_rate(
+    folder: Path, offered: list[Offered], library: str, database: str = "sqlite", *, counted: bool = False
+) -> tuple[float, statements.Tally | None]:
+    """Frontdoor's rate on `library` and a new database; with `counted`, the statements it ran too."""
     api = StubBotAPI()
     owed = sum(item.replies + item.button for item in offered)
-    (folder / library).mkdir()
-    async with running_frontdoor(api, settings_for(folder / library), library):
+    (folder / library).mkdir(parents=True)
+    async with fresh_database(database, folder / library) as url:
+        if not counted:
+            return await rate_on(api, offered, owed, settings_for(folder / library, database_url=url), library), None
+        async with statements.counting(url) as (relayed, watch, tally):
+            settings = settings_for(folder / library, database_url=relayed)
+            return await rate_on(api, offered, owed, settings, library, watch), tally
+
+
+async def rate_on(
+    api: StubBotAPI, offered: list[Offered], owed: int, settings: Settings, library: str, watch: Watch | None = None
+) -> float:
+    async with running_frontdoor(api, settings, library, watch):
         return await measure_rate(api, offered, owed)
 
 
@@ -73,7 +96,7 @@ async def echo_rate(offered: list[Offered]) -> float:
         return await measure_rate(api, offered, len(offered))
 
 
-async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
+async def run(tiny: bool = False, database: str = "sqlite", **overrides: float) -> list[Figure]:
     size = sized(FULL, TINY, tiny, overrides)
     with scratch(NAME) as folder:
         from handlers.core.program import load_program
@@ -83,19 +106,25 @@ async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
         offered = crowd(scripts, size.users, size.steps or None)
         started = time.perf_counter()
         echo = await echo_rate(offered)
-        rates = {library: await frontdoor_rate(folder, offered, library) for library in LIBRARIES}
+        rates = {library: (await frontdoor_rate(folder, offered, library, database))[0] for library in LIBRARIES}
         took = time.perf_counter() - started
+        counts: list[Figure] = []
+        if size.counted:
+            few = crowd(scripts, size.counted, size.steps or None)
+            _, tally = await frontdoor_rate(folder / "counted", few, "aiogram", database, counted=True)
+            assert tally is not None
+            counts = statements.figures(NAME, database, tally, len(few), "at once, on aiogram")
     note = (
-        f"Frontdoor {', '.join(f'on {library} {rate:,.1f}' for library, rate in rates.items())} updates/s, bare "
-        f"aiogram echo {echo:,.1f} updates/s; {len(offered):,} updates from {size.users:,} people "
+        f"on {database}: Frontdoor {', '.join(f'on {library} {rate:,.1f}' for library, rate in rates.items())} "
+        f"updates/s, bare aiogram echo {echo:,.1f} updates/s; {len(offered):,} updates from {size.users:,} people "
         f"({len(scripts)} languages, {len(offered) // size.users} steps each); {took:.0f} s"
     )
     ratios = [
-        Figure(NAME, f"ratio to a bare aiogram echo bot, on {library}", rate / echo, "", TARGET)
+        Figure(NAME, f"ratio to a bare aiogram echo bot, on {library}", rate / echo, "", TARGETS[database])
         for library, rate in rates.items()
     ]
     figures = [*ratios[:-1], replace(ratios[-1], note=note)]  # the note once, below both
     figures += [
         Figure(NAME, f"Frontdoor updates per second on {library}", rate, "updates/s") for library, rate in rates.items()
     ]
-    return [*figures, Figure(NAME, "echo updates per second", echo, "updates/s")]
+    return [*figures, Figure(NAME, "echo updates per second", echo, "updates/s"), *counts]

@@ -120,6 +120,10 @@ class Rows:
 async def run(session: AsyncSession, statement: Executable, parameters: Parameters) -> Rows:
     """Run `statement` in the session's transaction (begun here if not yet); a list of parameter
     sets runs it once for each, their rows together."""
+    if not isinstance(parameters, Mapping) and not parameters:
+        # No parameter sets: nothing to run. (session.execute would run the statement once without
+        # any, and fail for want of its parameters: on PostgreSQL, a batch of updates claimed empty.)
+        return Rows([], 0)
     sqlite = await _sqlite_of(session)
     prepared = _prepared(statement, session) if sqlite is not None else None
     if sqlite is None or prepared is None:

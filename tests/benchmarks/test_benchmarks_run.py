@@ -5,16 +5,46 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from benchmarks.__main__ import NAMES
+from benchmarks.__main__ import NAMES, ON_REQUEST
 
 ROOT = Path(__file__).resolve().parents[2]
+ON_POSTGRESQL = ("throughput", "latency", "workers", "growth")  # those that take --database postgresql
+
+
+def run_tiny(folder: Path, *arguments: str) -> dict[str, Any]:
+    """`python -m benchmarks --tiny --in-process ARGUMENTS…`'s JSON report (failing with its output if it fails)."""
+    out = folder / "figures.json"
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--tiny", "--in-process", "--json", str(out), *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    return dict(json.loads(out.read_text()))
+
+
+def postgresql_reachable() -> bool:
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    address = make_url(POSTGRES_ADMIN_URL)
+    try:
+        socket.create_connection((address.host or "127.0.0.1", address.port or 5432), timeout=3).close()
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +76,31 @@ def test_benchmark_reports_its_figures(report: dict[str, Any], name: str) -> Non
 def test_the_report_names_the_machine(report: dict[str, Any]) -> None:
     assert report["tiny"] is True
     assert report["machine"]["cores"]
+
+
+def _reported(report: dict[str, Any], name: str) -> None:
+    figures = [figure for figure in report["figures"] if figure["benchmark"] == name]
+    assert figures, f"{name} reported nothing"
+    for figure in figures:
+        assert isinstance(figure["value"], int | float) and not math.isnan(figure["value"]), figure
+
+
+def test_the_benchmarks_run_only_when_named_report_their_figures(tmp_path: Path) -> None:
+    named = [name for name in ON_REQUEST if name != "workers"]  # the workers need PostgreSQL: below
+    report = run_tiny(tmp_path, *named)
+    for name in named:
+        _reported(report, name)
+    soaked = [figure["name"] for figure in report["figures"] if figure["benchmark"] == "soak"]
+    assert any("replies unsent" in name for name in soaked), soaked
+
+
+def test_on_postgresql_the_benchmarks_report_their_figures_and_count_the_statements(tmp_path: Path) -> None:
+    if not postgresql_reachable():
+        pytest.skip("PostgreSQL is not reachable: the --database postgresql runs need it")
+    report = run_tiny(tmp_path, *ON_POSTGRESQL, "--database", "postgresql")
+    assert report["database"] == "postgresql"
+    for name in ON_POSTGRESQL:
+        _reported(report, name)
+    counted = {figure["name"]: figure for figure in report["figures"] if figure["benchmark"] == "throughput"}
+    assert counted["statements per update, postgresql"]["value"] > 0, "the relay saw the bot's statements"
+    assert "SELECT conversations" in counted["statements per update, postgresql"]["note"]

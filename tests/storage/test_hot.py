@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import hot
 from storage.core_tables import CONVERSATIONS, OUTBOX
+from storage.processed_updates import SqlProcessedUpdates
 from storage.tables import OutboxRow
 
 # A quarter second past: what is stored must come back to the microsecond.
@@ -94,3 +95,16 @@ async def test_a_refused_statement_raises_what_sqlalchemy_raises(sessions: async
             async with session.begin_nested():
                 await hot.run(session, _NEW_CONVERSATION, {"user_id": 1, "state": {}, "now": TO_THE_MICROSECOND})
         assert len((await hot.run(session, _CONVERSATIONS, {"users": [1]})).all()) == 1, "the transaction goes on"
+
+
+async def test_a_batch_claimed_empty_remembers_no_update_and_the_transaction_goes_on(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Another consumer took every waiting update first (PostgreSQL's SKIP LOCKED): the batch is empty.
+    async with sessions() as session, session.begin():
+        nothing = await SqlProcessedUpdates(session).first_times("telegram", [], TO_THE_MICROSECOND)
+        written = await hot.run(session, _QUEUED, [])
+        await hot.run(session, _QUEUED, {"chat_id": 5})
+    async with sessions() as session:
+        rows = (await session.execute(select(OutboxRow.chat_id))).scalars().all()
+    assert (nothing, written.rowcount, rows) == (set(), 0, [5])
