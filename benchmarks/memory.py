@@ -25,7 +25,7 @@ from aiohttp import web
 
 from benchmarks.common import Figure, scratch, sized
 from benchmarks.intake import Offered, crowd, rehearse
-from benchmarks.startup import run_environment
+from benchmarks.startup import run_environment, start_frontdoor
 from benchmarks.telegram_stub import TOKEN, Call, StubBotAPI
 from bot.channels.telegram_library import MODULES
 
@@ -105,22 +105,7 @@ async def measure(folder: Path, port: int, library: str, offered: list[Offered])
 
     api.on_send = api.on_answer = on_call
     runner = await serve_stub(api, port, polled)
-    env = run_environment(folder, port, library) | {
-        # Limits off, as in the throughput benchmark: what is measured is the bot, not the waiting.
-        "FRONTDOOR_CHAT_INTERVAL": "0",
-        "FRONTDOOR_SEND_RATE": "1000",
-        "FRONTDOOR_PERSON_BURST": "1000000",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=folder,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = await start_frontdoor(folder, run_environment(folder, port, library))
     try:
         await asyncio.wait_for(polled.wait(), timeout=WAIT_SECONDS)
         idle = resident_mb(process.pid)

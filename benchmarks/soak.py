@@ -18,8 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,7 @@ from pathlib import Path
 from benchmarks.common import Figure, scratch, sized
 from benchmarks.intake import Offered, crowd, rehearse
 from benchmarks.memory import resident_mb, serve_stub
-from benchmarks.startup import run_environment
+from benchmarks.startup import run_environment, start_frontdoor
 from benchmarks.telegram_stub import Call, StubBotAPI
 from bot.channels.telegram_library import MODULES
 
@@ -81,15 +79,7 @@ async def start(folder: Path, port: int, soaked: Soaked) -> tuple[asyncio.subpro
     polled = asyncio.Event()
     soaked.api.on_send = soaked.api.on_answer = soaked.on_call
     runner = await serve_stub(soaked.api, port, polled)
-    env = run_environment(folder, port, soaked.library) | {
-        "FRONTDOOR_CHAT_INTERVAL": "0",
-        "FRONTDOOR_SEND_RATE": "1000",
-        "FRONTDOOR_PERSON_BURST": "1000000",
-    }
-    command = [sys.executable, "-m", "bot.cli", "run"]
-    process = await asyncio.create_subprocess_exec(
-        *command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = await start_frontdoor(folder, run_environment(folder, port, soaked.library))
     soaked.pid = process.pid
     await asyncio.wait_for(polled.wait(), timeout=START_SECONDS)
     return process, runner

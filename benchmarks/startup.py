@@ -143,6 +143,29 @@ def run_environment(folder: Path, port: int, library: str) -> dict[str, str]:
     }
 
 
+# The sender's limits lifted, as in the throughput benchmark: what is measured is the bot, not the waiting.
+LIMITS_OFF: dict[str, str] = {
+    "FRONTDOOR_CHAT_INTERVAL": "0",
+    "FRONTDOOR_SEND_RATE": "1000",
+    "FRONTDOOR_PERSON_BURST": "1000000",
+}
+
+
+async def start_frontdoor(folder: Path, env: dict[str, str], *arguments: str) -> asyncio.subprocess.Process:
+    """`frontdoor run ARGUMENTS` as a process in `folder`, with the sender's limits lifted, its output discarded."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        *arguments,
+        cwd=folder,
+        env=env | LIMITS_OFF,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def imports_by_group(stderr: str) -> tuple[dict[str, float], list[str]]:
     """Import time by package group (-X importtime's self times, which add up to the whole), and the
     modules imported directly (not by another import), in order."""

@@ -150,3 +150,19 @@ class StubBotAPI:
         else:
             message["text"] = fields.get("text", "")
         return message
+
+
+class Owed:
+    """The messages and button answers reaching `api`, counted until `owed` have: `done` is set then,
+    and `last` is when the latest arrived (the end of a rate's measurement)."""
+
+    def __init__(self, api: StubBotAPI, owed: int) -> None:
+        self.owed, self.received, self.last = owed, 0, 0.0
+        self.done = asyncio.Event()
+        api.on_send = api.on_answer = self.on_call
+
+    def on_call(self, call: Call) -> None:
+        self.received += 1
+        self.last = call.at
+        if self.received >= self.owed:
+            self.done.set()

@@ -26,7 +26,7 @@ from benchmarks import statements
 from benchmarks.common import Figure, fresh_database, scratch, sized
 from benchmarks.harness import LIBRARIES, Watch, running_echo, running_frontdoor, settings_for
 from benchmarks.intake import Offered, crowd, rehearse
-from benchmarks.telegram_stub import Call, StubBotAPI
+from benchmarks.telegram_stub import Owed, StubBotAPI
 from bot.config import Settings
 
 NAME = "throughput"
@@ -49,23 +49,11 @@ TINY = Size(users=10, languages=1, steps=6, counted=5)
 
 async def measure_rate(api: StubBotAPI, offered: list[Offered], owed: int) -> float:
     """Updates a second, from the first getUpdates that returned updates until `owed` calls reached the stub."""
-    done = asyncio.Event()
-    received = 0
-    last = 0.0
-
-    def on_call(call: Call) -> None:
-        nonlocal received, last
-        received += 1
-        last = call.at
-        if received >= owed:
-            done.set()
-
-    api.on_send = on_call
-    api.on_answer = on_call
+    arrived = Owed(api, owed)
     api.offer([item.update for item in offered])
-    await asyncio.wait_for(done.wait(), timeout=LIMIT_SECONDS)
+    await asyncio.wait_for(arrived.done.wait(), timeout=LIMIT_SECONDS)
     assert api.first_poll_at is not None
-    return len(offered) / (last - api.first_poll_at)
+    return len(offered) / (arrived.last - api.first_poll_at)
 
 
 async def frontdoor_rate(

@@ -18,8 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +28,8 @@ import aiohttp
 from benchmarks.common import Figure, fresh_database, scratch, sized
 from benchmarks.intake import Offered, crowd, rehearse
 from benchmarks.memory import serve_stub
-from benchmarks.startup import run_environment
-from benchmarks.telegram_stub import Call, StubBotAPI
+from benchmarks.startup import run_environment, start_frontdoor
+from benchmarks.telegram_stub import Owed, StubBotAPI
 
 NAME = "workers"
 TARGET = 1.3  # two workers' rate against one's (issue 27), on this two-core machine
@@ -98,22 +96,9 @@ async def start_workers(folder: Path, url: str, api_port: int, count: int, api: 
         env = run_environment(folder, api_port, "aiogram") | {
             "FRONTDOOR_DATABASE_URL": url,
             "FRONTDOOR_WEBHOOK_SECRET": SECRET,
-            "FRONTDOOR_CHAT_INTERVAL": "0",
-            "FRONTDOOR_SEND_RATE": "1000",
-            "FRONTDOOR_PERSON_BURST": "1000000",
         }
         webhook = ["--webhook", f"http://127.0.0.1:{port}/telegram", "--listen", f"127.0.0.1:{port}"]
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            *webhook,
-            cwd=folder,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        process = await start_frontdoor(folder, env, *webhook)
         processes.append((process, port))
         # One at a time: the first migrates the new database, the others find it done.
         await _serving(port)
@@ -152,18 +137,8 @@ async def post_all(ports: list[int], offered: list[Offered], connections: int) -
 
 
 async def measure(folder: Path, database: str, count: int, offered: list[Offered], size: Size) -> Measured:
-    api, done = StubBotAPI(), asyncio.Event()
-    owed = sum(item.replies + item.button for item in offered)
-    received, last = 0, 0.0
-
-    def on_call(call: Call) -> None:
-        nonlocal received, last
-        received += 1
-        last = call.at
-        if received >= owed:
-            done.set()
-
-    api.on_send = api.on_answer = on_call
+    api = StubBotAPI()
+    arrived = Owed(api, sum(item.replies + item.button for item in offered))
     api_port = 21_000 + (os.getpid() * 7 + count * 3) % 3000
     runner = await serve_stub(api, api_port, asyncio.Event())
     folder.mkdir()
@@ -173,7 +148,7 @@ async def measure(folder: Path, database: str, count: int, offered: list[Offered
             before = _readings([process.pid for process, _port in workers])
             began = time.perf_counter()
             await post_all([port for _process, port in workers], offered, size.connections)
-            await asyncio.wait_for(done.wait(), timeout=LIMIT_SECONDS)
+            await asyncio.wait_for(arrived.done.wait(), timeout=LIMIT_SECONDS)
             after = _readings([process.pid for process, _port in workers])
         finally:
             for process, _port in workers:
@@ -183,7 +158,7 @@ async def measure(folder: Path, database: str, count: int, offered: list[Offered
             await runner.cleanup()
     used = {name: (after[name] - before[name]) / len(offered) for name in ("workers", "database", "benchmark")}
     busy = (after["busy"] - before["busy"]) / max(1.0, after["all"] - before["all"])
-    return Measured(len(offered) / (last - began), used, busy)
+    return Measured(len(offered) / (arrived.last - began), used, busy)
 
 
 def _readings(pids: list[int]) -> dict[str, float]:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRESQL = ("throughput", "latency", "workers", "growth")  # those that take --database postgresql
 
 
-def run_tiny(folder: Path, *arguments: str) -> dict[str, Any]:
+def run_tiny(folder: Path, *arguments: str, timeout: float = 900) -> dict[str, Any]:
     """`python -m benchmarks --tiny --in-process ARGUMENTS…`'s JSON report (failing with its output if it fails)."""
     out = folder / "figures.json"
     env = os.environ | {"PYTHONPATH": str(ROOT)}
@@ -30,7 +30,7 @@ def run_tiny(folder: Path, *arguments: str) -> dict[str, Any]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
     )
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     return dict(json.loads(out.read_text()))
@@ -50,18 +50,7 @@ def postgresql_reachable() -> bool:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """`python -m benchmarks --tiny` once, all benchmarks in one process (one import of everything)."""
-    out = tmp_path_factory.mktemp("benchmarks") / "figures.json"
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
-    finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--tiny", "--in-process", "--json", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
-    return dict(json.loads(out.read_text()))
+    return run_tiny(tmp_path_factory.mktemp("benchmarks"), timeout=600)
 
 
 @pytest.mark.parametrize("name", NAMES)
