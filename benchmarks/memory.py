@@ -13,7 +13,6 @@ the library imported and its Bot made, idle (`bare_mb`).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from benchmarks.intake import Offered, crowd, rehearse
 from benchmarks.startup import run_environment, start_frontdoor
 from benchmarks.telegram_stub import TOKEN, Call, StubBotAPI
 from bot.channels.telegram_library import MODULES
+from tests.e2e.bot_process import free_port
 
 NAME = "memory"
 TARGET_MB = 120.0  # issue 28: a small, cheap server's share
@@ -121,7 +121,7 @@ async def measure(folder: Path, port: int, library: str, offered: list[Offered])
 
 async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
     size = sized(FULL, TINY, tiny, overrides)
-    port = 19_000 + os.getpid() % 1000
+    port = free_port()
     figures = []
     with scratch(NAME) as folder:
         from handlers.core.program import load_program

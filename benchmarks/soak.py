@@ -16,7 +16,6 @@ Figures: resident memory after 10,000 updates; its growth from there to the end 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from benchmarks.memory import resident_mb, serve_stub
 from benchmarks.startup import run_environment, start_frontdoor
 from benchmarks.telegram_stub import Call, StubBotAPI
 from bot.channels.telegram_library import MODULES
+from tests.e2e.bot_process import free_port
 
 NAME = "soak"
 TARGET_GROWTH = 0.05  # of the resident memory after 10,000 updates, by the end of the soak
@@ -134,10 +134,9 @@ async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
         offered = crowd(scripts, users)
         started = []
         try:
-            for index, soaked in enumerate(everyone):
+            for soaked in everyone:
                 (folder / soaked.library).mkdir()
-                port = 20_000 + (os.getpid() * 2 + index) % 2000
-                started.append(await start(folder / soaked.library, port, soaked))
+                started.append(await start(folder / soaked.library, free_port(), soaked))
             stop = asyncio.Event()
             sampling = asyncio.create_task(sample(everyone, size.every, stop))
             await offer_steadily(everyone, offered, size.rate, seconds)

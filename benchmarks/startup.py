@@ -31,6 +31,7 @@ from aiohttp import web
 from benchmarks.common import Figure, median, scratch, sqlite_url
 from benchmarks.telegram_stub import TOKEN, StubBotAPI
 from bot.channels.telegram_library import MODULES
+from tests.e2e.bot_process import free_port
 
 NAME = "startup"
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +219,7 @@ def interpreter_seconds() -> float:
 async def run(tiny: bool = False, **overrides: float) -> list[Figure]:
     """--tiny: one start only, under -X importtime (slower, so the figure is only a smoke test's)."""
     restarts = 0 if tiny else int(overrides.get("restarts", RESTARTS))
-    port = 18_000 + os.getpid() % 1000
+    port = free_port()
     subprocess.run([sys.executable, "-m", "compileall", "-q", "bot", "handlers", "storage"], cwd=ROOT, check=True)
     figures = []
     for library in LIBRARIES:

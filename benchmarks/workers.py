@@ -30,6 +30,7 @@ from benchmarks.intake import Offered, crowd, rehearse
 from benchmarks.memory import serve_stub
 from benchmarks.startup import run_environment, start_frontdoor
 from benchmarks.telegram_stub import Owed, StubBotAPI
+from tests.e2e.bot_process import free_port
 
 NAME = "workers"
 TARGET = 1.3  # two workers' rate against one's (issue 27), on this two-core machine
@@ -91,8 +92,8 @@ def machine_ticks() -> tuple[int, int]:
 async def start_workers(folder: Path, url: str, api_port: int, count: int, api: StubBotAPI) -> list[Any]:
     """`count` webhook workers on `url`, each listening on its own port; returned once each is serving."""
     processes = []
-    for index in range(count):
-        port = api_port + 1 + index
+    for _worker in range(count):
+        port = free_port()
         env = run_environment(folder, api_port, "aiogram") | {
             "FRONTDOOR_DATABASE_URL": url,
             "FRONTDOOR_WEBHOOK_SECRET": SECRET,
@@ -139,7 +140,7 @@ async def post_all(ports: list[int], offered: list[Offered], connections: int) -
 async def measure(folder: Path, database: str, count: int, offered: list[Offered], size: Size) -> Measured:
     api = StubBotAPI()
     arrived = Owed(api, sum(item.replies + item.button for item in offered))
-    api_port = 21_000 + (os.getpid() * 7 + count * 3) % 3000
+    api_port = free_port()
     runner = await serve_stub(api, api_port, asyncio.Event())
     folder.mkdir()
     async with fresh_database(database, folder) as url:
