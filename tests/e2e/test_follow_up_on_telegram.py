@@ -100,10 +100,14 @@ async def test_after_the_meeting_both_answer_three_referrals_are_recorded_and_th
     inbox = coordinator.user.inbox
     picture = inbox[next(index for index, m in enumerate(inbox) if m.text == digest) - 1]
     assert picture.text.startswith("The last 7 days in a picture") and picture.photo_size is not None
-    pictures = [m for m in inbox if m.photo_size is not None]
-    assert len(pictures) == len([m for m in inbox if m.text.startswith("Connector Program: daily digest")]), (
-        "one with each digest"
-    )
+    # One picture with each digest. The bot's first job run, as it starts, sends the real today's
+    # digest before Chris has opened the chat: Telegram refuses it ("chat not found"), or only its
+    # picture when his /start lands between the two. The pretended days' digests are whole.
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    digests = [i for i, m in enumerate(inbox) if m.text.startswith("Connector Program: daily digest")]
+    pretended = [i for i in digests if f"{today:%B} {today.day}, {today.year}" not in inbox[i].text.split("\n")[0]]
+    assert pretended and all(inbox[i - 1].photo_size is not None for i in pretended)
+    assert len([m for m in inbox if m.photo_size is not None]) <= len(digests), "no picture twice"
     # The answers were stored at the real time, before the pretended days: /stats counts them all.
     figures = coordinator.user.inbox[-1].text
     assert "Meetings held: 1 (1)" in figures and "Referrals recorded: 3 (3)" in figures
