@@ -201,23 +201,67 @@ def typed_words(ctx: Context) -> Words:
     return Words(yes=frozenset(yes - no - {""}), no=frozenset(no - yes - {""}))
 
 
+WORD_START: Final = 4  # "refug" names "Personne réfugiée"; "re" or "ref" would name too much
+
+
+def named(typed: str, labels: Sequence[str]) -> int | None:
+    """The index of the one label a typed answer names, both folded (handlers.core.buttons.fold); None
+    when it names none or several.
+
+    The whole label; else its number in reading order, in any script's digits ("2", "٢"); else one of
+    its words, or its words from a word's start for at least WORD_START letters, that no other label
+    has ("met" names "Yes, we met"; "refugie" names "Personne réfugiée"; "I am new" names "I am new to
+    the region"; "we" names neither of "Yes, we met" and "We rescheduled").
+    """
+    for matches in (
+        [i for i, label in enumerate(labels) if label == typed],
+        [int(typed) - 1] if typed.isdecimal() and 1 <= int(typed) <= len(labels) else [],
+        [i for i, label in enumerate(labels) if typed in label.split()],
+        [i for i, label in enumerate(labels) if _starts_a_word(typed, label)],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            return None
+    return None
+
+
+def near(typed: str, labels: Sequence[str]) -> int | None:
+    """The index of the one label, or word of a label, a typed answer misses by a letter or two (a
+    letter added, dropped, changed or two swapped: "kitchner", "waterlo"), both folded; None when none
+    or several are that near. Longer words may miss by two; a word of under WORD_START letters by none.
+    """
+    from rapidfuzz.distance import OSA  # on the first miss, not at start (handlers.intake.near_misses)
+
+    def missed_by(label: str) -> int:
+        return min(OSA.distance(typed, word) for word in (label, *label.split()))
+
+    allowed = 0 if len(typed) < WORD_START else 1 if len(typed) < 8 else 2
+    distances = [missed_by(label) for label in labels]
+    nearest = [i for i, distance in enumerate(distances) if 0 < distance <= allowed]
+    return nearest[0] if len(nearest) == 1 else None
+
+
+def _starts_a_word(typed: str, label: str) -> bool:
+    """Whether the label has the typed words, the last one perhaps unfinished ("i am new")."""
+    return len(typed) >= WORD_START and f" {typed}" in f" {label}"
+
+
 def typed_press(
     text: str, rows: Sequence[Sequence[Button]], routes: Sequence[Route[Any, Any]], words: Words
 ) -> str | None:
     """The data of the button a typed text names, as if pressed; None when it names none.
 
-    A label (folded), else a button's number in reading order ("2"), else yes or no where exactly one
-    button on the message answers so (handlers.core.buttons.agreement).
+    A label (handlers.core.buttons.named), else yes or no where exactly one button on the message
+    answers so (handlers.core.buttons.agreement).
     """
     typed = fold(text)
     shown = [button for row in rows for button in row]
     if not typed or not shown:
         return None
-    same = [button for button in shown if fold(button.label) == typed]
-    if len(same) == 1:
-        return same[0].data
-    if typed.isdecimal() and 1 <= int(typed) <= len(shown):
-        return shown[int(typed) - 1].data
+    index = named(typed, [fold(button.label) for button in shown])
+    if index is not None:
+        return shown[index].data
     if (typed in words.yes) == (typed in words.no):
         return None
     saying = typed in words.yes

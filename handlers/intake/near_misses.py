@@ -15,7 +15,7 @@ from handlers.core.buttons import Pressed, fold, typed_words
 from handlers.core.events import Button, Event, EventKind, Reply
 from handlers.core.ports import Context
 from handlers.core.program import Kind, Question
-from handlers.core.translator import Translator
+from handlers.core.translator import N_, Translator
 from handlers.intake.answers import Invalid, year_as_digits, year_range
 from handlers.intake.buttons import Meant
 
@@ -50,6 +50,7 @@ COMMON_DOMAINS: Final = (
 )
 
 
+DID_YOU_MEAN: Final = N_("Did you mean {answer}?")  # also a button's label missed by a letter (handlers.intake.typed)
 GUESSED: Final = frozenset({Kind.EMAIL, Kind.YEAR})  # the questions whose answers are guessed at
 
 
@@ -83,7 +84,7 @@ def offer(t: Translator, ctx: Context, question: Question, found: Guess) -> Repl
     `pending`, the ticks of a several-choice question, holds them: a year or an address has no ticks)."""
     ctx.conversation.pending = [found.meant, found.typed or ""]
     return Reply(
-        t.gettext("Did you mean {answer}?").format(answer=found.meant),
+        t.gettext(DID_YOU_MEAN).format(answer=found.meant),
         buttons=(
             (
                 Button(t.pgettext("did you mean", "Yes"), Meant(question.key, True).pack()),

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from handlers.core.buttons import Pressed, Route, answer, read, typed_press, typed_words
-from handlers.core.events import Event, Reply
+from handlers.core.buttons import Pressed, Route, answer, fold, near, read, typed_press, typed_words
+from handlers.core.events import Button, Event, Reply
 from handlers.core.ports import Context
 from handlers.core.translator import Translator
+from handlers.intake.near_misses import DID_YOU_MEAN
 from handlers.intake.steps import show_step
 
 
@@ -22,10 +23,25 @@ async def as_pressed(
 ) -> list[Reply] | None:
     """The replies to the button `event`'s text names, as if pressed; None when it names none."""
     shown = next((reply for reply in reversed(await show_step(t, ctx)) if reply.buttons), None)
-    data = typed_press(event.text, shown.buttons, routes, typed_words(ctx)) if shown else None
+    if shown is None:
+        return None
+    data = typed_press(event.text, shown.buttons, routes, typed_words(ctx))
     button = read(data, routes) if data else None
     replies = await answer(button, routes, Pressed(event.user_id, t, ctx)) if button else None
-    return [_under_typed(reply) for reply in replies] if replies is not None else None
+    if replies is not None:
+        return [_under_typed(reply) for reply in replies]
+    return _did_you_mean(event.text, shown.buttons, t)
+
+
+def _did_you_mean(text: str, rows: Sequence[Sequence[Button]], t: Translator) -> list[Reply] | None:
+    """A label missed by a letter ("Kitchner"): asked, with that one button to press, never taken
+    behind the person's back (handlers.intake.near_misses)."""
+    labels = [button for row in rows for button in row]
+    index = near(fold(text), [fold(button.label) for button in labels])
+    if index is None:
+        return None
+    meant = labels[index]
+    return [Reply(t.gettext(DID_YOU_MEAN).format(answer=meant.label), buttons=((meant,),))]
 
 
 def _under_typed(reply: Reply) -> Reply:

@@ -10,13 +10,11 @@ recorded for the absent side, and the present one is offered another time or som
 
 from __future__ import annotations
 
-import itertools
-import unicodedata
 from dataclasses import replace
 from datetime import timedelta
 from typing import Final
 
-from handlers.core.buttons import PressedInProgram, Route, fold, route
+from handlers.core.buttons import PressedInProgram, Route, fold, named, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
 from handlers.core.model import (
     MEETING_FOLLOW_UP,
@@ -203,8 +201,8 @@ async def _answer(answering: Answering, step: Step, answer: str | None) -> Outco
 
 
 async def _typed_for_button(answering: Answering, step: Step, text: str) -> Outcome:
-    """Text where buttons wait: the button it names (its label, its number, a label's first word)
-    is taken as pressed; anything else gets a short line and the question again."""
+    """Text where buttons wait: the button it names (its label, its number, one of its words) is taken
+    as pressed; anything else gets a short line and the question again."""
     asking = Asking(answering.person, answering.other, answering.follow_up, answering.t)
     value = _named_button(step, asking, text)
     if value is None:
@@ -214,36 +212,13 @@ async def _typed_for_button(answering: Answering, step: Step, text: str) -> Outc
 
 
 def _named_button(step: Step, asking: Asking, text: str) -> str | None:
-    """The value of the one button `text` names, or None."""
+    """The value of the one button `text` names (handlers.core.buttons.named), or None."""
     typed = fold(text)
-    if not typed:
-        return None
     if step.scale:
-        digits = typed.translate(_DIGITS)
-        return digits if digits in step.scale else None
-    labels = {value: fold(asking.t.gettext(label)) for value, label in step.choices_for(asking).items()}
-    values = list(labels)
-    position = typed.translate(_DIGITS)
-    if position.isdigit() and position.isascii() and 1 <= int(position) <= len(values):
-        return values[int(position) - 1]
-    for named in (
-        [value for value, label in labels.items() if label == typed],
-        [value for value, label in labels.items() if _first_word(label) == typed],
-    ):
-        if len(named) == 1:
-            return named[0]
-    return None
-
-
-def _first_word(label: str) -> str:
-    """Up to the first space or punctuation ("Yes, we met": "yes"; "是的，我们见面了": "是的"). Not regex
-    \\W, which also stops at the vowel signs that are part of a word in Gurmukhi or Devanagari."""
-    word = itertools.takewhile(lambda c: unicodedata.category(c)[0] not in "PZS", label.strip())
-    return "".join(word)
-
-
-# Digits as people type them on a phone in any of the program's scripts (Arabic-Indic, Persian…).
-_DIGITS: Final = {ord(c): str(unicodedata.digit(c)) for c in "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"}
+        return str(int(typed)) if typed.isdecimal() and str(int(typed)) in step.scale else None
+    choices = step.choices_for(asking)
+    index = named(typed, [fold(asking.t.gettext(label)) for label in choices.values()]) if typed else None
+    return None if index is None else list(choices)[index]
 
 
 def _echo(step: Step, value: str, asking: Asking) -> Reply:

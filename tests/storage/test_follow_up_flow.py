@@ -241,7 +241,10 @@ async def test_typing_while_a_follow_up_waits_for_a_button_answers_it_when_the_t
     assert priya.screen[-2].text == "Please tap one of the buttons below, or type what one of them says."
     assert priya.last.text.startswith("Hello Priya! How did your meeting with Amal go?")
     assert not any("registration is submitted" in text for text in priya.texts())
-    await priya.send("1")  # the first button
+    await priya.send("we")  # a word of "Yes, we met" and of "We rescheduled": neither is taken
+    assert priya.screen[-2].text == "Please tap one of the buttons below, or type what one of them says."
+    await priya.send("met")  # a word of one label only
+    assert "Your answer: Yes, we met" in priya.texts()
     await priya.send("3")
     assert priya.last.text == "How many people did you refer Amal to?"
     await priya.send("٢")  # typed on an Arabic keyboard

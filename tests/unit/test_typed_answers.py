@@ -28,7 +28,7 @@ async def test_a_newcomer_who_types_instead_of_tapping_registers_just_the_same()
     assert chat.participant.answers["languages"] == ["en", "ar"]
 
 
-async def test_a_french_reader_types_oui_and_labels_without_their_accents() -> None:
+async def test_a_french_reader_types_oui_and_labels_without_their_accents_or_a_word_of_one() -> None:
     chat = ChatClient(language_code="fr")
     await chat.send("/start")
     await chat.send("francais")
@@ -41,9 +41,13 @@ async def test_a_french_reader_types_oui_and_labels_without_their_accents() -> N
     assert chat.screen[-2].text == "✔ J'accepte", "the answer alone: the terms are not sent again"
     assert "Comment aimeriez-vous que nous vous appelions?" in chat.last.text
     await chat.send("Amal")
+    await chat.send("Kitchener")
+    await chat.send("réfugié")  # the start of a word of "Personne réfugiée"
+    assert chat.screen[-2].text == "✔ Personne réfugiée"
     await chat.send("/cancel")
     await chat.send("non")
-    assert chat.conversation.step is Step.QUESTION and chat.participant.answers == {"name": "Amal"}
+    assert chat.conversation.step is Step.QUESTION
+    assert chat.participant.answers == {"name": "Amal", "community": "kitchener", "situation": "refugee"}
     await chat.send("/cancel")
     await chat.send("OUI, ARRETER ET EFFACER")
     assert chat.participants.rows == {}
@@ -97,3 +101,14 @@ async def test_a_number_out_of_range_or_a_word_that_names_no_button_asks_again()
     assert chat.last.text == question
     await chat.send("yes")  # a choice of situations is no yes/no question
     assert chat.last.text == question and "situation" not in chat.participant.answers
+
+
+async def test_a_label_missed_by_a_letter_is_offered_never_taken_behind_the_persons_back() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await chat.send("Amal")
+    await chat.send("Kitchner")
+    assert chat.last.text == "Did you mean Kitchener?" and chat.last.labels() == ["Kitchener"]
+    assert "community" not in chat.participant.answers
+    await chat.click("Kitchener", on=chat.last)
+    assert chat.participant.answers["community"] == "kitchener"
