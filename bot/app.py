@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -154,7 +155,9 @@ async def build(settings: Settings) -> Frontdoor:
             f"{', '.join(missing)} in {catalogs.locales} (README, Translating: add one, or leave the language out)"
         )
     program_check.warn_of_gaps(program, catalogs)
-    engine = open_engine(settings.database_url)
+    pool = settings.database_pool_size
+    sizing: dict[str, Any] = {"pool_size": pool, "max_overflow": 0} if pool else {}
+    engine = open_engine(settings.database_url, **sizing)
     await upgrade(engine)
     program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))
     allowance = Allowance(settings.person_burst, settings.person_rate)

@@ -44,6 +44,9 @@ class Settings:
     person_burst: float = flood.BURST  # updates one person may send at once (bot.flood says why)
     person_rate: float = flood.PER_SECOND  # and a second after that
     telegram_library: str = telegram_library.DEFAULT  # "aiogram" or "ptb" (python-telegram-bot)
+    # PostgreSQL: connections a worker may hold at once, no more (None: SQLAlchemy's 5, and 10 more
+    # when busy). What a deployment sizes against max_connections or PgBouncer (docs/scaling.md).
+    database_pool_size: int | None = None
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -95,6 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         person_burst=_number(get, "FRONTDOOR_PERSON_BURST", flood.BURST, low=1.0, high=1_000_000.0),
         person_rate=_number(get, "FRONTDOOR_PERSON_RATE", flood.PER_SECOND, low=0.01, high=1_000_000.0),
         telegram_library=_library(get),
+        database_pool_size=_pool_size(get, database_url),
     )
 
 
@@ -128,6 +132,14 @@ def _database_url(get: Getter) -> str:
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise SettingsError("FRONTDOOR_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
     return database_url
+
+
+def _pool_size(get: Getter, database_url: str) -> int | None:
+    if get("FRONTDOOR_DATABASE_POOL_SIZE") is None:
+        return None
+    if not database_url.startswith("postgresql"):
+        raise SettingsError("FRONTDOOR_DATABASE_POOL_SIZE is for PostgreSQL: SQLite is written through one connection")
+    return _whole(get, "FRONTDOOR_DATABASE_POOL_SIZE", 0, low=1, high=1000)
 
 
 def _locales_dir(get: Getter) -> Path | None:

@@ -377,14 +377,18 @@ async def postgres() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def workers(telegram: BotApiEmulator, tmp_path: Path, postgres: str) -> AsyncIterator[list[BotProcess]]:
-    """Two webhook workers on one database, each with its own port and folder."""
+    """Two webhook workers on one database, each with its own port and folder. The second holds one
+    connection at most (FRONTDOOR_DATABASE_POOL_SIZE): its consumers, sender and jobs take turns."""
     database_url = postgres.replace("postgresql://", "postgresql+asyncpg://", 1)
     processes = []
     try:
-        for number in (1, 2):
+        for number, pool in ((1, {}), (2, {"FRONTDOOR_DATABASE_POOL_SIZE": "1"})):
             workdir = tmp_path / f"worker{number}"
             workdir.mkdir()
-            processes.append(BotProcess(telegram, workdir, database_url=database_url, webhook_port=free_port()))
+            worker = BotProcess(
+                telegram, workdir, database_url=database_url, webhook_port=free_port(), environment=pool
+            )
+            processes.append(worker)
             await processes[-1].start()  # one after the other: the first creates the tables
         yield processes
     finally:

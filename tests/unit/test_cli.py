@@ -107,6 +107,12 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
             "--since 2026-12-01 is after --until 2026-11-30",
         ),
         (["db", "upgrade"], {"FRONTDOOR_DATABASE_URL": "mysql://x"}, "FRONTDOOR_DATABASE_URL must start with"),
+        (["db", "upgrade"], {"FRONTDOOR_DATABASE_POOL_SIZE": "4"}, "FRONTDOOR_DATABASE_POOL_SIZE is for PostgreSQL"),
+        (
+            ["db", "upgrade"],
+            {"FRONTDOOR_DATABASE_URL": "postgresql+asyncpg://x/y", "FRONTDOOR_DATABASE_POOL_SIZE": "0"},
+            "FRONTDOOR_DATABASE_POOL_SIZE must be between 1 and 1000, not 0",
+        ),
         (["chat", "--user", "99999999999999999999"], {}, "'99999999999999999999' is not a Telegram user id"),
         (["chat", "--user", "9223372036854775808"], {}, "'9223372036854775808' is not a Telegram user id"),
         (["erase", "--participant", "²"], {}, "'²' is not a participant's number like 12"),
