@@ -93,7 +93,7 @@ class Operations:
             messages = await act(runtime.office(uow, channel, runtime.clock()))
             if messages is None:
                 return False
-            await queue(uow, messages, runtime.clock())
+            await queue(uow, messages, runtime.clock(), runtime)
             await uow.commit()
         return True
 
@@ -109,7 +109,7 @@ class Operations:
         while True:
             async with UnitOfWork(self._runtime.sessions) as uow:
                 count, messages = await retention.anonymize_batch(self._runtime.office(uow, channel, moment))
-                await queue(uow, messages, moment)
+                await queue(uow, messages, moment, self._runtime)
                 await uow.commit()
             total += count
             if count < retention.BATCH:

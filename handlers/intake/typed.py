@@ -8,10 +8,10 @@ that names one of them is answered as that button pressed, by the same route.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from handlers.core.buttons import Pressed, Route, answer, read, typed_press, typed_words
 from handlers.core.events import Event, Reply
+from handlers.core.fitting import unedited
 from handlers.core.ports import Context
 from handlers.core.translator import Translator
 from handlers.intake.steps import show_step
@@ -25,12 +25,5 @@ async def as_pressed(
     data = typed_press(event.text, shown.buttons, routes, typed_words(ctx)) if shown else None
     button = read(data, routes) if data else None
     replies = await answer(button, routes, Pressed(event.user_id, t, ctx)) if button else None
-    return [_under_typed(reply) for reply in replies] if replies is not None else None
-
-
-def _under_typed(reply: Reply) -> Reply:
-    """A reply to a press as a new message under the typed text: there is no pressed message to edit,
-    so a question rewritten to show its answer becomes that answer alone."""
-    if reply.edit and reply.answered is not None:
-        return replace(reply, text=reply.answered, edit=False, answered=None)
-    return replace(reply, edit=False)
+    # New messages under the typed text: there is no pressed message to edit.
+    return [unedited(reply) for reply in replies] if replies is not None else None
