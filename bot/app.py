@@ -141,6 +141,9 @@ class Frontdoor(Runtime):
     async def mark_sent(self, outbox_ids: list[int]) -> None:
         return await self.operations.mark_sent(outbox_ids)
 
+    async def unreachable(self, channel: str, chat_id: int, why: str) -> None:
+        return await self.operations.unreachable(channel, chat_id, why)
+
     async def close(self) -> None:
         await self.engine.dispose()
 

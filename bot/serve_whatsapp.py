@@ -60,8 +60,13 @@ async def run(settings: Settings, host: str, port: int) -> int:
         return await report(app, sender, WHATSAPP)
 
     refusals = Refusals(logging.getLogger("frontdoor.whatsapp"))
+
+    async def unreachable(chat_id: int, why: str) -> None:
+        await app.unreachable(WHATSAPP, chat_id, why)
+
+    served = webhook_app(incoming, whatsapp, health, refusals, unreachable)
     try:
-        async with listening(webhook_app(incoming, whatsapp, health, refusals), host, port, refusals):
+        async with listening(served, host, port, refusals):
             log.info("frontdoor is serving the WhatsApp webhook %s on %s:%s", PATH, host, port)
             await until_signalled()
     except OSError as error:

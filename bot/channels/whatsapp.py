@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import aiohttp
@@ -88,15 +88,27 @@ def _typed(text: str, base: dict[str, Any]) -> Event:
     return Event(kind=EventKind.TEXT, text=text, **base)
 
 
-def messages_of(update: Any, phone_number_id: str) -> list[dict[str, Any]]:
-    """The people's messages a webhook POST carries for our number (statuses and other numbers' left out)."""
+def messages_of(update: Any, phone_number_id: str, field: str = "messages") -> list[dict[str, Any]]:
+    """The people's messages (`field`: or the statuses of ours) a webhook POST carries for our number."""
     if not isinstance(update, dict) or update.get("object") != "whatsapp_business_account":
         raise ValueError("not a WhatsApp Business Account update")
     found: list[dict[str, Any]] = []
     for value in _values(update):
         if (value.get("metadata") or {}).get("phone_number_id") == phone_number_id:
-            found += [message for message in value.get("messages") or [] if isinstance(message, dict)]
+            found += [message for message in value.get(field) or [] if isinstance(message, dict)]
     return found
+
+
+def cannot_receive(status: dict[str, Any]) -> tuple[int, str] | None:
+    """The chat and why, for a "failed" status saying the number cannot receive (131026); else None.
+
+    The Cloud API may accept a message (200) and only later report it undelivered this way."""
+    recipient = str(status.get("recipient_id", ""))
+    errors = [error for error in status.get("errors") or [] if isinstance(error, dict)]
+    failed = [error for error in errors if error.get("code") in CANNOT_RECEIVE]
+    if status.get("status") != "failed" or not failed or not recipient.isdecimal() or int(recipient) not in WA_IDS:
+        return None
+    return int(recipient), f"{failed[0].get('code')} {failed[0].get('title') or failed[0].get('message') or ''}".strip()
 
 
 def _values(update: dict[str, Any]) -> list[dict[str, Any]]:
@@ -105,7 +117,12 @@ def _values(update: dict[str, Any]) -> list[dict[str, Any]]:
     return [change.get("value") or {} for change in changes if change.get("field") == "messages"]
 
 
-def webhook_app(receiver: Receiver, secrets: WhatsApp, health: Health, refusals: Refusals) -> web.Application:
+Unreachable = Callable[[int, str], Awaitable[None]]  # (chat, why): the person cannot be reached
+
+
+def webhook_app(
+    receiver: Receiver, secrets: WhatsApp, health: Health, refusals: Refusals, unreachable: Unreachable
+) -> web.Application:
     def refuse(status: int, reason: str) -> web.Response:
         refusals.add(reason)
         return web.json_response({"ok": False}, status=status)
@@ -132,13 +149,17 @@ def webhook_app(receiver: Receiver, secrets: WhatsApp, health: Health, refusals:
         if not signed(body, request.headers.get(SIGNATURE_HEADER, ""), secrets.app_secret):
             return refuse(401, "without the right signature (401)")
         try:
-            messages = messages_of(json.loads(body), secrets.phone_number_id)
+            update = json.loads(body)
+            messages = messages_of(update, secrets.phone_number_id)
+            failed = [cannot_receive(status) for status in messages_of(update, secrets.phone_number_id, "statuses")]
         except (ValueError, AttributeError, TypeError, RecursionError):
             return refuse(400, "not an update (400)")
         for found in messages:
             event = read_message(found)
             if event is not None and receiver.weigh(event.update_id, event.user_id):
                 await receiver.receive(event)  # only stored: handled after this commit
+        for chat in filter(None, failed):  # other statuses (sent, delivered, read) change nothing
+            await unreachable(*chat)
         return web.json_response({"ok": True})
 
     app = web.Application(client_max_size=MAX_BODY)

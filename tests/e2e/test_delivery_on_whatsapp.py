@@ -94,3 +94,21 @@ async def test_a_number_that_cannot_receive_marks_the_person_unreachable(
         await asyncio.sleep(0.05)
     assert (await store.unreachable())[15195550125] is not None, "not matched or asked again until she writes"
     assert (await store.outbox()).get("dead") == 1
+
+
+async def test_a_message_reported_failed_afterwards_marks_the_person_unreachable(
+    whatsapp: CloudApiEmulator, whatsapp_bot: WhatsAppProcess
+) -> None:
+    amal = whatsapp.user("15195550126", "Amal")
+    await amal.send("Hello")
+    for label in ("English", "I am new to the region", "I agree"):
+        await amal.press(label)
+    await amal.wait_for("What name would you like us to call you?")
+    store = Store(whatsapp_bot.database_url)
+
+    assert await whatsapp.report_status(amal, "delivered") == 200
+    assert await whatsapp.report_status(amal, "read") == 200
+    assert (await store.unreachable()) == {15195550126: None}, "delivered and read change nothing"
+    undeliverable = {"code": 131026, "title": "Message undeliverable"}
+    assert await whatsapp.report_status(amal, "failed", undeliverable) == 200
+    assert (await store.unreachable())[15195550126] is not None

@@ -241,17 +241,21 @@ class CloudApiEmulator:
 
     def update(self, user: WhatsAppUser, message: dict[str, Any]) -> dict[str, Any]:
         """A webhook POST's JSON carrying one message from `user`."""
-        message = {
-            "from": user.wa_id,
-            "id": f"wamid.in{next(self._ids)}",
-            "timestamp": str(int(self.now.timestamp())),
-        } | message
-        value = {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550001234", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": user.name}, "wa_id": user.wa_id}],
-            "messages": [message],
-        }
+        stamp = {"from": user.wa_id, "id": f"wamid.in{next(self._ids)}", "timestamp": str(int(self.now.timestamp()))}
+        contact = {"profile": {"name": user.name}, "wa_id": user.wa_id}
+        return self._posted({"contacts": [contact], "messages": [stamp | message]})
+
+    async def report_status(self, user: WhatsAppUser, status: str, error: dict[str, Any] | None = None) -> int:
+        """Meta reporting what became of the bot's last message to `user` (delivered, read, failed)."""
+        reported = {"id": user.inbox[-1].id, "status": status, "recipient_id": user.wa_id}
+        update = self._posted({"statuses": [reported | ({"errors": [error]} if error else {})]})
+        return await self.post(json.dumps(update).encode(), secret=APP_SECRET)
+
+    @staticmethod
+    def _posted(held: dict[str, Any]) -> dict[str, Any]:
+        """A webhook POST's JSON, for our number, holding `held` (messages or statuses)."""
+        metadata = {"display_phone_number": "15550001234", "phone_number_id": PHONE_NUMBER_ID}
+        value = {"messaging_product": "whatsapp", "metadata": metadata} | held
         return {
             "object": "whatsapp_business_account",
             "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
