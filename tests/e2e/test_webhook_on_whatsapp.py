@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import aiohttp
+
 from tests.e2e.store import Store
 from tests.e2e.whatsapp_emulator import APP_SECRET, VERIFY_TOKEN, CloudApiEmulator, sign
 from tests.e2e.whatsapp_process import WhatsAppProcess
@@ -57,3 +59,11 @@ async def test_a_message_meta_delivers_twice_is_answered_once(
     await amal.wait_for("Are you new to the region")
     assert sum("Which language would you like to use?" in m.text for m in amal.inbox) == 1, "asked once"
     assert await Store(whatsapp_bot.database_url).count("processed_updates") == 2
+
+
+async def test_healthz_reports_the_whatsapp_sender(whatsapp: CloudApiEmulator, whatsapp_bot: WhatsAppProcess) -> None:
+    async with aiohttp.ClientSession() as client:
+        async with client.get(f"http://127.0.0.1:{whatsapp_bot.port}/healthz") as response:
+            status, health = response.status, await response.json()
+    assert status == 200 and health["status"] == "ok"
+    assert health["database"]["outbox_pending"] == 0 and health["sender"]["workers"] == 1
