@@ -40,8 +40,9 @@ def unedited(reply: Reply) -> Reply:
 
 def fit(reply: Reply, channel: Capabilities, t: Translator) -> list[Reply]:
     """`reply` as the messages `channel` can carry, in the order they are read."""
+    focus = None
     if reply.edit and not channel.edits_in_place:
-        reply = unedited(reply)
+        reply, focus = unedited(reply), reply.focus
     pages = _pages([button for row in reply.buttons for button in row], channel.most_choices)
     parts = split_kindly(reply.text, _room(channel, bool(pages[0] or reply.keyboard)))
     if len(pages) == 1 and len(parts) == 1:
@@ -59,7 +60,13 @@ def fit(reply: Reply, channel: Capabilities, t: Translator) -> list[Reply]:
         )
         for number, page in enumerate(pages[1:], start=2)
     ]
-    return [*words[:-1], first, *more]
+    # A box ticked on a channel that cannot edit: only the message holding it again, not all of them.
+    return _holding([first, *more], focus) or [*words[:-1], first, *more]
+
+
+def _holding(pages: list[Reply], focus: str | None) -> list[Reply]:
+    """The page whose choices hold the button `focus` (none without one)."""
+    return [page for page in pages if focus and focus in {button.data for row in page.buttons for button in row}]
 
 
 def _pages(choices: list[Button], most: int | None) -> list[list[Button]]:

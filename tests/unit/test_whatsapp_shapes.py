@@ -124,3 +124,13 @@ def test_only_our_number_s_messages_are_read() -> None:
     command = read_message({"from": "15195550123", "id": "wamid.2", "type": "text", "text": {"body": "/start r12"}})
     assert command is not None and (command.kind, command.text, command.args) == (EventKind.COMMAND, "start", "r12")
     assert read_message({"from": "+1 519", "id": "wamid.3", "type": "text"}) is None, "not a wa_id"
+
+
+def test_a_ticked_box_sends_again_only_the_list_holding_it_where_messages_cannot_be_edited() -> None:
+    slots = tuple(
+        (Button(("✅ " if n == 12 else "") + f"Slot {n}", f"t:availability:{n}:{int(n != 12)}"),) for n in range(23)
+    )
+    ticked = Reply("When are you free?", buttons=slots, edit=True, focus="t:availability:12:0")
+    (again,) = fit(ticked, WHATSAPP, FR)
+    assert again.text == "Autres choix (2 sur 3)" and again.buttons[2] == (Button("✅ Slot 12", "t:availability:12:0"),)
+    assert fit(ticked, telegram_capabilities.capabilities("bot"), FR) == [ticked], "Telegram edits the one message"
