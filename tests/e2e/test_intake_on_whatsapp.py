@@ -115,3 +115,42 @@ async def test_a_newcomer_registers_on_whatsapp(
     assert answers["name"] == "Nadia" and answers["arrival_year"] == 2022
     assert answers["availability"] == ["fri-afternoon"] and answers["languages"] == ["fr"]
     assert answers["phone"] == "+15195550199"
+
+
+async def test_a_volunteer_registers_on_whatsapp_and_skips_the_phone_by_its_button(
+    whatsapp: CloudApiEmulator, whatsapp_bot: WhatsAppProcess
+) -> None:
+    jordan = whatsapp.user("15195550177", "Jordan")
+    script = [
+        ("/start", "Which language would you like to use?"),
+        ("press:English", "Are you new to the region"),
+        ("press:I am a volunteer", "Do you agree?"),
+        ("press:I agree", "What name would you like us to call you?"),
+        ("Jordan", "Which organization do you work for?"),
+        ("Region of Waterloo", "What is your job title?"),
+        ("Planner", "Which industry sectors do you know well?"),
+        ("tick:Government and public service", ""),
+        ("press:Done", "Which languages do you speak?"),
+        ("tick:English", ""),
+        ("press:Done", "What can you offer a newcomer?"),
+        ("tick:A job shadow", ""),
+        ("press:Done", "When are you usually free"),
+        ("tick:Mon am", ""),
+        ("press:Done", "How would you like to meet?"),
+        ("press:In person", "In which communities could you meet a newcomer in person?"),
+        ("tick:Kitchener", ""),
+        ("press:Done", "Where could you meet in person?"),
+        ("Downtown Kitchener library", "How many newcomers could you meet each month?"),
+        ("press:3", "What phone number can the newcomer you meet reach you on?"),
+        ("press:Skip", "What is your e-mail address?"),
+        ("jordan@example.org", "Please check your answers"),
+        ("press:Submit", "Your registration as a volunteer is submitted."),
+    ]
+    for action, expect in script:
+        await act(jordan, action, expect)
+
+    assert whatsapp.refused == []
+    record, answers = stored(whatsapp_bot.workdir / "frontdoor.db", jordan.wa_id)
+    assert record == ("whatsapp", "connector", "submitted", "en")
+    assert answers["sectors"] == ["government"] and answers["capacity"] == 3
+    assert answers["phone"] is None, "skipped by the Skip button, a keyboard on Telegram"
