@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from bot import redaction
@@ -36,7 +37,9 @@ async def run(settings: Settings, host: str, port: int) -> int:
     """Serve the WhatsApp webhook on host:port until SIGINT or SIGTERM; replies sent as they are written."""
     whatsapp = settings.require_whatsapp()
     redaction.install([whatsapp.token, whatsapp.app_secret, whatsapp.verify_token])
-    app = await build(settings)
+    # FRONTDOOR_COORDINATORS names Telegram user ids: a phone number with the same digits is someone
+    # else, and must not get the coordinators' commands (an export of everyone) on WhatsApp.
+    app = await build(replace(settings, coordinators=frozenset()))
 
     def translate(message: str, language: str | None) -> str:
         return app.catalogs.translator(language or app.program.default_language).gettext(message)

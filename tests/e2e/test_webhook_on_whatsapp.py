@@ -4,6 +4,7 @@ signed with the app's secret. Anything else is refused and changes nothing in th
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import aiohttp
 
@@ -67,3 +68,18 @@ async def test_healthz_reports_the_whatsapp_sender(whatsapp: CloudApiEmulator, w
             status, health = response.status, await response.json()
     assert status == 200 and health["status"] == "ok"
     assert health["database"]["outbox_pending"] == 0 and health["sender"]["workers"] == 1
+
+
+async def test_a_number_whose_digits_are_a_coordinator_s_telegram_id_is_no_coordinator(
+    whatsapp: CloudApiEmulator, tmp_path: Path
+) -> None:
+    """FRONTDOOR_COORDINATORS names Telegram user ids: a phone number with the same digits is someone else."""
+    worker = WhatsAppProcess(whatsapp, tmp_path, environment={"FRONTDOOR_COORDINATORS": "4915112345678"})
+    await worker.start()
+    try:
+        stranger = whatsapp.user("4915112345678", "Stranger")
+        await stranger.send("/pending")
+        await stranger.wait_for("Sorry, I do not know that command.")
+        assert not any("waiting for review" in message.text for message in stranger.inbox)
+    finally:
+        worker.stop()

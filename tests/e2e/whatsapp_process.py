@@ -13,8 +13,9 @@ from tests.e2e.whatsapp_emulator import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERI
 
 
 class WhatsAppProcess:
-    def __init__(self, whatsapp: CloudApiEmulator, workdir: Path) -> None:
+    def __init__(self, whatsapp: CloudApiEmulator, workdir: Path, environment: dict[str, str] | None = None) -> None:
         self.whatsapp = whatsapp
+        self.extra_environment = environment or {}
         self.workdir = workdir
         self.port = free_port()
         self.database_url = f"sqlite+aiosqlite:///{workdir / 'frontdoor.db'}"
@@ -34,6 +35,7 @@ class WhatsAppProcess:
             # As for Telegram's tests (tests.e2e.bot_process): test people answer within milliseconds.
             "FRONTDOOR_CHAT_INTERVAL": "0",
             "FRONTDOOR_PERSON_BURST": "100000",
+            **self.extra_environment,
         }
         arguments = ["run", "--whatsapp", "--listen", f"127.0.0.1:{self.port}"]
         with self.log.open("ab") as log:
