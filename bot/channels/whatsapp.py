@@ -17,7 +17,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -31,8 +30,6 @@ from bot.channels.whatsapp_shapes import CHOOSE, SAYS, message
 from bot.config import WhatsApp
 from bot.delivery import Deliver, Delivery
 from handlers.core.events import Event, EventKind, payload_to_reply
-
-log = logging.getLogger(__name__)
 
 PATH: Final = "/whatsapp"
 GRAPH_VERSION: Final = "v21.0"
