@@ -16,6 +16,7 @@ import pytest
 from bot.catalogs import PROJECT_CATALOGS
 from handlers.core.program import load_program
 from handlers.intake.screens import time_label
+from tests.e2e.script import CONNECTOR
 from tests.e2e.whatsapp_emulator import CloudApiEmulator, Received, WhatsAppUser
 from tests.e2e.whatsapp_process import WhatsAppProcess
 from tests.support import driver
@@ -121,32 +122,7 @@ async def test_a_volunteer_registers_on_whatsapp_and_skips_the_phone_by_its_butt
     whatsapp: CloudApiEmulator, whatsapp_bot: WhatsAppProcess
 ) -> None:
     jordan = whatsapp.user("15195550177", "Jordan")
-    script = [
-        ("/start", "Which language would you like to use?"),
-        ("press:English", "Are you new to the region"),
-        ("press:I am a volunteer", "Do you agree?"),
-        ("press:I agree", "What name would you like us to call you?"),
-        ("Jordan", "Which organization do you work for?"),
-        ("Region of Waterloo", "What is your job title?"),
-        ("Planner", "Which industry sectors do you know well?"),
-        ("tick:Government and public service", ""),
-        ("press:Done", "Which languages do you speak?"),
-        ("tick:English", ""),
-        ("press:Done", "What can you offer a newcomer?"),
-        ("tick:A job shadow", ""),
-        ("press:Done", "When are you usually free"),
-        ("tick:Mon am", ""),
-        ("press:Done", "How would you like to meet?"),
-        ("press:In person", "In which communities could you meet a newcomer in person?"),
-        ("tick:Kitchener", ""),
-        ("press:Done", "Where could you meet in person?"),
-        ("Downtown Kitchener library", "How many newcomers could you meet each month?"),
-        ("press:3", "What phone number can the newcomer you meet reach you on?"),
-        ("press:Skip", "What is your e-mail address?"),
-        ("jordan@example.org", "Please check your answers"),
-        ("press:Submit", "Your registration as a volunteer is submitted."),
-    ]
-    for action, expect in script:
+    for action, expect in CONNECTOR:
         await act(jordan, action, expect)
 
     assert whatsapp.refused == []
