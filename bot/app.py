@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import program_check
 from bot.catalogs import PROJECT_CATALOGS, Catalogs
-from bot.channels import TELEGRAM, telegram_capabilities, terminal
+from bot.channels import TELEGRAM, WHATSAPP, telegram_capabilities, terminal, whatsapp_capabilities
 from bot.config import Settings
 from bot.export_process import ExportProcess
 from bot.flood import Allowance
@@ -38,8 +38,13 @@ __all__ = ["Batch", "Frontdoor", "Handled", "JobsRun", "Lease", "Received", "bui
 
 def declared_capabilities() -> dict[str, Capabilities]:
     """Each channel's capabilities as it declares them; Telegram's deep links wait for the bot's name
-    (bot.serve sets them once getMe told it)."""
-    return {TELEGRAM: telegram_capabilities.capabilities(bot_username=None), terminal.CHANNEL: terminal.CAPABILITIES}
+    (bot.serve sets them once getMe told it). Every channel's, whichever door this process serves:
+    a job run by the Telegram worker writes to a WhatsApp person in WhatsApp's shapes."""
+    return {
+        TELEGRAM: telegram_capabilities.capabilities(bot_username=None),
+        WHATSAPP: whatsapp_capabilities.capabilities(),
+        terminal.CHANNEL: terminal.CAPABILITIES,
+    }
 
 
 class Frontdoor(Runtime):
@@ -136,6 +141,9 @@ class Frontdoor(Runtime):
 
     async def mark_sent(self, outbox_ids: list[int]) -> None:
         return await self.operations.mark_sent(outbox_ids)
+
+    async def unreachable(self, channel: str, chat_id: int, why: str) -> None:
+        return await self.operations.unreachable(channel, chat_id, why)
 
     async def close(self) -> None:
         await self.engine.dispose()

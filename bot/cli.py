@@ -51,6 +51,11 @@ def make_parser() -> Parser:
         help=f"with --webhook: where this worker listens, behind the reverse proxy ({DEFAULT_LISTEN})",
     )
     run.add_argument(
+        "--whatsapp",
+        action="store_true",
+        help="the WhatsApp door: serve the Cloud API's webhook at /whatsapp on --listen (README, The WhatsApp door)",
+    )
+    run.add_argument(
         "--library",
         choices=tuple(telegram_library.MODULES),
         help="the Telegram library to run on (default: FRONTDOOR_TELEGRAM_LIBRARY, else aiogram)",
@@ -310,6 +315,8 @@ def check_language(language: str | None, settings: Settings) -> None:
 
 
 async def run_bot(arguments: argparse.Namespace, settings: Settings) -> int:
+    if arguments.whatsapp:
+        return await run_whatsapp(arguments, settings)
     webhook = webhook_of(arguments.webhook, arguments.listen)  # a mistake answered before that import
     if arguments.library:
         settings = replace(settings, telegram_library=arguments.library)
@@ -323,6 +330,18 @@ async def run_bot(arguments: argparse.Namespace, settings: Settings) -> int:
         gc.enable()
 
     return await serve.run(settings, webhook)
+
+
+async def run_whatsapp(arguments: argparse.Namespace, settings: Settings) -> int:
+    """`run --whatsapp [--listen HOST:PORT]`: the WhatsApp door alone (no Telegram library is imported)."""
+    if arguments.webhook:
+        raise SettingsError("--whatsapp serves its webhook at /whatsapp on --listen: leave --webhook out")
+    listening = webhook_of("http://frontdoor/whatsapp", arguments.listen)
+    assert listening is not None
+    settings.require_whatsapp()  # a missing setting answered before the imports
+    from bot import serve_whatsapp
+
+    return await serve_whatsapp.run(settings, listening.host, listening.port)
 
 
 def jobs_now(now: datetime | None, settings: Settings) -> datetime | None:

@@ -16,6 +16,13 @@ from bot.channels import telegram_library
 from handlers.core.ids import number
 
 DEFAULT_API_URL: Final = "https://api.telegram.org"
+DEFAULT_WHATSAPP_API_URL: Final = "https://graph.facebook.com"
+WHATSAPP_SETTINGS: Final = (
+    "FRONTDOOR_WHATSAPP_TOKEN",
+    "FRONTDOOR_WHATSAPP_PHONE_NUMBER_ID",
+    "FRONTDOOR_WHATSAPP_APP_SECRET",
+    "FRONTDOOR_WHATSAPP_VERIFY_TOKEN",
+)
 DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///frontdoor.db"
 TELEGRAM_USER_IDS: Final = range(1, 2**52)  # the Bot API: "at most 52 significant bits"
 WEBHOOK_SECRET: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
@@ -47,11 +54,35 @@ class Settings:
     # PostgreSQL: connections a worker may hold at once, no more (None: SQLAlchemy's 5, and 10 more
     # when busy). What a deployment sizes against max_connections or PgBouncer (docs/scaling.md).
     database_pool_size: int | None = None
+    whatsapp: dict[str, str] = field(default_factory=dict)  # the FRONTDOOR_WHATSAPP_* settings given
+    whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL
+
+    def require_whatsapp(self) -> WhatsApp:
+        """The WhatsApp door's settings; SettingsError names those missing."""
+        missing = [name for name in WHATSAPP_SETTINGS if not self.whatsapp.get(name)]
+        if missing:
+            raise SettingsError(f"frontdoor run --whatsapp needs {', '.join(missing)} (README, The WhatsApp door)")
+        token, phone_number_id, app_secret, verify_token = (self.whatsapp[name] for name in WHATSAPP_SETTINGS)
+        if not phone_number_id.isdecimal():
+            raise SettingsError(f"FRONTDOOR_WHATSAPP_PHONE_NUMBER_ID: {phone_number_id!r} is not a number")
+        return WhatsApp(token, phone_number_id, app_secret, verify_token, self.whatsapp_api_url)
 
     def require_token(self) -> str:
         if not self.bot_token:
             raise SettingsError(NO_TOKEN)
         return self.bot_token
+
+
+@dataclass(frozen=True)
+class WhatsApp:
+    """The WhatsApp Cloud API: what we send with (the token, our number's id, the Graph API's address)
+    and what proves a webhook request is Meta's (the app's secret, the token of its verification)."""
+
+    token: str
+    phone_number_id: str
+    app_secret: str
+    verify_token: str
+    api_url: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +130,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         person_rate=_number(get, "FRONTDOOR_PERSON_RATE", flood.PER_SECOND, low=0.01, high=1_000_000.0),
         telegram_library=_library(get),
         database_pool_size=_pool_size(get, database_url),
+        whatsapp={name: value for name in WHATSAPP_SETTINGS if (value := get(name))},
+        whatsapp_api_url=_api_url(get, "FRONTDOOR_WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL),
     )
 
 
@@ -120,10 +153,10 @@ def _coordinators(get: Getter) -> frozenset[int]:
     return frozenset(coordinators)
 
 
-def _api_url(get: Getter) -> str:
-    api_url = (get("FRONTDOOR_TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
+def _api_url(get: Getter, name: str = "FRONTDOOR_TELEGRAM_API_URL", default: str = DEFAULT_API_URL) -> str:
+    api_url = (get(name) or default).rstrip("/")
     if not api_url.startswith(("http://", "https://")):
-        raise SettingsError(f"FRONTDOOR_TELEGRAM_API_URL must start with http:// or https://, not {api_url!r}")
+        raise SettingsError(f"{name} must start with http:// or https://, not {api_url!r}")
     return api_url
 
 

@@ -113,7 +113,7 @@ class JobRunner:
     async def _queue(self, uow: UnitOfWork, messages: list[Outgoing], moment: datetime, run: JobsRun) -> None:
         """A job's messages into the outbox, and its transaction committed."""
         # Sent now, even when `moment` is a pretended future (frontdoor jobs run --now).
-        run.chats += await queue(uow, messages, min(moment, self._runtime.clock()))
+        run.chats += await queue(uow, messages, min(moment, self._runtime.clock()), self._runtime)
         await uow.commit()
 
     async def _retry(self, job_id: int, attempts: int, failed: Exception, moment: datetime) -> None:

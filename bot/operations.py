@@ -1,6 +1,7 @@
 """What the command line asks of the program outside any update, each in a transaction of its own:
 a matching dry run, the digest's preview, coordinators invited and revoked, an erasure on someone's
-behalf, retention's plan and run, the webhook's shared secret, the terminal's replies marked sent.
+behalf, retention's plan and run, the webhook's shared secret, the terminal's replies marked sent,
+a chat a channel says cannot be reached.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class Operations:
             messages = await act(runtime.office(uow, channel, runtime.clock()))
             if messages is None:
                 return False
-            await queue(uow, messages, runtime.clock())
+            await queue(uow, messages, runtime.clock(), runtime)
             await uow.commit()
         return True
 
@@ -109,7 +110,7 @@ class Operations:
         while True:
             async with UnitOfWork(self._runtime.sessions) as uow:
                 count, messages = await retention.anonymize_batch(self._runtime.office(uow, channel, moment))
-                await queue(uow, messages, moment)
+                await queue(uow, messages, moment, self._runtime)
                 await uow.commit()
             total += count
             if count < retention.BATCH:
@@ -128,4 +129,13 @@ class Operations:
             return
         async with UnitOfWork(self._runtime.sessions) as uow:
             await uow.outbox.mark_all_sent(outbox_ids, self._runtime.clock())
+            await uow.commit()
+
+    async def unreachable(self, channel: str, chat_id: int, why: str) -> None:
+        """A channel reported, after the fact, that a message could not reach this chat (WhatsApp's
+        "failed" status): as the sender does on such an answer, the person is unreachable and their
+        pending messages dropped."""
+        async with UnitOfWork(self._runtime.sessions) as uow:
+            await uow.outbox.mark_chat_dead(channel, chat_id, why)
+            await uow.participants.mark_unreachable(channel, chat_id, self._runtime.clock())
             await uow.commit()

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from sqlalchemy import Row
 
-from bot.runtime import Runtime, queue
+from bot.runtime import Runtime, fitted_to, queue
 from bot.sender import Leased
 from handlers import front_desk
 from handlers.coordinators import commands
@@ -204,7 +204,9 @@ class Pipeline:
             conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
             program, catalogs = self._runtime.program, self._runtime.catalogs
             t = catalogs.translator(conversation.language or program.default_language)
-            handled.chats = await queue(uow, [Outgoing(channel, event.chat_id, front_desk.apology(t), t.language)], now)
+            handled.chats = await queue(
+                uow, [Outgoing(channel, event.chat_id, front_desk.apology(t), t.language)], now, self._runtime
+            )
         await uow.commit()
         return Received(event, handled, row.answer_id if give_up else None)
 
@@ -235,12 +237,17 @@ class Pipeline:
         outcome = await front_desk.handle(event, context, runtime.office(uow, channel, now))
         await uow.conversations.save(conversation, now)
         reader = conversation.language or runtime.program.default_language  # as the flow left it: a button may set it
-        replies = [settled(lay_out(reply, reader)) for reply in outcome.replies]
-        payloads = [reply_to_payload(reply, edit_message_id=event.message_id) for reply in next_first(replies)]
+        fitted = fitted_to(context.capabilities, runtime.catalogs.translator(reader), outcome.replies)
+        replies = [settled(lay_out(reply, reader)) for reply in fitted]
+        # The reader's language goes with each message, for what a channel adds to it (a list's button).
+        payloads = [
+            reply_to_payload(reply, edit_message_id=event.message_id) | {"language": reader}
+            for reply in next_first(replies)
+        ]
         if payloads and event.kind is not EventKind.TOO_FAST and not await _room(uow, channel, event, payloads):
             payloads = []
         ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
-        others = await queue(uow, outcome.messages, now)
+        others = await queue(uow, outcome.messages, now, runtime)
         chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
         return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
 

@@ -20,10 +20,12 @@ from bot.digest_picture import DigestPictures
 from bot.export_process import ExportProcess
 from handlers.core.bidi import lay_out
 from handlers.core.channel import Capabilities
-from handlers.core.events import Outgoing, reply_to_payload
+from handlers.core.events import Outgoing, Reply, reply_to_payload
+from handlers.core.fitting import fit
 from handlers.core.ports import Office
 from handlers.core.program import Program
 from handlers.core.quoting import settled
+from handlers.core.translator import Translator
 from storage.database import session_factory
 from storage.unit_of_work import UnitOfWork
 
@@ -80,9 +82,19 @@ class Runtime:
         )
 
 
-async def queue(uow: UnitOfWork, messages: list[Outgoing], now: datetime) -> list[int]:
+def fitted_to(channel: Capabilities, t: Translator, replies: list[Reply]) -> list[Reply]:
+    """Replies as the messages `channel` carries (handlers.core.fitting), in `t`'s reader's language."""
+    return [part for reply in replies for part in fit(reply, channel, t)]
+
+
+async def queue(uow: UnitOfWork, messages: list[Outgoing], now: datetime, runtime: Runtime) -> list[int]:
     """Messages to other people, into the outbox of the same transaction; returns their chats."""
     for message in messages:
-        reply = settled(lay_out(message.reply, message.language))
-        await uow.outbox.add(message.channel, message.chat_id, [reply_to_payload(reply)], now)
+        t = runtime.catalogs.translator(message.language)
+        fitted = fitted_to(runtime.capabilities_of(message.channel), t, [message.reply])
+        payloads = [
+            reply_to_payload(settled(lay_out(reply, message.language))) | {"language": message.language}
+            for reply in fitted
+        ]
+        await uow.outbox.add(message.channel, message.chat_id, payloads, now)
     return list(dict.fromkeys(message.chat_id for message in messages))

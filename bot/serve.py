@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from secrets import token_hex, token_urlsafe
 from typing import Any
@@ -75,12 +76,19 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
             log.error("%s", refused.line())
         return TELEGRAM_REFUSED_AT_START
     finally:
-        stop.set()
-        await asyncio.gather(*background)
-        await sender.leave()
-        await client.close()
-        await app.close()
+        await wind_down(stop, background, sender, client.close, app.close)
     return 0
+
+
+async def wind_down(
+    stop: asyncio.Event, background: list[asyncio.Task[None]], sender: Sender, *closing: Callable[[], Awaitable[None]]
+) -> None:
+    """A worker's stop: its background work ends, the other workers take the whole rate, then `closing`."""
+    stop.set()
+    await asyncio.gather(*background)
+    await sender.leave()
+    for close in closing:
+        await close()
 
 
 async def first_contact(client: Client) -> str | None:

@@ -3,3 +3,4 @@
 from typing import Final
 
 TELEGRAM: Final = "telegram"  # the Telegram channel's name, known without importing aiogram
+WHATSAPP: Final = "whatsapp"  # the WhatsApp Cloud API channel's (bot.channels.whatsapp)

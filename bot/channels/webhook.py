@@ -58,11 +58,17 @@ def webhook_app(
         await take(receiver, update)  # only stored: it is handled after this commit
         return web.json_response({"ok": True})
 
+    app = web.Application(client_max_size=MAX_BODY)
+    app.router.add_post(path, on_update)
+    add_health(app, health)
+    return app
+
+
+def add_health(app: web.Application, health: Health) -> None:
+    """`/healthz`: the database and the sender as `health` finds them; 503 when either is not well."""
+
     async def on_health(request: web.Request) -> web.Response:
         healthy, details = await health()
         return web.json_response(details, status=200 if healthy else 503)
 
-    app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post(path, on_update)
     app.router.add_get("/healthz", on_health)
-    return app

@@ -28,6 +28,13 @@ class Capabilities:
     # character counting two: n buttons side by side each show about row_width / n, less their
     # margins; past that a label is cut short ("…"). Checked at 360 pixels in Chromium (frontdoor preview).
     row_width: int = 36
+    # A channel that cannot rewrite a sent message (WhatsApp) gets an edit as a new message: its
+    # `answered` line alone where the flow gave one (handlers.core.fitting).
+    edits_in_place: bool = True
+    # The most choices one message carries (WhatsApp's list: ten rows); more go on further messages.
+    most_choices: int | None = None
+    # One message's text when it carries choices (WhatsApp's interactive body: 1,024 characters).
+    most_text_with_choices: int | None = None
 
     def rows(self, buttons: list[Button], most: int | None = None, *, room: str = "") -> list[tuple[Button, ...]]:
         """`buttons` in order, as many side by side (at most `most`, or `buttons_per_row`) as the longest

@@ -81,6 +81,8 @@ class Reply:
     `answered`: for an edit that rewrites a question to show its answer, that answer on its own
     ("✔ I agree"); when the answer was typed there is no pressed message to rewrite, and a new one
     repeating the whole question (a consent text of a screen) would bury the conversation.
+    `focus`: for such an edit, the data of the button the press changed (a ticked box); a channel that
+    cannot edit, and shows the choices on several messages, sends again only the one holding it.
     """
 
     text: str
@@ -95,6 +97,7 @@ class Reply:
     shows_others_words: bool = False
     language: str | None = None
     answered: str | None = None
+    focus: str | None = None
 
 
 @dataclass(frozen=True)

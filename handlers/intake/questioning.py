@@ -347,7 +347,8 @@ def _on_tick_button(
         ticked.symmetric_difference_update({option})
         conversation.pending = [o.value for o in question.options if o.value in ticked]
     reply = ask(t, ctx, participant, question, editing=conversation.editing, keep_pending=True)
-    return [Reply(reply.text, buttons=reply.buttons, edit=True)]
+    now_on = option in conversation.pending
+    return [Reply(reply.text, buttons=reply.buttons, edit=True, focus=Tick(question.key, option, not now_on).pack())]
 
 
 async def _on_done_button(t: Translator, ctx: Context, participant: Participant, question: Question) -> list[Reply]:

@@ -8,10 +8,10 @@ that names one of them is answered as that button pressed, by the same route.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from handlers.core.buttons import Pressed, Route, answer, fold, near, read, typed_press, typed_words
 from handlers.core.events import Button, Event, Reply
+from handlers.core.fitting import unedited
 from handlers.core.ports import Context
 from handlers.core.translator import Translator
 from handlers.intake.near_misses import DID_YOU_MEAN
@@ -29,7 +29,7 @@ async def as_pressed(
     button = read(data, routes) if data else None
     replies = await answer(button, routes, Pressed(event.user_id, t, ctx)) if button else None
     if replies is not None:
-        return [_under_typed(reply) for reply in replies]
+        return [unedited(reply) for reply in replies]  # new messages: there is no pressed message to edit
     return _did_you_mean(event.text, shown.buttons, t)
 
 
@@ -42,11 +42,3 @@ def _did_you_mean(text: str, rows: Sequence[Sequence[Button]], t: Translator) ->
         return None
     meant = labels[index]
     return [Reply(t.gettext(DID_YOU_MEAN).format(answer=meant.label), buttons=((meant,),))]
-
-
-def _under_typed(reply: Reply) -> Reply:
-    """A reply to a press as a new message under the typed text: there is no pressed message to edit,
-    so a question rewritten to show its answer becomes that answer alone."""
-    if reply.edit and reply.answered is not None:
-        return replace(reply, text=reply.answered, edit=False, answered=None)
-    return replace(reply, edit=False)

@@ -135,12 +135,18 @@ class BotProcess:
         return status
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop(self.process)
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGINT, as Ctrl-C stops the bot; SIGKILL if it has not stopped 15 seconds later."""
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 def free_port() -> int:

@@ -13,6 +13,8 @@ from bot.channels.telegram_library import MODULES
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.people import COORDINATOR
+from tests.e2e.whatsapp_emulator import CloudApiEmulator
+from tests.e2e.whatsapp_process import WhatsAppProcess
 
 
 @pytest.fixture(params=tuple(MODULES))
@@ -31,6 +33,22 @@ async def telegram(library: str) -> AsyncIterator[BotApiEmulator]:
 @pytest.fixture
 async def bot(telegram: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
     process = BotProcess(telegram, tmp_path, environment={"FRONTDOOR_COORDINATORS": str(COORDINATOR)})
+    await process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def whatsapp() -> AsyncIterator[CloudApiEmulator]:
+    """The Cloud API emulator, for the WhatsApp door's tests."""
+    async with CloudApiEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def whatsapp_bot(whatsapp: CloudApiEmulator, tmp_path: Path) -> AsyncIterator[WhatsAppProcess]:
+    """`frontdoor run --whatsapp` on it."""
+    process = WhatsAppProcess(whatsapp, tmp_path)
     await process.start()
     yield process
     process.stop()

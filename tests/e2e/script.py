@@ -37,3 +37,31 @@ async def answer(user: EmulatedUser | Person, action: str, expect: str) -> None:
         await person.share_contact(label, expect=expect)
     else:
         await person.send(action, expect=expect)
+
+
+# A volunteer's whole intake in English, the same on every channel (a tick: a box of a several-choice question).
+CONNECTOR = [
+    ("/start", "Which language would you like to use?"),
+    ("press:English", "Are you new to the region"),
+    ("press:I am a volunteer", "Do you agree?"),
+    ("press:I agree", "What name would you like us to call you?"),
+    ("Jordan", "Which organization do you work for?"),
+    ("Region of Waterloo", "What is your job title?"),
+    ("Planner", "Which industry sectors do you know well?"),
+    ("tick:Government and public service", ""),
+    ("press:Done", "Which languages do you speak?"),
+    ("tick:English", ""),
+    ("press:Done", "What can you offer a newcomer?"),
+    ("tick:A job shadow", ""),
+    ("press:Done", "When are you usually free"),
+    ("tick:Mon am", ""),
+    ("press:Done", "How would you like to meet?"),
+    ("press:In person", "In which communities could you meet a newcomer in person?"),
+    ("tick:Kitchener", ""),
+    ("press:Done", "Where could you meet in person?"),
+    ("Downtown Kitchener library", "How many newcomers could you meet each month?"),
+    ("press:3", "What phone number can the newcomer you meet reach you on?"),
+    ("press:Skip", "What is your e-mail address?"),
+    ("jordan@example.org", "Please check your answers"),
+    ("press:Submit", "Your registration as a volunteer is submitted."),
+]

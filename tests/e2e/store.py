@@ -17,14 +17,14 @@ class Store:
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
 
-    async def queue(self, messages: Iterable[tuple[int, str]]) -> None:
+    async def queue(self, messages: Iterable[tuple[int, str]], channel: str = "telegram") -> None:
         """Messages the program wrote (a digest, reminders), through the outbox as the bot writes them."""
         engine = open_engine(self.database_url)
         try:
             async with UnitOfWork(session_factory(engine)) as uow:
                 now = datetime.now(UTC)
                 for chat_id, words in messages:
-                    await uow.outbox.add("telegram", chat_id, [{"text": words}], now)
+                    await uow.outbox.add(channel, chat_id, [{"text": words}], now)
                 await uow.commit()
         finally:
             await engine.dispose()

@@ -14,7 +14,7 @@ from bot.catalogs import PROJECT_CATALOGS
 from handlers.core.program import load_program
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
-from tests.e2e.script import WAIT, act, answer
+from tests.e2e.script import CONNECTOR, WAIT, act, answer
 from tests.support import driver
 
 
@@ -100,33 +100,6 @@ async def test_a_newcomer_registers_in_french_by_buttons(telegram: BotApiEmulato
     assert answers["profile_link"] == "https://linkedin.com/in/nadia"
     assert len(answers) == 16
     assert telegram.commands[("fr", "default")][0]["description"] == fr("Register, or continue where you left off")
-
-
-CONNECTOR = [
-    ("/start", "Which language would you like to use?"),
-    ("press:English", "Are you new to the region"),
-    ("press:I am a volunteer", "Do you agree?"),
-    ("press:I agree", "What name would you like us to call you?"),
-    ("Jordan", "Which organization do you work for?"),
-    ("Region of Waterloo", "What is your job title?"),
-    ("Planner", "Which industry sectors do you know well?"),
-    ("tick:Government and public service", ""),
-    ("press:Done", "Which languages do you speak?"),
-    ("tick:English", ""),
-    ("press:Done", "What can you offer a newcomer?"),
-    ("tick:A job shadow", ""),
-    ("press:Done", "When are you usually free"),
-    ("tick:Mon am", ""),
-    ("press:Done", "How would you like to meet?"),
-    ("press:In person", "In which communities could you meet a newcomer in person?"),
-    ("tick:Kitchener", ""),
-    ("press:Done", "Where could you meet in person?"),
-    ("Downtown Kitchener library", "How many newcomers could you meet each month?"),
-    ("press:3", "What phone number can the newcomer you meet reach you on?"),
-    ("press:Skip", "What is your e-mail address?"),
-    ("jordan@example.org", "Please check your answers"),
-    ("press:Submit", "Your registration as a volunteer is submitted."),
-]
 
 
 async def test_a_connector_registers_across_crashes_and_loses_nothing(

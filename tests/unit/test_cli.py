@@ -129,6 +129,18 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
             {"FRONTDOOR_BOT_TOKEN": "1:a", "FRONTDOOR_COORDINATORS": "12,bob"},
             "'bob' is not a Telegram user id",
         ),
+        (
+            ["run", "--whatsapp"],
+            {"FRONTDOOR_WHATSAPP_TOKEN": "EAAG"},
+            "needs FRONTDOOR_WHATSAPP_PHONE_NUMBER_ID, FRONTDOOR_WHATSAPP_APP_SECRET, FRONTDOOR_WHATSAPP_VERIFY_TOKEN",
+        ),
+        (["run", "--whatsapp", "--listen", "nowhere"], {}, "--listen 'nowhere' is not HOST:PORT"),
+        (["run", "--whatsapp", "--webhook", "https://x.org/telegram"], {}, "leave --webhook out"),
+        (
+            ["run", "--whatsapp"],
+            {"FRONTDOOR_WHATSAPP_API_URL": "graph.facebook.com"},
+            "FRONTDOOR_WHATSAPP_API_URL must start with http:// or https://",
+        ),
     ],
 )
 def test_a_bad_argument_or_setting_is_one_line_and_status_2(

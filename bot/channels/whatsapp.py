@@ -1,0 +1,224 @@
+"""The WhatsApp Cloud API as a channel: its webhook read into Events, Replies sent through the Graph API.
+
+Plain aiohttp, not pywa: what pywa adds (its own webhook server and handler callbacks, its update
+types, its httpx client) is what Frontdoor has its own of: one webhook that only stores updates
+(bot.incoming), the outbox sender with its pace and retries (bot.sender), one HTTP client. What the
+channel needs of the Cloud API is one POST to send and the webhook's JSON to read, both below.
+
+Anyone can find the webhook: a POST counts only with `X-Hub-Signature-256`, the HMAC-SHA256 of its
+raw body keyed with the app's secret, which Meta alone knows besides us; anything else is 401 and
+stores nothing. The GET with `hub.verify_token` is Meta's check, when the webhook is registered,
+that the address is ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels.refusals import Refusals
+from bot.channels.telegram_library import Receiver
+from bot.channels.webhook import Health, add_health
+from bot.channels.whatsapp_shapes import CHOOSE, SAYS, message
+from bot.config import WhatsApp
+from bot.delivery import Deliver, Delivery
+from handlers.core.events import Event, EventKind, payload_to_reply
+
+PATH: Final = "/whatsapp"
+GRAPH_VERSION: Final = "v21.0"
+SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
+REQUEST_TIMEOUT: Final = 20.0  # seconds for one Graph API call
+# A webhook POST holds at most a few messages and statuses; Meta's are a few kilobytes.
+MAX_BODY: Final = 256 * 1024
+BODY_SECONDS: Final = 10.0
+WA_IDS: Final = range(1, 10**15)  # a phone number's digits, country code first (E.164: at most 15)
+# The Cloud API's error codes, by what the sender does about them (its published error codes).
+RATE_LIMITED: Final = frozenset({4, 80007, 130429, 131056})  # the app's, the number's, the pair's rate
+UNAVAILABLE: Final = frozenset({1, 2, 131000, 131016})  # unknown, service down: later
+CANNOT_RECEIVE: Final = frozenset({131026})  # not on WhatsApp, an old app, or it does not take ours
+OUTSIDE_WINDOW: Final = frozenset({131047})  # more than 24 hours since their last message
+Translate = Callable[[str, str | None], str]  # (msgid, the reader's language) -> the text shown
+
+
+def signed(body: bytes, signature: str, app_secret: str) -> bool:
+    """Whether `signature` ("sha256=<hex>") is the body's HMAC-SHA256 with the app secret; in constant time."""
+    expected = "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def update_id(message_id: str) -> int:
+    """A message's id (wamid.…) as the number updates are stored and deduplicated by: 63 bits of its hash."""
+    return int.from_bytes(hashlib.sha256(message_id.encode()).digest()[:8], "big") >> 1
+
+
+def read_message(message: dict[str, Any]) -> Event | None:
+    """A person's message as an Event: text (a /command too), a pressed button or list row, or
+    anything else (a picture, a voice note); None when it is not a person's message we can read."""
+    sender, message_id = str(message.get("from", "")), message.get("id")
+    if not sender.isdecimal() or int(sender) not in WA_IDS or not isinstance(message_id, str):
+        return None
+    base: dict[str, Any] = {"update_id": update_id(message_id), "user_id": int(sender), "chat_id": int(sender)}
+    kind = message.get("type")
+    if kind == "text":
+        return _typed(str((message.get("text") or {}).get("body", "")), base)
+    if kind == "interactive":
+        interactive = message.get("interactive") or {}
+        chosen = interactive.get(interactive.get("type", ""))
+        data = str(chosen.get("id", "")) if isinstance(chosen, dict) else ""
+        if data.startswith(SAYS):
+            return Event(kind=EventKind.TEXT, text=data.removeprefix(SAYS), **base)
+        return Event(kind=EventKind.CHOICE, text=data, **base)
+    return Event(kind=EventKind.OTHER, **base)
+
+
+def _typed(text: str, base: dict[str, Any]) -> Event:
+    if text.startswith("/") and len(text) > 1:
+        command, _, args = text[1:].partition(" ")
+        return Event(kind=EventKind.COMMAND, text=command.lower(), args=args.strip(), **base)
+    return Event(kind=EventKind.TEXT, text=text, **base)
+
+
+def messages_of(update: Any, phone_number_id: str, field: str = "messages") -> list[dict[str, Any]]:
+    """The people's messages (`field`: or the statuses of ours) a webhook POST carries for our number."""
+    if not isinstance(update, dict) or update.get("object") != "whatsapp_business_account":
+        raise ValueError("not a WhatsApp Business Account update")
+    found: list[dict[str, Any]] = []
+    for value in _values(update):
+        if (value.get("metadata") or {}).get("phone_number_id") == phone_number_id:
+            found += [message for message in value.get(field) or [] if isinstance(message, dict)]
+    return found
+
+
+def cannot_receive(status: dict[str, Any]) -> tuple[int, str] | None:
+    """The chat and why, for a "failed" status saying the number cannot receive (131026); else None.
+
+    The Cloud API may accept a message (200) and only later report it undelivered this way."""
+    recipient = str(status.get("recipient_id", ""))
+    errors = [error for error in status.get("errors") or [] if isinstance(error, dict)]
+    failed = [error for error in errors if error.get("code") in CANNOT_RECEIVE]
+    if status.get("status") != "failed" or not failed or not recipient.isdecimal() or int(recipient) not in WA_IDS:
+        return None
+    return int(recipient), f"{failed[0].get('code')} {failed[0].get('title') or failed[0].get('message') or ''}".strip()
+
+
+def _values(update: dict[str, Any]) -> list[dict[str, Any]]:
+    """What each change of the "messages" field holds (its messages, statuses, our number's metadata)."""
+    changes = [change for entry in update.get("entry") or [] for change in entry.get("changes") or []]
+    return [change.get("value") or {} for change in changes if change.get("field") == "messages"]
+
+
+Unreachable = Callable[[int, str], Awaitable[None]]  # (chat, why): the person cannot be reached
+
+
+def webhook_app(
+    receiver: Receiver, secrets: WhatsApp, health: Health, refusals: Refusals, unreachable: Unreachable
+) -> web.Application:
+    def refuse(status: int, reason: str) -> web.Response:
+        refusals.add(reason)
+        return web.json_response({"ok": False}, status=status)
+
+    async def on_verify(request: web.Request) -> web.Response:
+        query = request.query
+        given = query.get("hub.verify_token", "")
+        if query.get("hub.mode") != "subscribe" or not hmac.compare_digest(
+            given.encode(), secrets.verify_token.encode()
+        ):
+            return refuse(403, "verification without the right token (403)")
+        return web.Response(text=query.get("hub.challenge", ""))
+
+    async def on_update(request: web.Request) -> web.Response:
+        if (request.content_length or 0) > MAX_BODY:
+            return refuse(413, "too big (413)")
+        try:
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return refuse(413, "too big (413)")
+        except TimeoutError:
+            return refuse(408, "body too slow (408)")
+        if not signed(body, request.headers.get(SIGNATURE_HEADER, ""), secrets.app_secret):
+            return refuse(401, "without the right signature (401)")
+        try:
+            update = json.loads(body)
+            messages = messages_of(update, secrets.phone_number_id)
+            failed = [cannot_receive(status) for status in messages_of(update, secrets.phone_number_id, "statuses")]
+        except (ValueError, AttributeError, TypeError, RecursionError):
+            return refuse(400, "not an update (400)")
+        for found in messages:
+            event = read_message(found)
+            if event is not None and receiver.weigh(event.update_id, event.user_id):
+                await receiver.receive(event)  # only stored: handled after this commit
+        for chat in filter(None, failed):  # other statuses (sent, delivered, read) change nothing
+            await unreachable(*chat)
+        return web.json_response({"ok": True})
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app.router.add_get(PATH, on_verify)
+    app.router.add_post(PATH, on_update)
+    add_health(app, health)
+    return app
+
+
+def delivery_of(status: int, answer: Any) -> Delivery:
+    """What the sender does about the Graph API's answer to one message."""
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if status < 300 and error is None:
+        return Delivery("sent")
+    error = error if isinstance(error, dict) else {}
+    code, said = error.get("code"), f"{error.get('code')} {error.get('message', '')}".strip()
+    if status == 429 or code in RATE_LIMITED or status >= 500 or code in UNAVAILABLE:
+        return Delivery("retry", detail=said)
+    if code in CANNOT_RECEIVE:
+        return Delivery("blocked", detail=said)
+    if code in OUTSIDE_WINDOW:
+        # Sent once they write again: until message templates are sent, it waits with the backoff.
+        return Delivery("retry", detail=said)
+    if status in (401, 403):  # the token: kept until an operator fixes it
+        return Delivery("retry", detail=said)
+    return Delivery("rejected", detail=said)
+
+
+class GraphClient:
+    """Sends outbox messages to people through the Graph API's `/{phone-number-id}/messages`."""
+
+    def __init__(self, secrets: WhatsApp, translate: Translate) -> None:
+        self._secrets = secrets
+        self._translate = translate
+        self._url = f"{secrets.api_url}/{GRAPH_VERSION}/{secrets.phone_number_id}/messages"
+        self._session: aiohttp.ClientSession | None = None
+
+    def _opened(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                headers={"Authorization": f"Bearer {self._secrets.token}"},
+                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+            )
+        return self._session
+
+    async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
+        reply, _ = payload_to_reply(payload)
+        if reply.document is not None or reply.photo is not None:
+            return Delivery("rejected", detail="files are not sent on WhatsApp yet (media uploads)")
+        choose = self._translate(CHOOSE, payload.get("language"))
+        body = message(str(chat_id), reply, choose)
+        try:
+            async with self._opened().post(self._url, json=body) as response:
+                status = response.status
+                answer = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            return Delivery("retry", detail=str(error) or type(error).__name__)
+        return delivery_of(status, answer)
+
+    def make_deliver(self) -> Deliver:
+        return self.deliver
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
