@@ -202,18 +202,18 @@ class Sender:
 
     async def _send_chat(self, chat_id: int, items: list[tuple[int, dict[str, Any], int]], deadline: float) -> int:
         sent = 0
-        left = len(items)  # still under way: let go of as each is recorded, the rest when this ends
+        left = len(items)  # still under way: let go of as each is answered, the rest when this ends
         try:
             for index, (outbox_id, payload, attempts) in enumerate(items):
                 delivery = await self._deliver_in_turn(chat_id, payload, deadline)
                 if delivery is None:  # the lease is running out: hand the rest back
                     await self._release([i for i, _, _ in items[index:]])
                     return sent
+                left -= 1
+                self.under_way.let_go(1)  # its call answered: recording it holds next to nothing
                 recorded = await self._record(
                     chat_id, outbox_id, attempts, delivery, later=[i for i, _, _ in items[index + 1 :]]
                 )
-                left -= 1
-                self.under_way.let_go(1)
                 if not recorded:
                     return sent
                 sent += 1
@@ -248,7 +248,13 @@ class Sender:
         """This chat's spacing first, then a turn of the overall rate and the end of any 429 pause."""
         pause = self._chats.wait(chat_id)
         if pause > 0:
-            await asyncio.sleep(pause)
+            # Not under way meanwhile: a chat's pace holds its message back a second whatever the
+            # load, and the consumers held back with it would answer everyone else late.
+            self.under_way.let_go(1)
+            try:
+                await asyncio.sleep(pause)
+            finally:
+                self.under_way.take(1)
         while True:
             turn = await self._limiter.wait()
             pause = self._blocked_until - time.monotonic()

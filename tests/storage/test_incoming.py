@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -296,84 +296,3 @@ async def test_a_poll_handled_whole_wakes_no_consumer_and_one_leaving_a_second_u
     to_user_3 = [text for chat, text in delivered if chat == 3]
     assert "/help: " in to_user_3[-1], "user 3's second update waited for the consumer, woken for it"
     assert "/help: " in [text for chat, text in delivered if chat == 3][-1], "and its answer was sent"
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(500):  # 5 s at most
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-
-
-async def pending_updates(app: Frontdoor) -> list[int]:
-    async with app.sessions() as session:
-        return list((await session.execute(select(IncomingUpdateRow.user_id))).scalars())
-
-
-async def test_while_as_many_replies_as_allowed_are_being_sent_the_next_persons_update_waits_stored(
-    app: Frontdoor,
-) -> None:
-    telegram_answers = asyncio.Event()
-    delivered: list[int] = []
-
-    async def deliver(chat_id: int, payload: dict[str, Any]) -> Delivery:
-        await telegram_answers.wait()
-        delivered.append(chat_id)
-        return Delivery("sent")
-
-    async def answer_button(query_id: str, notice: str | None) -> None:
-        pass
-
-    sender = Sender(app.sessions, "telegram", deliver, chat_interval=0, under_way=1)
-    incoming, stop = Incoming(app, "telegram", sender, answer_button, consumers=1), asyncio.Event()
-    running = asyncio.create_task(incoming.run(stop))
-    async with incoming.gathering():
-        await incoming.receive(event(1, 101, EventKind.COMMAND, "start"))
-    async with incoming.gathering():
-        await incoming.receive(event(2, 102, EventKind.COMMAND, "start"))
-    await asyncio.sleep(0.2)  # time for the consumer to take user 2's update, if it could
-    assert await replies_to(app, 2) == [], "user 1's reply is still being sent: user 2's update is not handled"
-    assert await pending_updates(app) == [2], "but it is stored"
-
-    telegram_answers.set()
-    await until(lambda: 2 in delivered)
-    stop.set()
-    await running
-    assert list(dict.fromkeys(delivered)) == [1, 2], "user 1 answered first, then user 2, once there was room"
-    assert await pending_updates(app) == []
-
-
-async def test_while_as_many_buttons_as_allowed_are_being_answered_the_next_persons_update_waits_stored(
-    app: Frontdoor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(incoming_module, "ANSWERING", 1)
-    telegram_answers = asyncio.Event()
-    answered: list[str] = []
-    delivered: list[int] = []
-
-    async def deliver(chat_id: int, payload: dict[str, Any]) -> Delivery:
-        delivered.append(chat_id)
-        return Delivery("sent")
-
-    async def answer_button(query_id: str, notice: str | None) -> None:
-        answered.append(query_id)
-        await telegram_answers.wait()
-
-    sender = Sender(app.sessions, "telegram", deliver, chat_interval=0)
-    incoming, stop = Incoming(app, "telegram", sender, answer_button, consumers=1), asyncio.Event()
-    running = asyncio.create_task(incoming.run(stop))
-    async with incoming.gathering():
-        await incoming.receive(event(1, 101, EventKind.COMMAND, "start"))
-        await incoming.receive(event(1, 102, EventKind.CHOICE, "lang:en"), answer_id="query-1")
-    await until(lambda: answered == ["query-1"])
-    async with incoming.gathering():
-        await incoming.receive(event(2, 103, EventKind.COMMAND, "start"))
-    await asyncio.sleep(0.2)  # time for the consumer to take user 2's update, if it could
-    assert await replies_to(app, 2) == [], "user 1's button is still being answered: user 2's update waits"
-    assert await pending_updates(app) == [2]
-
-    telegram_answers.set()
-    await until(lambda: 2 in delivered)
-    stop.set()
-    await running
-    assert 2 in delivered and await pending_updates(app) == []
