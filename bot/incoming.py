@@ -19,6 +19,7 @@ from typing import Any, Final
 from bot.app import Batch, Frontdoor
 from bot.flood import Verdict
 from bot.sender import Sender
+from bot.under_way import UnderWay
 from handlers.core.events import Event, EventKind
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ LOOK_EVERY: Final = 0.5
 # Up to this many people's updates are handled in one transaction when that many are waiting (a
 # burst); otherwise each as it comes. More would hold SQLite's write lock longer for little gain.
 TOGETHER: Final = 32
+# Buttons being answered at once before the consumers wait to handle more updates (bot.under_way),
+# as the sender's messages under way (bot.sender.UNDER_WAY): both are Bot API calls, sharing connections.
+ANSWERING: Final = 100
 
 AnswerButton = Callable[[str, str | None], Coroutine[Any, Any, None]]  # (query id, toast or None)
 
@@ -43,6 +47,7 @@ class Incoming:
         self._arrived = asyncio.Event()
         self._gathered: list[tuple[Event, str | None]] | None = None  # while a long poll's updates are read
         self._answering: set[asyncio.Task[None]] = set()
+        self._answers_under_way = UnderWay(ANSWERING)
         self._weighed: dict[int, Verdict] = {}  # update id -> its verdict, weighed before it was read
 
     def weigh(self, update_id: int, user_id: int) -> bool:
@@ -99,8 +104,10 @@ class Incoming:
             self._weighed.clear()  # weighed but never received (an update the library could not read)
         if gathered:
             # Handled at once in the same transaction when possible: the reply then waits for one
-            # commit, not three (stored, handled, leased to the sender).
-            new, batch = await self._app.receive_all(self._channel, gathered, handle=TOGETHER, lease=self._sender.lease)
+            # commit, not three (stored, handled, leased to the sender). Only stored while as many
+            # calls as allowed are under way: the consumers handle them when there is room.
+            handle = TOGETHER if self._has_room() else 0
+            new, batch = await self._app.receive_all(self._channel, gathered, handle=handle, lease=self._sender.lease)
             if new < len(gathered):
                 log.info("%s of %s updates received again", len(gathered) - new, len(gathered))
             self._handled(batch)
@@ -117,8 +124,31 @@ class Incoming:
             await asyncio.wait(set(self._answering), timeout=10)
         await self._sender.settle(timeout=10)
 
+    def _has_room(self) -> bool:
+        """Whether fewer Bot API calls than allowed are under way (replies and button answers)."""
+        return self._sender.under_way.has_room and self._answers_under_way.has_room
+
+    async def _room(self, stop: asyncio.Event) -> None:
+        """Wait until there is room (or `stop` is set)."""
+        if self._has_room():
+            return
+        waits = {asyncio.ensure_future(self._both_have_room()), asyncio.ensure_future(stop.wait())}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+
+    async def _both_have_room(self) -> None:
+        while not self._has_room():
+            await self._answers_under_way.room()
+            await self._sender.under_way.room()
+
     async def _consume(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            await self._room(stop)  # what is stored meanwhile waits in the database, not in memory
+            if stop.is_set():
+                break
             self._arrived.clear()  # before looking: what is stored from now on wakes us again
             try:
                 batch = await self._app.handle_waiting(self._channel, TOGETHER, lease=self._sender.lease)
@@ -144,4 +174,9 @@ class Incoming:
                 # Not awaited: the next updates need not wait for Telegram to answer this call.
                 task = asyncio.create_task(self._answer(received.answer_id, received.handled.notice))
                 self._answering.add(task)
-                task.add_done_callback(self._answering.discard)
+                self._answers_under_way.take()
+                task.add_done_callback(self._answered)
+
+    def _answered(self, task: asyncio.Task[None]) -> None:
+        self._answering.discard(task)
+        self._answers_under_way.let_go()

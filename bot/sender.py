@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Deliver, Delivery
 from bot.pacing import ChatPace, RateLimiter, Turn
+from bot.under_way import UnderWay
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ MAX_BACKOFF_SECONDS: Final = 300.0
 # Messages delivered within this long (at most a chat's interval, which a chat's next message waits
 # anyway) are recorded as sent in one transaction: at a steady rate, one commit for dozens of them.
 MARKS_GATHER_SECONDS: Final = 0.1
+# Messages leased and not yet delivered (nor handed back) before the consumers wait to handle more
+# updates (bot.under_way); a hundred keep python-telegram-bot's 8 and aiogram's 100 connections busy.
+UNDER_WAY: Final = 100
 ByChat = dict[int, list[tuple[int, dict[str, Any], int]]]  # chat -> its messages (outbox id, payload, attempts)
 
 
@@ -79,6 +83,7 @@ class Sender:
         chat_burst: int = 1,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        under_way: int = UNDER_WAY,
     ) -> None:
         self._factory = factory
         self._channel = channel
@@ -99,6 +104,7 @@ class Sender:
         self._marks: _Marks | None = None  # messages delivered, to be recorded as sent together
         self._marking = asyncio.Lock()
         self._behind: set[int] = set()  # chats whose new messages wait for one of theirs being sent
+        self.under_way = UnderWay(under_way)  # messages leased to this sender, not yet delivered nor handed back
 
     @property
     def batch(self) -> int:
@@ -184,6 +190,7 @@ class Sender:
         by_chat: ByChat = {}
         for outbox_id, chat_id, payload, attempts in leased.messages:
             by_chat.setdefault(chat_id, []).append((outbox_id, payload, attempts))
+        self.under_way.take(len(leased.messages))  # under way until each is delivered or handed back (_send_chat)
         return by_chat
 
     async def _deliver_claimed(self, by_chat: ByChat) -> int:
@@ -195,38 +202,59 @@ class Sender:
 
     async def _send_chat(self, chat_id: int, items: list[tuple[int, dict[str, Any], int]], deadline: float) -> int:
         sent = 0
-        for index, (outbox_id, payload, attempts) in enumerate(items):
-            turn = await self._wait_for_turn(chat_id)
-            try:
-                if time.monotonic() > deadline:  # the lease is running out: hand the rest back
+        left = len(items)  # still under way: let go of as each is answered, the rest when this ends
+        try:
+            for index, (outbox_id, payload, attempts) in enumerate(items):
+                delivery = await self._deliver_in_turn(chat_id, payload, deadline)
+                if delivery is None:  # the lease is running out: hand the rest back
                     await self._release([i for i, _, _ in items[index:]])
                     return sent
-                try:
-                    delivery = await self._deliver(chat_id, payload)
-                except Exception as error:  # a channel bug must not kill the sender; the row is retried
-                    log.exception("delivery to chat %s failed", chat_id)
-                    delivery = Delivery("retry", detail=type(error).__name__)
-            finally:
-                turn.finish()
-            self._chats.sent(chat_id)  # from the answer, as for the rate
-            if delivery.retry_after:  # every send holds, from now, not from when it is recorded
-                self._blocked_until = time.monotonic() + delivery.retry_after
-            if not await self._record(
-                chat_id, outbox_id, attempts, delivery, later=[i for i, _, _ in items[index + 1 :]]
-            ):
-                return sent
-            sent += 1
-            self.health.last_delivery = time.monotonic()
+                left -= 1
+                self.under_way.let_go(1)  # its call answered: recording it holds next to nothing
+                recorded = await self._record(
+                    chat_id, outbox_id, attempts, delivery, later=[i for i, _, _ in items[index + 1 :]]
+                )
+                if not recorded:
+                    return sent
+                sent += 1
+                self.health.last_delivery = time.monotonic()
+        finally:
+            self.under_way.let_go(left)
         if chat_id in self._behind:  # its next messages were written meanwhile: now they may go
             self._behind.discard(chat_id)
             self.send_soon([chat_id])
         return sent
 
+    async def _deliver_in_turn(self, chat_id: int, payload: dict[str, Any], deadline: float) -> Delivery | None:
+        """One message delivered at this chat's turn and the overall rate's; None, not sent: its
+        turn came after `deadline`."""
+        turn = await self._wait_for_turn(chat_id)
+        try:
+            if time.monotonic() > deadline:
+                return None
+            try:
+                delivery = await self._deliver(chat_id, payload)
+            except Exception as error:  # a channel bug must not kill the sender; the row is retried
+                log.exception("delivery to chat %s failed", chat_id)
+                delivery = Delivery("retry", detail=type(error).__name__)
+        finally:
+            turn.finish()
+        self._chats.sent(chat_id)  # from the answer, as for the rate
+        if delivery.retry_after:  # every send holds, from now, not from when it is recorded
+            self._blocked_until = time.monotonic() + delivery.retry_after
+        return delivery
+
     async def _wait_for_turn(self, chat_id: int) -> Turn:
         """This chat's spacing first, then a turn of the overall rate and the end of any 429 pause."""
         pause = self._chats.wait(chat_id)
         if pause > 0:
-            await asyncio.sleep(pause)
+            # Not under way meanwhile: a chat's pace holds its message back a second whatever the
+            # load, and the consumers held back with it would answer everyone else late.
+            self.under_way.let_go(1)
+            try:
+                await asyncio.sleep(pause)
+            finally:
+                self.under_way.take(1)
         while True:
             turn = await self._limiter.wait()
             pause = self._blocked_until - time.monotonic()

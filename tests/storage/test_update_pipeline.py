@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import func, select
 
 from bot.app import Frontdoor
@@ -15,15 +12,6 @@ from storage.database import open_engine, upgrade
 from storage.tables import AnswerRow, OutboxRow, ParticipantRow, ProcessedUpdateRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.clock import NOW
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[Frontdoor]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    frontdoor = Frontdoor(load_program(), engine, clock=lambda: NOW)
-    yield frontdoor
-    await frontdoor.close()
 
 
 class Person:
