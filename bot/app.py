@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,6 +31,8 @@ from handlers.intake.screens import check_buttons
 from handlers.privacy import retention
 from storage.consents import numbered_consents
 from storage.database import open_engine, session_factory, upgrade
+
+POSTGRESQL_POOL: Final = 15  # a worker's connections at most: SQLAlchemy's default 5 + 10, all kept
 
 # What a caller of the facade gets back, importable from here as before the split.
 __all__ = ["Batch", "Frontdoor", "Handled", "JobsRun", "Lease", "Received", "build", "declared_capabilities"]
@@ -163,8 +165,13 @@ async def build(settings: Settings) -> Frontdoor:
             f"{', '.join(missing)} in {catalogs.locales} (README, Translating: add one, or leave the language out)"
         )
     program_check.warn_of_gaps(program, catalogs)
-    pool = settings.database_pool_size
-    sizing: dict[str, Any] = {"pool_size": pool, "max_overflow": 0} if pool else {}
+    sizing: dict[str, Any] = {}
+    if settings.database_url.startswith("postgresql"):
+        # Every connection the worker may hold is kept once opened: SQLAlchemy's default (5 kept, 10
+        # more opened and closed as needed) opened and closed one nearly every update under load (eight
+        # consumers, the poller, the sender), each a new server process that prepared its statements
+        # anew. The same 15 at most (docs/scaling.md), unless FRONTDOOR_DATABASE_POOL_SIZE says fewer.
+        sizing = {"pool_size": settings.database_pool_size or POSTGRESQL_POOL, "max_overflow": 0}
     engine = open_engine(settings.database_url, **sizing)
     await upgrade(engine)
     program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))

@@ -51,8 +51,8 @@ class Settings:
     person_burst: float = flood.BURST  # updates one person may send at once (bot.flood says why)
     person_rate: float = flood.PER_SECOND  # and a second after that
     telegram_library: str = telegram_library.DEFAULT  # "aiogram" or "ptb" (python-telegram-bot)
-    # PostgreSQL: connections a worker may hold at once, no more (None: SQLAlchemy's 5, and 10 more
-    # when busy). What a deployment sizes against max_connections or PgBouncer (docs/scaling.md).
+    # PostgreSQL: connections a worker may hold at once, no more (None: 15, bot.app.POSTGRESQL_POOL),
+    # each kept once opened. What a deployment sizes against max_connections or PgBouncer (docs/scaling.md).
     database_pool_size: int | None = None
     whatsapp: dict[str, str] = field(default_factory=dict)  # the FRONTDOOR_WHATSAPP_* settings given
     whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import aiosqlite
-from sqlalchemy import ColumnElement, event, text
+from sqlalchemy import ColumnElement, any_, bindparam, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -83,6 +83,20 @@ def unindexed(column: ColumnElement[str]) -> ColumnElement[str]:
     """A text column as SQLite will not look it up by an index (`column || ''`), for a condition that,
     without table statistics, it would wrongly choose an index for over a better one."""
     return column.concat("")
+
+
+def among(column: ColumnElement[int], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the list bound as `name`, in one statement text whatever the list's length.
+
+    On PostgreSQL `column = ANY(an array)`: asyncpg prepares each statement text anew on each
+    connection (a round trip of its own), and `IN (…)` is a text for each length of list. SQLite
+    prepares nothing ahead: there the list is expanded into `IN (…)`.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY  # PostgreSQL's module, imported by PostgreSQL only
+
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def insert_for(session: AsyncSession) -> Any:

@@ -14,11 +14,11 @@ from typing import Any, Final
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import Delete, Insert
 
 from storage import hot
 from storage.core_tables import INCOMING
-from storage.database import insert_of, unindexed
+from storage.database import among, insert_of, unindexed
 from storage.tables import IncomingUpdateRow
 
 # Every update runs these statements, so they are plain Core statements on the table, built once:
@@ -43,7 +43,6 @@ _CLAIM: Final = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=INCOMING)
 )
-_DONE: Final = delete(INCOMING).where(INCOMING.c.id.in_(bindparam("incoming_ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,11 @@ class Arrived:
     user_id: int
     event: dict[str, Any]
     answer_id: str | None
+
+
+@cache
+def _done(dialect: str) -> Delete:
+    return delete(INCOMING).where(among(INCOMING.c.id, "incoming_ids", dialect))
 
 
 @cache
@@ -116,7 +120,7 @@ class SqlIncoming:
         return (await hot.run(self._session, _CLAIM, {"channel": channel, "now": now, "limit": limit})).all()
 
     async def done(self, incoming_ids: list[int]) -> None:
-        await hot.run(self._session, _DONE, {"incoming_ids": incoming_ids})
+        await hot.run(self._session, _done(self._session.get_bind().dialect.name), {"incoming_ids": incoming_ids})
 
     async def retry(self, incoming_id: int, error: str, not_before: datetime, *, give_up: bool) -> None:
         """A failed attempt: try again from `not_before`, or set it aside so the person's next ones go on."""

@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from re import Pattern
 from typing import Any, Final
 
-from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Update
 
 from storage import hot, outbox_claim
 from storage.core_tables import OUTBOX
-from storage.database import unindexed
+from storage.database import among, unindexed
 from storage.outbox_claim import waiting
 from storage.tables import OutboxRow
 from storage.workers import SILENCE
@@ -41,33 +43,47 @@ _FORGOTTEN: Final[dict[str, Any]] = {
     "attachment": None,
     "chat_id": case((OUTBOX.c.farewell, 0), else_=OUTBOX.c.chat_id),
 }
-_MARK_ALL_SENT: Final = (
-    update(OUTBOX)
-    .where(OUTBOX.c.id.in_(bindparam("outbox_ids", expanding=True)))
-    .values(status="sent", sent_at=bindparam("now"), last_error=None, **_FORGOTTEN)
-)
 _WAITING: Final = select(func.count()).select_from(
     select(OUTBOX.c.id)
     .where(OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat_id"), waiting(OUTBOX))
     .limit(bindparam("most"))
     .subquery()
 )
-_LEASE: Final = (
-    update(OUTBOX)
-    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .values(next_attempt_at=bindparam("lease_until"), attempts=OUTBOX.c.attempts + 1, claimed_by=bindparam("worker"))
-)
-_LAST_SENT: Final = (
-    select(OUTBOX.c.chat_id, func.max(OUTBOX.c.sent_at))
-    .where(
-        OUTBOX.c.channel == bindparam("channel"),
-        OUTBOX.c.chat_id.in_(bindparam("chat_ids", expanding=True)),
-        unindexed(OUTBOX.c.status) == "sent",  # these chats' few messages, not every message ever sent
-        OUTBOX.c.sent_at > bindparam("since"),
-        OUTBOX.c.claimed_by.is_distinct_from(bindparam("worker")),
+
+
+@cache
+def _mark_all_sent(dialect: str) -> Update:
+    return (
+        update(OUTBOX)
+        .where(among(OUTBOX.c.id, "outbox_ids", dialect))
+        .values(status="sent", sent_at=bindparam("now"), last_error=None, **_FORGOTTEN)
     )
-    .group_by(OUTBOX.c.chat_id)
-)
+
+
+@cache
+def _lease(dialect: str) -> Update:
+    return (
+        update(OUTBOX)
+        .where(among(OUTBOX.c.id, "ids", dialect))
+        .values(
+            next_attempt_at=bindparam("lease_until"), attempts=OUTBOX.c.attempts + 1, claimed_by=bindparam("worker")
+        )
+    )
+
+
+@cache
+def _last_sent(dialect: str) -> Select[Any]:
+    return (
+        select(OUTBOX.c.chat_id, func.max(OUTBOX.c.sent_at))
+        .where(
+            OUTBOX.c.channel == bindparam("channel"),
+            among(OUTBOX.c.chat_id, "chat_ids", dialect),
+            unindexed(OUTBOX.c.status) == "sent",  # these chats' few messages, not every message ever sent
+            OUTBOX.c.sent_at > bindparam("since"),
+            OUTBOX.c.claimed_by.is_distinct_from(bindparam("worker")),
+        )
+        .group_by(OUTBOX.c.chat_id)
+    )
 
 
 def _unbroken(picked: dict[int, list[int]], locked: dict[int, Any]) -> list[ClaimedMessage]:
@@ -183,11 +199,11 @@ class SqlOutbox:
         if not picked:
             return []
         ids = [outbox_id for run in picked.values() for outbox_id in run]
-        locked = await hot.run(self._session, outbox_claim.LOCK, values | {"ids": ids})
+        locked = await hot.run(self._session, outbox_claim.lock(dialect), values | {"ids": ids})
         rows = _unbroken(picked, {row.id: row for row in locked})
         if rows:
             leased = {"ids": [row.id for row in rows], "lease_until": lease_until, "worker": worker}
-            await hot.run(self._session, _LEASE, leased)
+            await hot.run(self._session, _lease(dialect), leased)
         return [replace(row, attempts=row.attempts + 1) for row in rows]
 
     async def waiting(self, channel: str, chat_id: int, most: int) -> int:
@@ -202,7 +218,7 @@ class SqlOutbox:
         if not chat_ids:
             return {}
         chats = {"channel": channel, "chat_ids": list(chat_ids), "since": since, "worker": other_than}
-        found = await hot.run(self._session, _LAST_SENT, chats)
+        found = await hot.run(self._session, _last_sent(self._session.get_bind().dialect.name), chats)
         return {chat_id: sent_at for chat_id, sent_at in found if sent_at is not None}
 
     async def forget(self, channel: str, chat_id: int, words: Pattern[str] | None) -> None:
@@ -238,7 +254,8 @@ class SqlOutbox:
         return int(count), oldest
 
     async def mark_all_sent(self, outbox_ids: list[int], now: datetime) -> None:
-        await hot.run(self._session, _MARK_ALL_SENT, {"outbox_ids": outbox_ids, "now": now})
+        statement = _mark_all_sent(self._session.get_bind().dialect.name)
+        await hot.run(self._session, statement, {"outbox_ids": outbox_ids, "now": now})
 
     async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
         await self._session.execute(

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 
 from storage.core_tables import OUTBOX, WORKERS
+from storage.database import among
 
 # Every id is below this: the bound of a chat with fewer than `per_chat` messages waiting.
 _NO_BOUND: Final = 2**62
@@ -106,12 +107,14 @@ def heads(dialect: str, given: bool) -> Select[Any]:
     return select(*columns).select_from(chats.join(message, bounded))
 
 
-# The messages picked, locked (skipping those another sender has locked) and checked again.
-LOCK: Final = (
-    select(OUTBOX.c.id, OUTBOX.c.chat_id, OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.attachment)
-    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)), waiting(OUTBOX), due(OUTBOX))
-    .with_for_update(skip_locked=True, of=OUTBOX)
-)
+@cache
+def lock(dialect: str) -> Select[Any]:
+    """The messages picked, locked (skipping those another sender has locked) and checked again."""
+    return (
+        select(OUTBOX.c.id, OUTBOX.c.chat_id, OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.attachment)
+        .where(among(OUTBOX.c.id, "ids", dialect), waiting(OUTBOX), due(OUTBOX))
+        .with_for_update(skip_locked=True, of=OUTBOX)
+    )
 
 
 def runs(found: list[Any], limit: int) -> dict[int, list[int]]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
@@ -18,6 +18,23 @@ from storage.database import insert_of
 @cache
 def _first_time(dialect: str) -> Insert:
     insert = insert_of(dialect)
+    if dialect == "postgresql":
+        # The updates' ids as one array (unnest): one statement text for any number of updates,
+        # prepared once per connection, where a row of VALUES each made a text for each count.
+        from sqlalchemy.dialects.postgresql import ARRAY  # PostgreSQL's module, imported by PostgreSQL only
+
+        given = select(
+            bindparam("new_channel", type_=PROCESSED.c.channel.type),
+            func.unnest(bindparam("new_update_ids", type_=ARRAY(PROCESSED.c.update_id.type))),
+            bindparam("now", type_=PROCESSED.c.processed_at.type),
+        )
+        from_array: Insert = (
+            insert(PROCESSED)
+            .from_select(["channel", "update_id", "processed_at"], given)
+            .on_conflict_do_nothing()
+            .returning(PROCESSED.c.update_id)
+        )
+        return from_array
     values: dict[str, Any] = {
         "channel": bindparam("new_channel"),
         "update_id": bindparam("new_update_id"),
@@ -42,6 +59,10 @@ class SqlProcessedUpdates:
 
     async def first_times(self, channel: str, update_ids: list[int], now: datetime) -> set[int]:
         """`first_time` for updates handled together, in one statement: those seen for the first time."""
-        statement = _first_time(self._session.get_bind().dialect.name)
-        rows = [{"new_channel": channel, "new_update_id": update_id, "now": now} for update_id in update_ids]
-        return set((await hot.run(self._session, statement, rows)).scalars())
+        dialect = self._session.get_bind().dialect.name
+        rows: hot.Parameters = [
+            {"new_channel": channel, "new_update_id": update_id, "now": now} for update_id in update_ids
+        ]
+        if dialect == "postgresql" and update_ids:
+            rows = {"new_channel": channel, "new_update_ids": update_ids, "now": now}
+        return set((await hot.run(self._session, _first_time(dialect), rows)).scalars())

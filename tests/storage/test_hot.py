@@ -1,5 +1,5 @@
-"""The statements every update runs: straight on the bot's SQLite connection, through the session
-elsewhere, with the same rows, the same values stored, and in the same transaction."""
+"""The statements every update runs: straight on the bot's SQLite connection, and on asyncpg's prepared
+statements on PostgreSQL, with the same rows, the same values stored, and in the same transaction."""
 
 from __future__ import annotations
 
@@ -108,3 +108,17 @@ async def test_a_batch_claimed_empty_remembers_no_update_and_the_transaction_goe
     async with sessions() as session:
         rows = (await session.execute(select(OutboxRow.chat_id))).scalars().all()
     assert (nothing, written.rowcount, rows) == (set(), 0, [5])
+
+
+async def test_a_statement_runs_without_the_sessions_own_execution(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refused(*_: object, **__: object) -> None:
+        raise AssertionError("went through AsyncSession.execute")
+
+    async with sessions() as session, session.begin():
+        monkeypatch.setattr(AsyncSession, "execute", refused)
+        await hot.run(session, _NEW_CONVERSATION, {"user_id": 5, "state": {"step": 1}, "now": TO_THE_MICROSECOND})
+        found = (await hot.run(session, _CONVERSATIONS, {"users": [5]})).one()
+        monkeypatch.undo()
+    assert (found.user_id, found.state) == (5, {"step": 1})

@@ -166,6 +166,21 @@ async def _calls_on_the_loop(folder: Path) -> None:
     assert elsewhere == [], "aiosqlite ran these in its thread: LoopSideSqlite._execute was not called for them"
 
 
+async def _asyncpg_adapter(_: Path) -> None:
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, PGDialect_asyncpg
+
+    adapter = AsyncAdapt_asyncpg_connection
+    for slot in ("_execute_mutex", "_transaction"):
+        assert slot in adapter.__slots__ or any(slot in getattr(base, "__slots__", ()) for base in adapter.__mro__), (
+            slot
+        )
+    assert inspect.iscoroutinefunction(adapter._start_transaction)
+    assert list(inspect.signature(adapter._prepare).parameters) == ["self", "operation", "invalidate_timestamp"]
+    assert inspect.iscoroutinefunction(adapter._prepare)
+    assert callable(adapter._handle_exception)
+    assert isinstance(PGDialect_asyncpg._invalidate_schema_cache_asof, (int, float))
+
+
 PARTS: Final = (
     Part("SQLAlchemy", "SQLCompiler.construct_expanded_state", "gives sqlite3 its SQL and values", _expanded_state),
     Part("SQLAlchemy", "the aiosqlite dialect's qmark paramstyle", "passes values by position", _qmark),
@@ -196,6 +211,12 @@ PARTS: Final = (
     ),
     Part(
         "aiosqlite", "calls routed through Connection._execute", "makes SQLite's calls on the loop", _calls_on_the_loop
+    ),
+    Part(
+        "SQLAlchemy",
+        "the asyncpg connection's _execute_mutex, _transaction, _start_transaction, _prepare and _handle_exception",
+        "runs PostgreSQL's statements as its cursor would",
+        _asyncpg_adapter,
     ),
 )
 
