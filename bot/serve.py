@@ -24,8 +24,9 @@ from bot.channels import TELEGRAM, telegram_capabilities, telegram_library, tele
 from bot.channels.refusals import Refusals
 from bot.channels.telegram_library import Client, Refused, calling
 from bot.config import Settings, SettingsError, Webhook
+from bot.delivery import Deliver
 from bot.health import report
-from bot.incoming import Incoming
+from bot.incoming import AnswerButton, Incoming
 from bot.polling import poll
 from bot.sender import Sender, repeat
 from handlers.intake.conversation import COMMANDS
@@ -155,10 +156,18 @@ class Runtime:
 
 def wire(app: Frontdoor, client: Client, settings: Settings, *, worker: str | None) -> Runtime:
     """The Telegram channel wired to the program: what `run` serves (and the benchmarks drive)."""
+    deliver, answer = telegram_library.make_deliver(client), telegram_library.make_answer_button(client)
+    return Runtime(app, *sender_and_incoming(app, TELEGRAM, deliver, answer, settings, worker=worker))
+
+
+def sender_and_incoming(
+    app: Frontdoor, channel: str, deliver: Deliver, answer: AnswerButton, settings: Settings, *, worker: str | None
+) -> tuple[Sender, Incoming]:
+    """A channel's outbox sender and its incoming updates' consumers, paced as the settings say."""
     sender = Sender(
         app.sessions,
-        TELEGRAM,
-        telegram_library.make_deliver(client),
+        channel,
+        deliver,
         per_second=settings.send_rate,
         chat_interval=settings.chat_interval,
         chat_burst=settings.chat_burst,
@@ -166,8 +175,7 @@ def wire(app: Frontdoor, client: Client, settings: Settings, *, worker: str | No
     )
     # SQLite lets one transaction write at a time: more consumers would only queue for the lock.
     consumers = CONSUMERS if app.engine.dialect.name == "postgresql" else 1
-    incoming = Incoming(app, TELEGRAM, sender, telegram_library.make_answer_button(client), consumers=consumers)
-    return Runtime(app, sender, incoming)
+    return sender, Incoming(app, channel, sender, answer, consumers=consumers)
 
 
 async def poll_until_signalled(runtime: Runtime, client: Client) -> None:

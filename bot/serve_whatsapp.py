@@ -26,9 +26,7 @@ from bot.channels.refusals import Refusals
 from bot.channels.whatsapp import PATH, GraphClient, webhook_app
 from bot.config import Settings, SettingsError
 from bot.health import report
-from bot.incoming import Incoming
-from bot.sender import Sender
-from bot.serve import CONSUMERS, until_signalled, wind_down, worker_name
+from bot.serve import sender_and_incoming, until_signalled, wind_down, worker_name
 
 log = logging.getLogger("frontdoor")
 
@@ -45,17 +43,9 @@ async def run(settings: Settings, host: str, port: int) -> int:
         return app.catalogs.translator(language or app.program.default_language).gettext(message)
 
     client = GraphClient(whatsapp, translate)
-    sender = Sender(
-        app.sessions,
-        WHATSAPP,
-        client.make_deliver(),
-        per_second=settings.send_rate,
-        chat_interval=settings.chat_interval,
-        chat_burst=settings.chat_burst,
-        worker=worker_name(),
+    sender, incoming = sender_and_incoming(
+        app, WHATSAPP, client.make_deliver(), _no_button_to_answer, settings, worker=worker_name()
     )
-    consumers = CONSUMERS if app.engine.dialect.name == "postgresql" else 1
-    incoming = Incoming(app, WHATSAPP, sender, _no_button_to_answer, consumers=consumers)
     stop = asyncio.Event()
     background = [asyncio.create_task(sender.run(stop)), asyncio.create_task(incoming.run(stop))]
 
