@@ -89,7 +89,8 @@ def _contact(cards: Any, base: dict[str, Any]) -> Event:
     not be); a card without one is nothing a question can read."""
     first = cards[0] if isinstance(cards, list) and cards and isinstance(cards[0], dict) else {}
     phones = [phone for phone in first.get("phones") or [] if isinstance(phone, dict)]
-    number = next((str(phone.get("wa_id") or phone.get("phone") or "") for phone in phones), "").strip()
+    numbers = (str(phone.get("wa_id") or phone.get("phone") or "").strip() for phone in phones)
+    number = next((number for number in numbers if number), "")
     if not number:
         return Event(kind=EventKind.OTHER, **base)
     return Event(kind=EventKind.CONTACT, text=number, **base)

@@ -114,6 +114,8 @@ def test_a_contact_card_a_person_shares_reads_as_a_shared_contact_its_whatsapp_n
     assert event is not None and (event.kind, event.text) == (EventKind.CONTACT, "15195550199")
     saved = read_message(shared({"phone": "+1 519-555-0198", "type": "HOME"}))
     assert saved is not None and (saved.kind, saved.text) == (EventKind.CONTACT, "+1 519-555-0198")
+    second = read_message(shared({"type": "WORK"}, {"phone": "+1 519-555-0197", "type": "CELL"}))
+    assert second is not None and second.text == "+1 519-555-0197", "the first entry that has a number"
     bare = read_message(shared())
     assert bare is not None and bare.kind is EventKind.OTHER, "a card without a number answers nothing"
 
