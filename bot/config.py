@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -13,6 +13,7 @@ from dotenv import dotenv_values
 
 from bot import flood
 from bot.channels import telegram_library
+from bot.channels.whatsapp_capabilities import PAIR_BURST, PAIR_INTERVAL, SEND_RATE
 from handlers.core.ids import number
 
 DEFAULT_API_URL: Final = "https://api.telegram.org"
@@ -56,6 +57,20 @@ class Settings:
     database_pool_size: int | None = None
     whatsapp: dict[str, str] = field(default_factory=dict)  # the FRONTDOOR_WHATSAPP_* settings given
     whatsapp_api_url: str = DEFAULT_WHATSAPP_API_URL
+    # The WhatsApp sender's pace: the Cloud API's figures (bot.channels.whatsapp_capabilities says
+    # whose), not Telegram's above; a test or a number with another throughput sets its own.
+    whatsapp_send_rate: float = SEND_RATE
+    whatsapp_pair_interval: float = PAIR_INTERVAL
+    whatsapp_pair_burst: int = PAIR_BURST
+
+    def whatsapp_paced(self) -> Settings:
+        """These settings with the WhatsApp sender's pace where Telegram's is (bot.serve.sender_and_incoming)."""
+        return replace(
+            self,
+            send_rate=self.whatsapp_send_rate,
+            chat_interval=self.whatsapp_pair_interval,
+            chat_burst=self.whatsapp_pair_burst,
+        )
 
     def require_whatsapp(self) -> WhatsApp:
         """The WhatsApp door's settings; SettingsError names those missing."""
@@ -132,6 +147,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         database_pool_size=_pool_size(get, database_url),
         whatsapp={name: value for name in WHATSAPP_SETTINGS if (value := get(name))},
         whatsapp_api_url=_api_url(get, "FRONTDOOR_WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL),
+        whatsapp_send_rate=_number(get, "FRONTDOOR_WHATSAPP_SEND_RATE", SEND_RATE, low=0.1, high=1000.0),
+        whatsapp_pair_interval=_number(get, "FRONTDOOR_WHATSAPP_PAIR_INTERVAL", PAIR_INTERVAL, low=0.0, high=60.0),
+        whatsapp_pair_burst=_whole(get, "FRONTDOOR_WHATSAPP_PAIR_BURST", PAIR_BURST, low=1, high=PAIR_BURST),
     )
 
 

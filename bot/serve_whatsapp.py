@@ -43,8 +43,9 @@ async def run(settings: Settings, host: str, port: int) -> int:
         return app.catalogs.translator(language or app.program.default_language).gettext(message)
 
     client = GraphClient(whatsapp, translate)
+    # Paced as the Cloud API counts (80 a second, a person's pair rate), not as Telegram does.
     sender, incoming = sender_and_incoming(
-        app, WHATSAPP, client.make_deliver(), _no_button_to_answer, settings, worker=worker_name()
+        app, WHATSAPP, client.make_deliver(), _no_button_to_answer, settings.whatsapp_paced(), worker=worker_name()
     )
     stop = asyncio.Event()
     background = [asyncio.create_task(sender.run(stop)), asyncio.create_task(incoming.run(stop))]

@@ -26,10 +26,11 @@ from aiohttp import web
 from bot.channels.refusals import Refusals
 from bot.channels.telegram_library import Receiver
 from bot.channels.webhook import Health, add_health
-from bot.channels.whatsapp_shapes import CHOOSE, SAYS, message
+from bot.channels.whatsapp_media import upload_of
+from bot.channels.whatsapp_shapes import CHOOSE, OWN_NUMBER, SAYS, message
 from bot.config import WhatsApp
 from bot.delivery import Deliver, Delivery
-from handlers.core.events import Event, EventKind, payload_to_reply
+from handlers.core.events import Event, EventKind, Reply, payload_to_reply
 
 PATH: Final = "/whatsapp"
 GRAPH_VERSION: Final = "v21.0"
@@ -74,8 +75,25 @@ def read_message(message: dict[str, Any]) -> Event | None:
         data = str(chosen.get("id", "")) if isinstance(chosen, dict) else ""
         if data.startswith(SAYS):
             return Event(kind=EventKind.TEXT, text=data.removeprefix(SAYS), **base)
+        if data == OWN_NUMBER:  # "Use this number": the number they write from, as Telegram's shared contact
+            return Event(kind=EventKind.CONTACT, text=sender, **base)
         return Event(kind=EventKind.CHOICE, text=data, **base)
+    if kind == "contacts":
+        return _contact(message.get("contacts"), base)
     return Event(kind=EventKind.OTHER, **base)
+
+
+def _contact(cards: Any, base: dict[str, Any]) -> Event:
+    """A contact card a person shared, as the Event a contact shared on Telegram makes: its first
+    phone number, its WhatsApp number where the card has one (international, as a saved number may
+    not be); a card without one is nothing a question can read."""
+    first = cards[0] if isinstance(cards, list) and cards and isinstance(cards[0], dict) else {}
+    phones = [phone for phone in first.get("phones") or [] if isinstance(phone, dict)]
+    numbers = (str(phone.get("wa_id") or phone.get("phone") or "").strip() for phone in phones)
+    number = next((number for number in numbers if number), "")
+    if not number:
+        return Event(kind=EventKind.OTHER, **base)
+    return Event(kind=EventKind.CONTACT, text=number, **base)
 
 
 def _typed(text: str, base: dict[str, Any]) -> Event:
@@ -186,12 +204,14 @@ def delivery_of(status: int, answer: Any) -> Delivery:
 
 
 class GraphClient:
-    """Sends outbox messages to people through the Graph API's `/{phone-number-id}/messages`."""
+    """Sends outbox messages to people through the Graph API's `/{phone-number-id}/messages`, a file
+    uploaded to its `/media` first."""
 
     def __init__(self, secrets: WhatsApp, translate: Translate) -> None:
         self._secrets = secrets
         self._translate = translate
         self._url = f"{secrets.api_url}/{GRAPH_VERSION}/{secrets.phone_number_id}/messages"
+        self._media_url = f"{secrets.api_url}/{GRAPH_VERSION}/{secrets.phone_number_id}/media"
         self._session: aiohttp.ClientSession | None = None
 
     def _opened(self) -> aiohttp.ClientSession:
@@ -205,16 +225,36 @@ class GraphClient:
     async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
         reply, _ = payload_to_reply(payload)
         if reply.document is not None or reply.photo is not None:
-            return Delivery("rejected", detail="files are not sent on WhatsApp yet (media uploads)")
+            return await self._send_file(str(chat_id), reply)
         choose = self._translate(CHOOSE, payload.get("language"))
-        body = message(str(chat_id), reply, choose)
+        delivery, _ = await self._post(self._url, message(str(chat_id), reply, choose))
+        return delivery
+
+    async def _send_file(self, to: str, reply: Reply) -> Delivery:
+        """Upload the reply's file to the media store, then send it by its id (bot.channels.whatsapp_media);
+        an upload refused or failed is the Delivery a message's would be (retried, or rejected)."""
+        upload = upload_of(reply)
+        if isinstance(upload, str):
+            return Delivery("rejected", detail=upload)
+        stored, answer = await self._post(self._media_url, upload.form())
+        if stored.outcome != "sent":
+            return stored
+        media_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(media_id, str) or not media_id:
+            return Delivery("retry", detail="the media store gave no id")
+        delivery, _ = await self._post(self._url, upload.message(to, media_id))
+        return delivery
+
+    async def _post(self, url: str, body: dict[str, Any] | aiohttp.FormData) -> tuple[Delivery, Any]:
+        """One Graph API call (a JSON body, or an upload's form): what the sender does, and the answer."""
+        sent = {"data": body} if isinstance(body, aiohttp.FormData) else {"json": body}
         try:
-            async with self._opened().post(self._url, json=body) as response:
+            async with self._opened().post(url, **sent) as response:
                 status = response.status
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            return Delivery("retry", detail=str(error) or type(error).__name__)
-        return delivery_of(status, answer)
+            return Delivery("retry", detail=str(error) or type(error).__name__), None
+        return delivery_of(status, answer), answer
 
     def make_deliver(self) -> Deliver:
         return self.deliver

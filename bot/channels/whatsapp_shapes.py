@@ -1,4 +1,5 @@
-"""A Reply as the Cloud API's message: text, up to three reply buttons, or a list of up to ten rows.
+"""A Reply as the Cloud API's message: text, up to three reply buttons, a list of up to ten rows, or
+a contact card.
 
 The reply comes fitted already (handlers.core.fitting: no more choices than a list holds, no longer
 body than an interactive message takes); here each choice gets WhatsApp's shape. Three short labels
@@ -13,11 +14,13 @@ import re
 from typing import Any, Final
 
 from bot.channels import whatsapp_capabilities as limits
-from handlers.core.events import Button, Reply
+from handlers.core.events import Button, ContactCard, Reply
 from handlers.core.translator import N_
 
 CHOOSE: Final = N_("Choose")  # the button that opens a list of choices
 SAYS: Final = "say:"  # a choice standing for typed words: the rest of its id is what it says
+# The phone question's contact button: the number the person writes from (bot.channels.whatsapp).
+OWN_NUMBER: Final = "number:own"
 ELLIPSIS: Final = "…"
 OPENS: Final = "\u2066\u2067\u2068"  # an isolate's start (handlers.core.bidi): each needs its end kept
 CLOSES: Final = "\u2069"
@@ -28,13 +31,31 @@ WORD_ENDS: Final = re.compile(r"(?=\s)|(?<=[，、/／])")
 def message(to: str, reply: Reply, choose: str) -> dict[str, Any]:
     """The Graph API's body for sending `reply` to the WhatsApp number `to`; `choose`: the list's
     button, in the reader's language."""
+    own_number = [Button(reply.contact_button, OWN_NUMBER)] if reply.contact_button else []
     choices = [button for row in reply.buttons for button in row] or [
-        Button(label, SAYS + label) for label in reply.keyboard
+        *own_number,
+        *(Button(label, SAYS + label) for label in reply.keyboard),
     ]
     base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
+    if reply.contact_card is not None:
+        return base | {"type": "contacts", "contacts": [card(reply.contact_card)]}
     if not choices:
         return base | {"type": "text", "text": {"body": reply.text, "preview_url": not reply.shows_others_words}}
     return base | {"type": "interactive", "interactive": interactive(reply.text, choices, choose)}
+
+
+def card(contact: ContactCard) -> dict[str, Any]:
+    """A contact as the Cloud API's contacts message holds one: its name (formatted, and the first
+    name it requires beside), phones, e-mails, organization and title, those given."""
+    shown: dict[str, Any] = {"name": {"formatted_name": contact.name, "first_name": contact.name}}
+    if contact.phones:
+        shown["phones"] = [{"phone": phone, "type": "CELL"} for phone in contact.phones]
+    if contact.emails:
+        shown["emails"] = [{"email": email, "type": "WORK"} for email in contact.emails]
+    org = {key: value for key, value in (("company", contact.organization), ("title", contact.title)) if value}
+    if org:
+        shown["org"] = org
+    return shown
 
 
 def interactive(body: str, choices: list[Button], choose: str) -> dict[str, Any]:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Final
 
 from handlers.core.events import Button
+from handlers.core.translator import N_
+
+# The button that shares a person's phone number with the bot (Telegram asks their app for it).
+SHARE_MY_NUMBER: Final = N_("📱 Share my phone number")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,13 @@ class Capabilities:
     most_choices: int | None = None
     # One message's text when it carries choices (WhatsApp's interactive body: 1,024 characters).
     most_text_with_choices: int | None = None
+    # msgid: the phone question's button that gives the bot the person's own number. Telegram asks
+    # their app to share it; a channel that knows it already (WhatsApp: the number they write from)
+    # offers to use it.
+    contact_button: str = SHARE_MY_NUMBER
+    # Whether a shared contact (Reply.contact_card) goes as a card of its own (WhatsApp's contacts
+    # message); elsewhere the reply's text, which says it anyway, is all.
+    sends_contact_cards: bool = False
 
     def rows(self, buttons: list[Button], most: int | None = None, *, room: str = "") -> list[tuple[Button, ...]]:
         """`buttons` in order, as many side by side (at most `most`, or `buttons_per_row`) as the longest

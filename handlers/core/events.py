@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -65,6 +65,18 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class ContactCard:
+    """A person's contact, sent as a card the reader can save or tap to call (a meeting's other side, a
+    referral); only on a channel whose Capabilities say it sends cards: the reply's text says it anyway."""
+
+    name: str
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    organization: str = ""
+    title: str = ""  # their role or job title
+
+
+@dataclass(frozen=True)
 class Reply:
     """One outgoing message.
 
@@ -83,6 +95,8 @@ class Reply:
     repeating the whole question (a consent text of a screen) would bury the conversation.
     `focus`: for such an edit, the data of the button the press changed (a ticked box); a channel that
     cannot edit, and shows the choices on several messages, sends again only the one holding it.
+    `contact_card`: a contact the text shares, as a card of its own where the channel sends cards
+    (handlers.core.fitting), else left to the text.
     """
 
     text: str
@@ -98,6 +112,7 @@ class Reply:
     language: str | None = None
     answered: str | None = None
     focus: str | None = None
+    contact_card: ContactCard | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +184,8 @@ def reply_to_payload(reply: Reply, *, edit_message_id: int | None = None) -> dic
         }
     if reply.photo is not None:
         payload["photo"] = {"content": reply.photo.content, "caption": reply.photo.caption}
+    if reply.contact_card is not None:
+        payload["contact_card"] = asdict(reply.contact_card)
     return payload
 
 
@@ -177,9 +194,20 @@ def _content(stored: bytes | str) -> bytes:
     return stored if isinstance(stored, bytes) else base64.b64decode(stored)
 
 
+def _card(stored: dict[str, Any]) -> ContactCard:
+    """A contact card as `reply_to_payload` stored it (its lists as JSON gives them back)."""
+    return ContactCard(
+        name=str(stored["name"]),
+        phones=tuple(stored.get("phones", ())),
+        emails=tuple(stored.get("emails", ())),
+        organization=str(stored.get("organization", "")),
+        title=str(stored.get("title", "")),
+    )
+
+
 def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
     """The Reply an outbox payload holds, and the id of the message it edits (if any)."""
-    document, photo = payload.get("document"), payload.get("photo")
+    document, photo, card = payload.get("document"), payload.get("photo"), payload.get("contact_card")
     reply = Reply(
         text=str(payload.get("text", "")),
         buttons=tuple(tuple(Button(label, data) for label, data in row) for row in payload.get("buttons", [])),
@@ -193,6 +221,7 @@ def payload_to_reply(payload: dict[str, Any]) -> tuple[Reply, int | None]:
         if document
         else None,
         photo=Photo(photo["content"], photo.get("caption", "")) if photo else None,
+        contact_card=_card(card) if card else None,
     )
     return reply, payload.get("edit_message_id")
 

@@ -40,6 +40,11 @@ def unedited(reply: Reply) -> Reply:
 
 def fit(reply: Reply, channel: Capabilities, t: Translator) -> list[Reply]:
     """`reply` as the messages `channel` can carry, in the order they are read."""
+    if reply.contact_card is not None:
+        # The card after the words that introduce it, as a message of its own (a card carries no
+        # text); on a channel without cards, the words alone, which give the same contact.
+        card = [Reply("", contact_card=reply.contact_card)] if channel.sends_contact_cards else []
+        return fit(replace(reply, contact_card=None), channel, t) + card
     focus = None
     if reply.edit and not channel.edits_in_place:
         reply, focus = unedited(reply), reply.focus

@@ -71,7 +71,7 @@ def question_reply(
     if question.kind is Kind.PHONE:
         # A share-contact keyboard takes no inline buttons: Keep or Skip is a key that types its label.
         key = t.pgettext("question", "Keep") if has_answer else t.pgettext("question", "Skip")
-        return Reply(text, contact_button=t.gettext("📱 Share my phone number"), keyboard=(key,))
+        return Reply(text, contact_button=t.gettext(channel.contact_button), keyboard=(key,))
     return Reply(text, buttons=tuple(leave), edit=edit)
 
 

@@ -7,7 +7,7 @@ from typing import Final
 
 from babel.lists import format_list
 
-from handlers.core.events import Button, Document, Outcome, Reply
+from handlers.core.events import Button, ContactCard, Document, Outcome, Reply
 from handlers.core.model import Meeting, Participant, Proposal, ProposalStatus, Role
 from handlers.core.people import answer, name, to, translator, zone_of
 from handlers.core.ports import Office
@@ -116,4 +116,21 @@ def details(office: Office, meeting: Meeting, reader: Participant, other: Partic
         now=office.now,
     )
     document = Document("meeting.ics", calendar, caption=t.gettext("Add the meeting to your calendar"))
-    return [Reply(lines[0] + "\n\n" + "\n".join(lines[1:]), buttons=tuple(buttons)), Reply("", document=document)]
+    text = lines[0] + "\n\n" + "\n".join(lines[1:])
+    return [Reply(text, buttons=tuple(buttons), contact_card=card_of(other)), Reply("", document=document)]
+
+
+def card_of(person: Participant) -> ContactCard | None:
+    """The contact the details share, as a card to save (where the channel sends cards): the name
+    and the phone and e-mail they gave, as they gave them; none without a way to reach them."""
+    given = {key: person.answers.get(key) for key in ("phone", "email", "job_title", "occupation")}
+    phones, emails = [value for value in (given["phone"],) if value], [value for value in (given["email"],) if value]
+    if not phones and not emails:
+        return None
+    title = given["job_title"] or given["occupation"] or ""
+    return ContactCard(
+        name=unmarked(person.first_name or "?"),
+        phones=tuple(str(phone) for phone in phones),
+        emails=tuple(str(email) for email in emails),
+        title=unmarked(str(title)) if isinstance(title, str) else "",
+    )

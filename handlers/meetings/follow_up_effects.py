@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Final
 
 from handlers.coordinators import review
-from handlers.core.events import Outcome, Outgoing, Reply
+from handlers.core.events import ContactCard, Outcome, Outgoing, Reply
 from handlers.core.model import FollowUp, Meeting, MeetingOutcome, MeetingStatus, Participant, ProposalStatus, Role
 from handlers.core.people import name, to, translator
 from handlers.core.ports import Office
@@ -146,7 +146,14 @@ async def referral_added(answering: Answering, value: str | None) -> Outcome:
     invite = t.gettext(
         "Would they like to volunteer too? Send them this personal link; it tells us that you invited them:\n{link}"
     ).format(link=link)
-    return Outcome([Reply(added + "\n\n" + invite)])
+    # Where the channel sends cards, the contact comes as one to save (the phone number to add once
+    # they have it): the name they typed, the role and organization as the card's title and company.
+    card = (
+        ContactCard(name=referral.name, organization=referral.organization or "", title=referral.role or "")
+        if referral.name
+        else None
+    )
+    return Outcome([Reply(added + "\n\n" + invite, contact_card=card)])
 
 
 def contact_details(t: Translator, parts: tuple[str | None, ...]) -> str:

@@ -7,6 +7,12 @@ buttons or a title over 20 characters, a list over ten rows or with a row's titl
 characters (description 72, button 20, id 200), a body over 1,024 characters under choices or 4,096
 alone; and a free-form message to someone whose last message is older than 24 hours (error 131047,
 "Re-engagement message"). Its clock is the test's to move (`hours_pass`).
+
+Files go as the Cloud API takes them: uploaded to `/media` first (multipart: the file with its
+type, `type`, `messaging_product`), of a type on WhatsApp's list and within its size, then sent
+by the id the upload returned in a `document` or `image` message; a `contacts` message needs each
+contact's formatted name and one more part of it. Told a pair rate (`pair_rate`), it refuses a
+message to a person who got more than that allows with error 131056, as Meta does.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +40,21 @@ APP_SECRET: Final = "emulated-app-secret-0123456789abcdef"
 VERIFY_TOKEN: Final = "emulated-verify-token"
 WINDOW: Final = timedelta(hours=24)
 WAIT: Final = 30.0
+# The Cloud API's supported media: documents of these types up to 100 MB, images up to 5 MB.
+DOCUMENT_TYPES: Final = frozenset(
+    {
+        "text/plain",
+        "application/pdf",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    }
+)
+IMAGE_TYPES: Final = frozenset({"image/jpeg", "image/png"})
+MOST_BYTES: Final = {"document": 100_000_000, "image": 5_000_000}
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -55,12 +77,27 @@ def _within(value: Any, most: int, what: str, code: int = 131009) -> str:
     return value
 
 
-def check(body: dict[str, Any]) -> None:
-    """Raise Refused for what the Cloud API refuses in a message's body."""
+@dataclass(frozen=True)
+class Media:
+    """A file in the emulated media store."""
+
+    mime: str
+    filename: str
+    content: bytes
+
+
+def check(body: dict[str, Any], media: dict[str, Media] | None = None) -> None:
+    """Raise Refused for what the Cloud API refuses in a message's body (`media`: the store's files)."""
     if body.get("messaging_product") != "whatsapp" or not str(body.get("to", "")).isdecimal():
         raise Refused(100, "(#100) Invalid parameter: messaging_product and to are required")
     if body.get("type") == "text":
         _within((body.get("text") or {}).get("body"), 4096, "text.body", code=100)
+        return
+    if body.get("type") in ("document", "image"):
+        _check_media(body, media or {})
+        return
+    if body.get("type") == "contacts":
+        _check_contacts(body)
         return
     if body.get("type") != "interactive":
         raise Refused(100, f"(#100) Invalid parameter: type {body.get('type')!r} is not emulated")
@@ -92,23 +129,85 @@ def check(body: dict[str, Any]) -> None:
         raise Refused(100, f"(#100) Invalid parameter: interactive type {interactive.get('type')!r}")
 
 
+def _check_media(body: dict[str, Any], media: dict[str, Media]) -> None:
+    """A document or image message: the id of an uploaded file of its kind; a caption of at most 1,024."""
+    kind = str(body["type"])
+    sent = body.get(kind)
+    if not isinstance(sent, dict) or not isinstance(sent.get("id"), str):
+        raise Refused(100, f"(#100) Invalid parameter: {kind}.id is required (or a link)")
+    stored = media.get(sent["id"])
+    if stored is None:
+        raise Refused(131053, f"(#131053) Media upload error: no media with id {sent['id']}")
+    if (stored.mime in IMAGE_TYPES) != (kind == "image"):
+        raise Refused(131053, f"(#131053) Media upload error: a {stored.mime} file is not an {kind}")
+    if "caption" in sent:
+        _within(sent["caption"], 1024, f"{kind}.caption", code=100)
+
+
+def _check_contacts(body: dict[str, Any]) -> None:
+    """A contacts message: each contact's name with its formatted name and one more part; phones with a number."""
+    contacts = body.get("contacts")
+    if not isinstance(contacts, list) or not contacts:
+        raise Refused(100, "(#100) Invalid parameter: contacts must be a non-empty list")
+    for contact in contacts:
+        name = contact.get("name") if isinstance(contact, dict) else None
+        if not isinstance(name, dict) or not name.get("formatted_name"):
+            raise Refused(100, "(#100) Invalid parameter: contacts.name.formatted_name is required")
+        parts = ("first_name", "last_name", "middle_name", "suffix", "prefix")
+        if not any(name.get(part) for part in parts):
+            raise Refused(
+                100, "(#100) Invalid parameter: a contact's name needs at least one part beside formatted_name"
+            )
+        for phone in contact.get("phones") or []:
+            if not isinstance(phone, dict) or not (phone.get("phone") or phone.get("wa_id")):
+                raise Refused(100, "(#100) Invalid parameter: contacts.phones need a phone")
+
+
+class PairRate:
+    """Meta's pair rate, one business number to one person: `burst` messages at once, then one every
+    `interval` seconds (a bucket per person, in real time: the pace is the bot's, not the test clock's)."""
+
+    def __init__(self, interval: float, burst: int) -> None:
+        self.interval, self.burst = interval, burst
+        self._people: dict[str, tuple[float, float]] = {}  # wa_id -> (allowance, when)
+
+    def take(self, wa_id: str) -> bool:
+        """Whether a message to `wa_id` may go now (and count it)."""
+        now = time.monotonic()
+        allowance, at = self._people.get(wa_id, (float(self.burst), now))
+        allowance = min(float(self.burst), allowance + (now - at) / self.interval)
+        if allowance < 1.0:
+            self._people[wa_id] = (allowance, now)
+            return False
+        self._people[wa_id] = (allowance - 1.0, now)
+        return True
+
+
 @dataclass
 class Received:
     """A message the bot sent a person, as their phone shows it."""
 
     id: str
     body: dict[str, Any]
+    file: Media | None = None  # a document's or an image's, as uploaded
 
     @property
     def text(self) -> str:
-        if self.body["type"] == "text":
+        """What the phone shows as words: a text, an interactive body, a file's caption, a card's name."""
+        kind = self.body["type"]
+        if kind == "text":
             return str(self.body["text"]["body"])
+        if kind in ("document", "image"):
+            return str(self.body[kind].get("caption", ""))
+        if kind == "contacts":
+            return str(self.body["contacts"][0]["name"]["formatted_name"])
         return str(self.body["interactive"]["body"]["text"])
 
     @property
     def kind(self) -> str:
-        """ "text", "button" (reply buttons) or "list"."""
-        return "text" if self.body["type"] == "text" else str(self.body["interactive"]["type"])
+        """ "text", "button" (reply buttons), "list", "document", "image" or "contacts"."""
+        kind = str(self.body["type"])
+        return str(self.body["interactive"]["type"]) if kind == "interactive" else kind
 
     def choices(self) -> list[dict[str, str]]:
         """What can be tapped: each with its id, title, and (a list's row) description."""
@@ -136,6 +235,12 @@ class WhatsAppUser:
     async def send(self, text: str) -> int:
         """Type a message; the webhook's answer status."""
         return await self.emulator.deliver(self, {"type": "text", "text": {"body": text}})
+
+    async def share_contact(self, name: str, phone: str, wa_id: str | None = None) -> int:
+        """Share a contact card from their address book (WhatsApp's attach, Contact)."""
+        phones = [{"phone": phone, "type": "CELL"} | ({"wa_id": wa_id} if wa_id else {})]
+        card = {"name": {"formatted_name": name, "first_name": name.split()[0]}, "phones": phones}
+        return await self.emulator.deliver(self, {"type": "contacts", "contacts": [card]})
 
     async def press(self, label: str) -> int:
         """Tap the choice showing `label`, on the newest message that offers it (once one does: a
@@ -179,13 +284,19 @@ class CloudApiEmulator:
         self.refused: list[tuple[int, str]] = []
         self.cannot_receive: set[str] = set()  # numbers no longer on WhatsApp (error 131026)
         self.calls = 0
+        self.media: dict[str, Media] = {}  # the media store: uploads by their id
+        self.pair_rate: PairRate | None = None  # Meta's pair rate, when a test sets one (error 131056)
+        # What the next calls to "messages" or "media" are answered, whatever they hold: (status, the
+        # error's code; None: a body that is not JSON, as a proxy's 502 page).
+        self.failures: dict[str, list[tuple[int, int | None]]] = {"messages": [], "media": []}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> CloudApiEmulator:
-        app = web.Application()
+        app = web.Application(client_max_size=MOST_BYTES["document"] + 1_000_000)  # an upload and its form
         app.router.add_post(f"/{VERSION}/{{number}}/messages", self._on_message)
+        app.router.add_post(f"/{VERSION}/{{number}}/media", self._on_media)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -207,15 +318,25 @@ class CloudApiEmulator:
     def hours_pass(self, hours: float) -> None:
         self.now += timedelta(hours=hours)
 
-    async def _on_message(self, request: web.Request) -> web.Response:
+    def _turned_away(self, request: web.Request, endpoint: str) -> web.Response | None:
+        """A call without our token or number (401), or one a test told to fail; None: served."""
         self.calls += 1
         if request.headers.get("Authorization") != f"Bearer {TOKEN}" or request.match_info["number"] != PHONE_NUMBER_ID:
             return self._error(401, 190, "Invalid OAuth access token.")
+        if self.failures[endpoint]:
+            return self._failure(*self.failures[endpoint].pop(0))
+        return None
+
+    async def _on_message(self, request: web.Request) -> web.Response:
+        if (turned_away := self._turned_away(request, "messages")) is not None:
+            return turned_away
         body = await request.json()
         try:
-            check(body)
+            check(body, self.media)
             if str(body["to"]) in self.cannot_receive:
                 raise Refused(131026, "Message undeliverable")
+            if self.pair_rate is not None and not self.pair_rate.take(str(body["to"])):
+                raise Refused(131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit")
             last = self.last_from.get(str(body["to"]))
             if last is None or self.now - last > WINDOW:
                 raise Refused(
@@ -224,7 +345,9 @@ class CloudApiEmulator:
         except Refused as refused:
             self.refused.append((refused.code, refused.message))
             return self._error(400, refused.code, refused.message)
-        sent = Received(f"wamid.out{next(self._ids)}", body)
+        kind = body["type"]
+        file = self.media.get(body[kind]["id"]) if kind in ("document", "image") else None
+        sent = Received(f"wamid.out{next(self._ids)}", body, file)
         self.user(str(body["to"]), "").inbox.append(sent)
         return web.json_response(
             {
@@ -233,6 +356,41 @@ class CloudApiEmulator:
                 "messages": [{"id": sent.id}],
             }
         )
+
+    async def _on_media(self, request: web.Request) -> web.Response:
+        """The media store's upload: the file, of a type WhatsApp takes and within its size; its id."""
+        if (turned_away := self._turned_away(request, "media")) is not None:
+            return turned_away
+        fields: dict[str, Any] = {}
+        try:
+            async for part in await request.multipart():
+                if isinstance(part, aiohttp.BodyPartReader) and part.name:
+                    file = (part.filename, part.headers.get("Content-Type", ""), bytes(await part.read()))
+                    fields[part.name] = file if part.filename else file[2].decode()
+            stored = self._stored(fields)
+        except Refused as refused:
+            self.refused.append((refused.code, refused.message))
+            return self._error(400, refused.code, refused.message)
+        media_id = f"{next(self._ids)}0451"
+        self.media[media_id] = stored
+        return web.json_response({"id": media_id})
+
+    @staticmethod
+    def _stored(fields: dict[str, Any]) -> Media:
+        if fields.get("messaging_product") != "whatsapp" or not isinstance(fields.get("file"), tuple):
+            raise Refused(100, "(#100) Invalid parameter: messaging_product and file are required")
+        filename, mime, content = fields["file"]
+        if mime not in DOCUMENT_TYPES | IMAGE_TYPES or fields.get("type") != mime:
+            raise Refused(131053, f"(#131053) Media upload error: unsupported type {mime!r}")
+        if len(content) > MOST_BYTES["image" if mime in IMAGE_TYPES else "document"]:
+            raise Refused(131053, f"(#131053) Media upload error: {len(content)} bytes is over the limit")
+        return Media(mime, filename, content)
+
+    def _failure(self, status: int, code: int | None) -> web.Response:
+        self.refused.append((code or status, "told to fail"))
+        if code is None:
+            return web.Response(status=status, text="<html>Bad Gateway</html>", content_type="text/html")
+        return self._error(status, code, "told to fail")
 
     @staticmethod
     def _error(status: int, code: int, message: str) -> web.Response:

@@ -34,6 +34,7 @@ class WhatsAppProcess:
             "FRONTDOOR_DATABASE_URL": self.database_url,
             # As for Telegram's tests (tests.e2e.bot_process): test people answer within milliseconds.
             "FRONTDOOR_CHAT_INTERVAL": "0",
+            "FRONTDOOR_WHATSAPP_PAIR_INTERVAL": "0",
             "FRONTDOOR_PERSON_BURST": "100000",
             **self.extra_environment,
         }

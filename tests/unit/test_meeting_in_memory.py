@@ -75,6 +75,8 @@ async def test_a_newcomer_and_a_volunteer_agree_on_a_time_meet_and_both_answer_t
         assert f"When: {THURSDAY_9AM}" in details.text and "How: by video call" in details.text
         assert other_contact in details.text
         assert details.labels() == ["Reschedule", "Cancel the meeting"]
+        card = details.payload["contact_card"]  # a card of its own where the channel sends cards (WhatsApp)
+        assert other_contact in card["emails"] and card["name"] in details.text
         event = Calendar.from_ical(reader.last.document or b"").walk("VEVENT")[0]
         assert event.decoded("dtstart") == MEETING_START
     (meeting,) = desk.matchmaking.meetings.values()
@@ -109,6 +111,13 @@ async def test_a_newcomer_and_a_volunteer_agree_on_a_time_meet_and_both_answer_t
         await amal.send(typed)
     added = amal.screen[-2].text
     assert added.startswith("Added: Omar Khalil, Engineering manager, OpenText.")
+    assert amal.screen[-2].payload["contact_card"] == {
+        "name": "Omar Khalil",
+        "phones": (),
+        "emails": (),
+        "organization": "OpenText",
+        "title": "Engineering manager",
+    }, "a card to save, where the channel sends cards"
     assert amal.last.text == "You have added 1 contact. Did Priya refer you to anyone else?"
     assert amal.labels() == ["Add another contact", "That's all"]
     await amal.click("That's all")
