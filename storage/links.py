@@ -26,7 +26,7 @@ class SqlLinks:
         self._session = session
 
     async def keep_code(self, channel: str, user_id: int, code: str, now: datetime, expires_at: datetime) -> None:
-        await self.forget(channel, user_id)
+        await self._drop_codes(channel, user_id)  # one live code a door: the newest
         self._session.add(
             LinkCodeRow(
                 code_hash=code_hash(code), channel=channel, user_id=user_id, created_at=now, expires_at=expires_at
@@ -85,15 +85,15 @@ class SqlLinks:
             .values(channel=conversation.channel, user_id=conversation.user_id, chat_id=conversation.chat_id)
         )
 
-    async def forget(self, channel: str, user_id: int) -> None:
-        """A door's codes and wrong tries (a new code replaces the old; an erasure leaves none)."""
+    async def _drop_codes(self, channel: str, user_id: int) -> None:
+        """A door's live code, if it has one."""
         await self._session.execute(
             delete(LinkCodeRow).where(LinkCodeRow.channel == channel, LinkCodeRow.user_id == user_id)
         )
 
     async def forget_door(self, channel: str, user_id: int) -> None:
         """Everything linking kept about a door: its live code and its wrong tries (erasure)."""
-        await self.forget(channel, user_id)
+        await self._drop_codes(channel, user_id)
         await self._session.execute(
             delete(LinkTryRow).where(LinkTryRow.channel == channel, LinkTryRow.user_id == user_id)
         )
