@@ -79,6 +79,7 @@ class Runtime:
             capabilities=self.capabilities_of(channel),
             team_messages=uow.team_messages,
             pictures=self.pictures,
+            links=uow.links,
         )
 
 

@@ -6,11 +6,12 @@
 3. A person to talk to: /contact, and the message that follows it (handlers.coordinators.contact);
    anything else they do instead drops it.
 4. A person's own data: /mydata, /delete and the answer to "Erase your data?".
-5. New terms to agree to, before anything new is stored (handlers.intake.consent).
-6. Proposal, meeting and follow-up buttons.
-7. An open follow-up question: what is typed answers it, /start shows it again.
-8. Words from a registered person with nothing asked: where to find a person (/contact).
-9. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
+5. /link: one person's two doors (a Telegram account, a WhatsApp number) made one (handlers.intake.linking).
+6. New terms to agree to, before anything new is stored (handlers.intake.consent).
+7. Proposal, meeting and follow-up buttons.
+8. An open follow-up question: what is typed answers it, /start shows it again.
+9. Words from a registered person with nothing asked: where to find a person (/contact).
+10. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
    invitation, a submitted registration, the coordinators' /help, the meeting in /status.
 
 Each button is read once, strictly, into its typed value (handlers.core.buttons) and routed by the
@@ -34,7 +35,7 @@ from handlers.core.people import coordinator_ids, name, zone_of
 from handlers.core.ports import Context, Office
 from handlers.core.render import format_when
 from handlers.core.translator import Translator
-from handlers.intake import consent, conversation, welcome
+from handlers.intake import consent, conversation, linking, welcome
 from handlers.matching import again, proposal_answers, rechecks
 from handlers.meetings import changes, follow_up_steps, follow_ups
 from handlers.privacy import rights
@@ -128,6 +129,13 @@ async def _nothing_asked(arrival: Arrival) -> Outcome | None:
     return Outcome([Reply(text)])
 
 
+async def _linking(arrival: Arrival) -> Outcome | None:
+    """/link: a code for this door, or this door joined with the one that asked for the code."""
+    if not arrival.command(linking.COMMAND):
+        return None
+    return await linking.on_link(arrival.event.args, arrival.ctx, arrival.office)
+
+
 async def _new_terms(arrival: Arrival) -> Outcome | None:
     waiting = await consent.check(arrival.event, arrival.ctx, arrival.office)
     return None if waiting is None else Outcome(waiting)
@@ -195,6 +203,7 @@ RULES: Final[tuple[Callable[[Arrival], Awaitable[Outcome | None]], ...]] = (
     _coordinators,
     _team,
     _own_data,
+    _linking,
     _new_terms,
     _program_buttons,
     _open_follow_up,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.model import Erasure, FollowUpStatus, Status
 from storage.coordinators import SqlCoordinatorRoster
+from storage.links import SqlLinks
 from storage.outbox import SqlOutbox
 from storage.participants import SqlParticipants, naming
 from storage.tables import (
@@ -23,6 +24,8 @@ from storage.tables import (
     FollowUpRow,
     IncomingUpdateRow,
     JobRow,
+    LinkCodeRow,
+    LinkTryRow,
     MeetingRow,
     OutboxRow,
     ParticipantRow,
@@ -65,6 +68,8 @@ JOBS_KEPT: Final = timedelta(days=30)
 FAILED_UPDATES_KEPT: Final = timedelta(days=30)
 # A chat with no registration (someone who looked, or stopped): its language and step.
 IDLE_CHATS_KEPT: Final = timedelta(days=90)
+# A wrong link code typed counts for an hour (handlers.intake.linking); a day is past any count.
+LINK_TRIES_KEPT: Final = timedelta(days=1)
 # A message to the team and its answer: a season is long past any conversation about it.
 TEAM_MESSAGES_KEPT: Final = timedelta(days=90)
 
@@ -113,6 +118,11 @@ class SqlPersonalData:
         pid = participant.id
         mine = or_(ProposalRow.connectee_id == pid, ProposalRow.connector_id == pid)
         data["registration"] = _record(participant, REGISTRATION)
+        data["linked_accounts"] = [
+            {"channel": door[0], "user_id": door[1]}
+            for door in await self._doors(pid)
+            if door[:2] != (channel, user_id)
+        ]
         answers = await self._session.execute(
             select(AnswerRow.question_key, AnswerRow.value).where(AnswerRow.participant_id == pid)
         )
@@ -180,7 +190,10 @@ class SqlPersonalData:
         channel, chat_id, user_id = participant.channel, participant.chat_id, participant.user_id
         person = await self._participants.get(participant_id)
         self._participants.forget(participant_id)
-        await self._forget(channel, user_id, chat_id, naming(person) if person else None)
+        # Every door of theirs: a person who linked two apps (handlers.intake.linking) has a chat on each.
+        doors = {(channel, user_id, chat_id), *await self._doors(participant_id)}
+        for door in sorted(doors):
+            await self._forget(*door, naming(person) if person else None)
         await self._session.execute(delete(AnswerRow).where(AnswerRow.participant_id == participant_id))
         await self._session.execute(delete(ConversationRow).where(ConversationRow.participant_id == participant_id))
         follow_ups = (
@@ -218,6 +231,15 @@ class SqlPersonalData:
         )
         await self._session.flush()
 
+    async def _doors(self, participant_id: int) -> list[tuple[str, int, int]]:
+        """The chats (channel, user, chat) that lead to this participant: two once they linked two apps."""
+        rows = await self._session.execute(
+            select(ConversationRow.channel, ConversationRow.user_id, ConversationRow.chat_id).where(
+                ConversationRow.participant_id == participant_id
+            )
+        )
+        return [(row.channel, row.user_id, row.chat_id) for row in rows]
+
     async def forget_chat(self, channel: str, user_id: int, chat_id: int) -> None:
         """What a chat kept without a registration (see `_forget`)."""
         await self._forget(channel, user_id, chat_id, None)
@@ -243,6 +265,7 @@ class SqlPersonalData:
             )
         )
         await SqlCoordinatorRoster(self._session).remove(channel, user_id)
+        await SqlLinks(self._session).forget_door(channel, user_id)
 
     async def prune(self, now: datetime) -> dict[str, int]:
         """Drop what served only delivery and bookkeeping once old (the ages above); how many rows, by table."""
@@ -264,6 +287,8 @@ class SqlPersonalData:
                 ConversationRow.participant_id.is_(None), ConversationRow.updated_at < now - IDLE_CHATS_KEPT
             ),
             "team_messages": delete(TeamMessageRow).where(TeamMessageRow.created_at < now - TEAM_MESSAGES_KEPT),
+            "link_codes": delete(LinkCodeRow).where(LinkCodeRow.expires_at < now),
+            "link_tries": delete(LinkTryRow).where(LinkTryRow.tried_at < now - LINK_TRIES_KEPT),
         }
         pruned = {}
         for table, statement in statements.items():

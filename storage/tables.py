@@ -28,6 +28,8 @@ from storage.coordinator_tables import CoordinatorSettingsRow as CoordinatorSett
 from storage.coordinator_tables import DigestRow as DigestRow
 from storage.coordinator_tables import TeamMessageRow as TeamMessageRow
 from storage.coordinator_tables import WaitingDayRow as WaitingDayRow
+from storage.link_tables import LinkCodeRow as LinkCodeRow
+from storage.link_tables import LinkTryRow as LinkTryRow
 from storage.table_types import Base as Base
 from storage.table_types import UtcDateTime as UtcDateTime
 

@@ -15,6 +15,7 @@ from storage.exports import SqlExports
 from storage.follow_ups import SqlFollowUps
 from storage.incoming import SqlIncoming
 from storage.jobs import SqlJobs
+from storage.links import SqlLinks
 from storage.matchmaking import SqlMatchmaking
 from storage.outbox import SqlOutbox
 from storage.participants import SqlParticipants
@@ -67,6 +68,7 @@ class UnitOfWork:
         self.workers = SqlWorkers(self.session)
         self.exports = SqlExports(self.session)
         self.team_messages = SqlTeamMessages(self.session)
+        self.links = SqlLinks(self.session)
 
     def savepoint(self) -> AsyncSessionTransaction:
         """`async with uow.savepoint(): …`: what is done inside is undone alone if it raises (a

@@ -21,6 +21,7 @@ from typing import Annotated, Any, ClassVar, Final, Generic, Self, TypeVar, get_
 
 from handlers.core.events import Button
 from handlers.core.ids import DATABASE_IDS, number
+from handlers.core.model import Participant
 from handlers.core.ports import Context, Office
 from handlers.core.translator import N_, Translator
 
@@ -120,6 +121,11 @@ class PressedInProgram(Pressed):
     also act on others: the office."""
 
     office: Office
+
+    def by(self, person: Participant) -> bool:
+        """Whether `person` pressed it: the registration of the chat it was pressed in. Not their
+        account's id: a person whose two apps are linked (handlers.intake.linking) presses from either."""
+        return self.ctx.conversation.participant_id == person.id
 
 
 B = TypeVar("B", bound=ButtonData)

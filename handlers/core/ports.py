@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from handlers.core.channel import Capabilities
+from handlers.core.link_ports import Links
 from handlers.core.model import (
     Conversation,
     Erasure,
@@ -366,3 +367,4 @@ class Office:
     capabilities: Capabilities  # of `channel`
     team_messages: TeamMessages
     pictures: Pictures
+    links: Links  # a person's two doors made one (handlers.intake.linking)

@@ -46,6 +46,7 @@ COMMANDS: Final = {
     "mydata": N_("See everything stored about me"),
     "delete": N_("Erase my data"),
     "contact": N_("Talk to a person: write to the program's team"),
+    "link": N_("Use my registration from another messaging app too"),
     "help": N_("What this bot does and how to use it"),
 }
 

@@ -45,7 +45,7 @@ async def _match_me_again(button: MatchMeAgain, pressed: PressedInProgram) -> Ou
     person = await office.participants.get(button.participant_id)
     if (
         person is None
-        or person.user_id != pressed.user_id
+        or not pressed.by(person)
         or person.role is not Role.CONNECTEE
         or person.status is not Status.APPROVED
         or person.missed_meeting_at is None

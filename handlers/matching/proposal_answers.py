@@ -59,7 +59,7 @@ async def _turn(button: OnProposal, pressed: PressedInProgram, waiting_for: Prop
         return None
     connectee, connector = pair
     presser = connector if waiting_for is ProposalStatus.OFFERED else connectee
-    return _Turn(office, pressed.t, proposal, connectee, connector) if presser.user_id == pressed.user_id else None
+    return _Turn(office, pressed.t, proposal, connectee, connector) if pressed.by(presser) else None
 
 
 B = TypeVar("B", bound=OnProposal)

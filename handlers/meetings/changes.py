@@ -38,7 +38,7 @@ async def _scheduled(button: OnMeeting, pressed: PressedInProgram) -> _Pressed |
     if pair is None:
         return None
     connectee, connector = pair
-    presser = next((p for p in (connectee, connector) if p.user_id == pressed.user_id), None)
+    presser = next((p for p in (connectee, connector) if pressed.by(p)), None)
     if presser is None:
         return None
     other = connector if presser is connectee else connectee

@@ -150,14 +150,14 @@ def _buttons(step: Step, asking: Asking) -> tuple[tuple[Button, ...], ...]:
 
 
 async def _on_answer(button: FollowUpAnswer, pressed: PressedInProgram) -> Outcome | None:
-    """A follow-up's answer, pressed by `pressed.user_id`; None when stale, forged or not theirs."""
+    """A follow-up's answer, pressed by its person; None when stale, forged or not theirs."""
     office = pressed.office
     follow_up = await office.follow_ups.get(button.follow_up_id, lock=True)
     if follow_up is None or follow_up.status is not FollowUpStatus.ASKED or follow_up.step != button.step:
         return None
     step = step_named(follow_up.step)
     pair = await _pair(office, follow_up)
-    if step is None or button.value not in step.accepts or pair is None or pair[0].user_id != pressed.user_id:
+    if step is None or button.value not in step.accepts or pair is None or not pressed.by(pair[0]):
         return None
     answer = None if button.value == SKIP else button.value
     answering = Answering(office, follow_up, *pair, pressed.t)

@@ -21,6 +21,7 @@ from bot.digest_picture import DigestPictures
 from handlers import timers
 from handlers.core.bidi import lay_out
 from handlers.core.events import Outgoing
+from handlers.core.link_ports import Links
 from handlers.core.model import Participant, Role, Status, Step
 from handlers.core.ports import (
     CoordinatorRoster,
@@ -124,6 +125,7 @@ class Desk:
             capabilities=self.capabilities,
             team_messages=cast(TeamMessages, Missing("TeamMessages")),
             pictures=DigestPictures(),
+            links=cast(Links, Missing("Links")),
         )
 
     def deliver(self, messages: list[Outgoing]) -> None:

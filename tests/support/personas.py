@@ -55,13 +55,19 @@ async def two_connectors_and_a_newcomer(world: World) -> tuple[Phone, Phone, Pho
     return priya, marc, amal
 
 
-async def a_booked_meeting(world: World) -> tuple[Phone, Phone]:
-    """Priya volunteers, Amal registers, both are approved, and they agree on Thu, Nov 26, 9:00 in Toronto."""
+async def a_time_offered(world: World) -> tuple[Phone, Phone]:
+    """Priya volunteers, Amal registers, both are approved, and Priya offers Amal Thu, Nov 26, 9:00 in Toronto."""
     priya, amal = world.phone(201), world.phone(101)
     await world.register(priya, "connector", PRIYA)
     await world.register(amal, "connectee", AMAL)
     await approve_all(world)
     await priya.click("Thu, Nov 26, 9:00\u202fAM")
+    return priya, amal
+
+
+async def a_booked_meeting(world: World) -> tuple[Phone, Phone]:
+    """Priya volunteers, Amal registers, both are approved, and they agree on Thu, Nov 26, 9:00 in Toronto."""
+    priya, amal = await a_time_offered(world)
     await amal.click("Yes, that works")
     return priya, amal
 

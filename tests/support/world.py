@@ -13,6 +13,8 @@ from datetime import datetime
 from itertools import count
 from typing import Any
 
+from sqlalchemy import func, select
+
 from bot.app import Frontdoor, Received
 from handlers.core.events import Event, EventKind, Reply, payload_to_reply
 from handlers.core.model import Role, Step
@@ -27,6 +29,7 @@ from tests.support import driver
 from tests.support.driver import Shown
 
 CHANNEL = "telegram"
+CHANNELS = (CHANNEL, "whatsapp")  # the doors a phone may come through (Phone.channel)
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Phone:
     language: str = "en"
     screen: list[Shown] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    channel: str = CHANNEL  # the door: a Telegram account, or a WhatsApp number (`World.phone(..., channel=)`)
 
     async def send(self, text: str) -> None:
         if text.startswith("/"):
@@ -97,16 +101,25 @@ class World:
         self.app = app
         self.now = app.clock()
         app.clock = lambda: self.now
-        self.phones: dict[int, Phone] = {}
+        self.phones: dict[int, Phone] = {}  # Telegram's
+        self.other_doors: dict[tuple[str, int], Phone] = {}  # other channels' (a WhatsApp number)
         self._updates = count(first_update)
         self._messages = count(1)
 
     def next_message_id(self) -> int:
         return next(self._messages)
 
-    def phone(self, user_id: int, language: str = "en") -> Phone:
-        self.phones[user_id] = Phone(self, user_id, language)
-        return self.phones[user_id]
+    def phone(self, user_id: int, language: str = "en", *, channel: str = CHANNEL) -> Phone:
+        phone = Phone(self, user_id, language, channel=channel)
+        if channel == CHANNEL:
+            self.phones[user_id] = phone
+        else:
+            self.other_doors[(channel, user_id)] = phone
+        return phone
+
+    def _phone_at(self, channel: str, chat_id: int) -> Phone:
+        found = self.phones.get(chat_id) if channel == CHANNEL else self.other_doors.get((channel, chat_id))
+        return found or self.phone(chat_id, channel=channel)
 
     async def event(
         self,
@@ -119,7 +132,7 @@ class World:
         replying_to: str | None = None,
     ) -> None:
         event = replace(self._event(phone, kind, text, args, message_id), replying_to=replying_to)
-        handled = await self.app.handle(CHANNEL, event)
+        handled = await self.app.handle(phone.channel, event)
         if handled.notice:
             phone.notices.append(handled.notice)
         await self.deliver()
@@ -152,10 +165,10 @@ class World:
 
     async def deliver(self) -> None:
         """Everything pending in the outbox, onto the phones, in order (what the sender does)."""
-        for chat_id, payload in await self.app.operations.take_all_waiting(CHANNEL):
-            reply, edit_of = payload_to_reply(payload)
-            phone = self.phones.get(chat_id) or self.phone(chat_id)
-            phone.show(reply, edit_of, payload)
+        for channel in CHANNELS:
+            for chat_id, payload in await self.app.operations.take_all_waiting(channel):
+                reply, edit_of = payload_to_reply(payload)
+                self._phone_at(channel, chat_id).show(reply, edit_of, payload)
 
     async def run_jobs(self, at: datetime) -> None:
         """`frontdoor jobs run --now at`: the clock moves to `at`, and the jobs run at a pretended time
@@ -170,9 +183,14 @@ class World:
         await self.app.run_jobs(CHANNEL)
         await self.deliver()
 
+    async def count(self, table: type) -> int:
+        """How many rows `table` holds now."""
+        async with self.app.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
+
     async def open_question(self, phone: Phone) -> tuple[Step, str | None]:
         async with self.app.sessions() as session:
-            return await SqlConversations(session).standing(CHANNEL, phone.user_id)
+            return await SqlConversations(session).standing(phone.channel, phone.user_id)
 
     async def welcome(self, phone: Phone, role: str, *, agree: bool = True) -> None:
         """/start, their language (the phone's), `role` and, unless `agree` is False, I agree: the
