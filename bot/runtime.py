@@ -82,6 +82,9 @@ class Runtime:
             capabilities=self.capabilities_of(channel),
             team_messages=uow.team_messages,
             pictures=self.pictures,
+            # They are told on Telegram of what a person on WhatsApp did (a registration, a message to the team).
+            coordinators_channel=TELEGRAM if channel == WHATSAPP else "",
+            named_on_coordinators_channel=self.coordinators,
         )
 
 

@@ -366,3 +366,7 @@ class Office:
     capabilities: Capabilities  # of `channel`
     team_messages: TeamMessages
     pictures: Pictures
+    # The coordinators' own channel when `channel` is another door (a person on WhatsApp acted), and the
+    # ids the settings name there: told too, on it (people.coordinator_seats); "" when `channel` is theirs.
+    coordinators_channel: str = ""
+    named_on_coordinators_channel: frozenset[int] = frozenset()

@@ -138,6 +138,9 @@ async def test_a_newcomer_on_whatsapp_meets_a_volunteer_on_telegram_through_one_
     )
     await register(nadia, script)
 
+    # Her registration on WhatsApp reaches the coordinator on Telegram, where the coordinators are.
+    told = await coordinator.wait_for(lambda m: "New application to review" in m.text and "Nadia" in m.text)
+    assert "Développeuse" in told.text
     # FRONTDOOR_COORDINATORS are Telegram user ids, in this process too: the same digits on WhatsApp are someone else.
     stranger = whatsapp.user(str(COORDINATOR), "Stranger")
     await stranger.send("/pending")
@@ -167,6 +170,15 @@ async def test_a_newcomer_on_whatsapp_meets_a_volunteer_on_telegram_through_one_
         ("whatsapp", "connectee", "approved", "fr"),
         ("telegram", "connector", "approved", "en"),
     ]
+
+    # A question for the team, from WhatsApp: the coordinator answers it on Telegram, she reads it on WhatsApp.
+    sent = fr("Thank you. Your message has gone to the program's team; a person will answer you here.")
+    await act(nadia, "/contact Puis-je apporter mon CV ?", sent)
+    relayed = await coordinator.wait_for(lambda m: "writes to the team" in m.text and "Nadia" in m.text)
+    assert "“Puis-je apporter mon CV ?”" in relayed.text
+    coordinator.user.reply("Oui, bien sûr.", relayed.id)
+    await coordinator.wait_for("has been sent.")
+    await nadia.wait_for(lambda m: "Oui, bien sûr." in m.text)
 
     # The meeting is over: each is asked how it went, on their own door.
     start = meeting_start(database)
