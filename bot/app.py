@@ -8,7 +8,7 @@ commands (bot.operations).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -107,9 +107,10 @@ class Frontdoor(Runtime):
         """Handle one stored update, a person's oldest; None: none due."""
         return await self.pipeline.handle_next(channel)
 
-    async def run_jobs(self, channel: str, now: datetime | None = None) -> JobsRun:
-        """Run every job due at `now` (default: the clock; a pretended `now` leaves retention)."""
-        return await self.job_runner.run(channel, now)
+    async def run_jobs(self, channel: str, now: datetime | None = None, *, leave: Collection[str] = ()) -> JobsRun:
+        """Run every job due at `now` (default: the clock; a pretended `now` leaves retention), but those
+        of the kinds `leave`."""
+        return await self.job_runner.run(channel, now, leave=leave)
 
     async def dry_run(self) -> list[str]:
         return await self.operations.dry_run()

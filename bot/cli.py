@@ -40,7 +40,7 @@ def make_parser() -> Parser:
     parser = Parser(prog="frontdoor", description="The chat front door of a Connector Program.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the Telegram bot (long polling, or a webhook worker)")
+    run = commands.add_parser("run", help="run the bot: Telegram's door (polling or a webhook), WhatsApp's, or both")
     run.add_argument(
         "--webhook", metavar="URL", help="webhook mode: the public https address Telegram sends updates to"
     )
@@ -48,12 +48,17 @@ def make_parser() -> Parser:
         "--listen",
         metavar="HOST:PORT",
         default=DEFAULT_LISTEN,
-        help=f"with --webhook: where this worker listens, behind the reverse proxy ({DEFAULT_LISTEN})",
+        help=f"with --webhook or --whatsapp: where this worker listens, behind the reverse proxy ({DEFAULT_LISTEN})",
     )
     run.add_argument(
         "--whatsapp",
         action="store_true",
         help="the WhatsApp door: serve the Cloud API's webhook at /whatsapp on --listen (README, The WhatsApp door)",
+    )
+    run.add_argument(
+        "--telegram",
+        action="store_true",
+        help="the Telegram door (the default); with --whatsapp, both doors in one process, Telegram long polled",
     )
     run.add_argument(
         "--library",
@@ -333,15 +338,19 @@ async def run_bot(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_whatsapp(arguments: argparse.Namespace, settings: Settings) -> int:
-    """`run --whatsapp [--listen HOST:PORT]`: the WhatsApp door alone (no Telegram library is imported)."""
+    """`run --whatsapp [--telegram] [--listen HOST:PORT]`: the WhatsApp door, alone (no Telegram library
+    is imported) or with Telegram's, long polled, in the same process."""
     if arguments.webhook:
         raise SettingsError("--whatsapp serves its webhook at /whatsapp on --listen: leave --webhook out")
     listening = webhook_of("http://frontdoor/whatsapp", arguments.listen)
     assert listening is not None
     settings.require_whatsapp()  # a missing setting answered before the imports
+    if arguments.telegram:
+        settings.require_token()
+        settings = replace(settings, telegram_library=arguments.library or settings.telegram_library)
     from bot import serve_whatsapp
 
-    return await serve_whatsapp.run(settings, listening.host, listening.port)
+    return await serve_whatsapp.run(settings, listening.host, listening.port, telegram=arguments.telegram)
 
 
 def jobs_now(now: datetime | None, settings: Settings) -> datetime | None:

@@ -43,8 +43,9 @@ class JobRunner:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
-    async def run(self, channel: str, now: datetime | None = None) -> JobsRun:
-        """Run every job due at `now` (default: the clock), each in its own transaction.
+    async def run(self, channel: str, now: datetime | None = None, *, leave: Collection[str] = ()) -> JobsRun:
+        """Run every job due at `now` (default: the clock), each in its own transaction; not those of
+        the kinds `leave`, which stay due for another worker.
 
         The job row stays locked (FOR UPDATE SKIP LOCKED) until its transaction commits, so a second
         worker takes other jobs; a crash rolls back and leaves the job due for the next run.
@@ -58,7 +59,7 @@ class JobRunner:
         await self._schedule(channel, moment, on_the_clock=on_the_clock)
         if on_the_clock:
             await self._run_due(channel, moment, run, only=(retention.RETENTION,))
-        await self._run_due(channel, moment, run, leave=(retention.RETENTION,))
+        await self._run_due(channel, moment, run, leave=(retention.RETENTION, *leave))
         run.chats = list(dict.fromkeys(run.chats))
         return run
 

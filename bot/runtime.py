@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalogs import Catalogs
-from bot.channels import TELEGRAM
+from bot.channels import TELEGRAM, WHATSAPP
 from bot.digest_picture import DigestPictures
 from bot.export_process import ExportProcess
 from handlers.core.bidi import lay_out
@@ -68,7 +68,10 @@ class Runtime:
             program=self.program,
             translations=self.catalogs.translator,
             now=now,
-            named_coordinators=self.coordinators,
+            # FRONTDOOR_COORDINATORS names Telegram user ids (the terminal's pretend ones too): a WhatsApp
+            # number with the same digits is someone else, and must not get the coordinators' commands
+            # (an export of everyone), in a process serving WhatsApp alone or both doors.
+            named_coordinators=frozenset() if channel == WHATSAPP else self.coordinators,
             channel=channel,
             follow_ups=uow.follow_ups,
             reports=uow.reports,
@@ -80,6 +83,9 @@ class Runtime:
             team_messages=uow.team_messages,
             pictures=self.pictures,
             links=uow.links,
+            # They are told on Telegram of what a person on WhatsApp did (a registration, a message to the team).
+            coordinators_channel=TELEGRAM if channel == WHATSAPP else "",
+            named_on_coordinators_channel=self.coordinators,
         )
 
 

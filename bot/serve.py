@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from secrets import token_hex, token_urlsafe
 from typing import Any
@@ -56,29 +56,40 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
     stop = asyncio.Event()
     background = runtime.start(stop)
     try:
-        me = await first_contact(client)
-        app.capabilities[TELEGRAM] = telegram_capabilities.capabilities(me)  # its deep links
-        await telegram_menu.publish_commands(
-            client, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
-        )
+        me = await introduce(app, client, polling=webhook is None)
         if webhook is None:
-            await telegram_library.leave_webhook(client)
             log.info("frontdoor is running as @%s (long polling, %s)", me, settings.telegram_library)
             await poll_until_signalled(runtime, client)
         else:
             await serve_webhook(app, client, runtime.incoming, sender, webhook, settings)
     except Refused as refused:
-        # Once serving, polling and the sender wait Telegram out themselves: only a call made
-        # while starting (getMe, setMyCommands, getWebhookInfo, deleteWebhook, setWebhook), or a
-        # token Telegram stops knowing, ends here.
-        if refused.refusal.kind == "unauthorized":
-            log.error("Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather")
-        else:
-            log.error("%s", refused.line())
-        return TELEGRAM_REFUSED_AT_START
+        return refused_at_start(refused)
     finally:
         await wind_down(stop, background, sender, client.close, app.close)
     return 0
+
+
+async def introduce(app: Frontdoor, client: Client, *, polling: bool) -> str | None:
+    """getMe (the bot's name, for its deep links) and the command menu; for long polling, no webhook left set."""
+    me = await first_contact(client)
+    app.capabilities[TELEGRAM] = telegram_capabilities.capabilities(me)
+    await telegram_menu.publish_commands(
+        client, COMMANDS, app.program.languages, lambda language: app.catalogs.translator(language).gettext
+    )
+    if polling:
+        await telegram_library.leave_webhook(client)
+    return me
+
+
+def refused_at_start(refused: Refused) -> int:
+    """Once serving, polling and the sender wait Telegram out themselves: only a call made while
+    starting (getMe, setMyCommands, getWebhookInfo, deleteWebhook, setWebhook), or a token Telegram
+    stops knowing, ends a worker; said in one line, and its exit status."""
+    if refused.refusal.kind == "unauthorized":
+        log.error("Telegram refused FRONTDOOR_BOT_TOKEN (401 Unauthorized): check it with @BotFather")
+    else:
+        log.error("%s", refused.line())
+    return TELEGRAM_REFUSED_AT_START
 
 
 async def wind_down(
@@ -136,8 +147,11 @@ class Runtime:
     sender: Sender
     incoming: Incoming
 
-    def start(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-        """Sending, the job runner and the consumers, in the background until `stop` is set."""
+    def start(
+        self, stop: asyncio.Event, *, other_doors: Sequence[Sender] = (), leave: Collection[str] = ()
+    ) -> list[asyncio.Task[None]]:
+        """Sending, the job runner and the consumers, in the background until `stop` is set; the jobs'
+        messages for another door this process serves are sent by its sender in `other_doors`."""
         # What exists now (a library's classes, the program, the catalogs) lives as long as
         # the process: kept out of the garbage collector's full rounds, which would otherwise walk
         # it all each time and hold every update and reply back for tens of milliseconds.
@@ -149,7 +163,7 @@ class Runtime:
         gc.set_threshold(*SERVING_GC_THRESHOLDS)
         return [
             asyncio.create_task(self.sender.run(stop)),
-            asyncio.create_task(tick_jobs(self.app, self.sender, stop)),
+            asyncio.create_task(tick_jobs(self.app, [self.sender, *other_doors], stop, leave=leave)),
             asyncio.create_task(self.incoming.run(stop)),
         ]
 
@@ -239,13 +253,21 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:12]}-{os.getpid()}-{token_hex(3)}"[:32]
 
 
-async def tick_jobs(app: Frontdoor, sender: Sender, stop: asyncio.Event) -> None:
+async def tick_jobs(
+    app: Frontdoor, senders: Sequence[Sender], stop: asyncio.Event, *, leave: Collection[str] = ()
+) -> None:
     """Run due jobs (nudges, expiries, reminders) every minute, and at once for an export asked for,
-    until `stop` is set."""
+    until `stop` is set; each door's sender sends at once what they wrote for its people.
+
+    Every worker, whichever doors it serves, runs them as the coordinators' channel (Telegram's, as
+    `frontdoor jobs run` does), so that a job does the same whoever claims it: a person's messages go
+    to their own door's outbox; a coordinator's to Telegram's. `leave`: kinds this worker does not run.
+    """
 
     async def tick() -> None:
-        run = await app.run_jobs(TELEGRAM)
+        run = await app.run_jobs(TELEGRAM, leave=leave)
         if run.chats:
-            await sender.send(run.chats)
+            for sender in senders:  # a chat id names a chat on one door: the others find nothing to send
+                await sender.send(run.chats)
 
     await repeat(tick, stop, every=JOB_TICK_SECONDS, what="job run", wake=app.jobs_due)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from handlers.coordinators.buttons import PickConnector
 from handlers.core.events import Button, Outgoing, Reply
 from handlers.core.model import Participant
-from handlers.core.people import answer, coordinator_ids, name
+from handlers.core.people import answer, coordinator_seats, name
 from handlers.core.ports import Office
 from handlers.core.translator import Translator
 from handlers.matching.pool import Suggested
@@ -31,8 +31,9 @@ def suggestion_lines(t: Translator, office: Office, suggested: Suggested) -> lis
     return lines
 
 
-async def coordinator_translator(office: Office, user_id: int) -> Translator:
-    language = await office.matchmaking.language_of(office.channel, user_id)
+async def coordinator_translator(office: Office, user_id: int, channel: str | None = None) -> Translator:
+    """The language a coordinator chose in the chat, on `channel` (default: the office's)."""
+    language = await office.matchmaking.language_of(channel or office.channel, user_id)
     return office.translations(language if language in office.program.languages else office.program.default_language)
 
 
@@ -44,9 +45,9 @@ async def coordinator_zone(office: Office, user_id: int) -> str:
 async def tell_coordinators(office: Office, render: Callable[[Translator], Reply]) -> list[Outgoing]:
     """The same message to every coordinator, each in the language they chose in the chat."""
     messages = []
-    for user_id in sorted(await coordinator_ids(office)):
-        t = await coordinator_translator(office, user_id)
-        messages.append(Outgoing(office.channel, user_id, render(t), t.language))
+    for channel, user_id in await coordinator_seats(office):
+        t = await coordinator_translator(office, user_id, channel)
+        messages.append(Outgoing(channel, user_id, render(t), t.language))
     return messages
 
 

@@ -70,6 +70,17 @@ async def coordinator_ids(office: Office) -> frozenset[int]:
     return office.named_coordinators | await office.roster.members(office.channel)
 
 
+async def coordinator_seats(office: Office) -> list[tuple[str, int]]:
+    """Every coordinator to tell of something, each on the channel they coordinate from: those of the
+    office's channel, and when a person on another door acted, those of the coordinators' own channel."""
+    seats = {(office.channel, user_id) for user_id in await coordinator_ids(office)}
+    home = office.coordinators_channel
+    if home and home != office.channel:
+        named = office.named_on_coordinators_channel | await office.roster.members(home)
+        seats |= {(home, user_id) for user_id in named}
+    return sorted(seats)
+
+
 async def both(office: Office, record: Proposal | Meeting) -> tuple[Participant, Participant] | None:
     """The connectee and the connector of a proposal or a meeting; None when either is gone."""
     connectee = await office.participants.get(record.connectee_id)

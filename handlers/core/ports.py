@@ -368,3 +368,7 @@ class Office:
     team_messages: TeamMessages
     pictures: Pictures
     links: Links  # a person's two doors made one (handlers.intake.linking)
+    # The coordinators' own channel when `channel` is another door (a person on WhatsApp acted), and the
+    # ids the settings name there: told too, on it (people.coordinator_seats); "" when `channel` is theirs.
+    coordinators_channel: str = ""
+    named_on_coordinators_channel: frozenset[int] = frozenset()

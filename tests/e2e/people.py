@@ -12,6 +12,7 @@ from tests.e2e.bot_process import ROOT, BotProcess
 from tests.e2e.emulator import EmulatedUser
 from tests.e2e.person import Person, shown
 from tests.e2e.script import answer
+from tests.e2e.whatsapp_process import WhatsAppProcess
 from tests.support.driver import Shown
 
 COORDINATOR = 9000
@@ -91,7 +92,7 @@ async def approve_everyone(coordinator: Person, count: int) -> None:
         await coordinator.wait_for(lambda m, application=application: m.id == application.id and "✔ Approved" in m.text)
 
 
-def jobs_run(bot: BotProcess, now: datetime) -> None:
+def jobs_run(bot: BotProcess | WhatsAppProcess, now: datetime) -> None:
     """`frontdoor jobs run --now …` as an operator would, beside the running bot."""
     environment = {
         "PYTHONPATH": str(ROOT),

@@ -9,12 +9,21 @@ import sys
 from pathlib import Path
 
 from tests.e2e.bot_process import ROOT, START_TIMEOUT, _listening, free_port, stop
+from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.whatsapp_emulator import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN, CloudApiEmulator
 
 
 class WhatsAppProcess:
-    def __init__(self, whatsapp: CloudApiEmulator, workdir: Path, environment: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        whatsapp: CloudApiEmulator,
+        workdir: Path,
+        environment: dict[str, str] | None = None,
+        telegram: BotApiEmulator | None = None,
+    ) -> None:
+        """`telegram`: serve its door too, in the same process (`run --whatsapp --telegram`)."""
         self.whatsapp = whatsapp
+        self.telegram = telegram
         self.extra_environment = environment or {}
         self.workdir = workdir
         self.port = free_port()
@@ -39,12 +48,23 @@ class WhatsAppProcess:
             **self.extra_environment,
         }
         arguments = ["run", "--whatsapp", "--listen", f"127.0.0.1:{self.port}"]
+        polls_before = 0
+        if self.telegram is not None:
+            arguments.append("--telegram")
+            environment |= {
+                "FRONTDOOR_BOT_TOKEN": self.telegram.token,
+                "FRONTDOOR_TELEGRAM_API_URL": self.telegram.url,
+                "FRONTDOOR_TELEGRAM_LIBRARY": self.telegram.library,
+            }
+            polls_before = len(self.telegram.calls_to("getUpdates"))
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", *arguments], cwd=self.workdir, env=environment, stdout=log, stderr=log
             )
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-        while not _listening(self.port):
+        while not _listening(self.port) or (
+            self.telegram is not None and len(self.telegram.calls_to("getUpdates")) == polls_before
+        ):
             if self.process.poll() is not None:
                 raise AssertionError(f"the bot exited with {self.process.returncode}:\n{self.log.read_text()}")
             if asyncio.get_running_loop().time() > deadline:

@@ -19,6 +19,12 @@ from bot.commands import retention_report
 from handlers.privacy.retention import ClockCheck, Plan
 
 ROOT = Path(__file__).resolve().parents[2]
+WHATSAPP_SETTINGS = {
+    "FRONTDOOR_WHATSAPP_TOKEN": "EAAG",
+    "FRONTDOOR_WHATSAPP_PHONE_NUMBER_ID": "1234",
+    "FRONTDOOR_WHATSAPP_APP_SECRET": "secret",
+    "FRONTDOOR_WHATSAPP_VERIFY_TOKEN": "verify",
+}
 
 
 def frontdoor(
@@ -135,6 +141,18 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
             "needs FRONTDOOR_WHATSAPP_PHONE_NUMBER_ID, FRONTDOOR_WHATSAPP_APP_SECRET, FRONTDOOR_WHATSAPP_VERIFY_TOKEN",
         ),
         (["run", "--whatsapp", "--listen", "nowhere"], {}, "--listen 'nowhere' is not HOST:PORT"),
+        (["run", "--whatsapp", "--telegram"], WHATSAPP_SETTINGS, "FRONTDOOR_BOT_TOKEN is not set"),
+        (
+            ["run", "--telegram", "--whatsapp"],
+            {**WHATSAPP_SETTINGS, "FRONTDOOR_BOT_TOKEN": "not-a-token"},
+            "does not look like a bot token",
+        ),
+        (["run", "--telegram", "--whatsapp"], {"FRONTDOOR_BOT_TOKEN": "1:a"}, "frontdoor run --whatsapp needs"),
+        (
+            ["run", "--telegram", "--whatsapp", "--webhook", "https://x.org/telegram"],
+            {**WHATSAPP_SETTINGS, "FRONTDOOR_BOT_TOKEN": "1:a"},
+            "leave --webhook out",
+        ),
         (["run", "--whatsapp", "--webhook", "https://x.org/telegram"], {}, "leave --webhook out"),
         (
             ["run", "--whatsapp"],
