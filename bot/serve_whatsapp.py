@@ -20,7 +20,7 @@ from typing import Any
 
 from bot import redaction
 from bot.app import build
-from bot.channels import WHATSAPP
+from bot.channels import WHATSAPP, whatsapp_templates
 from bot.channels.listener import listening
 from bot.channels.refusals import Refusals
 from bot.channels.whatsapp import PATH, GraphClient, webhook_app
@@ -42,7 +42,10 @@ async def run(settings: Settings, host: str, port: int) -> int:
     def translate(message: str, language: str | None) -> str:
         return app.catalogs.translator(language or app.program.default_language).gettext(message)
 
-    client = GraphClient(whatsapp, translate)
+    def registered(kind: str, language: str) -> str | None:
+        return whatsapp_templates.registered(app.program, kind, language)
+
+    client = GraphClient(whatsapp, translate, registered)
     sender, incoming = sender_and_incoming(
         app, WHATSAPP, client.make_deliver(), _no_button_to_answer, settings, worker=worker_name()
     )

@@ -23,6 +23,7 @@ from storage.processed_updates import SqlProcessedUpdates
 from storage.reports import SqlReports
 from storage.retention import SqlRetentionRecords
 from storage.team_messages import SqlTeamMessages
+from storage.windows import SqlWindows
 from storage.workers import SqlWorkers
 
 
@@ -67,6 +68,7 @@ class UnitOfWork:
         self.workers = SqlWorkers(self.session)
         self.exports = SqlExports(self.session)
         self.team_messages = SqlTeamMessages(self.session)
+        self.windows = SqlWindows(self.session)
 
     def savepoint(self) -> AsyncSessionTransaction:
         """`async with uow.savepoint(): …`: what is done inside is undone alone if it raises (a

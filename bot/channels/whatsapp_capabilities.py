@@ -30,6 +30,8 @@ TEXT_CHARS: Final = 4096
 INTERACTIVE_BODY: Final = 1024
 # A document sent from the Cloud API's media store: "100 MB" (not yet sent by this channel).
 FILE_BYTES: Final = 100_000_000
+# "Businesses can only send template messages to a user outside the 24-hour customer service window".
+REPLY_WINDOW_HOURS: Final = 24
 
 
 def capabilities() -> Capabilities:
@@ -46,4 +48,5 @@ def capabilities() -> Capabilities:
         edits_in_place=False,
         most_choices=MOST_ROWS,
         most_text_with_choices=INTERACTIVE_BODY,
+        reply_window_hours=REPLY_WINDOW_HOURS,
     )

@@ -35,6 +35,9 @@ class Capabilities:
     most_choices: int | None = None
     # One message's text when it carries choices (WhatsApp's interactive body: 1,024 characters).
     most_text_with_choices: int | None = None
+    # How long after a person's last message the channel lets us write to them freely (WhatsApp's 24
+    # hours); later only a template registered with it, else the message waits for them (bot.sender).
+    reply_window_hours: int | None = None
 
     def rows(self, buttons: list[Button], most: int | None = None, *, room: str = "") -> list[tuple[Button, ...]]:
         """`buttons` in order, as many side by side (at most `most`, or `buttons_per_row`) as the longest

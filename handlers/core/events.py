@@ -65,6 +65,15 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Template:
+    """What stands in for a message outside a channel's reply window (handlers.core.templates): the
+    registered text of this `kind`, its blanks filled with `parameters` in order."""
+
+    kind: str
+    parameters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reply:
     """One outgoing message.
 
@@ -83,6 +92,8 @@ class Reply:
     repeating the whole question (a consent text of a screen) would bury the conversation.
     `focus`: for such an edit, the data of the button the press changed (a ticked box); a channel that
     cannot edit, and shows the choices on several messages, sends again only the one holding it.
+    `template`: what may be sent instead when the reader's reply window has closed (a proposal, a
+    reminder, a follow-up, a nudge); the pipeline carries it in the outbox with the message.
     """
 
     text: str
@@ -98,6 +109,7 @@ class Reply:
     language: str | None = None
     answered: str | None = None
     focus: str | None = None
+    template: Template | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ It refuses what the published Cloud API refuses, with its error's shape: more th
 buttons or a title over 20 characters, a list over ten rows or with a row's title over 24
 characters (description 72, button 20, id 200), a body over 1,024 characters under choices or 4,096
 alone; and a free-form message to someone whose last message is older than 24 hours (error 131047,
-"Re-engagement message"). Its clock is the test's to move (`hours_pass`).
+"Re-engagement message"). A template message goes at any time if its name is registered here
+(`templates`), else error 132001. Its clock is the test's to move (`hours_pass`), and a person's
+last message too (`last_message_back`).
 """
 
 from __future__ import annotations
@@ -62,6 +64,16 @@ def check(body: dict[str, Any]) -> None:
     if body.get("type") == "text":
         _within((body.get("text") or {}).get("body"), 4096, "text.body", code=100)
         return
+    if body.get("type") == "template":
+        template = body.get("template") or {}
+        _within(template.get("name"), 512, "template.name", code=100)
+        _within((template.get("language") or {}).get("code"), 15, "template.language.code", code=100)
+        for component in template.get("components") or []:
+            for parameter in component.get("parameters") or []:
+                text = _within(parameter.get("text"), 1024, "a parameter's text", code=132018)
+                if "\n" in text or "\t" in text or "     " in text:
+                    raise Refused(132018, "(#132018) There was an issue with the parameters in your template.")
+        return
     if body.get("type") != "interactive":
         raise Refused(100, f"(#100) Invalid parameter: type {body.get('type')!r} is not emulated")
     interactive = body.get("interactive") or {}
@@ -100,15 +112,29 @@ class Received:
     body: dict[str, Any]
 
     @property
+    def template(self) -> tuple[str, str, list[str]] | None:
+        """A template message's name, language code and parameters; None for any other message."""
+        if self.body["type"] != "template":
+            return None
+        template = self.body["template"]
+        parameters = [p["text"] for c in template.get("components", []) for p in c.get("parameters", [])]
+        return str(template["name"]), str(template["language"]["code"]), parameters
+
+    @property
     def text(self) -> str:
+        if self.template is not None:
+            name, code, parameters = self.template
+            return f"[template {name} {code}] " + " | ".join(parameters)
         if self.body["type"] == "text":
             return str(self.body["text"]["body"])
         return str(self.body["interactive"]["body"]["text"])
 
     @property
     def kind(self) -> str:
-        """ "text", "button" (reply buttons) or "list"."""
-        return "text" if self.body["type"] == "text" else str(self.body["interactive"]["type"])
+        """ "text", "template", "button" (reply buttons) or "list"."""
+        if self.body["type"] in ("text", "template"):
+            return str(self.body["type"])
+        return str(self.body["interactive"]["type"])
 
     def choices(self) -> list[dict[str, str]]:
         """What can be tapped: each with its id, title, and (a list's row) description."""
@@ -178,6 +204,7 @@ class CloudApiEmulator:
         self.last_from: dict[str, datetime] = {}  # the window: each person's last message to the business
         self.refused: list[tuple[int, str]] = []
         self.cannot_receive: set[str] = set()  # numbers no longer on WhatsApp (error 131026)
+        self.templates: set[str] = set()  # the names of the templates registered and approved
         self.calls = 0
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -207,6 +234,10 @@ class CloudApiEmulator:
     def hours_pass(self, hours: float) -> None:
         self.now += timedelta(hours=hours)
 
+    def last_message_back(self, user: WhatsAppUser, hours: float) -> None:
+        """`user` last wrote `hours` earlier than they did (the bot's record of it is the test's to move)."""
+        self.last_from[user.wa_id] -= timedelta(hours=hours)
+
     async def _on_message(self, request: web.Request) -> web.Response:
         self.calls += 1
         if request.headers.get("Authorization") != f"Bearer {TOKEN}" or request.match_info["number"] != PHONE_NUMBER_ID:
@@ -217,7 +248,10 @@ class CloudApiEmulator:
             if str(body["to"]) in self.cannot_receive:
                 raise Refused(131026, "Message undeliverable")
             last = self.last_from.get(str(body["to"]))
-            if last is None or self.now - last > WINDOW:
+            if body["type"] == "template":
+                if body["template"]["name"] not in self.templates:
+                    raise Refused(132001, "(#132001) Template name does not exist in the translation")
+            elif last is None or self.now - last > WINDOW:
                 raise Refused(
                     131047, "Re-engagement message: more than 24 hours have passed since the customer last replied"
                 )
