@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
@@ -23,7 +23,9 @@ from storage.database import among, insert_of
 from storage.tables import ChatWindowRow
 
 WINDOWS: Final = cast(Table, ChatWindowRow.__table__)
-HELD: Final = "held"
+# Written as a literal: only then may SQLite, and PostgreSQL's generic plans, use the partial index
+# `ix_outbox_held` (as storage.outbox_claim.waiting does for the waiting ones).
+HELD: Final[ColumnElement[str]] = literal_column("'held'")
 # What the coordinators' digest counts per (template, language): the held messages' own mark.
 _HELD_BY: Final = (
     select(OUTBOX.c.channel, OUTBOX.c.chat_id, OUTBOX.c.payload).where(OUTBOX.c.status == HELD).order_by(OUTBOX.c.id)

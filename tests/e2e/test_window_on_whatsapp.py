@@ -64,7 +64,17 @@ async def amal_says_hello(whatsapp: CloudApiEmulator, bot: WhatsAppProcess) -> t
     amal = whatsapp.user(str(AMAL), "Amal")
     await amal.send("Bonjour")
     await amal.wait_for("Which language would you like to use?")
-    return amal, len(amal.inbox), Store(bot.database_url)
+    store = Store(bot.database_url)
+    await settled(store)
+    return amal, len(amal.inbox), store
+
+
+async def settled(store: Store) -> None:
+    """Every message the bot wrote so far delivered (and recorded so): none is still on its way."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while (await store.outbox()).get("pending"):
+        assert asyncio.get_running_loop().time() < deadline, await store.outbox()
+        await asyncio.sleep(0.05)
 
 
 async def a_day_later(whatsapp: CloudApiEmulator, store: Store, hours: float = 25) -> None:
@@ -141,7 +151,7 @@ def coordinators_digest(bot: WhatsAppProcess) -> str:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,
         check=True,
     )
     return done.stdout
