@@ -159,6 +159,11 @@ def make_parser() -> Parser:
     program = commands.add_parser("program", help="the program file: check FILE lists texts an offered language lacks")
     program.add_argument("action", choices=["check"])
     program.add_argument("file", type=Path, help="the program file, e.g. handlers/core/default_program.toml")
+    whatsapp = commands.add_parser(
+        "whatsapp", help="templates: those to register with Meta (README, WhatsApp templates)"
+    )
+    whatsapp.add_argument("action", choices=["templates"])
+    whatsapp.add_argument("--language", required=True, help="their text in this language, e.g. fr")
     report = commands.add_parser("report", help="the monthly report for funders (figures: docs/export.md)")
     report.add_argument(
         "--month", type=month_text, required=True, help="the month, e.g. 2026-11 (the program's time zone)"
@@ -282,7 +287,7 @@ def output_closed() -> NoReturn:
 
 
 async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
-    if arguments.command in ("chat", "preview", "export", "report"):
+    if arguments.command in ("chat", "preview", "export", "report", "whatsapp"):
         check_language(arguments.language, settings)
     # Imported only now, so that mistakes are answered at once; and a Telegram library (aiogram: seconds)
     # only by `run`, the one command that talks to Telegram.
@@ -307,6 +312,7 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
         "export": lambda: export_records(arguments, settings),
         "report": lambda: report(arguments, settings),
         "program": lambda: commands.program_check(settings, arguments.file),
+        "whatsapp": lambda: commands.whatsapp_templates(settings, arguments.language),
     }
     if arguments.command not in one_shot:
         raise AssertionError(arguments.command)

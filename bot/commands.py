@@ -248,6 +248,16 @@ def _confirm(who: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+async def whatsapp_templates(settings: Settings, language: str) -> int:
+    """`frontdoor whatsapp templates --language fr`: what to register with Meta, in that language."""
+    from bot.channels import whatsapp_templates
+
+    program = load_program(settings.program_file)
+    catalogs = Catalogs(settings.locales_dir or LOCALES, own=program.own_texts)
+    print(whatsapp_templates.listing(program, catalogs.translator(language)))
+    return 0
+
+
 async def program_check(settings: Settings, path: Path) -> int:
     """`frontdoor program check FILE`: the texts each offered language would show in English."""
     from bot import program_check

@@ -113,6 +113,8 @@ class Pipeline:
         batch = Batch()
         async with UnitOfWork(self._runtime.sessions) as uow:
             stored = await uow.incoming.store(channel, arrived, now)
+            if self._runtime.capabilities_of(channel).reply_window_hours:  # their window opens as it arrives
+                await uow.windows.opened(channel, [event.chat_id for event, _ in updates], now)
             if handle:
                 try:
                     async with uow.savepoint():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.catalogs import Catalogs
 from handlers.core.program import Program, load_program
+from handlers.core.templates import TEMPLATES
 from handlers.core.translator import MSGID_LANGUAGE
 
 log = logging.getLogger("frontdoor")
@@ -37,6 +38,18 @@ def warn_of_gaps(program: Program, catalogs: Catalogs) -> None:
         )
 
 
+def templates_missing(program: Program) -> dict[str, list[str]]:
+    """For each offered language, the WhatsApp templates [whatsapp.templates] does not name; nothing
+    for a program that names none (it does not use WhatsApp, or has registered none yet)."""
+    named = program.whatsapp_templates
+    if not named:
+        return {}
+    found = {
+        language: [kind for kind in TEMPLATES if kind not in named.get(language, {})] for language in program.languages
+    }
+    return {language: kinds for language, kinds in found.items() if kinds}
+
+
 def check(path: Path, catalogs: Catalogs) -> int:
     """`frontdoor program check FILE`: every gap, one per line; status 1 when there is any."""
     program = load_program(path)
@@ -44,6 +57,10 @@ def check(path: Path, catalogs: Catalogs) -> int:
     for language, places in found.items():
         for place in places:
             print(f"{language}: {place}")
-    if not found:
+    missing = templates_missing(program)
+    for language, kinds in missing.items():
+        waiting = ", ".join(kinds)
+        print(f"{language}: [whatsapp.templates] names no template for {waiting}: those wait past the 24-hour window")
+    if not found and not missing:
         print(f"{path}: every text is translated in {', '.join(program.languages)}")
-    return 1 if found else 0
+    return 1 if found or missing else 0

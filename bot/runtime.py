@@ -103,5 +103,13 @@ async def queue(uow: UnitOfWork, messages: list[Outgoing], now: datetime, runtim
             reply_to_payload(settled(lay_out(reply, message.language))) | {"language": message.language}
             for reply in fitted
         ]
+        template = message.reply.template
+        if template is not None and payloads and runtime.capabilities_of(message.channel).reply_window_hours:
+            # On its first part only: outside the reader's reply window the template goes once, and
+            # stands for the whole message ("complete") unless it has more parts or choices to follow.
+            complete = len(fitted) == 1 and not fitted[0].buttons
+            payloads[0]["template"] = {"kind": template.kind, "parameters": list(template.parameters)} | (
+                {"complete": True} if complete else {}
+            )
         await uow.outbox.add(message.channel, message.chat_id, payloads, now)
     return list(dict.fromkeys(message.chat_id for message in messages))

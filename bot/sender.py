@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Deliver, Delivery
 from bot.pacing import ChatPace, RateLimiter, Turn
+from bot.repeat import repeat as repeat  # where bot.serve has long found it
+from bot.reply_window import claimed_of, record
 from bot.under_way import UnderWay
 from storage.unit_of_work import UnitOfWork
 
@@ -84,6 +86,7 @@ class Sender:
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         under_way: int = UNDER_WAY,
+        reply_window: timedelta | None = None,
     ) -> None:
         self._factory = factory
         self._channel = channel
@@ -96,6 +99,7 @@ class Sender:
         self._noticed: dict[int, datetime] = {}  # chat -> the newest message another worker sent it, counted
         self._worker = worker  # set when this sender beats in the workers table (frontdoor run)
         self._clock = clock
+        self._reply_window = reply_window  # a channel's (WhatsApp's 24 hours): bot.reply_window
         self._blocked_until = 0.0  # a 429's retry_after holds every send, as Telegram asks
         self.health = Health()
         self._soon: set[int] = set()  # chats with new messages, for the next claim (send_soon)
@@ -164,7 +168,7 @@ class Sender:
         rows = await uow.outbox.claim(
             self._channel, now, now + LEASE, self.batch, chat_ids, worker=self._worker, per_chat=per_chat
         )
-        claimed = [(row.id, row.chat_id, dict(row.payload), row.attempts) for row in rows]
+        claimed = await claimed_of(uow, self._channel, rows, now, self._reply_window)
         chats = {chat_id for _, chat_id, _, _ in claimed}
         if chat_ids is not None:
             # Those not taken wait behind a message of theirs being sent: taken when it is sent.
@@ -282,6 +286,8 @@ class Sender:
                 await uow.participants.mark_unreachable(self._channel, chat_id, now)
             elif delivery.outcome == "rejected":
                 await uow.outbox.mark_dead(outbox_id, delivery.detail)
+            elif delivery.outcome in ("held", "outside"):
+                await record(uow, self._channel, chat_id, [outbox_id, *later], delivery, now, self._reply_window)
             else:
                 wait = delivery.retry_after or min(MAX_BACKOFF_SECONDS, 2.0 ** min(attempts, 9))
                 retry_at = now + timedelta(seconds=wait)
@@ -295,7 +301,7 @@ class Sender:
             log.info("chat %s blocked the bot; its messages are dropped", chat_id)
         elif delivery.outcome == "retry":
             log.info("message %s to chat %s will be retried: %s", outbox_id, chat_id, delivery.detail)
-        return delivery.outcome in ("sent", "rejected")
+        return delivery.outcome in ("sent", "rejected", "held")
 
     async def _mark_sent(self, outbox_id: int) -> None:
         """Record a delivered message as sent, in one transaction with the others delivered meanwhile.
@@ -370,28 +376,3 @@ class Sender:
             repeat(self.beat, stop, every=HEARTBEAT_SECONDS, what="worker heartbeat"),
             repeat(sweep, stop, every=every, what="outbox sweep"),
         )
-
-
-async def repeat(
-    work: Callable[[], Awaitable[None]],
-    stop: asyncio.Event,
-    *,
-    every: float,
-    what: str,
-    wake: asyncio.Event | None = None,
-) -> None:
-    """Do `work` every `every` seconds until `stop` is set, and at once whenever `wake` is set; a
-    failure is logged and tried again next time."""
-    while not stop.is_set():
-        if wake is not None:
-            wake.clear()  # before the work: what sets it from now on is for the next round
-        try:
-            await work()
-        except Exception:
-            log.exception("%s failed; trying again", what)
-        waits = {asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None}
-        try:
-            await asyncio.wait(waits, timeout=every, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()

@@ -15,6 +15,7 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from secrets import token_hex, token_urlsafe
 from typing import Any
 
@@ -178,6 +179,7 @@ def sender_and_incoming(
     app: Frontdoor, channel: str, deliver: Deliver, answer: AnswerButton, settings: Settings, *, worker: str | None
 ) -> tuple[Sender, Incoming]:
     """A channel's outbox sender and its incoming updates' consumers, paced as the settings say."""
+    window = app.capabilities_of(channel).reply_window_hours
     sender = Sender(
         app.sessions,
         channel,
@@ -186,6 +188,7 @@ def sender_and_incoming(
         chat_interval=settings.chat_interval,
         chat_burst=settings.chat_burst,
         worker=worker,
+        reply_window=timedelta(hours=window) if window else None,
     )
     # SQLite lets one transaction write at a time: more consumers would only queue for the lock.
     consumers = CONSUMERS if app.engine.dialect.name == "postgresql" else 1

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot import redaction
 from bot.app import build
-from bot.channels import WHATSAPP
+from bot.channels import WHATSAPP, whatsapp_templates
 from bot.channels.listener import listening
 from bot.channels.refusals import Refusals
 from bot.channels.telegram_library import Client, Refused
@@ -64,7 +64,10 @@ async def run(settings: Settings, host: str, port: int, *, telegram: bool = Fals
     def translate(message: str, language: str | None) -> str:
         return app.catalogs.translator(language or app.program.default_language).gettext(message)
 
-    client = GraphClient(whatsapp, translate)
+    def registered(kind: str, language: str) -> str | None:
+        return whatsapp_templates.registered(app.program, kind, language)
+
+    client = GraphClient(whatsapp, translate, registered)
     worker = worker_name()
     # Paced as the Cloud API counts (80 a second, a person's pair rate), not as Telegram does.
     paced = settings.whatsapp_paced()

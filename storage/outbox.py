@@ -229,7 +229,7 @@ class SqlOutbox:
             return
         waiting = await self._session.execute(
             select(OutboxRow.id, OutboxRow.payload, OutboxRow.attachment).where(
-                OutboxRow.channel == channel, OutboxRow.status == "pending"
+                OutboxRow.channel == channel, OutboxRow.status.in_(("pending", "held"))
             )
         )
         naming_them = [outbox_id for outbox_id, payload, file in waiting if words.search(_words_of(payload, file))]
@@ -262,6 +262,15 @@ class SqlOutbox:
             update(OutboxRow)
             .where(OutboxRow.id == outbox_id)
             .values(last_error=error[:500], next_attempt_at=next_attempt_at, claimed_by=None)
+        )
+
+    async def hold(self, outbox_id: int, why: str) -> None:
+        """Not sent, and not tried again until the person writes (storage.windows.opened): outside
+        their reply window with no template to carry it. The try is not counted."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id)
+            .values(status="held", last_error=why[:500], claimed_by=None, attempts=OutboxRow.attempts - 1)
         )
 
     async def mark_dead(self, outbox_id: int, error: str) -> None:

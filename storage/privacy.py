@@ -17,6 +17,7 @@ from storage.participants import SqlParticipants, naming
 from storage.tables import (
     AnswerRow,
     Base,
+    ChatWindowRow,
     ConsentRow,
     ConsentTextRow,
     ConversationRow,
@@ -258,6 +259,9 @@ class SqlPersonalData:
         )
         await SqlOutbox(self._session).forget(channel, chat_id, naming_them)
         await self._session.execute(
+            delete(ChatWindowRow).where(ChatWindowRow.channel == channel, ChatWindowRow.chat_id == chat_id)
+        )
+        await self._session.execute(
             delete(IncomingUpdateRow).where(
                 IncomingUpdateRow.channel == channel,
                 IncomingUpdateRow.user_id == user_id,
@@ -274,7 +278,7 @@ class SqlPersonalData:
                 ProcessedUpdateRow.processed_at < now - UPDATE_IDS_KEPT
             ),
             "outbox": delete(OutboxRow).where(
-                OutboxRow.status != "pending",
+                OutboxRow.status.not_in(("pending", "held")),  # held: waits for the person, however long
                 func.coalesce(OutboxRow.sent_at, OutboxRow.next_attempt_at) < now - MESSAGES_KEPT,
             ),
             "jobs": delete(JobRow).where(
@@ -289,6 +293,8 @@ class SqlPersonalData:
             "team_messages": delete(TeamMessageRow).where(TeamMessageRow.created_at < now - TEAM_MESSAGES_KEPT),
             "link_codes": delete(LinkCodeRow).where(LinkCodeRow.expires_at < now),
             "link_tries": delete(LinkTryRow).where(LinkTryRow.tried_at < now - LINK_TRIES_KEPT),
+            # A window long closed is as good as none (storage.windows): its phone number is not kept.
+            "chat_windows": delete(ChatWindowRow).where(ChatWindowRow.last_in_at < now - IDLE_CHATS_KEPT),
         }
         pruned = {}
         for table, statement in statements.items():

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.ids import database_id
 from handlers.core.model import FollowUpStatus, MeetingOutcome, MeetingStatus, Participant, Role, Status
-from handlers.core.ports import DigestFigures, DigestWindow, Funnel
+from handlers.core.ports import DigestFigures, DigestWindow, Funnel, HeldMessages
 from storage.database import inserted
 from storage.follow_ups import follow_up_from_row
 from storage.matchmaking import OPEN, TAKEN, SqlMatchmaking, match_from_row, meeting_from_row
@@ -29,6 +29,7 @@ from storage.tables import (
     ReferralRow,
     WaitingDayRow,
 )
+from storage.windows import SqlWindows
 
 LISTED = 10  # at most this many names under each heading
 SEARCHED = ("name", "occupation", "job_title", "organization", "email", "phone")
@@ -214,6 +215,10 @@ class SqlReports:
         return [
             (str(when), int(count)) for when, count in await self._session.execute(kept.order_by(WaitingDayRow.day))
         ]
+
+    async def held(self) -> HeldMessages:
+        people, by_template = await SqlWindows(self._session).held()
+        return HeldMessages(people, dict(by_template))
 
     async def find(self, text: str, limit: int) -> list[Participant]:
         needle = text.strip().lstrip("#")

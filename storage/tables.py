@@ -194,6 +194,7 @@ class BotSecretRow(Base):
 
 
 WAITING = text("status = 'pending'")
+HELD = text("status = 'held'")
 
 
 class OutboxRow(Base):
@@ -209,7 +210,8 @@ class OutboxRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[int]
     payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending | sent | dead
+    # pending | sent | dead | held (outside the person's 24-hour window, until they write: storage.windows)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -228,7 +230,20 @@ class OutboxRow(Base):
         # A chat's waiting messages alone (migration 0010): counted each update, and a chat's oldest
         # found by the sender, without walking the chat's history or its backlog.
         Index("ix_outbox_waiting", "channel", "chat_id", "id", sqlite_where=WAITING, postgresql_where=WAITING),
+        # A chat's held messages, released when the person writes (migration 0015).
+        Index("ix_outbox_held", "channel", "chat_id", "id", sqlite_where=HELD, postgresql_where=HELD),
     )
+
+
+class ChatWindowRow(Base):
+    """When a person last wrote to us on a channel that may answer freely only for a while after
+    that (WhatsApp's 24-hour window); written as their message is stored (storage.windows)."""
+
+    __tablename__ = "chat_windows"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_in_at: Mapped[datetime]
 
 
 class ProposalRow(Base):

@@ -24,6 +24,7 @@ from storage.processed_updates import SqlProcessedUpdates
 from storage.reports import SqlReports
 from storage.retention import SqlRetentionRecords
 from storage.team_messages import SqlTeamMessages
+from storage.windows import SqlWindows
 from storage.workers import SqlWorkers
 
 
@@ -69,6 +70,7 @@ class UnitOfWork:
         self.exports = SqlExports(self.session)
         self.team_messages = SqlTeamMessages(self.session)
         self.links = SqlLinks(self.session)
+        self.windows = SqlWindows(self.session)
 
     def savepoint(self) -> AsyncSessionTransaction:
         """`async with uow.savepoint(): …`: what is done inside is undone alone if it raises (a

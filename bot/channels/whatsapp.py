@@ -28,7 +28,9 @@ from bot.channels.telegram_library import Receiver
 from bot.channels.webhook import Health, add_health
 from bot.channels.whatsapp_media import upload_of
 from bot.channels.whatsapp_shapes import CHOOSE, OWN_NUMBER, SAYS, message
+from bot.channels.whatsapp_templates import template_message
 from bot.config import WhatsApp
+from bot.delivery import OUTSIDE_WINDOW as OUTSIDE
 from bot.delivery import Deliver, Delivery
 from handlers.core.events import Event, EventKind, Reply, payload_to_reply
 
@@ -45,7 +47,11 @@ RATE_LIMITED: Final = frozenset({4, 80007, 130429, 131056})  # the app's, the nu
 UNAVAILABLE: Final = frozenset({1, 2, 131000, 131016})  # unknown, service down: later
 CANNOT_RECEIVE: Final = frozenset({131026})  # not on WhatsApp, an old app, or it does not take ours
 OUTSIDE_WINDOW: Final = frozenset({131047})  # more than 24 hours since their last message
+# A template Meta does not have as named (132001), or not approved, paused or disabled: the message
+# waits for the person to write; the coordinators' digest names what waits.
+TEMPLATE_REFUSED: Final = frozenset({132000, 132001, 132005, 132007, 132015, 132016})
 Translate = Callable[[str, str | None], str]  # (msgid, the reader's language) -> the text shown
+Registered = Callable[[str, str], str | None]  # (template kind, language) -> its name with Meta, or None
 
 
 def signed(body: bytes, signature: str, app_secret: str) -> bool:
@@ -195,9 +201,10 @@ def delivery_of(status: int, answer: Any) -> Delivery:
         return Delivery("retry", detail=said)
     if code in CANNOT_RECEIVE:
         return Delivery("blocked", detail=said)
-    if code in OUTSIDE_WINDOW:
-        # Sent once they write again: until message templates are sent, it waits with the backoff.
-        return Delivery("retry", detail=said)
+    if code in OUTSIDE_WINDOW:  # we thought it open: tried again at once as its template, or held
+        return Delivery("outside", detail=said)
+    if code in TEMPLATE_REFUSED:
+        return Delivery("held", detail=said)
     if status in (401, 403):  # the token: kept until an operator fixes it
         return Delivery("retry", detail=said)
     return Delivery("rejected", detail=said)
@@ -207,9 +214,12 @@ class GraphClient:
     """Sends outbox messages to people through the Graph API's `/{phone-number-id}/messages`, a file
     uploaded to its `/media` first."""
 
-    def __init__(self, secrets: WhatsApp, translate: Translate) -> None:
+    def __init__(
+        self, secrets: WhatsApp, translate: Translate, registered: Registered = lambda kind, language: None
+    ) -> None:
         self._secrets = secrets
         self._translate = translate
+        self._registered = registered
         self._url = f"{secrets.api_url}/{GRAPH_VERSION}/{secrets.phone_number_id}/messages"
         self._media_url = f"{secrets.api_url}/{GRAPH_VERSION}/{secrets.phone_number_id}/media"
         self._session: aiohttp.ClientSession | None = None
@@ -223,11 +233,27 @@ class GraphClient:
         return self._session
 
     async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
+        if payload.get(OUTSIDE):
+            return await self._outside_window(chat_id, payload)
         reply, _ = payload_to_reply(payload)
         if reply.document is not None or reply.photo is not None:
             return await self._send_file(str(chat_id), reply)
         choose = self._translate(CHOOSE, payload.get("language"))
         delivery, _ = await self._post(self._url, message(str(chat_id), reply, choose))
+        return delivery
+
+    async def _outside_window(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
+        """Past the person's 24-hour window: the message's template, if the program registered it in
+        their language; a message it does not say all of (choices, more parts) then waits for them."""
+        template, language = payload.get("template") or {}, str(payload.get("language") or "")
+        name = self._registered(str(template.get("kind")), language) if template else None
+        if name is None:
+            return Delivery("held", detail="outside the 24-hour window, no template registered for it")
+        delivery, _ = await self._post(
+            self._url, template_message(str(chat_id), name, language, list(template.get("parameters", [])))
+        )
+        if delivery.outcome == "sent" and not template.get("complete"):
+            return Delivery("held", detail="its template sent: it follows when they write")
         return delivery
 
     async def _send_file(self, to: str, reply: Reply) -> Delivery:

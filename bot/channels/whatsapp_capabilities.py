@@ -47,6 +47,8 @@ USE_THIS_NUMBER: Final = N_("📱 Use this number")
 SEND_RATE: Final = 80.0
 PAIR_INTERVAL: Final = 6.0
 PAIR_BURST: Final = 45
+# "Businesses can only send template messages to a user outside the 24-hour customer service window".
+REPLY_WINDOW_HOURS: Final = 24
 
 
 def capabilities() -> Capabilities:
@@ -66,4 +68,5 @@ def capabilities() -> Capabilities:
         most_text_with_choices=INTERACTIVE_BODY,
         contact_button=USE_THIS_NUMBER,
         sends_contact_cards=True,
+        reply_window_hours=REPLY_WINDOW_HOURS,
     )

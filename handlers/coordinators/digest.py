@@ -16,8 +16,9 @@ from handlers.coordinators.shortlist import applications_waiting, coordinator_tr
 from handlers.core.events import Outgoing, Photo, Reply
 from handlers.core.model import Erasure, Participant, Role
 from handlers.core.people import coordinator_ids, name, name_and_number
-from handlers.core.ports import DigestFigures, DigestWindow, Office
+from handlers.core.ports import DigestFigures, DigestWindow, HeldMessages, Office
 from handlers.core.render import format_day, format_when
+from handlers.core.templates import TEMPLATES
 from handlers.core.translator import Translator
 from handlers.matching.pool import suggestions_for_each
 
@@ -238,7 +239,38 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
         )
     )
     lines += _listed(t, [who(person) for person in figures.unreachable], figures.unreachable_count)
-    return "\n".join(lines)
+    return "\n".join(lines + _held(office, t, await office.reports.held()))
+
+
+def _held(office: Office, t: Translator, held: HeldMessages) -> list[str]:
+    """Who waits for their reply window to open again (WhatsApp's 24 hours), and the templates that
+    would reach them had the program registered them; nothing when nobody waits."""
+    if not held.people:
+        return []
+    lines = [
+        t.ngettext(
+            "{count} person has messages waiting until they write again (24 hours passed since their last message)",
+            "{count} people have messages waiting until they write again (24 hours passed since their last message)",
+            held.people,
+        ).format(count=held.people)
+    ]
+    missing = [
+        (TEMPLATES[kind].name, language, count)
+        for (kind, language), count in sorted(held.by_template.items())
+        if kind in TEMPLATES and kind not in office.program.whatsapp_templates.get(language, {})
+    ]
+    for template, language, count in missing:
+        lines.append(
+            "• "
+            + t.ngettext(
+                "{count} waits for the template {template} ({language}): register it, see frontdoor whatsapp "
+                "templates --language {language}",
+                "{count} wait for the template {template} ({language}): register it, see frontdoor whatsapp "
+                "templates --language {language}",
+                count,
+            ).format(count=count, template=template, language=language)
+        )
+    return lines
 
 
 def _days(t: Translator, days: int) -> str:

@@ -47,6 +47,9 @@ class Capabilities:
     # Whether a shared contact (Reply.contact_card) goes as a card of its own (WhatsApp's contacts
     # message); elsewhere the reply's text, which says it anyway, is all.
     sends_contact_cards: bool = False
+    # How long after a person's last message the channel lets us write to them freely (WhatsApp's 24
+    # hours); later only a template registered with it, else the message waits for them (bot.sender).
+    reply_window_hours: int | None = None
 
     def rows(self, buttons: list[Button], most: int | None = None, *, room: str = "") -> list[tuple[Button, ...]]:
         """`buttons` in order, as many side by side (at most `most`, or `buttons_per_row`) as the longest

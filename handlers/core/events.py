@@ -77,6 +77,15 @@ class ContactCard:
 
 
 @dataclass(frozen=True)
+class Template:
+    """What stands in for a message outside a channel's reply window (handlers.core.templates): the
+    registered text of this `kind`, its blanks filled with `parameters` in order."""
+
+    kind: str
+    parameters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reply:
     """One outgoing message.
 
@@ -97,6 +106,8 @@ class Reply:
     cannot edit, and shows the choices on several messages, sends again only the one holding it.
     `contact_card`: a contact the text shares, as a card of its own where the channel sends cards
     (handlers.core.fitting), else left to the text.
+    `template`: what may be sent instead when the reader's reply window has closed (a proposal, a
+    reminder, a follow-up, a nudge); the pipeline carries it in the outbox with the message.
     """
 
     text: str
@@ -113,6 +124,7 @@ class Reply:
     answered: str | None = None
     focus: str | None = None
     contact_card: ContactCard | None = None
+    template: Template | None = None
 
 
 @dataclass(frozen=True)

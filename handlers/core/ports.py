@@ -244,10 +244,22 @@ class Funnel:
     found_work: int
 
 
+@dataclass(frozen=True)
+class HeldMessages:
+    """People with messages held until they write again (a channel's reply window closed): how many,
+    and for each (template kind, language) a held message would go as, how many of them."""
+
+    people: int
+    by_template: dict[tuple[str, str], int]
+
+
 class Reports(Protocol):
     """What coordinators read: the digest's figures and a search."""
 
     async def digest(self, window: DigestWindow) -> DigestFigures: ...
+
+    async def held(self) -> HeldMessages:
+        """The messages held outside people's reply windows, on every channel."""
 
     async def funnel(self, since: datetime, until: datetime) -> Funnel: ...
 

@@ -7,6 +7,7 @@ data plus translations and no code.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import time
@@ -31,9 +32,11 @@ from handlers.core.questions import Kind as Kind
 from handlers.core.questions import Option as Option
 from handlers.core.questions import ProgramError as ProgramError
 from handlers.core.questions import Question as Question
+from handlers.core.templates import TEMPLATES
 from handlers.core.translator import Translator, babel_locale
 
 DEFAULT_PROGRAM_FILE: Final = Path(__file__).with_name("default_program.toml")
+TEMPLATE_NAME: Final = re.compile(r"[a-z0-9_]{1,512}")  # how Meta lets a template be named
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class Program:
     follow_up: FollowUpRules = field(default_factory=FollowUpRules)
     retention_days: int = 730  # [privacy]: a participant inactive this long is anonymized
     own_texts: OwnTexts = field(default_factory=OwnTexts)  # translations the file carries itself
+    # [whatsapp.templates]: by language, each kind of template (handlers.core.templates) the program
+    # registered with Meta, and the name it has there. Outside a person's 24-hour window only these go.
+    whatsapp_templates: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def name_for(self, t: Translator) -> str:
         """The name in the reader's language when the program file gives one (`name = { en = …, fr = … }`),
@@ -144,7 +150,28 @@ def parse_program(data: dict[str, Any], source: str) -> Program:
         follow_up=_parse_follow_up(data.get("follow_up", {}), data.get("digest", {}), fail),
         retention_days=_parse_privacy(data.get("privacy", {}), within(fail, "[privacy] ")),
         own_texts=own_texts,
+        whatsapp_templates=_parse_whatsapp(data.get("whatsapp", {}), languages, fail),
     )
+
+
+def _parse_whatsapp(raw: Any, languages: list[Any], fail: Fail) -> dict[str, dict[str, str]]:
+    """[whatsapp.templates]: `fr = { reminder = "frontdoor_reminder", … }` for each language registered."""
+    templates = raw.get("templates", {}) if isinstance(raw, dict) else None
+    if not isinstance(templates, dict) or set(raw) - {"templates"}:
+        raise fail("[whatsapp] holds one table, [whatsapp.templates]")
+    found: dict[str, dict[str, str]] = {}
+    for language, named in templates.items():
+        if language not in languages or not isinstance(named, dict):
+            raise fail(f"[whatsapp.templates] {language!r} is not one of the program's languages, with a table")
+        for kind, name in named.items():
+            if kind not in TEMPLATES:
+                raise fail(
+                    f"[whatsapp.templates] {language}: unknown template {kind!r} (known: {', '.join(TEMPLATES)})"
+                )
+            if not isinstance(name, str) or not TEMPLATE_NAME.fullmatch(name):
+                raise fail(f"[whatsapp.templates] {language}: {kind} must be a name as Meta writes it (a-z, 0-9, _)")
+        found[language] = {str(kind): str(name) for kind, name in named.items()}
+    return found
 
 
 def _parse_time_zone(section: dict[str, Any], fail: Fail) -> str:

@@ -13,6 +13,7 @@ from handlers.core.model import Participant, Proposal, ProposalStatus, Role
 from handlers.core.people import answer, name, role_name, to, translator, zone_of
 from handlers.core.ports import Office
 from handlers.core.render import format_when
+from handlers.core.templates import PROPOSAL, naming
 from handlers.core.translator import Translator
 from handlers.matching.buttons import AcceptTime, AnotherTime, CannotTakeIt, DeclineProposal, NoneOfTheseTimes, PickSlot
 from handlers.matching.scoring import Why
@@ -71,7 +72,11 @@ def introduction(office: Office, proposal: Proposal, connectee: Participant, con
     lines.append(
         t.gettext("Could you meet them? Pick a time that suits you. Contact details are shared once you both confirm.")
     )
-    return Reply("\n\n".join(lines), buttons=slot_buttons(office, proposal, connector, t))
+    return Reply(
+        "\n\n".join(lines),
+        buttons=slot_buttons(office, proposal, connector, t),
+        template=naming(PROPOSAL, connector),
+    )
 
 
 def slot_buttons(

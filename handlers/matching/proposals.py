@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from handlers.coordinators import shortlist
+from handlers.core import templates
 from handlers.core.events import Outgoing, Reply
 from handlers.core.model import Participant, Proposal, ProposalStatus, Role
 from handlers.core.people import both, month_start, name, to, translator, zone_of
@@ -223,7 +224,8 @@ async def on_timer(kind: str, match_id: int, version: int, office: Office) -> li
     if kind == NUDGE:
         view = waiting_view(office, proposal, connectee, connector)
         nudge = t.gettext("A gentle reminder: we are waiting for your answer about this meeting.")
-        return [to(waiting, Reply(nudge)), view]
+        other = connector if waiting is connectee else connectee
+        return [to(waiting, Reply(nudge, template=templates.naming(templates.NUDGE, other))), view]
     await end_proposal(office, proposal, ProposalStatus.EXPIRED, waiting.role)
     expired = t.gettext("This meeting proposal has expired, as we did not hear back. No problem, thank you!")
     messages = [to(waiting, Reply(expired))]

@@ -11,6 +11,7 @@ from handlers.core.model import Meeting, MeetingStatus, Participant, ProposalSta
 from handlers.core.people import both, name, to, translator, zone_of
 from handlers.core.ports import Office
 from handlers.core.render import format_when
+from handlers.core.templates import REMINDER, first_name, template
 from handlers.core.translator import Translator
 from handlers.matching import proposals
 from handlers.meetings.buttons import AskToCancelMeeting, CancelMeeting, KeepMeeting, OnMeeting, RescheduleMeeting
@@ -156,12 +157,13 @@ async def on_reminder(meeting_id: int, hours: int, office: Office) -> list[Outgo
     messages = []
     for reader, other in ((connectee, connector), (connector, connectee)):
         t = translator(office, reader)
+        when = format_when(meeting.starts_at, t, zone_of(office, reader))
         text = t.ngettext(
             "Reminder: you meet {name} in {hours} hour, on {when}.",
             "Reminder: you meet {name} in {hours} hours, on {when}.",
             hours,
-        ).format(name=name(other, t), hours=hours, when=format_when(meeting.starts_at, t, zone_of(office, reader)))
-        messages.append(to(reader, Reply(text)))
+        ).format(name=name(other, t), hours=hours, when=when)
+        messages.append(to(reader, Reply(text, template=template(REMINDER, name=first_name(other), when=when))))
     return messages
 
 

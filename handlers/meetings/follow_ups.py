@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Final
 
+from handlers.core import templates
 from handlers.core.buttons import PressedInProgram, Route, fold, named, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
 from handlers.core.model import (
@@ -57,7 +58,7 @@ async def on_ask(meeting_id: int, office: Office) -> list[Outgoing]:
         follow_up = await office.follow_ups.start(meeting, person, MEETING_FOLLOW_UP, AFTER_MEETING, office.now)
         if follow_up is not None:
             await _set_nudge(office, follow_up)
-            messages.append(to(person, _question(office, follow_up, person, other)))
+            messages.append(to(person, _asked(_question(office, follow_up, person, other), other)))
     return messages
 
 
@@ -74,7 +75,7 @@ async def on_work(meeting_id: int, days: int, office: Office) -> list[Outgoing]:
     if follow_up is None:
         return []
     await _set_nudge(office, follow_up)
-    return [to(connectee, _question(office, follow_up, connectee, connector))]
+    return [to(connectee, _asked(_question(office, follow_up, connectee, connector), connector))]
 
 
 async def on_nudge(follow_up_id: int, office: Office) -> list[Outgoing]:
@@ -91,7 +92,7 @@ async def on_nudge(follow_up_id: int, office: Office) -> list[Outgoing]:
     t = translator(office, person)
     reminder = t.gettext("A gentle reminder: we would love to hear from you about your meeting with {name}.")
     return [
-        to(person, Reply(reminder.format(name=name(other, t)))),
+        to(person, Reply(reminder.format(name=name(other, t)), template=templates.naming(templates.NUDGE, other))),
         to(person, _question(office, follow_up, person, other)),
     ]
 
@@ -104,6 +105,11 @@ async def open_question(office: Office, person: Participant) -> list[Reply]:
         return []
     asked, other, _ = pair
     return [_question(office, follow_up, asked, other)]
+
+
+def _asked(question: Reply, other: Participant) -> Reply:
+    """A follow-up's first question, with the template that tells of it outside the reply window."""
+    return replace(question, template=templates.naming(templates.FOLLOW_UP, other))
 
 
 async def _set_nudge(office: Office, follow_up: FollowUp) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import func, select, text
 
+from bot.app import declared_capabilities
+from bot.catalogs import LOCALES, Catalogs
+from bot.runtime import Runtime, queue
+from handlers.core.events import Outgoing
 from storage.database import open_engine, session_factory
 from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
@@ -25,6 +30,29 @@ class Store:
                 now = datetime.now(UTC)
                 for chat_id, words in messages:
                     await uow.outbox.add(channel, chat_id, [{"text": words}], now)
+                await uow.commit()
+        finally:
+            await engine.dispose()
+
+    async def write(self, messages: list[Outgoing]) -> None:
+        """Messages a job wrote (a reminder, a follow-up), into the outbox as the job runner writes them
+        (bot.runtime.queue: fitted to the reader's channel, the template carried with the message)."""
+        runtime = SimpleNamespace(catalogs=Catalogs(LOCALES), capabilities_of=declared_capabilities().__getitem__)
+        engine = open_engine(self.database_url)
+        try:
+            async with UnitOfWork(session_factory(engine)) as uow:
+                await queue(uow, messages, datetime.now(UTC), cast(Runtime, runtime))
+                await uow.commit()
+        finally:
+            await engine.dispose()
+
+    async def last_wrote_back(self, channel: str, chat_id: int, hours: float) -> None:
+        """The bot's record of when this person last wrote, moved `hours` back (their reply window with it)."""
+        engine = open_engine(self.database_url)
+        try:
+            async with UnitOfWork(session_factory(engine)) as uow:
+                found = await uow.windows.last_in(channel, {chat_id})
+                await uow.windows.closed(channel, chat_id, found[chat_id] - timedelta(hours=hours))
                 await uow.commit()
         finally:
             await engine.dispose()

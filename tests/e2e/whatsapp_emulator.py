@@ -6,7 +6,9 @@ It refuses what the published Cloud API refuses, with its error's shape: more th
 buttons or a title over 20 characters, a list over ten rows or with a row's title over 24
 characters (description 72, button 20, id 200), a body over 1,024 characters under choices or 4,096
 alone; and a free-form message to someone whose last message is older than 24 hours (error 131047,
-"Re-engagement message"). Its clock is the test's to move (`hours_pass`).
+"Re-engagement message"). A template message goes at any time if its name is registered here
+(`templates`), else error 132001. Its clock is the test's to move (`hours_pass`), and a person's
+last message too (`last_message_back`).
 
 Files go as the Cloud API takes them: uploaded to `/media` first (multipart: the file with its
 type, `type`, `messaging_product`), of a type on WhatsApp's list and within its size, then sent
@@ -98,6 +100,16 @@ def check(body: dict[str, Any], media: dict[str, Media] | None = None) -> None:
         return
     if body.get("type") == "contacts":
         _check_contacts(body)
+        return
+    if body.get("type") == "template":
+        template = body.get("template") or {}
+        _within(template.get("name"), 512, "template.name", code=100)
+        _within((template.get("language") or {}).get("code"), 15, "template.language.code", code=100)
+        for component in template.get("components") or []:
+            for parameter in component.get("parameters") or []:
+                text = _within(parameter.get("text"), 1024, "a parameter's text", code=132018)
+                if "\n" in text or "\t" in text or "     " in text:
+                    raise Refused(132018, "(#132018) There was an issue with the parameters in your template.")
         return
     if body.get("type") != "interactive":
         raise Refused(100, f"(#100) Invalid parameter: type {body.get('type')!r} is not emulated")
@@ -192,8 +204,21 @@ class Received:
     file: Media | None = None  # a document's or an image's, as uploaded
 
     @property
+    def template(self) -> tuple[str, str, list[str]] | None:
+        """A template message's name, language code and parameters; None for any other message."""
+        if self.body["type"] != "template":
+            return None
+        template = self.body["template"]
+        parameters = [p["text"] for c in template.get("components", []) for p in c.get("parameters", [])]
+        return str(template["name"]), str(template["language"]["code"]), parameters
+
+    @property
     def text(self) -> str:
-        """What the phone shows as words: a text, an interactive body, a file's caption, a card's name."""
+        """What the phone shows as words: a text, an interactive body, a file's caption, a card's name,
+        a template's name and parameters."""
+        if self.template is not None:
+            name, code, parameters = self.template
+            return f"[template {name} {code}] " + " | ".join(parameters)
         kind = self.body["type"]
         if kind == "text":
             return str(self.body["text"]["body"])
@@ -205,7 +230,7 @@ class Received:
 
     @property
     def kind(self) -> str:
-        """ "text", "button" (reply buttons), "list", "document", "image" or "contacts"."""
+        """ "text", "template", "button" (reply buttons), "list", "document", "image" or "contacts"."""
         kind = str(self.body["type"])
         return str(self.body["interactive"]["type"]) if kind == "interactive" else kind
 
@@ -283,6 +308,7 @@ class CloudApiEmulator:
         self.last_from: dict[str, datetime] = {}  # the window: each person's last message to the business
         self.refused: list[tuple[int, str]] = []
         self.cannot_receive: set[str] = set()  # numbers no longer on WhatsApp (error 131026)
+        self.templates: set[str] = set()  # the names of the templates registered and approved
         self.calls = 0
         self.media: dict[str, Media] = {}  # the media store: uploads by their id
         self.pair_rate: PairRate | None = None  # Meta's pair rate, when a test sets one (error 131056)
@@ -318,6 +344,10 @@ class CloudApiEmulator:
     def hours_pass(self, hours: float) -> None:
         self.now += timedelta(hours=hours)
 
+    def last_message_back(self, user: WhatsAppUser, hours: float) -> None:
+        """`user` last wrote `hours` earlier than they did (the bot's record of it is the test's to move)."""
+        self.last_from[user.wa_id] -= timedelta(hours=hours)
+
     def _turned_away(self, request: web.Request, endpoint: str) -> web.Response | None:
         """A call without our token or number (401), or one a test told to fail; None: served."""
         self.calls += 1
@@ -338,7 +368,10 @@ class CloudApiEmulator:
             if self.pair_rate is not None and not self.pair_rate.take(str(body["to"])):
                 raise Refused(131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit")
             last = self.last_from.get(str(body["to"]))
-            if last is None or self.now - last > WINDOW:
+            if body["type"] == "template":
+                if body["template"]["name"] not in self.templates:
+                    raise Refused(132001, "(#132001) Template name does not exist in the translation")
+            elif last is None or self.now - last > WINDOW:
                 raise Refused(
                     131047, "Re-engagement message: more than 24 hours have passed since the customer last replied"
                 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from handlers.core.bidi import FSI, PDI
-from handlers.core.events import Button, Reply
+from handlers.core.events import Button, Reply, Template
 from handlers.core.program import Program
 from handlers.core.translator import Translator
 
@@ -32,6 +32,7 @@ class Shown:
     document: bytes | None = None
     payload: dict[str, Any] = field(default_factory=dict)  # as a channel is given it (the outbox's payload)
     photo: bytes | None = None  # a picture shown in the chat (PNG)
+    template: Template | None = None  # what goes instead outside a reply window (WhatsApp's 24 hours)
 
     @classmethod
     def of(cls, message_id: int, reply: Reply, payload: dict[str, Any]) -> Shown:
@@ -46,6 +47,7 @@ class Shown:
             reply.document.content if reply.document else None,
             payload,
             reply.photo.content if reply.photo else None,
+            reply.template,
         )
 
     def labels(self) -> list[str]:

@@ -59,6 +59,7 @@ def frontdoor(
         ["coordinators", "list"],
         ["coordinators", "revoke"],
         ["coordinators", "audit"],
+        ["whatsapp"],
     ],
 )
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
@@ -153,6 +154,8 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
             {**WHATSAPP_SETTINGS, "FRONTDOOR_BOT_TOKEN": "1:a"},
             "leave --webhook out",
         ),
+        (["whatsapp", "templates", "--language", "de"], {}, "--language 'de' is not one of en, fr, es"),
+        (["whatsapp", "templates"], {}, "the following arguments are required: --language"),
         (["run", "--whatsapp", "--webhook", "https://x.org/telegram"], {}, "leave --webhook out"),
         (
             ["run", "--whatsapp"],
@@ -169,6 +172,24 @@ def test_a_bad_argument_or_setting_is_one_line_and_status_2(
     assert expected in result.stderr
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_whatsapp_templates_to_register_are_printed_in_french_with_numbered_blanks(tmp_path: Path) -> None:
+    result = frontdoor("whatsapp", "templates", "--language", "fr", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    reminder = result.stdout.split("\n\n")[1].splitlines()
+    assert reminder == [
+        "frontdoor_reminder  (reminder: not named in the program file yet)",
+        "  category: UTILITY",
+        "  language: fr",
+        "  body: Rappel de votre rencontre : vous rencontrez {{1}} le {{2}}. Merci de votre participation.",
+        "  example {{1}}: Amal",
+        "  example {{2}}: mar. 24 nov. à 10:00",
+    ]
+    names = [block.splitlines()[0].split()[0] for block in result.stdout.strip().split("\n\n")]
+    assert names == ["frontdoor_proposal", "frontdoor_reminder", "frontdoor_follow_up", "frontdoor_nudge"]
+    chinese = frontdoor("whatsapp", "templates", "--language", "zh-Hans", cwd=tmp_path).stdout
+    assert "  language: zh_CN" in chinese and "会面提醒：您将于{{2}}与{{1}}会面。" in chinese
 
 
 def test_the_settings_come_from_a_dot_env_file_too(tmp_path: Path) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 
 from icalendar import Calendar
 
+from handlers.core.events import Template
 from handlers.core.model import FollowUpStatus, MeetingOutcome, MeetingStatus, ProposalStatus, Status
+from handlers.core.templates import FOLLOW_UP, PROPOSAL, REMINDER
 from tests.support.chat import ChatClient
 from tests.support.clock import NOW
 from tests.support.desk import Desk
@@ -46,6 +48,7 @@ async def test_a_newcomer_and_a_volunteer_agree_on_a_time_meet_and_both_answer_t
     ]
     introduction = priya.showing(INTRODUCTION)
     assert "We would like to introduce you to a newcomer" in introduction.text
+    assert introduction.template == Template(PROPOSAL, ("Priya",)), "what says it a day after she last wrote"
     assert "Occupation: “Software developer”" in introduction.text and "amal@example.com" not in introduction.text
     assert introduction.labels() == [
         "Tue, Nov 24, 10:00\u202fAM",
@@ -88,10 +91,12 @@ async def test_a_newcomer_and_a_volunteer_agree_on_a_time_meet_and_both_answer_t
     await desk.run_jobs(MEETING_START - timedelta(hours=23, minutes=59))
     assert amal.last.text == f"Reminder: you meet Priya in 24 hours, on {THURSDAY_9AM}."
     assert priya.last.text == f"Reminder: you meet Amal in 24 hours, on {THURSDAY_9AM}."
+    assert amal.last.template == Template(REMINDER, ("Priya", THURSDAY_9AM))
     await desk.run_jobs(ASKED)  # the follow-ups; the earlier turns' nudges and a reminder now late do nothing
     assert amal.texts()[-2] == f"Reminder: you meet Priya in 24 hours, on {THURSDAY_9AM}."
     assert "How did your meeting with Priya go?" in amal.last.text
     assert "How did your meeting with Amal go?" in priya.last.text
+    assert priya.last.template == Template(FOLLOW_UP, ("Amal",))
     assert priya.labels() == ["Yes, we met", "The other person did not come", "We rescheduled"]
 
     await priya.click("Yes, we met")

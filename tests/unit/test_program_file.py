@@ -79,6 +79,21 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
             '[matching] outside_field must be "wait" or "offer" or "coordinator"',
         ),
         ("waiting_alert_days = 14", "waiting_alert_days = 0", "[matching] waiting_alert_days must be a whole number"),
+        (
+            "[whatsapp.templates]\n",
+            '[whatsapp.templates]\nfr = { remind = "frontdoor_reminder" }\n',
+            "[whatsapp.templates] fr: unknown template 'remind' (known: proposal, reminder, follow_up, nudge)",
+        ),
+        (
+            "[whatsapp.templates]\n",
+            '[whatsapp.templates]\nde = { reminder = "frontdoor_reminder" }\n',
+            "[whatsapp.templates] 'de' is not one of the program's languages",
+        ),
+        (
+            "[whatsapp.templates]\n",
+            '[whatsapp.templates]\nfr = { reminder = "Frontdoor Reminder" }\n',
+            "[whatsapp.templates] fr: reminder must be a name as Meta writes it",
+        ),
     ],
 )
 def test_a_broken_program_file_names_the_file_the_question_and_the_problem(

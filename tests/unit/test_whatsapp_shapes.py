@@ -110,7 +110,8 @@ def test_the_cloud_api_s_answers_become_the_sender_s_outcomes() -> None:
     assert delivery_of(400, error(131056)).outcome == "retry", "too many to one person: later"
     assert delivery_of(503, error(131000)).outcome == "retry"
     assert delivery_of(400, error(131026)).outcome == "blocked", "cannot receive: unreachable"
-    assert delivery_of(400, error(131047)).outcome == "retry", "outside the window: waits"
+    assert delivery_of(400, error(131047)).outcome == "outside", "outside the window: as its template, or held"
+    assert delivery_of(404, error(132001)).outcome == "held", "no such template: waits for them to write"
     assert delivery_of(400, error(131009)).outcome == "rejected"
 
 
