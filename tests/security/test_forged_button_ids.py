@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 
 from bot.app import Received
 from bot.channels.terminal import TerminalChat
-from bot.cli import webhook_of
+from bot.cli_values import webhook_of
 from bot.config import SettingsError, load_settings
 from handlers.coordinators.buttons import Approve, PickConnector
 from handlers.core.events import Button, Event, EventKind, Reply

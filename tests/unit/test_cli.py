@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import export_period
+from bot.cli_values import export_period
 from bot.commands import retention_report
 from handlers.privacy.retention import ClockCheck, Plan
 
