@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 from functools import cache
-from typing import Any, Final, cast
+from typing import Final, cast
 
 from sqlalchemy import ColumnElement, Table, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from handlers.core.templates import standing_for
 from storage.core_tables import OUTBOX
 from storage.database import among, insert_of
 from storage.tables import ChatWindowRow
@@ -90,12 +91,11 @@ class SqlWindows:
 
     async def held(self) -> tuple[int, Counter[tuple[str, str]]]:
         """How many people have messages held, on any channel; and of them, how many wait for each
-        (template, language) a held message names (one count per person and template)."""
+        (template, language) a held message goes as (one count per person and template)."""
         people: set[tuple[str, int]] = set()
         waiting: set[tuple[str, int, str, str]] = set()
         for channel, chat_id, payload in await self._session.execute(_HELD_BY):
             people.add((channel, chat_id))
-            template: dict[str, Any] = (payload or {}).get("template") or {}
-            if template.get("kind"):
-                waiting.add((channel, chat_id, str(template["kind"]), str(payload.get("language", ""))))
+            template = (payload or {}).get("template")
+            waiting.add((channel, chat_id, standing_for(template), str((payload or {}).get("language", ""))))
         return len(people), Counter((kind, language) for _, _, kind, language in waiting)

@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -33,6 +34,7 @@ from bot.config import WhatsApp
 from bot.delivery import OUTSIDE_WINDOW as OUTSIDE
 from bot.delivery import Deliver, Delivery
 from handlers.core.events import Event, EventKind, Reply, payload_to_reply
+from handlers.core.templates import UPDATE, standing_for
 
 PATH: Final = "/whatsapp"
 GRAPH_VERSION: Final = "v21.0"
@@ -50,6 +52,10 @@ OUTSIDE_WINDOW: Final = frozenset({131047})  # more than 24 hours since their la
 # A template Meta does not have as named (132001), or not approved, paused or disabled: the message
 # waits for the person to write; the coordinators' digest names what waits.
 TEMPLATE_REFUSED: Final = frozenset({132000, 132001, 132005, 132007, 132015, 132016})
+# One `update` notice a day to a person however many messages wait for them (a meeting's details,
+# card and calendar file); kept in memory: after a restart, at most one notice more.
+TOLD_FOR: Final = 24 * 3600.0
+TOLD_KEPT: Final = 10_000  # chats remembered before those told over a day ago are forgotten
 Translate = Callable[[str, str | None], str]  # (msgid, the reader's language) -> the text shown
 Registered = Callable[[str, str], str | None]  # (template kind, language) -> its name with Meta, or None
 
@@ -220,6 +226,7 @@ class GraphClient:
         self._secrets = secrets
         self._translate = translate
         self._registered = registered
+        self._told: dict[int, float] = {}  # chats sent the `update` notice: when (time.monotonic)
         self._url = f"{secrets.api_url}/{GRAPH_VERSION}/{secrets.phone_number_id}/messages"
         self._media_url = f"{secrets.api_url}/{GRAPH_VERSION}/{secrets.phone_number_id}/media"
         self._session: aiohttp.ClientSession | None = None
@@ -246,15 +253,29 @@ class GraphClient:
         """Past the person's 24-hour window: the message's template, if the program registered it in
         their language; a message it does not say all of (choices, more parts) then waits for them."""
         template, language = payload.get("template") or {}, str(payload.get("language") or "")
-        name = self._registered(str(template.get("kind")), language) if template else None
+        kind = standing_for(template)
+        name = self._registered(kind, language)
         if name is None:
             return Delivery("held", detail="outside the 24-hour window, no template registered for it")
+        if kind == UPDATE and not self._first_update(chat_id):
+            # The meeting's details, its card and its calendar file: one notice for them all.
+            return Delivery("held", detail="outside the 24-hour window: they were told a message waits")
         delivery, _ = await self._post(
             self._url, template_message(str(chat_id), name, language, list(template.get("parameters", [])))
         )
         if delivery.outcome == "sent" and not template.get("complete"):
             return Delivery("held", detail="its template sent: it follows when they write")
         return delivery
+
+    def _first_update(self, chat_id: int) -> bool:
+        """Whether `chat_id` has not been sent the `update` notice lately (and now counts as told)."""
+        now = time.monotonic()
+        if len(self._told) > TOLD_KEPT:
+            self._told = {chat: at for chat, at in self._told.items() if now - at < TOLD_FOR}
+        if now - self._told.get(chat_id, -TOLD_FOR) < TOLD_FOR:
+            return False
+        self._told[chat_id] = now
+        return True
 
     async def _send_file(self, to: str, reply: Reply) -> Delivery:
         """Upload the reply's file to the media store, then send it by its id (bot.channels.whatsapp_media);

@@ -1,10 +1,12 @@
 """The messages that may reach a person after their reply window closed (WhatsApp's 24 hours), as
 the templates a program registers with the messenger: what each says, with which blanks.
 
-Why these four and only these: they are what the program writes on its own, days after the person
-last wrote (a proposal, a meeting's reminder, a follow-up, a nudge). Everything else answers
-something the person just did. A template is a short utility notice; where the message it stands
-for carries choices (a proposal's times), the message itself follows once the person answers.
+Four say what the program writes on its own, days after the person last wrote (a proposal, a
+meeting's reminder, a follow-up, a nudge). A fifth, `update`, stands for any other message that
+finds the window closed: what someone else did for them (a volunteer's time offered to a newcomer,
+the other side's answer, a coordinator's reply), which would otherwise wait unseen until the person
+happened to write. A template is a short utility notice; where the message it stands for carries
+choices (a proposal's times) or more than it says, the message itself follows once they answer.
 
 The texts are msgids: `frontdoor whatsapp templates --language fr` prints them translated, their
 named blanks numbered as the messenger wants them ({{1}}, {{2}}), to register with it.
@@ -24,6 +26,7 @@ PROPOSAL: Final = "proposal"
 REMINDER: Final = "reminder"
 FOLLOW_UP: Final = "follow_up"
 NUDGE: Final = "nudge"
+UPDATE: Final = "update"  # any other message, the window closed: "a message is waiting for you"
 _BLANK: Final = re.compile(r"\{(\w+)\}")
 
 
@@ -74,8 +77,23 @@ TEMPLATES: Final = {
             ),
             ("name",),
         ),
+        TemplateText(
+            UPDATE,
+            "frontdoor_update",
+            N_(
+                "You have a new message about your connection with the program. Please reply to this message to see it."
+            ),
+            (),
+        ),
     )
 }
+
+
+def standing_for(template: dict[str, object] | None) -> str:
+    """The kind of template a stored message goes as outside the window: its own (a proposal, a
+    reminder, …), else the program's `update`."""
+    kind = (template or {}).get("kind")
+    return str(kind) if kind else UPDATE
 
 
 def first_name(person: Participant) -> str:

@@ -154,3 +154,44 @@ async def test_a_held_message_outlives_pruning_and_an_erased_chat_leaves_no_reco
         await uow.commit()
     async with UnitOfWork(sessions) as uow:
         assert await uow.windows.last_in("whatsapp", {AMAL, 15195550124}) == {}
+
+
+OFFER = {
+    "text": "Sam peut vous rencontrer le mar. 24 nov. à 10:00. Cela vous convient-il ?",
+    "buttons": [[["Oui, ça me va", "accept:1"]], [["Une autre heure", "another:1"]]],
+    "language": "fr",
+}
+DETAILS = {"text": "Votre rencontre est confirmée ! Sam, sam@example.org", "language": "fr"}
+
+
+async def test_what_someone_else_did_for_her_is_announced_once_by_the_update_template_and_follows_her_answer(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with whatsapp(sessions, kinds=("update",)) as (api, sender):
+        amal = api.user(str(AMAL), "Amal")
+        await amal_wrote(sessions, api, hours_ago=30)
+        await write(sessions, OFFER, DETAILS)  # a volunteer's time, then more: neither a template of its own
+
+        await sender.send()
+        await sender.send()
+        assert [message.template for message in amal.inbox] == [("frontdoor_update", "fr", [])], "told once"
+        assert await outbox(sessions) == [("held", 0), ("held", 0)]
+
+        await amal_wrote(sessions, api, hours_ago=0)  # "Oui ?"
+        await sender.send()
+        assert [message.text for message in amal.inbox[1:]] == [OFFER["text"], DETAILS["text"]], "in order"
+        assert [status for status, _ in await outbox(sessions)] == ["sent", "sent"]
+
+
+async def test_without_the_update_template_the_digest_names_it_for_those_waiting(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with whatsapp(sessions, kinds=()) as (api, sender):
+        amal = api.user(str(AMAL), "Amal")
+        await amal_wrote(sessions, api, hours_ago=30)
+        await write(sessions, OFFER)
+
+        await sender.send()
+        assert amal.inbox == [] and await outbox(sessions) == [("held", 0)]
+    async with UnitOfWork(sessions) as uow:
+        assert await uow.windows.held() == (1, {("update", "fr"): 1})

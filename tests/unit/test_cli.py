@@ -187,7 +187,13 @@ def test_the_whatsapp_templates_to_register_are_printed_in_french_with_numbered_
         "  example {{2}}: mar. 24 nov. à 10:00",
     ]
     names = [block.splitlines()[0].split()[0] for block in result.stdout.strip().split("\n\n")]
-    assert names == ["frontdoor_proposal", "frontdoor_reminder", "frontdoor_follow_up", "frontdoor_nudge"]
+    assert names == [
+        "frontdoor_proposal",
+        "frontdoor_reminder",
+        "frontdoor_follow_up",
+        "frontdoor_nudge",
+        "frontdoor_update",
+    ]
     chinese = frontdoor("whatsapp", "templates", "--language", "zh-Hans", cwd=tmp_path).stdout
     assert "  language: zh_CN" in chinese and "会面提醒：您将于{{2}}与{{1}}会面。" in chinese
 

@@ -82,7 +82,7 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
         (
             "[whatsapp.templates]\n",
             '[whatsapp.templates]\nfr = { remind = "frontdoor_reminder" }\n',
-            "[whatsapp.templates] fr: unknown template 'remind' (known: proposal, reminder, follow_up, nudge)",
+            "[whatsapp.templates] fr: unknown template 'remind' (known: proposal, reminder, follow_up, nudge, update)",
         ),
         (
             "[whatsapp.templates]\n",

@@ -83,7 +83,7 @@ def test_program_check_lists_every_gap_and_fails(tmp_path: Path) -> None:
 
 def test_program_check_names_the_whatsapp_templates_a_language_lacks(tmp_path: Path) -> None:
     text = DEFAULT_PROGRAM_FILE.read_text(encoding="utf-8")
-    named = '[whatsapp.templates]\nfr = { proposal = "p", reminder = "r", follow_up = "f", nudge = "n" }\nen = { reminder = "r" }\n'
+    named = '[whatsapp.templates]\nfr = { proposal = "p", reminder = "r", follow_up = "f", nudge = "n", update = "u" }\nen = { reminder = "r" }\n'
     path = tmp_path / "program.toml"
     path.write_text(text.replace("[whatsapp.templates]\n", named), encoding="utf-8")
     checked = subprocess.run(
@@ -95,11 +95,11 @@ def test_program_check_names_the_whatsapp_templates_a_language_lacks(tmp_path: P
     assert checked.returncode == 1
     lines = checked.stdout.splitlines()
     assert (
-        "en: [whatsapp.templates] names no template for proposal, follow_up, nudge: those wait past the 24-hour window"
+        "en: [whatsapp.templates] names no template for proposal, follow_up, nudge, update: those wait past the 24-hour window"
         in lines
     )
     assert (
-        "es: [whatsapp.templates] names no template for proposal, reminder, follow_up, nudge: those wait past the 24-hour window"
+        "es: [whatsapp.templates] names no template for proposal, reminder, follow_up, nudge, update: those wait past the 24-hour window"
         in lines
     )
     assert not [line for line in lines if line.startswith("fr:")]
