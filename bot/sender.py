@@ -343,8 +343,8 @@ class Sender:
             return
         now = self._clock()
         async with UnitOfWork(self._factory) as uow:
-            await uow.workers.beat(self._worker, now)
-            live = await uow.workers.live(now)
+            await uow.workers.beat(self._worker, now, self._channel)
+            live = await uow.workers.live(now, self._channel)
             await uow.commit()
         if live != self.health.workers:
             log.info("%s workers share the sending rate", live)

@@ -48,6 +48,7 @@ from bot.serve import (
 from handlers.coordinators import digest
 
 log = logging.getLogger("frontdoor")
+WHATSAPP_WORKER: Final = "-wa"  # after worker_name(): its WhatsApp sender's row (27 + 3 of 32 characters)
 # The digest goes to the coordinators, on Telegram: a worker that cannot send there leaves it due (and
 # a digest left from an earlier day sends nothing when a Telegram worker runs it: handlers.coordinators.digest).
 LEFT_WITHOUT_TELEGRAM: Final = (digest.DAILY,)
@@ -72,7 +73,11 @@ async def run(settings: Settings, host: str, port: int, *, telegram: bool = Fals
     # Paced as the Cloud API counts (80 a second, a person's pair rate), not as Telegram does.
     paced = settings.whatsapp_paced()
     door = Runtime(
-        app, *sender_and_incoming(app, WHATSAPP, client.make_deliver(), _no_button_to_answer, paced, worker=worker)
+        app,
+        # A row of its own in the workers table: a Telegram sender in this process shares no rate with it.
+        *sender_and_incoming(
+            app, WHATSAPP, client.make_deliver(), _no_button_to_answer, paced, worker=f"{worker}{WHATSAPP_WORKER}"
+        ),
     )
     closing = [client.close, app.close]
     stop = asyncio.Event()

@@ -181,6 +181,8 @@ class WorkerRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     started_at: Mapped[datetime]
     seen_at: Mapped[datetime]
+    # Whose sending rate it shares (migration 0016): each channel's limit is the bot's own.
+    channel: Mapped[str] = mapped_column(String(16), server_default=text("'telegram'"))
 
 
 class BotSecretRow(Base):

@@ -261,12 +261,31 @@ async def test_two_workers_send_a_burst_each_message_once_and_each_chat_in_order
     assert all(sender.health.workers == 2 for sender in senders), "they share Telegram's rate"
 
 
+async def test_a_telegram_worker_and_a_whatsapp_worker_each_keep_their_own_rate_and_two_of_one_channel_share_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    telegram = Telegram()
+
+    def sender(channel: str, worker: str, per_second: float) -> Sender:
+        return Sender(sessions, channel, telegram, per_second=per_second, worker=worker, clock=lambda: NOW)
+
+    polling, webhook = sender("telegram", "polling", 30), sender("whatsapp", "polling-wa", 80)
+    for each in (polling, webhook, polling, webhook):  # the first to beat sees the others the next time
+        await each.beat()
+    assert (polling.health.workers, webhook.health.workers) == (1, 1), "Telegram's 30/s and the Cloud API's 80/s"
+
+    second = sender("telegram", "second", 30)
+    for each in (second, polling, webhook):
+        await each.beat()
+    assert (polling.health.workers, second.health.workers, webhook.health.workers) == (2, 2, 1)
+
+
 async def test_a_dead_workers_messages_are_taken_over_at_once_and_a_live_ones_are_not(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await write(sessions, 1, "claimed by a worker that was then killed")
     async with UnitOfWork(sessions) as uow:
-        await uow.workers.beat("killed", NOW)
+        await uow.workers.beat("killed", NOW, "telegram")
         claimed = await uow.outbox.claim("telegram", NOW, NOW + LEASE, 10, worker="killed")
         await uow.commit()
     assert len(claimed) == 1
