@@ -148,13 +148,17 @@ class TerminalChat:
         if self._language:
             # A new person is asked the language at /start; someone registered is not: ask for it.
             await self._choose(ChooseLanguage(self._language).pack(), or_first="/language")
-        if role and not await self._choose(ChooseRole(role).pack()):
+        # Before the role, a new person without --language is asked the language: the role is pressed
+        # once its question shows (after their first answer); otherwise it was chosen long ago.
+        later = ChooseRole(role).pack() if role and not await self._choose(ChooseRole(role).pack()) else None
+        if later is not None and not self._asks_language():
             print(f"(--role {role} left aside: this person has chosen a role already)\n", file=self._out)
+            later = None
         await self.show_waiting()  # what came while they were away, before their first line
         stop = asyncio.Event()
         watching = asyncio.create_task(self._watch(stop))
         try:
-            await self._read(lines)
+            await self._read(lines, later)
         finally:
             stop.set()
             await watching
@@ -169,7 +173,11 @@ class TerminalChat:
         await self.press(data)
         return True
 
-    async def _read(self, lines: TextIO) -> None:
+    def _asks_language(self) -> bool:
+        return any(ChooseLanguage.unpack(data) for kind, data in self._choices if kind is EventKind.CHOICE)
+
+    async def _read(self, lines: TextIO, role: str | None) -> None:
+        """Each line said; `role`'s button pressed as soon as it shows."""
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, _read_line, lines)
@@ -177,6 +185,8 @@ class TerminalChat:
                 return
             if line.strip():
                 await self.say(line)
+            if role is not None and await self._choose(role):
+                role = None
 
     async def _watch(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

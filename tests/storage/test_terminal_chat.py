@@ -74,3 +74,21 @@ async def test_a_registered_person_changes_language_with_the_language_option_and
         english = io.StringIO()
         await terminal_chat(world.app, tmp_path, english, language="en").run(io.StringIO(""))
         assert "expired" not in english.getvalue() and "✔ English" in english.getvalue()
+
+
+async def test_the_role_option_without_a_language_is_taken_once_she_has_chosen_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with world_on(database_url, NOW) as world:
+        first = io.StringIO()
+        chat = terminal_chat(world.app, tmp_path / "files", first, language=None)
+        await chat.run(io.StringIO("Français\n1\n"), role="connectee")
+        shown = first.getvalue()
+        assert "left aside" not in shown, "she had chosen no role: nothing to leave aside"
+        assert "Êtes-vous nouvelle ou nouveau dans la région" not in shown, "the role is not asked: it was given"
+        assert "[1] J'accepte" in shown, "from the language straight to the terms"
+        assert "✔ J'accepte" in shown
+
+        again = io.StringIO()
+        await terminal_chat(world.app, tmp_path / "files", again).run(io.StringIO(""), role="connector")
+        assert "(--role connector left aside: this person has chosen a role already)" in again.getvalue()
