@@ -26,7 +26,7 @@ from tests.e2e.people import COORDINATOR, ZONE, approve_everyone, jobs_run, meet
 from tests.e2e.person import Person
 from tests.e2e.script import CONNECTOR
 from tests.e2e.store import Store
-from tests.e2e.test_intake_on_whatsapp import act, stored
+from tests.e2e.test_intake_on_whatsapp import act, newcomer_script, stored
 from tests.e2e.test_meeting_across_doors import newcomer, register
 from tests.e2e.whatsapp_emulator import CloudApiEmulator, Received, WhatsAppUser
 from tests.e2e.whatsapp_process import WhatsAppProcess
@@ -201,3 +201,31 @@ async def test_an_arabic_newcomer_s_whole_journey_on_whatsapp_from_intake_to_del
     assert people == [("connectee", "erased", 0), ("connector", "approved", int(jordan.wa_id))]
     assert len(answered) == 1, "Jordan's answers only"
     assert whatsapp.refused == [], "her farewell went as written: she had just written, her window was open"
+
+
+async def test_on_whatsapp_numbers_typed_in_one_message_tick_boxes_on_every_page_of_the_list(
+    whatsapp: CloudApiEmulator, whatsapp_bot: WhatsAppProcess
+) -> None:
+    omar = whatsapp.user("15195550124", "Omar")
+    script = newcomer_script("en", "English")
+    languages = next(n for n, (_, expect) in enumerate(script) if expect == LANGUAGES)
+    for action, expect in script[:languages]:
+        await act(omar, action, expect)
+    seen = len(omar.inbox)
+    await act(omar, *script[languages])
+    second = await omar.wait_for("More choices (2 of 2)", after=seen)  # fourteen languages and Done: 10 rows, 5
+    first = omar.inbox[omar.inbox.index(second) - 1]
+    assert (len(first.choices()), len(second.choices())) == (10, 5)
+
+    seen = len(omar.inbox)
+    await omar.send("2, 13 15")  # French, Urdu (on the second page) and Done's number
+    shown = await omar.wait_for(lambda m: m.offers("✅ Urdu") is not None, after=seen)
+    said = [m.text for m in omar.inbox[seen:]]
+    assert said[0] == (
+        "There is no choice 15 here. To tick several at once, type their numbers from 1 to 14, such as “1 3”."
+    )
+    assert omar.inbox[seen + 1].offers("✅ French") is not None, "the whole question again, both pages"
+    assert shown is omar.inbox[seen + 2] and shown.text == "More choices (2 of 2)"
+    await act(omar, "press:Done", "What would you like from the meeting?")
+    assert stored(whatsapp_bot.workdir / "frontdoor.db", omar.wa_id)[1]["languages"] == ["fr", "ur"]
+    assert whatsapp.refused == []
