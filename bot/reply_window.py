@@ -20,8 +20,14 @@ from storage.unit_of_work import UnitOfWork
 def marked(
     payload: dict[str, Any], last_in: datetime | None, now: datetime, window: timedelta | None
 ) -> dict[str, Any]:
-    """The payload as the channel is given it: marked when the chat's window has closed at `now`."""
-    if window is None or (last_in is not None and now - last_in < window):
+    """The payload as the channel is given it: marked when the chat's window has closed at `now`.
+
+    No record of the chat is no proof it closed: every WhatsApp chat begins with the person's
+    message, so none is left only by erasure (the farewell to someone who sent /delete a moment
+    ago, their record gone with their data in the same transaction) or by pruning after months of
+    silence. Tried free-form; a refusal records the window closed (`record`), and the message goes
+    again at once as its template or waits."""
+    if window is None or last_in is None or now - last_in < window:
         return dict(payload)
     return dict(payload) | {OUTSIDE_WINDOW: True}
 

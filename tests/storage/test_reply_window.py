@@ -156,6 +156,25 @@ async def test_a_held_message_outlives_pruning_and_an_erased_chat_leaves_no_reco
         assert await uow.windows.last_in("whatsapp", {AMAL, 15195550124}) == {}
 
 
+async def test_the_farewell_to_someone_who_just_sent_delete_goes_as_written_though_her_window_s_record_is_gone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with whatsapp(sessions) as (api, sender):
+        amal = api.user(str(AMAL), "Amal")
+        await amal_wrote(sessions, api, hours_ago=0)  # "/delete", then "Yes, erase my data"
+        async with UnitOfWork(sessions) as uow:
+            await uow.personal_data.forget_chat("whatsapp", AMAL, AMAL)  # her record of it erased with her
+            farewell = {"text": "C'est fait : vos données personnelles sont effacées.", "farewell": True}
+            await uow.outbox.add("whatsapp", AMAL, [farewell], NOW)
+            await uow.commit()
+
+        await sender.send()
+        assert [message.text for message in amal.inbox] == ["C'est fait : vos données personnelles sont effacées."]
+        assert api.refused == [] and [status for status, _ in await outbox(sessions)] == ["sent"]
+        async with UnitOfWork(sessions) as uow:
+            assert await uow.windows.last_in("whatsapp", {AMAL}) == {}, "and no record of her window comes back"
+
+
 OFFER = {
     "text": "Sam peut vous rencontrer le mar. 24 nov. à 10:00. Cela vous convient-il ?",
     "buttons": [[["Oui, ça me va", "accept:1"]], [["Une autre heure", "another:1"]]],

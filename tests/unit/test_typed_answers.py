@@ -112,3 +112,46 @@ async def test_a_label_missed_by_a_letter_is_offered_never_taken_behind_the_pers
     assert "community" not in chat.participant.answers
     await chat.click("Kitchener", on=chat.last)
     assert chat.participant.answers["community"] == "kitchener"
+
+
+async def test_several_numbers_in_one_message_tick_each_of_those_boxes_and_never_untick_one() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "languages")
+    await chat.send("Arabic")  # tapped, or typed, one at a time as before
+    await chat.send("1, 3")  # English and Arabic: Arabic stays ticked
+    assert [label for label in chat.last.labels() if label.startswith("✅")] == ["✅ English", "✅ Arabic"]
+    assert chat.conversation.pending == ["en", "ar"] and "languages" not in chat.participant.answers
+    await chat.send("done")
+    assert chat.participant.answers["languages"] == ["en", "ar"]
+
+
+async def test_a_number_that_is_no_box_is_said_kindly_and_the_others_are_ticked_all_the_same() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "languages")
+    await chat.send("2 15")  # French, and Done's number: no box
+    assert chat.screen[-2].text == (
+        "There is no choice 15 here. To tick several at once, type their numbers from 1 to 14, such as “1 3”."
+    )
+    assert "Which languages do you speak?" in chat.last.text and "✅ French" in chat.last.labels()
+    await chat.send("99 4")
+    assert chat.screen[-2].text.startswith("There is no choice 99 here.")
+    assert chat.conversation.pending == ["fr", "zh"], "French, ticked before, is kept"
+    assert chat.conversation.question == "languages" and "languages" not in chat.participant.answers
+
+
+async def test_an_arabic_reader_types_the_numbers_in_arabic_indic_digits() -> None:
+    chat = ChatClient(language_code="ar")
+    await chat.send("/start")
+    await chat.click("العربية")
+    await chat.send("١")  # a newcomer
+    await chat.send("نعم")
+    for typed in ("أمل", "Kitchener", "٣", "٢٠٢٣", "مهندسة مدنية", "١", "٣", "٤"):  # up to the languages
+        await chat.send(typed)
+    assert chat.conversation.question == "languages"
+    await chat.send("١، ٣")
+    assert chat.conversation.pending == ["en", "ar"]
+    await chat.send("٢٠ ٢")
+    assert chat.screen[-2].text.startswith("لا يوجد خيار 20")
+    assert chat.conversation.pending == ["en", "fr", "ar"]
