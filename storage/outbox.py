@@ -115,9 +115,9 @@ ATTACHED: Final = ("document", "photo")
 
 def _stored(payload: dict[str, Any]) -> dict[str, Any]:
     """An outbox row's payload, attachment and farewell mark: a document's or a photo's content (bytes)
-    taken out of the JSON, and the mark into its column."""
+    taken out of the JSON, and the mark into its column (and left in the payload, for the channel:
+    a farewell that cannot go at once is given up, not kept waiting with the chat's number)."""
     farewell = bool(payload.get("farewell", False))
-    payload = {key: value for key, value in payload.items() if key != "farewell"}
     kind = next((kind for kind in ATTACHED if payload.get(kind) is not None), None)
     if kind is None:
         return {"new_payload": payload, "new_attachment": None, "new_farewell": farewell}

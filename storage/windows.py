@@ -20,7 +20,7 @@ from sqlalchemy.sql.dml import Insert
 
 from handlers.core.templates import standing_for
 from storage.core_tables import OUTBOX
-from storage.database import among, insert_of
+from storage.database import among, insert_for, insert_of
 from storage.tables import ChatWindowRow
 
 WINDOWS: Final = cast(Table, ChatWindowRow.__table__)
@@ -82,12 +82,20 @@ class SqlWindows:
 
     async def closed(self, channel: str, chat_id: int, before: datetime) -> None:
         """The platform says this window is closed (WhatsApp's 131047): their last message counts
-        as written at `before` at the latest, so the next try goes as a template or waits."""
-        await self._session.execute(
+        as written at `before` at the latest, so the next try goes as a template or waits. A chat
+        with no record (pruned after months of silence) gets one: else it would be tried free-form,
+        and refused, again and again."""
+        changed = await self._session.execute(
             update(WINDOWS)
             .where(WINDOWS.c.channel == channel, WINDOWS.c.chat_id == chat_id, WINDOWS.c.last_in_at > before)
             .values(last_in_at=before)
         )
+        if not getattr(changed, "rowcount", 0):
+            await self._session.execute(
+                insert_for(self._session)(WINDOWS)
+                .values(channel=channel, chat_id=chat_id, last_in_at=before)
+                .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+            )
 
     async def held(self) -> tuple[int, Counter[tuple[str, str]]]:
         """How many people have messages held, on any channel; and of them, how many wait for each

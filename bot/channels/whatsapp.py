@@ -240,6 +240,15 @@ class GraphClient:
         return self._session
 
     async def deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
+        # The goodbye to someone just erased, outside their window: no template says it, and waiting
+        # for them would keep their number; given up (its chat forgotten with it, storage.outbox).
+        farewell = Delivery("rejected", detail="a farewell outside the 24-hour window: not sent")
+        if payload.get("farewell") and payload.get(OUTSIDE):
+            return farewell
+        delivery = await self._deliver(chat_id, payload)
+        return farewell if payload.get("farewell") and delivery.outcome == "outside" else delivery
+
+    async def _deliver(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
         if payload.get(OUTSIDE):
             return await self._outside_window(chat_id, payload)
         reply, _ = payload_to_reply(payload)

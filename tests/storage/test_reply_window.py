@@ -214,3 +214,35 @@ async def test_without_the_update_template_the_digest_names_it_for_those_waiting
         assert amal.inbox == [] and await outbox(sessions) == [("held", 0)]
     async with UnitOfWork(sessions) as uow:
         assert await uow.windows.held() == (1, {("update", "fr"): 1})
+
+
+async def test_a_chat_the_bot_has_no_record_of_is_refused_once_then_goes_as_the_template(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A volunteer silent for months (the record of her window pruned) is proposed a meeting."""
+    async with whatsapp(sessions) as (api, sender):
+        amal = api.user(str(AMAL), "Amal")
+        await write(sessions, REMINDER)
+        for _ in range(3):
+            await sender.send()
+        assert [code for code, _ in api.refused] == [131047], "refused once, not again and again"
+        assert [message.template for message in amal.inbox] == [
+            ("frontdoor_reminder", "fr", ["Sam", "mar. 24 nov. à 10:00"])
+        ]
+
+
+async def test_a_farewell_outside_the_window_is_given_up_and_leaves_no_number(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A coordinator erased someone silent for days: the goodbye cannot reach them, and is not kept."""
+    async with whatsapp(sessions, kinds=("update",)) as (api, sender):
+        amal = api.user(str(AMAL), "Amal")
+        await write(sessions, {"text": "Vos données ont été effacées. Au revoir.", "language": "fr", "farewell": True})
+        await sender.send()
+        await sender.send()
+        assert amal.inbox == [], "no template stands for a goodbye"
+        assert [status for status, _ in await outbox(sessions)] == ["dead"]
+    async with sessions() as session:
+        chats = (await session.execute(select(OutboxRow.chat_id))).scalars().all()
+    async with UnitOfWork(sessions) as uow:
+        assert chats == [0] and await uow.windows.last_in("whatsapp", {AMAL}) == {}
