@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -107,14 +107,16 @@ class Pipeline:
         `handle_waiting`.
         """
         now = self._runtime.clock()
-        arrived = [
-            Arrived(event.update_id, event.user_id, event_to_payload(event), answer_id) for event, answer_id in updates
-        ]
         batch = Batch()
         async with UnitOfWork(self._runtime.sessions) as uow:
-            stored = await uow.incoming.store(channel, arrived, now)
             if self._runtime.capabilities_of(channel).reply_window_hours:  # their window opens as it arrives
-                await uow.windows.opened(channel, [event.chat_id for event, _ in updates], now)
+                released = await uow.windows.opened(channel, [event.chat_id for event, _ in updates], now)
+                updates = _marked_released(updates, released)
+            arrived = [
+                Arrived(event.update_id, event.user_id, event_to_payload(event), answer_id)
+                for event, answer_id in updates
+            ]
+            stored = await uow.incoming.store(channel, arrived, now)
             if handle:
                 try:
                     async with uow.savepoint():
@@ -269,3 +271,14 @@ async def _room(uow: UnitOfWork, channel: str, event: Event, payloads: list[dict
         return True
     log.info("chat %s has %s messages waiting: no reply to update %s", event.chat_id, waiting, event.update_id)
     return False
+
+
+def _marked_released(updates: list[tuple[Event, str | None]], released: set[int]) -> list[tuple[Event, str | None]]:
+    """Each chat's first update marked when it brought them what was held for them (its reply window)."""
+    marked = []
+    for event, answer_id in updates:
+        if event.chat_id in released:
+            released = released - {event.chat_id}
+            event = replace(event, released=True)
+        marked.append((event, answer_id))
+    return marked

@@ -7,11 +7,13 @@
    anything else they do instead drops it.
 4. A person's own data: /mydata, /delete and the answer to "Erase your data?".
 5. /link: one person's two doors (a Telegram account, a WhatsApp number) made one (handlers.intake.linking).
-6. New terms to agree to, before anything new is stored (handlers.intake.consent).
-7. Proposal, meeting and follow-up buttons.
-8. An open follow-up question: what is typed answers it, /start shows it again.
-9. Words from a registered person with nothing asked: where to find a person (/contact).
-10. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
+6. Words that answered a template ("reply to this message to see it", a channel's reply window): what
+   waited for them is the answer, sent as they wrote; the words answer no question they had not seen.
+7. New terms to agree to, before anything new is stored (handlers.intake.consent).
+8. Proposal, meeting and follow-up buttons.
+9. An open follow-up question: what is typed answers it, /start shows it again.
+10. Words from a registered person with nothing asked: where to find a person (/contact).
+11. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
    invitation, a submitted registration, the coordinators' /help, the meeting in /status.
 
 Each button is read once, strictly, into its typed value (handlers.core.buttons) and routed by the
@@ -136,6 +138,11 @@ async def _linking(arrival: Arrival) -> Outcome | None:
     return await linking.on_link(arrival.event.args, arrival.ctx, arrival.office)
 
 
+async def _released(arrival: Arrival) -> Outcome | None:
+    """Words that brought what was held for them: nothing more to say (commands and buttons go on)."""
+    return Outcome() if arrival.event.released and arrival.event.kind is EventKind.TEXT else None
+
+
 async def _new_terms(arrival: Arrival) -> Outcome | None:
     waiting = await consent.check(arrival.event, arrival.ctx, arrival.office)
     return None if waiting is None else Outcome(waiting)
@@ -204,6 +211,7 @@ RULES: Final[tuple[Callable[[Arrival], Awaitable[Outcome | None]], ...]] = (
     _team,
     _own_data,
     _linking,
+    _released,
     _new_terms,
     _program_buttons,
     _open_follow_up,

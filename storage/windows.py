@@ -54,19 +54,22 @@ class SqlWindows:
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
 
-    async def opened(self, channel: str, chat_ids: list[int], now: datetime) -> None:
-        """These people wrote at `now`: their window is open, and what was held for them is due."""
+    async def opened(self, channel: str, chat_ids: list[int], now: datetime) -> set[int]:
+        """These people wrote at `now`: their window is open, and what was held for them is due;
+        those of them who had something held."""
         if not chat_ids:
-            return
+            return set()
         rows = [{"new_channel": channel, "new_chat_id": chat_id, "now": now} for chat_id in dict.fromkeys(chat_ids)]
         await self._session.execute(_opened(self._dialect()), rows)
-        await self._session.execute(
+        released = await self._session.execute(
             update(OUTBOX)
             .where(OUTBOX.c.channel == channel, OUTBOX.c.status == HELD)
             .where(among(OUTBOX.c.chat_id, "chats", self._dialect()))
-            .values(status="pending", next_attempt_at=now, claimed_by=None),
+            .values(status="pending", next_attempt_at=now, claimed_by=None)
+            .returning(OUTBOX.c.chat_id),
             {"chats": list(dict.fromkeys(chat_ids))},
         )
+        return set(released.scalars())
 
     async def last_in(self, channel: str, chat_ids: set[int]) -> dict[int, datetime]:
         """When each of these people last wrote (those who never did are not in it)."""

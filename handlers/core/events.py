@@ -36,6 +36,9 @@ class Event:
     # A message sent as a reply to one of the bot's: that message's text (a coordinator answering a
     # message relayed from someone, handlers.coordinators.contact), as the channel delivered it.
     replying_to: str | None = None
+    # Their message brought them what waited for their reply (a channel's reply window, WhatsApp's:
+    # "reply to this message to see it"): the question it holds is not yet read, so not answered.
+    released: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,8 @@ def event_to_payload(event: Event) -> dict[str, object]:
         payload["message_id"] = event.message_id
     if event.replying_to is not None:
         payload["replying_to"] = event.replying_to
+    if event.released:
+        payload["released"] = True
     return payload
 
 
@@ -269,4 +274,5 @@ def payload_to_event(payload: dict[str, Any]) -> Event:
         language_code=payload.get("language_code"),
         message_id=payload.get("message_id"),
         replying_to=payload.get("replying_to"),
+        released=bool(payload.get("released", False)),
     )

@@ -156,9 +156,14 @@ async def test_an_arabic_newcomer_s_whole_journey_on_whatsapp_from_intake_to_del
     asked = await nadia.wait_for(lambda m: m.kind == "template", after=seen)
     assert asked.template == ("frontdoor_follow_up", "ar", ["Jordan"])
     question = ar("Hello {name}! How did your meeting with {other} go? Did it take place?")
+    replied = len(nadia.inbox)
     await act(nadia, "مرحبا", question.format(name="Nadia", other="Jordan"))
     useful = ar("How useful was the conversation, from 1 (not at all) to 5 (very)?")
     await act(nadia, f"press:{ar('Yes, we met')}", useful)
+    # Her "hello" brought the question; it answered nothing she had not yet seen.
+    tap = plain(ar("Please tap one of the buttons below, or type what one of them says."))
+    assert not [m.text for m in nadia.inbox[replied:] if tap in plain(m.text)], nadia.report()
+    assert sum(plain(question.format(name="Nadia", other="Jordan")) in plain(m.text) for m in nadia.inbox) == 1
     referred = ar("Did {name} refer you to other people? Please add each one: the program counts these connections.")
     await act(nadia, "press:5", referred.format(name="Jordan"))
     next_step = ar("Last question: what is your next step? (For example: contact the people {name} suggested.)")
