@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import sqlite3
@@ -9,6 +10,7 @@ import statistics
 import sys
 import tempfile
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -66,6 +68,44 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+@dataclass
+class _Owed:
+    offered_at: float
+    replies: int
+    first: float | None = None
+
+
+class FirstReplies:
+    """The latency benchmarks' count: each update's time from being offered to the first message the
+    bot sent for it. Replies are matched to updates per chat in order, knowing from the rehearsal how
+    many each gets; `done` is set once every update owed a reply has had its first."""
+
+    def __init__(self, expected: int) -> None:
+        self.latencies: list[float] = []
+        self.remaining = expected
+        self.done = asyncio.Event()
+        self._owed: dict[int, deque[_Owed]] = {}
+
+    def offered(self, chat: int, at: float, replies: int) -> None:
+        if replies:
+            self._owed.setdefault(chat, deque()).append(_Owed(at, replies))
+
+    def replied(self, chat: int, at: float) -> None:
+        waiting = self._owed.get(chat)
+        if not waiting:
+            return  # a message no update of this run asked for
+        head = waiting[0]
+        if head.first is None:
+            head.first = at
+            self.latencies.append(at - head.offered_at)
+            self.remaining -= 1
+            if self.remaining == 0:
+                self.done.set()
+        head.replies -= 1
+        if head.replies <= 0:
+            waiting.popleft()
 
 
 @contextmanager

@@ -3,12 +3,14 @@
 `rehearse` walks the connectee form once per language through `Frontdoor.handle` on a scratch
 database, answering each question by its kind as a person would (typing, tapping options, sharing
 the phone number), and records each step with how many messages the bot answered it with. The
-benchmarks then turn the steps into Bot API updates for any number of people.
+benchmarks then turn the steps into Bot API updates for any number of people (or, rehearsed on
+WhatsApp, into the Cloud API's webhook POSTs: benchmarks.whatsapp_door).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +25,9 @@ from handlers.core.program import Kind
 from storage.unit_of_work import UnitOfWork
 
 CHANNEL: Final = "telegram"
+# How a person opens the conversation on each door: /start on Telegram; on WhatsApp they write
+# first, as the e2e tests' newcomer does (tests/e2e/test_intake_on_whatsapp.py).
+OPENING: Final = {"telegram": (EventKind.COMMAND, "start"), "whatsapp": (EventKind.TEXT, "Hello")}
 TYPED: Final = {
     "name": "Amal Haddad",
     "occupation": "Software developer",
@@ -49,17 +54,21 @@ class Step:
     replies: int
 
 
-async def rehearse(folder: Path, languages: list[str]) -> dict[str, list[Step]]:
-    """Each language's intake, from /start to Submit, as the steps a person takes."""
-    settings = Settings(database_url=sqlite_url(folder / "rehearsal.db"))
+async def rehearse(folder: Path, languages: list[str], channel: str = CHANNEL) -> dict[str, list[Step]]:
+    """Each language's intake on `channel`, from the first message to Submit, as the steps a person
+    takes (its replies fitted to the channel: on WhatsApp no edit, a long text in several)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = Settings(database_url=sqlite_url(folder / f"rehearsal-{channel}.db"))
     app = await build(settings)
     try:
-        return {language: await _one(app, language, user_id) for user_id, language in enumerate(languages, start=1)}
+        return {
+            language: await _one(app, language, user_id, channel) for user_id, language in enumerate(languages, start=1)
+        }
     finally:
         await app.close()
 
 
-async def _one(app: Any, language: str, user_id: int) -> list[Step]:
+async def _one(app: Any, language: str, user_id: int, channel: str) -> list[Step]:
     steps: list[Step] = []
     buttons: dict[str, int] = {}  # callback data -> the newest message showing it
     sent = 0  # messages in this chat so far: the next one's id is sent + 1
@@ -75,10 +84,10 @@ async def _one(app: Any, language: str, user_id: int) -> list[Step]:
             chat_id=user_id,
             kind=kind,
             text=text,
-            language_code=language.lower(),
+            language_code=language.lower() if channel == CHANNEL else None,  # WhatsApp tells none
             message_id=message_id,
         )
-        handled = await app.handle(CHANNEL, event)
+        handled = await app.handle(channel, event)
         for reply in handled.replies:
             shown = message_id if reply.edit and message_id is not None else sent + 1
             if shown == sent + 1:
@@ -88,14 +97,14 @@ async def _one(app: Any, language: str, user_id: int) -> list[Step]:
                     buttons[button.data] = shown
         steps.append(Step(kind, text, message_id, len(handled.replies)))
 
-    await do(EventKind.COMMAND, "start")
+    await do(*OPENING[channel])
     await do(EventKind.CHOICE, f"lang:{language}")
     await do(EventKind.CHOICE, "role:connectee")
     await do(EventKind.CHOICE, "consent:yes")
     form = app.program.forms["connectee"]
     while True:
         async with UnitOfWork(app.sessions) as uow:
-            conversation = await uow.conversations.lock(CHANNEL, user_id, user_id, datetime.now(UTC))
+            conversation = await uow.conversations.lock(channel, user_id, user_id, datetime.now(UTC))
         if conversation.step is not ConversationStep.QUESTION:
             break
         question = form.question(conversation.question or "")
@@ -158,22 +167,27 @@ class Offered:
     button: bool
 
 
-def crowd(
-    scripts: dict[str, list[Step]], users: int, steps: int | None = None, first_user: int = 10_001
-) -> list[Offered]:
-    """`users` people, each in one of the languages in turn, taking their first `steps` steps (None: all).
-
-    Interleaved as a crowd sends them: everyone's first step, then everyone's second, and so on.
-    """
+def in_turn(
+    scripts: dict[str, list[Step]], users: int, steps: int | None, first_user: int
+) -> Iterator[tuple[int, str, Step]]:
+    """(person, their language, step) for `users` people numbered from `first_user`, each in one of the languages in
+    turn, taking their first `steps` steps (None: all), interleaved as a crowd sends them: everyone's
+    first step, then everyone's second, and so on."""
     languages = list(scripts)
     people = [(first_user + index, languages[index % len(languages)]) for index in range(users)]
     longest = max(len(script) for script in scripts.values())
-    offered: list[Offered] = []
     for index in range(longest if steps is None else min(steps, longest)):
         for user_id, language in people:
-            script = scripts[language]
-            if index < len(script):
-                step = script[index]
-                payload = update(len(offered) + 1, user_id, language, step)
-                offered.append(Offered(user_id, payload, step.replies, step.kind is EventKind.CHOICE))
+            if index < len(scripts[language]):
+                yield user_id, language, scripts[language][index]
+
+
+def crowd(
+    scripts: dict[str, list[Step]], users: int, steps: int | None = None, first_user: int = 10_001
+) -> list[Offered]:
+    """`users` people on Telegram taking their first `steps` steps (None: all), as `in_turn` orders them."""
+    offered: list[Offered] = []
+    for user_id, language, step in in_turn(scripts, users, steps, first_user):
+        payload = update(len(offered) + 1, user_id, language, step)
+        offered.append(Offered(user_id, payload, step.replies, step.kind is EventKind.CHOICE))
     return offered

@@ -12,21 +12,26 @@ library in turn (aiogram, python-telegram-bot), each on a database of its own.
 `--database postgresql`: each on a new PostgreSQL database instead of a SQLite file, with its target
 (p99 30 ms: issue 27). Then `counted` people take the same steps at the same rate on aiogram once
 more, the bot's statements and round trips counted (benchmarks.statements), not timed.
+
+The WhatsApp door beside them (issue 29; benchmarks.whatsapp_door): the same crowd, its intake
+rehearsed on WhatsApp, each message POSTed signed to `frontdoor run --whatsapp` (a process, on a
+database of its own) at the same rate; its latency runs from the POST leaving this process to the
+first reply reaching the stub Graph API's /messages. The pair rate is kept as Meta counts it (45 at
+once to a person, then one every 6 s), as Telegram's one a second per chat is. No target: reported.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import statements
-from benchmarks.common import Figure, fresh_database, percentile, scratch, sized
+from benchmarks import statements, whatsapp_door
+from benchmarks.common import Figure, FirstReplies, fresh_database, percentile, scratch, sized
 from benchmarks.harness import LIBRARIES, Watch, running_frontdoor, settings_for
 from benchmarks.intake import Offered, crowd, rehearse
-from benchmarks.telegram_stub import Call, StubBotAPI
+from benchmarks.telegram_stub import StubBotAPI
 from bot.config import Settings
 
 NAME = "latency"
@@ -48,13 +53,6 @@ FULL = Size(users=1000, steps=10, rate=200.0, languages=10)
 TINY = Size(users=20, steps=4, rate=50.0, languages=2, counted=5)
 
 
-@dataclass
-class Owed:
-    offered_at: float
-    replies: int
-    first: float | None = None
-
-
 async def run(tiny: bool = False, database: str = "sqlite", **overrides: float) -> list[Figure]:
     size = sized(FULL, TINY, tiny, overrides)
     with scratch(NAME) as folder:
@@ -69,9 +67,29 @@ async def run(tiny: bool = False, database: str = "sqlite", **overrides: float) 
                 settings = settings_for(folder / library, chat_interval=1.0, database_url=url)
                 measured = await offer_at_rate(settings, offered, size.rate, library)
             figures += _figures(library, size, offered, *measured, target=TARGETS_MS[database])
+        figures += await _whatsapp(folder / whatsapp_door.DOOR, size, database)
         if size.counted:
             figures += await _counted(folder / "counted", crowd(scripts, size.counted, size.steps), size, database)
     return figures
+
+
+async def _whatsapp(folder: Path, size: Size, database: str) -> list[Figure]:
+    from handlers.core.program import load_program
+
+    scripts = await rehearse(folder, list(load_program().languages[: size.languages]), whatsapp_door.DOOR)
+    posted = whatsapp_door.crowd(scripts, size.users, size.steps)
+    measured = await whatsapp_door.on_database(database, folder / "door", posted, size.rate)
+    latencies = measured.latencies
+    note = (
+        f"{len(latencies):,} of {len(posted):,} messages answered, POSTed at {size.rate:g}/s by {size.users:,} people "
+        f"({size.steps} steps each); max {max(latencies) * 1000:,.1f} ms; messages still unanswered when the last "
+        f"was POSTed: {measured.backlog:,}; {whatsapp_door.cpu_note(measured)}"
+    )
+    return [
+        Figure(NAME, "p99 message to first reply, WhatsApp", percentile(latencies, 0.99) * 1000, "ms", note=note),
+        Figure(NAME, "p95 message to first reply, WhatsApp", percentile(latencies, 0.95) * 1000, "ms"),
+        Figure(NAME, "p50 message to first reply, WhatsApp", percentile(latencies, 0.50) * 1000, "ms"),
+    ]
 
 
 async def _counted(folder: Path, offered: list[Offered], size: Size, database: str) -> list[Figure]:
@@ -102,6 +120,7 @@ def _figures(
             higher_is_better=False,
             note=note,
         ),
+        Figure(NAME, f"p95 update to first reply, on {library}", percentile(latencies, 0.95) * 1000, "ms"),
         Figure(NAME, f"p50 update to first reply, on {library}", p50, "ms"),
     ]
 
@@ -110,28 +129,8 @@ async def offer_at_rate(
     settings: Settings, offered: list[Offered], rate: float, library: str, watch: Watch | None = None
 ) -> tuple[list[float], int]:
     api = StubBotAPI()
-    owed: dict[int, deque[Owed]] = {}
-    latencies: list[float] = []
-    remaining = sum(1 for item in offered if item.replies)
-    done = asyncio.Event()
-
-    def on_send(call: Call) -> None:
-        nonlocal remaining
-        waiting = owed.get(call.chat_id or 0)
-        if not waiting:
-            return  # a message no update of this run asked for
-        head = waiting[0]
-        if head.first is None:
-            head.first = call.at
-            latencies.append(call.at - head.offered_at)
-            remaining -= 1
-            if remaining == 0:
-                done.set()
-        head.replies -= 1
-        if head.replies <= 0:
-            waiting.popleft()
-
-    api.on_send = on_send
+    replies = FirstReplies(sum(1 for item in offered if item.replies))
+    api.on_send = lambda call: replies.replied(call.chat_id or 0, call.at)
     async with running_frontdoor(api, settings, library, watch):
         await asyncio.sleep(0.5)  # the first long poll is waiting, as on a bot that has been running
         start = time.perf_counter()
@@ -140,12 +139,11 @@ async def offer_at_rate(
             pause = due - time.perf_counter()
             if pause > 0:
                 await asyncio.sleep(pause)
-            if item.replies:
-                owed.setdefault(item.user_id, deque()).append(Owed(time.perf_counter(), item.replies))
+            replies.offered(item.user_id, time.perf_counter(), item.replies)
             api.offer([item.update])
-        backlog = remaining
+        backlog = replies.remaining
         try:
-            await asyncio.wait_for(done.wait(), timeout=DRAIN_SECONDS)
+            await asyncio.wait_for(replies.done.wait(), timeout=DRAIN_SECONDS)
         except TimeoutError:
             pass
-    return latencies, backlog
+    return replies.latencies, backlog

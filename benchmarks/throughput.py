@@ -13,6 +13,10 @@ run; the figure is the ratio of the two rates, for Frontdoor on aiogram and on p
 of a SQLite file, with its target (0.3 of the echo bot: issue 27). After the timed runs, a smaller
 crowd (`counted` people) goes through the bot on aiogram once more, its statements and round trips
 counted (benchmarks.statements): slower while counted, so not timed.
+
+The WhatsApp door beside them (issue 29; benchmarks.whatsapp_door): the same crowd, its intake
+rehearsed on WhatsApp, POSTed signed to `frontdoor run --whatsapp` as a process on a database of its
+own, against a bare aiohttp webhook echo, also a process. No target: reported.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmarks import statements
+from benchmarks import statements, whatsapp_door
 from benchmarks.common import Figure, fresh_database, scratch, sized
 from benchmarks.harness import LIBRARIES, Watch, running_echo, running_frontdoor, settings_for
 from benchmarks.intake import Offered, crowd, rehearse
@@ -102,6 +106,7 @@ async def run(tiny: bool = False, database: str = "sqlite", **overrides: float) 
             _, tally = await frontdoor_rate(folder / "counted", few, "aiogram", database, counted=True)
             assert tally is not None
             counts = statements.figures(NAME, database, tally, len(few), "at once, on aiogram")
+        whatsapp = await whatsapp_figures(folder / whatsapp_door.DOOR, languages, size, database)
     note = (
         f"on {database}: Frontdoor {', '.join(f'on {library} {rate:,.1f}' for library, rate in rates.items())} "
         f"updates/s, bare aiogram echo {echo:,.1f} updates/s; {len(offered):,} updates from {size.users:,} people "
@@ -115,4 +120,23 @@ async def run(tiny: bool = False, database: str = "sqlite", **overrides: float) 
     figures += [
         Figure(NAME, f"Frontdoor updates per second on {library}", rate, "updates/s") for library, rate in rates.items()
     ]
-    return [*figures, Figure(NAME, "echo updates per second", echo, "updates/s"), *counts]
+    return [*figures, Figure(NAME, "echo updates per second", echo, "updates/s"), *counts, *whatsapp]
+
+
+async def whatsapp_figures(folder: Path, languages: list[str], size: Size, database: str) -> list[Figure]:
+    """The WhatsApp door's rate against its bare webhook echo's, the same crowd fed to each."""
+    scripts = await rehearse(folder, languages, whatsapp_door.DOOR)
+    posted = whatsapp_door.crowd(scripts, size.users, size.steps or None)
+    echo = await whatsapp_door.echo_rate(folder / "echo", posted)
+    door = await whatsapp_door.on_database(database, folder / "door", posted)
+    note = (
+        f"on {database}: the WhatsApp door {door.rate:,.1f} updates/s, bare aiohttp webhook echo {echo.rate:,.1f} "
+        f"updates/s, each a process; {len(posted):,} signed webhook POSTs from {size.users:,} people, "
+        f"{whatsapp_door.CONNECTIONS} at once; {whatsapp_door.cpu_note(door)}; the echo's "
+        f"{echo.door_cpu * 1000:.2f} ms"
+    )
+    return [
+        Figure(NAME, "ratio to a bare webhook echo, WhatsApp", door.rate / echo.rate, "", note=note),
+        Figure(NAME, "Frontdoor updates per second on WhatsApp", door.rate, "updates/s"),
+        Figure(NAME, "WhatsApp echo updates per second", echo.rate, "updates/s"),
+    ]

@@ -62,6 +62,25 @@ def test_benchmark_reports_its_figures(report: dict[str, Any], name: str) -> Non
         assert figure["name"] and "met" in figure
 
 
+def test_the_whatsapp_door_is_measured_beside_telegram(report: dict[str, Any]) -> None:
+    """Throughput and latency report the WhatsApp door (issue 29): a real `frontdoor run --whatsapp`
+    answered every signed POST, and its bare webhook echo did too."""
+    _whatsapp_reported(report)
+
+
+def _whatsapp_reported(report: dict[str, Any]) -> None:
+    named = {(figure["benchmark"], figure["name"]): figure for figure in report["figures"]}
+    for benchmark, name in (
+        ("throughput", "ratio to a bare webhook echo, WhatsApp"),
+        ("throughput", "WhatsApp echo updates per second"),
+        ("latency", "p99 message to first reply, WhatsApp"),
+    ):
+        assert (benchmark, name) in named, f"{benchmark} does not report {name!r}"
+        assert named[benchmark, name]["value"] > 0, named[benchmark, name]
+    answered = named["latency", "p99 message to first reply, WhatsApp"]["note"]
+    assert answered.startswith("80 of 80 messages answered"), answered
+
+
 def test_the_report_names_the_machine(report: dict[str, Any]) -> None:
     assert report["tiny"] is True
     assert report["machine"]["cores"]
@@ -90,6 +109,7 @@ def test_on_postgresql_the_benchmarks_report_their_figures_and_count_the_stateme
     assert report["database"] == "postgresql"
     for name in ON_POSTGRESQL:
         _reported(report, name)
+    _whatsapp_reported(report)
     counted = {figure["name"]: figure for figure in report["figures"] if figure["benchmark"] == "throughput"}
     assert counted["statements per update, postgresql"]["value"] > 0, "the relay saw the bot's statements"
     assert "SELECT conversations" in counted["statements per update, postgresql"]["note"]
