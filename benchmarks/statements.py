@@ -32,17 +32,33 @@ from bot.app import Frontdoor
 SSL_REQUEST: Final = 80877103
 GSS_REQUEST: Final = 80877104
 LITERAL: Final = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
-TABLE: Final = re.compile(r'\b(?:FROM|INTO|UPDATE|JOIN)\s+"?(\w+)', re.IGNORECASE)
+TABLE: Final = re.compile(r'\b(?:FROM|INTO|UPDATE|JOIN)\s+(?:LATERAL\s+)?(?:AS\s+)?"?(\w+)', re.IGNORECASE)
+NESTED: Final = re.compile(r"\([^()]*\)")  # an innermost parenthesis
+MAIN: Final = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+WRITES: Final = re.compile(r'\bAS\s*\(\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)  # a CTE's
 
 
 def kind_of(sql: str) -> str:
-    """'SELECT conversations', 'INSERT outbox', 'COMMIT'…: a statement's verb and the first table it names."""
+    """'SELECT conversations', 'INSERT outbox', 'COMMIT'…: a statement's verb and the first table it
+    names outside parentheses (a subquery's or a CTE's are not the statement's own); a statement with
+    CTEs that write names them too ('INSERT outbox with UPDATE conversations')."""
     words = sql.split(None, 1)
     verb = words[0].upper().rstrip(";") if words else "?"
     if verb in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA"):
         return verb
-    found = TABLE.search(sql)
-    return f"{verb} {found.group(1)}" if found else verb
+    outer = sql
+    while (inner := NESTED.sub(" ", outer)) != outer:
+        outer = inner
+    main = MAIN.search(outer)
+    verb = main.group(1).upper() if main else verb
+    found = TABLE.search(outer, main.start() if main else 0) or TABLE.search(sql)
+    kind = f"{verb} {found.group(1)}" if found else verb
+    writes = (
+        [f"{verb.split()[0].upper()} {table}" for verb, table in WRITES.findall(sql)]
+        if words[0].upper() == "WITH"
+        else []
+    )
+    return f"{kind} with {', '.join(writes)}" if writes else kind
 
 
 @dataclass

@@ -103,8 +103,9 @@ class Pipeline:
         With `handle`, up to that many people's oldest waiting updates (these, or older ones) are
         handled in the same transaction too, and their replies leased to the sender with `lease`:
         one transaction from an update's arrival to its reply's sending, where there were three.
-        If handling fails, it alone is undone (a savepoint): the updates stay stored, for
-        `handle_waiting`.
+        If handling fails, the transaction is rolled back and the updates stored again, for
+        `handle_waiting`. (Not a savepoint around the handling: two round trips more on every poll,
+        on PostgreSQL, for what almost never happens.)
         """
         now = self._runtime.clock()
         batch = Batch()
@@ -119,11 +120,13 @@ class Pipeline:
             stored = await uow.incoming.store(channel, arrived, now)
             if handle:
                 try:
-                    async with uow.savepoint():
-                        rows = await uow.incoming.claim(channel, now, handle)
-                        batch = await self._handle_together(uow, channel, rows, now, lease)
+                    taken = await uow.incoming.take(channel, now, handle)
+                    batch = await self._handle_together(uow, channel, taken, now, lease)
                 except Exception as error:
                     log.warning("handling updates as they arrived failed, they wait stored: %r", error)
+                    await uow.rollback()
+                    await uow.next_update()  # nothing of the handling's is kept, in the session either
+                    stored = await uow.incoming.store(channel, arrived, now)
             await self._commit(uow)
         return stored, batch
 
@@ -138,17 +141,17 @@ class Pipeline:
         """
         now = self._runtime.clock()
         async with UnitOfWork(self._runtime.sessions) as uow:
-            rows = await uow.incoming.claim(channel, now, limit)
-            if not rows:
+            taken = await uow.incoming.take(channel, now, limit)
+            if not taken:
                 return Batch()
             try:
-                batch = await self._handle_together(uow, channel, rows, now, lease)
+                batch = await self._handle_together(uow, channel, taken, now, lease)
                 await self._commit(uow)
                 return batch
             except Exception as error:
-                log.warning("%s updates handled together failed, now one at a time: %r", len(rows), error)
+                log.warning("%s updates handled together failed, now one at a time: %r", len(taken), error)
         one_by_one = Batch()
-        for _ in rows:
+        for _ in taken:
             received = await self.handle_next(channel)
             if received is None:
                 break
@@ -156,18 +159,16 @@ class Pipeline:
         return one_by_one
 
     async def _handle_together(
-        self, uow: UnitOfWork, channel: str, rows: list[Row[Any]], now: datetime, lease: Lease | None
+        self, uow: UnitOfWork, channel: str, taken: list[tuple[Row[Any], bool]], now: datetime, lease: Lease | None
     ) -> Batch:
-        """Claimed updates handled one after another in the caller's transaction, and removed."""
+        """Updates taken (claimed, removed, remembered as handled: `SqlIncoming.take`) handled one
+        after another in the caller's transaction."""
         batch = Batch()
-        events = [payload_to_event(row.event) for row in rows]
-        fresh = await uow.processed_updates.first_times(channel, [event.update_id for event in events], now)
-        for row, event in zip(rows, events, strict=True):
-            handled = await self._handle(uow, channel, event, now, fresh=event.update_id in fresh)
+        for row, fresh in taken:
+            event = payload_to_event(row.event)
+            handled = await self._handle(uow, channel, event, now, fresh=fresh)
             batch.received.append(Received(event, handled, row.answer_id))
             await uow.next_update()
-        if rows:
-            await uow.incoming.done([row.id for row in rows])
         if lease is not None and batch.chats:
             batch.leased = await lease(uow, batch.chats)
         return batch
@@ -220,9 +221,14 @@ class Pipeline:
         """The pipeline of one event inside the caller's transaction; the caller commits.
 
         `fresh`: whether the update was seen for the first time, when the caller remembered it already
-        (`first_times`, for several updates in one statement).
+        (`SqlIncoming.take`, for several updates in one statement).
         """
-        conversation = await uow.conversations.lock(channel, event.user_id, event.chat_id, now)
+        # The lock brings the chat's waiting messages counted (CHAT_QUEUE) and, on PostgreSQL, the
+        # person's participant: one round trip where there were three.
+        locked = await uow.conversations.lock_counting(channel, event.user_id, event.chat_id, now, CHAT_QUEUE)
+        conversation = locked.conversation
+        if locked.participant is not None:
+            uow.participants.remember(locked.participant)
         # Remembered at once, in this transaction: one statement where a look and a write were two.
         if fresh is None:
             fresh = await uow.processed_updates.first_time(channel, event.update_id, now)
@@ -239,7 +245,6 @@ class Pipeline:
             capabilities=runtime.capabilities_of(channel),
         )
         outcome = await front_desk.handle(event, context, runtime.office(uow, channel, now))
-        await uow.conversations.save(conversation, now)
         reader = conversation.language or runtime.program.default_language  # as the flow left it: a button may set it
         fitted = fitted_to(context.capabilities, runtime.catalogs.translator(reader), outcome.replies)
         replies = [settled(lay_out(reply, reader)) for reply in fitted]
@@ -248,9 +253,15 @@ class Pipeline:
             reply_to_payload(reply, edit_message_id=event.message_id) | {"language": reader}
             for reply in next_first(replies)
         ]
-        if payloads and event.kind is not EventKind.TOO_FAST and not await _room(uow, channel, event, payloads):
+        if (
+            payloads
+            and event.kind is not EventKind.TOO_FAST
+            and not await _room(uow, channel, locked.waiting, event, payloads)
+        ):
             payloads = []
-        ids = await uow.outbox.add(channel, event.chat_id, payloads, now) if payloads else []
+        # The conversation stored with the replies: on PostgreSQL in the same round trip.
+        saving = uow.conversations.saving(conversation, now)
+        ids = await uow.outbox.add(channel, event.chat_id, payloads, now, first=saving)
         others = await queue(uow, outcome.messages, now, runtime)
         chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
         return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
@@ -264,8 +275,13 @@ def next_first(replies: list[Reply]) -> list[Reply]:
     return [reply for reply in replies if not reply.edit] + [reply for reply in replies if reply.edit]
 
 
-async def _room(uow: UnitOfWork, channel: str, event: Event, payloads: list[dict[str, Any]]) -> bool:
-    """Whether the person's chat has room for these replies in the outbox (CHAT_QUEUE)."""
+async def _room(uow: UnitOfWork, channel: str, waiting: int, event: Event, payloads: list[dict[str, Any]]) -> bool:
+    """Whether the person's chat has room for these replies in the outbox (CHAT_QUEUE).
+
+    `waiting` was counted with the lock, before the update was handled: when it leaves no room, the
+    chat is counted again, since handling may have removed its messages (/cancel forgets them)."""
+    if waiting + len(payloads) <= CHAT_QUEUE:  # nearly always: no second look
+        return True
     waiting = await uow.outbox.waiting(channel, event.chat_id, CHAT_QUEUE)
     if waiting + len(payloads) <= CHAT_QUEUE:
         return True

@@ -165,19 +165,17 @@ class Sender:
         it is committed): the replies of updates are leased in the transaction that writes them."""
         now = self._clock()
         per_chat = max(1, int(WINDOW / self._chat_interval)) + self._chat_burst - 1 if self._chat_interval > 0 else None
+        # Another worker may have written to these chats a moment ago (a sender with no worker name is
+        # the only one: `frontdoor run` always names its worker): found with the lease.
+        since = now - timedelta(seconds=self._chat_interval) if self._worker else None
         rows = await uow.outbox.claim(
-            self._channel, now, now + LEASE, self.batch, chat_ids, worker=self._worker, per_chat=per_chat
+            self._channel, now, now + LEASE, self.batch, chat_ids, worker=self._worker, per_chat=per_chat, since=since
         )
         claimed = await claimed_of(uow, self._channel, rows, now, self._reply_window)
-        chats = {chat_id for _, chat_id, _, _ in claimed}
         if chat_ids is not None:
             # Those not taken wait behind a message of theirs being sent: taken when it is sent.
-            self._behind.update(set(chat_ids) - chats)
-        # Another worker may have written to these chats a moment ago (a sender with no worker name is
-        # the only one: `frontdoor run` always names its worker).
-        since = now - timedelta(seconds=self._chat_interval)
-        last = await uow.outbox.last_sent(self._channel, chats, since, self._worker) if self._worker else {}
-        return Leased(now, claimed, last)
+            self._behind.update(set(chat_ids) - {chat_id for _, chat_id, _, _ in claimed})
+        return Leased(now, claimed, rows.last_sent)
 
     def deliver_leased(self, leased: Leased) -> None:
         """Deliver what `lease` leased, its transaction committed, without waiting for it."""

@@ -12,13 +12,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Delete, Insert
 
 from storage import hot
-from storage.core_tables import INCOMING
+from storage.core_tables import INCOMING, PROCESSED
 from storage.database import among, insert_of, unindexed
+from storage.processed_updates import SqlProcessedUpdates
 from storage.tables import IncomingUpdateRow
 
 # Every update runs these statements, so they are plain Core statements on the table, built once:
@@ -43,6 +44,26 @@ _CLAIM: Final = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=INCOMING)
 )
+
+
+@cache
+def _take() -> Select[Any]:
+    """PostgreSQL's `take` in one statement: the updates claimed (`_CLAIM`), removed, and remembered
+    as handled, each row with whether its update is seen for the first time (`fresh`)."""
+    from sqlalchemy.dialects.postgresql import insert  # PostgreSQL's module, imported by PostgreSQL only
+
+    claimed = _CLAIM.cte("claimed")
+    removed = delete(INCOMING).where(INCOMING.c.id.in_(select(claimed.c.id))).cte("removed")
+    now = bindparam("now", type_=PROCESSED.c.processed_at.type)
+    remembered = (
+        insert(PROCESSED)
+        .from_select(["channel", "update_id", "processed_at"], select(claimed.c.channel, claimed.c.update_id, now))
+        .on_conflict_do_nothing()
+        .returning(PROCESSED.c.update_id)
+        .cte("remembered")
+    )
+    fresh = claimed.c.update_id.in_(select(remembered.c.update_id)).label("fresh")
+    return select(claimed, fresh).add_cte(removed).order_by(claimed.c.id)
 
 
 @dataclass(frozen=True)
@@ -118,6 +139,20 @@ class SqlIncoming:
         are handled one at a time and in order, whichever worker takes them.
         """
         return (await hot.run(self._session, _CLAIM, {"channel": channel, "now": now, "limit": limit})).all()
+
+    async def take(self, channel: str, now: datetime, limit: int) -> list[tuple[Any, bool]]:
+        """`claim`ed updates, removed (undone with the transaction, if it is) and remembered as
+        handled (storage.processed_updates), each with whether it is seen for the first time: on
+        PostgreSQL in one round trip where there were three (`_take`)."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            rows = (await hot.run(self._session, _take(), {"channel": channel, "now": now, "limit": limit})).all()
+            return [(row, row.fresh) for row in rows]
+        rows = await self.claim(channel, now, limit)
+        if not rows:
+            return []
+        fresh = await SqlProcessedUpdates(self._session).first_times(channel, [row.update_id for row in rows], now)
+        await self.done([row.id for row in rows])
+        return [(row, row.update_id in fresh) for row in rows]
 
     async def done(self, incoming_ids: list[int]) -> None:
         await hot.run(self._session, _done(self._session.get_bind().dialect.name), {"incoming_ids": incoming_ids})

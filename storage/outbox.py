@@ -10,9 +10,9 @@ from functools import cache
 from re import Pattern
 from typing import Any, Final
 
-from sqlalchemy import Select, bindparam, case, delete, func, select, update
+from sqlalchemy import ScalarSelect, Select, bindparam, case, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.dml import Insert, Update, UpdateBase
 
 from storage import hot, outbox_claim
 from storage.core_tables import OUTBOX
@@ -36,6 +36,36 @@ _ADD_OUTBOX: Final = (
     )
     .returning(OUTBOX.c.id)
 )
+Statement = tuple[UpdateBase, dict[str, Any]]  # a statement and its parameters
+
+
+@cache
+def _add_from_arrays(first: UpdateBase | None) -> Insert:
+    """PostgreSQL's INSERT of a chat's messages: its columns bound as arrays (unnest), one text
+    whatever their number, prepared once per connection; `first` (a statement of the same update:
+    its conversation saved) run before them in the same round trip, as a CTE."""
+    from sqlalchemy.dialects.postgresql import ARRAY  # PostgreSQL's module, imported by PostgreSQL only
+
+    arrays = [
+        bindparam(f"new_{name}s", type_=ARRAY(OUTBOX.c[name].type)) for name in ("payload", "attachment", "farewell")
+    ]
+    given = func.unnest(*arrays).table_valued("payload", "attachment", "farewell", with_ordinality="n").render_derived()
+    rows = select(
+        *(bindparam(name, type_=OUTBOX.c[column].type) for name, column in _ONCE.items()),
+        given.c.payload,
+        given.c.attachment,
+        given.c.farewell,
+        literal("pending"),
+        literal(0),
+    ).order_by(given.c.n)
+    columns = [*_ONCE.values(), "payload", "attachment", "farewell", "status", "attempts"]
+    insert = OUTBOX.insert().from_select(columns, rows).returning(OUTBOX.c.id)
+    return insert.add_cte(first.cte("first")) if first is not None else insert
+
+
+# The columns every message of one `add` shares, by the parameter that gives them.
+# (Names of their own: `first` may bind the others, a conversation's `new_chat_id`.)
+_ONCE: Final = {"outbox_channel": "channel", "outbox_chat_id": "chat_id", "due": "next_attempt_at", "now": "created_at"}
 # Delivered or given up, a message keeps only what delivery needs: its chat (a farewell's not even
 # that), status, times and error. Its words and file were personal data of whoever it named.
 _FORGOTTEN: Final[dict[str, Any]] = {
@@ -43,12 +73,18 @@ _FORGOTTEN: Final[dict[str, Any]] = {
     "attachment": None,
     "chat_id": case((OUTBOX.c.farewell, 0), else_=OUTBOX.c.chat_id),
 }
-_WAITING: Final = select(func.count()).select_from(
-    select(OUTBOX.c.id)
-    .where(OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat_id"), waiting(OUTBOX))
-    .limit(bindparam("most"))
-    .subquery()
-)
+
+
+def waiting_count() -> ScalarSelect[int]:
+    """How many messages wait to be sent to a chat (`channel`, `chat_id`), counted up to `most`
+    (ix_outbox_waiting)."""
+    of_chat = select(OUTBOX.c.id).where(
+        OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat_id"), waiting(OUTBOX)
+    )
+    return select(func.count()).select_from(of_chat.limit(bindparam("most")).subquery()).scalar_subquery()
+
+
+_WAITING: Final = select(waiting_count())
 
 
 @cache
@@ -86,6 +122,13 @@ def _last_sent(dialect: str) -> Select[Any]:
     )
 
 
+@cache
+def _leased_noticing() -> Select[Any]:
+    """PostgreSQL's: the lease (`_lease`), and when the chats leased last got a message from another
+    worker (`_last_sent`), in one round trip. (The lease changes no sent message: the two are apart.)"""
+    return _last_sent("postgresql").add_cte(_lease("postgresql").cte("leased"))
+
+
 def _unbroken(picked: dict[int, list[int]], locked: dict[int, Any]) -> list[ClaimedMessage]:
     """Of each chat's run picked, the part locked without a gap (the rest waits behind a message
     another sender holds, or one sent or changed meanwhile), oldest first."""
@@ -107,6 +150,15 @@ class ClaimedMessage:
     chat_id: int
     payload: dict[str, Any]
     attempts: int
+
+
+class Claimed(list[ClaimedMessage]):
+    """The messages a claim leased, oldest first, and (when asked) when each of their chats last got
+    a message from another worker (`SqlOutbox.last_sent`)."""
+
+    def __init__(self, messages: list[ClaimedMessage] | None = None, last_sent: dict[int, datetime] | None = None):
+        super().__init__(messages or [])
+        self.last_sent = last_sent or {}
 
 
 # What a message may carry as a file: its bytes are kept beside the JSON, in the attachment column.
@@ -156,14 +208,32 @@ class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, channel: str, chat_id: int, payloads: list[dict[str, Any]], now: datetime) -> list[int]:
-        if not payloads:
+    async def add(
+        self,
+        channel: str,
+        chat_id: int,
+        payloads: list[dict[str, Any]],
+        now: datetime,
+        *,
+        first: Statement | None = None,
+    ) -> list[int]:
+        """Messages to a chat, their ids in order; `first` runs before them (the update's conversation
+        saved), in the same round trip on PostgreSQL, and alone when there are none."""
+        if not payloads and first is None:
             return []
-        rows = [
-            {"new_channel": channel, "new_chat_id": chat_id, "due": now, "now": now} | _stored(payload)
-            for payload in payloads
-        ]
-        return (await hot.run(self._session, _ADD_OUTBOX, rows)).scalars()
+        stored = [_stored(payload) for payload in payloads]
+        if self._session.get_bind().dialect.name == "postgresql" and payloads:
+            values = {"outbox_channel": channel, "outbox_chat_id": chat_id, "due": now, "now": now}
+            values |= {
+                f"{name}s": [row[name] for row in stored] for name in ("new_payload", "new_attachment", "new_farewell")
+            }
+            statement = _add_from_arrays(first[0] if first is not None else None)
+            added = await hot.run(self._session, statement, values | (first[1] if first is not None else {}))
+            return sorted(added.scalars())  # ids are given in the order the rows are inserted
+        if first is not None:
+            await hot.run(self._session, *first)
+        once = {"new_channel": channel, "new_chat_id": chat_id, "due": now, "now": now}
+        return (await hot.run(self._session, _ADD_OUTBOX, [once | row for row in stored])).scalars()
 
     async def claim(
         self,
@@ -175,7 +245,8 @@ class SqlOutbox:
         *,
         worker: str | None = None,
         per_chat: int | None = None,
-    ) -> list[ClaimedMessage]:
+        since: datetime | None = None,
+    ) -> Claimed:
         """Due messages, oldest first, leased to this sender until `lease_until`.
 
         A chat's messages are taken only from its oldest pending one on, so each chat reads its
@@ -184,7 +255,9 @@ class SqlOutbox:
         it) the later ones stay. The lease, not a transaction held open during the HTTP call,
         keeps other senders off; a message whose `worker` stopped being seen is taken over at
         once, otherwise when the lease runs out. `per_chat` caps a chat's share of the batch,
-        so that what is taken can be sent at one a second before the lease ends.
+        so that what is taken can be sent at one a second before the lease ends. With `since` (and
+        a `worker`), the `last_sent` of the chats taken comes with them: on PostgreSQL in the round
+        trip of the lease (a CTE).
         """
         dialect = self._session.get_bind().dialect.name
         values: dict[str, Any] = {"channel": channel, "now": now, "alive_since": now - SILENCE}
@@ -192,19 +265,39 @@ class SqlOutbox:
         values |= {"per_chat": most} if dialect == "postgresql" else {"per_chat_less_one": most - 1}
         if chat_ids is not None:
             if not chat_ids:
-                return []
+                return Claimed()
             values["chats"] = list(chat_ids) if dialect == "postgresql" else json.dumps(list(chat_ids))
         found = await hot.run(self._session, outbox_claim.heads(dialect, chat_ids is not None), values)
         picked = outbox_claim.runs(found.all(), limit)
         if not picked:
-            return []
+            return Claimed()
         ids = [outbox_id for run in picked.values() for outbox_id in run]
         locked = await hot.run(self._session, outbox_claim.lock(dialect), values | {"ids": ids})
         rows = _unbroken(picked, {row.id: row for row in locked})
-        if rows:
-            leased = {"ids": [row.id for row in rows], "lease_until": lease_until, "worker": worker}
+        last = await self._leased(channel, rows, lease_until, worker, since) if rows else {}
+        return Claimed([replace(row, attempts=row.attempts + 1) for row in rows], last)
+
+    async def _leased(
+        self,
+        channel: str,
+        rows: list[ClaimedMessage],
+        lease_until: datetime,
+        worker: str | None,
+        since: datetime | None,
+    ) -> dict[int, datetime]:
+        """Lease the messages claimed; with `since`, the `last_sent` of their chats (`claim`)."""
+        dialect = self._session.get_bind().dialect.name
+        leased = {"ids": [row.id for row in rows], "lease_until": lease_until, "worker": worker}
+        chats = {row.chat_id for row in rows}
+        if since is None or not worker:
             await hot.run(self._session, _lease(dialect), leased)
-        return [replace(row, attempts=row.attempts + 1) for row in rows]
+            return {}
+        if dialect != "postgresql":
+            await hot.run(self._session, _lease(dialect), leased)
+            return await self.last_sent(channel, chats, since, worker)
+        noticed = leased | {"channel": channel, "chat_ids": list(chats), "since": since}
+        found = await hot.run(self._session, _leased_noticing(), noticed)
+        return {chat_id: sent_at for chat_id, sent_at in found if sent_at is not None}
 
     async def waiting(self, channel: str, chat_id: int, most: int) -> int:
         """How many messages wait to be sent to this chat, counted up to `most` (ix_outbox_waiting)."""

@@ -82,13 +82,17 @@ def answers_by_participant(rows: Sequence[Sequence[Any]]) -> dict[int, dict[str,
     return dict(zip([row[0] for row in rows], answers_of_each([row[1] for row in rows]), strict=True))
 
 
+def participant_columns(dialect: str) -> dict[str, ColumnElement[Any]]:
+    """A participant's columns by name, and their answers (`answers_object`) as "answers"."""
+    answers = select(answers_object(dialect)).where(ANSWERS.c.participant_id == PARTICIPANTS.c.id)
+    return {column.key: column for column in PARTICIPANTS.c} | {"answers": answers.scalar_subquery()}
+
+
 @cache
 def _participant(dialect: str) -> Select[Any]:
     """A participant with their answers, in one statement (the answers as `answers_object`)."""
-    answers = select(answers_object(dialect)).where(ANSWERS.c.participant_id == PARTICIPANTS.c.id)
-    return select(PARTICIPANTS, answers.scalar_subquery().label("answers")).where(
-        PARTICIPANTS.c.id == bindparam("participant_id")
-    )
+    columns = [column.label(name) for name, column in participant_columns(dialect).items()]
+    return select(*columns).where(PARTICIPANTS.c.id == bindparam("participant_id"))
 
 
 @cache
@@ -105,6 +109,9 @@ def _save_answer(dialect: str) -> Insert:
         index_elements=[ANSWERS.c.participant_id, ANSWERS.c.question_key],
         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
     )
+    if dialect == "postgresql":  # the participant touched in the same round trip (SQLite: `_TOUCH` after it)
+        touched = update(PARTICIPANTS).where(PARTICIPANTS.c.id == bindparam("new_participant_id"))
+        built = built.add_cte(touched.values(updated_at=bindparam("now")).cte("touched"))
     return built
 
 
@@ -169,10 +176,13 @@ class SqlParticipants:
 
     async def save_answer(self, participant: Participant, key: str, value: Any, now: datetime) -> None:
         participant.answers[key] = value
-        statement = _save_answer(self._session.get_bind().dialect.name)
+        dialect = self._session.get_bind().dialect.name
         values = {"new_participant_id": participant.id, "new_key": key, "new_value": value, "now": now}
-        await hot.run(self._session, statement, values)
-        await self._touch(participant, now)
+        await hot.run(self._session, _save_answer(dialect), values)
+        if dialect == "postgresql":
+            participant.updated_at = now  # touched by the same statement
+        else:
+            await self._touch(participant, now)
 
     async def forget_answer(self, participant: Participant, key: str, now: datetime) -> None:
         participant.answers.pop(key, None)

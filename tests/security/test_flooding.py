@@ -156,6 +156,18 @@ async def test_a_chat_with_50_messages_waiting_gets_no_more_replies_but_its_answ
     assert await stored_answers(world) == {"name": "Amal Haddad"}, "their answer is kept all the same"
 
 
+async def test_a_chat_with_50_messages_waiting_that_stops_registering_is_told_its_answers_are_deleted(
+    world: World,
+) -> None:
+    amal = await at_the_name_question(world)
+    await leased_for_a_day(world, amal.user_id, CHAT_QUEUE)
+    await amal.send("/cancel")  # "delete your answers?": no room in the chat, not queued
+    await amal.press_forged("cancel:yes")  # her app still shows that question from before
+    assert amal.last.text == "Stopped, and your answers are deleted. Send /start whenever you want to begin again.", (
+        "her 50 messages went with her answers, so there is room for the one that says so"
+    )
+
+
 async def test_a_coordinators_digest_is_queued_however_many_messages_wait_for_them(world: World) -> None:
     world.phone(COORDINATOR)
     await leased_for_a_day(world, COORDINATOR, CHAT_QUEUE)
