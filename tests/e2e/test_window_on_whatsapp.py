@@ -118,7 +118,7 @@ async def test_a_follow_up_with_no_template_waits_is_named_in_the_digest_and_rea
     await until_held(store, 1)
     assert len(amal.inbox) == seen and whatsapp.refused == [], "nothing sent: it waits"
 
-    digest = coordinators_digest(whatsapp_bot)
+    digest = await coordinators_digest(whatsapp_bot)
     assert "1 person has messages waiting until they write again" in digest
     assert "1 waits for the template frontdoor_follow_up (fr)" in digest
     assert "frontdoor whatsapp templates --language fr" in digest
@@ -127,7 +127,7 @@ async def test_a_follow_up_with_no_template_waits_is_named_in_the_digest_and_rea
     question = await amal.wait_for(QUESTION, after=seen)
     assert question.offers("Très bien") is not None, "the question itself, with its choices"
     assert (await store.outbox()).get("held") is None
-    assert "waiting until they write again" not in coordinators_digest(whatsapp_bot)
+    assert "waiting until they write again" not in await coordinators_digest(whatsapp_bot)
 
 
 async def until_held(store: Store, count: int) -> None:
@@ -137,8 +137,14 @@ async def until_held(store: Store, count: int) -> None:
         await asyncio.sleep(0.05)
 
 
-def coordinators_digest(bot: WhatsAppProcess) -> str:
-    """`frontdoor digest --print` on the bot's database: what coordinators read in the morning."""
+async def coordinators_digest(bot: WhatsAppProcess) -> str:
+    """`frontdoor digest --print` on the bot's database: what coordinators read in the morning. Run
+    beside the event loop, not on it: the emulator answering the bot runs on this loop, and a bot
+    kept waiting for its answer must not keep the digest waiting for the database in turn."""
+    return await asyncio.to_thread(_digest, bot)
+
+
+def _digest(bot: WhatsAppProcess) -> str:
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(ROOT),
