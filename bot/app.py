@@ -152,9 +152,9 @@ class Frontdoor(Runtime):
         await self.engine.dispose()
 
 
-async def build(settings: Settings) -> Frontdoor:
+async def build(settings: Settings, *, migrate_apart: bool = False) -> Frontdoor:
     """Load the program (a broken file, or a language without a catalog, raises ProgramError), open and
-    upgrade the database."""
+    upgrade the database (`migrate_apart`: in a process of its own, for a worker; storage.database.upgrade)."""
     program = load_program(settings.program_file)
     for capabilities in declared_capabilities().values():
         check_buttons(program, capabilities)
@@ -174,7 +174,7 @@ async def build(settings: Settings) -> Frontdoor:
         # anew. The same 15 at most (docs/scaling.md), unless FRONTDOOR_DATABASE_POOL_SIZE says fewer.
         sizing = {"pool_size": settings.database_pool_size or POSTGRESQL_POOL, "max_overflow": 0}
     engine = open_engine(settings.database_url, **sizing)
-    await upgrade(engine)
+    await upgrade(engine, apart=migrate_apart)
     program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))
     allowance = Allowance(settings.person_burst, settings.person_rate)
     return Frontdoor(program, engine, catalogs=catalogs, coordinators=settings.coordinators, allowance=allowance)

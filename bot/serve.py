@@ -51,7 +51,7 @@ FIRST_RETRY_SECONDS = 1.0
 async def run(settings: Settings, webhook: Webhook | None = None) -> int:
     """The bot: long polling, or a webhook worker; either way updates are stored, then handled."""
     client = make_client(settings)
-    app = await build(settings)
+    app = await build(settings, migrate_apart=True)  # Alembic never imported by a worker
     runtime = wire(app, client, settings, worker=worker_name())
     sender = runtime.sender
     stop = asyncio.Event()

@@ -60,7 +60,8 @@ async def run(settings: Settings, host: str, port: int, *, telegram: bool = Fals
     whatsapp = settings.require_whatsapp()
     telegram_client = make_client(settings) if telegram else None  # its token checked, its library imported
     redaction.install([whatsapp.token, whatsapp.app_secret, whatsapp.verify_token])
-    app = await build(settings)  # FRONTDOOR_COORDINATORS count on Telegram only (bot.runtime's office)
+    # FRONTDOOR_COORDINATORS count on Telegram only (bot.runtime's office)
+    app = await build(settings, migrate_apart=True)
 
     def translate(message: str, language: str | None) -> str:
         return app.catalogs.translator(language or app.program.default_language).gettext(message)

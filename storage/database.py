@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -160,12 +162,25 @@ async def applied_migrations(engine: AsyncEngine) -> list[str]:
             return []
 
 
-async def upgrade(engine: AsyncEngine) -> None:
+class MigrationFailed(RuntimeError):
+    """The migrations' own process failed; the message ends with what it printed last."""
+
+
+async def upgrade(engine: AsyncEngine, *, apart: bool = False) -> None:
     """Apply every migration not yet applied (alembic upgrade head) on this engine.
 
     A database already at the newest migration, as at every start but the first after an update,
-    is known so by one query, without importing Alembic (a good part of a bot's start-up)."""
+    is known so by one query, without importing Alembic (a good part of a bot's start-up).
+
+    `apart` (a worker that runs for weeks): the migrations run in a process of their own
+    (`python -m storage.migrate_apart`), so that the worker never imports Alembic and Mako, which it
+    would keep in memory for as long as it runs (docs/benchmarks.md, "Frontdoor's own memory"). An
+    in-memory database is reachable from this process only: migrated here.
+    """
     if await applied_migrations(engine) == [newest_migration()]:
+        return
+    if apart and engine.url.database and ":memory:" not in engine.url.database:
+        await _upgrade_apart(engine.url.render_as_string(hide_password=False))
         return
     from alembic import command
 
@@ -176,3 +191,19 @@ async def upgrade(engine: AsyncEngine) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+
+
+async def _upgrade_apart(url: str) -> None:
+    """`upgrade` in a child process; the URL goes by standard input, not the command line that `ps` shows."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "storage.migrate_apart",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, said = await child.communicate(url.encode())
+    if child.returncode != 0:
+        last = said.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
+        raise MigrationFailed(f"the database's migrations failed: {last[0]}")
