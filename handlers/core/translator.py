@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Final, Protocol
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, localedata
 from babel.core import get_global
 
 
@@ -50,10 +50,47 @@ def N_(message: str) -> str:
     return message
 
 
+# Parts of CLDR's data for a locale that nothing here formats (units, currencies, compact numbers,
+# relative times, date intervals): more than half of what Babel loads for each language, and kept for
+# as long as the process runs (docs/benchmarks.md, "Frontdoor's own memory"). A new use of one of
+# them raises KeyError in the tests that format with it, and is then taken off this list.
+UNUSED_LOCALE_DATA: Final = (
+    "unit_patterns",
+    "unit_display_names",
+    "compound_unit_patterns",
+    "currency_names",
+    "currency_names_plural",
+    "currency_symbols",
+    "currency_formats",
+    "currency_unit_patterns",
+    "compact_currency_formats",
+    "compact_decimal_formats",
+    "date_fields",
+    "interval_formats",
+)
+
+
 @lru_cache(maxsize=64)
 def babel_locale(language: str) -> Locale:
-    """Babel's locale for a program language tag (zh-Hans, fr, pa)."""
-    return Locale.parse(language, sep="-")
+    """Babel's locale for a program language tag (zh-Hans, fr, pa), its unused data let go."""
+    locale = Locale.parse(language, sep="-")
+    # Babel keeps each locale's data, and that of the locales it inherits from, in dictionaries it
+    # loads once and shares (localedata.load: "the results are cached"): dropped there, dropped for good.
+    for name in _lineage(str(locale)):
+        data = localedata.load(name)
+        for key in UNUSED_LOCALE_DATA:
+            data.pop(key, None)
+    return locale
+
+
+def _lineage(name: str) -> list[str]:
+    """A locale and those it inherits from, as Babel merges them (fil_PH, fil, root); a locale it
+    would not load on this path (one with an unlikely script) is only loaded in vain."""
+    lineage = [name]
+    while name != "root":
+        name = get_global("parent_exceptions").get(name) or name.rpartition("_")[0] or "root"
+        lineage.append(name)
+    return lineage
 
 
 # Names a language menu shows where CLDR's own name is not what its readers look for.

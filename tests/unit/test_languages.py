@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from babel import localedata
+from babel.dates import format_skeleton, format_time
+from babel.lists import format_list
+from babel.numbers import format_decimal
 
 from bot.channels import telegram_capabilities
 from handlers.core.bidi import FSI, PDI, isolate_foreign
 from handlers.core.program import load_program
-from handlers.core.translator import native_name, negotiate_language
+from handlers.core.render import format_day, format_month, weekday_names, zone_name
+from handlers.core.translator import UNUSED_LOCALE_DATA, babel_locale, native_name, negotiate_language
 from tests.support.autopilot import complete_intake
 from tests.support.chat import ChatClient
 from tests.support.marked_catalogs import marked_catalogs, unmarked_lines
@@ -129,3 +135,19 @@ async def test_switching_language_keeps_every_answer() -> None:
     await chat.click(native_name("zh-Hans"))
     assert chat.participant.answers == answers
     assert chat.text("Please check your answers. Tap an answer's button to change it, or Submit.") in chat.last.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_still_writes_dates_times_zones_lists_and_numbers_without_the_data_let_go(
+    language: str,
+) -> None:
+    locale = babel_locale(language)
+    moment = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    assert format_day(moment, language, PROGRAM.time_zone)
+    assert format_month("2026-11", language)
+    assert format_skeleton("yMMMEd", moment, locale=locale) and format_time(moment, "short", locale=locale)
+    assert zone_name(PROGRAM.time_zone, language)
+    assert len(set(weekday_names(language))) == 7
+    assert format_list(["a", "b", "c"], locale=locale) and format_decimal(1.5, locale=locale)
+    assert native_name(language) and locale.character_order
+    assert [key for key in UNUSED_LOCALE_DATA if key in localedata.load(str(locale))] == []
