@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import UnknownLocaleError
+from babel import Locale, UnknownLocaleError
 
 from handlers.core.matching_rules import MatchingRules as MatchingRules
 from handlers.core.matching_rules import MatchMode as MatchMode
@@ -33,7 +33,7 @@ from handlers.core.questions import Option as Option
 from handlers.core.questions import ProgramError as ProgramError
 from handlers.core.questions import Question as Question
 from handlers.core.templates import TEMPLATES
-from handlers.core.translator import Translator, babel_locale
+from handlers.core.translator import Translator
 
 DEFAULT_PROGRAM_FILE: Final = Path(__file__).with_name("default_program.toml")
 TEMPLATE_NAME: Final = re.compile(r"[a-z0-9_]{1,512}")  # how Meta lets a template be named
@@ -189,7 +189,8 @@ def _parse_languages(section: dict[str, Any], fail: Fail) -> list[Any]:
         raise fail("[program] languages must be a non-empty list of language codes")
     for language in languages:
         try:
-            babel_locale(str(language))
+            # Parsed only: a language's CLDR data is loaded when a text is first written in it (babel_locale).
+            Locale.parse(str(language), sep="-")
         except (UnknownLocaleError, ValueError):
             raise fail(f"[program] language {language!r} is not a known language code") from None
     return languages
