@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from asyncio.subprocess import DEVNULL, PIPE
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS: Final = Path(__file__).with_name("migrations")
+MIGRATE_APART: Final = (sys.executable, "-m", "storage.migrate_apart")  # upgrade(apart=True)'s process
 SQLITE_QUEUE_SECONDS: Final = 60.0  # a burst may queue many short transactions for the one connection
 
 
@@ -196,12 +198,7 @@ async def upgrade(engine: AsyncEngine, *, apart: bool = False) -> None:
 async def _upgrade_apart(url: str) -> None:
     """`upgrade` in a child process; the URL goes by standard input, not the command line that `ps` shows."""
     child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "storage.migrate_apart",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        MIGRATE_APART[0], *MIGRATE_APART[1:], stdin=PIPE, stdout=DEVNULL, stderr=PIPE
     )
     _, said = await child.communicate(url.encode())
     if child.returncode != 0:
