@@ -75,7 +75,7 @@ class Frontdoor(Runtime):
             capabilities=declared_capabilities(),
         )
         # How fast one person's updates are taken in: weighed by the channel's Incoming as they arrive.
-        self.allowance = allowance or Allowance()
+        self.allowance = allowance if allowance is not None else Allowance()
         self.pipeline = Pipeline(self)
         self.job_runner = JobRunner(self)
         self.operations = Operations(self)

@@ -50,8 +50,9 @@ class Allowance:
         self._buckets: dict[tuple[str, int], _Bucket] = {}
         self._sweep_at = TRACKED  # people tracked when full buckets are next looked for
 
-    def __len__(self) -> int:
-        """How many people's buckets are kept."""
+    def tracked(self) -> int:
+        """How many people's buckets are kept. (Not `__len__`: an allowance tracking nobody yet must
+        not read as false where one is passed or defaulted.)"""
         return len(self._buckets)
 
     def take(self, channel: str, user_id: int, now: float) -> Verdict:
