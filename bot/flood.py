@@ -40,6 +40,10 @@ class _Bucket:
     at: float  # seconds, when `tokens` was counted
     flooding: bool = False  # refused since the bucket was last full: the note was written already
 
+    def level(self, now: float, per_second: float) -> float:
+        """What it holds at `now`, refilled since `at` (before the burst's cap)."""
+        return self.tokens + max(0.0, now - self.at) * per_second
+
 
 class Allowance:
     """Per person, at most `burst` updates at once and `per_second` after that, on arrival times in seconds."""
@@ -63,7 +67,7 @@ class Allowance:
             if len(self._buckets) >= self._sweep_at:
                 self._forget_full(now)
             bucket = self._buckets[key] = _Bucket(self.burst, now)
-        bucket.tokens = min(self.burst, bucket.tokens + max(0.0, now - bucket.at) * self.per_second)
+        bucket.tokens = min(self.burst, bucket.level(now, self.per_second))
         bucket.at = now
         if bucket.tokens >= self.burst:
             bucket.flooding = False  # quiet long enough: a flood from now on is a new one
@@ -80,9 +84,7 @@ class Allowance:
         # lifted (FRONTDOOR_PERSON_BURST=1000000, as the benchmarks run) that time is eleven days, and
         # every person who ever wrote was kept, one more walk of them all for each newcomer.
         self._buckets = {
-            key: bucket
-            for key, bucket in self._buckets.items()
-            if bucket.tokens + max(0.0, now - bucket.at) * self.per_second < self.burst
+            key: bucket for key, bucket in self._buckets.items() if bucket.level(now, self.per_second) < self.burst
         }
         # Those still refilling are kept; if they are many, the next newcomer must not walk them all again.
         self._sweep_at = max(TRACKED, 2 * len(self._buckets))
