@@ -8,6 +8,7 @@ The caller commits once, and sends the replies after the commit.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from typing import Any, Final
 from sqlalchemy import Row
 
 from bot.runtime import Runtime, fitted_to, queue
-from bot.sender import Leased
+from bot.sender import Leased, Written
 from handlers import front_desk
 from handlers.coordinators import commands
 from handlers.core.bidi import lay_out
@@ -42,6 +43,9 @@ class Handled:
     """What one event produced, committed: the replies, their outbox ids, a toast for a button.
 
     `chats` are the chats with new messages, the person's own and others' (a proposal, a coordinator).
+    `written`: the replies as stored (outbox id, payload) when the person's chat had nothing else
+    waiting, so that they are its oldest messages, which no other sender can see before the commit:
+    leased as they are (`Batch.written`), without looking for them.
     """
 
     replies: list[Reply] = field(default_factory=list)
@@ -49,6 +53,7 @@ class Handled:
     notice: str | None = None
     duplicate: bool = False
     chats: list[int] = field(default_factory=list)
+    written: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -72,8 +77,19 @@ class Batch:
         """The chats with new messages, each once."""
         return list(dict.fromkeys(chat for received in self.received for chat in received.handled.chats))
 
+    @property
+    def written(self) -> Written:
+        """Each person's replies leasable as written (`Handled.written`), for the chats no other
+        update of the batch wrote to (a proposal to someone also writing): those are looked for."""
+        writers = Counter(chat for received in self.received for chat in received.handled.chats)
+        return {
+            received.event.chat_id: received.handled.written
+            for received in self.received
+            if received.handled.written and writers[received.event.chat_id] == 1
+        }
 
-Lease = Callable[[UnitOfWork, list[int]], Awaitable[Leased]]  # Sender.lease
+
+Lease = Callable[[UnitOfWork, list[int], Written], Awaitable[Leased]]  # Sender.lease
 
 
 class Pipeline:
@@ -170,7 +186,7 @@ class Pipeline:
             batch.received.append(Received(event, handled, row.answer_id))
             await uow.next_update()
         if lease is not None and batch.chats:
-            batch.leased = await lease(uow, batch.chats)
+            batch.leased = await lease(uow, batch.chats, batch.written)
         return batch
 
     async def handle_next(self, channel: str) -> Received | None:
@@ -264,7 +280,10 @@ class Pipeline:
         ids = await uow.outbox.add(channel, event.chat_id, payloads, now, first=saving)
         others = await queue(uow, outcome.messages, now, runtime)
         chats = list(dict.fromkeys(([event.chat_id] if ids else []) + others))
-        return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats)
+        # Counted under the conversation's lock: nothing of the chat's was waiting, so these are its oldest.
+        alone = locked.waiting == 0 and event.chat_id not in others
+        written = list(zip(ids, payloads, strict=True)) if alone else []
+        return Handled(replies=replies, outbox_ids=ids, notice=outcome.notice, chats=chats, written=written)
 
 
 def next_first(replies: list[Reply]) -> list[Reply]:

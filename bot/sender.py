@@ -25,6 +25,7 @@ from bot.pacing import ChatPace, RateLimiter, Turn
 from bot.repeat import repeat as repeat  # where bot.serve has long found it
 from bot.reply_window import claimed_of, record
 from bot.under_way import UnderWay
+from storage.outbox import ClaimedMessage
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ MARKS_GATHER_SECONDS: Final = 0.1
 # updates (bot.under_way); a hundred keep python-telegram-bot's 8 and aiogram's 100 connections busy.
 UNDER_WAY: Final = 100
 ByChat = dict[int, list[tuple[int, dict[str, Any], int]]]  # chat -> its messages (outbox id, payload, attempts)
+# chat -> its messages written by the caller's transaction (outbox id, payload), when they are its
+# oldest waiting ones: leased as they are (`Sender.lease`).
+Written = dict[int, list[tuple[int, dict[str, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -160,22 +164,50 @@ class Sender:
             await uow.commit()
         return self._by_chat(leased)
 
-    async def lease(self, uow: UnitOfWork, chat_ids: list[int] | None) -> Leased:
+    async def lease(self, uow: UnitOfWork, chat_ids: list[int] | None, written: Written | None = None) -> Leased:
         """Lease due messages to this sender inside the caller's transaction (`deliver_leased` once
-        it is committed): the replies of updates are leased in the transaction that writes them."""
+        it is committed): the replies of updates are leased in the transaction that writes them.
+
+        The chats in `written` are their oldest messages, which no other sender can see yet: leased
+        as they are, where looking for them (each chat's first waiting ones, then locking those)
+        took two round trips more. A chat with more than a lease's share goes the long way.
+        """
         now = self._clock()
         per_chat = max(1, int(WINDOW / self._chat_interval)) + self._chat_burst - 1 if self._chat_interval > 0 else None
         # Another worker may have written to these chats a moment ago (a sender with no worker name is
         # the only one: `frontdoor run` always names its worker): found with the lease.
         since = now - timedelta(seconds=self._chat_interval) if self._worker else None
-        rows = await uow.outbox.claim(
-            self._channel, now, now + LEASE, self.batch, chat_ids, worker=self._worker, per_chat=per_chat, since=since
+        as_written = self._as_written(written or {}, per_chat)
+        leased = await uow.outbox.lease_written(
+            self._channel, as_written, now + LEASE, worker=self._worker, since=since
         )
+        taken = {message.chat_id for message in as_written}
+        looked_for = None if chat_ids is None else [chat for chat in chat_ids if chat not in taken]
+        rows = await uow.outbox.claim(
+            self._channel,
+            now,
+            now + LEASE,
+            self.batch - len(leased),
+            looked_for,
+            worker=self._worker,
+            per_chat=per_chat,
+            since=since,
+        )
+        rows = leased.joined(rows)
         claimed = await claimed_of(uow, self._channel, rows, now, self._reply_window)
         if chat_ids is not None:
             # Those not taken wait behind a message of theirs being sent: taken when it is sent.
             self._behind.update(set(chat_ids) - {chat_id for _, chat_id, _, _ in claimed})
         return Leased(now, claimed, rows.last_sent)
+
+    def _as_written(self, written: Written, per_chat: int | None) -> list[ClaimedMessage]:
+        """The messages of `written` to lease as they are: each chat's, if within a chat's share of a
+        lease (`per_chat`), while the batch has room; this try counted."""
+        messages: list[ClaimedMessage] = []
+        for chat_id, its in written.items():
+            if (per_chat is None or len(its) <= per_chat) and len(messages) + len(its) <= self.batch:
+                messages += [ClaimedMessage(outbox_id, chat_id, payload, 1) for outbox_id, payload in its]
+        return messages
 
     def deliver_leased(self, leased: Leased) -> None:
         """Deliver what `lease` leased, its transaction committed, without waiting for it."""

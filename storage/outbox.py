@@ -160,6 +160,10 @@ class Claimed(list[ClaimedMessage]):
         super().__init__(messages or [])
         self.last_sent = last_sent or {}
 
+    def joined(self, other: Claimed) -> Claimed:
+        """These and `other`'s messages, oldest first, with the `last_sent` of both."""
+        return Claimed(sorted([*self, *other], key=lambda message: message.id), self.last_sent | other.last_sent)
+
 
 # What a message may carry as a file: its bytes are kept beside the JSON, in the attachment column.
 ATTACHED: Final = ("document", "photo")
@@ -276,6 +280,22 @@ class SqlOutbox:
         rows = _unbroken(picked, {row.id: row for row in locked})
         last = await self._leased(channel, rows, lease_until, worker, since) if rows else {}
         return Claimed([replace(row, attempts=row.attempts + 1) for row in rows], last)
+
+    async def lease_written(
+        self,
+        channel: str,
+        messages: list[ClaimedMessage],
+        lease_until: datetime,
+        *,
+        worker: str | None = None,
+        since: datetime | None = None,
+    ) -> Claimed:
+        """Messages the caller's transaction wrote, known to be their chats' oldest waiting ones,
+        leased as they are (bot.sender's `Sender.lease`): nobody else can see them before the commit,
+        so there is nothing to look for or lock. With `since`, their chats' `last_sent` (`claim`)."""
+        if not messages:
+            return Claimed()
+        return Claimed(messages, await self._leased(channel, messages, lease_until, worker, since))
 
     async def _leased(
         self,

@@ -16,7 +16,7 @@ from bot import pipeline
 from bot.app import Batch, Frontdoor, Lease
 from bot.delivery import Delivery
 from bot.incoming import Incoming
-from bot.sender import Leased, Sender
+from bot.sender import Leased, Sender, Written
 from handlers.core.events import Event, EventKind, Outcome
 from handlers.core.ports import Context, Office
 from handlers.core.program import load_program
@@ -193,7 +193,7 @@ async def test_updates_stored_as_they_arrive_are_handled_in_the_same_transaction
 ) -> None:
     leased_chats: list[list[int]] = []
 
-    async def lease(uow: UnitOfWork, chats: list[int]) -> Leased:
+    async def lease(uow: UnitOfWork, chats: list[int], written: Written) -> Leased:
         leased_chats.append(chats)
         return Leased(NOW, [], {})
 
