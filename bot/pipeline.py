@@ -16,8 +16,8 @@ from typing import Any, Final
 
 from sqlalchemy import Row
 
+from bot.leases import Leased, Written
 from bot.runtime import Runtime, fitted_to, queue
-from bot.sender import Leased, Written
 from handlers import front_desk
 from handlers.coordinators import commands
 from handlers.core.bidi import lay_out

@@ -21,11 +21,11 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Deliver, Delivery
+from bot.leases import Leased, Written, as_written
 from bot.pacing import ChatPace, RateLimiter, Turn
 from bot.repeat import repeat as repeat  # where bot.serve has long found it
 from bot.reply_window import claimed_of, record
 from bot.under_way import UnderWay
-from storage.outbox import ClaimedMessage
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,19 +45,6 @@ MARKS_GATHER_SECONDS: Final = 0.1
 # updates (bot.under_way); a hundred keep python-telegram-bot's 8 and aiogram's 100 connections busy.
 UNDER_WAY: Final = 100
 ByChat = dict[int, list[tuple[int, dict[str, Any], int]]]  # chat -> its messages (outbox id, payload, attempts)
-# chat -> its messages written by the caller's transaction (outbox id, payload), when they are its
-# oldest waiting ones: leased as they are (`Sender.lease`).
-Written = dict[int, list[tuple[int, dict[str, Any]]]]
-
-
-@dataclass(frozen=True)
-class Leased:
-    """Messages leased to this sender at `at` (outbox id, chat, payload, attempts), and when each of
-    their chats last got a message from any worker."""
-
-    at: datetime
-    messages: list[tuple[int, int, dict[str, Any], int]]
-    last_sent: dict[int, datetime]
 
 
 @dataclass
@@ -168,22 +155,20 @@ class Sender:
         """Lease due messages to this sender inside the caller's transaction (`deliver_leased` once
         it is committed): the replies of updates are leased in the transaction that writes them.
 
-        The chats in `written` are their oldest messages, which no other sender can see yet: leased
-        as they are, where looking for them (each chat's first waiting ones, then locking those)
-        took two round trips more. A chat with more than a lease's share goes the long way.
+        The chats in `written` are their oldest messages, which no other sender can see yet: leased as
+        they are, where looking for them and locking them took two round trips more (a chat with more
+        than a lease's share goes that long way).
         """
         now = self._clock()
         per_chat = max(1, int(WINDOW / self._chat_interval)) + self._chat_burst - 1 if self._chat_interval > 0 else None
         # Another worker may have written to these chats a moment ago (a sender with no worker name is
         # the only one: `frontdoor run` always names its worker): found with the lease.
         since = now - timedelta(seconds=self._chat_interval) if self._worker else None
-        as_written = self._as_written(written or {}, per_chat)
-        leased = await uow.outbox.lease_written(
-            self._channel, as_written, now + LEASE, worker=self._worker, since=since
-        )
-        taken = {message.chat_id for message in as_written}
+        mine = as_written(written or {}, per_chat, self.batch)
+        leased = await uow.outbox.lease_written(self._channel, mine, now + LEASE, self._worker, since)
+        taken = {message.chat_id for message in mine}
         looked_for = None if chat_ids is None else [chat for chat in chat_ids if chat not in taken]
-        rows = await uow.outbox.claim(
+        found = await uow.outbox.claim(
             self._channel,
             now,
             now + LEASE,
@@ -193,21 +178,12 @@ class Sender:
             per_chat=per_chat,
             since=since,
         )
-        rows = leased.joined(rows)
+        rows = leased.joined(found)
         claimed = await claimed_of(uow, self._channel, rows, now, self._reply_window)
         if chat_ids is not None:
             # Those not taken wait behind a message of theirs being sent: taken when it is sent.
             self._behind.update(set(chat_ids) - {chat_id for _, chat_id, _, _ in claimed})
         return Leased(now, claimed, rows.last_sent)
-
-    def _as_written(self, written: Written, per_chat: int | None) -> list[ClaimedMessage]:
-        """The messages of `written` to lease as they are: each chat's, if within a chat's share of a
-        lease (`per_chat`), while the batch has room; this try counted."""
-        messages: list[ClaimedMessage] = []
-        for chat_id, its in written.items():
-            if (per_chat is None or len(its) <= per_chat) and len(messages) + len(its) <= self.batch:
-                messages += [ClaimedMessage(outbox_id, chat_id, payload, 1) for outbox_id, payload in its]
-        return messages
 
     def deliver_leased(self, leased: Leased) -> None:
         """Deliver what `lease` leased, its transaction committed, without waiting for it."""

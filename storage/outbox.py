@@ -282,20 +282,12 @@ class SqlOutbox:
         return Claimed([replace(row, attempts=row.attempts + 1) for row in rows], last)
 
     async def lease_written(
-        self,
-        channel: str,
-        messages: list[ClaimedMessage],
-        lease_until: datetime,
-        *,
-        worker: str | None = None,
-        since: datetime | None = None,
+        self, channel: str, messages: list[ClaimedMessage], until: datetime, worker: str | None, since: datetime | None
     ) -> Claimed:
-        """Messages the caller's transaction wrote, known to be their chats' oldest waiting ones,
-        leased as they are (bot.sender's `Sender.lease`): nobody else can see them before the commit,
-        so there is nothing to look for or lock. With `since`, their chats' `last_sent` (`claim`)."""
-        if not messages:
-            return Claimed()
-        return Claimed(messages, await self._leased(channel, messages, lease_until, worker, since))
+        """Messages the caller's transaction wrote, their chats' oldest waiting ones, leased as they are
+        (bot.sender's `Sender.lease`): nobody else sees them before the commit, so there is nothing to
+        look for or lock. With `since` (and a `worker`), their chats' `last_sent` (`claim`)."""
+        return Claimed(messages, await self._leased(channel, messages, until, worker, since) if messages else {})
 
     async def _leased(
         self,

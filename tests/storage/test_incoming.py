@@ -16,7 +16,8 @@ from bot import pipeline
 from bot.app import Batch, Frontdoor, Lease
 from bot.delivery import Delivery
 from bot.incoming import Incoming
-from bot.sender import Leased, Sender, Written
+from bot.leases import Leased, Written
+from bot.sender import Sender
 from handlers.core.events import Event, EventKind, Outcome
 from handlers.core.ports import Context, Office
 from handlers.core.program import load_program

@@ -4,7 +4,6 @@ its messages in the order they were written."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,23 +13,12 @@ from bot.app import Batch, Frontdoor, Handled, Received
 from bot.delivery import Delivery
 from bot.sender import Sender
 from handlers.core.events import Event, EventKind
-from handlers.core.program import load_program
-from storage.database import open_engine, upgrade
 from storage.outbox import SqlOutbox
 from storage.tables import OutboxRow
 from storage.unit_of_work import UnitOfWork
-from tests.support.clock import NOW, Clock
+from tests.support.clock import NOW
 
 START = Event(101, 1, 1, EventKind.COMMAND, "start", language_code="en", message_id=7)
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[Frontdoor]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    frontdoor = Frontdoor(load_program(), engine, clock=Clock(NOW))
-    yield frontdoor
-    await frontdoor.close()
 
 
 @pytest.fixture
