@@ -164,14 +164,15 @@ class Sender:
         # Another worker may have written to these chats a moment ago (a sender with no worker name is
         # the only one: `frontdoor run` always names its worker): found with the lease.
         since = now - timedelta(seconds=self._chat_interval) if self._worker else None
+        until = now + LEASE
         mine = as_written(written or {}, per_chat, self.batch)
-        leased = await uow.outbox.lease_written(self._channel, mine, now + LEASE, self._worker, since)
+        leased = await uow.outbox.lease_written(self._channel, mine, until, self._worker, since)
         taken = {message.chat_id for message in mine}
         looked_for = None if chat_ids is None else [chat for chat in chat_ids if chat not in taken]
         found = await uow.outbox.claim(
             self._channel,
             now,
-            now + LEASE,
+            until,
             self.batch - len(leased),
             looked_for,
             worker=self._worker,

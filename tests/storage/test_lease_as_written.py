@@ -4,19 +4,20 @@ its messages in the order they were written."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.app import Batch, Frontdoor, Handled, Received
-from bot.delivery import Delivery
 from bot.sender import Sender
 from handlers.core.events import Event, EventKind
 from storage.outbox import SqlOutbox
 from storage.tables import OutboxRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.clock import NOW
+from tests.support.recording_telegram import Telegram
 
 START = Event(101, 1, 1, EventKind.COMMAND, "start", language_code="en", message_id=7)
 
@@ -26,22 +27,14 @@ def looked_for(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The chats whose waiting messages a claim looked for (SqlOutbox.claim), as they are asked for."""
     chats: list[int] = []
     claim = SqlOutbox.claim
+    asked = inspect.signature(claim)
 
     async def spied(self: SqlOutbox, *args: Any, **kwargs: Any) -> Any:
-        chats.extend((args[4] if len(args) > 4 else kwargs.get("chat_ids")) or [])  # None: every chat
+        chats.extend(asked.bind(self, *args, **kwargs).arguments.get("chat_ids") or [])  # None: every chat
         return await claim(self, *args, **kwargs)
 
     monkeypatch.setattr(SqlOutbox, "claim", spied)
     return chats
-
-
-class Telegram:
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, str]] = []
-
-    async def __call__(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
-        self.sent.append((chat_id, payload["text"]))
-        return Delivery("sent")
 
 
 async def stored(app: Frontdoor, chat_id: int) -> list[tuple[str, str, str | None, int]]:

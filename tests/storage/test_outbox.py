@@ -18,6 +18,7 @@ from storage.tables import OutboxRow, ParticipantRow
 from storage.unit_of_work import UnitOfWork
 from storage.workers import SILENCE
 from tests.support.clock import NOW
+from tests.support.recording_telegram import Telegram
 
 
 async def write(sessions: async_sessionmaker[AsyncSession], chat_id: int, *texts: str) -> list[int]:
@@ -33,20 +34,6 @@ async def statuses(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int
         rows = list((await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars())
     assert all(row.payload == {} for row in rows if row.status != "pending"), "delivered or given up: no words kept"
     return [(row.chat_id, row.status) for row in rows]
-
-
-class Telegram:
-    """A delivery function that records what it sent and answers as told."""
-
-    def __init__(self, answers: dict[str, Delivery] | None = None) -> None:
-        self.sent: list[tuple[int, str]] = []
-        self.answers = answers or {}
-
-    async def __call__(self, chat_id: int, payload: dict[str, Any]) -> Delivery:
-        answer = self.answers.pop(payload["text"], Delivery("sent"))
-        if answer.outcome == "sent":
-            self.sent.append((chat_id, payload["text"]))
-        return answer
 
 
 async def test_one_update_s_replies_go_out_together_and_in_order(sessions: async_sessionmaker[AsyncSession]) -> None:
