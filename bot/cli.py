@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
-from bot import redaction
+from bot import allocator, redaction
 from bot.channels import telegram_library
 from bot.cli_paths import export_target, report_target
 from bot.cli_values import (
@@ -188,6 +188,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        if arguments.command == "run":
+            if argv is None:  # the command line's own process: a caller passing `argv`
+                # (tests.support.first_poll) runs `run` inside a process that is not ours to start again
+                allocator.restart_on_jemalloc(settings.allocator)
+            log.info("memory: %s", allocator.described(settings.allocator))
         redaction.install(redaction.secrets_of_token(settings.bot_token))
         status = asyncio.run(dispatch(arguments, settings)) or 0
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's own flush at exit

@@ -11,7 +11,7 @@ from typing import Final
 
 from dotenv import dotenv_values
 
-from bot import flood
+from bot import allocator, flood
 from bot.channels import telegram_library
 from bot.channels.whatsapp_capabilities import PAIR_BURST, PAIR_INTERVAL, SEND_RATE
 from handlers.core.ids import number
@@ -52,6 +52,7 @@ class Settings:
     person_burst: float = flood.BURST  # updates one person may send at once (bot.flood says why)
     person_rate: float = flood.PER_SECOND  # and a second after that
     telegram_library: str = telegram_library.DEFAULT  # "aiogram" or "ptb" (python-telegram-bot)
+    allocator: str = allocator.JEMALLOC  # where `run` finds it (bot.allocator says why), or "python"
     # PostgreSQL: connections a worker may hold at once, no more (None: 15, bot.app.POSTGRESQL_POOL),
     # each kept once opened. What a deployment sizes against max_connections or PgBouncer (docs/scaling.md).
     database_pool_size: int | None = None
@@ -144,6 +145,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         person_burst=_number(get, "FRONTDOOR_PERSON_BURST", flood.BURST, low=1.0, high=1_000_000.0),
         person_rate=_number(get, "FRONTDOOR_PERSON_RATE", flood.PER_SECOND, low=0.01, high=1_000_000.0),
         telegram_library=_library(get),
+        allocator=_allocator(get),
         database_pool_size=_pool_size(get, database_url),
         whatsapp={name: value for name in WHATSAPP_SETTINGS if (value := get(name))},
         whatsapp_api_url=_api_url(get, "FRONTDOOR_WHATSAPP_API_URL", DEFAULT_WHATSAPP_API_URL),
@@ -157,6 +159,13 @@ def _library(get: Getter) -> str:
     name = get("FRONTDOOR_TELEGRAM_LIBRARY") or telegram_library.DEFAULT
     if name not in telegram_library.MODULES:
         raise SettingsError(f"FRONTDOOR_TELEGRAM_LIBRARY: {name!r} is not one of {', '.join(telegram_library.MODULES)}")
+    return name
+
+
+def _allocator(get: Getter) -> str:
+    name = get("FRONTDOOR_ALLOCATOR") or allocator.JEMALLOC
+    if name not in allocator.CHOICES:
+        raise SettingsError(f"FRONTDOOR_ALLOCATOR: {name!r} is not one of {', '.join(allocator.CHOICES)}")
     return name
 
 
