@@ -64,9 +64,14 @@ def in_use(maps: Path = Path("/proc/self/maps")) -> str:
         return "malloc"
 
 
-def described(choice: str, maps: Path = Path("/proc/self/maps")) -> str:
+def described(choice: str, maps: Path = Path("/proc/self/maps"), find: Find = ctypes.util.find_library) -> str:
     """The allocator in use, for the log at start; where jemalloc was asked for and is missing, how to get it."""
     used = in_use(maps)
-    if choice == JEMALLOC and used == PYTHON and "PYTHONMALLOC" not in os.environ:
+    if used == JEMALLOC:
+        return "jemalloc"
+    if used != PYTHON:
+        return "malloc (PYTHONMALLOC=malloc)"
+    chosen_elsewhere = "LD_PRELOAD" in os.environ or "PYTHONMALLOC" in os.environ
+    if choice == JEMALLOC and not chosen_elsewhere and find(JEMALLOC) is None:
         return f"Python's own allocator (jemalloc is not installed: on Debian, apt install {PACKAGE})"
-    return {JEMALLOC: "jemalloc", PYTHON: "Python's own allocator"}.get(used, "malloc (PYTHONMALLOC=malloc)")
+    return "Python's own allocator"

@@ -63,14 +63,19 @@ def test_the_log_says_which_allocator_and_how_to_get_jemalloc(tmp_path: Path, mo
     maps = tmp_path / "maps"
     maps.write_text("7f00-7f01 r-xp 00000000 08:01 1 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n")
     monkeypatch.delenv("PYTHONMALLOC", raising=False)
-    assert allocator.described("jemalloc", maps) == (
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    assert allocator.described("jemalloc", maps, not_installed) == (
         "Python's own allocator (jemalloc is not installed: on Debian, apt install libjemalloc2)"
     )
-    assert allocator.described("python", maps) == "Python's own allocator"
+    # Installed, but this process was not started again (a caller ran `run` in its own process).
+    assert allocator.described("jemalloc", maps, installed) == "Python's own allocator"
+    assert allocator.described("python", maps, not_installed) == "Python's own allocator"
+    monkeypatch.setenv("LD_PRELOAD", "/opt/tcmalloc.so")  # someone else's choice: nothing to install
+    assert allocator.described("jemalloc", maps, not_installed) == "Python's own allocator"
     monkeypatch.setenv("PYTHONMALLOC", "malloc")
-    assert allocator.described("jemalloc", maps) == "jemalloc"
+    assert allocator.described("jemalloc", maps, not_installed) == "jemalloc"
     maps.write_text("7f00-7f01 r-xp 00000000 08:01 1 /usr/lib/x86_64-linux-gnu/libc.so.6\n")
-    assert allocator.described("jemalloc", maps) == "malloc (PYTHONMALLOC=malloc)"
+    assert allocator.described("jemalloc", maps, not_installed) == "malloc (PYTHONMALLOC=malloc)"
 
 
 def test_the_setting_names_a_known_allocator() -> None:
