@@ -188,11 +188,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
-        if arguments.command == "run":
-            if argv is None:  # the command line's own process: a caller passing `argv`
-                # (tests.support.first_poll) runs `run` inside a process that is not ours to start again
-                allocator.restart_on_jemalloc(settings.allocator)
-            log.info("memory: %s", allocator.described(settings.allocator))
+        if arguments.command == "run" and argv is None:  # the command line's own process: a caller
+            # passing `argv` (tests.support.first_poll) runs `run` inside a process not ours to start again
+            allocator.restart_on_jemalloc(settings.allocator)
         redaction.install(redaction.secrets_of_token(settings.bot_token))
         status = asyncio.run(dispatch(arguments, settings)) or 0
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's own flush at exit

@@ -19,7 +19,7 @@ from datetime import timedelta
 from secrets import token_hex, token_urlsafe
 from typing import Any
 
-from bot import redaction
+from bot import allocator, redaction
 from bot.app import Frontdoor, build
 from bot.channels import TELEGRAM, telegram_capabilities, telegram_library, telegram_menu
 from bot.channels.refusals import Refusals
@@ -58,6 +58,7 @@ async def run(settings: Settings, webhook: Webhook | None = None) -> int:
     background = runtime.start(stop)
     try:
         me = await introduce(app, client, polling=webhook is None)
+        log.info("memory: %s", allocator.described(settings.allocator))
         if webhook is None:
             log.info("frontdoor is running as @%s (long polling, %s)", me, settings.telegram_library)
             await poll_until_signalled(runtime, client)

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from bot import redaction
+from bot import allocator, redaction
 from bot.app import build
 from bot.channels import WHATSAPP, whatsapp_templates
 from bot.channels.listener import listening
@@ -104,7 +104,7 @@ async def run(settings: Settings, host: str, port: int, *, telegram: bool = Fals
 
     served = webhook_app(door.incoming, whatsapp, health, refusals, unreachable)
     try:
-        await _serve(served, host, port, refusals, polled, telegram_client)
+        await _serve(served, host, port, refusals, polled, telegram_client, allocator.described(settings.allocator))
     except Refused as refused:
         return refused_at_start(refused)
     finally:
@@ -113,13 +113,19 @@ async def run(settings: Settings, host: str, port: int, *, telegram: bool = Fals
 
 
 async def _serve(
-    served: web.Application, host: str, port: int, refusals: Refusals, polled: Runtime | None, telegram: Client | None
+    served: web.Application,
+    host: str,
+    port: int,
+    refusals: Refusals,
+    polled: Runtime | None,
+    telegram: Client | None,
+    memory: str,
 ) -> None:
     """The webhook on host:port, and Telegram long polled beside it when this process serves it too."""
     me = None if polled is None or telegram is None else await introduce(polled.app, telegram, polling=True)
     try:
         async with listening(served, host, port, refusals):
-            log.info("frontdoor is serving the WhatsApp webhook %s on %s:%s", PATH, host, port)
+            log.info("frontdoor is serving the WhatsApp webhook %s on %s:%s (memory: %s)", PATH, host, port, memory)
             if polled is None or telegram is None:
                 await until_signalled()
             else:
