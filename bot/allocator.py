@@ -43,14 +43,19 @@ def restart_on_jemalloc(
     chose an allocator already; otherwise return and go on with the allocator in use."""
     if choice != JEMALLOC or not sys.platform.startswith("linux"):
         return
-    if "LD_PRELOAD" in environ or "PYTHONMALLOC" in environ:
-        return  # chosen already: by whoever started us, or by this function before the restart
+    if chosen_elsewhere(environ):
+        return  # by whoever started us, or by this function before the restart
     library = find(JEMALLOC)
     if library is None or not sys.executable:
         return  # `in_use` says so in the log once the bot runs
     sys.stdout.flush()
     sys.stderr.flush()
     execute(sys.executable, list(sys.orig_argv), {**environ, "LD_PRELOAD": library, "PYTHONMALLOC": "malloc"})
+
+
+def chosen_elsewhere(environ: Mapping[str, str]) -> bool:
+    """Whether the environment chose an allocator already (a preloaded one, or Python's setting)."""
+    return "LD_PRELOAD" in environ or "PYTHONMALLOC" in environ
 
 
 def in_use(maps: Path = Path("/proc/self/maps")) -> str:
@@ -71,7 +76,6 @@ def described(choice: str, maps: Path = Path("/proc/self/maps"), find: Find = ct
         return "jemalloc"
     if used != PYTHON:
         return "malloc (PYTHONMALLOC=malloc)"
-    chosen_elsewhere = "LD_PRELOAD" in os.environ or "PYTHONMALLOC" in os.environ
-    if choice == JEMALLOC and not chosen_elsewhere and find(JEMALLOC) is None:
+    if choice == JEMALLOC and not chosen_elsewhere(os.environ) and find(JEMALLOC) is None:
         return f"Python's own allocator (jemalloc is not installed: on Debian, apt install {PACKAGE})"
     return "Python's own allocator"

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
+
+from tests.support import debian_packages
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -29,10 +30,9 @@ def chromium_or_skip() -> str:
     found = shutil.which("chromium")
     if found:
         return found
-    message = "Debian's chromium is not installed: apt-get install -y --no-install-recommends chromium chromium-driver"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{message} (.ci/run installs it)")
-    pytest.skip(message)
+    debian_packages.missing(
+        "Debian's chromium is not installed: apt-get install -y --no-install-recommends chromium chromium-driver"
+    )
 
 
 @dataclass

@@ -4,23 +4,18 @@ allocator, answering as before; FRONTDOOR_ALLOCATOR=python keeps Python's own.""
 from __future__ import annotations
 
 import ctypes.util
-import os
 from pathlib import Path
-
-import pytest
 
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.emulator import BotApiEmulator
 from tests.e2e.script import answer
+from tests.support import debian_packages
 
 
 def jemalloc_or_skip() -> None:
     """Absent, the test is skipped here and fails under CI (CI=true), where .ci/run installs it."""
-    if ctypes.util.find_library("jemalloc") is not None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("jemalloc is not installed: .ci/run installs Debian's libjemalloc2")
-    pytest.skip("jemalloc is not installed (Debian: apt install libjemalloc2)")
+    if ctypes.util.find_library("jemalloc") is None:
+        debian_packages.missing("jemalloc is not installed: apt-get install -y libjemalloc2")
 
 
 def mapped(bot: BotProcess) -> str:
