@@ -237,10 +237,10 @@ def near(typed: str, labels: Sequence[str]) -> int | None:
     letter added, dropped, changed or two swapped: "kitchner", "waterlo"), both folded; None when none
     or several are that near. Longer words may miss by two; a word of under WORD_START letters by none.
     """
-    from rapidfuzz.distance import OSA  # on the first miss, not at start (handlers.intake.near_misses)
+    from jellyfish import damerau_levenshtein_distance  # on the first miss, not at start (handlers.intake.near_misses)
 
     def missed_by(label: str) -> int:
-        return min(OSA.distance(typed, word) for word in (label, *label.split()))
+        return min(damerau_levenshtein_distance(typed, word) for word in (label, *label.split()))
 
     allowed = 0 if len(typed) < WORD_START else 1 if len(typed) < 8 else 2
     distances = [missed_by(label) for label in labels]

@@ -65,10 +65,10 @@ class Guess:
 def guess(question: Question, text: str, value: Any, this_year: int) -> Guess | None:
     """A likely intended answer for a typed one that is off by a little; None when there is none."""
     if question.kind is Kind.EMAIL and isinstance(value, str):
-        from rapidfuzz.distance import OSA  # on first use, not at start (as in handlers.intake.answers)
+        from jellyfish import damerau_levenshtein_distance  # on first use, not at start (handlers.intake.answers)
 
         local, _, domain = value.rpartition("@")
-        near = [known for known in COMMON_DOMAINS if OSA.distance(domain.lower(), known, score_cutoff=1) == 1]
+        near = [known for known in COMMON_DOMAINS if damerau_levenshtein_distance(domain.lower(), known) == 1]
         if domain.lower() not in COMMON_DOMAINS and len(near) == 1:
             return Guess(meant=f"{local}@{near[0]}", typed=value)
     if question.kind is Kind.YEAR and isinstance(value, Invalid) and re.fullmatch(r"\d{2}", text.strip()):

@@ -21,7 +21,7 @@ TOKEN = "123456:TEST-token"
 # Imported on first use: the export's and report's writers and queries (a coordinator's /export,
 # `frontdoor export`), the digest's picture (Pillow, fontTools), a meeting's calendar file
 # (icalendar), the checks of a phone number or an e-mail and the guess of a mistyped one
-# (phonenumbers, email_validator, rapidfuzz), Alembic (a migration due runs in a process of its own), the
+# (phonenumbers, email_validator, jellyfish), Alembic (a migration due runs in a process of its own), the
 # webhook's server, the preview, the one-shot commands, and PostgreSQL's driver on SQLite.
 NOT_AT_START = (
     "alembic",
@@ -31,7 +31,7 @@ NOT_AT_START = (
     "icalendar",
     "phonenumbers",
     "email_validator",
-    "rapidfuzz",
+    "jellyfish",
     "rustpy_xlsxwriter",
     "openpyxl",
     "multiprocessing",
