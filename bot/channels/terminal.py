@@ -1,10 +1,11 @@
 """`frontdoor chat`: the same conversation in a terminal, on the same store, no Telegram needed.
 
-Buttons are numbered: type the number to press one. Type /commands as in Telegram; when the
-question asks for a phone number, type `c` to share the terminal's pretend contact. A document the
-bot sends (my-data.json, meeting.ics) is saved in a folder, named on screen. While it waits for a
-line, the chat shows what other people's actions left for this person (an approval, a proposal, a
-reminder from `frontdoor jobs run`), so the whole matching flow can be tried without Telegram.
+Buttons are numbered: type the number to press one, in any script's digits (١, ۱, ５). Type
+/commands as in Telegram; when the question asks for a phone number, type `c` to share the
+terminal's pretend contact. A document the bot sends (my-data.json, meeting.ics) is saved in a
+folder, named on screen. While it waits for a line, the chat shows what other people's actions
+left for this person (an approval, a proposal, a reminder from `frontdoor jobs run`), so the whole
+matching flow can be tried without Telegram.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import os
 import sys
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Final, TextIO
@@ -78,7 +80,7 @@ class TerminalChat:
     async def say(self, line: str) -> None:
         """What the person typed, as the event Telegram would have produced."""
         line = line.strip()
-        choice = number(line, range(1, len(self._choices) + 1))
+        choice = number(ascii_digits(line), range(1, len(self._choices) + 1))
         if choice is not None:
             event = self._event(*self._choices[choice - 1])
         elif line.lower() == "c" and self._contact_offered:
@@ -195,6 +197,15 @@ class TerminalChat:
                 await asyncio.wait_for(stop.wait(), WATCH_SECONDS)
             except TimeoutError:
                 pass
+
+
+def ascii_digits(line: str) -> str:
+    """A line of digits in any script ("۱", "١٢", "５", "੩") as ASCII digits; any other line as it is.
+    A Persian, Arabic or Chinese keyboard types its own digits for a button's number: read as text,
+    "۱" under Keep was stored as the answer it was meant to keep."""
+    if not line.isdecimal():  # True for digits of any script only, not for "²" (a digit, no decimal)
+        return line
+    return "".join(str(unicodedata.decimal(char)) for char in line)
 
 
 def _read_line(lines: TextIO) -> str | None:

@@ -92,3 +92,17 @@ async def test_the_role_option_without_a_language_is_taken_once_she_has_chosen_o
         again = io.StringIO()
         await terminal_chat(world.app, tmp_path / "files", again).run(io.StringIO(""), role="connector")
         assert "(--role connector left aside: this person has chosen a role already)" in again.getvalue()
+
+
+async def test_a_button_s_number_typed_in_persian_digits_presses_it_and_keeps_her_name(
+    database_url: str, tmp_path: Path
+) -> None:
+    # A Persian keyboard types ۱ for 1: pressing Keep must keep the name, not store "۱" as her name.
+    async with world_on(database_url, NOW) as world:
+        out = io.StringIO()
+        chat = terminal_chat(world.app, tmp_path / "files", out, language="fa")
+        await chat.run(io.StringIO("۱\nزهرا\n/back\n۱\n/back\n"), role="connectee")
+        shown = out.getvalue()
+        assert "✔ موافقم" in shown, "۱ pressed “I agree”"
+        assert shown.count("پاسخ فعلی شما: \u2068زهرا\u2069") == 2, "۱ pressed Keep: her name is still زهرا"
+        assert "\u2068۱\u2069" not in shown
