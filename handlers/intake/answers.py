@@ -88,9 +88,12 @@ def year_as_digits(question: Question, this_year: int) -> Invalid:
 
 def _check_year(text: str, question: Question, this_year: int) -> int | Invalid:
     lowest, highest = year_range(question, this_year)
-    if not re.fullmatch(r"\d{4}", text):
+    # The one number typed, with the words people write around a year ("2023年", "у 2023 р.",
+    # "٢٠٢٣م", "۲۰۲۳ میلادی"); two numbers ("2022 or 2023") are not guessed between.
+    numbers = re.findall(r"\d+", text)
+    if len(numbers) != 1 or len(numbers[0]) != 4:
         return year_as_digits(question, this_year)
-    year = int(text)
+    year = int(numbers[0])
     if year < lowest:
         return Invalid(
             N_("{year} is earlier than we can record. Please type a year from {lowest} to {highest}."),

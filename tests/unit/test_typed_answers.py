@@ -155,3 +155,53 @@ async def test_an_arabic_reader_types_the_numbers_in_arabic_indic_digits() -> No
     await chat.send("٢٠ ٢")
     assert chat.screen[-2].text.startswith("لا يوجد خيار 20")
     assert chat.conversation.pending == ["en", "fr", "ar"]
+
+
+async def test_a_chinese_reader_agrees_with_tongyi_and_types_the_year_as_2023_nian() -> None:
+    # "您同意吗？" is answered in Chinese by its verb, "同意"; a year is written "2023年".
+    chat = ChatClient(language_code="zh-Hans")
+    await chat.send("/start")
+    await chat.click("简体中文")
+    await chat.send("我刚来到本地区")
+    await chat.send("同意")
+    assert chat.conversation.step is Step.QUESTION
+    assert chat.screen[-2].text == "✔ 我同意"
+    for typed in ("阿玛尔", "Kitchener", "难民", "２０２３年"):
+        await chat.send(typed)
+    assert chat.participant.answers["arrival_year"] == 2023
+    assert chat.conversation.question == "occupation"
+
+
+async def test_a_chinese_reader_who_types_butongyi_does_not_agree() -> None:
+    chat = ChatClient(language_code="zh-Hans")
+    await chat.send("/start")
+    await chat.click("简体中文")
+    await chat.send("我刚来到本地区")
+    await chat.send("不同意。")
+    assert chat.conversation.step is Step.IDLE and chat.participants.rows == {}
+
+
+async def test_a_year_with_the_word_for_year_or_era_is_taken_in_ukrainian_arabic_and_persian() -> None:
+    for language, agree, typed in (
+        ("uk", "згодна", "у 2023 р."),
+        ("ar", "نعم", "٢٠٢٣م"),
+        ("fa", "بله", "۲۰۲۳ میلادی"),
+    ):
+        chat = ChatClient(language_code=language)
+        await chat.send("/start")
+        await chat.send("1")  # the reader's own language, first
+        await chat.send("1")  # a newcomer
+        await chat.send(agree)
+        assert chat.conversation.step is Step.QUESTION, language
+        for answer in ("Amal", "Kitchener", "3", typed):
+            await chat.send(answer)
+        assert chat.participant.answers["arrival_year"] == 2023, language
+
+
+async def test_a_year_among_other_numbers_is_still_asked_again() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "arrival_year")
+    await chat.send("2022 or 2023")
+    assert chat.screen[-2].text == "Please type the year as four digits, for example 2026."
+    assert "arrival_year" not in chat.participant.answers
