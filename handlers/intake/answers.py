@@ -135,6 +135,10 @@ def check_phone(text: str) -> str | Invalid:
 def _check_email(text: str) -> str | Invalid:
     from email_validator import EmailNotValidError, validate_email  # on first use, as phonenumbers above
 
+    # A Chinese or Japanese input method in full-width mode types "ｗａｎｇ＠ｑｑ．ｃｏｍ": NFKC makes it
+    # the ASCII address it means (a full-width letter left in would be stored, and mail would bounce);
+    # a full stop ending the sentence ("wang@qq.com。") is no part of an address.
+    text = unicodedata.normalize("NFKC", text).rstrip(".。｡")
     try:
         # No DNS look-up: the bot must answer at once and may run without a network.
         return validate_email(text, check_deliverability=False).normalized

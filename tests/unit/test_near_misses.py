@@ -92,3 +92,13 @@ async def test_a_chinese_reader_is_asked_about_a_mistyped_address_in_chinese() -
     assert chat.last.text == "您是指 amina@hotmail.com 吗？"
     await chat.send("是")
     assert chat.participant.answers["email"] == "amina@hotmail.com"
+
+
+async def test_an_address_typed_in_a_chinese_keyboard_s_full_width_letters_is_stored_as_it_is_mailed() -> None:
+    # A Chinese input method left in full-width mode types ＠ and ａ; a sentence ends with 。
+    for typed in ("wang＠qq.com", "ｗａｎｇ@qq.com", "ｗａｎｇ＠ｑｑ．ｃｏｍ", "wang@qq.com。"):
+        chat = await at_the_email_question()
+        await chat.send("/language")
+        await chat.click("简体中文")
+        await chat.send(typed)
+        assert chat.participant.answers.get("email") == "wang@qq.com", typed
