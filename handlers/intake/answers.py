@@ -149,6 +149,7 @@ def _check_email(text: str) -> str | Invalid:
 
 
 def _check_link(text: str) -> str | Invalid:
+    text = unicodedata.normalize("NFKC", text).rstrip(".。｡")  # full-width letters, a sentence's stop: as _check_email
     link = text if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text) else f"https://{text}"
     refused = Invalid(
         N_("That does not look like a web link. Please send it like linkedin.com/in/your-name, or tap Skip.")

@@ -102,3 +102,14 @@ async def test_an_address_typed_in_a_chinese_keyboard_s_full_width_letters_is_st
         await chat.click("简体中文")
         await chat.send(typed)
         assert chat.participant.answers.get("email") == "wang@qq.com", typed
+
+
+async def test_a_link_typed_in_full_width_letters_or_ending_a_chinese_sentence_is_stored_as_it_opens() -> None:
+    for typed in ("ｌｉｎｋｅｄｉｎ．ｃｏｍ／ｉｎ／ｗａｎｇ", "linkedin.com/in/wang。"):
+        chat = await at(ChatClient(), "phone")
+        await chat.click("Skip")
+        await chat.click("Skip")
+        await chat.send("/language")
+        await chat.click("简体中文")
+        await chat.send(typed)
+        assert chat.participant.answers.get("profile_link") == "https://linkedin.com/in/wang", typed
