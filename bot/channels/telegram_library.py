@@ -122,10 +122,13 @@ def sender_of(update: Any) -> int | None:
     """Who sent an update, known before it is read (a flood is weighed first); None: nobody we serve.
 
     This and `read_update` read either library's Update: both name its fields as the Bot API does.
+    Only what `read_update` takes is weighed: a person's messages in a group the bot is in are not
+    ours, and counted they would spend the allowance (and its one "slow down" note) of their own
+    chat with the bot.
     """
-    if update.message is not None:
+    if update.message is not None and update.message.chat.type == "private":
         return int(update.message.from_user.id if update.message.from_user else update.message.chat.id)
-    if update.callback_query is not None:
+    if update.callback_query is not None and update.callback_query.data:
         return int(update.callback_query.from_user.id)
     return None
 
