@@ -29,6 +29,8 @@ from handlers.core.translator import Translator
 
 LIMIT: Final = 3000  # characters of one message to the team: room left in a Telegram message for the rest
 REFERENCE: Final = "✉ {id}"
+# The whole first line, as only a relayed message's is: a participant named "✉1" puts those
+# characters at the start of a line too ("✉1 (#2), newcomer" on /pending, /find and the digest).
 _REFERENCE: Final = re.compile(r"✉\s*([0-9]+)")
 
 
@@ -76,7 +78,9 @@ def _relayed(message: TeamMessage, person: Participant | None, t: Translator) ->
 def relayed_id(replying_to: str | None) -> int | None:
     """The number of the relayed message a coordinator replied to; None when it is not one."""
     first_line = (replying_to or "").strip().split("\n", 1)[0]
-    found = _REFERENCE.search(first_line)
+    # Without the direction marks a reader's layout may have put around the number.
+    bare = "".join(character for character in first_line if unicodedata.category(character) != "Cf")
+    found = _REFERENCE.fullmatch(bare.strip())
     return database_id(found.group(1)) if found else None
 
 
