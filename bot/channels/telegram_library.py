@@ -158,9 +158,17 @@ def message_event(update_id: int, message: Any) -> Event:
     if text is None:
         return Event(kind=EventKind.OTHER, **base)
     if text.startswith("/") and len(text) > 1:
-        command, _, args = text[1:].partition(" ")
-        return Event(kind=EventKind.COMMAND, text=command.split("@")[0].lower(), args=args.strip(), **base)
+        command, args = command_and_args(text)
+        return Event(kind=EventKind.COMMAND, text=command.split("@")[0].lower(), args=args, **base)
     return Event(kind=EventKind.TEXT, text=text, replying_to=_replying_to(message), **base)
+
+
+def command_and_args(text: str) -> tuple[str, str]:
+    """A typed "/command words" as (command, words): the command ends at the first space or line
+    break, as Telegram's own bot_command entity does ("/contact" + Enter + a message is /contact)."""
+    body = text[1:]
+    end = next((at for at, character in enumerate(body) if character.isspace()), len(body))
+    return body[:end], body[end:].strip()
 
 
 def _replying_to(message: Any) -> str | None:

@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.refusals import Refusals
-from bot.channels.telegram_library import Receiver
+from bot.channels.telegram_library import Receiver, command_and_args
 from bot.channels.webhook import Health, add_health
 from bot.channels.whatsapp_media import upload_of
 from bot.channels.whatsapp_shapes import CHOOSE, OWN_NUMBER, SAYS, message
@@ -110,8 +110,8 @@ def _contact(cards: Any, base: dict[str, Any]) -> Event:
 
 def _typed(text: str, base: dict[str, Any]) -> Event:
     if text.startswith("/") and len(text) > 1:
-        command, _, args = text[1:].partition(" ")
-        return Event(kind=EventKind.COMMAND, text=command.lower(), args=args.strip(), **base)
+        command, args = command_and_args(text)
+        return Event(kind=EventKind.COMMAND, text=command.lower(), args=args, **base)
     return Event(kind=EventKind.TEXT, text=text, **base)
 
 
