@@ -118,11 +118,13 @@ def check_phone(text: str) -> str | Invalid:
     """A phone number in E.164 form (+15195550123), read as Canadian unless it starts with +."""
     import phonenumbers  # on first use: what a bot imports before it polls is kept to what it needs then
 
-    try:
-        number = phonenumbers.parse(text, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = _parsed_phone(text)
+    abroad = re.match(r"\s*(\d)(\d)", text)  # any script's digits, as phonenumbers reads them
+    if number is None and abroad and int(abroad[1]) == int(abroad[2]) == 0:
+        # "0063 917 …": most countries dial abroad with 00 where Canada dials 011, so a newcomer
+        # types a number from home that way; no Canadian number starts with 00.
+        number = _parsed_phone("+" + text[abroad.end() :])
+    if number is None:
         return Invalid(
             N_(
                 "That does not look like a phone number. Please type it with the area code, "
@@ -130,6 +132,17 @@ def check_phone(text: str) -> str | Invalid:
             )
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed_phone(text: str) -> Any:
+    """`text` as a valid phone number (a phonenumbers.PhoneNumber), or None."""
+    import phonenumbers  # on first use, as in check_phone
+
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def _check_email(text: str) -> str | Invalid:

@@ -218,6 +218,24 @@ async def test_a_malformed_email_and_a_bad_phone_number_are_asked_again() -> Non
     assert chat.participant.answers["email"] == "Amal@example.com"
 
 
+async def test_a_number_from_home_dialled_with_00_is_taken_as_the_international_number_it_is() -> None:
+    # Most countries dial abroad with 00 where Canada dials 011; a Filipina types hers as at home.
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "phone")
+    await chat.send("0063 917 123 4567")
+    assert chat.participant.answers["phone"] == "+639171234567"
+    assert "e-mail" in chat.last.text
+
+
+async def test_a_syrian_number_typed_in_arabic_digits_with_00_is_taken() -> None:
+    chat = ChatClient()
+    await start_as_newcomer(chat)
+    await answer_until(chat, "phone")
+    await chat.send("٠٠٩٦٣ ٩٣٣ ١٢٣ ٤٥٦")
+    assert chat.participant.answers["phone"] == "+963933123456"
+
+
 async def test_control_and_direction_override_characters_are_removed_from_a_name() -> None:
     chat = ChatClient()
     await start_as_newcomer(chat)
