@@ -13,13 +13,16 @@ import re
 from dataclasses import replace
 from typing import Final
 
+from handlers.core.bidi import isolate_foreign
 from handlers.core.channel import Capabilities
 from handlers.core.events import Button, Reply
 from handlers.core.translator import N_, Translator
 
 MORE_CHOICES: Final = N_("More choices ({number} of {total})")
-# Room kept under a channel's limit for what the layout adds after fitting: a right-to-left
-# reader's isolates around each foreign run (handlers.core.bidi), two characters each.
+# Room kept under a channel's limit for what the layout adds after fitting: a reader's isolates
+# around each run against their direction (handlers.core.bidi), two characters each. A part with
+# more runs than that (an English answer of many lines to an Arabic reader) is cut shorter
+# (`split_laid_out`): Telegram refuses a text over its limit, and the message would be lost.
 LAYOUT_ROOM: Final = 48
 # Where a long text may be split, the kindest first: between paragraphs, lines, sentences, words.
 BREAKS: Final = (
@@ -49,7 +52,8 @@ def fit(reply: Reply, channel: Capabilities, t: Translator) -> list[Reply]:
     if reply.edit and not channel.edits_in_place:
         reply, focus = unedited(reply), reply.focus
     pages = _pages([button for row in reply.buttons for button in row], channel.most_choices)
-    parts = split_kindly(reply.text, _room(channel, bool(pages[0] or reply.keyboard)))
+    # The layout is the reader's direction, or the reply's own language's (as the pipeline lays it out).
+    parts = split_laid_out(reply.text, _room(channel, bool(pages[0] or reply.keyboard)), reply.language or t.language)
     if len(pages) == 1 and len(parts) == 1:
         return [reply]
     # The words before the last part go first, bare; the last carries the first page of choices.
@@ -82,13 +86,35 @@ def _pages(choices: list[Button], most: int | None) -> list[list[Button]]:
 
 
 def _room(channel: Capabilities, with_choices: bool) -> int:
-    """How many characters one message's text may have, less the layout's room."""
+    """How many characters one message's text may have, as its reader gets it (laid out)."""
     most = min(channel.most_text_with_choices or channel.most_text_chars, channel.most_text_chars)
-    return max(1, (most if with_choices else channel.most_text_chars) - LAYOUT_ROOM)
+    return most if with_choices else channel.most_text_chars
 
 
 def _rows(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
     return tuple((button,) for button in buttons)
+
+
+def split_laid_out(text: str, most: int, language: str) -> list[str]:
+    """`text` in parts of at most `most` characters once laid out for `language`'s reader: cut kindly
+    (`split_kindly`) with LAYOUT_ROOM for the isolates, and shorter where a part has more runs."""
+    room = max(1, most - LAYOUT_ROOM)
+    parts: list[str] = []
+    while True:
+        cut = len(text) if len(text) <= room else _kindest_cut(text, room)
+        while (over := _laid_out_length(text[:cut].rstrip(), most, language) - most) > 0:
+            # Cut `over` shorter, it loses at least as much laid out: the isolates are of the runs it keeps.
+            cut = _kindest_cut(text, max(1, len(text[:cut].rstrip()) - over))
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+        if not text:
+            return parts
+
+
+def _laid_out_length(text: str, most: int, language: str) -> int:
+    """The length of `text` laid out, or just its own where that surely fits `most`: at worst (runs of
+    one character, one between) the layout doubles a text, and two more, and it is not done twice."""
+    return len(text) if len(text) * 2 + 2 <= most else len(isolate_foreign(text, language))
 
 
 def split_kindly(text: str, most: int) -> list[str]:

@@ -127,3 +127,22 @@ async def test_only_a_coordinator_can_reply_and_a_wrong_number_gets_a_kind_answe
     await coordinator.send("/reply 1")
     assert coordinator.last.text.startswith("Please send /reply followed by")
     assert await stored(world) == [(False, "Please call me.")]
+
+
+async def test_a_long_answer_of_many_lines_reaches_an_arabic_reader_in_messages_telegram_takes(world: World) -> None:
+    # Each English line is a run against an Arabic reader's direction, isolated by two characters
+    # more (handlers.core.bidi): laid out, the answer grew past what one Telegram message holds.
+    amal = world.phone(101, "ar")
+    await world.register(amal, "connectee", AMAL)
+    await amal.send("/contact Please call me.")
+    lines = [f"{n}. Bring the letter from your employer!" for n in range(1, 200)]
+    answer = "\n".join(lines)[:4080].rsplit("\n", 1)[0]  # as much as one message of the coordinator holds
+    before = len(amal.screen)
+
+    await world.phones[COORDINATOR].send("/reply 1 " + answer)
+
+    received = [message.text for message in amal.screen[before:]]
+    assert len(received) == 2, "the answer in two messages"
+    assert all(1 <= len(text.strip()) <= 4096 for text in received), [len(text) for text in received]
+    shown = "".join(received).replace("\u2068", "").replace("\u2069", "")
+    assert all(line in shown for line in answer.split("\n")), "every line of the answer, whole"
