@@ -56,9 +56,21 @@ def fit(reply: Reply, channel: Capabilities, t: Translator) -> list[Reply]:
     parts = split_laid_out(reply.text, _room(channel, bool(pages[0] or reply.keyboard)), reply.language or t.language)
     if len(pages) == 1 and len(parts) == 1:
         return [reply]
-    # The words before the last part go first, bare; the last carries the first page of choices.
-    words = [replace(reply, text=part, buttons=(), keyboard=(), contact_button=None, farewell=False) for part in parts]
-    first = replace(reply, text=parts[-1], buttons=_rows(pages[0]) if len(pages) > 1 else reply.buttons)
+    # The words before the last part go first, bare; the last carries the first page of choices. An
+    # edit rewrites the pressed message with the first part only, and the rest follow it as new
+    # messages: each part an edit of that one message, the person would see the last part alone.
+    words = [
+        replace(
+            reply, text=part, buttons=(), keyboard=(), contact_button=None, farewell=False, edit=reply.edit and not n
+        )
+        for n, part in enumerate(parts)
+    ]
+    first = replace(
+        reply,
+        text=parts[-1],
+        buttons=_rows(pages[0]) if len(pages) > 1 else reply.buttons,
+        edit=reply.edit and len(parts) == 1,
+    )
     more = [
         replace(
             first,
@@ -66,6 +78,7 @@ def fit(reply: Reply, channel: Capabilities, t: Translator) -> list[Reply]:
             buttons=_rows(page),
             keyboard=(),
             contact_button=None,
+            edit=False,
         )
         for number, page in enumerate(pages[1:], start=2)
     ]
