@@ -106,9 +106,19 @@ def _parse_option(item: Any, context: str, fail: Fail) -> Option:
     if isinstance(item, str):
         # A bare name (a community, a town) is shown as written, not translated.
         value = re.sub(r"[^a-z0-9]+", "_", item.lower()).strip("_")[:24]
-        return Option(value=value, label=item, translated=False)
-    if not isinstance(item, dict) or not isinstance(item.get("value"), str) or not isinstance(item.get("label"), str):
+        if item.strip() and not VALUE_PATTERN.match(value):
+            # Its button would carry no value back ("台北", "كيتشنر"): every press of it "expired".
+            raise fail(
+                f"option {item!r} has no ASCII letter or digit to make its value of: "
+                f'write it as {{ value = "…", label = {item!r}, translate = false }}'
+            )
+    elif not isinstance(item, dict) or not isinstance(item.get("value"), str) or not isinstance(item.get("label"), str):
         raise fail("each option needs a value and a label")
+    if not (item if isinstance(item, str) else item["label"]).strip():
+        # Telegram refuses a button without text, and with it the whole question.
+        raise fail("an option's label is empty: it is the text of the option's button")
+    if isinstance(item, str):
+        return Option(value=value, label=item, translated=False)
     if not VALUE_PATTERN.match(item["value"]):
         raise fail(f"option value {item['value']!r} must be 1-24 lowercase ASCII letters, digits, _ . -")
     return Option(

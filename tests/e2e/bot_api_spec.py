@@ -83,6 +83,8 @@ WORDING: Final[dict[tuple[str, str], Wording]] = {  # (owner, field) -> how Tele
     ),
 }
 MISSING: Final = {"chat_id": "chat_id is empty", "text": "message text is empty"}
+# Fields Telegram refuses empty (or blank) though the page gives them no length: a button's text.
+NON_EMPTY: Final = frozenset({("InlineKeyboardButton", "text"), ("KeyboardButton", "text")})
 # Telegram's server takes a bare string for a reply keyboard button, which the page does not say.
 BARE_STRING_TYPES: Final = frozenset({"KeyboardButton"})
 
@@ -182,6 +184,8 @@ def _enforce(owner: str, field: Field, value: Any, siblings: Params) -> None:
     """The limits the field's description states, in Telegram's words where known."""
     rule = field.description
     words = _wording(owner, field.name)
+    if (owner, field.name) in NON_EMPTY and isinstance(value, str) and not value.strip():
+        raise BadRequest(f"{field.name} of {owner} must be non-empty")
     for phrase, pattern in PATTERNS.items():
         if phrase in rule and isinstance(value, str) and not pattern.fullmatch(value):
             raise BadRequest(words.malformed if words else f"{field.name} is invalid")

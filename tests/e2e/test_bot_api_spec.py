@@ -68,6 +68,16 @@ REFUSED = [
     ),
     (
         "sendMessage",
+        {"chat_id": 42, "text": "hi", "reply_markup": button(text=" ", callback_data="a")},
+        "text of InlineKeyboardButton must be non-empty",
+    ),
+    (
+        "sendMessage",
+        {"chat_id": 42, "text": "hi", "reply_markup": {"keyboard": [[{"text": ""}]]}},
+        "text of KeyboardButton must be non-empty",
+    ),
+    (
+        "sendMessage",
         {"chat_id": 42, "text": "hi", "reply_markup": button(callback_data="a")},
         "can't parse reply markup JSON object: Can't find field \"text\" in InlineKeyboardButton",
     ),

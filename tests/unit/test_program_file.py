@@ -33,6 +33,22 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
     ("old", "new", "message"),
     [
         ('kind = "year"', 'kind = "yeer"', "form 'connectee', question 'arrival_year': unknown kind 'yeer'"),
+        (
+            'communities = ["Kitchener",',
+            'communities = ["台北", "Kitchener",',
+            "list 'communities': option '台北' has no ASCII letter or digit to make its value of: "
+            "write it as { value = \"…\", label = '台北', translate = false }",
+        ),
+        (
+            'communities = ["Kitchener",',
+            'communities = [" ", "Kitchener",',
+            "list 'communities': an option's label is empty: it is the text of the option's button",
+        ),
+        (
+            'label = "Accounting and finance"',
+            'label = ""',
+            "list 'sectors': an option's label is empty: it is the text of the option's button",
+        ),
         ('options = "@sectors"', 'options = "@sector"', "question 'sector': options refer to unknown list '@sector'"),
         ("min = 1950", 'min = "long ago"', "question 'arrival_year': a year question needs whole-number min and max"),
         ('key = "community"', 'key = "name"', "question 'name': the key is used twice"),
