@@ -71,28 +71,43 @@ def update_id(message_id: str) -> int:
     return int.from_bytes(hashlib.sha256(message_id.encode()).digest()[:8], "big") >> 1
 
 
+def wa_id(text: str) -> int | None:
+    """A WhatsApp number as Meta writes it (ASCII digits, no +) as the chat it is; None for anything
+    else: int() reads "١٥١٩…" as the same number, and would make another sender the same person."""
+    return int(text) if text.isascii() and text.isdecimal() and int(text) in WA_IDS else None
+
+
 def read_message(message: dict[str, Any]) -> Event | None:
     """A person's message as an Event: text (a /command too), a pressed button or list row, or
     anything else (a picture, a voice note); None when it is not a person's message we can read."""
-    sender, message_id = str(message.get("from", "")), message.get("id")
-    if not sender.isdecimal() or int(sender) not in WA_IDS or not isinstance(message_id, str):
+    message_id = message.get("id")
+    person = wa_id(str(message.get("from", "")))
+    if person is None or not isinstance(message_id, str):
         return None
-    base: dict[str, Any] = {"update_id": update_id(message_id), "user_id": int(sender), "chat_id": int(sender)}
+    base: dict[str, Any] = {"update_id": update_id(message_id), "user_id": person, "chat_id": person}
     kind = message.get("type")
-    if kind == "text":
-        return _typed(str((message.get("text") or {}).get("body", "")), base)
+    if kind == "text" and (body := _object(message.get("text")).get("body")) and isinstance(body, str):
+        return _typed(body, base)
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
-        chosen = interactive.get(interactive.get("type", ""))
-        data = str(chosen.get("id", "")) if isinstance(chosen, dict) else ""
+        interactive = _object(message.get("interactive"))
+        chosen = _object(interactive.get(str(interactive.get("type", ""))))
+        if not (data := str(chosen.get("id") or "")):
+            return Event(kind=EventKind.OTHER, **base)
         if data.startswith(SAYS):
             return Event(kind=EventKind.TEXT, text=data.removeprefix(SAYS), **base)
         if data == OWN_NUMBER:  # "Use this number": the number they write from, as Telegram's shared contact
-            return Event(kind=EventKind.CONTACT, text=sender, **base)
+            return Event(kind=EventKind.CONTACT, text=str(person), **base)
         return Event(kind=EventKind.CHOICE, text=data, **base)
     if kind == "contacts":
         return _contact(message.get("contacts"), base)
     return Event(kind=EventKind.OTHER, **base)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object Meta's message should hold, or an empty one for any other shape. A message we
+    cannot read is answered as one (EventKind.OTHER: "I can only read text here"); raised, it would
+    fail the whole delivery (500), and every message Meta sent beside it, at each of its retries."""
+    return value if isinstance(value, dict) else {}
 
 
 def _contact(cards: Any, base: dict[str, Any]) -> Event:
@@ -130,12 +145,12 @@ def cannot_receive(status: dict[str, Any]) -> tuple[int, str] | None:
     """The chat and why, for a "failed" status saying the number cannot receive (131026); else None.
 
     The Cloud API may accept a message (200) and only later report it undelivered this way."""
-    recipient = str(status.get("recipient_id", ""))
+    recipient = wa_id(str(status.get("recipient_id", "")))
     errors = [error for error in status.get("errors") or [] if isinstance(error, dict)]
     failed = [error for error in errors if error.get("code") in CANNOT_RECEIVE]
-    if status.get("status") != "failed" or not failed or not recipient.isdecimal() or int(recipient) not in WA_IDS:
+    if status.get("status") != "failed" or not failed or recipient is None:
         return None
-    return int(recipient), f"{failed[0].get('code')} {failed[0].get('title') or failed[0].get('message') or ''}".strip()
+    return recipient, f"{failed[0].get('code')} {failed[0].get('title') or failed[0].get('message') or ''}".strip()
 
 
 def _values(update: dict[str, Any]) -> list[dict[str, Any]]:

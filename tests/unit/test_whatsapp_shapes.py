@@ -125,6 +125,24 @@ def test_only_our_number_s_messages_are_read() -> None:
     command = read_message({"from": "15195550123", "id": "wamid.2", "type": "text", "text": {"body": "/start r12"}})
     assert command is not None and (command.kind, command.text, command.args) == (EventKind.COMMAND, "start", "r12")
     assert read_message({"from": "+1 519", "id": "wamid.3", "type": "text"}) is None, "not a wa_id"
+    assert read_message({"from": "١٥١٩٥٥٥٠١٢٣", "id": "wamid.4", "type": "text"}) is None, "not a wa_id either"
+
+
+def test_a_message_of_a_shape_meta_has_not_documented_is_read_as_one_we_cannot_read() -> None:
+    # Raised, it would fail the whole delivery and the other people's messages in it, at every retry.
+    base = {"from": "15195550123", "id": "wamid.4"}
+    odd = [
+        {**base, "type": "text", "text": "hello"},
+        {**base, "type": "text", "text": {"body": 42}},
+        {**base, "type": "text"},
+        {**base, "type": "interactive", "interactive": "button_reply"},
+        {**base, "type": "interactive", "interactive": {"type": ["list_reply"], "list_reply": {"id": "x"}}},
+        {**base, "type": "interactive", "interactive": {"type": "button_reply", "button_reply": "t:role:connectee"}},
+    ]
+    for shape in odd:
+        event = read_message(shape)
+        assert event is not None and event.user_id == 15195550123, shape
+        assert event.kind == EventKind.OTHER, shape
 
 
 def test_a_ticked_box_sends_again_only_the_list_holding_it_where_messages_cannot_be_edited() -> None:
