@@ -109,8 +109,9 @@ def _rows(buttons: list[Button]) -> tuple[tuple[Button, ...], ...]:
 
 
 def split_laid_out(text: str, most: int, language: str) -> list[str]:
-    """`text` in parts of at most `most` characters once laid out for `language`'s reader: cut kindly
-    (`split_kindly`) with LAYOUT_ROOM for the isolates, and shorter where a part has more runs."""
+    """`text` in parts of at most `most` characters once laid out for `language`'s reader, each cut at
+    the kindest break that leaves it at least a third full (a paragraph's end, a line's, a sentence's,
+    a word's), else at the limit: LAYOUT_ROOM kept for the isolates, cut shorter where a part has more runs."""
     room = max(1, most - LAYOUT_ROOM)
     parts: list[str] = []
     while True:
@@ -128,17 +129,6 @@ def _laid_out_length(text: str, most: int, language: str) -> int:
     """The length of `text` laid out, or just its own where that surely fits `most`: at worst (runs of
     one character, one between) the layout doubles a text, and two more, and it is not done twice."""
     return len(text) if len(text) * 2 + 2 <= most else len(isolate_foreign(text, language))
-
-
-def split_kindly(text: str, most: int) -> list[str]:
-    """`text` in parts of at most `most` characters, each cut at the kindest break that leaves it at
-    least a third full (a paragraph's end, a line's, a sentence's, a word's), else at `most`."""
-    parts: list[str] = []
-    while len(text) > most:
-        cut = _kindest_cut(text, most)
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    return [*parts, text]
 
 
 def _kindest_cut(text: str, most: int) -> int:

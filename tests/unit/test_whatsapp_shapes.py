@@ -9,7 +9,7 @@ from bot.channels import telegram_capabilities, whatsapp_capabilities
 from bot.channels.whatsapp import delivery_of, messages_of, read_message
 from bot.channels.whatsapp_shapes import message, shorten
 from handlers.core.events import Button, EventKind, Reply
-from handlers.core.fitting import fit, split_kindly
+from handlers.core.fitting import LAYOUT_ROOM, fit, split_laid_out
 
 WHATSAPP = whatsapp_capabilities.capabilities()
 FR = PROJECT_CATALOGS.translator("fr")
@@ -70,11 +70,13 @@ def test_a_keyboard_s_words_come_back_as_typed() -> None:
 def test_a_long_text_is_split_between_paragraphs_then_sentences() -> None:
     paragraph = "Une phrase assez longue pour remplir la ligne. " * 12
     text = "\n\n".join([paragraph.strip()] * 3)
-    assert split_kindly(text, 1000) == [paragraph.strip()] * 3, "between paragraphs"
-    sentences = split_kindly(paragraph * 3, 1000)
+    room = 1000 + LAYOUT_ROOM  # of which the layout's isolates may take LAYOUT_ROOM
+    assert split_laid_out(text, room, "fr") == [paragraph.strip()] * 3, "between paragraphs"
+    sentences = split_laid_out(paragraph * 3, room, "fr")
     assert len(sentences) == 2 and all(len(part) <= 1000 for part in sentences)
     assert sentences[0].endswith("ligne.") and sentences[1].startswith("Une phrase"), "between sentences"
-    assert split_kindly("这是第一句话。这是第二句话。", 9) == ["这是第一句话。", "这是第二句话。"]
+    chinese = split_laid_out("这是第一句话。这是第二句话。", 9 + LAYOUT_ROOM, "zh-Hans")
+    assert chinese == ["这是第一句话。", "这是第二句话。"]
 
 
 def test_more_than_ten_choices_go_on_further_list_messages() -> None:
