@@ -182,6 +182,8 @@ async def _conversation(arrival: Arrival) -> Outcome:
             "You have a meeting agreed, so your answers can no longer be changed here. Please ask a coordinator."
         )
         return Outcome([Reply(text)])
+    if arrival.command("status"):
+        ctx.meeting_agreed = await _met_or_meeting(ctx, office)
     outcome = await conversation.handle(event, ctx)
     if inviter is not None and ctx.conversation.step is Step.LANGUAGE:
         # One welcome, not two in a row: the invitation's, asking the language as the greeting would.

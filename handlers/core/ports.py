@@ -59,6 +59,8 @@ class Context:
 
     `submitted` is set by the flow when this event submitted a registration, for what follows it;
     `edited`, when it closed a change to a submitted one (/edit): the keys of the answers changed.
+    `meeting_agreed` is set by the front desk before the flow, for /status: the person has a meeting
+    agreed (to come or held), so nobody is looked for them any more and /edit is closed.
     """
 
     conversation: Conversation
@@ -69,6 +71,7 @@ class Context:
     capabilities: Capabilities  # of the channel the event came from
     submitted: int | None = None
     edited: tuple[str, ...] | None = None
+    meeting_agreed: bool = False
 
 
 @dataclass

@@ -42,6 +42,10 @@ NEXT: Final = {
         "and meeting times to choose from."
     ),
 }
+# What happens next for a newcomer with a meeting agreed (to come or held): nobody else is looked for.
+AFTER_AGREED: Final = N_(
+    "What happens next: after your meeting, we ask you here how it went, and later how your job search is going."
+)
 EDITABLE: Final = frozenset({Status.SUBMITTED, Status.APPROVED})  # /edit changes answers until a meeting is agreed
 # Where a submitted registration stands, for /status.
 STANDING: Final = {
@@ -73,9 +77,15 @@ async def status(t: Translator, ctx: Context) -> Reply:
         else:
             text = t.pgettext("status", "You registered as a newcomer on {date}.").format(date=date)
         text += "\n" + t.gettext(STANDING[participant.status])
-        if (participant.status, participant.role) in NEXT:
+        if ctx.meeting_agreed and participant.role is Role.CONNECTEE:
+            text += "\n\n" + t.gettext(AFTER_AGREED)
+        elif (participant.status, participant.role) in NEXT:
             text += "\n\n" + t.gettext(NEXT[(participant.status, participant.role)])
-        if participant.status in EDITABLE:
+        if participant.status in EDITABLE and ctx.meeting_agreed:  # /edit stops once a meeting is agreed
+            text += "\n" + t.gettext(
+                "A meeting is agreed, so to change an answer, please write to a coordinator with /contact."
+            )
+        elif participant.status in EDITABLE:
             text += "\n" + t.gettext("To change an answer, send /edit.")
     return Reply("\n\n".join(part for part in (text, record) if part))
 

@@ -205,3 +205,32 @@ async def test_the_in_memory_ports_refuse_what_the_database_refuses() -> None:
     assert meeting is not None
     assert await desk.follow_ups.start(meeting, connector, "meeting", "happened", NOW) is not None
     assert await desk.follow_ups.start(meeting, connector, "meeting", "happened", NOW) is None, "asked once"
+
+
+async def test_status_after_a_meeting_is_agreed_no_longer_says_we_look_for_a_volunteer_nor_points_to_edit() -> None:
+    # Amal, with her meeting confirmed, sent /status and read that we were still looking for a
+    # volunteer for her, and that /edit would change an answer, which then said it could not.
+    desk = Desk(coordinators=[COORDINATOR])
+    priya, amal = desk.person(201), desk.person(101)
+    await approved(desk, (priya, "connector", PRIYA), (amal, "connectee", AMAL))
+    await amal.send("/status")  # Priya is asked: nothing is agreed yet
+    assert amal.last.text == "A meeting with Priya is being arranged."
+    assert "To change an answer, send /edit." in amal.screen[-2].text
+
+    await priya.click(THURSDAY_9AM)
+    await amal.click("Yes, that works")
+    for reader, other in ((amal, "Priya"), (priya, "Amal")):
+        await reader.send("/status")
+        registered, meeting = reader.screen[-2].text, reader.last.text
+        assert meeting == f"Your meeting with {other}: {THURSDAY_9AM}."
+        assert "we look for a volunteer" not in registered
+        assert "send /edit" not in registered
+        assert "A meeting is agreed, so to change an answer, please write to a coordinator with /contact." in registered
+    assert "What happens next: after your meeting, we ask you here how it went" in amal.screen[-2].text
+
+    await desk.run_jobs(ASKED)  # the meeting is past: it is still agreed, and no volunteer is looked for
+    await amal.send("/status")
+    assert "we look for a volunteer" not in amal.last.text
+    assert "What happens next: after your meeting, we ask you here how it went" in amal.last.text
+    await amal.send("/edit")
+    assert amal.last.text.startswith("You have a meeting agreed, so your answers can no longer be changed here.")
