@@ -95,6 +95,10 @@ async def after_no_show(answering: Answering, value: str | None) -> Outcome:
         if not messages:
             return Outcome([Reply(t.gettext("Thank you. This meeting has already been seen to."))])
         return Outcome(messages=messages)
+    if answering.meeting.status is MeetingStatus.RESCHEDULED:
+        # The pair moved on to a new time (offered or booked) since this meeting: an older answer about
+        # it must not end the proposal under the new one, nor offer anyone else.
+        return Outcome([Reply(t.gettext("Thank you. This meeting has already been seen to."))])
     proposal = await office.matchmaking.proposal(answering.meeting.match_id, lock=True)
     ended = proposal is not None and proposal.status is ProposalStatus.CONFIRMED
     if proposal is not None and ended:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from storage.tables import FollowUpRow, JobRow, MeetingRow, ParticipantRow, ReferralRow
+from storage.tables import FollowUpRow, JobRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
 from tests.support.clock import NOW
-from tests.support.personas import COORDINATOR, INTRODUCTION, PRIYA, a_booked_meeting, approve_all
+from tests.support.personas import COORDINATOR, DETAILS, INTRODUCTION, PRIYA, a_booked_meeting, approve_all
 from tests.support.world import Phone, World, world_on
 
 MEETING_END = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # Thu, Nov 26, 9:30 in Toronto
@@ -144,6 +144,36 @@ async def test_a_newcomer_whose_connector_did_not_come_can_meet_someone_else(wor
     await amal.click("Meet someone else")
     assert amal.last.text == "Thank you. We will look for another volunteer for you."
     assert "introduce you to a newcomer" in marc.showing(INTRODUCTION).text
+
+
+async def test_an_old_no_show_answer_after_a_new_time_was_booked_leaves_the_new_meeting_alone(world: World) -> None:
+    # Priya said Amal did not come and offered a new time, which Amal accepted. Amal then answered
+    # her own, older follow-up: "The other person did not come", "Meet someone else". That cancelled
+    # the pair's proposal under the new meeting: Priya was told nothing, her /status lost the meeting,
+    # the meeting stayed booked (reminders and all), and Amal was offered to other volunteers.
+    priya, amal = await a_booked_meeting(world)
+    marc = world.phone(202)
+    await world.register(marc, "connector", PRIYA | {"name": "Marc Tremblay", "languages": ["en", "fr"]})
+    await approve_all(world)
+    await world.run_jobs(ASKED)
+    asked = amal.last.copy()  # Amal's "did it take place?", not answered yet
+    await priya.click("The other person did not come")
+    await priya.click("Try another time")
+    new_time = priya.last.labels()[0]
+    await priya.click(new_time)
+    await amal.click("Yes, that works")
+    assert f"When: {new_time}" in amal.showing(DETAILS).text
+
+    await amal.click("The other person did not come", on=asked)
+    await amal.click("Meet someone else")
+    assert amal.last.text == "Thank you. This meeting has already been seen to."
+    assert not any(message.shows(INTRODUCTION) for message in marc.screen), "Amal is not offered to anyone else"
+    meetings = await rows(world, MeetingRow)
+    assert [meeting.status for meeting in meetings] == ["rescheduled", "scheduled"]
+    (proposal,) = await rows(world, ProposalRow)
+    assert proposal.status == "confirmed"
+    await priya.send("/status")
+    assert priya.last.text == f"Your meeting with Amal: {new_time}."
 
 
 async def test_an_unanswered_follow_up_gets_one_nudge_then_shows_in_the_digest(world: World) -> None:
