@@ -159,7 +159,7 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
     if figures.waiting_review:
         lines += _listed(t, [who(person) for person in figures.review_waiting], figures.waiting_review)
         lines.append(t.gettext("/pending to review"))
-    lines += [
+    lines.append(
         counted(
             t.ngettext(
                 "{count} newcomer waiting for a free volunteer",
@@ -167,18 +167,21 @@ async def _text(office: Office, t: Translator, since: datetime, figures: DigestF
                 figures.waiting_connectees,
             ),
             figures.waiting_connectees,
-        ),
-        counted(
-            t.ngettext(
-                "{count} waiting for longer than {period}:",
-                "{count} waiting for longer than {period}:",
+        )
+    )
+    if figures.long_waiting_count:  # "0 of them waiting for longer than 14 days:" would list nobody under its colon
+        lines.append(
+            counted(
+                t.ngettext(
+                    "{count} waiting for longer than {period}:",
+                    "{count} waiting for longer than {period}:",
+                    figures.long_waiting_count,
+                ),
                 figures.long_waiting_count,
-            ),
-            figures.long_waiting_count,
-            period=_days(t, rules.matching.waiting_alert_days),
-        ),
-    ]
-    lines += _listed(t, await _waiting_and_why(office, t, figures.long_waiting), figures.long_waiting_count)
+                period=_days(t, rules.matching.waiting_alert_days),
+            )
+        )
+        lines += _listed(t, await _waiting_and_why(office, t, figures.long_waiting), figures.long_waiting_count)
     lines.append(
         counted(
             t.ngettext(

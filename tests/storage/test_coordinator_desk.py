@@ -181,6 +181,8 @@ async def test_the_digest_names_the_applications_waiting_and_how_to_review_them(
         coordinator.last.text
     )
     assert "2 new newcomers" not in coordinator.last.text and "1 new newcomer\n" in coordinator.last.text
+    assert "0 newcomers waiting for a free volunteer\n" in coordinator.last.text, "Amal is not approved yet"
+    assert "waiting for longer than" not in coordinator.last.text, "nobody has waited long: no heading over nobody"
 
 
 async def test_a_coordinator_reads_the_digest_s_times_in_their_own_time_zone(world: World) -> None:
