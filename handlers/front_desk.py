@@ -30,7 +30,7 @@ from typing import Final
 
 from handlers.coordinators import commands, contact, review
 from handlers.core.bidi import for_reader
-from handlers.core.buttons import ButtonData, PressedInProgram, answer, read
+from handlers.core.buttons import ButtonData, PressedInProgram, answer, read, typed_words
 from handlers.core.events import Event, EventKind, Outcome, Reply
 from handlers.core.model import Participant, ProposalStatus, Role, Step
 from handlers.core.people import coordinator_ids, name, zone_of
@@ -171,7 +171,7 @@ async def _open_follow_up(arrival: Arrival) -> Outcome | None:
     follow_up = await office.follow_ups.awaiting_text(registered, follow_up_steps.KEYS)
     if follow_up is None:
         return None
-    return await follow_ups.on_text(follow_up, arrival.event.text, arrival.t, office)
+    return await follow_ups.on_text(follow_up, arrival.event.text, arrival.t, office, typed_words(ctx))
 
 
 async def _conversation(arrival: Arrival) -> Outcome:

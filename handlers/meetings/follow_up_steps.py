@@ -72,6 +72,7 @@ class Step:
     effect: Effect | None = None
     then: Next = None
     thanks: bool = True  # the closing thanks when no step follows; False where the effect says its own
+    said: tuple[str, str] | None = None  # the values a typed yes and a typed no choose ("لا": That's all)
 
     @property
     def accepts(self) -> frozenset[str]:
@@ -219,6 +220,7 @@ STEPS: Final = (
         _referrals_so_far,
         offered=_add_or_done,
         then={"add": "ref_name", "done": "next_step"},
+        said=("add", "done"),
     ),
     Step(
         "ref_name",
@@ -260,6 +262,7 @@ STEPS: Final = (
         },
         answer="again",
         effect=available_again,
+        said=("yes", "not_now"),
     ),
     # The present side of a meeting the other missed.
     Step(
@@ -290,6 +293,7 @@ STEPS: Final = (
         N_("Did the program help you?"),
         choices={"yes": N_("Yes"), "a_little": N_("A little"), "no": N_("No")},
         answer="helped",
+        said=("yes", "no"),
     ),
 )
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Final
 
 from handlers.core import templates
-from handlers.core.buttons import PressedInProgram, Route, fold, named, route
+from handlers.core.buttons import PressedInProgram, Route, Words, fold, named, route
 from handlers.core.events import Button, Outcome, Outgoing, Reply
 from handlers.core.model import (
     MEETING_FOLLOW_UP,
@@ -174,15 +174,16 @@ async def _on_answer(button: FollowUpAnswer, pressed: PressedInProgram) -> Outco
 ROUTES: Final[tuple[Route[PressedInProgram, Outcome], ...]] = (route(FollowUpAnswer, _on_answer),)
 
 
-async def on_text(follow_up: FollowUp, text: str, t: Translator, office: Office) -> Outcome | None:
+async def on_text(follow_up: FollowUp, text: str, t: Translator, office: Office, words: Words) -> Outcome | None:
     """A typed answer to the follow-up's open question: the text itself where the question is typed
-    (a referral's details, the next step), else the button it names; anything else asks again."""
+    (a referral's details, the next step), else the button it names (or a yes or no, `words`, where
+    the step says what they choose); anything else asks again."""
     step = step_named(follow_up.step)
     pair = await _pair(office, follow_up)
     if step is None or pair is None:
         return None
     if step.typed is None:
-        return await _typed_for_button(Answering(office, follow_up, *pair, t), step, text)
+        return await _typed_for_button(Answering(office, follow_up, *pair, t), step, text, words)
     answer = step.typed(text)
     if isinstance(answer, Invalid):
         refused = Reply(t.gettext(answer.message).format(**answer.params))
@@ -206,25 +207,30 @@ async def _answer(answering: Answering, step: Step, answer: str | None) -> Outco
     return done
 
 
-async def _typed_for_button(answering: Answering, step: Step, text: str) -> Outcome:
+async def _typed_for_button(answering: Answering, step: Step, text: str, words: Words) -> Outcome:
     """Text where buttons wait: the button it names (its label, its number, one of its words) is taken
     as pressed; anything else gets a short line and the question again."""
     asking = Asking(answering.person, answering.other, answering.follow_up, answering.t)
-    value = _named_button(step, asking, text)
+    value = _named_button(step, asking, text, words)
     if value is None:
         again = Reply(asking.t.gettext("Please tap one of the buttons below, or type what one of them says."))
         return Outcome([again, _question(answering.office, answering.follow_up, asking.person, asking.other)])
     return Outcome([_echo(step, value, asking)]) + await _answer(answering, step, value)
 
 
-def _named_button(step: Step, asking: Asking, text: str) -> str | None:
-    """The value of the one button `text` names (handlers.core.buttons.named), or None."""
+def _named_button(step: Step, asking: Asking, text: str, words: Words) -> str | None:
+    """The value of the one button `text` names (handlers.core.buttons.named), or of the one a typed
+    yes or no chooses on this step; None."""
     typed = fold(text)
     if step.scale:
         return str(int(typed)) if typed.isdecimal() and str(int(typed)) in step.scale else None
     choices = step.choices_for(asking)
     index = named(typed, [fold(asking.t.gettext(label)) for label in choices.values()]) if typed else None
-    return None if index is None else list(choices)[index]
+    if index is not None:
+        return list(choices)[index]
+    if step.said is None or (typed in words.yes) == (typed in words.no):
+        return None
+    return step.said[0] if typed in words.yes else step.said[1]
 
 
 def _echo(step: Step, value: str, asking: Asking) -> Reply:

@@ -284,6 +284,30 @@ async def test_typing_while_a_follow_up_waits_for_a_button_answers_it_when_the_t
     assert follow_ups[1].answers == {"happened": "yes", "useful": 3, "referred_count": 2}
 
 
+async def test_a_typed_no_at_the_referrals_means_that_s_all_and_a_typed_yes_adds_one(world: World) -> None:
+    priya, amal = await a_booked_meeting(world)
+    await world.run_jobs(ASKED)
+    await amal.click("Yes, we met")
+    await amal.click("4")
+    await amal.send("yes")  # "Add a contact" is the button a yes chooses
+    assert amal.last.text == "What is the contact's name?"
+    await amal.send("Omar Haddad")
+    await amal.click("Skip")
+    await amal.send("Waterloo Region District School Board")
+    assert amal.last.labels()[:2] == ["Add another contact", "That's all"]
+    await amal.send("لا")  # no, typed on an Arabic keyboard in the English bot
+    assert "Your answer: That's all" in amal.texts()
+    assert amal.last.text.startswith("Last question: what is your next step?")
+    assert [row.name for row in await rows(world, ReferralRow)] == ["Omar Haddad"]
+
+    await priya.click("Yes, we met")
+    await priya.click("3")
+    await priya.click("1")
+    await priya.send("non")  # French for no, where she is asked to meet another newcomer
+    assert "Your answer: Not now" in priya.texts()
+    assert (await rows(world, FollowUpRow))[1].answers["again"] == "not_now"
+
+
 async def test_start_during_an_open_follow_up_shows_the_question_again(world: World) -> None:
     _, amal = await a_booked_meeting(world)
     await world.run_jobs(ASKED)
