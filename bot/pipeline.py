@@ -262,7 +262,10 @@ class Pipeline:
         )
         outcome = await front_desk.handle(event, context, runtime.office(uow, channel, now))
         reader = conversation.language or runtime.program.default_language  # as the flow left it: a button may set it
-        fitted = fitted_to(context.capabilities, runtime.catalogs.translator(reader), outcome.replies)
+        said = outcome.replies
+        if outcome.notice and not context.capabilities.answers_presses:
+            said = [*said, Reply(outcome.notice)]  # no toast to show it in: a message, or no answer at all
+        fitted = fitted_to(context.capabilities, runtime.catalogs.translator(reader), said)
         replies = [settled(lay_out(reply, reader)) for reply in fitted]
         # The reader's language goes with each message, for what a channel adds to it (a list's button).
         payloads = [

@@ -69,4 +69,5 @@ def capabilities() -> Capabilities:
         contact_button=USE_THIS_NUMBER,
         sends_contact_cards=True,
         reply_window_hours=REPLY_WINDOW_HOURS,
+        answers_presses=False,
     )

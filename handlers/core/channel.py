@@ -50,6 +50,10 @@ class Capabilities:
     # How long after a person's last message the channel lets us write to them freely (WhatsApp's 24
     # hours); later only a template registered with it, else the message waits for them (bot.sender).
     reply_window_hours: int | None = None
+    # Whether a pressed button is answered by a short notice over the chat (Telegram's toast: "This
+    # button has expired."). A channel without one (WhatsApp, whose old messages keep their buttons,
+    # nothing being edited) gets the notice as a message: else the press would get no answer at all.
+    answers_presses: bool = True
 
     def rows(self, buttons: list[Button], most: int | None = None, *, room: str = "") -> list[tuple[Button, ...]]:
         """`buttons` in order, as many side by side (at most `most`, or `buttons_per_row`) as the longest

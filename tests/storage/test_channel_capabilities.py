@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.channels import telegram_capabilities
 from bot.export_process import ExportProcess
 from handlers.core.events import Document
+from handlers.core.model import Step
 from storage.tables import ReferralRow
 from tests.support.clock import NOW
 from tests.support.personas import COORDINATOR, a_booked_meeting
@@ -85,3 +86,27 @@ async def test_an_export_past_another_messengers_file_limit_names_that_messenger
         "16 MB. Please try CSV (zip), the smallest format, or ask whoever runs the bot to export it with the "
         "command frontdoor export."
     )
+
+
+async def test_on_whatsapp_an_old_button_tapped_is_answered_by_a_message_not_left_unanswered(world: World) -> None:
+    # WhatsApp edits nothing: every question she answered keeps its buttons, and it has no toast.
+    amal = world.phone(15195550123, "fr", channel="whatsapp")
+    await world.welcome(amal, "connectee")
+    await amal.send("Amal")
+    community = amal.last
+    await amal.click("Kitchener")
+    shown = len(amal.screen)
+
+    await amal.click("Waterloo", on=community)
+    assert amal.texts()[shown:] == ["Ce bouton n'est plus valide."]
+    assert await world.open_question(amal) == (Step.QUESTION, "situation"), "she is where she was"
+
+    # On Telegram the answered question lost its buttons; a press of one still on its way gets the toast.
+    noor = world.phone(202, "fr")
+    await world.welcome(noor, "connectee")
+    await noor.send("Noor")
+    community = noor.last.copy()
+    await noor.click("Kitchener")
+    shown = len(noor.screen)
+    await noor.click("Waterloo", on=community)
+    assert noor.notices == ["Ce bouton n'est plus valide."] and len(noor.screen) == shown
