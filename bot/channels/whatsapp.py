@@ -79,13 +79,18 @@ def wa_id(text: str) -> int | None:
 
 def read_message(message: dict[str, Any]) -> Event | None:
     """A person's message as an Event: text (a /command too), a pressed button or list row, or
-    anything else (a picture, a voice note); None when it is not a person's message we can read."""
+    anything else (a picture, a voice note); None when it is not a person's message we can read, or
+    a reaction."""
     message_id = message.get("id")
     person = wa_id(str(message.get("from", "")))
     if person is None or not isinstance(message_id, str):
         return None
     base: dict[str, Any] = {"update_id": update_id(message_id), "user_id": person, "chat_id": person}
     kind = message.get("type")
+    if kind == "reaction":
+        # An emoji put on one of our messages, or taken off: no answer to a question, nothing to say
+        # back ("I can only read text here" and the question again, twice for a 👍 taken back).
+        return None
     if kind == "text" and (body := _object(message.get("text")).get("body")) and isinstance(body, str):
         return _typed(body, base)
     if kind == "interactive":

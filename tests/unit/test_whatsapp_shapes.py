@@ -155,3 +155,12 @@ def test_a_ticked_box_sends_again_only_the_list_holding_it_where_messages_cannot
     (again,) = fit(ticked, WHATSAPP, FR)
     assert again.text == "Autres choix (2 sur 3)" and again.buttons[2] == (Button("✅ Slot 12", "t:availability:12:0"),)
     assert fit(ticked, telegram_capabilities.capabilities("bot"), FR) == [ticked], "Telegram edits the one message"
+
+
+def test_a_reaction_put_on_a_question_or_taken_off_is_not_read_as_an_answer() -> None:
+    base = {"from": "15195550123", "type": "reaction"}
+    liked = read_message({**base, "id": "wamid.5", "reaction": {"message_id": "wamid.out3", "emoji": "👍"}})
+    taken_off = read_message({**base, "id": "wamid.6", "reaction": {"message_id": "wamid.out3"}})
+    assert liked is None and taken_off is None, "not 'I can only read text here' and the question again"
+    sticker = read_message({"from": "15195550123", "id": "wamid.7", "type": "sticker", "sticker": {"id": "1"}})
+    assert sticker is not None and sticker.kind is EventKind.OTHER, "a sticker is still told what is read"
