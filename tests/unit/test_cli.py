@@ -14,8 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.catalogs import PROJECT_CATALOGS
 from bot.cli_values import export_period
 from bot.commands import retention_report
+from handlers.core.program import load_program
+from handlers.core.templates import TEMPLATES
 from handlers.privacy.retention import ClockCheck, Plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,6 +199,21 @@ def test_the_whatsapp_templates_to_register_are_printed_in_french_with_numbered_
     ]
     chinese = frontdoor("whatsapp", "templates", "--language", "zh-Hans", cwd=tmp_path).stdout
     assert "  language: zh_CN" in chinese and "会面提醒：您将于{{2}}与{{1}}会面。" in chinese
+
+
+# Meta's review refuses a template whose body starts or ends with a blank (a stop after it still ends
+# it), or holds two blanks with no word between them ("{{1}} {{2}}"): one printed so cannot be registered.
+BLANK = re.compile(r"\{\{\d+\}\}")
+
+
+@pytest.mark.parametrize("language", load_program().languages)
+def test_every_template_printed_in_every_language_is_one_meta_s_review_takes(language: str) -> None:
+    t = PROJECT_CATALOGS.translator(language)
+    for template in TEMPLATES.values():
+        body = template.numbered(t)
+        around = BLANK.split(body)
+        assert re.search(r"\w", around[0]) and re.search(r"\w", around[-1]), f"starts or ends with a blank: {body}"
+        assert all(re.search(r"\w", between) for between in around[1:-1]), f"two blanks side by side: {body}"
 
 
 def test_the_settings_come_from_a_dot_env_file_too(tmp_path: Path) -> None:
