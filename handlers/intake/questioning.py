@@ -188,7 +188,12 @@ async def _take(t: Translator, ctx: Context, participant: Participant, question:
 def _read(event: Event, question: Question, ctx: Context) -> Any:
     """The value a typed or shared answer gives `question`, or why it gives none."""
     if event.kind is EventKind.CONTACT and question.kind is Kind.PHONE:
-        return check_phone(event.text if event.text.startswith("+") else f"+{event.text}")
+        if event.text.startswith("+"):
+            return check_phone(event.text)
+        # Telegram's and WhatsApp's own numbers are international without their +; a card shared on
+        # WhatsApp holds a number as saved in the address book ("(519) 555-0199"), read as typed.
+        international = check_phone(f"+{event.text}")
+        return check_phone(event.text) if isinstance(international, Invalid) else international
     if event.kind is not EventKind.TEXT:
         return Invalid(N_("I can only read text here. Please type your answer or tap a button."))
     if question.kind is Kind.CHOICE:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.channels import whatsapp_capabilities
+from bot.channels.whatsapp import read_message
+from handlers.core.events import EventKind
 from handlers.core.model import Status, Step
 from tests.support.chat import ChatClient
 from tests.support.driver import plain
@@ -234,6 +237,20 @@ async def test_a_syrian_number_typed_in_arabic_digits_with_00_is_taken() -> None
     await answer_until(chat, "phone")
     await chat.send("٠٠٩٦٣ ٩٣٣ ١٢٣ ٤٥٦")
     assert chat.participant.answers["phone"] == "+963933123456"
+
+
+async def test_a_contact_card_shared_on_whatsapp_with_a_number_saved_without_its_country_code_is_taken() -> None:
+    # A card's number as saved in the address book; WhatsApp adds the international wa_id only for a
+    # number on WhatsApp (a work line, a landline: not).
+    card = {"name": {"formatted_name": "Amal Work", "first_name": "Amal"}, "phones": [{"phone": "(519) 555-0199"}]}
+    shared = read_message({"from": "15195550123", "id": "wamid.8", "type": "contacts", "contacts": [card]})
+    assert shared is not None and shared.kind is EventKind.CONTACT
+    chat = ChatClient(capabilities=whatsapp_capabilities.capabilities())
+    await start_as_newcomer(chat)
+    await answer_until(chat, "phone")
+    await chat.share_contact(shared.text)
+    assert chat.participant.answers["phone"] == "+15195550199"
+    assert "e-mail" in chat.last.text
 
 
 async def test_control_and_direction_override_characters_are_removed_from_a_name() -> None:
