@@ -18,8 +18,8 @@ async def until(condition: Callable[[], object], timeout: float = 30.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def _interactive(kind: str, action: dict[str, object], body: str = "Which one?") -> dict[str, object]:
-    interactive = {"type": kind, "body": {"text": body}, "action": action}
+def _interactive(kind: str, action: dict[str, object], body: str = "Which one?", **more: object) -> dict[str, object]:
+    interactive = {"type": kind, "body": {"text": body}, "action": action} | more
     return {"messaging_product": "whatsapp", "to": "15195550123", "type": "interactive", "interactive": interactive}
 
 
@@ -48,6 +48,12 @@ def test_the_emulator_refuses_what_the_cloud_api_refuses() -> None:
     assert _refused(_interactive("list", rows(1, title="x" * 25))) == 131009, "a row title of 25"
     assert _refused(_interactive("list", rows(1, description="x" * 73))) == 131009, "a description of 73"
     assert _refused(_interactive("list", rows(1), body="x" * 1025)) == 131009, "a body of 1,025 under choices"
+    same_ids = {"buttons": [{"type": "reply", "reply": {"id": "b", "title": title}} for title in ("Yes", "No")]}
+    assert _refused(_interactive("button", same_ids)) == 131009, "the same id twice"
+    header, footer = {"type": "text", "text": "x" * 60}, {"text": "x" * 60}
+    assert _refused(_interactive("list", rows(1), header=header, footer=footer)) is None
+    assert _refused(_interactive("list", rows(1), header=header | {"text": "x" * 61})) == 131009, "a header of 61"
+    assert _refused(_interactive("list", rows(1), footer={"text": "x" * 61})) == 131009, "a footer of 61"
     text = {"messaging_product": "whatsapp", "to": "15195550123", "type": "text", "text": {"body": "x" * 4097}}
     assert _refused(text) == 100, "a text of 4,097"
 

@@ -3,9 +3,9 @@ number-id}/messages` the bot sends through, and Meta's side of the webhook (its 
 verification GET) that people's messages reach the bot by.
 
 It refuses what the published Cloud API refuses, with its error's shape: more than three reply
-buttons or a title over 20 characters, a list over ten rows or with a row's title over 24
-characters (description 72, button 20, id 200), a body over 1,024 characters under choices or 4,096
-alone; and a free-form message to someone whose last message is older than 24 hours (error 131047,
+buttons or a title over 20 characters (two the same, or two ids), a list over ten rows or with a
+row's title over 24 characters (description 72, button 20, id 200), a body over 1,024 characters
+under choices or 4,096 alone, a header or footer over 60; and a free-form message to someone whose last message is older than 24 hours (error 131047,
 "Re-engagement message"). A template message goes at any time if its name is registered here
 (`templates`), else error 132001. Its clock is the test's to move (`hours_pass`), and a person's
 last message too (`last_message_back`).
@@ -115,15 +115,19 @@ def check(body: dict[str, Any], media: dict[str, Media] | None = None) -> None:
         raise Refused(100, f"(#100) Invalid parameter: type {body.get('type')!r} is not emulated")
     interactive = body.get("interactive") or {}
     _within((interactive.get("body") or {}).get("text"), 1024, "body.text")
+    if "header" in interactive:  # a text header (a media one is not emulated)
+        _within((interactive["header"] or {}).get("text"), 60, "header.text")
+    if "footer" in interactive:
+        _within((interactive["footer"] or {}).get("text"), 60, "footer.text")
     action = interactive.get("action") or {}
     if interactive.get("type") == "button":
         buttons = action.get("buttons") or []
         if not 1 <= len(buttons) <= 3:
             raise Refused(131009, "(#131009) Parameter value is not valid: buttons must be 1 to 3")
         titles = [_within(b["reply"]["title"], 20, "button title") for b in buttons]
-        [_within(b["reply"]["id"], 256, "button id") for b in buttons]
-        if len(set(titles)) != len(titles):
-            raise Refused(131009, "(#131009) Parameter value is not valid: button titles must be unique")
+        ids = [_within(b["reply"]["id"], 256, "button id") for b in buttons]
+        if len(set(titles)) != len(titles) or len(set(ids)) != len(ids):
+            raise Refused(131009, "(#131009) Parameter value is not valid: button titles and ids must be unique")
     elif interactive.get("type") == "list":
         _within(action.get("button"), 20, "action.button")
         sections = action.get("sections") or []
