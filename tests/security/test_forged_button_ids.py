@@ -293,13 +293,14 @@ async def test_a_superscript_typed_in_the_terminal_chat_is_text_not_a_numbered_b
     chat = TerminalChat(handle, user_id=7, language="en", out=io.StringIO())
     buttons = ((Button("Yes", "consent:yes"), Button("Not now", "consent:no")),)
     chat.show([Reply("Agree?", buttons=buttons)])
-    for typed in ("²", "٢", "２", "+2", "0", "3"):
+    for typed in ("²", "+2", "0", "3"):
         await chat.say(typed)
     assert [(event.kind, event.text) for event in events] == [
-        (EventKind.TEXT, typed) for typed in ("²", "٢", "２", "+2", "0", "3")
+        (EventKind.TEXT, typed) for typed in ("²", "+2", "0", "3")
     ]
-    await chat.say("2")
-    assert (events[-1].kind, events[-1].text) == (EventKind.CHOICE, "consent:no"), "a real number still presses"
+    for typed in ("2", "٢", "２"):  # a number in any script's digits, as an Arabic or Chinese keyboard types it
+        await chat.say(typed)
+        assert (events[-1].kind, events[-1].text) == (EventKind.CHOICE, "consent:no"), typed
 
 
 @pytest.mark.parametrize("odd", ["²", "٣", "１２", "-12", "+12", "12.0", "0", "99999999999999999999"])
