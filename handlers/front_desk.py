@@ -16,6 +16,9 @@
 11. Otherwise the conversation (handlers.intake.conversation), with what the program adds to it: an
    invitation, a submitted registration, the coordinators' /help, the meeting in /status.
 
+Whatever comes from a registered person first tells that they can be reached again, if the bot
+had been told they could not (they had blocked it): Telegram lets nobody write to a bot they block.
+
 Each button is read once, strictly, into its typed value (handlers.core.buttons) and routed by the
 route tables its flows declare. Proposal and meeting buttons carry the record's id and turn; the
 flows check that the presser is the person the button was sent to and that the turn is still open,
@@ -70,6 +73,7 @@ async def handle(event: Event, ctx: Context, office: Office) -> Outcome:
     t = _translator(ctx)
     button = read(event.text, DESK_ROUTES) if event.kind is EventKind.CHOICE else None
     arrival = Arrival(event, ctx, office, t, button)
+    await _reachable_again(ctx)
     for rule in RULES:
         outcome = await rule(arrival)
         if outcome is not None:
@@ -161,7 +165,6 @@ async def _open_follow_up(arrival: Arrival) -> Outcome | None:
     registered = ctx.conversation.participant_id
     if ctx.conversation.step is not Step.DONE or registered is None:
         return None
-    await _reachable_again(ctx)
     if arrival.command("start"):
         person = await ctx.participants.get(registered)
         question = await follow_ups.open_question(office, person) if person is not None else []
@@ -235,8 +238,13 @@ def _coordinators_help(t: Translator) -> Reply:
 
 
 async def _reachable_again(ctx: Context) -> None:
-    """Someone who had blocked the bot writes again: they can be reached (and matched) again."""
-    person = await ctx.participants.get(ctx.conversation.participant_id or 0)
+    """Someone who had blocked the bot writes again: they can be reached (and matched) again.
+
+    Whatever they send and wherever they are: a registration they finish after unblocking the bot,
+    or a button they press first, would otherwise leave them unreachable, never matched."""
+    if ctx.conversation.participant_id is None:
+        return
+    person = await ctx.participants.get(ctx.conversation.participant_id)
     if person is not None and person.unreachable_since is not None:
         person.unreachable_since = None
         await ctx.participants.update(person, ctx.now)

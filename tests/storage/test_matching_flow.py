@@ -10,7 +10,8 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from handlers.core.program import MatchingRules, MatchMode, load_program
-from storage.tables import MeetingRow, ProposalRow, SlotHoldRow
+from storage.tables import MeetingRow, ParticipantRow, ProposalRow, SlotHoldRow
+from storage.unit_of_work import UnitOfWork
 from tests.support.clock import NOW
 from tests.support.personas import (
     AMAL,
@@ -219,3 +220,21 @@ async def test_a_coordinator_sees_the_coordinator_commands_in_help(world: World)
     ]
     await amal.send("/help")
     assert "/pending" not in "\n".join(amal.texts()) and "For coordinators" not in "\n".join(amal.texts())
+
+
+async def test_a_volunteer_who_blocked_the_bot_mid_registration_and_came_back_is_matched_once_approved(
+    world: World,
+) -> None:
+    priya, amal = world.phone(201), world.phone(101)
+    await world.register(priya, "connector", PRIYA, submit=False)
+    async with UnitOfWork(world.app.sessions) as uow:  # what the sender does on Telegram's 403
+        await uow.participants.mark_unreachable("telegram", 201, NOW)
+        await uow.commit()
+
+    await priya.click("Submit")  # she unblocked the bot, and carries on where she was
+    assert "Your registration as a volunteer is submitted." in priya.last.text
+    async with world.app.sessions() as session:
+        assert (await session.execute(select(ParticipantRow.unreachable_since))).scalar_one() is None
+    await world.register(amal, "connectee", AMAL)
+    await approve_all(world)
+    assert "introduce you to a newcomer" in priya.showing(INTRODUCTION).text
