@@ -162,8 +162,21 @@ class SqlParticipants:
         """Drop a participant from this unit of work's cache (their row changed behind it)."""
         self._cache.pop(participant_id, None)
 
-    async def get(self, participant_id: int) -> Participant | None:
-        """The participant, or None when there is none or their personal data was erased."""
+    async def get(self, participant_id: int, *, lock: bool = False) -> Participant | None:
+        """The participant, or None when there is none or their personal data was erased.
+
+        `lock`: their row locked first (on PostgreSQL; SQLite's one writer is a lock already) and read
+        again, so that a decision made meanwhile by another transaction is seen, not made twice.
+        """
+        if lock:
+            locking = select(PARTICIPANTS.c.id).where(PARTICIPANTS.c.id == participant_id).with_for_update()
+            await self._session.execute(locking)
+            cached = self._cache.pop(participant_id, None)
+            fresh = await self.get(participant_id)
+            if cached is not None and fresh is not None:  # the object the flow already holds, made current
+                vars(cached).update(vars(fresh))
+                self._cache[participant_id] = fresh = cached
+            return fresh
         if participant_id in self._cache:
             return self._cache[participant_id]
         statement = _participant(self._session.get_bind().dialect.name)

@@ -89,7 +89,8 @@ async def pending(office: Office, t: Translator) -> list[Reply]:
 
 
 async def _approve(button: Approve, pressed: PressedInProgram) -> Outcome | None:
-    person = await pressed.office.participants.get(button.participant_id)
+    # Locked: every coordinator has this button, and two may press it at the same moment.
+    person = await pressed.office.participants.get(button.participant_id, lock=True)
     if person is None or person.status is not Status.SUBMITTED:
         return None  # decided already, by this coordinator or another
     done = pressed.t.gettext("{application}\n\n✔ Approved").format(
@@ -99,7 +100,7 @@ async def _approve(button: Approve, pressed: PressedInProgram) -> Outcome | None
 
 
 async def _decline_pressed(button: Decline, pressed: PressedInProgram) -> Outcome | None:
-    person = await pressed.office.participants.get(button.participant_id)
+    person = await pressed.office.participants.get(button.participant_id, lock=True)
     if person is None or person.status is not Status.SUBMITTED:
         return None
     record = application(pressed.t, pressed.office, person)
@@ -108,7 +109,8 @@ async def _decline_pressed(button: Decline, pressed: PressedInProgram) -> Outcom
 
 
 async def _pick_pressed(button: PickConnector, pressed: PressedInProgram) -> Outcome | None:
-    connectee = await pressed.office.participants.get(button.connectee_id)
+    # Locked: another coordinator may be proposing someone else to them at the same moment.
+    connectee = await pressed.office.participants.get(button.connectee_id, lock=True)
     if connectee is None or connectee.role is not Role.CONNECTEE or connectee.status is not Status.APPROVED:
         return None
     return await _pick(pressed.office, connectee, button.connector_id, pressed.t)

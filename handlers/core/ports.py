@@ -38,7 +38,9 @@ class Participants(Protocol):
     ) -> Participant:
         """A participant who agreed to `consent_version`, read in `consent_language` (None: in `language`)."""
 
-    async def get(self, participant_id: int) -> Participant | None: ...
+    async def get(self, participant_id: int, *, lock: bool = False) -> Participant | None:
+        """`lock`: read as it is now, and held until the commit, for a decision about them that someone
+        else (another coordinator) may be making at the same moment."""
 
     async def save_answer(self, participant: Participant, key: str, value: Any, now: datetime) -> None: ...
 

@@ -42,7 +42,7 @@ class MemoryParticipants:
         self._next_id += 1
         return participant
 
-    async def get(self, participant_id: int) -> Participant | None:
+    async def get(self, participant_id: int, *, lock: bool = False) -> Participant | None:
         return self.rows.get(participant_id)
 
     async def save_answer(self, participant: Participant, key: str, value: Any, now: datetime) -> None:
