@@ -201,13 +201,20 @@ async def _conversation(arrival: Arrival) -> Outcome:
         if person is not None:
             await office.follow_ups.invitee_registered(person.user_id, person.id)
             outcome += Outcome(messages=await review.on_submitted(office, person))
+    return outcome + await _added_to_commands(arrival)
+
+
+async def _added_to_commands(arrival: Arrival) -> Outcome:
+    """What the program adds to the conversation's answer to a command: the coordinators' /help, the
+    meeting in /status."""
+    ctx = arrival.ctx
     if arrival.command("help") and await _is_coordinator(arrival):
-        outcome += Outcome([_coordinators_help(_translator(ctx))])
+        return Outcome([_coordinators_help(_translator(ctx))])
     if arrival.command("status") and ctx.conversation.participant_id:
-        line = await _meeting_status(ctx, office)
+        line = await _meeting_status(ctx, arrival.office)
         if line:
-            outcome += Outcome([Reply(line)])
-    return outcome
+            return Outcome([Reply(line)])
+    return Outcome()
 
 
 RULES: Final[tuple[Callable[[Arrival], Awaitable[Outcome | None]], ...]] = (

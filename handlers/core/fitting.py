@@ -56,6 +56,13 @@ def fit(reply: Reply, channel: Capabilities, t: Translator) -> list[Reply]:
     parts = split_laid_out(reply.text, _room(channel, bool(pages[0] or reply.keyboard)), reply.language or t.language)
     if len(pages) == 1 and len(parts) == 1:
         return [reply]
+    return _in_messages(reply, parts, pages, focus, t)
+
+
+def _in_messages(
+    reply: Reply, parts: list[str], pages: list[list[Button]], focus: str | None, t: Translator
+) -> list[Reply]:
+    """`reply`'s text `parts` and its choices' `pages` as one message each."""
     # The words before the last part go first, bare; the last carries the first page of choices. An
     # edit rewrites the pressed message with the first part only, and the rest follow it as new
     # messages: each part an edit of that one message, the person would see the last part alone.
