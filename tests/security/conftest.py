@@ -6,9 +6,22 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.support.clock import NOW
+from bot.app import Frontdoor
+from handlers.core.program import load_program
+from storage.database import open_engine, upgrade
+from tests.support.clock import NOW, Clock
 from tests.support.personas import COORDINATOR
 from tests.support.world import World, world_on
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[Frontdoor]:
+    """The bot on that database, its clock stopped at NOW, for the tests that feed it updates themselves."""
+    engine = open_engine(database_url)
+    await upgrade(engine)
+    frontdoor = Frontdoor(load_program(), engine, clock=Clock(NOW))
+    yield frontdoor
+    await frontdoor.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,15 +34,6 @@ SLOW_DOWN = (
 )
 FLOODER, OTHER = 101, 102
 EIGHT_AM = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)  # the digest's hour in Toronto
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[Frontdoor]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    frontdoor = Frontdoor(load_program(), engine, clock=Clock(NOW))
-    yield frontdoor
-    await frontdoor.close()
 
 
 def said(user_id: int, update_id: int, kind: EventKind, text: str) -> Event:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,22 +17,10 @@ from bot.delivery import Delivery
 from bot.flood import BURST
 from bot.incoming import Incoming
 from bot.sender import Sender
-from handlers.core.program import load_program
-from storage.database import open_engine, upgrade
 from tests.security.test_flooding import waiting_for
-from tests.support.clock import NOW, Clock
 
 AMAL, GROUP = 601, -1001234567890
 LIBRARIES = {"aiogram": telegram_aiogram, "ptb": telegram_ptb}
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[Frontdoor]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    frontdoor = Frontdoor(load_program(), engine, clock=Clock(NOW))
-    yield frontdoor
-    await frontdoor.close()
 
 
 def sent_by_amal(update_id: int, text: str, chat: dict[str, Any]) -> bytes:

@@ -114,6 +114,16 @@ async def test_both_say_how_it_went_and_the_newcomer_records_three_referrals(wor
     assert amal.texts().count(amal.screen[-3].text) == 1, "asked once"
 
 
+async def asked_with_marc_free(world: World) -> tuple[Phone, Phone, Phone]:
+    """Priya and Amal asked how their meeting went, with Marc, another volunteer, free to meet Amal."""
+    priya, amal = await a_booked_meeting(world)
+    marc = world.phone(202)
+    await world.register(marc, "connector", PRIYA | {"name": "Marc Tremblay", "languages": ["en", "fr"]})
+    await approve_all(world)
+    await world.run_jobs(ASKED)
+    return priya, amal, marc
+
+
 async def test_a_no_show_is_recorded_for_the_absent_side_and_the_present_one_gets_a_new_time(world: World) -> None:
     priya, amal = await a_booked_meeting(world)
     await world.run_jobs(ASKED)
@@ -134,11 +144,7 @@ async def test_a_no_show_is_recorded_for_the_absent_side_and_the_present_one_get
 
 
 async def test_a_newcomer_whose_connector_did_not_come_can_meet_someone_else(world: World) -> None:
-    priya, amal = await a_booked_meeting(world)
-    marc = world.phone(202)
-    await world.register(marc, "connector", PRIYA | {"name": "Marc Tremblay", "languages": ["en", "fr"]})
-    await approve_all(world)
-    await world.run_jobs(ASKED)
+    _, amal, marc = await asked_with_marc_free(world)
     await amal.click("The other person did not come")
     assert amal.last.labels() == ["Try another time", "Meet someone else"]
     await amal.click("Meet someone else")
@@ -151,11 +157,7 @@ async def test_an_old_no_show_answer_after_a_new_time_was_booked_leaves_the_new_
     # her own, older follow-up: "The other person did not come", "Meet someone else". That cancelled
     # the pair's proposal under the new meeting: Priya was told nothing, her /status lost the meeting,
     # the meeting stayed booked (reminders and all), and Amal was offered to other volunteers.
-    priya, amal = await a_booked_meeting(world)
-    marc = world.phone(202)
-    await world.register(marc, "connector", PRIYA | {"name": "Marc Tremblay", "languages": ["en", "fr"]})
-    await approve_all(world)
-    await world.run_jobs(ASKED)
+    priya, amal, marc = await asked_with_marc_free(world)
     asked = amal.last.copy()  # Amal's "did it take place?", not answered yet
     await priya.click("The other person did not come")
     await priya.click("Try another time")

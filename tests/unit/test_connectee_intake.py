@@ -221,22 +221,21 @@ async def test_a_malformed_email_and_a_bad_phone_number_are_asked_again() -> Non
     assert chat.participant.answers["email"] == "Amal@example.com"
 
 
-async def test_a_number_from_home_dialled_with_00_is_taken_as_the_international_number_it_is() -> None:
-    # Most countries dial abroad with 00 where Canada dials 011; a Filipina types hers as at home.
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("0063 917 123 4567", "+639171234567"), ("٠٠٩٦٣ ٩٣٣ ١٢٣ ٤٥٦", "+963933123456")],
+    ids=["a filipina's", "a syrian's, in arabic digits"],
+)
+async def test_a_number_from_home_dialled_with_00_is_taken_as_the_international_number_it_is(
+    typed: str, stored: str
+) -> None:
+    # Most countries dial abroad with 00 where Canada dials 011: a newcomer types hers as at home.
     chat = ChatClient()
     await start_as_newcomer(chat)
     await answer_until(chat, "phone")
-    await chat.send("0063 917 123 4567")
-    assert chat.participant.answers["phone"] == "+639171234567"
+    await chat.send(typed)
+    assert chat.participant.answers["phone"] == stored
     assert "e-mail" in chat.last.text
-
-
-async def test_a_syrian_number_typed_in_arabic_digits_with_00_is_taken() -> None:
-    chat = ChatClient()
-    await start_as_newcomer(chat)
-    await answer_until(chat, "phone")
-    await chat.send("٠٠٩٦٣ ٩٣٣ ١٢٣ ٤٥٦")
-    assert chat.participant.answers["phone"] == "+963933123456"
 
 
 async def test_a_contact_card_shared_on_whatsapp_with_a_number_saved_without_its_country_code_is_taken() -> None:

@@ -7,6 +7,15 @@ from tests.support.chat import ChatClient
 from tests.unit.test_connectee_intake import answer_until, start_as_newcomer
 
 
+async def chinese_newcomer_asked_to_agree() -> ChatClient:
+    """A newcomer whose phone is in Chinese, at the consent, having typed her role ("I just arrived")."""
+    chat = ChatClient(language_code="zh-Hans")
+    await chat.send("/start")
+    await chat.click("简体中文")
+    await chat.send("我刚来到本地区")
+    return chat
+
+
 async def test_a_newcomer_who_types_instead_of_tapping_registers_just_the_same() -> None:
     chat = ChatClient()
     await chat.send("/start")
@@ -68,10 +77,7 @@ async def test_an_arabic_reader_types_naam_to_agree() -> None:
 
 
 async def test_a_chinese_reader_types_shi_to_agree_and_a_label_to_answer() -> None:
-    chat = ChatClient(language_code="zh-Hans")
-    await chat.send("/start")
-    await chat.click("简体中文")
-    await chat.send("我刚来到本地区")
+    chat = await chinese_newcomer_asked_to_agree()
     await chat.send("是")
     await chat.send("阿玛尔")
     await chat.send("Kitchener")
@@ -159,10 +165,7 @@ async def test_an_arabic_reader_types_the_numbers_in_arabic_indic_digits() -> No
 
 async def test_a_chinese_reader_agrees_with_tongyi_and_types_the_year_as_2023_nian() -> None:
     # "您同意吗？" is answered in Chinese by its verb, "同意"; a year is written "2023年".
-    chat = ChatClient(language_code="zh-Hans")
-    await chat.send("/start")
-    await chat.click("简体中文")
-    await chat.send("我刚来到本地区")
+    chat = await chinese_newcomer_asked_to_agree()
     await chat.send("同意")
     assert chat.conversation.step is Step.QUESTION
     assert chat.screen[-2].text == "✔ 我同意"
@@ -173,10 +176,7 @@ async def test_a_chinese_reader_agrees_with_tongyi_and_types_the_year_as_2023_ni
 
 
 async def test_a_chinese_reader_who_types_butongyi_does_not_agree() -> None:
-    chat = ChatClient(language_code="zh-Hans")
-    await chat.send("/start")
-    await chat.click("简体中文")
-    await chat.send("我刚来到本地区")
+    chat = await chinese_newcomer_asked_to_agree()
     await chat.send("不同意。")
     assert chat.conversation.step is Step.IDLE and chat.participants.rows == {}
 
