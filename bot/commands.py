@@ -71,11 +71,12 @@ async def chat(settings: Settings, *, role: str | None, language: str | None, us
 
 async def preview(settings: Settings, *, language: str, role: str, out: Path) -> int:
     """`frontdoor preview`: the whole journey played on a temporary database, drawn as one page."""
-    from bot.preview import journey, page
+    from bot.preview import catalog, journey, page
 
     program = load_program(settings.program_file)
-    played = await journey.play(program, settings.locales_dir or LOCALES, language, role)
-    out.write_text(page.render(played), encoding="utf-8")
+    locales = settings.locales_dir or LOCALES
+    played = await journey.play(program, locales, language, role)
+    out.write_text(page.render(played, catalog.entries(locales, language)), encoding="utf-8")
     for part in played.missing:
         print(f"not covered yet: {part}", file=sys.stderr)
     return 0

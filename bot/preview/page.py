@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Final
 
+from bot.preview.catalog import Entry
 from bot.preview.journey import Journey
 from bot.preview.recording import Used
 from bot.preview.stage import Bubble
@@ -36,6 +37,11 @@ h2 { font-size: 13px; font-weight: 600; color: #445; text-align: center; margin:
   color: #fff; font-size: 14px; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .btn.pressed { background: #2a5885; outline: 2px solid #9cc3e8; }
 .key { background: #f4f6f8; color: #222; border: 1px solid #c6ced6; }
+.catalog .bubble { background: #fbfbf4; }
+.note { font-size: 12px; color: #445; text-align: center; margin: 0 0 8px; }
+.form { display: block; }
+.form + .form { border-top: 1px dashed #c6ced6; margin-top: 4px; padding-top: 4px; }
+.n { font: 11px ui-monospace, monospace; color: #667; }
 """
 
 
@@ -81,8 +87,62 @@ def message(bubble: Bubble) -> str:
 READERS: Final = {"connectee": "newcomer", "connector": "volunteer", "coordinator": "coordinator"}
 
 
-def render(journey: Journey) -> str:
-    """The whole page for one language and role."""
+def shown_ids(journey: Journey) -> set[str]:
+    """The ids of every catalog message the journey's bubbles and buttons show."""
+    found = set()
+    for bubble in journey.phone.bubbles():
+        found |= {entry.id for entry in bubble.used}
+        found |= {entry.id for label in bubble.button_used.values() for entry in label}
+    return found
+
+
+def catalog_entry(entry: Entry, side: str) -> str:
+    """One catalog message as its translation reads, in the language's direction `side` (a text may
+    begin with a Latin {placeholder}), each plural form after the number that takes it."""
+    forms = "".join(
+        f'<span class="form" dir="{side}">'
+        + (f'<span class="n" dir="ltr">n = {form.example}:</span> ' if entry.plural else "")
+        + f"{escape(form.text)}</span>"
+        for form in entry.forms
+    )
+    english = f'<abbr title="{escape(entry.english())}">#{entry.id}</abbr>'
+    return f'<div class="msg in catalog"><div class="bubble">{forms}</div><div class="ids">{english}</div></div>'
+
+
+# The sections after the journey, in the page's own (English) words, like its header.
+FORMS_TITLE: Final = "Messages that change with a number: every form"
+FORMS_NOTE: Final = (
+    "The chat above shows one form of each; here is each form the language has, with the smallest number "
+    "(n) that takes it."
+)
+UNPLAYED_TITLE: Final = "Messages this journey does not reach"
+UNPLAYED_NOTE: Final = (
+    "This person may receive them too (after a wrong answer, a command, a rare turn of events), "
+    "so they need the same review."
+)
+
+
+def beside_the_journey(journey: Journey, catalog: list[Entry]) -> str:
+    """Every plural's forms, then every message the reader may receive that the chat did not show."""
+    reader = "coordinator" if journey.role == "coordinator" else "person"
+    theirs = [entry for entry in catalog if reader in entry.readers]
+    shown = shown_ids(journey)
+    plurals = [entry for entry in theirs if entry.plural]
+    unplayed = [entry for entry in theirs if not entry.plural and entry.id not in shown]
+    sections = []
+    for title, note, listed in ((FORMS_TITLE, FORMS_NOTE, plurals), (UNPLAYED_TITLE, UNPLAYED_NOTE, unplayed)):
+        if listed:
+            sections.append(
+                f'<section class="catalog"><h2 dir="ltr">{escape(title)}</h2>'
+                f'<p class="note" dir="ltr">{escape(note)}</p>'
+                f"{''.join(catalog_entry(entry, direction(journey.language)) for entry in listed)}</section>"
+            )
+    return "".join(sections)
+
+
+def render(journey: Journey, catalog: list[Entry] | None = None) -> str:
+    """The whole page for one language and role; with the language's `catalog`, what the chat did not
+    show of it after the chat."""
     language, reader = journey.language, READERS.get(journey.role, journey.role)
     missing = "".join(f"<li>{escape(part)}</li>" for part in journey.missing)
     not_covered = f'<p class="missing">Not covered yet:</p><ul class="missing">{missing}</ul>' if missing else ""
@@ -99,6 +159,7 @@ def render(journey: Journey) -> str:
         f"<h1>{escape(native_name(language))} · {escape(reader)}</h1>"
         '<p dir="ltr">Every message the bot sends this person, in order. The grey code under each message '
         "(#abc123) names its catalog entries: hover or long-press it for the English text, and quote it "
-        "when you report a translation.</p>"
-        f"{not_covered}</header><main>{parts}</main></body></html>\n"
+        "when you report a translation. After the chat come every form of the messages that change with a "
+        "number, and the messages the chat does not reach.</p>"
+        f"{not_covered}</header><main>{parts}{beside_the_journey(journey, catalog or [])}</main></body></html>\n"
     )

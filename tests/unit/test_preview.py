@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from bot.catalogs import LOCALES
 from bot.channels import telegram_capabilities
 from bot.cli import main
-from bot.preview import journey, page
-from bot.preview.recording import RecordingCatalogs, message_id, plain, used_in
+from bot.preview import catalog, journey, page
+from bot.preview.recording import RecordingCatalogs, Used, message_id, plain, used_in
 from bot.preview.stage import Bubble, Phone, Scene
 from handlers.core.events import Button
 from handlers.core.program import load_program
@@ -117,3 +119,46 @@ def test_buttons_go_side_by_side_only_while_each_label_shows_in_full() -> None:
     # A wide (CJK) character takes two: eight of them do not go four to a row.
     assert len(TELEGRAM.rows(labels("星期二上午", "星期二中午", "星期二下午", "星期二晚上"))) == 2
     assert len(replace(TELEGRAM, buttons_per_row=2).rows(labels("1", "2", "3"))) == 2
+
+
+def ids_on(html: str) -> set[str]:
+    return set(re.findall(r">#([a-z2-7]{6})<", html))
+
+
+def test_every_message_of_the_catalog_is_on_a_page_for_the_translator_to_review() -> None:
+    """The script cannot play every turn (an unknown command, /link, /match, a failed export...), yet each
+    message it skips is one a person may receive: the three pages show every entry of messages.pot."""
+    with (LOCALES / "messages.pot").open("rb") as pot:
+        template = read_po(pot)
+    every = {message_id(str(m.id[0] if isinstance(m.id, tuple) else m.id), m.context) for m in template if m.id}
+    arabic = catalog.entries(LOCALES, "ar")
+    pages = {role: page.render(journey.Journey("ar", role, Phone(1, "ar")), arabic) for role in page.READERS}
+    assert every - set().union(*(ids_on(html) for html in pages.values())) == set()
+    newcomer, coordinator = ids_on(pages["connectee"]), ids_on(pages["coordinator"])
+    assert message_id("Sorry, I do not know that command. Send /help to see what I can do.") in newcomer
+    assert message_id("No applications are waiting for review.") in coordinator
+    assert message_id("No applications are waiting for review.") not in newcomer, "only coordinators get it"
+
+
+def test_a_message_the_chat_shows_is_not_listed_again_after_it() -> None:
+    submit = catalog.entries(LOCALES, "ar")
+    shown = next(entry for entry in submit if entry.msgid == "Submit")
+    used = [Used(shown.id, "Submit", "إرسال")]
+    bubble = Bubble(1, "…", buttons=((Button("إرسال", "x"),),), button_used={"إرسال": used})
+    html = page.render(journey.Journey("ar", "connectee", Phone(1, "ar", [Scene("Review", [bubble])])), submit)
+    assert html.count(f">#{shown.id}<") == 1
+
+
+def test_an_arabic_plural_shows_its_six_forms_each_after_a_number_that_takes_it() -> None:
+    """The chat shows "بعد ساعتين" once: the reviewer must see the forms for 0, 1, 2, 3, 11 and 100 too."""
+    arabic = catalog.entries(LOCALES, "ar")
+    hours = next(entry for entry in arabic if entry.msgid == "{count} hour")
+    assert [form.example for form in hours.forms] == [0, 1, 2, 3, 11, 100]
+    html = page.render(journey.Journey("ar", "coordinator", Phone(1, "ar")), arabic)
+    shown = html[html.index(f">#{hours.id}<") - 2000 : html.index(f">#{hours.id}<")]
+    for form in hours.forms:
+        assert f'<span class="n" dir="ltr">n = {form.example}:</span> {form.text}</span>' in shown
+    assert '<span class="form" dir="rtl">' in shown, "a form beginning with {count} still reads right to left"
+    assert "ساعة واحدة" in shown and "ساعتين" in shown
+    chinese = next(entry for entry in catalog.entries(LOCALES, "zh-Hans") if entry.msgid == "{count} hour")
+    assert [form.example for form in chinese.forms] == [0], "one form where the language has one"
