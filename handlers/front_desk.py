@@ -41,6 +41,7 @@ from handlers.core.ports import Context, Office
 from handlers.core.render import format_when
 from handlers.core.translator import Translator
 from handlers.intake import consent, conversation, linking, welcome
+from handlers.intake.buttons import ChooseLanguage
 from handlers.matching import again, proposal_answers, rechecks
 from handlers.meetings import changes, follow_up_steps, follow_ups
 from handlers.privacy import rights
@@ -185,7 +186,7 @@ async def _conversation(arrival: Arrival) -> Outcome:
             "You have a meeting agreed, so your answers can no longer be changed here. Please ask a coordinator."
         )
         return Outcome([Reply(text)])
-    if arrival.command("status"):
+    if arrival.command("status") or _language_chosen(arrival):  # a registered person is shown the status
         ctx.meeting_agreed = await _met_or_meeting(ctx, office)
     outcome = await conversation.handle(event, ctx)
     if inviter is not None and ctx.conversation.step is Step.LANGUAGE:
@@ -201,16 +202,23 @@ async def _conversation(arrival: Arrival) -> Outcome:
         if person is not None:
             await office.follow_ups.invitee_registered(person.user_id, person.id)
             outcome += Outcome(messages=await review.on_submitted(office, person))
-    return outcome + await _added_to_commands(arrival)
+    return outcome + await _added_to_commands(arrival, outcome)
 
 
-async def _added_to_commands(arrival: Arrival) -> Outcome:
+def _language_chosen(arrival: Arrival) -> bool:
+    return arrival.event.kind is EventKind.CHOICE and ChooseLanguage.unpack(arrival.event.text) is not None
+
+
+async def _added_to_commands(arrival: Arrival, answered: Outcome) -> Outcome:
     """What the program adds to the conversation's answer to a command: the coordinators' /help, the
-    meeting in /status."""
+    meeting in /status, and in the status a registered person is shown after choosing a language."""
     ctx = arrival.ctx
     if arrival.command("help") and await _is_coordinator(arrival):
         return Outcome([_coordinators_help(_translator(ctx))])
-    if arrival.command("status") and ctx.conversation.participant_id:
+    shows_status = arrival.command("status") or (
+        _language_chosen(arrival) and ctx.conversation.step is Step.DONE and bool(answered.replies)
+    )
+    if shows_status and ctx.conversation.participant_id:
         line = await _meeting_status(ctx, arrival.office)
         if line:
             return Outcome([Reply(line)])

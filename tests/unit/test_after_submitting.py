@@ -89,3 +89,24 @@ async def test_a_chinese_reader_sees_what_happens_next() -> None:
     await chat.click(chat.text("Submit"))
     await chat.send("/status")
     assert chat.text("To change an answer, send /edit.") in chat.last.text
+
+
+async def test_a_language_chosen_while_a_proposal_waits_says_the_meeting_is_being_arranged() -> None:
+    """/language after registering shows the status, as /status would: with the meeting under way."""
+    desk = Desk(coordinators=[COORDINATOR])
+    priya, amal = desk.person(201), desk.person(101)
+    await approved(desk, (priya, "connector", PRIYA), (amal, "connectee", AMAL))
+    introduction = priya.last
+    await priya.send("/status")
+    assert priya.last.text == "A meeting with Amal is being arranged."
+    await priya.send("/language")
+    await priya.click("Français")
+    assert priya.screen[-2].text.startswith("Votre inscription comme bénévole date du 23 novembre 2026.")
+    assert priya.last.text == priya.text("A meeting with {name} is being arranged.").format(name="Amal")
+    assert priya.participant.language == "fr"
+    await priya.click(introduction.labels()[1], on=introduction)  # the English times still work
+    assert introduction.labels() == [] and amal.last.labels() == [
+        "Yes, that works",
+        "Another time, please",
+        "No, thank you",
+    ]
