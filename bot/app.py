@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import program_check
 from bot.catalogs import PROJECT_CATALOGS, Catalogs
 from bot.channels import TELEGRAM, WHATSAPP, telegram_capabilities, terminal, whatsapp_capabilities
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.export_process import ExportProcess
 from bot.flood import Allowance
 from bot.job_runner import JobRunner, JobsRun
@@ -30,7 +30,7 @@ from handlers.core.program import DEFAULT_PROGRAM_FILE, Program, ProgramError, l
 from handlers.intake.screens import check_buttons
 from handlers.privacy import retention
 from storage.consents import numbered_consents
-from storage.database import open_engine, session_factory, upgrade
+from storage.database import DatabaseUnavailable, open_engine, session_factory, upgrade
 
 POSTGRESQL_POOL: Final = 15  # a worker's connections at most: SQLAlchemy's default 5 + 10, all kept
 
@@ -174,7 +174,11 @@ async def build(settings: Settings, *, migrate_apart: bool = False) -> Frontdoor
         # anew. The same 15 at most (docs/scaling.md), unless FRONTDOOR_DATABASE_POOL_SIZE says fewer.
         sizing = {"pool_size": settings.database_pool_size or POSTGRESQL_POOL, "max_overflow": 0}
     engine = open_engine(settings.database_url, **sizing)
-    await upgrade(engine, apart=migrate_apart)
+    try:
+        await upgrade(engine, apart=migrate_apart)
+    except DatabaseUnavailable as error:  # a mistyped URL or password, a database not created yet, one down
+        await engine.dispose()
+        raise SettingsError(f"FRONTDOOR_DATABASE_URL: {error}") from error
     program = await numbered_consents(session_factory(engine), program, datetime.now(UTC))
     allowance = Allowance(settings.person_burst, settings.person_rate)
     return Frontdoor(program, engine, catalogs=catalogs, coordinators=settings.coordinators, allowance=allowance)

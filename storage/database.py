@@ -155,13 +155,32 @@ def newest_migration() -> str:
     return max(path.name.partition("_")[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be opened (no such folder or database, refused, unknown host, a wrong
+    password); the message is one line: which database (its password hidden) and why."""
+
+
 async def applied_migrations(engine: AsyncEngine) -> list[str]:
-    """The revisions Alembic recorded as applied here; none in a new database."""
-    async with engine.connect() as connection:
-        try:
-            return list((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
-        except DBAPIError:  # no such table yet
-            return []
+    """The revisions Alembic recorded as applied here; none in a new database. A database that cannot
+    be opened raises DatabaseUnavailable: this is the first connection a command makes."""
+    try:
+        connection = await engine.connect()
+    except (OSError, DBAPIError, TimeoutError) as error:
+        raise DatabaseUnavailable(_unavailable(engine, error)) from error
+    try:
+        return list((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+    except DBAPIError:  # no such table yet
+        return []
+    finally:
+        await connection.close()
+
+
+def _unavailable(engine: AsyncEngine, error: BaseException) -> str:
+    reason = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    said = " ".join(str(reason).split()) or type(reason).__name__
+    where = engine.url.render_as_string(hide_password=True)
+    hint = " (is its folder there, and may this account write in it?)" if engine.dialect.name == "sqlite" else ""
+    return f"cannot open the database {where}: {said}{hint}"
 
 
 class MigrationFailed(RuntimeError):

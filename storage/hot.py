@@ -19,6 +19,7 @@ sets on PostgreSQL, which SQLAlchemy sends as one statement) it goes through the
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from collections import namedtuple
@@ -38,6 +39,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 
 SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+THREAD_STOP_SECONDS: Final = 5.0  # a connection that failed to open: how long its thread may take to stop
 
 
 class LoopSideSqlite(aiosqlite.Connection):
@@ -87,7 +89,14 @@ def loop_side_sqlite(path: str) -> Callable[[], Coroutine[Any, Any, aiosqlite.Co
     async def connect() -> aiosqlite.Connection:
         connection = LoopSideSqlite(partial(sqlite3.connect, path, check_same_thread=False), iter_chunk_size=64)
         connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite: an unclosed connection must not hang exit
-        return await connection
+        try:
+            return await connection
+        except BaseException:
+            # A file SQLite cannot open: aiosqlite stops its thread without waiting for it, and the
+            # thread, answering after the command has ended, met a closed event loop (a traceback
+            # printed after the command's own one line). It is waited for here.
+            await asyncio.to_thread(connection._thread.join, THREAD_STOP_SECONDS)
+            raise
 
     return connect
 

@@ -123,6 +123,24 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
             {"FRONTDOOR_DATABASE_URL": "postgresql+asyncpg://x/y", "FRONTDOOR_DATABASE_POOL_SIZE": "0"},
             "FRONTDOOR_DATABASE_POOL_SIZE must be between 1 and 1000, not 0",
         ),
+        (
+            ["db", "upgrade"],
+            {"FRONTDOOR_DATABASE_URL": "sqlite+aiosqlite:///no/such/folder/frontdoor.db"},
+            "FRONTDOOR_DATABASE_URL: cannot open the database sqlite+aiosqlite:///no/such/folder/frontdoor.db",
+        ),
+        (
+            ["chat"],
+            {"FRONTDOOR_DATABASE_URL": "sqlite+aiosqlite:///no/such/folder/frontdoor.db"},
+            "unable to open database file (is its folder there",
+        ),
+        (
+            ["run"],
+            {
+                "FRONTDOOR_BOT_TOKEN": "1:a",
+                "FRONTDOOR_DATABASE_URL": "postgresql+asyncpg://frontdoor:hunter2@127.0.0.1:1/x",
+            },
+            "FRONTDOOR_DATABASE_URL: cannot open the database postgresql+asyncpg://frontdoor:***@127.0.0.1:1/x: ",
+        ),
         (["chat", "--user", "99999999999999999999"], {}, "'99999999999999999999' is not a Telegram user id"),
         (["chat", "--user", "9223372036854775808"], {}, "'9223372036854775808' is not a Telegram user id"),
         (["erase", "--participant", "²"], {}, "'²' is not a participant's number like 12"),
@@ -175,6 +193,7 @@ def test_a_bad_argument_or_setting_is_one_line_and_status_2(
     assert expected in result.stderr
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "Traceback" not in result.stderr
+    assert "hunter2" not in result.stderr
 
 
 def test_the_whatsapp_templates_to_register_are_printed_in_french_with_numbered_blanks(tmp_path: Path) -> None:
