@@ -114,6 +114,10 @@ def load_program(path: Path | None = None) -> Program:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProgramError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ProgramError(f"{path}: a folder; name the program file itself (a .toml file)") from None
+    except OSError as error:  # not readable by this account, among others
+        raise ProgramError(f"{path}: cannot be read: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ProgramError(f"{path}: not valid TOML: {error}") from None
     return parse_program(data, str(path))

@@ -21,6 +21,12 @@ DAY_PARTS: Final = ("morning", "midday", "afternoon", "evening")
 # Local clock hours each part of a day covers; the availability question's hint says the same.
 DAY_PART_HOURS: Final = {"morning": (9, 12), "midday": (12, 14), "afternoon": (14, 17), "evening": (17, 20)}
 THIS_YEAR: Final = "this_year"
+# What a question's table may hold (README, "The program file"): any other name is a typo whose
+# setting would be silently lost ("optinal = true" would make a question required).
+QUESTION_FIELDS: Final = (
+    "key", "kind", "label", "question", "optional", "sensitive", "options", "other", "min", "max",
+    "max_length", "min_choices", "days", "times", "ask_if", "version",
+)  # fmt: skip
 
 
 class Kind(StrEnum):
@@ -135,10 +141,17 @@ def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
 
     bad = within(fail, f"question {key!r}: ")
 
+    unknown = sorted(set(raw) - set(QUESTION_FIELDS))
+    if unknown:
+        raise bad(f"unknown field {unknown[0]!r} (known: {', '.join(QUESTION_FIELDS)})")
     kind = _kind(raw, bad)
     text = raw.get("question")
     if not isinstance(text, str) or not text.strip():
         raise bad("needs a question text")
+    label = raw.get("label")
+    if not isinstance(label, str) or not label.strip():
+        # Without it the key itself ("arrival_year") was shown on the review screen, in every language.
+        raise bad('needs a label: its short name on the review screen, e.g. label = "Year arrived"')
     options = _declining(kind, _options(key, kind, raw, lists, bad), bool(raw.get("sensitive")), bad)
     minimum, maximum, this_year_max = _limits(kind, raw, bad)
     version = _version(kind, raw.get("version", ""), bad)
@@ -146,7 +159,7 @@ def parse_question(raw: Any, lists: Lists, fail: Fail) -> Question:
         key=key,
         kind=kind,
         text=text,
-        label=str(raw.get("label", key)),
+        label=label,
         optional=bool(raw.get("optional", False)),
         sensitive=bool(raw.get("sensitive")),
         options=options,
@@ -221,6 +234,11 @@ def _choices(key: str, raw_options: Any, lists: Lists, bad: Fail) -> tuple[Optio
     values = [option.value for option in options]
     if len(set(values)) != len(values):
         raise bad("two options share a value")
+    labels = [option.label.casefold() for option in options]
+    twice = next((option.label for option in options if labels.count(option.label.casefold()) > 1), None)
+    if twice is not None:
+        # Two buttons nobody could tell apart, and a typed label that would press the first only.
+        raise bad(f"two options share the label {twice!r}")
     return options
 
 

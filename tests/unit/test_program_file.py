@@ -53,6 +53,21 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
         ("min = 1950", 'min = "long ago"', "question 'arrival_year': a year question needs whole-number min and max"),
         ('key = "community"', 'key = "name"', "question 'name': the key is used twice"),
         (
+            'kind = "year"\nlabel = "Year arrived"\n',
+            'kind = "year"\n',
+            "question 'arrival_year': needs a label: its short name on the review screen, e.g. label = \"Year arrived\"",
+        ),
+        (
+            "max_length = 120",
+            "max_lenght = 120",
+            "form 'connectee', question 'occupation': unknown field 'max_lenght' (known: key, kind, label, question,",
+        ),
+        (
+            '{ value = "refugee", label = "Refugee" },',
+            '{ value = "refugee", label = "Refugee" },\n  { value = "asylum", label = "refugee" },',
+            "form 'connectee', question 'situation': two options share the label 'Refugee'",
+        ),
+        (
             'kind = "availability"',
             'kind = "availability"\ndays = ["mon", "caturday"]',
             "question 'availability': days must be a non-empty list of 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'",
@@ -136,6 +151,11 @@ def test_the_bot_refuses_to_start_on_a_broken_program_file_with_one_line(tmp_pat
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert f"{path}: form 'connectee', question 'arrival_year': unknown kind 'yeer'" in result.stderr
+
+
+def test_a_folder_named_as_the_program_file_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ProgramError, match="a folder; name the program file itself"):
+        load_program(tmp_path)
 
 
 def test_a_button_value_too_long_for_telegram_is_refused(tmp_path: Path) -> None:
