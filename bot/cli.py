@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import allocator, redaction
 from bot.channels import telegram_library
-from bot.cli_paths import export_target, report_target
+from bot.cli_paths import export_target, file_target, files_folder, report_target
 from bot.cli_values import (
     DEFAULT_LISTEN,
     day,
@@ -227,10 +227,14 @@ async def dispatch(arguments: argparse.Namespace, settings: Settings) -> int:
 
     one_shot: dict[str, Callable[[], Awaitable[int]]] = {
         "chat": lambda: commands.chat(
-            settings, role=arguments.role, language=arguments.language, user_id=arguments.user, files=arguments.files
+            settings,
+            role=arguments.role,
+            language=arguments.language,
+            user_id=arguments.user,
+            files=files_folder(arguments.files),
         ),
         "preview": lambda: commands.preview(
-            settings, language=arguments.language, role=arguments.role, out=Path(arguments.out)
+            settings, language=arguments.language, role=arguments.role, out=file_target(arguments.out)
         ),
         "db": lambda: commands.db_upgrade(settings),
         "jobs": lambda: commands.jobs_run(settings, now=jobs_now(arguments.now, settings)),

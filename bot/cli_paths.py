@@ -33,6 +33,13 @@ def file_target(out: str) -> Path:
     return path
 
 
+def files_folder(folder: Path) -> Path:
+    """`frontdoor chat --files`: the folder the bot's documents are saved in (made when the first comes)."""
+    if folder.exists() and not folder.is_dir():
+        raise SettingsError(f"--files {folder}: a file is there; give a folder")
+    return folder
+
+
 def report_target(kind: str, out: str) -> Path | None:
     """The report's --out (None: standard output), checked before anything is read."""
     if out == "-":
