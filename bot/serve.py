@@ -135,7 +135,10 @@ def make_client(settings: Settings) -> Client:
     try:
         library = telegram_library.load(settings.telegram_library)
     except telegram_library.LibraryMissing as error:
-        raise SettingsError(f"FRONTDOOR_TELEGRAM_LIBRARY={settings.telegram_library}: {error}") from None
+        # Chosen by `run --library` or by the setting: both named, as either may have said it.
+        raise SettingsError(
+            f"the Telegram library {settings.telegram_library} (--library or FRONTDOOR_TELEGRAM_LIBRARY): {error}"
+        ) from None
     finally:
         gc.enable()
     return library.make_client(token, settings.telegram_api_url)

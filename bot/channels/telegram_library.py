@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import shlex
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, Literal, Protocol, TypeVar, cast
 
 from bot.delivery import Deliver, Delivery
@@ -115,7 +118,16 @@ def load(name: str) -> Library:
     except ModuleNotFoundError as error:
         if error.name not in ("telegram", "aiogram"):
             raise
-        raise LibraryMissing(f"{DISTRIBUTIONS[name]} is not installed: pip install 'frontdoor[{name}]'") from None
+        raise LibraryMissing(f"{DISTRIBUTIONS[name]} is not installed here: {install_command(name)}") from None
+
+
+def install_command(extra: str) -> str:
+    """How to install an optional extra into the environment running now, from this project's folder.
+    Never `pip install 'frontdoor[…]'`: on PyPI that name is someone else's package."""
+    project = Path(__file__).resolve().parents[2]
+    if not (project / "pyproject.toml").is_file():  # installed without its source: the README's words
+        return f"in the project's folder, .venv/bin/pip install -e '.[{extra}]'"
+    return f"{shlex.quote(sys.executable)} -m pip install -e {shlex.quote(f'{project}[{extra}]')}"
 
 
 def sender_of(update: Any) -> int | None:

@@ -22,7 +22,7 @@ from aiogram.exceptions import (
 from aiogram.methods import SendMessage
 from telegram.error import NetworkError, TimedOut
 
-from bot.channels import telegram_aiogram, telegram_ptb
+from bot.channels import telegram_aiogram, telegram_library, telegram_ptb
 from bot.channels.telegram_library import Refusal, Refused, delivery_of, refusal_of, token_is_valid
 from bot.config import load_settings
 from bot.delivery import Delivery
@@ -167,3 +167,17 @@ def test_a_token_telegram_does_not_know_is_unauthorized_on_both_libraries() -> N
 def test_an_error_that_is_no_library_s_is_left_to_whoever_called() -> None:
     _, ptb = clients()
     assert refusal_of(ptb, KeyError("update_id")) is None
+
+
+def test_a_library_not_installed_says_how_to_install_this_project_s_extra_not_a_package_of_that_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On PyPI "frontdoor" is someone else's package: the way in is this project's own folder.
+    monkeypatch.setitem(sys.modules, "telegram", None)  # as if python-telegram-bot were not installed
+    monkeypatch.delitem(sys.modules, "bot.channels.telegram_ptb")
+    with pytest.raises(telegram_library.LibraryMissing) as missing:
+        telegram_library.load("ptb")
+    assert str(missing.value) == (
+        f"python-telegram-bot is not installed here: {sys.executable} -m pip install -e '{ROOT}[ptb]'"
+    )
+    assert "pip install 'frontdoor" not in str(missing.value)
