@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import idna
 
@@ -70,6 +72,12 @@ def check_length(text: str, limit: int) -> str | Invalid:
             {"limit": limit, "length": len(text)},
         )
     return text
+
+
+def this_year(now: datetime, time_zone: str) -> int:
+    """The year it is in the program's time zone: the clock's is UTC's, already the next one on New
+    Year's Eve evening in Toronto, when "2027" would be taken as a year of arrival in 2026."""
+    return now.astimezone(ZoneInfo(time_zone)).year
 
 
 def year_range(question: Question, this_year: int) -> tuple[int, int]:

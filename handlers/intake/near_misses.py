@@ -16,7 +16,7 @@ from handlers.core.events import Button, Event, EventKind, Reply
 from handlers.core.ports import Context
 from handlers.core.program import Kind, Question
 from handlers.core.translator import N_, Translator
-from handlers.intake.answers import Invalid, year_as_digits, year_range
+from handlers.intake.answers import Invalid, this_year, year_as_digits, year_range
 from handlers.intake.buttons import Meant
 
 COMMON_DOMAINS: Final = (
@@ -113,4 +113,4 @@ def settle(question: Question, meant: bool, pressed: Pressed) -> Any | Invalid |
         return int(suggested) if question.kind is Kind.YEAR else suggested
     if typed:
         return typed
-    return year_as_digits(question, pressed.ctx.now.year)
+    return year_as_digits(question, this_year(pressed.ctx.now, pressed.ctx.program.time_zone))

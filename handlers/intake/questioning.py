@@ -17,7 +17,7 @@ from handlers.core.program import Form, Kind, Question
 from handlers.core.render import SKIPPED, chosen, display_answer
 from handlers.core.translator import N_, Translator
 from handlers.intake import near_misses
-from handlers.intake.answers import TAP_A_BUTTON, TYPE_YOUR_ANSWER, Invalid, check_phone, check_typed
+from handlers.intake.answers import TAP_A_BUTTON, TYPE_YOUR_ANSWER, Invalid, check_phone, check_typed, this_year
 from handlers.intake.buttons import (
     Answer,
     ClearAnswer,
@@ -100,7 +100,9 @@ def ask(
         current=current,
         has_answer=question.key in participant.answers,
         pending=conversation.pending,
-        hint=hint(t, question, ctx.now.year, participant.time_zone or ctx.program.time_zone),
+        hint=hint(
+            t, question, this_year(ctx.now, ctx.program.time_zone), participant.time_zone or ctx.program.time_zone
+        ),
         channel=ctx.capabilities,
     )
 
@@ -168,7 +170,7 @@ async def on_question_event(event: Event, t: Translator, ctx: Context) -> list[R
     if meant is not None:
         return await _settle(question, meant, Pressed(event.user_id, t, ctx)) or []
     value = None if question.optional and typed == fold(t.pgettext("question", "Skip")) else _read(event, question, ctx)
-    found = near_misses.guess(question, event.text, value, ctx.now.year)
+    found = near_misses.guess(question, event.text, value, this_year(ctx.now, ctx.program.time_zone))
     if found is not None:
         return [near_misses.offer(t, ctx, question, found)]
     return await _take(t, ctx, participant, question, value)
@@ -200,7 +202,7 @@ def _read(event: Event, question: Question, ctx: Context) -> Any:
         return Invalid(TAP_A_BUTTON)
     if question.kind in PICKS_MANY:
         return Invalid(N_("Please tap the buttons below, then Done."))
-    return check_typed(question, event.text, ctx.now.year)
+    return check_typed(question, event.text, this_year(ctx.now, ctx.program.time_zone))
 
 
 def _leaving(t: Translator, question: Question, value: Any) -> list[Reply]:
@@ -227,7 +229,9 @@ async def on_other_text(event: Event, t: Translator, ctx: Context) -> list[Reply
     question = form_of(ctx).question(ctx.conversation.question or "")
     value: Any = (
         check_typed(
-            Question(key=question.key, kind=Kind.TEXT, text="", label="", max_length=80), event.text, ctx.now.year
+            Question(key=question.key, kind=Kind.TEXT, text="", label="", max_length=80),
+            event.text,
+            this_year(ctx.now, ctx.program.time_zone),
         )
         if event.kind is EventKind.TEXT
         else Invalid(N_("I can only read text here. Please type your answer or tap a button."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.channels import whatsapp_capabilities
@@ -309,3 +311,17 @@ async def test_a_french_phone_is_greeted_in_french_and_can_switch_to_english() -
     await chat.send("/language")
     await chat.click("English")
     assert "What name would you like us to call you?" in chat.last.text
+
+
+async def test_on_new_year_s_eve_in_toronto_the_year_question_is_this_year_s_not_utc_s() -> None:
+    # Thursday, December 31, 2026, 21:00 in Toronto: already 2027 in UTC.
+    chat = ChatClient(now=datetime(2027, 1, 1, 2, 0, tzinfo=UTC))
+    await start_as_newcomer(chat)
+    for answer in ["Amal", "click:Kitchener", "click:Refugee"]:
+        await (chat.click(answer[6:]) if answer.startswith("click:") else chat.send(answer))
+    assert chat.last.text.endswith("Please type the year as four digits, for example 2026.")
+    replies = await chat.send("2027")
+    assert replies[0].text == "2027 is still to come. Please type a year from 1950 to 2026."
+    assert "arrival_year" not in chat.participant.answers
+    await chat.send("2026")
+    assert chat.participant.answers["arrival_year"] == 2026
