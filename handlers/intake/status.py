@@ -71,7 +71,11 @@ async def status(t: Translator, ctx: Context) -> Reply:
             count,
         ).format(count=count)
     else:
-        date = format_day(participant.submitted_at or participant.updated_at, t.language, ctx.program.time_zone)
+        date = format_day(
+            participant.submitted_at or participant.updated_at,
+            t.language,
+            participant.time_zone or ctx.program.time_zone,
+        )
         if participant.role is Role.CONNECTOR:
             text = t.pgettext("status", "You registered as a volunteer on {date}.").format(date=date)
         else:

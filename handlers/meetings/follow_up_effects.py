@@ -15,7 +15,7 @@ from typing import Final
 from handlers.coordinators import review
 from handlers.core.events import ContactCard, Outcome, Outgoing, Reply
 from handlers.core.model import FollowUp, Meeting, MeetingOutcome, MeetingStatus, Participant, ProposalStatus, Role
-from handlers.core.people import name, to, translator
+from handlers.core.people import name, to, translator, zone_of
 from handlers.core.ports import Office
 from handlers.core.render import format_day
 from handlers.core.translator import Translator
@@ -121,7 +121,7 @@ async def available_again(answering: Answering, value: str | None) -> Outcome:
     if paused_until is None:
         await office.jobs.schedule(review.SWEEP, f"sweep:again:{answering.follow_up.id}", office.now, {})
         return Outcome()
-    until = format_day(paused_until, t.language, office.program.time_zone)
+    until = format_day(paused_until, t.language, zone_of(office, connector))
     return Outcome([Reply(t.gettext("You will get no new introductions until {date}.").format(date=until))])
 
 

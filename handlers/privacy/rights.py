@@ -57,13 +57,14 @@ async def my_data(ctx: Context, office: Office) -> list[Reply]:
             "the conversation; the file below shows it."
         )
         return [Reply(text), Reply("", document=document)]
-    when = format_day(person.created_at, t.language, ctx.program.time_zone)
+    zone = person.time_zone or ctx.program.time_zone  # the reader's own, as their meeting times are
+    when = format_day(person.created_at, t.language, zone)
     if person.role is Role.CONNECTOR:
         registered = t.pgettext("status", "You registered as a volunteer on {date}.").format(date=when)
     else:
         registered = t.pgettext("status", "You registered as a newcomer on {date}.").format(date=when)
     agreed = t.gettext("You agreed to our privacy terms (version {version}) on {date}.").format(
-        version=person.consent_version, date=format_day(person.consented_at, t.language, ctx.program.time_zone)
+        version=person.consent_version, date=format_day(person.consented_at, t.language, zone)
     )
     form = ctx.program.forms[person.role.value]
     answers = summary(t, person.answers, questioning.visible_questions(form, person.answers))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from handlers.core.model import Status, Step
 from tests.support.autopilot import complete_intake
 from tests.support.chat import ChatClient
@@ -247,3 +249,16 @@ async def test_a_registered_person_chooses_the_time_zone_of_their_meeting_times(
     assert chat.participant.time_zone == "America/Vancouver"
     await chat.press_forged("tz:99")  # no 100th time zone
     assert chat.notices == ["This button has expired."]
+
+
+async def test_a_newcomer_in_vancouver_reads_the_day_she_registered_as_her_own_not_toronto_s() -> None:
+    # Monday, November 23, 2026, 22:00 in Vancouver: already Tuesday the 24th, 1:00, in Toronto.
+    chat = ChatClient(now=datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
+    await complete_intake(chat, "en")
+    await chat.click("Submit")
+    await chat.send("/status")
+    assert chat.last.text.startswith("You registered as a newcomer on November 24, 2026."), "Toronto's day, hers too"
+    await chat.send("/timezone")
+    await chat.click("Pacific Time")
+    await chat.send("/status")
+    assert chat.last.text.startswith("You registered as a newcomer on November 23, 2026.")
