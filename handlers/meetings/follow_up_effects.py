@@ -43,12 +43,20 @@ It returns what the person who answered reads, and the messages for others."""
 
 
 async def meeting_happened(answering: Answering, value: str | None) -> Outcome:
-    """Did it happen? The first answer sets the meeting's outcome; a new time is booked here."""
+    """Did it happen? The first answer sets the meeting's outcome; a new time is booked here.
+
+    The first answer stands: once one side said they met (or that the other did not come), the
+    other's "we rescheduled" books no second meeting; once one side said they rescheduled, the
+    other's later "we met" (at the new time, as they see it) does not make this one held too.
+    Either way the meeting would be counted twice in the digest, the export and the report.
+    """
     office, meeting = answering.office, answering.meeting
     if value == "rescheduled":
+        if meeting.outcome is not None:
+            return Outcome()
         # They moved the meeting themselves: book the new time here, so that both are reminded.
         return Outcome(messages=await _new_time(office, answering.person, answering.other, meeting))
-    if meeting.outcome is not None:
+    if meeting.outcome is not None or meeting.status is not MeetingStatus.SCHEDULED:
         return Outcome()
     if value == "yes":
         meeting.outcome = MeetingOutcome.HELD
