@@ -302,7 +302,12 @@ async def summary(session: AsyncSession, period: Period) -> dict[str, int]:
     """The funders' counts for a period (docs/export.md says exactly what each counts)."""
     roles = await session.execute(
         select(ParticipantRow.role, func.count())
-        .where(ParticipantRow.status != "in_progress", *period.within(ParticipantRow.created_at))
+        # Submitted: a half-done registration erased (/delete, retention) is "erased", never submitted.
+        .where(
+            ParticipantRow.status != "in_progress",
+            ParticipantRow.submitted_at.is_not(None),
+            *period.within(ParticipantRow.created_at),
+        )
         .group_by(ParticipantRow.role)
     )
     outcomes = await session.execute(

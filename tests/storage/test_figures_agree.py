@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from storage.export import Period, summary
-from storage.tables import FollowUpRow, JobRow, MeetingRow
+from storage.tables import FollowUpRow, JobRow, MeetingRow, ParticipantRow
 from tests.support.clock import NOW
-from tests.support.personas import COORDINATOR, DETAILS, a_booked_meeting
+from tests.support.personas import AMAL, COORDINATOR, DETAILS, a_booked_meeting
 from tests.support.world import World, world_on
 
 MEETING_END = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
@@ -79,3 +79,20 @@ async def test_a_meeting_one_side_says_took_place_is_not_booked_again_by_the_oth
     assert answers == ["yes", "rescheduled"], "both answers kept"
     async with world.app.sessions() as session:
         assert (await summary(session, Period()))["meetings_held"] == 1
+
+
+async def test_a_half_done_registration_erased_is_not_counted_as_registered(world: World) -> None:
+    # Nadia agreed and began, then asked for her data to be erased before submitting; Amal submitted.
+    nadia, amal = world.phone(102), world.phone(101)
+    await world.register(amal, "connectee", AMAL)
+    await world.register(nadia, "connectee", AMAL | {"name": "Nadia"}, submit=False)
+    coordinator = world.phones.get(COORDINATOR) or world.phone(COORDINATOR)
+    await coordinator.send("/stats")
+    assert "Newcomers registered: 1 (1)" in coordinator.last.text
+    await nadia.send("/delete")
+    await nadia.click("Yes, erase my data")
+    assert [p.status for p in await rows(world, ParticipantRow)] == ["submitted", "erased"]
+    await coordinator.send("/stats")
+    assert "Newcomers registered: 1 (1)" in coordinator.last.text, "she never registered"
+    async with world.app.sessions() as session:
+        assert (await summary(session, Period()))["connectees"] == 1
