@@ -312,6 +312,8 @@ class SqlMatchmaking:
                 status=meeting.status.value,
                 outcome=meeting.outcome.value if meeting.outcome else None,
                 absent_id=meeting.absent_id,
+                # Set once, as the outcome is: a later change (a new time, a cancel) leaves it.
+                outcome_at=func.coalesce(MeetingRow.outcome_at, now) if meeting.outcome else None,
                 updated_at=now,
             )
         )

@@ -169,8 +169,8 @@ class SqlReports:
             select(MeetingRow.outcome, func.count())
             .where(
                 MeetingRow.outcome.is_not(None),
-                MeetingRow.updated_at >= window.since,
-                MeetingRow.updated_at <= window.now,
+                MeetingRow.outcome_at >= window.since,
+                MeetingRow.outcome_at <= window.now,
             )
             .group_by(MeetingRow.outcome)
         ):

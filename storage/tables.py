@@ -305,6 +305,7 @@ class MeetingRow(Base):
     updated_at: Mapped[datetime]
     outcome: Mapped[str | None] = mapped_column(String(16))  # held | no_show, from the first follow-up answer
     absent_id: Mapped[int | None] = mapped_column(Integer)  # who did not come, for a no-show
+    outcome_at: Mapped[datetime | None]  # when the outcome was first reported (the digest counts by it)
 
     __table_args__ = (
         Index(

@@ -96,3 +96,17 @@ async def test_a_half_done_registration_erased_is_not_counted_as_registered(worl
     assert "Newcomers registered: 1 (1)" in coordinator.last.text, "she never registered"
     async with world.app.sessions() as session:
         assert (await summary(session, Period()))["connectees"] == 1
+
+
+async def test_a_no_show_is_in_one_digest_however_late_the_new_time_is_asked_for(world: World) -> None:
+    priya, amal = await a_booked_meeting(world)
+    coordinator = world.phones.get(COORDINATOR) or world.phone(COORDINATOR)
+    await world.run_jobs(ASKED)
+    await priya.click("The other person did not come")
+    await world.run_jobs(datetime(2026, 11, 27, 13, 0, tzinfo=UTC))  # the digest, 8:00 in Toronto
+    assert "\n1 meeting missed (no-show)\n" in coordinator.last.text
+    await priya.click("Try another time")  # the next morning, after the digest
+    assert priya.last.text == "Please pick a new time for your meeting with Amal:"
+    await world.run_jobs(datetime(2026, 11, 28, 13, 0, tzinfo=UTC))
+    assert "daily digest, November 28, 2026" in coordinator.last.text
+    assert "\n0 meetings missed (no-show)\n" in coordinator.last.text, "reported yesterday already"
