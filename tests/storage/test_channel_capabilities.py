@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.channels import telegram_capabilities
@@ -14,9 +12,8 @@ from bot.export_process import ExportProcess
 from handlers.core.events import Document
 from handlers.core.model import Step
 from storage.tables import ReferralRow
-from tests.support.clock import NOW
 from tests.support.personas import COORDINATOR, a_booked_meeting
-from tests.support.world import CHANNEL, World, world_on
+from tests.support.world import CHANNEL, World
 
 ASKED = datetime(2026, 11, 26, 16, 30, tzinfo=UTC)  # two hours after the booked meeting ends
 # A messenger that is not Telegram: its own deep links, a smaller file limit.
@@ -26,12 +23,6 @@ ELSEWHERE = replace(
     deep_link="https://elsewhere.example/frontdoor?ref={start}",
     most_file_bytes=16_000_000,
 )
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 async def a_referral_recorded(world: World) -> tuple[str, str]:

@@ -6,7 +6,6 @@ import asyncio
 import io
 import json
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,12 +31,6 @@ PREPARING = (
     "program; you can go on using the bot meanwhile."
 )
 EIGHT_AM = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)  # Tue, Nov 24, 08:00 in Toronto
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 def digests(world: World) -> list[str]:

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
-from sqlalchemy import select
 
 from storage.export import Period, summary
 from storage.tables import FollowUpRow, JobRow, MeetingRow, ParticipantRow
-from tests.support.clock import NOW
+from tests.storage.test_follow_up_flow import ASKED, rows
 from tests.support.personas import AMAL, COORDINATOR, DETAILS, a_booked_meeting
-from tests.support.world import World, world_on
-
-MEETING_END = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
-ASKED = MEETING_END + timedelta(hours=2)
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
-
-
-async def rows(world: World, table: type) -> list:  # type: ignore[type-arg]
-    async with world.app.sessions() as session:
-        return list((await session.execute(select(table).order_by(table.id))).scalars())  # type: ignore[attr-defined]
+from tests.support.world import World
 
 
 async def test_a_meeting_rescheduled_then_held_is_one_meeting_held(world: World) -> None:

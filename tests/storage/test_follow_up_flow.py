@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from storage.tables import FollowUpRow, JobRow, MeetingRow, ParticipantRow, ProposalRow, ReferralRow
-from tests.support.clock import NOW
 from tests.support.personas import COORDINATOR, DETAILS, INTRODUCTION, PRIYA, a_booked_meeting, approve_all
-from tests.support.world import Phone, World, world_on
+from tests.support.world import Phone, World
 
 MEETING_END = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # Thu, Nov 26, 9:30 in Toronto
 ASKED = MEETING_END + timedelta(hours=2)
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 async def rows(world: World, table: type) -> list:  # type: ignore[type-arg]

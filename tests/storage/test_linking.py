@@ -4,7 +4,6 @@ as the person sees it, on a real database (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -13,9 +12,8 @@ from sqlalchemy import select
 from handlers.intake import linking
 from storage.export import Period, record_counts
 from storage.tables import ConversationRow, LinkCodeRow, ParticipantRow
-from tests.support.clock import NOW
-from tests.support.personas import AMAL, COORDINATOR, OFFER, PRIYA, a_time_offered, approve_all
-from tests.support.world import Phone, World, world_on
+from tests.support.personas import AMAL, OFFER, PRIYA, a_time_offered, approve_all
+from tests.support.world import Phone, World
 
 WHATSAPP = "whatsapp"
 AMAL_ON_WHATSAPP = 15195550111
@@ -25,12 +23,6 @@ TOLD = "Your link code was just used"
 WRONG = "This code is not right"
 TOO_MANY = "Too many wrong codes were typed."
 BOTH = "each have a registration already"
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 async def asks_for_a_code(phone: Phone) -> str:

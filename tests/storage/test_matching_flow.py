@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -24,12 +22,6 @@ from tests.support.personas import (
     two_connectors_and_a_newcomer,
 )
 from tests.support.world import World, world_on
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 async def count(world: World, table: type) -> int:

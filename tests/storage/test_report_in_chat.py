@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
-import pytest
 from openpyxl import load_workbook
 
-from tests.support.clock import NOW
 from tests.support.personas import COORDINATOR, a_booked_meeting
-from tests.support.world import World, world_on
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
+from tests.support.world import World
 
 
 async def test_a_coordinator_asks_for_november_s_report_and_gets_a_workbook(world: World) -> None:

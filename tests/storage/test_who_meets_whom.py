@@ -9,11 +9,9 @@ newcomer's own "match me again"; and the daily sweep forgets nobody.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from handlers.core.program import OutsideField, Program, load_program
@@ -42,12 +40,6 @@ FRENCH_IT = WEI | {"name": "Marc Tremblay", "languages": ["en", "fr"], "email": 
 def program(**matching: object) -> Program:
     base = load_program()
     return replace(base, matching=replace(base.matching, **matching))  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
-    async with world_on(database_url, NOW, coordinators=[COORDINATOR]) as world:
-        yield world
 
 
 async def approved(world: World, connector: Phone, volunteer: dict[str, object], newcomer: Phone) -> None:
