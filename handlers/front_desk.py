@@ -35,7 +35,7 @@ from handlers.coordinators import commands, contact, review
 from handlers.core.bidi import for_reader
 from handlers.core.buttons import ButtonData, PressedInProgram, answer, read, typed_words
 from handlers.core.events import Event, EventKind, Outcome, Reply
-from handlers.core.model import Participant, ProposalStatus, Role, Step
+from handlers.core.model import Participant, Proposal, ProposalStatus, Role, Step
 from handlers.core.people import coordinator_ids, name, zone_of
 from handlers.core.ports import Context, Office
 from handlers.core.render import format_when
@@ -181,13 +181,16 @@ async def _open_follow_up(arrival: Arrival) -> Outcome | None:
 async def _conversation(arrival: Arrival) -> Outcome:
     event, ctx, office = arrival.event, arrival.ctx, arrival.office
     inviter = await _inviter(event, ctx, office)
-    if arrival.command("edit") and await _met_or_meeting(ctx, office):
+    if arrival.command("edit") and _agreed(await _under_way(ctx, office)):
         text = arrival.t.gettext(
             "You have a meeting agreed, so your answers can no longer be changed here. Please ask a coordinator."
         )
         return Outcome([Reply(text)])
-    if arrival.command("status") or _language_chosen(arrival):  # a registered person is shown the status
-        ctx.meeting_agreed = await _met_or_meeting(ctx, office)
+    # The status, shown for /status and to a registered person who chose a language, says what is
+    # under way: read once, for the flow (ctx.meeting_agreed) and for the lines added after it.
+    under_way = await _under_way(ctx, office) if arrival.command("status") or _language_chosen(arrival) else None
+    if under_way is not None:
+        ctx.meeting_agreed = _agreed(under_way)
     outcome = await conversation.handle(event, ctx)
     if inviter is not None and ctx.conversation.step is Step.LANGUAGE:
         # One welcome, not two in a row: the invitation's, asking the language as the greeting would.
@@ -202,24 +205,23 @@ async def _conversation(arrival: Arrival) -> Outcome:
         if person is not None:
             await office.follow_ups.invitee_registered(person.user_id, person.id)
             outcome += Outcome(messages=await review.on_submitted(office, person))
-    return outcome + await _added_to_commands(arrival, outcome)
+    return outcome + await _added_to_commands(arrival, outcome, under_way)
 
 
 def _language_chosen(arrival: Arrival) -> bool:
     return arrival.event.kind is EventKind.CHOICE and ChooseLanguage.unpack(arrival.event.text) is not None
 
 
-async def _added_to_commands(arrival: Arrival, answered: Outcome) -> Outcome:
+async def _added_to_commands(arrival: Arrival, answered: Outcome, under_way: UnderWay | None) -> Outcome:
     """What the program adds to the conversation's answer to a command: the coordinators' /help, the
-    meeting in /status, and in the status a registered person is shown after choosing a language."""
+    meeting in /status, and in the status a registered person is shown after choosing a language
+    (`under_way`: read for either)."""
     ctx = arrival.ctx
     if arrival.command("help") and await _is_coordinator(arrival):
         return Outcome([_coordinators_help(_translator(ctx))])
-    shows_status = arrival.command("status") or (
-        _language_chosen(arrival) and ctx.conversation.step is Step.DONE and bool(answered.replies)
-    )
-    if shows_status and ctx.conversation.participant_id:
-        line = await _meeting_status(ctx, arrival.office)
+    shows_status = arrival.command("status") or (ctx.conversation.step is Step.DONE and bool(answered.replies))
+    if under_way is not None and shows_status:
+        line = await _meeting_status(ctx, arrival.office, under_way)
         if line:
             return Outcome([Reply(line)])
     return Outcome()
@@ -305,23 +307,30 @@ def _or_expired(outcome: Outcome | None, t: Translator) -> Outcome:
     return Outcome(notice=t.gettext(conversation.EXPIRED)) if outcome is None else outcome
 
 
-async def _met_or_meeting(ctx: Context, office: Office) -> bool:
-    """Whether the person is matched: a meeting agreed (held or to come). /edit stops there."""
+UnderWay = tuple[Participant | None, list[Proposal]]
+"""The person writing (None: not registered) and their open or confirmed proposals."""
+
+
+async def _under_way(ctx: Context, office: Office) -> UnderWay:
     person = await ctx.participants.get(ctx.conversation.participant_id or 0)
     if person is None:
-        return False
-    proposals = await office.matchmaking.current_proposals(person.id, person.role)
-    return any(proposal.status is ProposalStatus.CONFIRMED for proposal in proposals)
+        return None, []
+    return person, await office.matchmaking.current_proposals(person.id, person.role)
 
 
-async def _meeting_status(ctx: Context, office: Office) -> str:
+def _agreed(under_way: UnderWay) -> bool:
+    """Whether the person is matched: a meeting agreed (held or to come). /edit stops there."""
+    return any(proposal.status is ProposalStatus.CONFIRMED for proposal in under_way[1])
+
+
+async def _meeting_status(ctx: Context, office: Office, under_way: UnderWay) -> str:
     """For /status: the proposal or meetings under way, in a line each."""
-    person = await ctx.participants.get(ctx.conversation.participant_id or 0)
+    person, proposals = under_way
     if person is None:
         return ""
     t = _translator(ctx)
     lines = []
-    for proposal in await office.matchmaking.current_proposals(person.id, person.role):
+    for proposal in proposals:
         other = await ctx.participants.get(
             proposal.connector_id if person.role is Role.CONNECTEE else proposal.connectee_id
         )
